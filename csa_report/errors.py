@@ -1,0 +1,68 @@
+"""The one exception hierarchy of csa-report.
+
+Every error a user can cause or meet carries the exit code the command line returns for it, so the
+CLI maps exceptions to exit codes in one place and never shows a traceback for them:
+
+====  =========================================================================
+code  meaning
+====  =========================================================================
+0     success (``check``: no blocking finding remains)
+1     ``check``/``run``: a blocking finding remains (not an exception: a result)
+2     invalid input or configuration: bad period, policy document, enum value,
+      missing table or column, missing setting
+3     an external system (database, S3, SMTP, Prefect API) stayed unreachable
+      after retries
+4     the tool itself failed (a bug, or a check that could not run for a reason
+      that is not the user's input)
+5     storage integrity: staged bytes changed after sign-off, or a create-only
+      write met different bytes (nothing was sent)
+====  =========================================================================
+"""
+
+from __future__ import annotations
+
+
+class CsaReportError(Exception):
+    """Base class. ``str(err)`` is the one line shown to the user."""
+
+    exit_code: int = 4
+
+
+class InputError(CsaReportError):
+    """Something the user gave us is invalid (exit 2)."""
+
+    exit_code = 2
+
+
+class PeriodError(InputError):
+    """A reporting period or as-of instant that does not parse or does not fit."""
+
+
+class ConfigError(InputError):
+    """A setting is missing or invalid."""
+
+
+class DataError(InputError):
+    """The source database does not follow the reporting schema (missing table/column, bad enum value)."""
+
+
+class PolicyError(InputError):
+    """A policy document is missing, unparsable or invalid."""
+
+
+class UnreachableError(CsaReportError):
+    """An external system stayed unreachable after retries (exit 3)."""
+
+    exit_code = 3
+
+
+class ToolError(CsaReportError):
+    """The tool could not do its job for a reason that is not the user's input (exit 4)."""
+
+    exit_code = 4
+
+
+class IntegrityError(CsaReportError):
+    """Stored bytes differ from what was signed or expected (exit 5)."""
+
+    exit_code = 5

@@ -1,0 +1,86 @@
+"""The one settings object: environment variables with the ``CSA_`` prefix, an optional config file, and
+command-line overrides. Secrets are ``SecretStr`` so they never appear in logs, reprs or rendered output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from csa_report.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Field ``x`` is read from ``CSA_X`` or from ``x = …`` in the config file
+    named by ``CSA_CONFIG`` (TOML)."""
+
+    model_config = SettingsConfigDict(env_prefix="CSA_", extra="forbid", frozen=True)
+
+    source_db: str | None = Field(None, description="Source (reporting schema) database URL, read-only")
+    audit_db: str = Field("sqlite:///csa-audit.db", description="Audit database URL")
+    policies: Path | None = Field(None, description="Policy folder (policies.md §1)")
+    waivers: Path | None = Field(None, description="Waivers file (policies.md §3, last paragraph)")
+    templates: Path | None = Field(None, description="Own template folder for branding; default templates otherwise")
+
+    s3_endpoint: str | None = Field(None, description="S3 endpoint URL (SeaweedFS, MinIO, …); None = AWS")
+    s3_region: str = "us-east-1"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    staging_bucket: str = "csa-staging"
+    staging_prefix: str = "pending"
+    archive_bucket: str = "csa-archive"
+    archive_prefix: str = "submitted"
+    publication_bucket: str | None = None
+    publication_prefix: str = "public"
+    object_lock_days: int = Field(3650, ge=1, description="COMPLIANCE retention of archived objects, in days")
+    sse: str | None = Field("AES256", description="Server-side encryption for uploads, or None")
+    review_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$")
+    smtp_from: str = "csa-report@localhost"
+    outbox: Path = Path("outbox")
+
+    signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("CSA_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and config file, with explicit (CLI) overrides winning."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    config_file = os.environ.get("CSA_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"CSA_CONFIG names {config_file}, which is not a file")
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting {name} (CSA_{name.upper()}): {first['msg']}") from None
+
+
+def require(value: Any, name: str) -> Any:
+    """Return ``value`` or raise ConfigError naming the missing setting."""
+    if value is None or value == "":
+        raise ConfigError(f"setting {name} is required: pass --{name.replace('_', '-')} or set CSA_{name.upper()}")
+    return value
