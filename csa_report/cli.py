@@ -1,0 +1,72 @@
+"""``csa-report``: the operator's entry point. Errors a user can cause print one line and exit with the
+documented code (see csa_report.errors); nothing else is caught, so a real bug still shows its traceback."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from csa_report.commands import MODULES
+from csa_report.errors import CsaReportError
+
+app = typer.Typer(
+    name="csa-report",
+    help="Produce, check, sign off and submit the annual transparency report under Regulation (EU) 2021/1232 "
+    "and 2026/1881.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _register_commands() -> None:
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"csa_report.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"csa_report.commands.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app(args=argv, standalone_mode=False)
+    except CsaReportError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        raise
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
