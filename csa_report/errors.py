@@ -66,3 +66,27 @@ class IntegrityError(CsaReportError):
     """Stored bytes differ from what was signed or expected (exit 5)."""
 
     exit_code = 5
+
+
+# --- storage, delivery (issue 5) ---------------------------------------------------------------------------
+
+
+class TamperedError(IntegrityError):
+    """A staged object no longer holds the bytes that were signed off (exit 5). Names the key, never the content."""
+
+
+class StorageConflict(IntegrityError):
+    """A create-only write met an existing object with different bytes (exit 5); nothing was overwritten."""
+
+
+class DeliveryError(UnreachableError):
+    """An e-mail delivery did not go through; it is recorded failed and retried on the next run (exit 3)."""
+
+
+class DeliveryRefused(DeliveryError):
+    """The mail server refused one recipient; only that delivery failed (exit 3)."""
+
+    def __init__(self, recipient: str, detail: str) -> None:
+        super().__init__(f"mail server refused recipient {recipient}: {detail}")
+        self.recipient = recipient
+        self.detail = detail
