@@ -72,7 +72,7 @@ class IntegrityError(CsaReportError):
 
 
 class TamperedError(IntegrityError):
-    """A staged object no longer holds the bytes that were signed off (exit 5). Names the key, never the content."""
+    """A staged object no longer holds the signed-off bytes (exit 5). Names the key, never the content."""
 
 
 class StorageConflict(IntegrityError):

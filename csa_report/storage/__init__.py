@@ -1,0 +1,37 @@
+"""S3 staging, verification, WORM archive and publication (boto3). See docs/architecture.md and s3.md §2."""
+
+from __future__ import annotations
+
+from csa_report.storage.client import make_client, s3_errors
+from csa_report.storage.objects import S3Store, StoredObject
+from csa_report.storage.report import (
+    CONTENT_TYPES,
+    Publication,
+    ReportRef,
+    archive,
+    archive_key,
+    content_type_for,
+    publish,
+    review_links,
+    slugify,
+    stage,
+    verify_staged,
+)
+
+__all__ = [
+    "CONTENT_TYPES",
+    "Publication",
+    "ReportRef",
+    "S3Store",
+    "StoredObject",
+    "archive",
+    "archive_key",
+    "content_type_for",
+    "make_client",
+    "publish",
+    "review_links",
+    "s3_errors",
+    "slugify",
+    "stage",
+    "verify_staged",
+]

@@ -1,0 +1,105 @@
+"""The boto3 S3 client from Settings, and the translation of S3 failures into csa-report errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.client import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from csa_report.errors import ConfigError, ToolError, UnreachableError
+from csa_report.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+#: Retries (not total tries) of botocore's standard mode, unless Settings names ``s3_max_attempts``.
+DEFAULT_MAX_ATTEMPTS = 4
+
+#: Error codes that mean "the service is in trouble", not "the request is wrong".
+_UNAVAILABLE = {
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "Throttling",
+    "503",
+    "500",
+}
+_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken",
+                "ExpiredToken"}  # fmt: skip
+
+
+def make_client(
+    settings: Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None
+) -> S3Client:
+    """A path-style S3 client with botocore standard retries and SHA-256 friendly checksum behaviour."""
+    attempts = max_attempts
+    if attempts is None:
+        attempts = int(getattr(settings, "s3_max_attempts", DEFAULT_MAX_ATTEMPTS))
+    access = settings.s3_access_key.get_secret_value() if settings.s3_access_key else None
+    secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url or settings.s3_endpoint,
+        region_name=settings.s3_region,
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"mode": "standard", "max_attempts": attempts},
+            connect_timeout=5,
+            read_timeout=60,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
+    )
+
+
+def endpoint_of(client: S3Client) -> str:
+    return str(client.meta.endpoint_url)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def http_status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def is_precondition_failed(exc: ClientError) -> bool:
+    return http_status(exc) == 412 or error_code(exc) == "PreconditionFailed"
+
+
+def is_not_found(exc: ClientError) -> bool:
+    return http_status(exc) == 404 or error_code(exc) in {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+
+
+@contextmanager
+def s3_errors(client: S3Client, operation: str, bucket: str, key: str | None = None) -> Iterator[None]:
+    """Turn what botocore raises after its retries into one clear csa-report error (no secrets, no content).
+
+    ClientErrors the caller handles itself (412, 404) must be caught inside the ``with`` block."""
+    where = f"S3 {operation} on s3://{bucket}/{key or ''} at {endpoint_of(client)}"
+    try:
+        yield
+    except ClientError as exc:
+        code, status = error_code(exc), http_status(exc)
+        if status >= 500 or code in _UNAVAILABLE:
+            raise UnreachableError(
+                f"{where} failed after retries: {code or 'error'} (HTTP {status})"
+            ) from None
+        if code == "NoSuchBucket":
+            raise ConfigError(f"{where}: bucket {bucket!r} does not exist") from None
+        if code in _CREDENTIALS:
+            raise ConfigError(
+                f"{where} was refused ({code}): check s3_access_key / s3_secret_key and the bucket policy"
+            ) from None
+        raise ToolError(f"{where} failed: {code or 'error'} (HTTP {status})") from None
+    except (BotoConnectionError, HTTPClientError) as exc:
+        raise UnreachableError(f"{where}: S3 unreachable after retries ({type(exc).__name__})") from None
