@@ -1,0 +1,395 @@
+"""The five policy documents of policies.md §1 as pydantic v2 models.
+
+Each model is the document's YAML front matter: unknown fields are errors (``extra="forbid"``), dates must be
+YAML dates, booleans YAML booleans and texts strings (no silent coercion of ``1`` to ``True`` or of a number to a
+version string). The Markdown body, the file path and the SHA-256 of the file's bytes are attached by the
+loader and exposed as the read-only properties ``body``, ``path`` and ``sha256``; they are not front-matter
+fields. Every field is documented in docs/policies-reference.md.
+
+The models check form, not compliance: a legal basis without a point of Art. 6(1), or a retention of 400 days,
+loads fine and is then reported by the checks (BASIS-1, RET-3), so the reviewer sees a finding rather than a
+crash.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    Tag,
+    model_validator,
+)
+
+from csa_report.reference import country_codes
+
+# ---------------------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _country(value: str) -> str:
+    if value not in country_codes():
+        raise ValueError(f"unknown country code {value!r}: expected an ISO 3166-1 alpha-2 code such as IE, US, GB")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_non_blank)]
+Day = Annotated[date, Strict()]
+CountryCode = Annotated[StrictStr, AfterValidator(_country)]
+Email = Annotated[StrictStr, AfterValidator(_email)]
+Url = Annotated[StrictStr, AfterValidator(_url)]
+Days = Annotated[StrictInt, Field(ge=0)]
+
+#: GDPR Art. 6(1) points.
+GdprPoint = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
+GDPR_POINTS: Final = ("6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)")
+
+#: GDPR Chapter V grounds a transfer may rely on (regulation.md §6).
+TransferArticle = Literal[
+    "45",
+    "46(2)(a)", "46(2)(b)", "46(2)(c)", "46(2)(d)", "46(2)(e)", "46(2)(f)",
+    "46(3)(a)", "46(3)(b)",
+    "47",
+    "49(1)(a)", "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)", "49(1)(f)", "49(1)(g)",
+    "49(1) second subparagraph",
+]
+TRANSFER_ARTICLES: Final = (
+    "45",
+    "46(2)(a)", "46(2)(b)", "46(2)(c)", "46(2)(d)", "46(2)(e)", "46(2)(f)",
+    "46(3)(a)", "46(3)(b)",
+    "47",
+    "49(1)(a)", "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)", "49(1)(f)", "49(1)(g)",
+    "49(1) second subparagraph",
+)
+RecipientType = Literal["public_interest_organisation", "law_enforcement", "processor"]
+RetainedData = Literal["confirmed_content", "not_abuse", "report_metadata", "complaint"]
+RETAINED_DATA: Final = ("confirmed_content", "not_abuse", "report_metadata", "complaint")
+#: Art. 3(1)(h)(i)-(v): the only purposes for which data may be kept.
+RetentionPurpose = Literal["report", "block", "hash", "redress", "law_enforcement_request"]
+RETENTION_PURPOSES: Final = ("report", "block", "hash", "redress", "law_enforcement_request")
+Kind = Literal["provider", "legal_basis", "transfers", "retention", "measures"]
+
+
+class Strict_(BaseModel):
+    """Base of every nested structure: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyDocument(Strict_):
+    """Fields every document carries, and the loader-attached body, path and hash."""
+
+    kind: StrictStr
+    version: Text
+    effective_from: Day
+
+    _body: str = PrivateAttr(default="")
+    _path: Path = PrivateAttr(default=Path())
+    _sha256: str = PrivateAttr(default="")
+
+    @property
+    def body(self) -> str:
+        """The Markdown prose after the front matter, verbatim (never a template)."""
+        return self._body
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the file's bytes, for the manifest."""
+        return self._sha256
+
+    def attach(self, body: str, path: Path, sha256: str) -> None:
+        """Used by the loader only."""
+        self._body = body
+        self._path = path
+        self._sha256 = sha256
+
+
+# ---------------------------------------------------------------------------------------------------------
+# provider.md
+
+
+class SupervisoryAuthority(Strict_):
+    name: Text
+    email: Email
+
+
+class Service(Strict_):
+    name: Text
+    e2ee: StrictBool
+    e2ee_from: Day | None = None
+
+    @model_validator(mode="after")
+    def _e2ee_date(self) -> Service:
+        if self.e2ee and self.e2ee_from is None:
+            raise ValueError("e2ee_from: required when e2ee is true (the date end-to-end encryption applies from)")
+        if not self.e2ee and self.e2ee_from is not None:
+            raise ValueError("e2ee_from: must be null when e2ee is false")
+        return self
+
+
+class ProviderDoc(PolicyDocument):
+    kind: Literal["provider"]
+    provider: Text
+    establishment: CountryCode
+    supervisory_authority: SupervisoryAuthority
+    commission_email: Email
+    services: Annotated[tuple[Service, ...], Field(min_length=1)]
+    metadata_types: tuple[Text, ...]
+    publication_url: Url
+    approvers: Annotated[tuple[Text, ...], Field(min_length=1)]
+    preparer: Text
+
+    @model_validator(mode="after")
+    def _people(self) -> ProviderDoc:
+        if self.preparer in self.approvers:
+            raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report)")
+        names = [s.name for s in self.services]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"services: {dupes[0]!r} is listed twice")
+        return self
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# legal-basis.md
+
+
+class LegalBasisDoc(PolicyDocument):
+    kind: Literal["legal_basis"]
+    gdpr_article_6: tuple[GdprPoint, ...]
+    member_state_law: Text | None = None
+    legitimate_interest_assessment: Text | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# transfers.md
+
+
+class TransferGround(Strict_):
+    article: TransferArticle
+    instrument: Text
+    valid_from: Day
+    valid_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> TransferGround:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("valid_until: must not be before valid_from")
+        return self
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class Recipient(Strict_):
+    name: Text
+    type: RecipientType
+    country: CountryCode
+    grounds: tuple[TransferGround, ...] = ()
+
+
+class TransfersDoc(PolicyDocument):
+    kind: Literal["transfers"]
+    recipients: tuple[Recipient, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> TransfersDoc:
+        names = [r.name for r in self.recipients]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"recipients: {dupes[0]!r} is listed twice")
+        return self
+
+    def recipient(self, name: str) -> Recipient | None:
+        return next((r for r in self.recipients if r.name == name), None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# retention.md
+
+
+class RetentionRule(Strict_):
+    data: RetainedData
+    max_days: Days
+    purposes: Annotated[tuple[RetentionPurpose, ...], Field(min_length=1)]
+
+
+class Safeguards(Strict_):
+    """Form §8 data-protection safeguards."""
+
+    de_identification: Text
+    encryption_in_transit: StrictBool
+    data_governance: Text
+    governance_review: Text
+    incident_response: StrictBool
+    other_security_measures: Text
+
+
+class Redress(Strict_):
+    """Form §8 internal redress mechanism: the five yes/no statements."""
+
+    facts_told: StrictBool
+    enquiry_procedure: StrictBool
+    dedicated_channel: StrictBool
+    completion_notified: StrictBool
+    recipients_updated: StrictBool
+
+
+class RetentionDoc(PolicyDocument):
+    kind: Literal["retention"]
+    rules: tuple[RetentionRule, ...]
+    safeguards: Safeguards
+    redress: Redress
+    right_of_access: Text
+    other_retention_policies: Text | None = None
+    other_safeguards: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_rule_each(self) -> RetentionDoc:
+        seen = [r.data for r in self.rules]
+        for data in RETAINED_DATA:
+            n = seen.count(data)
+            if n == 0:
+                raise ValueError(f"rules: no rule for data {data!r} (expected one rule for each of "
+                                 f"{', '.join(RETAINED_DATA)})")
+            if n > 1:
+                raise ValueError(f"rules: data {data!r} has {n} rules (expected exactly one)")
+        return self
+
+    def rule(self, data: str) -> RetentionRule:
+        return next(r for r in self.rules if r.data == data)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# measures.md
+
+
+class CategoryMeasures(Strict_):
+    """Form §7 for one category: indicators, deployment, human review, feedback, error rate achieved."""
+
+    indicator_quality_checks: Text
+    indicator_vetting: Text
+    other_indicator_measures: Text | None = None
+    independent_third_party_vetting: StrictBool
+    other_deployment_measures: Text | None = None
+    all_reviewed_before_reporting: StrictBool
+    sample_reviewed_before_reporting: StrictBool
+    training: Text
+    quality_control: Text
+    feedback_organisations: Text
+    feedback_law_enforcement: Text
+    feedback_complaints: Text
+    feedback_other: Text | None = None
+    error_rate_after_measures: Text
+
+
+class NotApplicable(Strict_):
+    """A category the provider does not detect: the form's N/A, with the reason shown in the report."""
+
+    not_applicable: Text
+
+
+def _measures_tag(value: Any) -> str:
+    if isinstance(value, dict) and "not_applicable" in value:
+        return "not_applicable"
+    if isinstance(value, NotApplicable):
+        return "not_applicable"
+    return "measures"
+
+
+CategoryEntry = Annotated[
+    Annotated[CategoryMeasures, Tag("measures")] | Annotated[NotApplicable, Tag("not_applicable")],
+    Discriminator(_measures_tag),
+]
+#: Union tags pydantic puts into error locations; the loader strips them.
+UNION_TAGS: Final = frozenset({"measures", "not_applicable"})
+
+
+class MeasuresDoc(PolicyDocument):
+    kind: Literal["measures"]
+    known_csam: CategoryEntry
+    new_csam: CategoryEntry
+    solicitation: CategoryEntry
+
+    def category(self, name: str) -> CategoryMeasures | NotApplicable:
+        value: CategoryMeasures | NotApplicable = getattr(self, name)
+        return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The folder
+
+
+#: file name → (kind, model), in the order of the report's sections.
+DOCUMENTS: Final[dict[str, tuple[str, type[PolicyDocument]]]] = {
+    "provider.md": ("provider", ProviderDoc),
+    "legal-basis.md": ("legal_basis", LegalBasisDoc),
+    "transfers.md": ("transfers", TransfersDoc),
+    "retention.md": ("retention", RetentionDoc),
+    "measures.md": ("measures", MeasuresDoc),
+}
+
+
+class PolicySet(BaseModel):
+    """The five validated documents of one policy folder."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    folder: Path
+    provider: ProviderDoc
+    legal_basis: LegalBasisDoc
+    transfers: TransfersDoc
+    retention: RetentionDoc
+    measures: MeasuresDoc
+
+    def documents(self) -> tuple[PolicyDocument, ...]:
+        return (self.provider, self.legal_basis, self.transfers, self.retention, self.measures)
+
+    def provenance(self) -> list[dict[str, str]]:
+        """One entry per document for the manifest: file, kind, version, effective_from, sha256."""
+        return [
+            {"file": doc.path.name, "kind": doc.kind, "version": doc.version,
+             "effective_from": doc.effective_from.isoformat(), "sha256": doc.sha256}
+            for doc in self.documents()
+        ]

@@ -1,0 +1,173 @@
+"""Reference data shipped with csa-report (policies.md §2): ISO country codes, the EEA, GDPR Art. 45 adequacy
+decisions, SCC instruments and the legal regimes of the derogation. Each lives in a YAML file beside this module
+with a source for every entry; when the law changes, updating the file is the only change needed.
+
+The files are validated when first read (a broken reference file is a tool error, exit 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr, ValidationError
+
+from csa_report.errors import ToolError
+
+Day = Annotated[date, Strict()]
+
+
+class _Ref(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AdequacyDecision(_Ref):
+    """An Art. 45 decision for a country (ISO code) or an international organisation (``organisation``)."""
+
+    country: StrictStr | None = None
+    organisation: StrictStr | None = None
+    name: StrictStr
+    decision: StrictStr
+    in_force_from: Day
+    in_force_until: Day | None = None
+    #: True when the decision covers only some recipients (US: DPF-certified; CA: PIPEDA): the recipient must
+    #: then list an Art. 45 ground in transfers.md, valid on the transfer date, as evidence.
+    restricted_scope: StrictBool = False
+    scope: StrictStr
+    source: StrictStr
+
+    def in_force_on(self, day: date) -> bool:
+        return self.in_force_from <= day and (self.in_force_until is None or day <= self.in_force_until)
+
+
+class Instrument(_Ref):
+    """An Art. 46 instrument the Commission adopted (standard contractual clauses), with its validity window."""
+
+    id: StrictStr
+    name: StrictStr
+    article: StrictStr
+    match: tuple[StrictStr, ...]
+    valid_from: Day
+    valid_until: Day | None = None
+    source: StrictStr
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def matches(self, text: str) -> bool:
+        return any(m.lower() in text.lower() for m in self.match)
+
+
+class Regime(_Ref):
+    """A legal regime for voluntary detection: which instrument (if any) applies on which days."""
+
+    id: StrictStr
+    name: StrictStr
+    derogation: StrictBool
+    applies_from: Day
+    applies_until: Day
+    excludes_e2ee: StrictBool
+    source: StrictStr
+
+    def covers(self, day: date) -> bool:
+        return self.applies_from <= day <= self.applies_until
+
+
+class _Countries(_Ref):
+    source: StrictStr
+    countries: dict[StrictStr, StrictStr]
+
+
+class _Eea(_Ref):
+    source: StrictStr
+    members: dict[StrictStr, StrictStr]
+
+
+class _Adequacy(_Ref):
+    source: StrictStr
+    reviewed: Day
+    decisions: tuple[AdequacyDecision, ...]
+
+
+class _Instruments(_Ref):
+    source: StrictStr
+    instruments: tuple[Instrument, ...]
+
+
+class _Regimes(_Ref):
+    source: StrictStr
+    regimes: Annotated[tuple[Regime, ...], Field(min_length=1)]
+
+
+FileName = Literal["countries.yaml", "eea.yaml", "adequacy.yaml", "instruments.yaml", "regimes.yaml"]
+
+
+def _read(name: FileName) -> Any:
+    try:
+        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+        return yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ToolError(f"reference data csa_report/reference/{name} cannot be read: {exc}") from None
+
+
+def _validate(model: type[_Ref], name: FileName) -> Any:
+    try:
+        return model.model_validate(_read(name))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ToolError(f"reference data csa_report/reference/{name}: {loc}: {first['msg']}") from None
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes."""
+    data: _Countries = _validate(_Countries, "countries.yaml")
+    return frozenset(data.countries)
+
+
+@cache
+def country_names() -> dict[str, str]:
+    data: _Countries = _validate(_Countries, "countries.yaml")
+    return dict(data.countries)
+
+
+@cache
+def eea_members() -> frozenset[str]:
+    """ISO codes of the EEA: EU 27 + Iceland, Liechtenstein, Norway."""
+    data: _Eea = _validate(_Eea, "eea.yaml")
+    return frozenset(data.members)
+
+
+@cache
+def adequacy_decisions() -> tuple[AdequacyDecision, ...]:
+    data: _Adequacy = _validate(_Adequacy, "adequacy.yaml")
+    return data.decisions
+
+
+@cache
+def instruments() -> tuple[Instrument, ...]:
+    data: _Instruments = _validate(_Instruments, "instruments.yaml")
+    return data.instruments
+
+
+@cache
+def regimes() -> tuple[Regime, ...]:
+    data: _Regimes = _validate(_Regimes, "regimes.yaml")
+    return tuple(sorted(data.regimes, key=lambda r: r.applies_from))
+
+
+def adequacy_for(country: str, day: date) -> AdequacyDecision | None:
+    """The adequacy decision in force for ``country`` on ``day``, if any."""
+    for decision in adequacy_decisions():
+        if decision.country == country and decision.in_force_on(day):
+            return decision
+    return None
+
+
+def regime_on(day: date) -> Regime | None:
+    """The regime covering ``day``; None before 2021-08-03 or after the last known regime ends."""
+    return next((r for r in regimes() if r.covers(day)), None)
