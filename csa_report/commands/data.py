@@ -1,0 +1,117 @@
+"""Data commands: ``db upgrade``, ``seed`` and ``extract``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from csa_report.indicators import ALL, Indicators
+from csa_report.period import Period, format_instant, parse_as_of, utc_now
+
+console = Console(highlight=False)
+
+DbOpt = Annotated[str, typer.Option("--db", help="Database URL, e.g. sqlite:///source.db or postgresql://u@h/db")]
+PeriodOpt = Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")]
+
+
+def resolve_as_of(text: str | None) -> datetime:
+    return parse_as_of(text) if text else utc_now()
+
+
+def write_indicators(ind: Indicators, out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = out / "indicators.csv", out / "indicators.json"
+    csv_path.write_text(ind.to_csv(), encoding="utf-8", newline="")
+    json_path.write_text(ind.to_json(), encoding="utf-8", newline="")
+    return csv_path, json_path
+
+
+KEY_FIGURES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("Reports sent (known CSAM)", "reports", {"category": "known_csam"}),
+    ("Reports sent (new CSAM)", "reports", {"category": "new_csam"}),
+    ("Reports sent (solicitation)", "reports", {"category": "solicitation"}),
+    ("Items removed (known CSAM)", "content_removed", {"category": "known_csam"}),
+    ("Accounts suspended, known CSAM (all regions)", "accounts_suspended", {"category": "known_csam"}),
+    ("Flagged, known CSAM (A1)", "flagged", {"category": "known_csam"}),
+    ("Error rate, known CSAM (B1/A1 %)", "error_rate", {"category": "known_csam"}),
+    ("Flagged, new CSAM (A2)", "flagged", {"category": "new_csam"}),
+    ("Error rate, new CSAM (B2/A2 %)", "error_rate", {"category": "new_csam"}),
+    ("Flagged EU accounts, solicitation (A3)", "flagged", {"category": "solicitation", "region": "eu"}),
+    ("Error rate, solicitation (B3/A3 %)", "error_rate", {"category": "solicitation", "region": "eu"}),
+    ("Organisations reported to", "organisations", {}),
+)
+
+
+def key_figures_table(ind: Indicators) -> Table:
+    table = Table(title=f"Key figures, {ind.period} (as of {format_instant(ind.as_of)})")
+    table.add_column("Figure")
+    for s in (*ind.services, ALL):
+        table.add_column(s, justify="right")
+    for label, indicator, kw in KEY_FIGURES:
+        cells = []
+        for s in (*ind.services, ALL):
+            row = ind.get(indicator, service=s, **kw)
+            cells.append(row.value_text() or row.note)
+        table.add_row(label, *cells)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    db_app = typer.Typer(help="Create or migrate databases.", no_args_is_help=True)
+    app.add_typer(db_app, name="db")
+
+    @db_app.command("upgrade")
+    def db_upgrade(
+        db: DbOpt,
+        schema: Annotated[Literal["source", "audit"], typer.Option(
+            help="source: the reporting schema (demo/test source); audit: the audit database")] = "source",
+    ) -> None:
+        """Create or migrate a database to the latest schema."""
+        from csa_report.db import redact
+        from csa_report.migrate import upgrade
+
+        upgrade(db, schema)
+        console.print(f"{schema} schema up to date in {redact(db)}")
+
+    @app.command()
+    def seed(
+        db: DbOpt,
+        period: PeriodOpt,
+        scale: Annotated[int, typer.Option(help="Approximate number of detections")] = 2000,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data")] = 0,
+        violations: Annotated[str, typer.Option(help="Comma-separated breaches to inject (see --list)")] = "",
+        list_violations: Annotated[bool, typer.Option("--list", help="List the known violations")] = False,
+        progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
+    ) -> None:
+        """Fill a reporting-schema database with realistic synthetic data (deterministic for a seed)."""
+        from csa_report.seed import VIOLATIONS, parse_violations
+        from csa_report.seed import seed as run_seed
+
+        if list_violations:
+            for name, v in sorted(VIOLATIONS.items()):
+                console.print(f"{name:20} {v.rule:10} {v.description}")
+            return
+        summary = run_seed(db, Period.parse(period), scale=scale, seed=seed,
+                           violations=parse_violations(violations), progress=progress)
+        console.print(summary.describe() if hasattr(summary, "describe") else str(summary))
+
+    @app.command()
+    def extract(
+        db: DbOpt,
+        period: PeriodOpt,
+        out: Annotated[Path, typer.Option("--out", help="Folder for indicators.csv and indicators.json")],
+        as_of: AsOfOpt = None,
+    ) -> None:
+        """Compute every indicator of the standard form and write indicators.csv and indicators.json."""
+        from tasks.extract import extract_indicators
+
+        ind = extract_indicators(db, Period.parse(period), resolve_as_of(as_of))
+        csv_path, json_path = write_indicators(ind, out)
+        console.print(key_figures_table(ind))
+        console.print(f"wrote {csv_path} and {json_path} ({len(ind.rows)} rows)")

@@ -1,0 +1,348 @@
+"""Extraction: every indicator of data-contract §3, per service and ``ALL``, from aggregate SQL.
+
+``compute_indicators`` turns the group rows of tasks.extract_queries into typed indicator rows (it only ever
+sees aggregates); ``extract_indicators`` adds the read-only connection, the schema check and retries; the
+Prefect task ``extract`` is a thin wrapper that the flow persists so a retry or resume does not recompute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from prefect import task
+from sqlalchemy.engine import Connection
+
+from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
+from csa_report.errors import DataError
+from csa_report.indicators import (
+    ALL,
+    NO,
+    IndicatorRow,
+    Indicators,
+    Unit,
+    mean_days,
+    ratio_percent,
+)
+from csa_report.period import Period, check_as_of
+from csa_report.schema import CATEGORIES, ENUMERATIONS
+from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS
+from tasks.sql_dialect import Sql
+
+log = logging.getLogger(__name__)
+
+CSAM: Final = ("known_csam", "new_csam")
+SOL: Final = "solicitation"
+REGIONS: Final = ("eu", "non_eu")
+
+#: Section 1 volume indicators: (indicator, data_type, summed column, unit).
+VOLUMES: Final[tuple[tuple[str, str, str, Unit], ...]] = (
+    ("images_processed", "image", "items", "count"),
+    ("videos_processed", "video", "items", "count"),
+    ("other_files_processed", "other_file", "items", "count"),
+    ("text_bytes_processed", "text", "bytes", "bytes"),
+    ("metadata_processed", "metadata", "items", "count"),
+)
+#: Section 4 reported items: (indicator, data_type).
+REPORTED: Final = (("images_reported", "image"), ("videos_reported", "video"),
+                   ("other_files_reported", "other_file"))
+#: Section 4 accounts: (indicator, role, categories).
+ACCOUNTS: Final = (
+    ("accounts_sending", "sender", CSAM),
+    ("accounts_receiving", "receiver", CSAM),
+    ("accounts_soliciting", "soliciting", (SOL,)),
+    ("accounts_solicited", "solicited", (SOL,)),
+)
+
+Group = Mapping[str, Any]
+
+
+def compute_indicators(conn: Connection, period: Period, as_of: datetime) -> Indicators:
+    """Run the aggregate queries on an open (read-only) connection and assemble every indicator row."""
+    q = Sql.for_run(conn.dialect.name, period, as_of)
+    results: dict[str, list[Group]] = {}
+    for build in ALL_QUERIES:
+        results[build.__name__] = [dict(r) for r in conn.execute(build(q)).mappings()]
+    _validate_enumerations(results)
+    services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
+    scopes = [*services, ALL]
+    out: list[IndicatorRow] = []
+    out += _section1(results["processing_volumes"], scopes)
+    out += _section4(results["reports"], scopes)
+    out += _section5(results["content_actions"], results["account_actions"], results["complaints"], scopes)
+    out += _section6(results["detections"], scopes)
+    out += _section9(results["reports"], scopes)
+    return Indicators.build(period, as_of, services, out)
+
+
+def extract_indicators(db_url: str, period: Period, as_of: datetime) -> Indicators:
+    """Open the source read-only, check the schema, compute. Raises DataError / UnreachableError."""
+    check_as_of(period, as_of)
+    url = normalise_url(db_url)
+    engine = make_engine(db_url, read_only=True)
+    try:
+        with connect(engine, f"source database {describe(url)}") as conn:
+            require_tables(conn, REQUIRED_COLUMNS)
+            conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
+            if conn.dialect.name == "postgresql":
+                # One snapshot for all statements, so the sections agree with each other.
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                result = compute_indicators(conn, period, as_of)
+    finally:
+        engine.dispose()
+    log.info("extracted %d indicator rows for %s (%d services) from %s", len(result.rows), period,
+             len(result.services), describe(url))
+    return result
+
+
+@task(name="extract", persist_result=True, retries=2, retry_delay_seconds=[10, 60])
+def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
+    """Prefect task: the indicators of ``period`` as of ``as_of`` (arguments are plain values so the cache
+    key can be computed — an engine would silently disable caching)."""
+    return extract_indicators(db_url, Period.parse(period), as_of)
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
+    """Every enumeration value seen in the group keys must be allowed; name table, column, value, rows."""
+    where: dict[tuple[str, str], tuple[str, str, str]] = {
+        # (table, column): (query, group key holding the value, group key holding the row count)
+        ("processing_volumes", "data_type"): ("processing_volumes", "k1", "n1"),
+        ("processing_volumes", "user_region"): ("processing_volumes", "k2", "n1"),
+        ("detections", "category"): ("detections", "category", "n2"),
+        ("detections", "data_type"): ("detections", "k2", "n2"),
+        ("detections", "user_region"): ("detections", "k3", "n2"),
+        ("detections", "verdict"): ("detections", "k4", "n2"),
+        ("reports", "category"): ("reports", "category", "n1"),
+        ("report_accounts", "role"): ("reports", "k1", "n1"),
+        ("report_accounts", "user_region"): ("reports", "k2", "n1"),
+        ("account_actions", "category"): ("account_actions", "category", "n1"),
+        ("account_actions", "user_region"): ("account_actions", "k1", "n1"),
+        ("account_actions", "action"): ("account_actions", "k2", "n1"),
+        ("complaints", "subject"): ("complaints", "k1", "n1"),
+        ("complaints", "channel"): ("complaints", "k2", "n1"),
+        ("complaints", "outcome"): ("complaints", "k3", "n1"),
+    }
+    kinds = {"detections": "det", "reports": None, "processing_volumes": "pv", "account_actions": "aa",
+             "complaints": "cmp"}
+    nullable = {("detections", "verdict"), ("complaints", "outcome")}
+    problems: list[str] = []
+    for (table, column), allowed in sorted(ENUMERATIONS.items()):
+        query, key, count_key = where[(table, column)]
+        kind = "ra_enum" if table == "report_accounts" else ("rep" if table == "reports" else kinds[query])
+        bad: dict[str, int] = defaultdict(int)
+        for g in results[query]:
+            if g["kind"] != kind:
+                continue
+            value = g[key]
+            if value is None and (table, column) in nullable:
+                continue
+            if value not in allowed:
+                bad["NULL" if value is None else repr(value)] += int(g[count_key] or 0)
+        for value, rows in sorted(bad.items()):
+            problems.append(f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
+                            f"(allowed: {', '.join(allowed)})")
+    if problems:
+        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))
+
+
+# --- assembly -----------------------------------------------------------------------------------------
+
+
+class _Sums:
+    """Integer sums keyed by tuples, with every service's value also added to ``ALL``."""
+
+    def __init__(self) -> None:
+        self.data: dict[tuple[Any, ...], int] = defaultdict(int)
+
+    def add(self, service: str, key: tuple[Any, ...], value: Any) -> None:
+        n = int(value or 0)
+        self.data[(service, *key)] += n
+        self.data[(ALL, *key)] += n
+
+    def get(self, service: str, *key: Any) -> int:
+        return self.data.get((service, *key), 0)
+
+
+def _row(service: str, section: int, indicator: str, value: Any, unit: Unit, *, category: str = NO,
+         technology: str = NO, region: str = "all", note: str = "") -> IndicatorRow:
+    return IndicatorRow(service, section, indicator, category, technology, region, value, unit, note)
+
+
+def _text_list(items: Iterable[str], none_note: str) -> tuple[str, str]:
+    values = sorted(set(items))
+    return (", ".join(values), "" if values else none_note)
+
+
+def _section1(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:
+    sums = _Sums()
+    file_types: dict[str, set[str]] = defaultdict(set)
+    for g in groups:
+        if g["k4"] != 1:
+            continue
+        service, data_type, region = g["service"], g["k1"], g["k2"]
+        sums.add(service, (data_type, region, "items"), g["n2"])
+        sums.add(service, (data_type, region, "bytes"), g["n3"])
+        if data_type == "other_file" and g["k3"] is not None:
+            file_types[service].add(str(g["k3"]))
+            file_types[ALL].add(str(g["k3"]))
+    rows: list[IndicatorRow] = []
+    for s in scopes:
+        for indicator, data_type, column, unit in VOLUMES:
+            for region in REGIONS:
+                rows.append(_row(s, 1, indicator, sums.get(s, data_type, region, column), unit, region=region))
+        value, note = _text_list(file_types[s], "N/A: no other files processed")
+        rows.append(_row(s, 1, "other_file_types", value, "text", note=note))
+    return rows
+
+
+def _section4(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:
+    reports = _Sums()
+    items: dict[tuple[str, str, str], int] = {}
+    accounts: dict[tuple[str, str, str], int] = {}
+    for g in groups:
+        kind = g["kind"]
+        if kind == "rep" and g["n2"] == 1:
+            reports.add(g["service"], (g["category"],), g["n1"])
+        elif kind == "items":
+            items[(g["service"], g["category"], g["k1"])] = int(g["n1"])
+        elif kind == "items_all":
+            items[(ALL, g["category"], g["k1"])] = int(g["n1"])
+        elif kind == "accts":
+            accounts[(g["service"], g["category"], g["k1"])] = int(g["n1"])
+        elif kind == "accts_all":
+            accounts[(ALL, g["category"], g["k1"])] = int(g["n1"])
+    rows: list[IndicatorRow] = []
+    for s in scopes:
+        for c in CATEGORIES:
+            rows.append(_row(s, 4, "reports", reports.get(s, c), "count", category=c))
+        for c in CSAM:
+            for indicator, data_type in REPORTED:
+                rows.append(_row(s, 4, indicator, items.get((s, c, data_type), 0), "count", category=c))
+        for indicator, role, categories in ACCOUNTS:
+            for c in categories:
+                rows.append(_row(s, 4, indicator, accounts.get((s, c, role), 0), "count", category=c,
+                                 region="eu"))
+    return rows
+
+
+def _section5(removals: Sequence[Group], actions: Sequence[Group], complaints: Sequence[Group],
+              scopes: Sequence[str]) -> list[IndicatorRow]:
+    removed = _Sums()
+    for g in removals:
+        if g["k1"] == 1:
+            removed.add(g["service"], (g["category"],), g["n1"])
+    suspended = _Sums()
+    for g in actions:
+        if g["k3"] == 1 and g["k2"] == "suspend":
+            suspended.add(g["service"], (g["category"], g["k1"]), g["n1"])
+            suspended.add(g["service"], (g["category"], "all"), g["n1"])
+    cmp = _Sums()
+    for g in complaints:
+        if g["k4"] != 1 or g["category"] is None:
+            continue
+        key = (g["k1"], g["k2"], g["category"])  # subject, channel, category
+        for name, col in (("n", "n1"), ("decided", "n2"), ("restored", "n3"), ("dec_s", "n4"),
+                          ("complied", "n5"), ("comp_s", "n6")):
+            cmp.add(g["service"], (*key, name), g[col])
+    rows: list[IndicatorRow] = []
+    for s in scopes:
+        for c in CSAM:
+            rows.append(_row(s, 5, "content_removed", removed.get(s, c), "count", category=c))
+        for c in CATEGORIES:
+            for region in ("eu", "all"):
+                rows.append(_row(s, 5, "accounts_suspended", suspended.get(s, c, region), "count", category=c,
+                                 region=region))
+        for subject, categories in (("content", CSAM), ("account", CATEGORIES)):
+            for c in categories:
+                rows += _complaint_rows(cmp, s, subject, c)
+    return rows
+
+
+def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str) -> list[IndicatorRow]:
+    rows: list[IndicatorRow] = []
+    for channel in ("internal", "judicial"):
+        rows.append(_row(s, 5, f"{subject}_complaints_{channel}", cmp.get(s, subject, channel, c, "n"), "count",
+                         category=c))
+        rows.append(_row(s, 5, f"{subject}_restored_{channel}", cmp.get(s, subject, channel, c, "restored"),
+                         "count", category=c))
+    decided = cmp.get(s, subject, "internal", c, "decided")
+    if decided:
+        rows.append(_row(s, 5, f"{subject}_decision_days_internal",
+                         mean_days(cmp.get(s, subject, "internal", c, "dec_s"), decided), "days", category=c))
+    else:
+        rows.append(_row(s, 5, f"{subject}_decision_days_internal", None, "days", category=c,
+                         note="N/A: no internal complaint decided"))
+    complied = cmp.get(s, subject, "judicial", c, "complied")
+    if complied:
+        rows.append(_row(s, 5, f"{subject}_compliance_days_judicial",
+                         mean_days(cmp.get(s, subject, "judicial", c, "comp_s"), complied), "days", category=c))
+    else:
+        rows.append(_row(s, 5, f"{subject}_compliance_days_judicial", None, "days", category=c,
+                         note="N/A: no judicial decision to restore complied with"))
+    return rows
+
+
+def _section6(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:
+    # (scope, category, technology) -> [A, B, C]; technology NO is the category total.
+    abc: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    techs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g in groups:
+        kind = g["kind"]
+        if kind == "det":
+            if g["n1"] != 1:  # not automated-and-flagged-in-the-period
+                continue
+            service, category, tech = g["service"], g["category"], g["k1"]
+            techs[(service, category)].add(tech)
+            techs[(ALL, category)].add(tech)
+            if category == SOL:
+                continue  # solicitation counts accounts, below
+            n, reviewed = int(g["n2"]), int(g["n3"] or 0)
+            na = reviewed if g["k4"] == "not_abuse" else 0
+            for key in ((service, category, tech), (service, category, NO), (ALL, category, tech),
+                        (ALL, category, NO)):
+                v = abc[key]
+                v[0] += n
+                v[1] += na
+                v[2] += reviewed
+        elif kind.startswith("sol_"):
+            scope = ALL if kind.startswith("sol_all") else g["service"]
+            tech = g["k1"] if kind.endswith("_tech") else NO
+            abc[(scope, SOL, tech)] = [int(g["n1"]), int(g["n2"] or 0), int(g["n3"] or 0)]
+    rows: list[IndicatorRow] = []
+    for s in scopes:
+        for c in CATEGORIES:
+            region = "eu" if c == SOL else "all"
+            for tech in [NO, *sorted(techs[(s, c)])]:
+                a, b, rev = abc.get((s, c, tech), [0, 0, 0])
+                rows.append(_row(s, 6, "flagged", a, "count", category=c, technology=tech, region=region))
+                rows.append(_row(s, 6, "not_abuse", b, "count", category=c, technology=tech, region=region))
+                rows.append(_row(s, 6, "human_reviewed", rev, "count", category=c, technology=tech,
+                                 region=region))
+                if a:
+                    rows.append(_row(s, 6, "error_rate", ratio_percent(b, a), "percent", category=c,
+                                     technology=tech, region=region))
+                else:
+                    what = "accounts" if c == SOL else "items"
+                    rows.append(_row(s, 6, "error_rate", None, "percent", category=c, technology=tech,
+                                     region=region, note=f"N/A: no {what} flagged"))
+    return rows
+
+
+def _section9(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:
+    recipients: dict[str, set[str]] = defaultdict(set)
+    for g in groups:
+        if g["kind"] == "rep" and g["n2"] == 1:
+            recipients[g["service"]].add(str(g["k1"]))
+            recipients[ALL].add(str(g["k1"]))
+    rows: list[IndicatorRow] = []
+    for s in scopes:
+        value, note = _text_list(recipients[s], "N/A: no reports sent in the period")
+        rows.append(_row(s, 9, "organisations", value, "text", note=note))
+    return rows

@@ -1,0 +1,288 @@
+"""The aggregate queries behind every indicator (data-contract §3).
+
+One statement per source table family, each reading its table once over *all* rows and grouping by the
+enumeration columns, so that the same pass both computes the figures (conditional aggregates on the period
+and the as-of instant) and reveals any value outside an enumeration. Only group rows reach Python; where
+distinct accounts are counted the grouping by account happens inside a CTE, so no ``account_ref`` ever
+leaves the database.
+
+Every statement returns rows of the same loose shape, tagged by ``kind``: the Python side
+(tasks.extract) assembles them into indicator rows. ``service`` is NULL on rows that are already totals
+across services (distinct counts cannot be summed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from tasks.sql_dialect import Sql, flag
+
+# Lightweight table handles: we only read, and a provider's views need not match our DDL types.
+_md = MetaData()
+
+
+def _table(name: str, *cols: str) -> Table:
+    return Table(name, _md, *(Column(c) for c in cols))
+
+
+PV = _table("processing_volumes", "id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes")
+DET = _table("detections", "id", "service", "technology", "category", "data_type", "file_type", "user_region",
+             "account_ref", "flagged_at", "automated", "reviewed_at", "verdict", "erased_at", "hold_ref")
+REP = _table("reports", "id", "service", "recipient", "category", "sent_at", "human_confirmed_at")
+RI = _table("report_items", "report_id", "detection_id")
+RA = _table("report_accounts", "report_id", "account_ref", "role", "user_region")
+CA = _table("content_actions", "id", "service", "detection_id", "removed_at", "restored_at")
+AA = _table("account_actions", "id", "service", "account_ref", "category", "user_region", "action", "taken_at",
+            "user_notified_at", "restored_at")
+CMP = _table("complaints", "id", "service", "subject", "content_action_id", "account_action_id", "channel",
+             "lodged_at", "decided_at", "outcome", "complied_at", "reason")
+
+#: The columns extraction reads, per table: checked before any query runs so that a missing one is
+#: reported by name rather than as a database error.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: tuple(c.name for c in t.columns) for t in
+                                                (PV, DET, REP, RI, RA, CA, AA, CMP)}
+
+SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "n1", "n2", "n3", "n4", "n5", "n6")
+
+
+def _shape(kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (),
+           nums: Sequence[Any] = ()) -> list[ColumnElement[Any]]:
+    """Columns of the common result shape: kind, service, category, k1..k4 (keys), n1..n6 (numbers)."""
+    k = [*keys, *([null()] * (4 - len(keys)))]
+    n = [*nums, *([null()] * (6 - len(nums)))]
+    cols: list[Any] = [literal(kind), service if service is not None else null(),
+                       category if category is not None else null(), *k, *n]
+    return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
+
+
+def processing_volumes(q: Sql) -> Select[Any]:
+    """Section 1: sums per service, data type, region and file type; ``k4`` tells in-period rows."""
+    inner = select(
+        PV.c.service, PV.c.data_type, PV.c.user_region, PV.c.file_type,
+        flag(q.day_in_period(PV.c.day)).label("in_p"), PV.c["items"], PV.c.bytes,
+    ).subquery("pv")
+    return (
+        select(*_shape("pv", service=inner.c.service,
+                       keys=(inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p),
+                       nums=(func.count(), func.sum(inner.c["items"]), func.sum(inner.c.bytes))))
+        .group_by(inner.c.service, inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p)
+    )
+
+
+def detections(q: Sql) -> Select[Any]:
+    """Section 6 from one pass over detections.
+
+    The CTE groups every detection by its enumeration columns, whether it was automated and flagged in the
+    period, and — only for automated solicitation flags of EU users in the period — by account, so that
+    distinct accounts can be counted per service, per technology and across services without a second scan.
+    ``n1`` = detections, ``n2`` = reviewed by as-of.
+    """
+    d = DET.c
+    in_p = flag(q.in_period(d.flagged_at) & (d.automated == true()))
+    acct = _when(
+        (d.category == "solicitation") & (d.user_region == "eu") & (d.automated == true())
+        & q.in_period(d.flagged_at),
+        d.account_ref,
+    )
+    inner = select(
+        d.service, d.category, d.technology, d.data_type, d.user_region, d.verdict,
+        in_p.label("a"), acct.label("acct"), flag(q.by_as_of(d.reviewed_at)).label("rev"),
+    ).subquery("d0")
+    g = (
+        select(inner.c.service, inner.c.category, inner.c.technology, inner.c.data_type, inner.c.user_region,
+               inner.c.verdict, inner.c.a, inner.c.acct,
+               func.count().label("n"), func.sum(inner.c.rev).label("r"))
+        .group_by(inner.c.service, inner.c.category, inner.c.technology, inner.c.data_type,
+                  inner.c.user_region, inner.c.verdict, inner.c.a, inner.c.acct)
+        .cte("g")
+        .prefix_with("MATERIALIZED")
+    )
+    enum_rows = (
+        select(*_shape("det", service=g.c.service, category=g.c.category,
+                       keys=(g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict),
+                       nums=(g.c.a, func.sum(g.c.n), func.sum(g.c.r))))
+        .group_by(g.c.service, g.c.category, g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict, g.c.a)
+    )
+    # Per account: reviewed at all, any not_abuse verdict, any confirmed verdict (verdicts only count once
+    # reviewed by the as-of instant).
+    reviewed = g.c.r > 0
+
+    def accounts(kind: str, by_service: bool, by_tech: bool) -> Select[Any]:
+        keys = [g.c.acct, *([g.c.service] if by_service else []), *([g.c.technology] if by_tech else [])]
+        a = (
+            select(
+                *keys,
+                func.max(flag(reviewed)).label("rev"),
+                func.max(flag(reviewed & (g.c.verdict == "not_abuse"))).label("na"),
+                func.max(flag(reviewed & (g.c.verdict == "confirmed"))).label("conf"),
+            )
+            .where(g.c.acct.is_not(None))
+            .group_by(*keys)
+            .subquery(kind)
+        )
+        outer_keys = ([a.c.service] if by_service else []) + ([a.c.technology] if by_tech else [])
+        return select(*_shape(
+            kind,
+            service=a.c.service if by_service else None,
+            category=literal("solicitation"),
+            keys=(a.c.technology,) if by_tech else (),
+            nums=(func.count(), func.sum(flag((a.c.na == 1) & (a.c.conf == 0))), func.sum(a.c.rev)),
+        )).group_by(*outer_keys)
+
+    return union_all(
+        enum_rows,
+        accounts("sol_svc_tech", True, True),
+        accounts("sol_svc", True, False),
+        accounts("sol_all_tech", False, True),
+        accounts("sol_all", False, False),
+    )  # type: ignore[return-value]
+
+
+def reports(q: Sql) -> Select[Any]:
+    """Sections 4 and 9: reports, reported items by data type, named EU accounts by role.
+
+    ``rp`` reads reports once; items and accounts join to the reports of the period. Distinct detections and
+    accounts are counted per service and, separately, across services.
+    """
+    r = REP.c
+    rp = (
+        select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"))
+        .cte("rp")
+        .prefix_with("MATERIALIZED")
+    )
+    rep_rows = (
+        select(*_shape("rep", service=rp.c.service, category=rp.c.category, keys=(rp.c.recipient,),
+                       nums=(func.count(), rp.c.in_p)))
+        .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p)
+    )
+    items = (
+        select(rp.c.service, rp.c.category, DET.c.data_type, RI.c.detection_id)
+        .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
+                     .join(DET, DET.c.id == RI.c.detection_id))
+        .cte("ri")
+        .prefix_with("MATERIALIZED")
+    )
+    item_svc = (
+        select(*_shape("items", service=items.c.service, category=items.c.category, keys=(items.c.data_type,),
+                       nums=(func.count(func.distinct(items.c.detection_id)),)))
+        .group_by(items.c.service, items.c.category, items.c.data_type)
+    )
+    item_all = (
+        select(*_shape("items_all", category=items.c.category, keys=(items.c.data_type,),
+                       nums=(func.count(func.distinct(items.c.detection_id)),)))
+        .group_by(items.c.category, items.c.data_type)
+    )
+    accts = (
+        select(rp.c.service, rp.c.category, rp.c.in_p, RA.c.role, RA.c.user_region, RA.c.account_ref)
+        .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
+        .cte("ra")
+        .prefix_with("MATERIALIZED")
+    )
+    eu_in_period = and_(accts.c.in_p == 1, accts.c.user_region == "eu")
+    acct_enum = (
+        select(*_shape("ra_enum", keys=(accts.c.role, accts.c.user_region), nums=(func.count(),)))
+        .group_by(accts.c.role, accts.c.user_region)
+    )
+    acct_svc = (
+        select(*_shape("accts", service=accts.c.service, category=accts.c.category, keys=(accts.c.role,),
+                       nums=(func.count(func.distinct(accts.c.account_ref)),)))
+        .where(eu_in_period)
+        .group_by(accts.c.service, accts.c.category, accts.c.role)
+    )
+    acct_all = (
+        select(*_shape("accts_all", category=accts.c.category, keys=(accts.c.role,),
+                       nums=(func.count(func.distinct(accts.c.account_ref)),)))
+        .where(eu_in_period)
+        .group_by(accts.c.category, accts.c.role)
+    )
+    return union_all(rep_rows, item_svc, item_all, acct_enum, acct_svc, acct_all)  # type: ignore[return-value]
+
+
+def content_actions(q: Sql) -> Select[Any]:
+    """Section 5: removals per service and category of the removed detection."""
+    inner = (
+        select(CA.c.service, DET.c.category, flag(q.in_period(CA.c.removed_at)).label("in_p"))
+        .select_from(CA.outerjoin(DET, DET.c.id == CA.c.detection_id))
+        .subquery("ca0")
+    )
+    return (
+        select(*_shape("ca", service=inner.c.service, category=inner.c.category, keys=(inner.c.in_p,),
+                       nums=(func.count(),)))
+        .group_by(inner.c.service, inner.c.category, inner.c.in_p)
+    )
+
+
+def account_actions(q: Sql) -> Select[Any]:
+    """Section 5: account actions per service, category, region and action."""
+    inner = select(
+        AA.c.service, AA.c.category, AA.c.user_region, AA.c.action,
+        flag(q.in_period(AA.c.taken_at)).label("in_p"),
+    ).subquery("aa0")
+    return (
+        select(*_shape("aa", service=inner.c.service, category=inner.c.category,
+                       keys=(inner.c.user_region, inner.c.action, inner.c.in_p), nums=(func.count(),)))
+        .group_by(inner.c.service, inner.c.category, inner.c.user_region, inner.c.action, inner.c.in_p)
+    )
+
+
+def complaints(q: Sql) -> Select[Any]:
+    """Section 5: complaints per service, subject, channel, outcome and category of the contested action.
+
+    n1 = complaints, n2 = decided by as-of, n3 = restored by as-of, n4 = Σ decision seconds over decided,
+    n5 = restored and complied by as-of, n6 = Σ compliance seconds over those.
+    """
+    c = CMP.c
+    decided = q.by_as_of(c.decided_at)
+    restored = decided & (c.outcome == "restored")
+    complied = restored & q.by_as_of(c.complied_at)
+    inner = (
+        select(
+            c.service, c.subject, c.channel, c.outcome,
+            func.coalesce(DET.c.category, AA.c.category).label("category"),
+            flag(q.in_period(c.lodged_at)).label("in_p"),
+            flag(decided).label("dec"),
+            flag(restored).label("res"),
+            _when(decided, q.seconds(c.decided_at) - q.seconds(c.lodged_at)).label("dec_s"),
+            flag(complied).label("comp"),
+            _when(complied, q.seconds(c.complied_at) - q.seconds(c.decided_at)).label("comp_s"),
+        )
+        .select_from(
+            CMP.outerjoin(CA, and_(c.subject == "content", CA.c.id == c.content_action_id))
+            .outerjoin(DET, DET.c.id == CA.c.detection_id)
+            .outerjoin(AA, and_(c.subject == "account", AA.c.id == c.account_action_id))
+        )
+        .subquery("c0")
+    )
+    i = inner.c
+    return (
+        select(*_shape("cmp", service=i.service, category=i.category,
+                       keys=(i.subject, i.channel, i.outcome, i.in_p),
+                       nums=(func.count(), func.sum(i.dec), func.sum(i.res),
+                             func.coalesce(func.sum(i.dec_s), 0), func.sum(i.comp),
+                             func.coalesce(func.sum(i.comp_s), 0))))
+        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.in_p)
+    )
+
+
+def _when(cond: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((cond, value), else_=null())
+
+
+ALL_QUERIES = (processing_volumes, detections, reports, content_actions, account_actions, complaints)
