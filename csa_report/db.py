@@ -44,8 +44,8 @@ def normalise_url(raw: str) -> URL:
             "postgresql://user@host:5432/dbname"
         ) from None
     backend = url.get_backend_name()
-    if backend == "postgresql" and url.get_driver_name() in ("", "psycopg2") and "+" not in url.drivername:
-        url = url.set(drivername="postgresql+psycopg")
+    if backend == "postgresql" and "+" not in url.drivername:
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is what we install
     elif backend == "sqlite":
         pass
     elif backend != "postgresql":
@@ -95,7 +95,7 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
     engine = create_engine(url, poolclass=NullPool, connect_args={"options": options, "connect_timeout": 10})
 
     @event.listens_for(engine, "connect")
-    def _utc(dbapi_conn: Any, _record: Any) -> None:  # noqa: ARG001 - SQLAlchemy hook signature
+    def _utc(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.autocommit = False
 
     return engine

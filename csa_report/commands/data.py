@@ -56,7 +56,7 @@ def key_figures_table(ind: Indicators) -> Table:
     for label, indicator, kw in KEY_FIGURES:
         cells = []
         for s in (*ind.services, ALL):
-            row = ind.get(indicator, service=s, **kw)
+            row = ind.get(indicator, service=s, **kw)  # type: ignore[arg-type]
             cells.append(row.value_text() or row.note)
         table.add_row(label, *cells)
     return table
