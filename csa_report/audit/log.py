@@ -1,0 +1,485 @@
+"""The audit trail the flow writes and ``csa-report status`` reads.
+
+Deliveries are claimed before they are sent: a 'pending' row is inserted in its own transaction, and the
+unique constraint on (provider, period, report id, recipient) lets exactly one claimer win, across threads,
+processes and re-runs. A 'failed' row can be re-claimed (one winner again: a conditional UPDATE); a 'sent'
+row never. A 'pending' row left by a crash is not re-claimed automatically, because nobody knows whether that
+message went out: ``status`` shows it and an operator decides (``release_delivery``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from csa_report.audit.models import Delivery, Finding, ReportRun, Signoff, StorageObject
+from csa_report.db import describe, make_engine, normalise_url, with_retries
+from csa_report.period import Period
+from csa_report.storage.objects import StoredObject
+
+log = logging.getLogger(__name__)
+
+Location = Literal["staging", "archive", "publication"]
+Decision = Literal["approve", "reject"]
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    rule: str
+    severity: str
+    message: str
+    count: int | None = None
+    waived_by: str | None = None
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    report_id: str
+    decision: Decision
+    reviewer: str
+    manifest_sha256: str
+    decided_at: datetime
+    comment: str | None = None
+    automatic: bool = False
+    refused_reason: str | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    recipient: str
+    role: str | None
+    channel: str
+    status: str
+    attempts: int
+    message_id: str | None
+    detail: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    provider: str
+    period: str
+    as_of: datetime
+    report_id: str | None
+    manifest_sha256: str | None
+    status: str
+    flow_run_id: str | None
+    publication_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    findings: tuple[FindingRecord, ...]
+    signoffs: tuple[SignoffRecord, ...]
+    deliveries: tuple[DeliverySummary, ...]
+
+
+def _period(value: Period | str) -> str:
+    return str(value)
+
+
+class AuditLog:
+    """All writes and reads of the audit database. Timestamps are passed in; nothing here reads a clock."""
+
+    def __init__(self, engine: Engine, what: str = "audit database") -> None:
+        self.engine = engine
+        self.what = what
+
+    @classmethod
+    def open(cls, raw_url: str, *, migrate: bool = True) -> AuditLog:
+        """The audit log at ``raw_url``, migrated to the latest schema unless ``migrate`` is False."""
+        if migrate:
+            from csa_report.migrate import upgrade
+
+            upgrade(raw_url, "audit")
+        return cls(make_engine(raw_url), f"audit database {describe(normalise_url(raw_url))}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """One transaction (committed on success), the connection retried while unreachable."""
+        conn = with_retries(self.engine.connect, self.what)
+        try:
+            with Session(bind=conn) as session, session.begin():
+                yield session
+        finally:
+            conn.close()
+
+    # -- runs, findings, sign-offs ------------------------------------------------------------------------
+
+    def record_run(
+        self,
+        *,
+        provider: str,
+        period: Period | str,
+        as_of: datetime,
+        status: str,
+        at: datetime,
+        report_id: str | None = None,
+        manifest_sha256: str | None = None,
+        flow_run_id: str | None = None,
+    ) -> int:
+        """Insert the run, or update the one with the same provider, period, report id and flow run id."""
+        with self._tx() as conn:
+            found = conn.execute(
+                select(ReportRun.id).where(
+                    ReportRun.provider == provider,
+                    ReportRun.period == _period(period),
+                    _eq(ReportRun.report_id, report_id),
+                    _eq(ReportRun.flow_run_id, flow_run_id),
+                )
+            ).scalar()
+            if found is not None:
+                conn.execute(
+                    update(ReportRun)
+                    .where(ReportRun.id == found)
+                    .values(status=status, manifest_sha256=manifest_sha256, as_of=as_of, updated_at=at)
+                )
+                run_id = int(found)
+            else:
+                run_id = int(
+                    conn.execute(
+                        insert(ReportRun)
+                        .values(
+                            provider=provider,
+                            period=_period(period),
+                            as_of=as_of,
+                            report_id=report_id,
+                            manifest_sha256=manifest_sha256,
+                            status=status,
+                            flow_run_id=flow_run_id,
+                            created_at=at,
+                            updated_at=at,
+                        )
+                        .returning(ReportRun.id)
+                    ).scalar_one()
+                )
+        log.info("audit run %d: %s %s report=%s status=%s", run_id, provider, period, report_id, status)
+        return run_id
+
+    def set_run_status(self, run_id: int, status: str, at: datetime, *, publication_url: str | None = None) -> None:
+        values: dict[str, object] = {"status": status, "updated_at": at}
+        if publication_url is not None:
+            values["publication_url"] = publication_url
+        with self._tx() as conn:
+            conn.execute(update(ReportRun).where(ReportRun.id == run_id).values(**values))
+        log.info("audit run %d: status=%s%s", run_id, status, f" url={publication_url}" if publication_url else "")
+
+    def record_findings(self, run_id: int, findings: Sequence[FindingRecord]) -> None:
+        """The run's findings (replacing any recorded before, so re-recording is idempotent)."""
+        with self._tx() as conn:
+            conn.execute(delete(Finding).where(Finding.run_id == run_id))
+            for f in findings:
+                conn.execute(
+                    insert(Finding).values(
+                        run_id=run_id,
+                        rule=f.rule,
+                        severity=f.severity,
+                        count=f.count,
+                        message=f.message,
+                        waived_by=f.waived_by,
+                    )
+                )
+        log.info("audit run %d: %d findings recorded", run_id, len(findings))
+
+    def add_finding(self, run_id: int, finding: FindingRecord) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                insert(Finding).values(
+                    run_id=run_id,
+                    rule=finding.rule,
+                    severity=finding.severity,
+                    count=finding.count,
+                    message=finding.message,
+                    waived_by=finding.waived_by,
+                )
+            )
+        log.info("audit run %d: finding %s (%s) added", run_id, finding.rule, finding.severity)
+
+    def record_signoff(self, record: SignoffRecord) -> int:
+        with self._tx() as conn:
+            signoff_id = int(
+                conn.execute(
+                    insert(Signoff)
+                    .values(
+                        run_id=record.run_id,
+                        report_id=record.report_id,
+                        decision=record.decision,
+                        reviewer=record.reviewer,
+                        manifest_sha256=record.manifest_sha256,
+                        comment=record.comment,
+                        automatic=record.automatic,
+                        decided_at=record.decided_at,
+                        refused_reason=record.refused_reason,
+                    )
+                    .returning(Signoff.id)
+                ).scalar_one()
+            )
+        log.info("audit sign-off %d: report=%s decision=%s automatic=%s refused=%s", signoff_id,
+                 record.report_id, record.decision, record.automatic, bool(record.refused_reason))  # fmt: skip
+        return signoff_id
+
+    # -- deliveries -----------------------------------------------------------------------------------------
+
+    def claim_delivery(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        channel: str,
+        at: datetime,
+        role: str | None = None,
+    ) -> bool:
+        """True if this caller may send now (it holds the 'pending' row); False if the delivery was sent, or
+        another caller holds it."""
+        key = _delivery_key(provider, period, report_id, recipient)
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(Delivery).values(
+                        **key,
+                        role=role,
+                        channel=channel,
+                        status="pending",
+                        attempts=1,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+            log.info("audit delivery claimed: report=%s recipient=%s (first attempt)", report_id, recipient)
+            return True
+        except DbIntegrityError:
+            pass
+        with self._tx() as conn:
+            won = _rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(key), Delivery.status == "failed")
+                    .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, updated_at=at)
+                )
+            )
+        if won == 1:
+            log.info("audit delivery re-claimed after a failure: report=%s recipient=%s", report_id, recipient)
+            return True
+        log.info("audit delivery not claimed (sent already or in progress): report=%s recipient=%s",
+                 report_id, recipient)  # fmt: skip
+        return False
+
+    def mark_delivered(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        message_id: str,
+        detail: str,
+        at: datetime,
+        channel: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {"status": "sent", "message_id": message_id, "detail": detail, "updated_at": at}
+        if channel:
+            values["channel"] = channel
+        self._finish(_delivery_key(provider, period, report_id, recipient), values)
+        log.info("audit delivery sent: report=%s recipient=%s message_id=%s", report_id, recipient, message_id)
+
+    def mark_failed(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> None:
+        self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            {"status": "failed", "detail": detail, "updated_at": at},
+        )
+        log.info("audit delivery failed: report=%s recipient=%s (%s)", report_id, recipient, detail)
+
+    def release_delivery(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> bool:
+        """Operator action: turn a stuck 'pending' row into 'failed' so the next run sends again."""
+        with self._tx() as conn:
+            done = _rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(_delivery_key(provider, period, report_id, recipient)))
+                    .where(Delivery.status == "pending")
+                    .values(status="failed", detail=detail, updated_at=at)
+                )
+            )
+        return done == 1
+
+    def _finish(self, key: dict[str, str], values: dict[str, object]) -> None:
+        with self._tx() as conn:
+            conn.execute(update(Delivery).where(*_delivery_where(key), Delivery.status == "pending").values(**values))
+
+    def deliveries(self, report_id: str) -> list[DeliverySummary]:
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(Delivery).where(Delivery.report_id == report_id).order_by(Delivery.recipient)
+            ).all()
+        return [_delivery_summary(r) for r in rows]
+
+    # -- stored objects -------------------------------------------------------------------------------------
+
+    def record_objects(self, report_id: str, location: Location, objects: Sequence[StoredObject], at: datetime) -> None:
+        """Record each object once (by location, bucket and key); re-recording is a no-op."""
+        for obj in objects:
+            try:
+                with self._tx() as conn:
+                    exists = conn.execute(
+                        select(StorageObject.id).where(
+                            StorageObject.location == location,
+                            StorageObject.bucket == obj.bucket,
+                            StorageObject.key == obj.key,
+                        )
+                    ).scalar()
+                    if exists is not None:
+                        continue
+                    conn.execute(
+                        insert(StorageObject).values(
+                            report_id=report_id,
+                            location=location,
+                            bucket=obj.bucket,
+                            key=obj.key,
+                            version_id=obj.version_id,
+                            sha256=obj.sha256_hex,
+                            size=obj.size,
+                            etag=obj.etag,
+                            content_type=obj.content_type,
+                            lock_mode=obj.lock_mode,
+                            retain_until=obj.retain_until,
+                            recorded_at=at,
+                        )
+                    )
+            except DbIntegrityError:
+                continue  # recorded concurrently by another run
+            log.info("audit object recorded: report=%s %s s3://%s/%s version=%s sha256=%s", report_id, location,
+                     obj.bucket, obj.key, obj.version_id, obj.sha256_hex)  # fmt: skip
+
+    def stored_objects(self, report_id: str, location: Location) -> list[StoredObject]:
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(StorageObject)
+                .where(StorageObject.report_id == report_id, StorageObject.location == location)
+                .order_by(StorageObject.key)
+            ).all()
+        return [
+            StoredObject(
+                bucket=r.bucket,
+                key=r.key,
+                version_id=r.version_id,
+                sha256_hex=r.sha256,
+                size=int(r.size),
+                etag=r.etag or "",
+                content_type=r.content_type,
+                lock_mode=r.lock_mode,
+                retain_until=r.retain_until,
+            )
+            for r in rows
+        ]
+
+    # -- status ---------------------------------------------------------------------------------------------
+
+    def status(self, period: Period | str | None = None) -> list[RunSummary]:
+        """Runs (oldest first) with their findings, sign-offs and deliveries, for ``csa-report status``."""
+        with self._tx() as conn:
+            query = select(ReportRun).order_by(ReportRun.created_at, ReportRun.id)
+            if period is not None:
+                query = query.where(ReportRun.period == _period(period))
+            runs = conn.scalars(query).all()
+            out: list[RunSummary] = []
+            for run in runs:
+                findings = conn.scalars(
+                    select(Finding).where(Finding.run_id == run.id).order_by(Finding.rule, Finding.id)
+                ).all()
+                own = (Signoff.run_id.is_(None)) & _eq(Signoff.report_id, run.report_id)
+                signoffs = conn.scalars(
+                    select(Signoff).where((Signoff.run_id == run.id) | own).order_by(Signoff.decided_at, Signoff.id)
+                ).all()
+                deliveries = conn.scalars(
+                    select(Delivery)
+                    .where(
+                        Delivery.provider == run.provider,
+                        Delivery.period == run.period,
+                        _eq(Delivery.report_id, run.report_id),
+                    )
+                    .order_by(Delivery.recipient)
+                ).all()
+                out.append(
+                    RunSummary(
+                        run_id=run.id,
+                        provider=run.provider,
+                        period=run.period,
+                        as_of=run.as_of,
+                        report_id=run.report_id,
+                        manifest_sha256=run.manifest_sha256,
+                        status=run.status,
+                        flow_run_id=run.flow_run_id,
+                        publication_url=run.publication_url,
+                        created_at=run.created_at,
+                        updated_at=run.updated_at,
+                        findings=tuple(
+                            FindingRecord(f.rule, f.severity, f.message, f.count, f.waived_by) for f in findings
+                        ),
+                        signoffs=tuple(
+                            SignoffRecord(
+                                report_id=s.report_id,
+                                decision=_decision(s.decision),
+                                reviewer=s.reviewer,
+                                manifest_sha256=s.manifest_sha256,
+                                decided_at=s.decided_at,
+                                comment=s.comment,
+                                automatic=bool(s.automatic),
+                                refused_reason=s.refused_reason,
+                                run_id=s.run_id,
+                            )
+                            for s in signoffs
+                        ),
+                        deliveries=tuple(_delivery_summary(d) for d in deliveries),
+                    )
+                )
+        return out
+
+
+def _eq(
+    column: InstrumentedAttribute[str | None] | InstrumentedAttribute[str], value: str | None
+) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _decision(value: str) -> Decision:
+    return "approve" if value == "approve" else "reject"
+
+
+def _rowcount(result: object) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def _delivery_key(provider: str, period: Period | str, report_id: str, recipient: str) -> dict[str, str]:
+    return {"provider": provider, "period": _period(period), "report_id": report_id, "recipient": recipient}
+
+
+def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:
+    return [
+        Delivery.provider == key["provider"],
+        Delivery.period == key["period"],
+        Delivery.report_id == key["report_id"],
+        Delivery.recipient == key["recipient"],
+    ]
+
+
+def _delivery_summary(r: Delivery) -> DeliverySummary:
+    return DeliverySummary(
+        recipient=r.recipient, role=r.role, channel=r.channel, status=r.status, attempts=int(r.attempts),
+        message_id=r.message_id, detail=r.detail, updated_at=r.updated_at,
+    )  # fmt: skip
