@@ -90,3 +90,16 @@ class DeliveryRefused(DeliveryError):
         super().__init__(f"mail server refused recipient {recipient}: {detail}")
         self.recipient = recipient
         self.detail = detail
+
+
+# --- compliance checks (issue 3) ---------------------------------------------------------------------------
+
+
+class CheckError(ToolError):
+    """A compliance rule could not run (a query failed): a tool error, never a pass or a finding (exit 4).
+    A missing table or column is a DataError instead (exit 2)."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(f"check {rule} could not run: {detail}")
+        self.rule = rule
+        self.detail = detail
