@@ -39,7 +39,26 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _prepare_demo(argv: list[str]) -> None:
+    """The demo runs on Prefect's ephemeral API with a home in its output folder; that must be set before
+    prefect is first imported, which happens inside the command."""
+    if not argv or argv[0] != "demo":
+        return
+    from pathlib import Path
+
+    from csa_report.commands.demo import prepare_environment
+
+    out = Path("demo-output")
+    for i, arg in enumerate(argv):
+        if arg == "--out" and i + 1 < len(argv):
+            out = Path(argv[i + 1])
+        elif arg.startswith("--out="):
+            out = Path(arg.split("=", 1)[1])
+    prepare_environment(out)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _prepare_demo(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
         format="%(levelname)s %(name)s: %(message)s",

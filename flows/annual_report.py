@@ -43,5 +43,4 @@ def annual_report(
     p = resolve_period(period, at)
     logger.info("annual report for %s as of %s", p, format_instant(at))
     indicators = extract(db_url, str(p), at)
-    return {"period": str(p), "as_of": format_instant(at), "rows": len(indicators.rows),
-            "services": list(indicators.services)}
+    return {"period": str(p), "as_of": format_instant(at), "indicators": indicators}
