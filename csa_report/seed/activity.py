@@ -107,6 +107,7 @@ class Activity:
         self.start = plan.start
         self.end_before = plan.end_before
         self.accounts = plan.accounts
+        self._services = plan.services
         self._actioned = bytearray(self.accounts + 1)
         self._holds = 0
         self._kind_cum = _cumulative([k.weight for k in KINDS])
@@ -150,7 +151,7 @@ class Activity:
             service = services[int(rng.random() * len(services))]
             starts = self._lead_in_starts[service]
         else:
-            service = self.plan.services[self._pick(self._service_cum)]
+            service = self._services[self._pick(self._service_cum)]
             starts = self._day_starts[service]
         day0 = starts[int(rng.random() * len(starts))]
         t0 = day0 + int(rng.random() * DAY)

@@ -13,6 +13,7 @@ from csa_report.period import Period
 from csa_report.schema import TABLE_ORDER
 from csa_report.seed.generate import generate
 from csa_report.seed.load import open_loader, prepare
+from csa_report.seed.pipeline import pump
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Batch
 from csa_report.seed.violations import VIOLATIONS, canonical, check_supported
@@ -60,10 +61,13 @@ def seed(url: str, period: Period, *, scale: int = 2000, seed: int = 0, violatio
     bar = _progress() if progress else None
     with bar or nullcontext(), open_loader(url) as loader:
         task = bar.add_task("seeding detections", total=scale) if bar else None
-        for batch in _counted(generate(plan, names), totals):
+
+        def write(batch: Batch) -> None:
             loader.write(batch)
             if bar is not None and task is not None:
                 bar.update(task, completed=min(totals["detections"], scale))
+
+        pump(_counted(generate(plan, names), totals), write)
         loader.finish()
     return SeedSummary(
         period=period, scale=scale, seed=seed, **totals,
