@@ -62,7 +62,8 @@ class S3Endpoint:
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
             config=Config(
-                s3={"addressing_style": "path"},
+                signature_version="s3v4",
+            s3={"addressing_style": "path"},
                 retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=5,
                 read_timeout=30,

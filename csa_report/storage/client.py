@@ -50,6 +50,7 @@ def make_client(
         aws_access_key_id=access,
         aws_secret_access_key=secret,
         config=Config(
+            signature_version="s3v4",
             s3={"addressing_style": "path"},
             retries={"mode": "standard", "max_attempts": attempts},
             connect_timeout=5,

@@ -72,8 +72,10 @@ class FaultProxy:
             self.rules.extend(rules)
 
     def disarm(self) -> None:
+        """Drop the remaining rules and forget what was seen."""
         with self._lock:
             self.rules.clear()
+            self.log.clear()
 
     def pick(self, method: str, path: str) -> str:
         with self._lock:
