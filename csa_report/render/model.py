@@ -1,0 +1,172 @@
+"""The report context: one typed, serialisable object from which every artefact is rendered.
+
+Everything a template shows is already resolved here: figures are formatted, every field of the standard form
+has a value or an explicit ``N/A — reason``, policy prose is converted to safe HTML and to escaped Markdown.
+Templates only lay it out. ``ReportContext.model_dump(mode="json")`` is what the templates receive, so a field
+a template asks for and the context lacks fails the render by name (StrictUndefined).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from csa_report.indicators import IndicatorRow
+
+Scope = Literal["service", "provider"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cell(_Model):
+    """One displayed value. ``text`` is what the reader sees; ``na`` marks an explicit N/A with its reason."""
+
+    text: str
+    value: int | float | str | bool | None
+    unit: str
+    note: str = ""
+    na: bool = False
+
+
+class Field(_Model):
+    """One field of the standard form. ``scope='service'``: one cell per column (service, …, total);
+    ``scope='provider'``: one cell for the whole provider (policy-driven fields)."""
+
+    id: str
+    label: str
+    scope: Scope
+    optional: bool = False
+    cells: tuple[Cell, ...]
+
+
+class Group(_Model):
+    """A block of fields shown as one table (e.g. 4 › Known CSAM)."""
+
+    id: str
+    title: str
+    note: str = ""
+    fields: tuple[Field, ...]
+
+
+class Prose(_Model):
+    """A policy document's Markdown body: ``html`` is escaped and safe, ``markdown`` has tags escaped."""
+
+    source: str
+    version: str
+    html: str
+    markdown: str
+
+
+class Section(_Model):
+    number: int
+    title: str
+    intro: str
+    groups: tuple[Group, ...]
+    prose: tuple[Prose, ...] = ()
+
+
+class Column(_Model):
+    key: str
+    label: str
+
+
+class InstrumentInForce(_Model):
+    id: str
+    name: str
+    derogation: bool
+    applies_from: str
+    applies_until: str
+    excludes_e2ee: bool
+    first_day: str
+    last_day: str
+    days: int
+
+
+class Header(_Model):
+    title: str
+    provider: str
+    establishment: str
+    supervisory_authority: str
+    services: tuple[str, ...]
+    columns: tuple[Column, ...]
+    period: str
+    period_start: str
+    period_end: str
+    as_of: str
+    publication_date: str
+    publication_url: str
+    instruments: tuple[InstrumentInForce, ...]
+    gap_notice: str
+    tool_version: str
+
+
+class ChartPoint(_Model):
+    month: str
+    category: str
+    flagged: int
+    confirmed: int
+
+
+class Chart(_Model):
+    title: str
+    desc: str
+    svg: str
+    points: tuple[ChartPoint, ...]
+
+
+class FindingEntry(_Model):
+    rule: str
+    severity: str
+    message: str
+    count: int
+    reference: str
+    waived: bool = False
+
+
+class WaiverEntry(_Model):
+    rule: str
+    reason: str
+    waived_by: str
+    status: str
+    #: ISO date, or "" when the waiver does not expire.
+    expires: str
+
+
+class Definition(_Model):
+    term: str
+    text: str
+
+
+class PolicyProvenance(_Model):
+    file: str
+    kind: str
+    version: str
+    effective_from: str
+    sha256: str
+
+
+class Provenance(_Model):
+    period: str
+    as_of: str
+    publication_date: str
+    tool_version: str
+    schema_version: str
+    policies: tuple[PolicyProvenance, ...]
+
+
+class ReportContext(_Model):
+    """Everything the renderers need, and nothing else (no database, no clock)."""
+
+    header: Header
+    sections: tuple[Section, ...]
+    chart: Chart
+    findings: tuple[FindingEntry, ...]
+    waivers: tuple[WaiverEntry, ...]
+    definitions: tuple[Definition, ...]
+    provenance: Provenance
+    #: The extracted indicators (data-contract §3) and the rows added for policy-driven fields (§4 "report.csv").
+    rows: tuple[IndicatorRow, ...]
+    extra_rows: tuple[IndicatorRow, ...]

@@ -1,0 +1,83 @@
+"""report.pdf: WeasyPrint from the same HTML, PDF/A-3b, report.json embedded, byte-reproducible.
+
+Reproducibility: no clock (metadata and attachment dates come from the as-of instant), a stable file identifier
+derived from the content hash (``pdf_identifier``), one font family (DejaVu Sans, shipped by Debian's
+fonts-dejavu-core) forced for print, and a URL fetcher that fetches nothing (the HTML is self-contained; a
+policy or template must not make the renderer reach the network or the file system).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+from datetime import datetime
+from functools import cache
+from typing import Any, Final
+
+from csa_report.errors import ConfigError, ToolError
+
+#: The one font family of the PDF; Debian: fonts-dejavu-core.
+PDF_FONT: Final = "DejaVu Sans"
+PDF_MONO_FONT: Final = "DejaVu Sans Mono"
+PDF_VARIANT: Final = "pdf/a-3b"
+PRINT_CSS: Final = f"""
+html, body, table, svg, svg text {{ font-family: "{PDF_FONT}" !important; }}
+code, .hash {{ font-family: "{PDF_MONO_FONT}" !important; }}
+"""
+
+
+@cache
+def check_fonts() -> None:
+    """Fail clearly when the PDF font is not installed (a fallback font would change the PDF's bytes)."""
+    if shutil.which("fc-list") is None:
+        return  # fontconfig without its tools: WeasyPrint still needs fontconfig itself; nothing to check here
+    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    families = {f.strip() for line in out.splitlines() for f in line.split(",")}
+    missing = [f for f in (PDF_FONT, PDF_MONO_FONT) if f not in families]
+    if missing:
+        raise ConfigError(f"font(s) {', '.join(missing)} not installed: the PDF needs them for reproducible "
+                          "output (Debian/Ubuntu: apt-get install fonts-dejavu-core)")
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"report.pdf does not fetch external resources (asked for {url[:80]!r})")
+
+
+def pdf_identifier(html: str, attachment: bytes) -> bytes:
+    """The PDF's /ID: 32 hex digits of a SHA-256 over the content the PDF is made from."""
+    digest = hashlib.sha256()
+    digest.update(html.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(attachment)
+    return digest.hexdigest()[:32].encode("ascii")
+
+
+def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: datetime) -> bytes:
+    check_fonts()
+    try:
+        from weasyprint import CSS, HTML, Attachment, URLFetcher
+    except ImportError as exc:  # pragma: no cover - weasyprint is a pinned dependency
+        raise ToolError(f"WeasyPrint is not available: {exc}") from None
+
+    class NoFetch(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, *args: Any, **kwargs: Any) -> Any:
+            return _no_fetch(url)
+
+    fetcher = NoFetch()
+    document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
+    stamp = as_of.replace(tzinfo=None, microsecond=0)
+    json_attachment = Attachment(
+        file_obj=io.BytesIO(attachment), name=attachment_name, url_fetcher=fetcher,
+        description="The machine-readable report (long format, data-contract §4)",
+        created=stamp, modified=stamp, relationship="Data",
+    )
+    pdf: bytes = document.write_pdf(
+        stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
+        attachments=[json_attachment],
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=pdf_identifier(html, attachment),
+        custom_metadata=False,
+    )
+    return pdf
