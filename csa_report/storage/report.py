@@ -178,9 +178,7 @@ def publish(
     published: list[StoredObject] = []
     for obj in sorted(public, key=lambda o: o.name):
         data = _bytes_of(store, obj, contents)
-        published.append(
-            store.put_create_only(bucket, archive_key(obj, prefix), data, content_type_for(obj.name))
-        )
+        published.append(store.put_create_only(bucket, archive_key(obj, prefix), data, content_type_for(obj.name)))
     html = next(o for o in published if o.name == "report.html")
     base = (public_base_url or f"{store.endpoint.rstrip('/')}/{bucket}").rstrip("/")
     url = f"{base}/{quote(html.key)}"

@@ -40,8 +40,9 @@ def test_archived_objects_cannot_be_deleted_or_overwritten(settings: Settings, r
         assert info.value.response["Error"]["Code"] == "AccessDenied"
     # Shortening the COMPLIANCE retention: refused.
     with pytest.raises(ClientError):
+        shorter = {"Mode": "COMPLIANCE", "RetainUntilDate": datetime(2000, 1, 1)}
         client.put_object_retention(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "",
-                                    Retention={"Mode": "COMPLIANCE", "RetainUntilDate": datetime(2000, 1, 1)})  # fmt: skip
+                                    Retention=shorter)  # type: ignore[arg-type]  # fmt: skip
     # Our create-only write refuses to overwrite; a plain PUT adds a version but the locked one stays intact.
     assert store.put_create_only(pdf.bucket, pdf.key, report.artefacts["report.pdf"], "application/pdf") == pdf
     client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=b"overwritten")

@@ -81,7 +81,7 @@ def test_changed_byte_in_staged_object_is_caught(settings: Settings, report: Fak
     assert "%PDF" not in str(info.value)
     # ... and so is the recorded version deleted from under us.
     store.client.delete_object(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "")
-    with pytest.raises(TamperedError, match="report.pdf"):
+    with pytest.raises(TamperedError, match=r"report\.pdf"):
         verify_staged(store, staged)
 
 

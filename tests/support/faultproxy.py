@@ -92,9 +92,7 @@ class FaultProxy:
             return [s.action for s in self.log if method in (None, s.method)]
 
     def start(self) -> FaultProxy:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
