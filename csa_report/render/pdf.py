@@ -8,10 +8,15 @@ policy or template must not make the renderer reach the network or the file syst
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import io
+import os
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -39,6 +44,28 @@ def check_fonts() -> None:
     if missing:
         raise ConfigError(f"font(s) {', '.join(missing)} not installed: the PDF needs them for reproducible "
                           "output (Debian/Ubuntu: apt-get install fonts-dejavu-core)")
+
+
+_EPOCH_LOCK: Final = threading.Lock()
+
+
+@contextmanager
+def source_date_epoch(instant: datetime) -> Iterator[None]:
+    """Pin the clock fontTools reads when it saves a font subset (the font's head.modified) to ``instant``.
+
+    Without HarfBuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps the current time into the
+    embedded font unless SOURCE_DATE_EPOCH is set; the variable is restored afterwards.
+    """
+    with _EPOCH_LOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(instant.timetuple()))
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
@@ -73,11 +100,12 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
         description="The machine-readable report (long format, data-contract §4)",
         created=stamp, modified=stamp, relationship="Data",
     )
-    pdf: bytes = document.write_pdf(
-        stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
-        attachments=[json_attachment],
-        pdf_variant=PDF_VARIANT,
-        pdf_identifier=pdf_identifier(html, attachment),
-        custom_metadata=False,
-    )
+    with source_date_epoch(stamp):
+        pdf: bytes = document.write_pdf(
+            stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
+            attachments=[json_attachment],
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=pdf_identifier(html, attachment),
+            custom_metadata=False,
+        )
     return pdf
