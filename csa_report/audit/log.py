@@ -109,7 +109,7 @@ class AuditLog:
         """One transaction (committed on success), the connection retried while unreachable."""
         conn = with_retries(self.engine.connect, self.what)
         try:
-            with Session(bind=conn) as session, session.begin():
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
         finally:
             conn.close()

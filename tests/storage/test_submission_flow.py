@@ -1,0 +1,226 @@
+"""submit_report end to end against a real SeaweedFS, a real SMTP server (aiosmtpd) and the audit DB:
+exactly-once deliveries, tamper stops, interruption and refusal recovery, concurrency."""
+
+from __future__ import annotations
+
+import email
+import threading
+import time
+from datetime import datetime
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csa_report.audit import AuditLog
+from csa_report.delivery import Delivered, deliver
+from csa_report.errors import DeliveryError, TamperedError
+from csa_report.settings import Settings
+from csa_report.storage import S3Store, StoredObject, stage
+from csa_report.submission import SubmissionResult, submit_report
+from tests.storage.conftest import CollectingHandler, FakeReport
+
+AUTHORITY = "dsc@authority.example"
+COMMISSION = "csam-reports@commission.example"
+RECIPIENTS = [("supervisory authority", AUTHORITY), ("European Commission", COMMISSION)]
+AS_OF = datetime(2026, 1, 15)
+NOW = datetime(2026, 1, 20, 9, 30)
+
+
+def _clock() -> datetime:
+    return NOW
+
+
+def _stage(settings: Settings, report: FakeReport, audit: AuditLog) -> tuple[int, list[StoredObject]]:
+    store = S3Store.from_settings(settings)
+    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
+                   ref=report.ref)  # fmt: skip
+    audit.record_objects(report.ref.report_id, "staging", staged, NOW)
+    ref = report.ref
+    run_id = audit.record_run(provider=ref.provider, period=ref.period, as_of=AS_OF, status="approved", at=NOW,
+                              report_id=ref.report_id, manifest_sha256=report.manifest_sha256)  # fmt: skip
+    return run_id, staged
+
+
+def _submit(settings: Settings, report: FakeReport, audit: AuditLog, run_id: int, **kw: Any) -> SubmissionResult:
+    return submit_report(
+        store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref, run_id=run_id,
+        staged=audit.stored_objects(report.ref.report_id, "staging"), manifest_sha256=report.manifest_sha256,
+        recipients=RECIPIENTS, message_date=AS_OF, clock=_clock, **kw,
+    )  # fmt: skip
+
+
+def _archive_versions(settings: Settings) -> dict[str, int]:
+    client = S3Store.from_settings(settings).client
+    counts: dict[str, int] = {}
+    for v in client.list_object_versions(Bucket=settings.archive_bucket, Prefix=settings.archive_prefix).get(
+        "Versions", []
+    ):
+        counts[v["Key"]] = counts.get(v["Key"], 0) + 1
+    return counts
+
+
+@pytest.fixture
+def audit(settings: Settings) -> AuditLog:
+    return AuditLog.open(settings.audit_db)
+
+
+def test_submit_delivers_archives_publishes_and_rerun_repeats_nothing(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    run_id, staged = _stage(settings, report, audit)
+    result = _submit(settings, report, audit, run_id)
+    assert [d.recipient for d in result.sent] == [AUTHORITY, COMMISSION]
+    assert len(smtp.to(AUTHORITY)) == len(smtp.to(COMMISSION)) == 1
+    msg = email.message_from_bytes(smtp.to(AUTHORITY)[0].data, policy=policy.default)
+    assert msg["Message-ID"] == result.sent[0].message_id
+    assert msg["Date"] == "Thu, 15 Jan 2026 00:00:00 +0000"
+    atts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}  # type: ignore[attr-defined]
+    assert atts == {"report.pdf": report.artefacts["report.pdf"], "report.json": report.artefacts["report.json"]}
+    assert _archive_versions(settings) == {a.key: 1 for a in result.archived}
+    assert result.publication is not None and result.publication.url.endswith("/report.html")
+
+    again = _submit(settings, report, audit, run_id)
+    assert again.sent == () and sorted(again.skipped) == sorted([AUTHORITY, COMMISSION])
+    assert len(smtp.messages) == 2
+    assert _archive_versions(settings) == {a.key: 1 for a in result.archived}
+    assert again.publication == result.publication
+
+    [run] = audit.status(report.ref.period)
+    assert run.status == "submitted" and run.publication_url == result.publication.url
+    assert {(d.recipient, d.status, d.attempts) for d in run.deliveries} == {
+        (AUTHORITY, "sent", 1),
+        (COMMISSION, "sent", 1),
+    }
+    assert len(audit.stored_objects(report.ref.report_id, "archive")) == len(staged)
+    assert len(audit.stored_objects(report.ref.report_id, "publication")) == 2
+
+
+def test_tampered_staged_object_stops_everything(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    run_id, staged = _stage(settings, report, audit)
+    pdf = next(o for o in staged if o.name == "report.pdf")
+    client = S3Store.from_settings(settings).client
+    # The signed version is removed and other bytes put in its place (a new version id).
+    client.delete_object(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "")
+    client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=b"%PDF forged")
+    with pytest.raises(TamperedError) as info:
+        _submit(settings, report, audit, run_id)
+    assert info.value.exit_code == 5 and pdf.key in str(info.value)
+    assert smtp.messages == []
+    assert _archive_versions(settings) == {}
+    [run] = audit.status()
+    assert run.status == "tampered" and [f.rule for f in run.findings] == ["storage.tampered"]
+    assert run.deliveries == ()
+
+
+def test_manifest_other_than_the_signed_one_is_tampered(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    run_id, _ = _stage(settings, report, audit)
+    with pytest.raises(TamperedError, match="not the signed manifest"):
+        submit_report(store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref,
+                      run_id=run_id, staged=audit.stored_objects(report.ref.report_id, "staging"),
+                      manifest_sha256="f" * 64, recipients=RECIPIENTS, message_date=AS_OF, clock=_clock)  # fmt: skip
+    assert smtp.messages == [] and _archive_versions(settings) == {}
+
+
+def test_interrupted_after_archive_before_email_completes_on_rerun(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    run_id, _ = _stage(settings, report, audit)
+
+    def crash(settings: Settings, **kw: Any) -> Delivered:
+        raise KeyboardInterrupt  # the process is stopped after the archive write, before any e-mail
+
+    with pytest.raises(KeyboardInterrupt):
+        _submit(settings, report, audit, run_id, send=crash)
+    archived = _archive_versions(settings)
+    assert len(archived) == 6 and set(archived.values()) == {1}
+    assert smtp.messages == []
+
+    result = _submit(settings, report, audit, run_id)
+    assert sorted(d.recipient for d in result.sent) == sorted([AUTHORITY, COMMISSION])
+    assert len(smtp.to(AUTHORITY)) == len(smtp.to(COMMISSION)) == 1
+    assert _archive_versions(settings) == archived
+    _submit(settings, report, audit, run_id)
+    assert len(smtp.messages) == 2
+
+
+def test_smtp_refusing_one_recipient_is_retried_next_run(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    run_id, _ = _stage(settings, report, audit)
+    smtp.refuse.add(COMMISSION)
+    with pytest.raises(DeliveryError, match=COMMISSION) as info:
+        _submit(settings, report, audit, run_id)
+    assert info.value.exit_code == 3
+    assert len(smtp.to(AUTHORITY)) == 1 and smtp.to(COMMISSION) == []
+    [run] = audit.status()
+    assert run.status == "delivery-incomplete" and run.publication_url is None
+    states = {d.recipient: (d.status, d.attempts) for d in run.deliveries}
+    assert states == {AUTHORITY: ("sent", 1), COMMISSION: ("failed", 1)}
+    assert "550" in (next(d for d in run.deliveries if d.recipient == COMMISSION).detail or "")
+
+    smtp.refuse.clear()
+    result = _submit(settings, report, audit, run_id)
+    assert [d.recipient for d in result.sent] == [COMMISSION] and result.skipped == (AUTHORITY,)
+    assert len(smtp.to(AUTHORITY)) == 1 and len(smtp.to(COMMISSION)) == 1
+    [run] = audit.status()
+    assert {d.recipient: (d.status, d.attempts) for d in run.deliveries} == {
+        AUTHORITY: ("sent", 1),
+        COMMISSION: ("sent", 2),
+    }
+    assert run.status == "submitted"
+
+
+def test_two_concurrent_submissions_deliver_once(
+    settings: Settings, report: FakeReport, new_db_url: str, smtp: CollectingHandler
+) -> None:
+    settings = settings.model_copy(update={"audit_db": new_db_url})
+    audit = AuditLog.open(new_db_url)
+    run_id, _ = _stage(settings, report, audit)
+    start = threading.Barrier(2)
+    results: list[SubmissionResult] = []
+    errors: list[BaseException] = []
+
+    def slow_send(settings: Settings, **kw: Any) -> Delivered:
+        time.sleep(0.2)  # hold the claim while the other run reaches the same recipient
+        return deliver(settings, **kw)
+
+    def run() -> None:
+        try:
+            own_audit = AuditLog.open(new_db_url, migrate=False)
+            start.wait(timeout=10)
+            results.append(_submit(settings, report, own_audit, run_id, send=slow_send))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert len(results) == 2
+    assert len(smtp.to(AUTHORITY)) == 1 and len(smtp.to(COMMISSION)) == 1
+    assert sorted(d.recipient for r in results for d in r.sent) == sorted([AUTHORITY, COMMISSION])
+    assert sorted(a for r in results for a in r.skipped) == sorted([AUTHORITY, COMMISSION])
+    assert set(_archive_versions(settings).values()) == {1}
+    [summary] = audit.status()
+    assert {(d.status, d.attempts) for d in summary.deliveries} == {("sent", 1)}
+
+
+def test_outbox_when_no_smtp_host(settings: Settings, report: FakeReport, audit: AuditLog, tmp_path: Path) -> None:
+    settings = settings.model_copy(update={"smtp_host": None})
+    run_id, _ = _stage(settings, report, audit)
+    result = _submit(settings, report, audit, run_id)
+    files = sorted(p.name for p in settings.outbox.iterdir())
+    rid = report.ref.report_id
+    assert files == [f"{rid}-csam-reports-commission-example.eml", f"{rid}-dsc-authority-example.eml"]
+    assert {d.channel for d in result.sent} == {"outbox"}
+    before = {p: p.read_bytes() for p in settings.outbox.iterdir()}
+    again = _submit(settings, report, audit, run_id)
+    assert again.sent == () and {p: p.read_bytes() for p in settings.outbox.iterdir()} == before
