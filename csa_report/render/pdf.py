@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
+import logging
 import os
 import shutil
 import subprocess
@@ -93,19 +94,26 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
             return _no_fetch(url)
 
     fetcher = NoFetch()
-    document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
     stamp = as_of.replace(tzinfo=None, microsecond=0)
     json_attachment = Attachment(
         file_obj=io.BytesIO(attachment), name=attachment_name, url_fetcher=fetcher,
         description="The machine-readable report (long format, data-contract §4)",
         created=stamp, modified=stamp, relationship="Data",
     )
-    with source_date_epoch(stamp):
-        pdf: bytes = document.write_pdf(
-            stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
-            attachments=[json_attachment],
-            pdf_variant=PDF_VARIANT,
-            pdf_identifier=pdf_identifier(html, attachment),
-            custom_metadata=False,
-        )
+    # WeasyPrint warns about screen-only CSS it does not support (media features, overflow-x): expected.
+    wp_logger = logging.getLogger("weasyprint")
+    level = wp_logger.level
+    wp_logger.setLevel(logging.ERROR)
+    try:
+        document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
+        with source_date_epoch(stamp):
+            pdf: bytes = document.write_pdf(
+                stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
+                attachments=[json_attachment],
+                pdf_variant=PDF_VARIANT,
+                pdf_identifier=pdf_identifier(html, attachment),
+                custom_metadata=False,
+            )
+    finally:
+        wp_logger.setLevel(level)
     return pdf

@@ -74,3 +74,15 @@ def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[M
         MonthPoint(m, c, *found.get((m, c), (0, 0)))
         for m in months_of(period) for c in CATEGORIES
     )
+
+
+def monthly_series_from_url(db_url: str, period: Period, as_of: datetime) -> tuple[MonthPoint, ...]:
+    """``monthly_series`` on a read-only connection to the source database at ``db_url``."""
+    from csa_report.db import connect, describe, make_engine, normalise_url
+
+    engine = make_engine(db_url, read_only=True)
+    try:
+        with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
+            return monthly_series(conn, period, as_of)
+    finally:
+        engine.dispose()
