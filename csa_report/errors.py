@@ -103,3 +103,10 @@ class CheckError(ToolError):
         super().__init__(f"check {rule} could not run: {detail}")
         self.rule = rule
         self.detail = detail
+
+
+class BlockingFindings(CsaReportError):
+    """``check``: a blocking finding remains (exit 1). A result rather than a failure; raised by the command
+    so the one-line summary and the exit code go through the CLI's single error path."""
+
+    exit_code = 1
