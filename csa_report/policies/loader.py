@@ -11,10 +11,12 @@ location maps back to the line a privacy lawyer has to edit.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import types
 import typing
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Union
 
@@ -65,7 +67,7 @@ def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyD
         got = "nothing" if data is None else type(data).__name__
         raise PolicyError(f"{path}:{_FRONT_OFFSET}: front matter: expected a mapping of fields "
                           f"(`field: value` lines), got {got}")
-    _check_duplicate_keys(path, node)
+    check_duplicate_keys(path, node)
     _check_kind(path, node, data, kind)
     try:
         doc = model.model_validate(data)
@@ -90,40 +92,66 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str]:
     raise PolicyError(f"{path}:1: front matter is not closed: expected a line `---` after the YAML fields")
 
 
-def parse_yaml(path: Path, front: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the plain data of the front matter."""
+def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the plain data of YAML text starting on file line ``offset``."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
         data = yaml.safe_load(front)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + _FRONT_OFFSET if mark is not None else _FRONT_OFFSET
+        line = mark.line + offset if mark is not None else offset
         what = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
         raise PolicyError(f"{path}:{line}: front matter is not valid YAML: {what}") from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: front matter is not valid YAML: {' '.join(str(exc).split())}") from None
     except (ValueError, TypeError, OverflowError) as exc:
-        # PyYAML's constructors raise these for e.g. a date like 2025-13-40
-        raise PolicyError(f"{path}: front matter holds a value YAML cannot read: {exc}") from None
+        # PyYAML's constructors raise these for e.g. a date like 2025-13-40; find the scalar to name its line
+        where = _unreadable_scalar(front, offset)
+        if where is None:
+            raise PolicyError(f"{path}: front matter holds a value YAML cannot read: {exc}") from None
+        line, field, value = where
+        raise PolicyError(f"{path}:{line}: {field}: {value!r} is not a valid date ({exc}); "
+                          "expected a date YYYY-MM-DD") from None
     except RecursionError:
         raise PolicyError(f"{path}: front matter is nested too deeply") from None
     return node, data
 
 
-def _check_duplicate_keys(path: Path, node: yaml.Node, where: Loc = ()) -> None:
+def _unreadable_scalar(front: str, offset: int) -> tuple[int, str, str] | None:
+    """(line, field, text) of the first date-like scalar PyYAML cannot construct, if any."""
+    try:
+        root = yaml.compose(front, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    stack: list[tuple[yaml.Node, Loc]] = [(root, ())] if root is not None else []
+    while stack:
+        node, where = stack.pop(0)
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+            try:
+                yaml.safe_load(node.value)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + offset, _field_name(where), node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack += [(v, (*where, str(k.value))) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(v, (*where, i)) for i, v in enumerate(node.value)]
+    return None
+
+
+def check_duplicate_keys(path: Path, node: yaml.Node, where: Loc = (), offset: int = _FRONT_OFFSET) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     field = _field_name((*where, key.value))
-                    raise PolicyError(f"{path}:{key.start_mark.line + _FRONT_OFFSET}: {field}: "
+                    raise PolicyError(f"{path}:{key.start_mark.line + offset}: {field}: "
                                       "field given twice (expected each field once)")
                 seen.add(key.value)
-                _check_duplicate_keys(path, value, (*where, key.value))
+                check_duplicate_keys(path, value, (*where, key.value), offset)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _check_duplicate_keys(path, item, (*where, i))
+            check_duplicate_keys(path, item, (*where, i), offset)
 
 
 def _check_kind(path: Path, node: yaml.MappingNode, data: dict[Any, Any], kind: str) -> None:
@@ -138,14 +166,16 @@ def _check_kind(path: Path, node: yaml.MappingNode, data: dict[Any, Any], kind: 
 # Mapping pydantic errors to lines and plain words
 
 
-def describe_errors(path: Path, node: yaml.Node, model: type[BaseModel], errors: Sequence[ErrorDetails]) -> str:
+def describe_errors(path: Path, node: yaml.Node, model: type[BaseModel], errors: Sequence[ErrorDetails],
+                    offset: int = _FRONT_OFFSET) -> str:
     """One line for the earliest problem in the file, saying how many more there are."""
     described = []
     for err in errors:
         loc, message = _normalise(node, err)
-        described.append((line_of(node, loc), _field_name(loc), message, loc))
-    described.sort(key=lambda d: (d[0], d[1]))
-    line, field, message, loc = described[0]
+        described.append((err["type"] == "missing", line_of(node, loc, offset), _field_name(loc), message, loc))
+    # a typo shows as an unknown field plus a missing one: name the unknown field, it is what to edit
+    described.sort(key=lambda d: (d[0], d[1], d[2]))
+    _, line, field, message, loc = described[0]
     if message == "__extra__":
         message = _unknown_field(model, loc)
     text = f"{path}:{line}: {field}: {message}" if field else f"{path}:{line}: {message}"
@@ -178,7 +208,8 @@ def _normalise(node: yaml.Node, err: ErrorDetails) -> tuple[Loc, str]:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return loc, f"expected a mapping of fields (`field: value` lines), got {_show(value)}"
     if kind == "literal_error":
-        return loc, f"expected one of {ctx.get('expected', '?')}; got {_show(value)}"
+        hint = " (put it in quotes)" if isinstance(value, (int, float)) else ""
+        return loc, f"expected one of {ctx.get('expected', '?')}; got {_show(value)}{hint}"
     if kind == "too_short":
         return loc, f"expected at least {ctx.get('min_length', 1)} entry, got none"
     if kind == "greater_than_equal":
@@ -200,6 +231,8 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -235,7 +268,7 @@ def _has_key(node: yaml.Node, loc: Loc) -> bool:
     return True
 
 
-def line_of(node: yaml.Node, loc: Loc) -> int:
+def line_of(node: yaml.Node, loc: Loc, offset: int = _FRONT_OFFSET) -> int:
     """File line of the deepest node along ``loc`` that exists (a missing field points at its parent)."""
     line = node.start_mark.line
     current: yaml.Node | None = node
@@ -244,15 +277,18 @@ def line_of(node: yaml.Node, loc: Loc) -> int:
         if found is None:
             break
         line = found
-    return line + _FRONT_OFFSET
+    return line + offset
 
 
 def _unknown_field(model: type[BaseModel], loc: Loc) -> str:
     parent = model_at(model, loc[:-1])
     if parent is None:
         return "unknown field"
-    allowed = ", ".join(name for name in parent.model_fields if name != "kind" or parent is model)
-    return f"unknown field (expected one of: {allowed})"
+    names = [name for name in parent.model_fields if name != "kind" or parent is model]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    if close:
+        return f"unknown field (did you mean {close[0]!r}?)"
+    return f"unknown field (expected one of: {', '.join(names)})"
 
 
 def model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:

@@ -1,0 +1,113 @@
+"""The rules of policies.md §3: id, severity, legal reference, the tables a rule reads, and its function.
+
+A rule function gets a :class:`CheckContext` and returns a :class:`Violation` (the rule does not hold) or None
+(it holds). Severity and reference live here, once, so a finding cannot disagree with the rule table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from sqlalchemy.engine import Connection
+
+from csa_report.checks.findings import Finding, Severity
+from csa_report.checks.sql import Sql
+from csa_report.errors import ToolError
+from csa_report.indicators import Indicators
+from csa_report.period import Period
+from csa_report.policies.models import PolicySet
+
+Needs = Literal["policies", "data", "indicators"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    count: int
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a rule may read. ``conn`` is a read-only connection (data rules only); ``indicators`` the
+    extraction's result (COMPLETE-1, CONSIST-1)."""
+
+    period: Period
+    as_of: datetime
+    policies: PolicySet
+    indicators: Indicators | None = None
+    conn: Connection | None = None
+
+    @property
+    def db(self) -> Connection:
+        if self.conn is None:
+            raise ToolError("internal: a data rule ran without a database connection")
+        return self.conn
+
+    @property
+    def sql(self) -> Sql:
+        return Sql(self.db.dialect.name)
+
+    @property
+    def data(self) -> Indicators:
+        if self.indicators is None:
+            raise ToolError("internal: an indicator rule ran without indicators")
+        return self.indicators
+
+
+RuleFn = Callable[[CheckContext], Violation | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    reference: str
+    title: str
+    needs: Needs
+    fn: RuleFn
+    #: table -> columns the rule reads (checked before it runs; missing ones are a DataError).
+    tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def finding(self, v: Violation) -> Finding:
+        return Finding(rule=self.id, severity=self.severity, message=v.message, count=v.count,
+                       reference=self.reference, evidence=v.evidence)
+
+
+#: The order rules run and are listed in (policies.md §3).
+RULE_IDS: Final = ("COMPLETE-1", "CONSIST-1", "RET-1", "RET-2", "RET-3", "RET-4", "HUMAN-1", "XFER-1", "XFER-2",
+                   "XFER-3", "BASIS-1", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1")
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, reference: str, title: str, needs: Needs,
+         tables: Mapping[str, tuple[str, ...]] | None = None) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function under ``rule_id``."""
+    if rule_id not in RULE_IDS:
+        raise ValueError(f"unknown rule id {rule_id}")
+
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[rule_id] = Rule(rule_id, severity, reference, title, needs, fn, dict(tables or {}))
+        return fn
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, in RULE_IDS order (imports the rule modules so they register)."""
+    from csa_report.checks import (  # noqa: F401 - imported for their registrations
+        completeness,
+        legal_basis,
+        oversight,
+        retention,
+        scope,
+        transfers,
+    )
+
+    missing = [r for r in RULE_IDS if r not in RULES]
+    if missing:
+        raise ToolError(f"internal: rules {', '.join(missing)} are not implemented")
+    return [RULES[r] for r in RULE_IDS]

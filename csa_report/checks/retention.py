@@ -1,0 +1,127 @@
+"""RET-1..4: retention of detected material (Art. 3(1)(h)-(i) of the Regulation)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Final
+
+from sqlalchemy import and_, func, not_, or_, select
+
+from csa_report.checks.registry import CheckContext, Violation, rule
+from csa_report.schema import Detection
+
+#: The Regulation's ceiling: 12 months from identification (Art. 3(1)(i)), read as 365 days.
+CEILING_DAYS: Final = 365
+
+D = Detection.__table__
+
+_DETECTION_COLS: Final = ("service", "flagged_at", "reviewed_at", "verdict", "erased_at", "hold_ref")
+
+
+def _no_hold() -> Any:
+    return or_(D.c.hold_ref.is_(None), D.c.hold_ref == "")
+
+
+@rule("RET-1", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(i)",
+      "confirmed material is not kept beyond the retention limit", "data",
+      {"detections": _DETECTION_COLS})
+def ret_1(ctx: CheckContext) -> Violation | None:
+    """Confirmed detections older than min(policy, 365) days at as-of, not erased by then, without a hold."""
+    policy_days = ctx.policies.retention.rule("confirmed_content").max_days
+    limit = min(policy_days, CEILING_DAYS)
+    cutoff = ctx.as_of - timedelta(days=limit)
+    q = ctx.sql
+    stmt = (
+        select(D.c.service, func.count().label("n"), func.min(q.ts(D.c.flagged_at)).label("oldest"))
+        .where(
+            D.c.verdict == "confirmed",
+            D.c.reviewed_at.is_not(None),
+            q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
+            _no_hold(),
+            or_(D.c.erased_at.is_(None), q.ts(D.c.erased_at) > q.at(ctx.as_of)),
+            q.ts(D.c.flagged_at) < q.at(cutoff),
+        )
+        .group_by(D.c.service)
+        .order_by(D.c.service)
+    )
+    rows = ctx.db.execute(stmt).all()
+    if not rows:
+        return None
+    by_service = []
+    for service, n, oldest in rows:
+        first = q.instant(oldest)
+        by_service.append({"service": service, "count": int(n),
+                           "oldest_days": (ctx.as_of - first).days if first else None})
+    total = sum(int(r[1]) for r in rows)
+    return Violation(
+        f"{total} confirmed detection(s) older than the {limit}-day retention limit are still kept at as-of "
+        "without a legal hold",
+        total, {"limit_days": limit, "by_service": by_service},
+    )
+
+
+@rule("RET-2", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(h)-(i); GDPR Art. 5(1)(e)",
+      "material found not to be abuse is erased in time", "data",
+      {"detections": _DETECTION_COLS})
+def ret_2(ctx: CheckContext) -> Violation | None:
+    """not_abuse detections reviewed in the period and not erased within max_days (0 = one day) of review."""
+    policy_days = ctx.policies.retention.rule("not_abuse").max_days
+    allowed = max(policy_days, 1)
+    q = ctx.sql
+    deadline = q.plus_days(D.c.reviewed_at, allowed)
+    erased_by_as_of = and_(D.c.erased_at.is_not(None), q.ts(D.c.erased_at) <= q.at(ctx.as_of))
+    late = or_(
+        and_(erased_by_as_of, q.ts(D.c.erased_at) > deadline),  # erased, but after the deadline
+        and_(not_(erased_by_as_of), deadline < q.at(ctx.as_of)),  # still kept after the deadline
+    )
+    stmt = (
+        select(D.c.service, func.count().label("n"))
+        .where(
+            D.c.verdict == "not_abuse",
+            D.c.reviewed_at.is_not(None),
+            q.ts(D.c.reviewed_at) >= q.at(ctx.period.start_at),
+            q.ts(D.c.reviewed_at) < q.at(ctx.period.end_before),
+            q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
+            late,
+        )
+        .group_by(D.c.service)
+        .order_by(D.c.service)
+    )
+    rows = ctx.db.execute(stmt).all()
+    if not rows:
+        return None
+    total = sum(int(r[1]) for r in rows)
+    return Violation(
+        f"{total} detection(s) found not to be abuse were not erased within {allowed} day(s) of review",
+        total, {"allowed_days": allowed, "policy_max_days": policy_days,
+                "by_service": [{"service": s, "count": int(n)} for s, n in rows]},
+    )
+
+
+@rule("RET-3", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(i)",
+      "the policy keeps confirmed material at most 12 months", "policies")
+def ret_3(ctx: CheckContext) -> Violation | None:
+    r = ctx.policies.retention.rule("confirmed_content")
+    if r.max_days <= CEILING_DAYS:
+        return None
+    return Violation(
+        f"retention.md keeps confirmed_content for {r.max_days} days; the Regulation allows at most "
+        f"{CEILING_DAYS} days from identification",
+        1, {"data": "confirmed_content", "max_days": r.max_days, "ceiling_days": CEILING_DAYS},
+    )
+
+
+@rule("RET-4", "review", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(i); GDPR Art. 5(1)(e)",
+      "longer-kept categories are listed for legal review", "policies")
+def ret_4(ctx: CheckContext) -> Violation | None:
+    longer = [r for r in ctx.policies.retention.rules
+              if r.data != "confirmed_content" and r.max_days > CEILING_DAYS]
+    if not longer:
+        return None
+    names = ", ".join(f"{r.data} ({r.max_days} days)" for r in longer)
+    return Violation(
+        f"retention.md keeps {names} longer than 12 months; whether this falls under the Art. 3(1)(i) "
+        "ceiling is a legal decision",
+        len(longer), {"categories": [{"data": r.data, "max_days": r.max_days, "purposes": list(r.purposes)}
+                                     for r in longer]},
+    )

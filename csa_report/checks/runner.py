@@ -1,0 +1,86 @@
+"""Run every rule of policies.md §3 and apply the waivers.
+
+Data rules run on one read-only connection, each in its own transaction (rolled back after it), so one rule's
+failed query cannot poison the next. A rule that cannot run becomes a :class:`CheckFailure` (``data`` for a
+missing table or column, ``tool`` for a query error) and never a pass or a finding.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from csa_report.checks.findings import CheckFailure, CheckResult, Finding
+from csa_report.checks.registry import CheckContext, Rule, all_rules
+from csa_report.checks.waivers import Waiver, apply_waivers
+from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
+from csa_report.errors import DataError, UnreachableError
+from csa_report.indicators import Indicators
+from csa_report.period import Period, check_as_of
+from csa_report.policies.models import PolicySet
+
+log = logging.getLogger(__name__)
+
+
+def evaluate(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
+             waivers: Sequence[Waiver] = (), *, indicators: Indicators | None) -> CheckResult:
+    """Every rule on the source database at ``db_url`` (read-only), the policies and the indicators."""
+    check_as_of(period, as_of)
+    rules = all_rules()
+    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators)
+    findings: list[Finding] = []
+    errors: list[CheckFailure] = []
+    for r in rules:
+        if r.needs == "policies" or (r.needs == "indicators" and indicators is not None):
+            v = r.fn(ctx)
+            if v is not None:
+                findings.append(r.finding(v))
+        elif r.needs == "indicators":
+            errors.append(CheckFailure(r.id, "tool", f"check {r.id} could not run: no indicators were extracted"))
+    data_rules = [r for r in rules if r.needs == "data"]
+    if data_rules:
+        engine = make_engine(db_url, read_only=True)
+        try:
+            with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
+                for r in data_rules:
+                    outcome = _run_data_rule(r, replace(ctx, conn=conn), conn)
+                    if isinstance(outcome, CheckFailure):
+                        errors.append(outcome)
+                    elif outcome is not None:
+                        findings.append(outcome)
+        finally:
+            engine.dispose()
+    applied, uses = apply_waivers(findings, waivers, as_of)
+    return CheckResult.build(period, as_of, applied, errors=errors, waivers=uses, rules=[r.id for r in rules],
+                             policies=policies.provenance())
+
+
+def _run_data_rule(r: Rule, ctx: CheckContext, conn: Connection) -> Finding | CheckFailure | None:
+    try:
+        require_tables(conn, dict(r.tables))
+        v = r.fn(ctx)
+        return r.finding(v) if v is not None else None
+    except DataError as exc:
+        return CheckFailure(r.id, "data", f"check {r.id} could not run: {exc}")
+    except OperationalError as exc:
+        if exc.connection_invalidated:
+            raise UnreachableError(f"source database connection lost during check {r.id}") from None
+        return CheckFailure(r.id, "tool", f"check {r.id} could not run: {_first_line(exc)}")
+    except SQLAlchemyError as exc:
+        return CheckFailure(r.id, "tool", f"check {r.id} could not run: {_first_line(exc)}")
+    finally:
+        try:
+            conn.rollback()
+        except SQLAlchemyError:  # the connection is gone; the next rule reports it
+            log.debug("rollback after %s failed", r.id)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -1,0 +1,72 @@
+"""``csa-report check``: indicators + compliance findings, with the exit codes of policies.md §3.
+
+0 no blocking finding remains; 1 a blocking finding remains; 2 invalid input or configuration (policy document,
+waivers file, period, a table or column missing in the source); 3 the database stayed unreachable; 4 a rule
+could not run (query error).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from csa_report.period import Period
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def check(
+        db: Annotated[str | None, typer.Option(
+            "--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db")] = None,
+        period: Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")] = "",
+        policies: Annotated[Path | None, typer.Option(
+            "--policies", help="Policy folder (default: CSA_POLICIES), e.g. policies/example")] = None,
+        as_of: Annotated[str | None, typer.Option(
+            "--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")] = None,
+        waivers: Annotated[Path | None, typer.Option(
+            "--waivers", help="YAML list of waivers {rule, reason, waived_by, expires} (default: CSA_WAIVERS)")] = None,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Folder for findings.json, indicators.csv and indicators.json "
+            "(default: findings.json in the current folder)")] = None,
+    ) -> None:
+        """Extract the indicators and run every compliance rule against the policy documents."""
+        from csa_report.checks import load_waivers, raise_for_errors
+        from csa_report.checks.terminal import findings_table
+        from csa_report.commands.data import resolve_as_of, write_indicators
+        from csa_report.errors import BlockingFindings, PeriodError
+        from csa_report.policies import load_policies
+        from csa_report.settings import load_settings, require
+        from tasks.check import run_checks
+        from tasks.extract import extract_indicators
+
+        if not period:
+            raise PeriodError("--period is required: YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")
+        settings = load_settings(source_db=db, policies=policies, waivers=waivers)
+        db_url = str(require(settings.source_db, "source_db"))
+        folder = Path(require(settings.policies, "policies"))
+        the_period = Period.parse(period)
+        instant = resolve_as_of(as_of)
+        policy_set = load_policies(folder)
+        waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
+        indicators = extract_indicators(db_url, the_period, instant)
+        result = run_checks(db_url, the_period, instant, policy_set, waiver_list, indicators=indicators)
+        target = out if out is not None else Path()
+        target.mkdir(parents=True, exist_ok=True)
+        findings_path = target / "findings.json"
+        findings_path.write_text(result.to_json(), encoding="utf-8", newline="")
+        written = [findings_path]
+        if out is not None:
+            written += write_indicators(indicators, out)
+        console.print(findings_table(result))
+        console.print("wrote " + ", ".join(str(p) for p in written))
+        raise_for_errors(result)
+        stop = result.blocking
+        if stop:
+            rules = ", ".join(sorted({f.rule for f in stop}))
+            raise BlockingFindings(f"{len(stop)} blocking finding(s) remain ({rules}): the report cannot go to "
+                                   f"sign-off; see {findings_path}")

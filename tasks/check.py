@@ -1,0 +1,69 @@
+"""The ``check`` step of the flow: load nothing, decide nothing itself; a thin Prefect task around
+:func:`run_checks`, which extracts the indicators (unless given) and runs every rule of policies.md §3.
+
+The flow stops before staging when :func:`blocking` returns anything, or when a rule could not run
+(:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key ``findings``) listing
+the blocking findings, so the operator sees them in the Prefect UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from csa_report.checks import CheckResult, Finding, Waiver, blocking, evaluate
+from csa_report.indicators import Indicators
+from csa_report.period import Period, format_instant
+from csa_report.policies.models import PolicySet
+
+__all__ = ["blocking", "check", "findings_markdown", "run_checks"]
+
+
+def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
+               waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
+    """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
+    if indicators is None:
+        from tasks.extract import extract_indicators
+
+        indicators = extract_indicators(db_url, period, as_of)
+    return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)
+
+
+def findings_markdown(result: CheckResult) -> str:
+    """The artifact's text: blocking findings first, then the rest, then rules that could not run."""
+    lines = [f"# Compliance checks, {result.period}", "", f"As of {format_instant(result.as_of)}.", ""]
+    stop = blocking(result)
+    if stop:
+        lines += [f"**{len(stop)} blocking finding(s): the report cannot go to sign-off.**", ""]
+    else:
+        lines += ["No blocking finding.", ""]
+    if result.findings:
+        lines += ["| severity | rule | count | finding | reference |", "|---|---|---:|---|---|"]
+        lines += [_row(f) for f in result.findings]
+        lines.append("")
+    if result.errors:
+        lines += ["## Rules that could not run", ""]
+        lines += [f"- **{e.rule}** ({e.kind} error): {_cell(e.message)}" for e in result.errors]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(f: Finding) -> str:
+    severity = f.severity + (f" (waived by {f.waived_by})" if f.waived else "")
+    return f"| {severity} | {f.rule} | {f.count} | {_cell(f.message)} | {_cell(f.reference)} |"
+
+
+@task(name="check", persist_result=True)
+def check(db_url: str, period: str, as_of: datetime, policies: PolicySet, waivers: Sequence[Waiver] = (),
+          indicators: Indicators | None = None) -> CheckResult:
+    """Prefect task: run the checks and publish the findings as a markdown artifact (key ``findings``)."""
+    result = run_checks(db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators)
+    create_markdown_artifact(key="findings", markdown=findings_markdown(result),
+                             description=f"Compliance findings for {period}")
+    return result
