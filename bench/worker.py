@@ -26,9 +26,9 @@ FLOOR = {
                           "WHERE day >= :d0 AND day <= :d1",
     "detections": "SELECT count(*), sum(CASE WHEN reviewed_at <= :asof THEN 1 ELSE 0 END) FROM detections "
                   "WHERE flagged_at >= :t0 AND flagged_at < :t1",
-    "reports": "SELECT count(*), count(DISTINCT recipient) FROM reports WHERE sent_at >= :t0 AND sent_at < :t1",
-    "report_items": "SELECT count(*), count(DISTINCT detection_id) FROM report_items",
-    "report_accounts": "SELECT count(*), count(DISTINCT account_ref) FROM report_accounts",
+    "reports": "SELECT count(*) FROM reports WHERE sent_at >= :t0 AND sent_at < :t1",
+    "report_items": "SELECT count(*), sum(detection_id) FROM report_items",
+    "report_accounts": "SELECT count(*), max(account_ref) FROM report_accounts",
     "content_actions": "SELECT count(*) FROM content_actions WHERE removed_at >= :t0 AND removed_at < :t1",
     "account_actions": "SELECT count(*) FROM account_actions WHERE taken_at >= :t0 AND taken_at < :t1",
     "complaints": "SELECT count(*), sum(CASE WHEN decided_at <= :asof THEN 1 ELSE 0 END) FROM complaints "

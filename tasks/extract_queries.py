@@ -172,45 +172,61 @@ def reports(q: Sql) -> Select[Any]:
                        nums=(func.count(), rp.c.in_p)))
         .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p)
     )
+    # Distinct counts as nested GROUP BYs: hash aggregates, where COUNT(DISTINCT) would sort.
     items = (
         select(rp.c.service, rp.c.category, DET.c.data_type, RI.c.detection_id)
         .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
                      .join(DET, DET.c.id == RI.c.detection_id))
+        .group_by(rp.c.service, rp.c.category, DET.c.data_type, RI.c.detection_id)
         .cte("ri")
         .prefix_with("MATERIALIZED")
     )
     item_svc = (
         select(*_shape("items", service=items.c.service, category=items.c.category, keys=(items.c.data_type,),
-                       nums=(func.count(func.distinct(items.c.detection_id)),)))
+                       nums=(func.count(),)))
         .group_by(items.c.service, items.c.category, items.c.data_type)
     )
-    item_all = (
-        select(*_shape("items_all", category=items.c.category, keys=(items.c.data_type,),
-                       nums=(func.count(func.distinct(items.c.detection_id)),)))
-        .group_by(items.c.category, items.c.data_type)
+    per_item = (
+        select(items.c.category, items.c.data_type)
+        .group_by(items.c.category, items.c.data_type, items.c.detection_id)
+        .subquery("ri_all")
     )
-    accts = (
-        select(rp.c.service, rp.c.category, rp.c.in_p, RA.c.role, RA.c.user_region, RA.c.account_ref)
+    item_all = (
+        select(*_shape("items_all", category=per_item.c.category, keys=(per_item.c.data_type,),
+                       nums=(func.count(),)))
+        .group_by(per_item.c.category, per_item.c.data_type)
+    )
+    # Named accounts: one pass over report_accounts, grouped so that each EU account named in a report of
+    # the period appears once per (service, category, role); other rows collapse to their enumeration keys.
+    named = and_(rp.c.in_p == 1, RA.c.user_region == "eu")
+    acct = _when(named, RA.c.account_ref)
+    ra_g = (
+        select(rp.c.service, rp.c.category, RA.c.role, RA.c.user_region, acct.label("acct"),
+               func.count().label("n"))
         .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
+        .group_by(rp.c.service, rp.c.category, RA.c.role, RA.c.user_region, acct)
         .cte("ra")
         .prefix_with("MATERIALIZED")
     )
-    eu_in_period = and_(accts.c.in_p == 1, accts.c.user_region == "eu")
     acct_enum = (
-        select(*_shape("ra_enum", keys=(accts.c.role, accts.c.user_region), nums=(func.count(),)))
-        .group_by(accts.c.role, accts.c.user_region)
+        select(*_shape("ra_enum", keys=(ra_g.c.role, ra_g.c.user_region), nums=(func.sum(ra_g.c.n),)))
+        .group_by(ra_g.c.role, ra_g.c.user_region)
     )
     acct_svc = (
-        select(*_shape("accts", service=accts.c.service, category=accts.c.category, keys=(accts.c.role,),
-                       nums=(func.count(func.distinct(accts.c.account_ref)),)))
-        .where(eu_in_period)
-        .group_by(accts.c.service, accts.c.category, accts.c.role)
+        select(*_shape("accts", service=ra_g.c.service, category=ra_g.c.category, keys=(ra_g.c.role,),
+                       nums=(func.count(),)))
+        .where(ra_g.c.acct.is_not(None))
+        .group_by(ra_g.c.service, ra_g.c.category, ra_g.c.role)
+    )
+    per_acct = (
+        select(ra_g.c.category, ra_g.c.role)
+        .where(ra_g.c.acct.is_not(None))
+        .group_by(ra_g.c.category, ra_g.c.role, ra_g.c.acct)
+        .subquery("ra_all")
     )
     acct_all = (
-        select(*_shape("accts_all", category=accts.c.category, keys=(accts.c.role,),
-                       nums=(func.count(func.distinct(accts.c.account_ref)),)))
-        .where(eu_in_period)
-        .group_by(accts.c.category, accts.c.role)
+        select(*_shape("accts_all", category=per_acct.c.category, keys=(per_acct.c.role,), nums=(func.count(),)))
+        .group_by(per_acct.c.category, per_acct.c.role)
     )
     return union_all(rep_rows, item_svc, item_all, acct_enum, acct_svc, acct_all)  # type: ignore[return-value]
 
