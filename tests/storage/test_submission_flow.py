@@ -76,7 +76,7 @@ def test_submit_delivers_archives_publishes_and_rerun_repeats_nothing(
     msg = email.message_from_bytes(smtp.to(AUTHORITY)[0].data, policy=policy.default)
     assert msg["Message-ID"] == result.sent[0].message_id
     assert msg["Date"] == "Thu, 15 Jan 2026 00:00:00 +0000"
-    atts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}  # type: ignore[attr-defined]
+    atts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
     assert atts == {"report.pdf": report.artefacts["report.pdf"], "report.json": report.artefacts["report.json"]}
     assert _archive_versions(settings) == {a.key: 1 for a in result.archived}
     assert result.publication is not None and result.publication.url.endswith("/report.html")

@@ -1,0 +1,102 @@
+"""The audit database on SQLite and PostgreSQL: migrations, once-only delivery claims under concurrency,
+re-claiming failures, runs, findings, sign-offs, stored objects and the status summary."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from csa_report.audit import AuditLog, FindingRecord, SignoffRecord
+from csa_report.db import make_engine
+from csa_report.storage import StoredObject
+
+T0 = datetime(2026, 1, 20, 9, 0)
+P, PERIOD, RID = "Example Communications Ireland Ltd", "2025-01-01/2025-12-31", "0123456789abcdef"
+
+
+def test_migration_creates_the_audit_tables(new_db_url: str) -> None:
+    AuditLog.open(new_db_url)
+    AuditLog.open(new_db_url)  # a second upgrade is a no-op
+    insp = sa.inspect(make_engine(new_db_url))
+    tables = set(insp.get_table_names())
+    assert {"report_runs", "findings", "signoffs", "deliveries", "storage_objects", "alembic_version_audit"} <= tables
+    uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints("deliveries")}
+    assert ("provider", "period", "report_id", "recipient") in uniques
+
+
+def test_concurrent_claimers_get_one_turn(new_db_url: str) -> None:
+    AuditLog.open(new_db_url)
+    start = threading.Barrier(8)
+    wins: list[bool] = []
+
+    def claim() -> None:
+        log = AuditLog.open(new_db_url, migrate=False)
+        start.wait(timeout=10)
+        wins.append(log.claim_delivery(P, PERIOD, RID, "dsc@authority.example", channel="smtp", at=T0))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(wins) == [False] * 7 + [True]
+
+
+def test_failed_delivery_is_reclaimed_sent_never(new_db_url: str) -> None:
+    log = AuditLog.open(new_db_url)
+    to = "csam@commission.example"
+    assert log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0, role="European Commission")
+    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)  # in progress elsewhere
+    log.mark_failed(P, PERIOD, RID, to, detail="550 mailbox unavailable", at=T0)
+    assert log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
+    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
+    log.mark_delivered(P, PERIOD, RID, to, message_id="<x@csa-report>", detail="accepted", at=T0)
+    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
+    [d] = log.deliveries(RID)
+    assert (d.status, d.attempts, d.message_id, d.role) == ("sent", 2, "<x@csa-report>", "European Commission")
+    # Another report id (or period) is another delivery.
+    assert log.claim_delivery(P, PERIOD, "fedcba9876543210", to, channel="smtp", at=T0)
+
+
+def test_stuck_pending_needs_an_operator(new_db_url: str) -> None:
+    log = AuditLog.open(new_db_url)
+    to = "dsc@authority.example"
+    assert log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
+    assert not log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
+    assert log.release_delivery(P, PERIOD, RID, to, detail="released by operator", at=T0)
+    assert log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
+
+
+def test_runs_findings_signoffs_objects_and_status(new_db_url: str) -> None:
+    log = AuditLog.open(new_db_url)
+    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
+                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
+    assert log.record_run(provider=P, period=PERIOD, as_of=T0, status="approved", at=T0, report_id=RID,
+                          manifest_sha256="a" * 64, flow_run_id="flow-1") == run  # fmt: skip
+    other = log.record_run(provider=P, period="2024-01-01/2024-12-31", as_of=T0, status="blocked", at=T0)
+    log.record_findings(run, [FindingRecord("R1", "warning", "late reviews", 3),
+                              FindingRecord("R2", "blocking", "x", None, "Dara Kelly")])  # fmt: skip
+    log.record_findings(run, [FindingRecord("R1", "warning", "late reviews", 3)])  # replaces
+    log.record_signoff(SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer",
+                                     run_id=run))  # fmt: skip
+    log.record_signoff(SignoffRecord(RID, "approve", "demo-reviewer", "a" * 64, T0, comment="ok", automatic=True,
+                                     run_id=run))  # fmt: skip
+    obj = StoredObject("csa-archive", f"submitted/x/{RID}/report.pdf", "v1", "b" * 64, 10, "etag",
+                       "application/pdf", "COMPLIANCE", datetime(2036, 1, 1))  # fmt: skip
+    log.record_objects(RID, "archive", [obj], T0)
+    log.record_objects(RID, "archive", [obj], T0)
+    assert log.stored_objects(RID, "archive") == [obj]
+    log.set_run_status(run, "submitted", T0, publication_url="https://example.ie/r.html")
+
+    runs = log.status()
+    assert [r.run_id for r in runs] == [run, other]
+    [summary] = log.status(PERIOD)
+    assert summary.status == "submitted" and summary.publication_url == "https://example.ie/r.html"
+    assert [f.rule for f in summary.findings] == ["R1"]
+    assert [(s.reviewer, s.automatic, s.refused_reason) for s in summary.signoffs] == [
+        ("Aoife Byrne", False, "preparer"),
+        ("demo-reviewer", True, None),
+    ]
+    assert log.status("2024-01-01/2024-12-31")[0].status == "blocked"
