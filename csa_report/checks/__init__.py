@@ -12,7 +12,7 @@ from csa_report.checks.findings import (
     raise_for_errors,
 )
 from csa_report.checks.registry import RULE_IDS, Rule, all_rules
-from csa_report.checks.runner import evaluate
+from csa_report.checks.runner import evaluate, run_rule
 from csa_report.checks.waivers import Waiver, apply_waivers, load_waivers
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "evaluate",
     "load_waivers",
     "raise_for_errors",
+    "run_rule",
 ]

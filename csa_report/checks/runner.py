@@ -60,6 +60,26 @@ def evaluate(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
                              policies=policies.provenance())
 
 
+def run_rule(rule_id: str, db_url: str | None, period: Period, as_of: datetime, policies: PolicySet, *,
+             indicators: Indicators | None = None) -> Finding | CheckFailure | None:
+    """One rule on its own (tests, debugging): its finding, the reason it could not run, or None if it holds."""
+    r = next((x for x in all_rules() if x.id == rule_id), None)
+    if r is None:
+        raise ValueError(f"unknown rule {rule_id}")
+    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators)
+    if r.needs != "data":
+        v = r.fn(ctx)
+        return r.finding(v) if v is not None else None
+    if db_url is None:
+        raise ValueError(f"rule {rule_id} reads the database: give db_url")
+    engine = make_engine(db_url, read_only=True)
+    try:
+        with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
+            return _run_data_rule(r, replace(ctx, conn=conn), conn)
+    finally:
+        engine.dispose()
+
+
 def _run_data_rule(r: Rule, ctx: CheckContext, conn: Connection) -> Finding | CheckFailure | None:
     try:
         require_tables(conn, dict(r.tables))
