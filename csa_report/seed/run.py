@@ -16,7 +16,7 @@ from csa_report.seed.load import open_loader, prepare
 from csa_report.seed.pipeline import pump
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Batch
-from csa_report.seed.violations import VIOLATIONS, canonical, check_supported
+from csa_report.seed.violations import VIOLATIONS, canonical, check_supported, parse_violations
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ def seed(url: str, period: Period, *, scale: int = 2000, seed: int = 0, violatio
     hold, or a database that already holds rows.
     """
     plan = Plan.make(period, scale, seed)
-    names = canonical(violations)
+    # A bare string would otherwise be read letter by letter.
+    names = parse_violations(violations) if isinstance(violations, str) else canonical(violations)
     check_supported(plan, names)
     prepare(url)
     totals = dict.fromkeys(TABLE_ORDER, 0)

@@ -76,6 +76,9 @@ def invariant_queries(conn: Connection) -> dict[str, str]:
         "report_items with a dangling reference": """
             SELECT count(*) FROM report_items ri LEFT JOIN detections d ON d.id = ri.detection_id
             LEFT JOIN reports r ON r.id = ri.report_id WHERE d.id IS NULL OR r.id IS NULL""",
+        "report_accounts of a missing report": """
+            SELECT count(*) FROM report_accounts ra
+            WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.id = ra.report_id)""",
         "report without items": """
             SELECT count(*) FROM reports r
             WHERE NOT EXISTS (SELECT 1 FROM report_items ri WHERE ri.report_id = r.id)""",
@@ -330,3 +333,20 @@ def test_existing_empty_schema_is_used(new_sqlite_url: str) -> None:
     upgrade(new_sqlite_url, "source")
     summary = seed(new_sqlite_url, Period.parse("2025-01-01/2025-01-31"), scale=100, progress=True)
     assert summary.detections >= 100
+
+
+def test_retention_breach_skips_days_the_provider_could_not_scan(new_sqlite_url: str) -> None:
+    # 370 days before this period's end falls in the 2026 gap: the old items move to the last lawful day.
+    period = Period.parse("2027-07-01/2027-07-31")
+    summary = seed(new_sqlite_url, period, scale=200, violations="retention,audio")
+    assert summary.violations == (("retention", 3), ("audio", 3))
+    engine = make_engine(new_sqlite_url)
+    try:
+        with engine.connect() as conn:
+            assert ret1(conn, period.end_before) == 3
+            assert count(conn, "SELECT count(*) FROM detections WHERE flagged_at < :d", d=datetime(2026, 4, 4)) == 3
+            assert OFFENDERS["gap-processing"](conn) == 0
+            assert OFFENDERS["audio"](conn) == 3
+            assert count(conn, "SELECT count(*) FROM detections WHERE service = 'Example Chat'") == 0
+    finally:
+        engine.dispose()
