@@ -10,6 +10,7 @@ back. It is good for the demo and for tests of the S3 semantics.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -42,6 +43,8 @@ GRPC_OFFSET = 10000
 _PORT_NAMES = ("s3", "master", "volume", "filer", "admin")
 _KEYS_FILE = "csa-s3-identity.json"
 _ACCESS_KEY = "csa-local"
+#: Servers started by this process, stopped at interpreter exit if their owner did not (e.g. an uncaught error).
+_RUNNING: set[SeaweedServer] = set()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,15 @@ class S3Endpoint:
     access_key: str
     secret_key: str = field(repr=False)
     region: str = "us-east-1"
+
+    def settings_overrides(self) -> dict[str, str]:
+        """Keyword arguments for ``load_settings``/``Settings`` that point csa-report at this server."""
+        return {
+            "s3_endpoint": self.url,
+            "s3_region": self.region,
+            "s3_access_key": self.access_key,
+            "s3_secret_key": self.secret_key,
+        }
 
     def client(self, max_attempts: int = 4) -> S3Client:
         """A path-style client with standard retries (for set-up and tests)."""
@@ -187,6 +199,7 @@ class SeaweedServer:
             start_new_session=True,  # own process group: stop() ends every child
             cwd=self.data_dir,
         )
+        _RUNNING.add(self)
         endpoint = S3Endpoint(url=f"http://127.0.0.1:{ports['s3']}", access_key=access, secret_key=secret)
         try:
             self._wait_ready(endpoint, timeout_s)
@@ -240,10 +253,17 @@ class SeaweedServer:
         _signal_group(proc.pid, signal.SIGKILL)
         self.process = None
         self.endpoint = None
+        _RUNNING.discard(self)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
         log.info("SeaweedFS stopped: pid=%d in %.2f s", proc.pid, time.monotonic() - started)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for server in list(_RUNNING):
+        server.stop(grace_s=5.0)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -269,6 +289,8 @@ def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", []) if "Name" in b}
     for spec in buckets:
         if spec.name in existing:
+            if spec.lock_days:
+                _require_lock(client, spec.name)
             continue
         if spec.lock_days:
             client.create_bucket(Bucket=spec.name, ObjectLockEnabledForBucket=True)
@@ -284,6 +306,15 @@ def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:
         client.put_bucket_versioning(Bucket=spec.name, VersioningConfiguration={"Status": "Enabled"})
         log.info("bucket %s created (versioned, object lock: %s)", spec.name,
                  f"COMPLIANCE {spec.lock_days} d" if spec.lock_days else "off")  # fmt: skip
+
+
+def _require_lock(client: S3Client, bucket: str) -> None:
+    try:
+        config = client.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration", {})
+    except ClientError:
+        config = {}
+    if config.get("ObjectLockEnabled") != "Enabled":
+        raise ToolError(f"bucket {bucket} exists without Object Lock; it cannot serve as the WORM archive")
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import pytest
 from csa_report.delivery import Attachment, build_message, deliver, message_id, write_outbox
 from csa_report.errors import DeliveryRefused, StorageConflict, UnreachableError
 from csa_report.settings import Settings
-from tests.storage.conftest import CollectingHandler, free_port
+from tests.support.storage import CollectingHandler, free_port
 
 RID = "0123456789abcdef"
 ATTS = [

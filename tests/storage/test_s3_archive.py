@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from csa_report.period import utc_now
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, archive, publish, stage
-from tests.storage.conftest import FakeReport
+from tests.support.storage import FakeReport
 
 
 def test_archived_objects_cannot_be_deleted_or_overwritten(settings: Settings, report: FakeReport) -> None:

@@ -12,8 +12,8 @@ from csa_report.errors import UnreachableError
 from csa_report.seaweed import S3Endpoint
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, archive, make_client, stage, verify_staged
-from tests.storage.conftest import FakeReport, free_port
 from tests.support.faultproxy import FaultProxy, Rule
+from tests.support.storage import FakeReport, free_port
 
 
 @pytest.fixture

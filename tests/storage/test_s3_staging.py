@@ -12,7 +12,7 @@ import pytest
 from csa_report.errors import StorageConflict, TamperedError
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, content_type_for, review_links, stage, verify_staged
-from tests.storage.conftest import FakeReport
+from tests.support.storage import FakeReport
 
 
 def _versions(store: S3Store, bucket: str, prefix: str) -> dict[str, int]:

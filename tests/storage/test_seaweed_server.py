@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from csa_report.seaweed import GRPC_OFFSET, SeaweedServer, free_port_pairs, group_alive, local_s3
-from tests.storage.conftest import weed_processes
+from tests.support.storage import weed_processes
 
 
 def test_free_port_pairs_leave_grpc_ports_free() -> None:

@@ -19,7 +19,7 @@ from csa_report.errors import DeliveryError, TamperedError
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, StoredObject, stage
 from csa_report.submission import SubmissionResult, submit_report
-from tests.storage.conftest import CollectingHandler, FakeReport
+from tests.support.storage import CollectingHandler, FakeReport
 
 AUTHORITY = "dsc@authority.example"
 COMMISSION = "csam-reports@commission.example"
