@@ -159,6 +159,10 @@ def _identity(data_dir: Path) -> tuple[str, str, Path]:
     return _ACCESS_KEY, secret, path
 
 
+class _EarlyExit(Exception):
+    """weed exited during start-up."""
+
+
 class SeaweedServer:
     """One ``weed mini`` process in its own process group."""
 
@@ -183,10 +187,22 @@ class SeaweedServer:
             args += [f"-{name}.port={ports[name]}", f"-{name}.port.grpc={ports[name] + GRPC_OFFSET}"]
         return args
 
-    def start(self, timeout_s: float = 30.0) -> S3Endpoint:
+    def start(self, timeout_s: float = 30.0, attempts: int = 3) -> S3Endpoint:
+        """Start on fresh free ports and wait until S3 answers. A start-up exit (e.g. a port taken between
+        choosing and binding it) is retried on other ports."""
         if self.process is not None:
             raise ToolError("SeaweedFS is already running")
         (self.data_dir / "store").mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once(timeout_s)
+            except _EarlyExit as exc:
+                if attempt == attempts:
+                    raise ToolError(str(exc)) from None
+                log.warning("%s; retrying on other ports", exc)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir)
         ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
         self._log_file = open(self.data_dir / "weed.log", "ab")  # closed in stop()
@@ -220,7 +236,7 @@ class SeaweedServer:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise ToolError(
+                raise _EarlyExit(
                     f"SeaweedFS exited with code {self.process.returncode} during start-up; "
                     f"see {self.data_dir / 'weed.log'}"
                 )
