@@ -33,8 +33,9 @@ from csa_report.seed.rows import Sink
 
 #: A recipient that ``policies/example/transfers.md`` does not list (trips XFER-1).
 UNLISTED_RECIPIENT: Final = "Unlisted Hotline Inc"
-#: A recipient outside the EEA that the example ``transfers.md`` lists (country CA) with grounds that are only
-#: valid before any period the demo uses, so reports to it have no valid ground on ``sent_at`` (trips XFER-2).
+#: A recipient outside the EEA that ``policies/example/transfers.md`` lists (country CA, not covered by the
+#: PIPEDA-only adequacy decision for Canada) with only pre-2021 SCCs (2010/87/EU), which are no ground after
+#: 2022-12-27: reports to it sent in any later period have no valid ground on ``sent_at`` (trips XFER-2).
 NO_GROUND_RECIPIENT: Final = "Example Partner Hotline"
 #: The service the injections use unless the rule needs another (never end-to-end encrypted).
 _MAIL: Final = "Example Mail"
@@ -225,8 +226,10 @@ VIOLATIONS: Final[dict[str, Violation]] = {v.name: v for v in (
               "policy lists.",
               3, _inject_unknown_recipient),
     Violation("no-transfer-ground", "XFER-2",
-              f"3 known_csam reports inside the period sent to {NO_GROUND_RECIPIENT!r} (country CA in the "
-              "example transfers.md, whose grounds are valid only before the period): no ground on sent_at.",
+              f"3 known_csam reports inside the period sent to {NO_GROUND_RECIPIENT!r}, listed in the example "
+              "transfers.md (country CA, outside PIPEDA, so Canada's adequacy decision does not cover it) with "
+              "only pre-2021 SCCs, invalid after 2022-12-27: no transfer ground on sent_at for periods after "
+              "2022.",
               3, _inject_no_transfer_ground),
     Violation("audio", "SCOPE-1",
               "3 detections with data_type 'audio' inside the period (new_csam_classifier, not reviewed).",

@@ -1,0 +1,44 @@
+"""The seed against the compliance checks themselves: the clean seed passes every data rule, and each
+violation trips exactly its rule with exactly its count, with the example policy folder."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from csa_report.period import Period
+from csa_report.seed import VIOLATIONS, seed
+
+runner = pytest.importorskip("csa_report.checks.runner")
+loader = pytest.importorskip("csa_report.policies.loader")
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
+DATA_RULES = ("RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "XFER-3", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1")
+PERIOD = Period.parse("2026")
+
+
+def findings(url: str, days_after_end: int) -> dict[str, int]:
+    policies = loader.load_policies(EXAMPLE)
+    as_of = PERIOD.end_before + timedelta(days=days_after_end)
+    out = {}
+    for rule in DATA_RULES:
+        result = runner.run_rule(rule, url, PERIOD, as_of, policies)
+        if result is not None:
+            out[rule] = getattr(result, "count", -1)
+    return out
+
+
+@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="no example policy folder")
+def test_clean_seed_passes_every_data_rule(new_db_url: str) -> None:
+    seed(new_db_url, PERIOD, scale=1200, seed=4)
+    assert findings(new_db_url, 0) == {}
+    assert findings(new_db_url, 30) == {}
+
+
+@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="no example policy folder")
+def test_each_violation_trips_its_rule_with_its_count(new_sqlite_url: str) -> None:
+    seed(new_sqlite_url, PERIOD, scale=400, seed=4, violations=tuple(VIOLATIONS))
+    expected = {v.rule: v.count for v in VIOLATIONS.values()}
+    assert findings(new_sqlite_url, 7) == expected
