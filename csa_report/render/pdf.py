@@ -69,6 +69,18 @@ def source_date_epoch(instant: datetime) -> Iterator[None]:
                 os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+def _dedupe_associated_files(document: Any, pdf: Any) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's /AF array; keep one entry per file."""
+    af = pdf.catalog.get("AF")
+    if af is None:
+        return
+    seen: list[Any] = []
+    for ref in af:
+        if ref not in seen:
+            seen.append(ref)
+    af[:] = seen
+
+
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"report.pdf does not fetch external resources (asked for {url[:80]!r})")
 
@@ -113,6 +125,7 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
                 pdf_variant=PDF_VARIANT,
                 pdf_identifier=pdf_identifier(html, attachment),
                 custom_metadata=False,
+                finisher=_dedupe_associated_files,
             )
     finally:
         wp_logger.setLevel(level)
