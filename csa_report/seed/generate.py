@@ -8,6 +8,7 @@ from typing import Final
 from csa_report.seed.activity import MEAN_ITEMS, Activity
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Batch, Sink
+from csa_report.seed.violations import inject
 from csa_report.seed.volumes import processing_volume_rows
 
 #: Rows per chunk (detections for activity, rows for volumes): small enough for constant memory, large
@@ -18,8 +19,6 @@ CHUNK_VOLUMES: Final = 20_000
 
 def generate(plan: Plan, violations: Sequence[str] = ()) -> Iterator[Batch]:
     """Yield chunks of rows; parents always come in the same or an earlier chunk than their children."""
-    from csa_report.seed.violations import inject  # the registry builds on the generator's helpers
-
     sink = Sink()
     volumes = sink.rows["processing_volumes"]
     for row in processing_volume_rows(plan, sink):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,26 @@ def test_e2ee_service_is_not_scanned_after_its_date() -> None:
     assert plan.services == ("Example Mail",)
     rows = all_rows(plan)
     assert {r[1] for r in rows["detections"]} == {"Example Mail"}
+
+
+def test_rows_do_not_depend_on_the_process_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib\n"
+        "from csa_report.period import Period\n"
+        "from csa_report.seed import VIOLATIONS, Plan, generate\n"
+        "h = hashlib.sha256()\n"
+        "for b in generate(Plan.make(Period.parse('2026'), 300, 9), tuple(VIOLATIONS)):\n"
+        "    for t, rows in b.items():\n"
+        "        h.update(repr((t, rows)).encode())\n"
+        "print(h.hexdigest())\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    digests = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root,
+                       env={**os.environ, "PYTHONHASHSEED": str(n)}).stdout
+        for n in (1, 2)
+    }
+    assert len(digests) == 1
