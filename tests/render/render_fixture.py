@@ -113,7 +113,7 @@ def _sum_rows(rows: list[IndicatorRow]) -> list[IndicatorRow]:
         value: object
         note = ""
         if unit in ("count", "bytes"):
-            value = sum(int(g.value) for g in group)  # type: ignore[arg-type]
+            value = sum(int(str(g.value)) for g in group)
         elif unit == "text":
             items = sorted({x.strip() for g in group for x in str(g.value).split(",") if x.strip()})
             value = ", ".join(items)
@@ -128,8 +128,8 @@ def _sum_rows(rows: list[IndicatorRow]) -> list[IndicatorRow]:
     final: list[IndicatorRow] = []
     for r in out:
         if r.indicator == "error_rate":
-            a = int(index[("flagged", r.category, r.technology, r.region)].value or 0)  # type: ignore[arg-type]
-            b = int(index[("not_abuse", r.category, r.technology, r.region)].value or 0)  # type: ignore[arg-type]
+            a = int(str(index[("flagged", r.category, r.technology, r.region)].value or 0))
+            b = int(str(index[("not_abuse", r.category, r.technology, r.region)].value or 0))
             r = IndicatorRow(ALL, 6, "error_rate", r.category, r.technology, r.region,
                              ratio_percent(b, a) if a else None, "percent", "" if a else "N/A: no items flagged")
         final.append(r)

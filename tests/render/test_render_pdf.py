@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pypdf
 
@@ -12,7 +13,7 @@ from csa_report.render.context import SECTION_TITLES
 
 
 def _text(result: RenderResult) -> str:
-    reader = pypdf.PdfReader(result.paths["report.pdf"])
+    reader: Any = pypdf.PdfReader(result.paths["report.pdf"])
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
@@ -35,7 +36,7 @@ def test_pdf_has_every_section_heading_and_key_figures(rendered: RenderResult) -
 
 
 def test_pdf_embeds_report_json_and_is_pdf_a_3b(rendered: RenderResult) -> None:
-    reader = pypdf.PdfReader(rendered.paths["report.pdf"])
+    reader: Any = pypdf.PdfReader(rendered.paths["report.pdf"])
     attachments = reader.attachments
     assert list(attachments) == ["report.json"]
     assert attachments["report.json"] == [Path(rendered.paths["report.json"]).read_bytes()]
@@ -54,7 +55,7 @@ def test_pdf_embeds_report_json_and_is_pdf_a_3b(rendered: RenderResult) -> None:
 
 
 def test_pdf_fonts_are_dejavu_only(rendered: RenderResult) -> None:
-    reader = pypdf.PdfReader(rendered.paths["report.pdf"])
+    reader: Any = pypdf.PdfReader(rendered.paths["report.pdf"])
     names: set[str] = set()
     for page in reader.pages:
         fonts = page["/Resources"].get_object().get("/Font", {})

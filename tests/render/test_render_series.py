@@ -37,7 +37,7 @@ def test_monthly_series(new_db_url: str) -> None:
     ]
     try:
         with engine.begin() as conn:
-            conn.execute(insert(Detection.__table__), rows)
+            conn.execute(insert(Detection), rows)
         with engine.connect() as conn:
             series = monthly_series(conn, Period.parse("2025-01-01/2025-03-31"), AS_OF)
     finally:
