@@ -100,12 +100,24 @@ def review_links(store: S3Store, objects: Iterable[StoredObject], seconds: int) 
 
 
 def verify_staged(store: S3Store, objects: Sequence[StoredObject]) -> dict[str, bytes]:
-    """Read every object by its version id and check its SHA-256; returns the bytes by artefact name.
-    Any difference raises TamperedError naming the key."""
+    """Check that every object is still exactly the staged (signed) version and return the bytes by artefact
+    name. Any change raises TamperedError naming the key (never the content): the recorded version deleted or
+    overwritten by a newer version, or its bytes not matching the recorded SHA-256."""
     names = [o.name for o in objects]
     if len(set(names)) != len(names):
         raise TamperedError("the staged objects name the same artefact twice")
-    return {obj.name: store.read_verified(obj) for obj in objects}
+    contents: dict[str, bytes] = {}
+    for obj in objects:
+        latest = store.head(obj.bucket, obj.key)
+        if latest is None:
+            raise TamperedError(f"{obj.uri} was deleted after staging (version {obj.version_id})")
+        if latest.version_id != obj.version_id or latest.sha256_hex != obj.sha256_hex:
+            raise TamperedError(
+                f"{obj.uri} was changed after staging: the current version {latest.version_id} (SHA-256 "
+                f"{latest.sha256_hex[:16]}…) is not the staged version {obj.version_id} ({obj.sha256_hex[:16]}…)"
+            )
+        contents[obj.name] = store.read_verified(obj)
+    return contents
 
 
 def archive_key(obj: StoredObject, archive_prefix: str) -> str:

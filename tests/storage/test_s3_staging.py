@@ -3,6 +3,7 @@ review links."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import urllib.error
 import urllib.request
@@ -68,21 +69,23 @@ def test_changed_byte_in_staged_object_is_caught(settings: Settings, report: Fak
     tampered[20] ^= 0x01
     # Someone overwrites the object with a plain PUT (no condition): a new latest version appears.
     store.client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=bytes(tampered))
-    # Reading by the recorded version id still gives the signed bytes ...
-    assert verify_staged(store, staged)["report.pdf"] == report.artefacts["report.pdf"]
-    # ... but a record pointing at the latest version (what a naive reader would use) is caught,
-    latest = store.head(pdf.bucket, pdf.key)
-    assert latest is not None and latest.sha256_hex != pdf.sha256_hex
-    forged = [o if o.name != "report.pdf" else type(o)(**{**o.__dict__, "version_id": latest.version_id})
-              for o in staged]  # fmt: skip
     with pytest.raises(TamperedError) as info:
-        verify_staged(store, forged)
-    assert pdf.key in str(info.value)
+        verify_staged(store, staged)
+    assert info.value.exit_code == 5
+    assert pdf.key in str(info.value) and "changed after staging" in str(info.value)
     assert "%PDF" not in str(info.value)
-    # ... and so is the recorded version deleted from under us.
+    # The signed version itself is still readable by its version id (that is what the archive receives) ...
+    assert store.read_verified(pdf) == report.artefacts["report.pdf"]
+    # ... and deleting it (leaving only the forged version) is caught too.
     store.client.delete_object(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "")
     with pytest.raises(TamperedError, match=r"report\.pdf"):
         verify_staged(store, staged)
+    # A record that names a version with other bytes than recorded is caught by the hash check.
+    latest = store.head(pdf.bucket, pdf.key)
+    assert latest is not None
+    forged = dataclasses.replace(latest, sha256_hex=pdf.sha256_hex)
+    with pytest.raises(TamperedError, match="no longer matches its recorded SHA-256"):
+        store.read_verified(forged)
 
 
 def test_review_links_are_presigned_and_version_exact(settings: Settings, report: FakeReport) -> None:

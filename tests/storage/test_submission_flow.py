@@ -103,8 +103,7 @@ def test_tampered_staged_object_stops_everything(
     run_id, staged = _stage(settings, report, audit)
     pdf = next(o for o in staged if o.name == "report.pdf")
     client = S3Store.from_settings(settings).client
-    # The signed version is removed and other bytes put in its place (a new version id).
-    client.delete_object(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "")
+    # After sign-off, someone overwrites the staged PDF with a plain PUT (a new version on top).
     client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=b"%PDF forged")
     with pytest.raises(TamperedError) as info:
         _submit(settings, report, audit, run_id)
