@@ -50,7 +50,7 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
         raise PolicyError(f"{path}: waivers file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: waivers file cannot be read: {exc}") from None
-    node, data = parse_yaml(path, text, offset=1)
+    node, data = parse_yaml(path, text, offset=1, what="waivers file")
     if data is None or node is None:
         return ()
     if not isinstance(data, list):

@@ -92,7 +92,8 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str]:
     raise PolicyError(f"{path}:1: front matter is not closed: expected a line `---` after the YAML fields")
 
 
-def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET) -> tuple[yaml.Node | None, Any]:
+def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET,
+               what: str = "front matter") -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the plain data of YAML text starting on file line ``offset``."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
@@ -100,20 +101,20 @@ def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET) -> tuple[yam
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + offset if mark is not None else offset
-        what = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise PolicyError(f"{path}:{line}: front matter is not valid YAML: {what}") from None
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise PolicyError(f"{path}:{line}: {what} is not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: front matter is not valid YAML: {' '.join(str(exc).split())}") from None
+        raise PolicyError(f"{path}: {what} is not valid YAML: {' '.join(str(exc).split())}") from None
     except (ValueError, TypeError, OverflowError) as exc:
         # PyYAML's constructors raise these for e.g. a date like 2025-13-40; find the scalar to name its line
         where = _unreadable_scalar(front, offset)
         if where is None:
-            raise PolicyError(f"{path}: front matter holds a value YAML cannot read: {exc}") from None
+            raise PolicyError(f"{path}: {what} holds a value YAML cannot read: {exc}") from None
         line, field, value = where
         raise PolicyError(f"{path}:{line}: {field}: {value!r} is not a valid date ({exc}); "
                           "expected a date YYYY-MM-DD") from None
     except RecursionError:
-        raise PolicyError(f"{path}: front matter is nested too deeply") from None
+        raise PolicyError(f"{path}: {what} is nested too deeply") from None
     return node, data
 
 

@@ -1,0 +1,229 @@
+"""Strict validation of the policy folder: exact messages naming file, line, field and what was expected."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from csa_report.demo_provider import APPROVERS, E2EE_FROM, PREPARER, PROVIDER, RECIPIENTS, SERVICES
+from csa_report.errors import PolicyError
+from csa_report.policies import PolicySet, load_policies
+from csa_report.policies.models import CategoryMeasures
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "pol"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def _edit(folder: Path, name: str, old: str, new: str) -> Path:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _error(folder: Path) -> str:
+    with pytest.raises(PolicyError) as err:
+        load_policies(folder)
+    assert err.value.exit_code == 2
+    return str(err.value)
+
+
+def test_example_folder_matches_the_demo_provider() -> None:
+    p = load_policies(EXAMPLE)
+    assert isinstance(p, PolicySet)
+    assert p.provider.provider == PROVIDER
+    assert p.provider.establishment == "IE"
+    assert p.provider.supervisory_authority.name == "Data Protection Commission (Ireland)"
+    assert p.provider.commission_email == "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+    assert tuple(s.name for s in p.provider.services) == SERVICES
+    chat = p.provider.service("Example Chat")
+    assert chat is not None and chat.e2ee and chat.e2ee_from == E2EE_FROM["Example Chat"]
+    assert p.provider.approvers == APPROVERS and p.provider.preparer == PREPARER
+    names = [r.name for r in p.transfers.recipients]
+    assert set(RECIPIENTS) <= set(names) and "Example Partner Hotline" in names
+    assert isinstance(p.measures.known_csam, CategoryMeasures)
+
+
+def test_documents_carry_body_path_hash_version_and_date() -> None:
+    p = load_policies(EXAMPLE)
+    for doc, name in zip(p.documents(), ("provider.md", "legal-basis.md", "transfers.md", "retention.md",
+                                         "measures.md"), strict=True):
+        assert doc.path == EXAMPLE / name
+        assert doc.sha256 == hashlib.sha256((EXAMPLE / name).read_bytes()).hexdigest()
+        assert doc.version and isinstance(doc.effective_from, date)
+        assert doc.body.strip() and not doc.body.startswith("---")
+    assert [e["file"] for e in p.provenance()] == ["provider.md", "legal-basis.md", "transfers.md",
+                                                   "retention.md", "measures.md"]
+
+
+def test_body_is_prose_never_a_template(folder: Path) -> None:
+    _edit(folder, "provider.md", "Example Communications Ireland Ltd (\"Example\", \"we\")",
+          "Example {{ provider }} {% if x %}Ltd{% endif %}")
+    assert "{{ provider }} {% if x %}" in load_policies(folder).provider.body
+
+
+def test_malformed_yaml(folder: Path) -> None:
+    _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: [true")
+    assert _error(folder) == (f"{folder}/retention.md:23: front matter is not valid YAML: "
+                              "expected ',' or ']', but got ':'")
+
+
+def test_no_front_matter(folder: Path) -> None:
+    (folder / "measures.md").write_text("# Measures\n\nNo front matter here.\n", encoding="utf-8")
+    assert _error(folder).startswith(f"{folder}/measures.md:1: expected front matter: the file must start with")
+
+
+def test_unclosed_front_matter(folder: Path) -> None:
+    (folder / "measures.md").write_text("---\nkind: measures\n", encoding="utf-8")
+    assert _error(folder) == (f"{folder}/measures.md:1: front matter is not closed: expected a line `---` "
+                              "after the YAML fields")
+
+
+def test_wrong_kind(folder: Path) -> None:
+    _edit(folder, "provider.md", "kind: provider", "kind: transfers")
+    assert _error(folder) == f"{folder}/provider.md:2: kind: expected 'provider' for provider.md, got 'transfers'"
+
+
+def test_missing_kind(folder: Path) -> None:
+    _edit(folder, "legal-basis.md", "kind: legal_basis\n", "")
+    assert _error(folder) == (f"{folder}/legal-basis.md:2: kind: required field is missing "
+                              "(expected `kind: legal_basis`)")
+
+
+def test_missing_field(folder: Path) -> None:
+    _edit(folder, "provider.md", "preparer: Aoife Byrne\n", "")
+    assert _error(folder) == f"{folder}/provider.md:2: preparer: required field is missing"
+
+
+def test_missing_nested_field_points_at_its_parent(folder: Path) -> None:
+    _edit(folder, "measures.md", "  independent_third_party_vetting: false\n", "")
+    assert _error(folder) == (f"{folder}/measures.md:5: known_csam.independent_third_party_vetting: "
+                              "required field is missing")
+
+
+def test_unknown_field(folder: Path) -> None:
+    _edit(folder, "transfers.md", "    type: law_enforcement\n", "    type: law_enforcement\n    notes: 1\n")
+    assert _error(folder) == (f"{folder}/transfers.md:28: recipients[2].notes: unknown field "
+                              "(expected one of: name, type, country, grounds)")
+
+
+def test_misspelt_field_is_named_with_a_suggestion(folder: Path) -> None:
+    _edit(folder, "measures.md", "  training: >-\n    As for known", "  trainin: >-\n    As for known")
+    assert _error(folder) == (f"{folder}/measures.md:44: new_csam.trainin: unknown field (did you mean "
+                              "'training'?) (and 1 more problem in this file)")
+
+
+def test_bad_date(folder: Path) -> None:
+    _edit(folder, "transfers.md", "valid_from: 2021-09-27", "valid_from: soon")
+    assert _error(folder) == (f"{folder}/transfers.md:14: recipients[0].grounds[0].valid_from: "
+                              "expected a date (YYYY-MM-DD, unquoted), got 'soon'")
+
+
+def test_impossible_date(folder: Path) -> None:
+    _edit(folder, "provider.md", "effective_from: 2026-01-01", "effective_from: 2026-13-01")
+    assert _error(folder) == (f"{folder}/provider.md:4: effective_from: '2026-13-01' is not a valid date "
+                              "(month must be in 1..12); expected a date YYYY-MM-DD")
+
+
+def test_unknown_country_code(folder: Path) -> None:
+    _edit(folder, "transfers.md", "country: CA", "country: XX")
+    assert _error(folder) == (f"{folder}/transfers.md:32: recipients[3].country: unknown country code 'XX': "
+                              "expected an ISO 3166-1 alpha-2 code such as IE, US, GB")
+
+
+def test_norway_unquoted_is_a_yaml_boolean(folder: Path) -> None:
+    _edit(folder, "transfers.md", "country: CA", "country: NO")
+    assert _error(folder) == (f"{folder}/transfers.md:32: recipients[3].country: expected text, got a YAML "
+                              "boolean (false) (put it in quotes)")
+
+
+def test_unknown_article(folder: Path) -> None:
+    _edit(folder, "transfers.md", "      - article: 46(2)(c)\n        instrument: >-\n          Standard "
+          "contractual clauses, Commission Decision", "      - article: 46(2)(z)\n        instrument: >-\n"
+          "          Standard contractual clauses, Commission Decision")
+    message = _error(folder)
+    assert message.startswith(f"{folder}/transfers.md:34: recipients[3].grounds[0].article: expected one of "
+                              "'45', '46(2)(a)'")
+    assert message.endswith("got '46(2)(z)'")
+
+
+def test_unknown_gdpr_point(folder: Path) -> None:
+    _edit(folder, "legal-basis.md", "  - 6(1)(d)", "  - 6(1)(z)")
+    assert _error(folder).startswith(f"{folder}/legal-basis.md:6: gdpr_article_6[0]: expected one of '6(1)(a)'")
+
+
+def test_boolean_must_be_a_boolean(folder: Path) -> None:
+    _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: 1")
+    assert _error(folder) == (f"{folder}/retention.md:22: safeguards.encryption_in_transit: "
+                              "expected true or false, got 1")
+
+
+def test_version_must_be_text(folder: Path) -> None:
+    _edit(folder, "provider.md", 'version: "2026.1"', "version: 2026.1")
+    assert _error(folder) == f"{folder}/provider.md:3: version: expected text, got 2026.1 (put it in quotes)"
+
+
+def test_e2ee_needs_its_date(folder: Path) -> None:
+    _edit(folder, "provider.md", "    e2ee_from: 2026-10-01\n", "    e2ee_from: null\n")
+    assert _error(folder) == (f"{folder}/provider.md:14: services[0].e2ee_from: required when e2ee is true "
+                              "(the date end-to-end encryption applies from)")
+
+
+def test_preparer_cannot_approve(folder: Path) -> None:
+    _edit(folder, "provider.md", "  - demo-reviewer\n", "  - Aoife Byrne\n")
+    assert _error(folder).startswith(f"{folder}/provider.md:28: preparer: must not be one of the approvers")
+
+
+def test_duplicate_field(folder: Path) -> None:
+    _edit(folder, "transfers.md", "  - name: NCMEC\n", "  - name: NCMEC\n    name: X\n")
+    assert _error(folder) == (f"{folder}/transfers.md:7: recipients[0].name: field given twice "
+                              "(expected each field once)")
+
+
+def test_retention_needs_a_rule_per_category(folder: Path) -> None:
+    _edit(folder, "retention.md", "  - data: complaint\n    max_days: 195\n    purposes: [redress]\n", "")
+    assert _error(folder).startswith(f"{folder}/retention.md:5: rules: no rule for data 'complaint'")
+
+
+def test_missing_document(folder: Path) -> None:
+    (folder / "retention.md").unlink()
+    assert _error(folder) == (f"{folder}/retention.md: document is missing (a policy folder holds provider.md, "
+                              "legal-basis.md, transfers.md, retention.md, measures.md; this one has kind "
+                              "'retention')")
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="does not exist or is not a folder"):
+        load_policies(tmp_path / "nope")
+
+
+def test_not_utf8(folder: Path) -> None:
+    (folder / "provider.md").write_bytes(b"---\nkind: provider\nprovider: \xff\n---\n")
+    assert _error(folder) == f"{folder}/provider.md:3: not valid UTF-8 text (byte 29); save the file as UTF-8"
+
+
+def test_front_matter_must_be_a_mapping(folder: Path) -> None:
+    (folder / "provider.md").write_text("---\n- a\n- b\n---\nbody\n", encoding="utf-8")
+    assert _error(folder) == (f"{folder}/provider.md:2: front matter: expected a mapping of fields "
+                              "(`field: value` lines), got list")
+
+
+def test_not_applicable_category(folder: Path) -> None:
+    path = folder / "measures.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("solicitation:\n"), text.index("---\n**Measures")
+    path.write_text(text[:start] + "solicitation:\n  not_applicable: We do not scan text.\n" + text[end:],
+                    encoding="utf-8")
+    m = load_policies(folder).measures
+    assert m.category("solicitation").not_applicable == "We do not scan text."  # type: ignore[union-attr]
