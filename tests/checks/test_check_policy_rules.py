@@ -46,7 +46,7 @@ def test_ret_4_lists_longer_kept_categories_for_review(example_policies) -> None
     ({"gdpr_article_6": ("6(1)(c)", "6(1)(f)"), "legitimate_interest_assessment": None}, 2),
     ({"gdpr_article_6": ("6(1)(d)", "6(1)(f)"), "legitimate_interest_assessment": None}, 1),
 ])
-def test_basis_1_fails(example_policies, update: dict, problems: int) -> None:
+def test_basis_1_fails(example_policies, update: dict[str, object], problems: int) -> None:
     f = check("BASIS-1", None, with_doc(example_policies, "legal_basis", **update))
     assert f is not None and (f.count, f.severity) == (problems, "blocking")
 
