@@ -49,7 +49,8 @@ def make_client(settings: Settings, *, max_attempts: int | None = None, endpoint
         aws_secret_access_key=secret,
         config=Config(
             signature_version="s3v4",
-            s3={"addressing_style": "path"},
+            # Path-style for S3-compatible servers (SeaweedFS, MinIO); AWS itself prefers virtual-hosted style.
+            s3={"addressing_style": "path" if (endpoint_url or settings.s3_endpoint) else "virtual"},
             retries={"mode": "standard", "max_attempts": attempts},
             connect_timeout=5,
             read_timeout=60,

@@ -65,11 +65,15 @@ class ReportRef:
         """``{provider-slug}/{period-slug}/{report-id}``."""
         return f"{slugify(self.provider)}/{self.period.slug}/{self.report_id}"
 
+    def folder(self, prefix: str) -> str:
+        """``{prefix}/{provider-slug}/{period-slug}/{report-id}``."""
+        head = prefix.strip("/")
+        return f"{head}/{self.path}" if head else self.path
+
     def key(self, prefix: str, name: str) -> str:
         if not _NAME.match(name):
             raise InputError(f"artefact name {name!r} is not a plain file name")
-        head = prefix.strip("/")
-        return f"{head}/{self.path}/{name}" if head else f"{self.path}/{name}"
+        return f"{self.folder(prefix)}/{name}"
 
 
 def stage(
@@ -81,8 +85,9 @@ def stage(
         store.put_create_only(bucket, ref.key(prefix, name), artefacts[name], content_type_for(name))
         for name in sorted(artefacts)
     ]
-    log.info("staged %d artefacts of report %s under s3://%s/%s", len(staged), ref.report_id, bucket,
-             ref.key(prefix, "x")[:-2])  # fmt: skip
+    log.info(
+        "staged %d artefacts of report %s under s3://%s/%s/", len(staged), ref.report_id, bucket, ref.folder(prefix)
+    )
     return staged
 
 

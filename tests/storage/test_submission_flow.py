@@ -126,19 +126,32 @@ def test_manifest_other_than_the_signed_one_is_tampered(
     assert smtp.messages == [] and _archive_versions(settings) == {}
 
 
+@pytest.mark.parametrize("where", ["before-claim", "in-send"])
 def test_interrupted_after_archive_before_email_completes_on_rerun(
-    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+    settings: Settings,
+    report: FakeReport,
+    audit: AuditLog,
+    smtp: CollectingHandler,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
 ) -> None:
     run_id, _ = _stage(settings, report, audit)
 
-    def crash(settings: Settings, **kw: Any) -> Delivered:
+    def crash(*args: Any, **kw: Any) -> Any:
         raise KeyboardInterrupt  # the process is stopped after the archive write, before any e-mail
 
-    with pytest.raises(KeyboardInterrupt):
-        _submit(settings, report, audit, run_id, send=crash)
+    with monkeypatch.context() as patch:
+        if where == "before-claim":
+            patch.setattr(AuditLog, "claim_delivery", crash)
+            with pytest.raises(KeyboardInterrupt):
+                _submit(settings, report, audit, run_id)
+        else:
+            with pytest.raises(KeyboardInterrupt):
+                _submit(settings, report, audit, run_id, send=crash)
     archived = _archive_versions(settings)
     assert len(archived) == 6 and set(archived.values()) == {1}
     assert smtp.messages == []
+    assert audit.status()[0].status == "archived"
 
     result = _submit(settings, report, audit, run_id)
     assert sorted(d.recipient for d in result.sent) == sorted([AUTHORITY, COMMISSION])
@@ -146,6 +159,7 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
     assert _archive_versions(settings) == archived
     _submit(settings, report, audit, run_id)
     assert len(smtp.messages) == 2
+    assert audit.status()[0].status == "submitted"
 
 
 def test_smtp_refusing_one_recipient_is_retried_next_run(
