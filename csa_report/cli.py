@@ -62,24 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
         format="%(levelname)s %(name)s: %(message)s",
+        force=True,  # bind to the current stderr (tests and embedding callers swap it)
     )
     try:
-        app(args=argv, standalone_mode=False)
+        # Standalone mode: click prints usage errors itself and exits 2; only our own errors arrive here.
+        app(args=argv, standalone_mode=True)
     except CsaReportError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", markup=True)
         return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        err_console.print("aborted")
-        return 130
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from csa_report.errors import InputError
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 
@@ -81,8 +82,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def seed(
-        db: DbOpt,
-        period: PeriodOpt,
+        db: Annotated[str | None, typer.Option("--db", help="Database URL (an empty database)")] = None,
+        period: Annotated[str | None, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD")] = None,
         scale: Annotated[int, typer.Option(help="Approximate number of detections")] = 2000,
         seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data")] = 0,
         violations: Annotated[str, typer.Option(help="Comma-separated breaches to inject (see --list)")] = "",
@@ -90,16 +91,28 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
     ) -> None:
         """Fill a reporting-schema database with realistic synthetic data (deterministic for a seed)."""
+        from csa_report.db import redact
         from csa_report.seed import VIOLATIONS, parse_violations
         from csa_report.seed import seed as run_seed
 
         if list_violations:
-            for name, v in sorted(VIOLATIONS.items()):
-                console.print(f"{name:20} {v.rule:10} {v.description}")
+            for name, v in VIOLATIONS.items():
+                console.print(f"{name:20} {v.rule:9} {v.description}")
             return
+        if not db or not period:
+            raise InputError("seed needs --db URL and --period P (or --list to see the violations)")
         summary = run_seed(db, Period.parse(period), scale=scale, seed=seed,
                            violations=parse_violations(violations), progress=progress)
-        console.print(summary.describe() if hasattr(summary, "describe") else str(summary))
+        console.print(f"seeded {redact(db)}: period {summary.period}, scale {summary.scale:,}, seed {summary.seed}")
+        table = Table()
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        for name, count in summary.rows.items():
+            table.add_row(name, f"{count:,}")
+        table.add_row("total", f"{summary.total_rows:,}")
+        console.print(table)
+        for name, count in summary.violations:
+            console.print(f"injected violation {name}: {count} offending records ({VIOLATIONS[name].rule})")
 
     @app.command()
     def extract(
