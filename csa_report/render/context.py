@@ -337,7 +337,7 @@ class _Builder:
             groups.append(Group(id=f"4.{cat}", title=f"4 {name}", note=(
                 "Material confirmed as CSAM (hash match)." if cat == "known_csam" else
                 "Reported files other than known CSAM."), fields=(
-                self.fig(f"4.{cat}.reports", f"Reports concerning {name.lower()}", 4, "reports", cat),
+                self.fig(f"4.{cat}.reports", f"Reports concerning {_lc(name)}", 4, "reports", cat),
                 self.fig(f"4.{cat}.images", "Images reported", 4, "images_reported", cat),
                 self.fig(f"4.{cat}.videos", "Videos reported", 4, "videos_reported", cat),
                 self.fig(f"4.{cat}.other", "Other files reported", 4, "other_files_reported", cat),
@@ -424,9 +424,9 @@ class _Builder:
                           "solicited." if cat == "solicitation" else ""),
                     fields=(
                         self.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as possible "
-                                 f"{name.lower()}", 6, "flagged", cat, region, tech, missing=missing),
+                                 f"{_lc(name)}", 6, "flagged", cat, region, tech, missing=missing),
                         self.fig(f"6.{cat}.{tech}.B", f"B{n}: of these, {unit_word} found not to be "
-                                 f"{name.lower()} on human review", 6, "not_abuse", cat, region, tech,
+                                 f"{_lc(name)} on human review", 6, "not_abuse", cat, region, tech,
                                  missing=missing),
                         self.fig(f"6.{cat}.{tech}.rate", f"B{n}/A{n}: error rate (%)", 6, "error_rate", cat,
                                  region, tech, missing=missing),
@@ -721,3 +721,8 @@ def as_of_datetime(context: ReportContext) -> datetime:
     from csa_report.period import parse_as_of
 
     return parse_as_of(context.provenance.as_of)
+
+
+def _lc(name: str) -> str:
+    """'Known CSAM' → 'known CSAM' (lower-case the first letter only, keep acronyms)."""
+    return name[:1].lower() + name[1:]

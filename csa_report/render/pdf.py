@@ -39,7 +39,7 @@ def check_fonts() -> None:
     """Fail clearly when the PDF font is not installed (a fallback font would change the PDF's bytes)."""
     if shutil.which("fc-list") is None:
         return  # fontconfig without its tools: WeasyPrint still needs fontconfig itself; nothing to check here
-    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
     families = {f.strip() for line in out.splitlines() for f in line.split(",")}
     missing = [f for f in (PDF_FONT, PDF_MONO_FONT) if f not in families]
     if missing:
