@@ -104,13 +104,13 @@ RETENTION_PURPOSES: Final = ("report", "block", "hash", "redress", "law_enforcem
 Kind = Literal["provider", "legal_basis", "transfers", "retention", "measures"]
 
 
-class Strict_(BaseModel):
+class StrictModel(BaseModel):
     """Base of every nested structure: immutable, unknown fields rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PolicyDocument(Strict_):
+class PolicyDocument(StrictModel):
     """Fields every document carries, and the loader-attached body, path and hash."""
 
     kind: StrictStr
@@ -146,12 +146,12 @@ class PolicyDocument(Strict_):
 # provider.md
 
 
-class SupervisoryAuthority(Strict_):
+class SupervisoryAuthority(StrictModel):
     name: Text
     email: Email
 
 
-class Service(Strict_):
+class Service(StrictModel):
     name: Text
     e2ee: StrictBool
     e2ee_from: Day | None = None
@@ -206,7 +206,7 @@ class LegalBasisDoc(PolicyDocument):
 # transfers.md
 
 
-class TransferGround(Strict_):
+class TransferGround(StrictModel):
     article: TransferArticle
     instrument: Text
     valid_from: Day
@@ -222,7 +222,7 @@ class TransferGround(Strict_):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-class Recipient(Strict_):
+class Recipient(StrictModel):
     name: Text
     type: RecipientType
     country: CountryCode
@@ -249,13 +249,13 @@ class TransfersDoc(PolicyDocument):
 # retention.md
 
 
-class RetentionRule(Strict_):
+class RetentionRule(StrictModel):
     data: RetainedData
     max_days: Days
     purposes: Annotated[tuple[RetentionPurpose, ...], Field(min_length=1)]
 
 
-class Safeguards(Strict_):
+class Safeguards(StrictModel):
     """Form §8 data-protection safeguards."""
 
     de_identification: Text
@@ -266,7 +266,7 @@ class Safeguards(Strict_):
     other_security_measures: Text
 
 
-class Redress(Strict_):
+class Redress(StrictModel):
     """Form §8 internal redress mechanism: the five yes/no statements."""
 
     facts_told: StrictBool
@@ -305,7 +305,7 @@ class RetentionDoc(PolicyDocument):
 # measures.md
 
 
-class CategoryMeasures(Strict_):
+class CategoryMeasures(StrictModel):
     """Form §7 for one category: indicators, deployment, human review, feedback, error rate achieved."""
 
     indicator_quality_checks: Text
@@ -324,7 +324,7 @@ class CategoryMeasures(Strict_):
     error_rate_after_measures: Text
 
 
-class NotApplicable(Strict_):
+class NotApplicable(StrictModel):
     """A category the provider does not detect: the form's N/A, with the reason shown in the report."""
 
     not_applicable: Text
