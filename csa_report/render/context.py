@@ -314,16 +314,16 @@ class _Builder:
             where = f"{names.get(r.country, r.country)} ({r.country})"
             label = f"Chapter V ground — {r.name}, {where}, {r.type.replace('_', ' ')}"
             if r.country in eea:
-                cell = na_cell(f"recipient established in the EEA ({r.country}): no transfer outside the Union")
+                cell = na_cell(f"{r.name} is established in the EEA ({r.country}): no transfer outside the Union")
             elif not r.grounds:
-                cell = na_cell("no ground listed in transfers.md (see the findings in the annex)")
+                cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
             else:
-                cell = value_cell("; ".join(
+                cell = value_cell(f"{r.name}: " + "; ".join(
                     f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} (valid from "
                     f"{g.valid_from.isoformat()}{' to ' + g.valid_until.isoformat() if g.valid_until else ''})"
                     for g in r.grounds), "text")
-            fields.append(self.pol_field(f"3.ground.{r.name}", label, cell, section=3,
-                                         indicator=f"transfer_ground:{r.name}"))
+            fields.append(self.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3,
+                                         indicator=f"transfer_ground_{slug(r.name)}"))
         g = Group(id="3", title="3 Transfers outside the Union", note=(
             "In what cases data went outside the Union, for what purpose, and on which ground: the recipients "
             "below, and the policy text that follows."), fields=tuple(fields))
@@ -578,9 +578,9 @@ class _Builder:
         t = self.pol.transfers
         names = country_names()
         recips = tuple(
-            self.pol_field(f"9.recipient.{r.name}", f"Recipient listed in transfers.md — {r.name}",
-                           value_cell(f"{r.type.replace('_', ' ')}, {names.get(r.country, r.country)} "
-                                      f"({r.country})", "text"), section=9, indicator=f"recipient:{r.name}")
+            self.pol_field(f"9.recipient.{slug(r.name)}", f"Recipient listed in transfers.md — {r.name}",
+                           value_cell(f"{r.name}: {r.type.replace('_', ' ')}, {names.get(r.country, r.country)} "
+                                      f"({r.country})", "text"), section=9, indicator=f"recipient_{slug(r.name)}")
             for r in sorted(t.recipients, key=lambda r: r.name))
         g = Group(id="9", title="9 Organisations", fields=(
             self.derived("9.ncmec", "NCMEC (National Center for Missing & Exploited Children) (yes/no)", ncmec,
@@ -726,3 +726,12 @@ def as_of_datetime(context: ReportContext) -> datetime:
 def _lc(name: str) -> str:
     """'Known CSAM' → 'known CSAM' (lower-case the first letter only, keep acronyms)."""
     return name[:1].lower() + name[1:]
+
+
+def slug(name: str) -> str:
+    """An indicator-safe form of a name: 'An Garda Síochána' → 'an_garda_siochana'."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "unnamed"

@@ -125,6 +125,7 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
                 pdf_variant=PDF_VARIANT,
                 pdf_identifier=pdf_identifier(html, attachment),
                 custom_metadata=False,
+                pdf_tags=True,  # a tagged (structured) PDF: headings, tables and reading order for screen readers
                 finisher=_dedupe_associated_files,
             )
     finally:

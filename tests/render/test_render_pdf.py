@@ -52,6 +52,8 @@ def test_pdf_embeds_report_json_and_is_pdf_a_3b(rendered: RenderResult) -> None:
     assert meta is not None
     assert meta["/CreationDate"] == "D:20260108000000Z" == meta["/ModDate"]  # the as-of instant, not the clock
     assert reader.trailer["/ID"][0]  # a stable identifier derived from the content hash
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "en"  # tagged PDF, language set
 
 
 def test_pdf_fonts_are_dejavu_only(rendered: RenderResult) -> None:
