@@ -21,9 +21,9 @@ console = Console(highlight=False, soft_wrap=True)
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(
+        period: Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")],
         db: Annotated[str | None, typer.Option(
             "--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db")] = None,
-        period: Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")] = "",
         policies: Annotated[Path | None, typer.Option(
             "--policies", help="Policy folder (default: CSA_POLICIES), e.g. policies/example")] = None,
         as_of: Annotated[str | None, typer.Option(
@@ -38,14 +38,12 @@ def register(app: typer.Typer) -> None:
         from csa_report.checks import load_waivers, raise_for_errors
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of, write_indicators
-        from csa_report.errors import BlockingFindings, PeriodError
+        from csa_report.errors import BlockingFindings
         from csa_report.policies import load_policies
         from csa_report.settings import load_settings, require
         from tasks.check import run_checks
         from tasks.extract import extract_indicators
 
-        if not period:
-            raise PeriodError("--period is required: YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         db_url = str(require(settings.source_db, "source_db"))
         folder = Path(require(settings.policies, "policies"))

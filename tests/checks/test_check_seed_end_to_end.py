@@ -117,3 +117,7 @@ def test_exit_3_when_the_database_is_unreachable(tmp_path: Path, monkeypatch: py
 def test_as_of_must_not_precede_the_period(clean_url: str, tmp_path: Path) -> None:
     assert main(["check", "--db", clean_url, "--period", PERIOD, "--policies", str(EXAMPLE),
                  "--as-of", "2025-12-31", "--out", str(tmp_path)]) == 2
+
+
+def test_period_is_required(tmp_path: Path) -> None:
+    assert main(["check", "--db", "sqlite:///x.db", "--policies", str(EXAMPLE)]) == 2
