@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any, Final
 
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.indicators import IndicatorRow, Indicators
+from csa_report.indicators import Indicators
 from csa_report.policies.models import NotApplicable, PolicySet
 
 #: Indicators each data section must contain (data-contract §3), at least for service ALL.
@@ -119,7 +119,3 @@ def consist_1(ctx: CheckContext) -> Violation | None:
     relations = sorted({str(e["relation"]) for e in errors})
     return Violation(f"{len(errors)} arithmetic relation(s) of the form do not hold ({', '.join(relations)})",
                      len(errors), {"relations": errors[:MAX_EXAMPLES], "more": max(0, len(errors) - MAX_EXAMPLES)})
-
-
-def rows_of(data: Indicators, indicator: str) -> list[IndicatorRow]:
-    return [r for r in data.rows if r.indicator == indicator]
