@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from render_fixture import make_context
 
 from csa_report.render import RenderResult, ReportContext, render_report
+from tests.render.render_fixture import make_context
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +21,3 @@ def rendered(fixture_context: ReportContext, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def rendered_again(fixture_context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> RenderResult:
     return render_report(make_context(), tmp_path_factory.mktemp("report-again"))
-
-
-def read(result: RenderResult, name: str) -> str:
-    return Path(result.paths[name]).read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from csa_report.period import Period
 from csa_report.policies.loader import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.reference import regimes
-from csa_report.render import ReportContext, build_context
+from csa_report.render import RenderResult, ReportContext, build_context
 from csa_report.render.series import MonthPoint, months_of
 
 HERE = Path(__file__).parent
@@ -159,6 +159,10 @@ def make_findings() -> tuple[Finding, ...]:
         Finding("XFER-2", "blocking", "1 report to a recipient without a valid ground", 1,
                 "GDPR Chapter V").waive("Dara Kelly", "ground confirmed by counsel on 2026-01-07"),
     )
+
+
+def read(result: RenderResult, name: str) -> str:
+    return Path(result.paths[name]).read_text(encoding="utf-8")
 
 
 def load_fixture_policies(folder: Path = POLICIES) -> PolicySet:

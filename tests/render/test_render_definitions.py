@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import read
-
 from csa_report.render import RenderResult
 from csa_report.render.definitions import DEFINITIONS
+from tests.render.render_fixture import read
 
 DOC = Path(__file__).parents[2] / "docs" / "definitions.md"
 

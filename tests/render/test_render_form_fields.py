@@ -8,9 +8,6 @@ import re
 from dataclasses import replace
 
 import pytest
-from conftest import read
-from form_fields import GROUPS, HEADER, SECTIONS
-from render_fixture import load_fixture_policies, make_indicators, make_series
 
 from csa_report.indicators import Indicators
 from csa_report.period import Period
@@ -18,6 +15,8 @@ from csa_report.reference import regimes
 from csa_report.render import RenderResult, build_context
 from csa_report.render.env import make_environment, render_template
 from csa_report.render.report import template_data
+from tests.render.form_fields import GROUPS, HEADER, SECTIONS
+from tests.render.render_fixture import load_fixture_policies, make_indicators, make_series, read
 
 
 def _text(fragment: str) -> str:

@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import read
-
 from csa_report.render import RenderResult, report_id
 from csa_report.render.report import ARTEFACTS, MANIFEST
+from tests.render.render_fixture import read
 
 ALL_FILES = (*ARTEFACTS, MANIFEST)
 
@@ -26,11 +25,11 @@ def test_two_renders_are_byte_identical(rendered: RenderResult, rendered_again: 
 def test_render_in_another_process_is_byte_identical(rendered: RenderResult, tmp_path: Path) -> None:
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-        "from render_fixture import make_context; from csa_report.render import render_report;"
+        "from tests.render.render_fixture import make_context; from csa_report.render import render_report;"
         "print(render_report(make_context(), Path(sys.argv[1])).report_id)"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(Path(__file__).parent)],
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(Path(__file__).parents[2])],
                          capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == rendered.report_id
     for name in ALL_FILES:

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from render_fixture import POLICIES, load_fixture_policies, make_context
 
 from csa_report.render import render_report
 from csa_report.render.env import TemplateRenderError, make_environment, render_template
 from csa_report.render.report import template_data
+from tests.render.render_fixture import POLICIES, load_fixture_policies, make_context
 
 EVIL = """# Injected heading
 

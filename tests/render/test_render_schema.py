@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import read
 
 from csa_report.indicators import CSV_FIELDS
 from csa_report.render import RenderResult
+from tests.render.render_fixture import read
 
 SCHEMA = Path(__file__).parents[2] / "csa_report" / "schemas" / "indicators.schema.json"
 
