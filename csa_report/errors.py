@@ -110,3 +110,21 @@ class BlockingFindings(CsaReportError):
     so the one-line summary and the exit code go through the CLI's single error path."""
 
     exit_code = 1
+
+
+# --- sign-off (issue 6) ------------------------------------------------------------------------------------
+
+
+class SignOffMissing(CsaReportError):
+    """No valid sign-off was obtained, so nothing was submitted (exit 6). Not a tool error and not bad input:
+    the humans did not answer in time, or every answer was refused. The staged copy stays for a new run."""
+
+    exit_code = 6
+
+
+class SignOffTimeout(SignOffMissing):
+    """Nobody answered the sign-off form within the time-out (``CSA_SIGNOFF_TIMEOUT_S``, default 14 days)."""
+
+
+class SignOffRefused(SignOffMissing):
+    """Too many sign-off answers were refused (reviewer not an approver, reviewer is the preparer, wrong hash)."""

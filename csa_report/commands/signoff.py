@@ -1,0 +1,198 @@
+"""``csa-report approve`` / ``reject``: answer a waiting sign-off from the shell, the same as the form in the
+Prefect UI (workflow.md step 5).
+
+RUN is a flow-run id or name. The answer goes to the Prefect API named by ``PREFECT_API_URL``; the server
+checks it against the form's schema, then the flow checks the approver list, the four-eyes rule and the hash.
+
+Exit codes: 0 the answer was delivered (with ``--wait``: and accepted); 2 no such run, the run is not waiting
+for a sign-off, the server refused the answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect
+API is unreachable; 6 (``--wait``) the run then failed without a sign-off.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from csa_report.errors import ConfigError, InputError, SignOffMissing, UnreachableError
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRun
+
+console = Console(highlight=False, soft_wrap=True)
+
+RunArg = Annotated[str, typer.Argument(metavar="RUN", help="Flow-run id or name (e.g. precise-shark)")]
+ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Your name as listed among the approvers")]
+ShaOpt = Annotated[str, typer.Option("--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits)")]
+CommentOpt = Annotated[str, typer.Option("--comment", help="Why; recorded in the audit trail")]
+WaitOpt = Annotated[int, typer.Option(
+    "--wait", help="Seconds to wait for the flow's verdict (accepted, refused and waiting again, failed); 0: "
+    "return once the server accepted the answer")]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    run_id: UUID
+    run_name: str
+    key: str
+
+
+def _api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise ConfigError("PREFECT_API_URL is not set: point it at the Prefect server, "
+                          "e.g. export PREFECT_API_URL=http://127.0.0.1:4200/api")
+    return str(url)
+
+
+def _unreachable(api: str, exc: Exception) -> UnreachableError:
+    return UnreachableError(f"the Prefect API at {api} is unreachable ({type(exc).__name__}); "
+                            "is the server running and PREFECT_API_URL right?")
+
+
+def find_run(client: SyncPrefectClient, run: str) -> FlowRun:
+    """The flow run named or identified by ``run``; among runs sharing a name, the one that waits."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run_id = UUID(run.strip())
+    except ValueError:
+        run_id = None
+    if run_id is not None:
+        try:
+            return client.read_flow_run(run_id)
+        except ObjectNotFound:
+            raise InputError(f"no flow run with id {run_id} on this Prefect server") from None
+    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run.strip()])),
+                                  limit=50)
+    if not found:
+        raise InputError(f"no flow run named {run!r} on this Prefect server (give its name or id)")
+    waiting = [r for r in found if r.state is not None and r.state.is_paused()]
+    if len(waiting) > 1:
+        raise InputError(f"{len(waiting)} waiting runs are named {run!r}; give the id: "
+                         + ", ".join(str(r.id) for r in waiting))
+    return waiting[0] if waiting else found[0]
+
+
+def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
+    state = fr.state
+    label = f"flow run {fr.name} ({fr.id})"
+    if state is None or not state.is_paused():
+        name = state.name if state is not None else "without state"
+        raise InputError(f"{label} is {name}, not waiting for a sign-off")
+    keyset = state.state_details.run_input_keyset
+    if not keyset:
+        raise InputError(f"{label} is {state.name} but does not wait for any input")
+    try:
+        schema = json.loads(client.read_flow_run_input(fr.id, keyset["schema"]))
+    except Exception:  # a missing or unreadable schema means it is not our form
+        schema = {}
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    if not {"decision", "reviewer", "manifest_sha256"} <= set(props):
+        raise InputError(f"{label} waits for an input that is not a sign-off form")
+    return dict(keyset)
+
+
+def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: str, sha256: str,
+                   comment: str = "") -> Delivered:
+    """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form."""
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.responses import SetStateStatus
+
+    api = _api_url()
+    answer: dict[str, Any] = {"decision": decision, "reviewer": reviewer, "manifest_sha256": sha256.strip().lower(),
+                              "comment": comment}
+    try:
+        with get_client(sync_client=True) as client:
+            fr = find_run(client, run)
+            keyset = _signoff_keyset(client, fr)
+            result = client.resume_flow_run(fr.id, run_input=answer)
+    except httpx.HTTPStatusError as exc:
+        raise UnreachableError(f"the Prefect API at {api} answered HTTP {exc.response.status_code}") from None
+    except (httpx.TransportError, OSError) as exc:
+        raise _unreachable(api, exc) from None
+    if result.status == SetStateStatus.REJECT:
+        if result.state is not None and result.state.type == StateType.FAILED:
+            raise SignOffMissing(f"the sign-off of flow run {fr.name} timed out; it can no longer be answered")
+        reason = getattr(result.details, "reason", None) or "no reason given"
+        reason = reason.removeprefix("Reason: ").replace("Validation failed. Failure reason: ", "")
+        raise InputError(f"the Prefect server refused the answer: {reason}")
+    if result.status != SetStateStatus.ACCEPT:
+        reason = getattr(result.details, "reason", None) or result.status.value
+        raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")
+    key = keyset["response"].removesuffix("-response")
+    return Delivered(run_id=fr.id, run_name=str(fr.name), key=key)
+
+
+def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
+    """Follow the run after an answer: ``Completed``, waiting again (refused), or failed."""
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + seconds
+    with get_client(sync_client=True) as client:
+        while True:
+            state = client.read_flow_run(delivered.run_id).state
+            if state is not None:
+                keyset = state.state_details.run_input_keyset or {}
+                if state.is_paused() and keyset and not keyset["response"].startswith(delivered.key + "-"):
+                    reason = _last_refusal(client, delivered.run_id, keyset["description"])
+                    raise InputError(f"the flow refused the answer ({reason}) and waits again for a sign-off")
+                if state.is_completed():
+                    return f"flow run {delivered.run_name} completed"
+                if state.is_final():
+                    raise SignOffMissing(f"flow run {delivered.run_name} ended {state.name}: {state.message or ''}")
+            if time.monotonic() > deadline:
+                return f"flow run {delivered.run_name} is {state.name if state else 'unknown'}; still running"
+            time.sleep(1)
+
+
+def _last_refusal(client: SyncPrefectClient, run_id: UUID, key: str) -> str:
+    """The newest reason in the ``Previous answers were refused`` note of the form's description."""
+    try:
+        text = json.loads(client.read_flow_run_input(run_id, key))
+    except Exception:  # the reason is a courtesy; the run's logs have it too
+        return "see the run's logs"
+    reasons = [line[4:] for line in str(text).splitlines() if line.startswith("> - ")]
+    return reasons[-1] if reasons else "see the run's logs"
+
+
+def _ui_link(run_id: UUID) -> str:
+    from prefect.settings import PREFECT_UI_URL
+
+    ui = PREFECT_UI_URL.value()
+    return f"{ui}/runs/flow-run/{run_id}" if ui else str(run_id)
+
+
+def _run(decision: Literal["approve", "reject"], run: str, reviewer: str, sha256: str, comment: str,
+         wait: int) -> None:
+    delivered = answer_signoff(run, decision, reviewer, sha256, comment)
+    console.print(f"{decision} by {reviewer} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "
+                  f"now checks the approver list, the four-eyes rule and the hash: {_ui_link(delivered.run_id)}")
+    if wait > 0:
+        console.print(wait_for_verdict(delivered, wait))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def approve(run: RunArg, reviewer: ReviewerOpt, sha256: ShaOpt, comment: CommentOpt = "",
+                wait: WaitOpt = 0) -> None:
+        """Approve a report waiting for sign-off (same as the form in the Prefect UI)."""
+        _run("approve", run, reviewer, sha256, comment, wait)
+
+    @app.command()
+    def reject(run: RunArg, reviewer: ReviewerOpt, sha256: ShaOpt, comment: CommentOpt = "",
+               wait: WaitOpt = 0) -> None:
+        """Reject a report waiting for sign-off; the staged copy is kept and the run ends rejected."""
+        _run("reject", run, reviewer, sha256, comment, wait)

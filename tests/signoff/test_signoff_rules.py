@@ -1,0 +1,150 @@
+"""The sign-off rules without a server: evaluate(), the form's JSON schema (what the Prefect server validates
+against), the reviewer description and the error codes."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from prefect._internal.pydantic.v2_schema import create_v2_schema
+from prefect.input import RunInput
+
+from csa_report.errors import CsaReportError, SignOffMissing, SignOffRefused, SignOffTimeout
+from csa_report.signoff import SignOff, describe_for_reviewer, evaluate
+
+SHA = "a" * 64
+APPROVERS = ("Alice Approver", "Bob Reviewer", "Pat Preparer")
+
+
+def answer(**kw: str) -> SignOff:
+    data = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": SHA, "comment": ""} | kw
+    return SignOff(**data)
+
+
+def decide(a: SignOff, sha: str = SHA):
+    return evaluate(a, approvers=APPROVERS, preparer="Pat Preparer", manifest_sha256=sha)
+
+
+def schema_of(cls: type[RunInput]) -> dict:
+    """Exactly what RunInput.save() stores and the server's /resume validates against."""
+    return create_v2_schema(cls.__name__, model_base=cls)
+
+
+# --- evaluate ------------------------------------------------------------------------------------------------
+
+
+def test_happy_path_approve_and_reject_are_accepted():
+    ok = decide(answer())
+    assert ok.accepted and ok.approved and not ok.rejected and ok.reason == "approved by Alice Approver"
+    no = decide(answer(decision="reject", reviewer="Bob Reviewer", comment="figures wrong"))
+    assert no.accepted and no.rejected and not no.approved
+
+
+def test_allow_list_is_case_and_space_insensitive():
+    assert decide(answer(reviewer="alice  APPROVER")).accepted
+    refused = decide(answer(reviewer="Mallory"))
+    assert not refused.accepted and not refused.approved
+    assert "'Mallory' is not among the provider's approvers" in refused.reason
+
+
+@pytest.mark.parametrize("who", ["Pat Preparer", "pat preparer", "PAT   preparer"])
+def test_four_eyes_refuses_the_preparer_even_when_listed_as_approver(who):
+    d = decide(answer(reviewer=who))
+    assert not d.accepted and "four-eyes" in d.reason
+
+
+def test_hash_mismatch_is_refused_for_both_decisions():
+    for decision in ("approve", "reject"):
+        d = decide(answer(decision=decision, manifest_sha256="b" * 64))
+        assert not d.accepted and "does not match the staged manifest" in d.reason
+
+
+def test_expected_hash_is_compared_case_insensitively():
+    assert decide(answer(), sha=SHA.upper()).accepted
+
+
+def test_no_approvers_refuses_everybody():
+    d = evaluate(answer(), approvers=["", "  "], preparer="x", manifest_sha256=SHA)
+    assert not d.accepted and "no approvers" in d.reason
+
+
+# --- the JSON schema the server validates ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", [SignOff, SignOff.with_initial_data(description="d", decision="approve"),
+                                  SignOff.with_initial_data(description="d", reviewer="Al", comment="c")])
+def test_constraints_are_in_the_json_schema(form):
+    s = schema_of(form)
+    props = s["properties"]
+    assert s["additionalProperties"] is False
+    assert props["decision"]["enum"] == ["approve", "reject"]
+    assert props["reviewer"]["minLength"] == 2 and props["reviewer"]["maxLength"] == 200
+    assert props["reviewer"]["pattern"] == r"^\S(.*\S)?$"
+    assert props["manifest_sha256"]["pattern"] == "^[0-9a-f]{64}$"
+    assert all(props[f].get("description") for f in ("decision", "reviewer", "manifest_sha256", "comment"))
+    assert "manifest_sha256" in s["required"]
+
+
+def test_initial_data_sets_defaults_and_description_without_losing_constraints():
+    form = SignOff.with_initial_data(description="## please review", decision="reject")
+    assert form._description == "## please review"
+    s = schema_of(form)
+    assert s["properties"]["decision"]["default"] == "reject"
+    assert "decision" not in s["required"] and {"reviewer", "manifest_sha256"} <= set(s["required"])
+    # The base RunInput.with_initial_data would rebuild the field from its annotation and drop the help text:
+    base = RunInput.with_initial_data.__func__(SignOff, description="x", decision="reject")  # type: ignore[attr-defined]
+    assert "description" not in schema_of(base)["properties"]["decision"]
+
+
+def test_unknown_initial_field_is_a_programming_error():
+    with pytest.raises(TypeError):
+        SignOff.with_initial_data(decisoin="approve")
+
+
+VALID = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": SHA}
+
+
+@pytest.mark.parametrize("bad", [
+    {"reviewer": ""}, {"reviewer": "x"}, {"reviewer": " Alice"}, {"reviewer": "Alice "},
+    {"reviewer": "Al\nice"}, {"reviewer": "x" * 201},
+    {"manifest_sha256": "abc"}, {"manifest_sha256": SHA.upper()}, {"manifest_sha256": SHA + "0"},
+    {"manifest_sha256": "g" * 64}, {"decision": "maybe"}, {"decision": None}, {"extra": 1},
+])
+def test_schema_rejects_malformed_answers(bad):
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(VALID | bad, schema_of(SignOff))
+
+
+def test_schema_accepts_a_wellformed_answer_and_pydantic_agrees():
+    jsonschema.validate(VALID | {"comment": "ok"}, schema_of(SignOff))
+    jsonschema.validate(VALID | {"reviewer": "Jo"}, schema_of(SignOff))
+    assert SignOff(**VALID).comment == ""
+
+
+# --- the description ------------------------------------------------------------------------------------------
+
+
+def test_description_has_figures_findings_links_and_the_hash():
+    md = describe_for_reviewer(
+        title="Example Mail 2025", manifest_sha256=SHA,
+        key_figures={"Reports | sent": "1 234", "Error rate": "0.12 %"},
+        findings=["warning R07: retention close to the limit"],
+        links=[("report.pdf", "https://s3/x/report.pdf?X-Amz-Signature=a(b)")],
+        preparer="Pat Preparer", approvers=["Alice Approver", "Bob Reviewer"], links_expire="2026-12-02T12:00:00Z")
+    assert md.startswith("## Sign-off: Example Mail 2025")
+    assert "| Reports \\| sent | 1 234 |" in md
+    assert "- warning R07: retention close to the limit" in md
+    assert "[report.pdf](https://s3/x/report.pdf?X-Amz-Signature=a%28b%29)" in md
+    assert f"**{SHA}**" in md and "2026-12-02T12:00:00Z" in md
+    assert "Approvers: Alice Approver, Bob Reviewer; prepared by Pat Preparer, who cannot sign off." in md
+
+
+def test_description_without_findings_says_so():
+    assert "No findings." in describe_for_reviewer(title="t", manifest_sha256=SHA)
+
+
+# --- errors ---------------------------------------------------------------------------------------------------
+
+
+def test_missing_signoff_has_its_own_exit_code():
+    for cls in (SignOffMissing, SignOffTimeout, SignOffRefused):
+        assert issubclass(cls, CsaReportError) and cls("x").exit_code == 6
