@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from csa_report.errors import ConfigError
 
@@ -24,17 +29,20 @@ class Settings(BaseSettings):
     policies: Path | None = Field(None, description="Policy folder (policies.md §1)")
     waivers: Path | None = Field(None, description="Waivers file (policies.md §3, last paragraph)")
     templates: Path | None = Field(None, description="Own template folder for branding; default templates otherwise")
+    output_dir: Path = Field(Path("csa-output"), description="Where rendered artefacts are written")
 
     s3_endpoint: str | None = Field(None, description="S3 endpoint URL (SeaweedFS, MinIO, …); None = AWS")
     s3_region: str = "us-east-1"
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
+    s3_max_attempts: int = Field(4, ge=1, le=20, description="botocore standard retries: total attempts")
     staging_bucket: str = "csa-staging"
     staging_prefix: str = "pending"
     archive_bucket: str = "csa-archive"
     archive_prefix: str = "submitted"
     publication_bucket: str | None = None
     publication_prefix: str = "public"
+    publication_base_url: str | None = Field(None, description="Public URL the publication prefix is served at")
     object_lock_days: int = Field(3650, ge=1, description="COMPLIANCE retention of archived objects, in days")
     sse: str | None = Field("AES256", description="Server-side encryption for uploads, or None")
     review_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)

@@ -2,19 +2,33 @@
 
 Each step is a task an operator can see and retry in the Prefect UI. Everything before sign-off is pure and
 persisted (a retry or a resumed suspension reuses it); everything after happens exactly once. The flow body
-itself has no side effects, because Prefect runs it again from the top when a suspended run resumes.
+itself has no side effects of its own, because Prefect runs it again from the top when a suspended run resumes:
+every write happens inside an idempotent task.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
 
+from csa_report.audit import SignoffRecord
+from csa_report.checks import load_waivers, raise_for_errors
+from csa_report.errors import BlockingFindings, InputError
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
+from csa_report.policies import load_policies
+from csa_report.policies.models import PolicySet
 from csa_report.settings import load_settings, require
+from csa_report.storage import slugify
+from tasks.audit import prior_approval, record_findings, record_run, record_signoff, set_run_status
+from tasks.check import blocking, check
+from tasks.context import context, default_publication_date
 from tasks.extract import extract
+from tasks.render import render
+from tasks.stage import stage_report
+from tasks.submit import submit
 
 
 def resolve_period(period: str | None, as_of: datetime) -> Period:
@@ -25,22 +39,92 @@ def resolve_period(period: str | None, as_of: datetime) -> Period:
     return Period.parse(period)
 
 
+def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
+    """(role, address) of the report's addressees: the supervisory authority and the Commission."""
+    p = policies.provider
+    return [("supervisory_authority", p.supervisory_authority.email), ("commission", p.commission_email)]
+
+
+def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
+                          run_id: int, decided_at: datetime) -> SignoffRecord:
+    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
+    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic."""
+    p = policies.provider
+    if reviewer not in p.approvers:
+        allowed = ", ".join(p.approvers)
+        raise InputError(f"--approve-as {reviewer!r}: not among the approvers of provider.md ({allowed})")
+    if reviewer.strip().casefold() == p.preparer.strip().casefold():
+        raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
+    return SignoffRecord(report_id=report_id, decision="approve", reviewer=reviewer, manifest_sha256=manifest_sha256,
+                         decided_at=decided_at, comment="approved up front on the command line (--approve-as)",
+                         automatic=True, run_id=run_id)
+
+
 @flow(name="annual_report", persist_result=True, log_prints=False)
 def annual_report(
     period: str | None = "previous-year",
     as_of: str | None = None,
     source_db: str | None = None,
+    policies: str | None = None,
+    waivers: str | None = None,
+    publication_date: str | None = None,
+    out_dir: str | None = None,
+    approve_as: str | None = None,
 ) -> dict[str, Any]:
-    """Produce the annual report of ``period`` as of ``as_of`` (default: now).
+    """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
-    The source database comes from the settings (``CSA_SOURCE_DB``) unless given, so that credentials in a
-    URL need not appear among the run's parameters in the UI.
+    Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
+    need not appear among the run's parameters in the UI.
     """
     logger = get_run_logger()
-    settings = load_settings(source_db=source_db)
+    settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
     db_url: str = require(settings.source_db, "source_db")
     at = parse_as_of(as_of) if as_of else utc_now()
     p = resolve_period(period, at)
-    logger.info("annual report for %s as of %s", p, format_instant(at))
+    policy_set = load_policies(Path(require(settings.policies, "policies")))
+    waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
+    provider = policy_set.provider.provider
+    logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
+
     indicators = extract(db_url, str(p), at)
-    return {"period": str(p), "as_of": format_instant(at), "indicators": indicators}
+    result = check(db_url, str(p), at, policy_set, waiver_list, indicators)
+    raise_for_errors(result)
+    stop = blocking(result)
+    if stop:
+        run_id = record_run(provider, str(p), at, "blocked")
+        record_findings(run_id, result)
+        rules = ", ".join(sorted({f.rule for f in stop}))
+        raise BlockingFindings(f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
+                               "see the 'findings' artifact")
+
+    pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
+    ctx = context(db_url, indicators, policy_set, result, pub_date)
+    target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
+    rendered = render(ctx, target)
+    staged = stage_report(rendered, provider, str(p))
+    run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
+    record_findings(run_id, result)
+    logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
+
+    approval = prior_approval(staged.report_id, staged.manifest_sha256)
+    if approval is not None:
+        logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
+    elif approve_as is not None:
+        approval = command_line_approval(approve_as, policy_set, staged.report_id, staged.manifest_sha256, run_id,
+                                         decided_at=at)
+        record_signoff(approval)
+    else:
+        raise InputError("no sign-off route: pass approve_as (until the Prefect UI sign-off is wired)")
+    set_run_status(run_id, "approved")
+
+    submission = submit(staged, run_id, recipients_of(policy_set), message_date=approval.decided_at)
+    return {
+        "period": str(p),
+        "as_of": format_instant(at),
+        "indicators": indicators,
+        "findings": result,
+        "rendered": rendered,
+        "report_id": staged.report_id,
+        "manifest_sha256": staged.manifest_sha256,
+        "submission": submission,
+    }

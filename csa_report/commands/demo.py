@@ -1,14 +1,16 @@
 """``csa-report demo``: the whole job on embedded defaults (workflow.md, "Embedded defaults").
 
-It seeds a SQLite source in ``DIR/source.db`` (once), runs the ``annual_report`` flow on Prefect's ephemeral API
-and leaves everything a user wants to look at in ``DIR``. Running it again in the same folder repeats nothing
-already done and says so.
+It seeds a SQLite source in ``DIR/source.db`` (once), starts a local S3-compatible store (SeaweedFS with Object
+Lock) on ``DIR/s3``, uses a SQLite audit DB and an e-mail outbox, and runs the ``annual_report`` flow on Prefect's
+ephemeral API. Sign-off is given by ``demo-reviewer`` and recorded as automatic. Running it again in the same
+folder repeats nothing already done and says so.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,17 +24,42 @@ DEMO_PERIOD = "2025"
 DEMO_AS_OF = "2026-01-15T00:00:00Z"
 DEMO_SCALE = 3000
 DEMO_SEED = 2025
+DEMO_REVIEWER = "demo-reviewer"
+DEMO_LOCK_DAYS = 1
 
 
 def prepare_environment(out: Path) -> None:
     """Point Prefect at a home inside the demo folder and its ephemeral API, before prefect is imported."""
-    import os
-
     os.environ.setdefault("PREFECT_HOME", str((out / "prefect").resolve()))
     os.environ.pop("PREFECT_API_URL", None)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def example_policies() -> Path:
+    """The example policy folder shipped with the project (policies/example)."""
+    here = Path(__file__).resolve().parents[2] / "policies" / "example"
+    if not here.is_dir():
+        from csa_report.errors import ConfigError
+
+        raise ConfigError(f"example policy folder not found at {here}; install csa-report from its repository")
+    return here
+
+
+def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
+    """The CSA_* settings of the demo: every component local, inside ``out``."""
+    env = {f"CSA_{k.upper()}": str(v) for k, v in endpoint.settings_overrides().items()}
+    env.update({
+        "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
+        "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
+        "CSA_POLICIES": str(example_policies()),
+        "CSA_OUTBOX": str((out / "outbox").resolve()),
+        "CSA_OUTPUT_DIR": str((out / "work").resolve()),
+        "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
+    })
+    env.pop("CSA_SMTP_HOST", None)
+    return env
 
 
 def register(app: typer.Typer) -> None:
@@ -41,23 +68,36 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo produces")] = Path(
             "demo-output"),
     ) -> None:
-        """Run the whole flow on embedded defaults: seeded SQLite source, local storage, outbox."""
-        from csa_report.commands.data import key_figures_table, write_indicators
+        """Run the whole flow on embedded defaults: seeded SQLite source, local S3 with Object Lock, outbox."""
+        from csa_report.commands.data import key_figures_table
+        from csa_report.seaweed import local_s3
         from csa_report.seed import seed
 
         out.mkdir(parents=True, exist_ok=True)
         source = out / "source.db"
-        source_url = f"sqlite:///{source}"
         if source.exists():
             console.print(f"source database {source} exists: not seeding again")
         else:
-            summary = seed(source_url, Period.parse(DEMO_PERIOD), scale=DEMO_SCALE, seed=DEMO_SEED)
-            console.print(f"seeded {source} ({summary.detections} detections for {DEMO_PERIOD})")
+            summary = seed(f"sqlite:///{source}", Period.parse(DEMO_PERIOD), scale=DEMO_SCALE, seed=DEMO_SEED)
+            console.print(f"seeded {source} ({summary.detections:,} detections for {DEMO_PERIOD})")
 
-        from flows.annual_report import annual_report
+        with local_s3(out / "s3", lock_days=DEMO_LOCK_DAYS) as endpoint:
+            os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
+            os.environ.update(demo_environment(out, endpoint))
+            console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
+            from flows.annual_report import annual_report
 
-        result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, source_db=source_url)
-        indicators = result["indicators"]
-        csv_path, json_path = write_indicators(indicators, out / "report")
-        console.print(key_figures_table(indicators))
-        console.print(f"indicators: {csv_path} and {json_path}")
+            result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
+                                   approve_as=DEMO_REVIEWER)
+        console.print(key_figures_table(result["indicators"]))
+        submission = result["submission"]
+        console.print(f"report {result['report_id']} (manifest sha256 {result['manifest_sha256']})")
+        console.print(f"artefacts: {out / 'report'}")
+        for d in submission.sent:
+            console.print(f"delivered to {d.recipient} via {d.channel}: {d.detail}")
+        for r in submission.skipped:
+            console.print(f"already delivered to {r} by an earlier run: not sent again")
+        console.print(f"archived {len(submission.archived)} objects under Object Lock in {out / 's3'}")
+        if submission.publication is not None:
+            console.print(f"published at {submission.publication.url}")
+        console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")

@@ -1,0 +1,56 @@
+"""Prefect tasks that write the audit trail (workflow.md, "Audit database"). Each is idempotent: recording the
+same run, findings or objects again updates rather than duplicates, so retries are harmless."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.runtime import flow_run
+
+from csa_report.audit import AuditLog, FindingRecord, SignoffRecord
+from csa_report.checks import CheckResult
+from csa_report.period import utc_now
+from csa_report.settings import load_settings
+
+
+def audit_log() -> AuditLog:
+    return AuditLog.open(load_settings().audit_db)
+
+
+@task(name="record-run", retries=2, retry_delay_seconds=[5, 30])
+def record_run(provider: str, period: str, as_of: datetime, status: str, report_id: str | None = None,
+               manifest_sha256: str | None = None) -> int:
+    run_id = flow_run.get_id()
+    return audit_log().record_run(provider=provider, period=period, as_of=as_of, status=status, at=utc_now(),
+                                  report_id=report_id, manifest_sha256=manifest_sha256,
+                                  flow_run_id=str(run_id) if run_id else None)
+
+
+@task(name="record-findings", retries=2, retry_delay_seconds=[5, 30])
+def record_findings(run_id: int, result: CheckResult) -> None:
+    audit_log().record_findings(run_id, [
+        FindingRecord(rule=f.rule, severity=f.severity, message=f.message, count=f.count, waived_by=f.waived_by)
+        for f in result.findings
+    ])
+
+
+@task(name="record-signoff", retries=2, retry_delay_seconds=[5, 30])
+def record_signoff(record: SignoffRecord) -> int:
+    return audit_log().record_signoff(record)
+
+
+@task(name="set-run-status", retries=2, retry_delay_seconds=[5, 30])
+def set_run_status(run_id: int, status: str) -> None:
+    audit_log().set_run_status(run_id, status, utc_now())
+
+
+@task(name="prior-approval", retries=2, retry_delay_seconds=[5, 30])
+def prior_approval(report_id: str, manifest_sha256: str) -> SignoffRecord | None:
+    """An approval already recorded for exactly this report version, so a re-run does not ask (or record) twice."""
+    for run in audit_log().status():
+        for s in run.signoffs:
+            if (s.report_id == report_id and s.manifest_sha256 == manifest_sha256 and s.decision == "approve"
+                    and not s.refused_reason):
+                return s
+    return None

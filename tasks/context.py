@@ -1,0 +1,33 @@
+"""Prefect task ``context``: the one context object a report is rendered from (figures, policy prose,
+findings, regimes, monthly series). Persisted, so a resumed or retried run renders the same bytes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from prefect import task
+
+from csa_report.checks import CheckResult
+from csa_report.indicators import Indicators
+from csa_report.policies.models import PolicySet
+from csa_report.reference import regimes
+from csa_report.render import ReportContext, build_context
+from csa_report.render.series import monthly_series_from_url
+
+
+def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
+                   publication_date: date) -> ReportContext:
+    series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
+    return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
+                         regimes=regimes(), series=series, publication_date=publication_date)
+
+
+@task(name="context", persist_result=True, retries=2, retry_delay_seconds=[10, 60])
+def context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
+            publication_date: date) -> ReportContext:
+    return report_context(db_url, indicators, policies, result, publication_date)
+
+
+def default_publication_date(as_of: datetime) -> date:
+    """The report is dated by its as-of instant unless told otherwise: no clock in artefacts."""
+    return as_of.date()

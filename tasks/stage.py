@@ -1,0 +1,66 @@
+"""Prefect task ``stage``: upload the rendered artefacts create-only under
+``{prefix}/{provider-slug}/{period}/{report-id}/`` (workflow.md step 4). Re-staging the same bytes is a no-op,
+so the task is safe to retry; different bytes under the same report id raise StorageConflict (exit 5)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from prefect import task
+
+from csa_report.errors import UnreachableError
+from csa_report.period import Period
+from csa_report.render import RenderResult
+from csa_report.settings import load_settings
+from csa_report.storage import ReportRef, S3Store, StoredObject, review_links, stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StagedReport:
+    """What sign-off and submission need: which report, which exact versions, and the manifest's hash."""
+
+    provider: str
+    period: str
+    report_id: str
+    manifest_sha256: str
+    objects: tuple[StoredObject, ...]
+
+    @property
+    def ref(self) -> ReportRef:
+        return ReportRef(self.provider, Period.parse(self.period), self.report_id)
+
+
+def retry_transient(task: object, task_run: object, state: object) -> bool:
+    """Retry only what may pass on its own (an unreachable store); never a conflict or tampering."""
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except UnreachableError:
+        return True
+    except Exception:  # anything else (conflict, tampering, bad input) is final
+        return False
+    return False
+
+
+def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> StagedReport:
+    settings = load_settings()
+    store = S3Store.from_settings(settings)
+    ref = ReportRef(provider, Period.parse(period), rendered.report_id)
+    artefacts = {name: path.read_bytes() for name, path in sorted(rendered.paths.items())}
+    objects = stage(store, artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=ref)
+    return StagedReport(provider, str(Period.parse(period)), rendered.report_id,
+                        rendered.sha256["manifest.json"], tuple(objects))
+
+
+@task(name="stage", persist_result=True, retries=3, retry_delay_seconds=[5, 30, 120],
+      retry_condition_fn=retry_transient)
+def stage_report(rendered: RenderResult, provider: str, period: str) -> StagedReport:
+    return stage_artefacts(rendered, provider, period)
+
+
+def links_for(staged: StagedReport) -> dict[str, str]:
+    """Fresh time-limited review links (computed locally by signing; never persisted, never logged)."""
+    settings = load_settings()
+    return review_links(S3Store.from_settings(settings), staged.objects, settings.review_link_seconds)

@@ -1,0 +1,28 @@
+"""Prefect task ``submit`` (workflow.md steps 6 and 7): verify the staged bytes are the signed ones, archive them
+under Object Lock, deliver the PDF and JSON once per recipient, publish. Every part is idempotent (create-only
+writes, once-only delivery claims in the audit DB), so a retry or a re-run completes without duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from prefect import task
+
+from csa_report.audit import AuditLog
+from csa_report.settings import load_settings
+from csa_report.storage import S3Store
+from csa_report.submission import SubmissionResult, submit_report
+from tasks.stage import StagedReport, retry_transient
+
+
+@task(name="submit", persist_result=True, retries=2, retry_delay_seconds=[30, 300],
+      retry_condition_fn=retry_transient)
+def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
+           message_date: datetime) -> SubmissionResult:
+    settings = load_settings()
+    return submit_report(
+        store=S3Store.from_settings(settings), audit=AuditLog.open(settings.audit_db), settings=settings,
+        ref=staged.ref, run_id=run_id, staged=staged.objects, manifest_sha256=staged.manifest_sha256,
+        recipients=recipients, message_date=message_date, public_base_url=settings.publication_base_url,
+    )
