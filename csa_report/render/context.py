@@ -298,32 +298,53 @@ class _Builder:
         ))
         return Section(number=2, title=SECTION_TITLES[2], intro="", groups=(g,), prose=(_prose(lb),))
 
+    def received_reports(self) -> set[str]:
+        """Organisations that received reports in the period (all services)."""
+        row = self.require(self.column_keys[-1], 9, "organisations")  # the total column
+        return {o.strip() for o in str(row.value or "").split(",") if o.strip()}
+
     def section3(self) -> Section:
         t = self.pol.transfers
         eea = eea_members()
         names = country_names()
-        outside = [r for r in sorted(t.recipients, key=lambda r: r.name) if r.country not in eea]
+        received = self.received_reports()
+        listed = {r.name for r in t.recipients}
+        sent_outside = sorted(r.name for r in t.recipients if r.country not in eea and r.name in received)
+        unlisted = sorted(received - listed)
+        if sent_outside:
+            any_cell = value_cell(True, "bool", f"reports sent to {', '.join(sent_outside)}")
+        elif unlisted:
+            any_cell = na_cell(f"reports went to recipients not listed in transfers.md ({', '.join(unlisted)}); "
+                               "see the findings in the annex")
+        else:
+            any_cell = value_cell(False, "bool")
         fields: list[Field] = [self.pol_field(
-            "3.any", "Personal data transferred outside the Union (yes/no)", value_cell(bool(outside), "bool"),
+            "3.any", "Personal data transferred outside the Union in the period (yes/no)", any_cell,
             section=3, indicator="transfers_outside_union")]
-        if not outside:
+        if not any(r.country not in eea for r in t.recipients) and not unlisted:
             fields.append(self.pol_field("3.grounds", "Chapter V grounds relied on",
                                          na_cell("no recipient is established outside the EEA"),
                                          section=3, indicator="transfer_grounds"))
         for r in sorted(t.recipients, key=lambda r: r.name):
             where = f"{names.get(r.country, r.country)} ({r.country})"
             label = f"Chapter V ground — {r.name}, {where}, {r.type.replace('_', ' ')}"
+            used = "" if r.name in received else " — no report was sent to this recipient in the period"
             if r.country in eea:
                 cell = na_cell(f"{r.name} is established in the EEA ({r.country}): no transfer outside the Union")
             elif not r.grounds:
-                cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
+                cell = na_cell(f"no ground listed for {r.name} in transfers.md{used} (see the findings in the annex)")
             else:
                 cell = value_cell(f"{r.name}: " + "; ".join(
                     f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} (valid from "
                     f"{g.valid_from.isoformat()}{' to ' + g.valid_until.isoformat() if g.valid_until else ''})"
-                    for g in r.grounds), "text")
+                    for g in r.grounds) + used, "text")
             fields.append(self.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3,
                                          indicator=f"transfer_ground_{slug(r.name)}"))
+        for name in unlisted:
+            fields.append(self.pol_field(
+                f"3.ground.{slug(name)}", f"Chapter V ground — {name}",
+                na_cell(f"{name} received reports but is not listed in transfers.md (see the findings in the annex)"),
+                section=3, indicator=f"transfer_ground_{slug(name)}"))
         g = Group(id="3", title="3 Transfers outside the Union", note=(
             "In what cases data went outside the Union, for what purpose, and on which ground: the recipients "
             "below, and the policy text that follows."), fields=tuple(fields))
@@ -623,10 +644,11 @@ def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date)
     gaps = [i for i in instruments if not i.derogation]
     parts: list[str] = []
     if gaps:
-        parts.append("; ".join(
+        parts.append(" ".join(
             f"From {g.first_day} to {g.last_day} ({g.days} days of this period) no derogation was in force "
-            f"({g.name}): Regulation (EU) 2021/1232 had expired and Regulation (EU) 2026/1881 did not yet apply. "
-            "Processing on those days is listed for legal review (rule SCOPE-2)." for g in gaps))
+            f"({g.name})." for g in gaps))
+        parts.append("Any processing on those days needs a legal review (rule SCOPE-2; see the findings in the "
+                     "annex).")
     covered = sum(i.days for i in instruments)
     total = (end - start).days + 1
     if covered < total:
