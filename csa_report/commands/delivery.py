@@ -1,0 +1,81 @@
+"""``csa-report run`` (the whole flow) and ``csa-report status`` (the audit trail)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        period: Annotated[str, typer.Option("--period", help="YYYY, YYYY-MM-DD/YYYY-MM-DD or previous-year")],
+        db: Annotated[str | None, typer.Option("--db", help="Source database URL (default: CSA_SOURCE_DB)")] = None,
+        policies: Annotated[Path | None, typer.Option("--policies", help="Policy folder (CSA_POLICIES)")] = None,
+        waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (CSA_WAIVERS)")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant (default: now)")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Folder for the rendered artefacts")] = None,
+        approve_as: Annotated[str | None, typer.Option(
+            "--approve-as", help="Approve up front as this reviewer (an approver, not the preparer); recorded as "
+            "automatic")] = None,
+        publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
+    ) -> None:
+        """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
+        # Connection details travel as settings (environment), not as flow parameters shown in the UI.
+        for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
+            if value is not None:
+                os.environ[name] = str(value)
+        from flows.annual_report import annual_report
+
+        result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
+                               approve_as=approve_as, publication_date=publication_date)
+        submission = result["submission"]
+        console.print(f"report {result['report_id']} for {result['period']}: rendered to "
+                      f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects")
+        for d in submission.sent:
+            console.print(f"delivered to {d.recipient} via {d.channel}")
+        for r in submission.skipped:
+            console.print(f"already delivered to {r}: not sent again")
+        if submission.publication is not None:
+            console.print(f"published at {submission.publication.url}")
+
+    @app.command()
+    def status(
+        period: Annotated[str | None, typer.Option("--period", help="Only this period")] = None,
+        audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
+    ) -> None:
+        """Runs, findings, sign-offs and deliveries recorded in the audit database."""
+        from csa_report.audit import AuditLog
+        from csa_report.period import Period, format_instant
+        from csa_report.settings import load_settings
+
+        settings = load_settings(audit_db=audit_db)
+        runs = AuditLog.open(settings.audit_db, migrate=False).status(Period.parse(period) if period else None)
+        if not runs:
+            console.print("no runs recorded" + (f" for {period}" if period else ""))
+            return
+        for r in runs:
+            console.print(f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
+                          f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})")
+            console.print(f"  report id {r.report_id or '–'}, manifest sha256 {r.manifest_sha256 or '–'}")
+            if r.flow_run_id:
+                console.print(f"  Prefect flow run {r.flow_run_id}")
+            for f in r.findings:
+                waived = f" (waived by {f.waived_by})" if f.waived_by else ""
+                console.print(f"  finding {f.rule} [{f.severity}]{waived}: {f.count} — {f.message}")
+            for s in r.signoffs:
+                how = " (automatic)" if s.automatic else ""
+                refused = f" — refused: {s.refused_reason}" if s.refused_reason else ""
+                console.print(f"  sign-off: {s.decision} by {s.reviewer}{how} at {format_instant(s.decided_at)}"
+                              f"{refused}")
+            for d in r.deliveries:
+                console.print(f"  delivery to {d.recipient} ({d.role or '–'}): {d.status} via {d.channel}, "
+                              f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}")
+            if r.publication_url:
+                console.print(f"  published at {r.publication_url}")
