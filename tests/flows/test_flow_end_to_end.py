@@ -1,0 +1,139 @@
+"""The whole annual_report flow through the Prefect engine, against a real SeaweedFS and a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from csa_report.audit import AuditLog
+from csa_report.errors import BlockingFindings, InputError
+from csa_report.period import Period
+from csa_report.seaweed import S3Endpoint, local_s3
+from csa_report.seed import seed
+from tasks.extract import extract_indicators
+from tests.support.storage import CollectingHandler, free_port
+
+EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
+AUTHORITY = "info@dataprotection.ie"
+COMMISSION = "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    with local_s3(tmp_path_factory.mktemp("s3"), lock_days=1) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Controller, CollectingHandler]]:
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+@pytest.fixture
+def env(tmp_path, s3, smtp, monkeypatch) -> dict[str, str]:
+    controller, _ = smtp
+    values = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
+    values.update({
+        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
+        "CSA_POLICIES": str(EXAMPLE_POLICIES),
+        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
+        "CSA_SMTP_HOST": "127.0.0.1",
+        "CSA_SMTP_PORT": str(controller.port),
+        "CSA_SMTP_TLS": "none",
+        "CSA_OBJECT_LOCK_DAYS": "1",
+        # Each test its own prefix, so reports of different tests never meet in the shared buckets.
+        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
+        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
+        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
+    })
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
+def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, smtp, tmp_path):
+    from flows.annual_report import annual_report
+
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=300, seed=3)
+    first = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
+
+    direct = extract_indicators(url, Period.parse("2025"), datetime(2026, 1, 15))
+    assert first["indicators"].to_csv() == direct.to_csv()
+    assert first["findings"].blocking == []
+    report_id = first["report_id"]
+    assert report_id == first["manifest_sha256"][:16]
+    # One message each to the authority and the Commission, with the PDF and JSON attached.
+    new = handler.messages[before:]
+    assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
+    msg = email.message_from_bytes(new[0].data)
+    assert sorted(part.get_filename() for part in msg.walk() if part.get_filename()) == ["report.json",
+                                                                                         "report.pdf"]
+    assert msg["Message-ID"].startswith(f"<{report_id}.")
+    # Archived: six objects, each under COMPLIANCE retention.
+    archived = first["submission"].archived
+    assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
+                                                "report.md", "report.pdf"]
+    client = env_client(env)
+    for o in archived:
+        head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+
+    second = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
+    assert second["report_id"] == report_id  # same inputs, same bytes, same report
+    assert len(handler.messages) == before + 2  # nothing delivered twice
+    assert sorted(second["submission"].skipped) == sorted([AUTHORITY, COMMISSION])
+    audit = AuditLog.open(env["CSA_AUDIT_DB"])
+    sent = [d for d in audit.deliveries(report_id) if d.status == "sent"]
+    assert sorted(d.recipient for d in sent) == sorted([AUTHORITY, COMMISSION])
+    assert all(d.attempts == 1 for d in sent)
+    approvals = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
+    assert [(s.reviewer, s.automatic) for s in approvals] == [("Dara Kelly", True)]  # recorded once, as such
+
+
+def test_blocking_finding_stops_before_staging(prefect_server, env, smtp, tmp_path):
+    from flows.annual_report import annual_report
+
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=300, seed=4, violations=("audio",))
+    with pytest.raises(BlockingFindings, match="SCOPE-1"):
+        annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
+    assert len(handler.messages) == before
+    assert not (tmp_path / "work").exists()  # nothing rendered
+    client = env_client(env)
+    listed = client.list_objects_v2(Bucket="csa-staging", Prefix=env["CSA_STAGING_PREFIX"])
+    assert listed.get("KeyCount", 0) == 0  # nothing staged
+    runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
+    assert [(r.status, [f.rule for f in r.findings if f.severity == "blocking"]) for r in runs] == [
+        ("blocked", ["SCOPE-1"])]
+
+
+def test_preparer_cannot_approve(prefect_server, env, tmp_path):
+    from flows.annual_report import annual_report
+
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=5)
+    with pytest.raises(InputError, match="not among the approvers"):
+        annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Aoife Byrne")
+
+
+def env_client(env: dict[str, str]):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=env["CSA_S3_ENDPOINT"], region_name=env["CSA_S3_REGION"],
+                        aws_access_key_id=env["CSA_S3_ACCESS_KEY"], aws_secret_access_key=env["CSA_S3_SECRET_KEY"],
+                        config=Config(s3={"addressing_style": "path"}))
