@@ -699,6 +699,7 @@ def build_context(
         establishment=f"{country_names().get(p.establishment, p.establishment)} ({p.establishment})",
         supervisory_authority=p.supervisory_authority.name,
         services=tuple(indicators.services),
+        services_detail=tuple(_service_detail(p, name) for name in indicators.services),
         columns=b.columns(),
         period=str(period),
         period_start=period.start.isoformat(),
@@ -757,3 +758,12 @@ def slug(name: str) -> str:
 
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "unnamed"
+
+
+def _service_detail(provider: Any, name: str) -> str:
+    svc = provider.service(name)
+    if svc is None:
+        return f"{name} (not listed in provider.md)"
+    if svc.e2ee and svc.e2ee_from is not None:
+        return f"{name} (end-to-end encrypted from {svc.e2ee_from.isoformat()})"
+    return name

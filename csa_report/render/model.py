@@ -91,6 +91,8 @@ class Header(_Model):
     establishment: str
     supervisory_authority: str
     services: tuple[str, ...]
+    #: Each service as described in the header, e.g. "Example Chat (end-to-end encrypted from 2026-10-01)".
+    services_detail: tuple[str, ...]
     columns: tuple[Column, ...]
     period: str
     period_start: str
