@@ -67,7 +67,7 @@ class SignOff(RunInput):
         min_length=2, max_length=200, pattern=REVIEWER_PATTERN,
         description="Your name as listed among the provider's approvers (not the preparer of the report).")
     manifest_sha256: str = Field(
-        pattern=SHA256_PATTERN,
+        pattern=SHA256_PATTERN, title="Manifest SHA-256",
         description="SHA-256 of the manifest.json you reviewed (64 lower-case hex digits), as shown above.")
     comment: str = Field(
         "", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
@@ -199,7 +199,11 @@ def describe_for_reviewer(
     lines += [
         "**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum manifest.json`) must be:",
         "",
-        f"**{manifest_sha256}**",
+        "```",
+        manifest_sha256,
+        "```",
+        "",
+        f"(in groups: {' '.join(manifest_sha256[i:i + 16] for i in range(0, len(manifest_sha256), 16))})",
         "",
     ]
     who = []

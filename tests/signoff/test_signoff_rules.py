@@ -134,7 +134,7 @@ def test_description_has_figures_findings_links_and_the_hash():
     assert "| Reports \\| sent | 1 234 |" in md
     assert "- warning R07: retention close to the limit" in md
     assert "[report.pdf](https://s3/x/report.pdf?X-Amz-Signature=a%28b%29)" in md
-    assert f"**{SHA}**" in md and "2026-12-02T12:00:00Z" in md
+    assert f"```\n{SHA}\n```" in md and "2026-12-02T12:00:00Z" in md
     assert "Approvers: Alice Approver, Bob Reviewer; prepared by Pat Preparer, who cannot sign off." in md
 
 

@@ -1,0 +1,75 @@
+"""REST helpers for the real-server tests (plain httpx: independent of the prefect settings of this process)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.ui.signoff_flow import APPROVERS, PREPARER
+
+__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "read_run", "state_names", "task_states", "wait_run"]
+
+Run = dict[str, Any]
+
+
+def demo_sha(period: str = "2025") -> str:
+    """The fake manifest hash tests/ui/signoff_flow.py computes."""
+    return hashlib.sha256(f"manifest of {period}".encode()).hexdigest()
+
+
+def read_run(api: httpx.Client, run_id: str) -> Run:
+    r = api.get(f"/flow_runs/{run_id}")
+    r.raise_for_status()
+    return dict(r.json())
+
+
+def wait_run(api: httpx.Client, run_id: str, until: Callable[[Run], bool], timeout: float = 60,
+             what: str = "") -> Run:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = read_run(api, run_id)
+        if until(run):
+            return run
+        if time.monotonic() > deadline:
+            state = run["state"] or {}
+            raise AssertionError(f"run {run_id} not {what or 'as expected'} within {timeout} s: "
+                                 f"{state.get('type')} {state.get('name')} {state.get('message')}")
+        time.sleep(0.5)
+
+
+def waiting_for(key: str) -> Callable[[Run], bool]:
+    """The run is paused/suspended on sign-off request ``key`` (e.g. signoff-2)."""
+    def check(run: Run) -> bool:
+        state = run["state"] or {}
+        keyset = (state.get("state_details") or {}).get("run_input_keyset") or {}
+        return state.get("type") == "PAUSED" and keyset.get("response", "").endswith(f"-{key}-response")
+    return check
+
+
+def final(run: Run) -> bool:
+    return (run["state"] or {}).get("type") in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def state_names(api: httpx.Client, run_id: str) -> list[str]:
+    r = api.get("/flow_run_states/", params={"flow_run_id": run_id})
+    r.raise_for_status()
+    return [s["name"] for s in sorted(r.json(), key=lambda s: s["timestamp"])]
+
+
+def task_states(api: httpx.Client, run_id: str) -> dict[str, list[str]]:
+    """Task name → state names of its task runs in this flow run, oldest first."""
+    r = api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}, "sort": "EXPECTED_START_TIME_ASC"})
+    r.raise_for_status()
+    out: dict[str, list[str]] = {}
+    for tr in r.json():
+        out.setdefault(tr["name"].rsplit("-", 1)[0], []).append(tr["state"]["name"])
+    return out
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
