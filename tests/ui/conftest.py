@@ -124,10 +124,10 @@ class Served:
 
 @pytest.fixture(scope="session")
 def served(prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """``serve()`` of the test deployments (tests/ui/serve_test_flows.py) in a subprocess polling every 2 s."""
+    """``serve()`` of the test deployments (tests/ui/serve_test_flows.py) in a subprocess polling every second."""
     workdir = tmp_path_factory.mktemp("served")
     log_path = workdir / "serve.log"
-    env = {**prefect_server.env, "PREFECT_RUNNER_POLL_FREQUENCY": "2", "PREFECT_LOGGING_LEVEL": "INFO",
+    env = {**prefect_server.env, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_LOGGING_LEVEL": "INFO",
            "PYTHONPATH": str(REPO)}
     log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "tests/ui/serve_test_flows.py"], env=env, cwd=REPO, stdout=log,
