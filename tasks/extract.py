@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 CSAM: Final = ("known_csam", "new_csam")
 SOL: Final = "solicitation"
-WORK_MEM: Final = "128MB"
+WORK_MEM: Final = "256MB"
 REGIONS: Final = ("eu", "non_eu")
 
 #: Section 1 volume indicators: (indicator, data_type, summed column, unit).
