@@ -20,11 +20,12 @@ from csa_report.errors import BlockingFindings, InputError
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
+from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.settings import load_settings, require
 from csa_report.storage import slugify
 from tasks.audit import prior_approval, record_findings, record_run, record_signoff, set_run_status
 from tasks.check import blocking, check
-from tasks.context import context, default_publication_date
+from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
 from tasks.render import render
 from tasks.stage import stage_report
@@ -98,7 +99,8 @@ def annual_report(
                                "see the 'findings' artifact")
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
-    ctx = context(db_url, indicators, policy_set, result, pub_date)
+    signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
+    ctx = context(db_url, indicators, policy_set, result, pub_date, signoff_mode)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target)
     staged = stage_report(rendered, provider, str(p))

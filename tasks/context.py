@@ -12,20 +12,26 @@ from csa_report.indicators import Indicators
 from csa_report.policies.models import PolicySet
 from csa_report.reference import regimes
 from csa_report.render import ReportContext, build_context
+from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.series import monthly_series_from_url
 
 
 def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-                   publication_date: date) -> ReportContext:
+                   publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
     return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
-                         regimes=regimes(), series=series, publication_date=publication_date)
+                         regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff)
 
 
 @task(name="context", persist_result=True, retries=2, retry_delay_seconds=[10, 60])
 def context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-            publication_date: date) -> ReportContext:
-    return report_context(db_url, indicators, policies, result, publication_date)
+            publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
+    return report_context(db_url, indicators, policies, result, publication_date, signoff)
+
+
+def automatic_signoff(reviewer: str) -> str:
+    """The annex/manifest wording for an approval given up front (the demo, ``--approve-as``)."""
+    return f"automatic: approved up front as {reviewer} (--approve-as), recorded as automatic in the audit trail"
 
 
 def default_publication_date(as_of: datetime) -> date:

@@ -23,6 +23,7 @@ from csa_report.render import prose
 from csa_report.render.chart import CATEGORY_LABELS, month_label, render_svg
 from csa_report.render.definitions import DEFINITIONS
 from csa_report.render.model import (
+    HUMAN_SIGNOFF,
     Cell,
     Chart,
     ChartPoint,
@@ -687,6 +688,7 @@ def build_context(
     series: Sequence[MonthPoint],
     publication_date: date,
     tool_version: str = __version__,
+    signoff: str = HUMAN_SIGNOFF,
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context."""
     b = _Builder(indicators, policies)
@@ -731,7 +733,7 @@ def build_context(
     provenance = Provenance(
         period=str(period), as_of=format_instant(indicators.as_of), publication_date=publication_date.isoformat(),
         tool_version=tool_version, schema_version=SCHEMA_ID,
-        policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()),
+        policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()), signoff=signoff,
     )
     return ReportContext(
         header=header, sections=sections, chart=chart, findings=finding_entries, waivers=waiver_entries,

@@ -150,6 +150,10 @@ class PolicyProvenance(_Model):
     sha256: str
 
 
+#: How the report is signed off, as printed in the annex and the manifest (workflow.md step 5).
+HUMAN_SIGNOFF = "human: a listed approver other than the preparer confirms the manifest hash in the Prefect UI"
+
+
 class Provenance(_Model):
     period: str
     as_of: str
@@ -157,6 +161,7 @@ class Provenance(_Model):
     tool_version: str
     schema_version: str
     policies: tuple[PolicyProvenance, ...]
+    signoff: str = HUMAN_SIGNOFF
 
 
 class ReportContext(_Model):

@@ -90,6 +90,7 @@ def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, A
             "policies": [pol.model_dump(mode="json") for pol in p.policies],
             "tool_version": p.tool_version,
             "schema_version": p.schema_version,
+            "signoff": p.signoff,
             "provider": context.header.provider,
             "services": list(context.header.services),
         },

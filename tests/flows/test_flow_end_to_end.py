@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,8 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, smtp
     assert first["findings"].blocking == []
     report_id = first["report_id"]
     assert report_id == first["manifest_sha256"][:16]
+    manifest = json.loads(first["rendered"].paths["manifest.json"].read_bytes())
+    assert manifest["inputs"]["signoff"].startswith("automatic: approved up front as Dara Kelly")
     # One message each to the authority and the Commission, with the PDF and JSON attached.
     new = handler.messages[before:]
     assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
