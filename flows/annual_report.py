@@ -13,22 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed
 
 from csa_report.audit import SignoffRecord
-from csa_report.checks import load_waivers, raise_for_errors
+from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.errors import BlockingFindings, InputError
+from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.settings import load_settings, require
+from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
 from csa_report.storage import slugify
-from tasks.audit import prior_approval, record_findings, record_run, record_signoff, set_run_status
+from csa_report.summary import key_figures
+from tasks.artifacts import delivery_receipts, review_artifacts
+from tasks.audit import audit_log, prior_approval, record_findings, record_run, record_signoff, set_run_status
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
 from tasks.render import render
-from tasks.stage import stage_report
+from tasks.stage import StagedReport, links_for, stage_report
 from tasks.submit import submit
 
 
@@ -61,6 +66,32 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
                          automatic=True, run_id=run_id)
 
 
+def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
+                  links: dict[str, str], run_id: int, timeout_s: int) -> SignoffRecord:
+    """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
+    recorded and asked again. Runs in the flow body: on resume it replays the stored answer."""
+    p = policies.provider
+    findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
+    description = describe_for_reviewer(
+        title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
+        key_figures=key_figures(indicators), findings=findings, links=links, preparer=p.preparer,
+        approvers=p.approvers)
+
+    def on_refusal(refusal: Refusal) -> None:
+        audit_log().record_signoff(SignoffRecord(
+            report_id=staged.report_id, decision=refusal.decision, reviewer=refusal.reviewer,  # type: ignore[arg-type]
+            manifest_sha256=refusal.manifest_sha256, decided_at=utc_now(), comment=refusal.comment or None,
+            refused_reason=refusal.reason, run_id=run_id))
+
+    decision = request_signoff(description, approvers=p.approvers, preparer=p.preparer,
+                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s)
+    record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
+                           reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
+                           decided_at=utc_now(), comment=decision.answer.comment or None, run_id=run_id)
+    record_signoff(record)
+    return record
+
+
 @flow(name="annual_report", persist_result=True, log_prints=False)
 def annual_report(
     period: str | None = "previous-year",
@@ -71,7 +102,7 @@ def annual_report(
     publication_date: str | None = None,
     out_dir: str | None = None,
     approve_as: str | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Any:
     """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
@@ -108,6 +139,8 @@ def annual_report(
     record_findings(run_id, result)
     logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
 
+    links = links_for(staged)
+    review_artifacts(staged, indicators, links)
     approval = prior_approval(staged.report_id, staged.manifest_sha256)
     if approval is not None:
         logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
@@ -116,10 +149,19 @@ def annual_report(
                                          decided_at=at)
         record_signoff(approval)
     else:
-        raise InputError("no sign-off route: pass approve_as (until the Prefect UI sign-off is wired)")
+        approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff_timeout_s)
+    if approval.decision == "reject":
+        set_run_status(run_id, "rejected")
+        logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,
+                       approval.reviewer, approval.comment or "no reason given")
+        return Completed(name="Rejected", message=f"rejected by {approval.reviewer}",
+                         data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
+                               "reviewer": approval.reviewer, "comment": approval.comment})
     set_run_status(run_id, "approved")
 
-    submission = submit(staged, run_id, recipients_of(policy_set), message_date=approval.decided_at)
+    recipients = recipients_of(policy_set)
+    submission = submit(staged, run_id, recipients, message_date=approval.decided_at)
+    delivery_receipts(staged, submission, recipients)
     return {
         "period": str(p),
         "as_of": format_instant(at),

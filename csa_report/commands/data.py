@@ -13,6 +13,7 @@ from rich.table import Table
 from csa_report.errors import InputError
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
+from csa_report.summary import KEY_FIGURES, key_figure
 
 console = Console(highlight=False)
 
@@ -33,33 +34,13 @@ def write_indicators(ind: Indicators, out: Path) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
-KEY_FIGURES: tuple[tuple[str, str, dict[str, str]], ...] = (
-    ("Reports sent (known CSAM)", "reports", {"category": "known_csam"}),
-    ("Reports sent (new CSAM)", "reports", {"category": "new_csam"}),
-    ("Reports sent (solicitation)", "reports", {"category": "solicitation"}),
-    ("Items removed (known CSAM)", "content_removed", {"category": "known_csam"}),
-    ("Accounts suspended, known CSAM (all regions)", "accounts_suspended", {"category": "known_csam"}),
-    ("Flagged, known CSAM (A1)", "flagged", {"category": "known_csam"}),
-    ("Error rate, known CSAM (B1/A1 %)", "error_rate", {"category": "known_csam"}),
-    ("Flagged, new CSAM (A2)", "flagged", {"category": "new_csam"}),
-    ("Error rate, new CSAM (B2/A2 %)", "error_rate", {"category": "new_csam"}),
-    ("Flagged EU accounts, solicitation (A3)", "flagged", {"category": "solicitation", "region": "eu"}),
-    ("Error rate, solicitation (B3/A3 %)", "error_rate", {"category": "solicitation", "region": "eu"}),
-    ("Organisations reported to", "organisations", {}),
-)
-
-
 def key_figures_table(ind: Indicators) -> Table:
     table = Table(title=f"Key figures, {ind.period} (as of {format_instant(ind.as_of)})")
     table.add_column("Figure")
     for s in (*ind.services, ALL):
         table.add_column(s, justify="right")
-    for label, indicator, kw in KEY_FIGURES:
-        cells = []
-        for s in (*ind.services, ALL):
-            row = ind.get(indicator, service=s, **kw)  # type: ignore[arg-type]
-            cells.append(row.value_text() or row.note)
-        table.add_row(label, *cells)
+    for label, indicator, selectors in KEY_FIGURES:
+        table.add_row(label, *(key_figure(ind, indicator, s, selectors) for s in (*ind.services, ALL)))
     return table
 
 
