@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     outbox: Path = Path("outbox")
 
     signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
+    signoff_poll_s: int = Field(10, ge=1, description="How often a paused (ad-hoc) run checks for the answer")
 
     @classmethod
     def settings_customise_sources(

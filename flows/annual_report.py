@@ -67,7 +67,7 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
 
 
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
-                  links: dict[str, str], run_id: int, timeout_s: int) -> SignoffRecord:
+                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int) -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer."""
     p = policies.provider
@@ -84,7 +84,8 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
             refused_reason=refusal.reason, run_id=run_id))
 
     decision = request_signoff(description, approvers=p.approvers, preparer=p.preparer,
-                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s)
+                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s,
+                               poll_interval_s=poll_s)
     record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
                            reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
                            decided_at=utc_now(), comment=decision.answer.comment or None, run_id=run_id)
@@ -149,7 +150,8 @@ def annual_report(
                                          decided_at=at)
         record_signoff(approval)
     else:
-        approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff_timeout_s)
+        approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff_timeout_s,
+                                 settings.signoff_poll_s)
     if approval.decision == "reject":
         set_run_status(run_id, "rejected")
         logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,

@@ -140,3 +140,72 @@ def env_client(env: dict[str, str]):
     return boto3.client("s3", endpoint_url=env["CSA_S3_ENDPOINT"], region_name=env["CSA_S3_REGION"],
                         aws_access_key_id=env["CSA_S3_ACCESS_KEY"], aws_secret_access_key=env["CSA_S3_SECRET_KEY"],
                         config=Config(s3={"addressing_style": "path"}))
+
+
+def _wait_paused(flow_name: str, not_key: str | None = None, timeout: float = 120.0):
+    """The paused run of ``flow_name`` whose current pause key differs from ``not_key``."""
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            for run in runs:
+                keyset = run.state.state_details.run_input_keyset if run.state else None
+                if keyset and keyset["response"] != not_key:
+                    return run.id, keyset["response"]
+            time.sleep(0.5)
+    raise AssertionError("the flow did not pause for sign-off")
+
+
+def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path,
+                                                                     monkeypatch):
+    import threading
+
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.annual_report import annual_report
+
+    monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=6)
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+        except Exception as exc:  # surfaced by the assertions below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    run_id, key = _wait_paused("annual_report")
+    audit = AuditLog.open(env["CSA_AUDIT_DB"])
+    staged = [r for r in audit.status() if r.status == "staged"]
+    assert len(staged) == 1 and staged[0].manifest_sha256
+    sha = staged[0].manifest_sha256
+    assert len(handler.messages) == before  # nothing sent while waiting
+
+    # The preparer cannot sign off their own report: refused, recorded, asked again.
+    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Aoife Byrne", "manifest_sha256": sha,
+                                       "comment": "mine"})
+    run_id2, key2 = _wait_paused("annual_report", not_key=key)
+    assert run_id2 == run_id and key2 != key
+    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
+                                       "comment": "checked against the source"})
+    thread.join(timeout=180)
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert isinstance(result, dict) and result["manifest_sha256"] == sha
+    assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
+    signoffs = [s for r in audit.status() for s in r.signoffs]
+    assert [(s.reviewer, s.decision, s.automatic, bool(s.refused_reason)) for s in signoffs] == [
+        ("Aoife Byrne", "approve", False, True), ("Dara Kelly", "approve", False, False)]
+    assert "not among the provider's approvers" in (signoffs[0].refused_reason or "")
