@@ -54,7 +54,7 @@ def _prepare_demo(argv: list[str]) -> None:
             out = Path(argv[i + 1])
         elif arg.startswith("--out="):
             out = Path(arg.split("=", 1)[1])
-    prepare_environment(out)
+    prepare_environment(out, wait="--wait" in argv)
 
 
 def main(argv: list[str] | None = None) -> int:

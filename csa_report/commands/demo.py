@@ -28,10 +28,15 @@ DEMO_REVIEWER = "demo-reviewer"
 DEMO_LOCK_DAYS = 1
 
 
-def prepare_environment(out: Path) -> None:
-    """Point Prefect at a home inside the demo folder and its ephemeral API, before prefect is imported."""
+def prepare_environment(out: Path, *, wait: bool = False) -> None:
+    """Point Prefect at a home inside the demo folder, before prefect is imported: its ephemeral API, or (with
+    ``--wait``) a local Prefect server whose UI a reviewer can open."""
     os.environ.setdefault("PREFECT_HOME", str((out / "prefect").resolve()))
     os.environ.pop("PREFECT_API_URL", None)
+    if wait:
+        from csa_report.prefect_server import start_server
+
+        start_server(out / "prefect")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -67,6 +72,8 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo produces")] = Path(
             "demo-output"),
+        wait: Annotated[bool, typer.Option(
+            "--wait", help="Stop at sign-off and wait for a human (Prefect UI or `csa-report approve`)")] = False,
     ) -> None:
         """Run the whole flow on embedded defaults: seeded SQLite source, local S3 with Object Lock, outbox."""
         from csa_report.commands.data import key_figures_table
@@ -87,8 +94,14 @@ def register(app: typer.Typer) -> None:
             console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
             from flows.annual_report import annual_report
 
-            result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
-                                   approve_as=DEMO_REVIEWER)
+            if wait:
+                result = run_and_wait(out)
+            else:
+                result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
+                                       approve_as=DEMO_REVIEWER)
+            if not isinstance(result, dict) or "submission" not in result:
+                console.print(f"the report was not submitted: {result}")
+                return
         console.print(key_figures_table(result["indicators"]))
         submission = result["submission"]
         console.print(f"report {result['report_id']} (manifest sha256 {result['manifest_sha256']})")
@@ -101,3 +114,54 @@ def register(app: typer.Typer) -> None:
         if submission.publication is not None:
             console.print(f"published at {submission.publication.url}")
         console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")
+
+
+def run_and_wait(out: Path) -> Any:
+    """Run the flow with a human sign-off: print where and how to answer, then wait for the answer."""
+    import threading
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    from flows.annual_report import annual_report
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"))
+        except BaseException as exc:  # handed to the main thread, which reports it through the CLI
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="annual_report", daemon=True)
+    thread.start()
+    api = os.environ["PREFECT_API_URL"]
+    shown = False
+    while thread.is_alive():
+        if not shown:
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.PAUSED]))), limit=1)
+            if runs:
+                run_id = runs[0].id
+                manifest = (out / "report" / "manifest.json").read_bytes()
+                import hashlib
+
+                sha = hashlib.sha256(manifest).hexdigest()
+                ui = api.removesuffix("/api")
+                console.print("\n[bold]The report is staged and waits for sign-off.[/]")
+                console.print(f"Review: {out / 'report'} (manifest SHA-256 {sha})")
+                console.print(f"Prefect UI: {ui}/runs/flow-run/{run_id}  (Resume → fill in the form)")
+                console.print("Or from another shell:")
+                console.print(f"  PREFECT_API_URL={api} csa-report approve {run_id} --reviewer 'Dara Kelly' "
+                              f"--sha256 {sha}")
+                console.print(f"  PREFECT_API_URL={api} csa-report reject {run_id} --reviewer 'Dara Kelly' "
+                              f"--sha256 {sha} --comment 'why'")
+                console.print("Waiting … (Ctrl-C to stop; the staged copy stays)")
+                shown = True
+        time.sleep(1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
