@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     outbox: Path = Path("outbox")
 
     signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
+    task_retry_delays_s: tuple[int, ...] = Field(
+        (5, 30, 120), description="Back-off between retries of a step whose database, store or server is unreachable")
     signoff_poll_s: int = Field(10, ge=1, description="How often a paused (ad-hoc) run checks for the answer")
 
     @classmethod

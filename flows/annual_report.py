@@ -33,6 +33,7 @@ from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
 from tasks.render import render
+from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
 from tasks.submit import submit
 
@@ -119,7 +120,8 @@ def annual_report(
     provider = policy_set.provider.provider
     logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
 
-    indicators = extract(db_url, str(p), at)
+    retrying = retry_options(settings.task_retry_delays_s)
+    indicators = extract.with_options(**retrying)(db_url, str(p), at)
     result = check(db_url, str(p), at, policy_set, waiver_list, indicators)
     raise_for_errors(result)
     stop = blocking(result)
@@ -132,10 +134,10 @@ def annual_report(
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
     signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
-    ctx = context(db_url, indicators, policy_set, result, pub_date, signoff_mode)
+    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target)
-    staged = stage_report(rendered, provider, str(p))
+    staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
     run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     record_findings(run_id, result)
     logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
@@ -162,7 +164,7 @@ def annual_report(
     set_run_status(run_id, "approved")
 
     recipients = recipients_of(policy_set)
-    submission = submit(staged, run_id, recipients, message_date=approval.decided_at)
+    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at)
     delivery_receipts(staged, submission, recipients)
     return {
         "period": str(p),

@@ -14,6 +14,7 @@ from csa_report.reference import regimes
 from csa_report.render import ReportContext, build_context
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.series import monthly_series_from_url
+from tasks.retry import retry_options
 
 
 def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
@@ -23,7 +24,7 @@ def report_context(db_url: str, indicators: Indicators, policies: PolicySet, res
                          regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff)
 
 
-@task(name="context", persist_result=True, retries=2, retry_delay_seconds=[10, 60])
+@task(name="context", persist_result=True, **retry_options((10, 60)))
 def context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
             publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
     return report_context(db_url, indicators, policies, result, publication_date, signoff)

@@ -30,6 +30,7 @@ from csa_report.indicators import (
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
 from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS
+from tasks.retry import retry_options
 from tasks.sql_dialect import Sql
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime) -> Indicato
     return result
 
 
-@task(name="extract", persist_result=True, retries=2, retry_delay_seconds=[10, 60])
+@task(name="extract", persist_result=True, **retry_options((10, 60)))
 def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
     """Prefect task: the indicators of ``period`` as of ``as_of`` (arguments are plain values so the cache
     key can be computed — an engine would silently disable caching)."""

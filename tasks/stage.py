@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from prefect import task
 
-from csa_report.errors import UnreachableError
 from csa_report.period import Period
 from csa_report.render import RenderResult
 from csa_report.settings import load_settings
 from csa_report.storage import ReportRef, S3Store, StoredObject, review_links, stage
+from tasks.retry import retry_options
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,6 @@ class StagedReport:
         return ReportRef(self.provider, Period.parse(self.period), self.report_id)
 
 
-def retry_transient(task: object, task_run: object, state: object) -> bool:
-    """Retry only what may pass on its own (an unreachable store); never a conflict or tampering."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except UnreachableError:
-        return True
-    except Exception:  # anything else (conflict, tampering, bad input) is final
-        return False
-    return False
-
-
 def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> StagedReport:
     settings = load_settings()
     store = S3Store.from_settings(settings)
@@ -54,8 +43,7 @@ def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> Stage
                         rendered.sha256["manifest.json"], tuple(objects))
 
 
-@task(name="stage", persist_result=True, retries=3, retry_delay_seconds=[5, 30, 120],
-      retry_condition_fn=retry_transient)
+@task(name="stage", persist_result=True, **retry_options((5, 30, 120)))
 def stage_report(rendered: RenderResult, provider: str, period: str) -> StagedReport:
     return stage_artefacts(rendered, provider, period)
 

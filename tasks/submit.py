@@ -13,11 +13,11 @@ from csa_report.audit import AuditLog
 from csa_report.settings import load_settings
 from csa_report.storage import S3Store
 from csa_report.submission import SubmissionResult, submit_report
-from tasks.stage import StagedReport, retry_transient
+from tasks.retry import retry_options
+from tasks.stage import StagedReport
 
 
-@task(name="submit", persist_result=True, retries=2, retry_delay_seconds=[30, 300],
-      retry_condition_fn=retry_transient)
+@task(name="submit", persist_result=True, **retry_options((30, 300)))
 def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
            message_date: datetime) -> SubmissionResult:
     settings = load_settings()

@@ -1,0 +1,24 @@
+"""Which failures a task retries: only those that may pass on their own (a database, store, mail server or API
+that is unreachable for now). Bad input, conflicts and tampering are final and fail the step at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csa_report.errors import UnreachableError
+
+
+def transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect ``retry_condition_fn``: retry when the task failed with an UnreachableError."""
+    try:
+        state.result()
+    except UnreachableError:
+        return True
+    except Exception:  # anything else (conflict, tampering, bad input, a bug) is final
+        return False
+    return False
+
+
+def retry_options(delays_s: tuple[int, ...]) -> dict[str, Any]:
+    """``Task.with_options`` arguments: one retry per delay, transient failures only."""
+    return {"retries": len(delays_s), "retry_delay_seconds": list(delays_s), "retry_condition_fn": transient_only}
