@@ -1,0 +1,216 @@
+"""The real annual_report flow as a served deployment on a real Prefect server: it suspends at sign-off, a
+reviewer approves it by filling in the form in the Prefect UI (headless Chromium), and the report is submitted
+exactly once — checked in SeaweedFS, the SMTP server and the audit DB. A run whose staging fails (S3 behind the
+fault-injection proxy) and is retried the way the UI does it re-runs staging and what follows, nothing before."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+
+from csa_report.audit import AuditLog
+from csa_report.period import Period
+from csa_report.seaweed import local_s3
+from csa_report.seed import seed
+from tests.support.faultproxy import FaultProxy, Rule
+from tests.support.storage import CollectingHandler
+from tests.ui.conftest import CHROMIUM_ARGS, REPO, free_port, stop_group
+from tests.ui.ui_helpers import final, state_names, task_states, wait_run, waiting_for
+
+DEPLOYMENT = "annual_report/ui-test"
+POLICIES = REPO / "policies" / "example"
+AUTHORITY = "info@dataprotection.ie"
+COMMISSION = "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    proxy: FaultProxy
+    smtp: CollectingHandler
+    audit_url: str
+    s3_direct: str
+    workdir: Path
+
+
+@pytest.fixture(scope="module")
+def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("annual-ui")
+    handler = CollectingHandler()
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    with local_s3(workdir / "s3", lock_days=1) as s3:
+        proxy = FaultProxy(s3.url.removeprefix("http://")).start()
+        audit_url = f"sqlite:///{workdir / 'audit.db'}"
+        csa = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
+        csa.update({
+            "CSA_S3_ENDPOINT": proxy.url,  # every S3 call of the flow goes through the fault proxy
+            "CSA_S3_MAX_ATTEMPTS": "2",
+            "CSA_TASK_RETRY_DELAYS_S": "[1]",
+            "CSA_AUDIT_DB": audit_url,
+            "CSA_POLICIES": str(POLICIES),
+            "CSA_OUTPUT_DIR": str(workdir / "work"),
+            "CSA_SMTP_HOST": "127.0.0.1",
+            "CSA_SMTP_PORT": str(smtp.port),
+            "CSA_SMTP_TLS": "none",
+            "CSA_OBJECT_LOCK_DAYS": "1",
+        })
+        env = {**prefect_server.env, **csa, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_LOGGING_LEVEL": "INFO",
+               "PYTHONPATH": str(REPO)}
+        log_path = workdir / "serve.log"
+        log = log_path.open("wb")
+        proc = subprocess.Popen([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            with prefect_server.client() as api:
+                deadline = time.monotonic() + 90
+                while api.get(f"/deployments/name/{DEPLOYMENT}").status_code != 200:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{DEPLOYMENT} not served: {log_path.read_text()[-3000:]}")
+                    time.sleep(0.5)
+            yield Stack(env=csa, proxy=proxy, smtp=handler, audit_url=audit_url, s3_direct=s3.url, workdir=workdir)
+        finally:
+            stop_group(proc)
+            log.close()
+            proxy.stop()
+            smtp.stop()
+
+
+def source(stack: Stack, name: str, seed_value: int) -> str:
+    url = f"sqlite:///{stack.workdir / name}"
+    seed(url, Period.parse("2025"), scale=300, seed=seed_value)
+    return url
+
+
+def staged_sha(stack: Stack, flow_run_id: str) -> str:
+    runs = [r for r in AuditLog.open(stack.audit_url).status() if r.flow_run_id == flow_run_id and r.manifest_sha256]
+    assert runs, "the run recorded no staged report"
+    return str(runs[0].manifest_sha256)
+
+
+def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(f"{url}/v2/runs/flow-run/{flow_run_id}")
+            page.get_by_role("button", name="Open menu").click()
+            page.get_by_role("menuitem", name="Resume").click()
+            dialog = page.get_by_role("dialog")
+            select = dialog.get_by_role("button", name="Select")
+            select.wait_for()
+            dialog.get_by_text(sha).first.wait_for()  # the description shows the hash to confirm
+            text = dialog.inner_text()
+            assert "Reports sent (known CSAM)" in text and "Example Communications Ireland Ltd" in text
+            select.click()
+            page.get_by_role("option", name="approve").click()
+            boxes = dialog.locator("textarea")  # reviewer, manifest_sha256, comment
+            boxes.nth(0).fill(reviewer)
+            boxes.nth(1).fill(sha)
+            boxes.nth(2).fill("figures checked against the source; approved in the UI")
+            page.screenshot(path=str(shot), full_page=True)
+            dialog.get_by_role("button", name="Resume").click()
+            dialog.wait_for(state="hidden")
+        finally:
+            browser.close()
+
+
+def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromium_path, tmp_path):
+    db = source(stack, "ui.db", 11)
+    before = len(stack.smtp.messages)
+    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
+                                                 "source_db": db}, timeout=0)
+    run_id = str(run.id)
+    with prefect_server.client() as api:
+        wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
+        assert len(stack.smtp.messages) == before  # nothing goes out before sign-off
+        sha = staged_sha(stack, run_id)
+        shot = Path(os.environ.get("CSA_TEST_SCREENSHOTS", tmp_path)) / "annual-report-signoff.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        approve_in_ui(prefect_server.url, run_id, chromium_path, "Dara Kelly", sha, shot)
+        done = wait_run(api, run_id, final, timeout=180, what="final")
+        assert done["state"]["type"] == "COMPLETED", done["state"]
+        history = state_names(api, run_id)
+        tasks = task_states(api, run_id)
+    assert history.count("Suspended") == 1 and "Resuming" in history, history
+    # After the resume the flow ran again from the top: everything before sign-off came from its persisted result.
+    for name in ("extract", "check", "context", "render", "stage"):
+        assert tasks[name] == ["Completed", "Cached"], (name, tasks)
+    assert tasks["submit"] == ["Completed"], tasks
+    # Exactly one e-mail per addressee, with the PDF and JSON.
+    new = stack.smtp.messages[before:]
+    assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
+    audit = AuditLog.open(stack.audit_url)
+    report_id = sha[:16]
+    assert sorted((d.recipient, d.status, d.attempts) for d in audit.deliveries(report_id)) == sorted(
+        [(AUTHORITY, "sent", 1), (COMMISSION, "sent", 1)])
+    signoffs = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
+    assert [(s.decision, s.reviewer, s.automatic) for s in signoffs] == [("approve", "Dara Kelly", False)]
+    # Archived in SeaweedFS under COMPLIANCE lock: the six artefacts, one version each.
+    archived = audit.stored_objects(report_id, "archive")
+    assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
+                                                "report.md", "report.pdf"]
+    client = s3_client(stack)
+    for o in archived:
+        head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        versions = client.list_object_versions(Bucket=o.bucket, Prefix=o.key).get("Versions", [])
+        assert len(versions) == 1
+    manifest = json.loads(client.get_object(Bucket=archived[0].bucket, Key=next(o for o in archived
+                                            if o.name == "manifest.json").key)["Body"].read())
+    assert manifest["inputs"]["signoff"].startswith("human")
+
+
+def test_failed_staging_retried_like_the_ui_reruns_staging_only(prefect_server, stack):
+    db = source(stack, "retry.db", 12)
+    # Every write to the staging bucket fails (503) until the fault is cleared.
+    stack.proxy.arm(Rule(action="503", count=10_000, method="PUT", path=r"^/csa-staging/"))
+    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
+                                                 "source_db": db}, timeout=0)
+    run_id = str(run.id)
+    with prefect_server.client() as api:
+        failed = wait_run(api, run_id, final, timeout=180, what="failed at staging")
+        assert failed["state"]["type"] == "FAILED", failed["state"]
+        first = task_states(api, run_id)
+        assert first["stage"][-1] == "Failed" and "submit" not in first, first
+        stack.proxy.disarm()
+        # What the UI's Retry does (prefect.md §2): the same flow run, rescheduled.
+        r = api.post(f"/flow_runs/{run_id}/set_state", json={
+            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+        r.raise_for_status()
+        wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended after the retry")
+        sha = staged_sha(stack, run_id)
+        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
+                                           "comment": "approved after the staging retry"})
+        done = wait_run(api, run_id, final, timeout=180, what="final")
+        assert done["state"]["type"] == "COMPLETED", done["state"]
+        tasks = task_states(api, run_id)
+    # Before staging: computed once, reused on the retry (and again after the resume).
+    for name in ("extract", "check", "context", "render"):
+        assert tasks[name][0] == "Completed" and set(tasks[name][1:]) == {"Cached"}, (name, tasks)
+    # Staging: failed on the first attempt, ran again on the retry, then reused after the resume.
+    assert tasks["stage"][0] == "Failed" and tasks["stage"][1] == "Completed", tasks
+    assert tasks["submit"] == ["Completed"], tasks
+
+
+def s3_client(stack: Stack):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=stack.s3_direct, region_name=stack.env["CSA_S3_REGION"],
+                        aws_access_key_id=stack.env["CSA_S3_ACCESS_KEY"],
+                        aws_secret_access_key=stack.env["CSA_S3_SECRET_KEY"],
+                        config=Config(s3={"addressing_style": "path"}))
