@@ -16,6 +16,8 @@ code  meaning
       that is not the user's input)
 5     storage integrity: staged bytes changed after sign-off, or a create-only
       write met different bytes (nothing was sent)
+6     no valid sign-off: nobody answered within the time-out, or every answer
+      was refused (nothing was submitted; the staged copy stays)
 ====  =========================================================================
 """
 
