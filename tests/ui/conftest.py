@@ -33,6 +33,16 @@ SIGNOFF_DEPLOYMENT = "signoff-demo/ui-test"
 RETRY_DEPLOYMENT = "retry-demo/ui-test"
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the test process dies, even if it is killed before teardown."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -91,7 +101,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     }
     log = (home / "server.log").open("wb")
     proc = subprocess.Popen([str(BIN / "prefect"), "server", "start"], env=env, cwd=home, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -110,7 +120,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
-            yield PrefectServer(url=url, api_url=f"{url}/api", home=home, env=env)
+            try:
+                yield PrefectServer(url=url, api_url=f"{url}/api", home=home, env=env)
+            finally:  # logs of in-process flow runs, before the server goes away
+                from prefect.logging.handlers import APILogWorker
+
+                APILogWorker.drain_all(timeout=5)
     finally:
         stop_group(proc)
         log.close()
@@ -131,7 +146,7 @@ def served(prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFacto
            "PYTHONPATH": str(REPO)}
     log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "tests/ui/serve_test_flows.py"], env=env, cwd=REPO, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         with prefect_server.client() as client:
             deadline = time.monotonic() + 60
