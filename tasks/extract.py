@@ -278,21 +278,19 @@ def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str) -> list[IndicatorR
                          category=c))
         rows.append(_row(s, 5, f"{subject}_restored_{channel}", cmp.get(s, subject, channel, c, "restored"),
                          "count", category=c))
-    decided = cmp.get(s, subject, "internal", c, "decided")
-    if decided:
-        rows.append(_row(s, 5, f"{subject}_decision_days_internal",
-                         mean_days(cmp.get(s, subject, "internal", c, "dec_s"), decided), "days", category=c))
-    else:
-        rows.append(_row(s, 5, f"{subject}_decision_days_internal", None, "days", category=c,
-                         note="N/A: no internal complaint decided"))
-    complied = cmp.get(s, subject, "judicial", c, "complied")
-    if complied:
-        rows.append(_row(s, 5, f"{subject}_compliance_days_judicial",
-                         mean_days(cmp.get(s, subject, "judicial", c, "comp_s"), complied), "days", category=c))
-    else:
-        rows.append(_row(s, 5, f"{subject}_compliance_days_judicial", None, "days", category=c,
-                         note="N/A: no judicial decision to restore complied with"))
+    internal = lambda name: cmp.get(s, subject, "internal", c, name)  # noqa: E731 - two short lookups
+    judicial = lambda name: cmp.get(s, subject, "judicial", c, name)  # noqa: E731
+    rows.append(_mean_days_row(s, f"{subject}_decision_days_internal", c, internal("dec_s"), internal("decided"),
+                               "N/A: no internal complaint decided"))
+    rows.append(_mean_days_row(s, f"{subject}_compliance_days_judicial", c, judicial("comp_s"), judicial("complied"),
+                               "N/A: no judicial decision to restore complied with"))
     return rows
+
+
+def _mean_days_row(s: str, indicator: str, c: str, total_seconds: int, n: int, none_note: str) -> IndicatorRow:
+    if n:
+        return _row(s, 5, indicator, mean_days(total_seconds, n), "days", category=c)
+    return _row(s, 5, indicator, None, "days", category=c, note=none_note)
 
 
 def _section6(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:

@@ -1,0 +1,19 @@
+"""Alembic environments of csa-report's two databases, run through csa_report.migrate (never alembic.ini)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import MetaData
+
+
+def run_migrations(metadata: MetaData, default_version_table: str) -> None:
+    """Run the migrations on the connection csa_report.migrate put into the Alembic config."""
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=context.config.attributes.get("version_table", default_version_table),
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,17 +1,6 @@
-"""Alembic environment for the audit database; run through csa_report.migrate, never alembic.ini."""
-
-from __future__ import annotations
-
-from alembic import context
+"""Alembic environment for the audit database."""
 
 from csa_report.audit.models import AuditBase
+from csa_report.migrations import run_migrations
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=AuditBase.metadata,
-    version_table=context.config.attributes.get("version_table", "alembic_version_audit"),
-    render_as_batch=connection.dialect.name == "sqlite",
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(AuditBase.metadata, "alembic_version_audit")

@@ -1,17 +1,6 @@
-"""Alembic environment for the reporting (source) schema; run through csa_report.migrate, never alembic.ini."""
+"""Alembic environment for the reporting (source) schema."""
 
-from __future__ import annotations
-
-from alembic import context
-
+from csa_report.migrations import run_migrations
 from csa_report.schema import Base
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    version_table=context.config.attributes.get("version_table", "alembic_version_source"),
-    render_as_batch=connection.dialect.name == "sqlite",
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(Base.metadata, "alembic_version_source")
