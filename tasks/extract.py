@@ -278,8 +278,12 @@ def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str) -> list[IndicatorR
                          category=c))
         rows.append(_row(s, 5, f"{subject}_restored_{channel}", cmp.get(s, subject, channel, c, "restored"),
                          "count", category=c))
-    internal = lambda name: cmp.get(s, subject, "internal", c, name)  # noqa: E731 - two short lookups
-    judicial = lambda name: cmp.get(s, subject, "judicial", c, name)  # noqa: E731
+    def internal(name: str) -> int:
+        return cmp.get(s, subject, "internal", c, name)
+
+    def judicial(name: str) -> int:
+        return cmp.get(s, subject, "judicial", c, name)
+
     rows.append(_mean_days_row(s, f"{subject}_decision_days_internal", c, internal("dec_s"), internal("decided"),
                                "N/A: no internal complaint decided"))
     rows.append(_mean_days_row(s, f"{subject}_compliance_days_judicial", c, judicial("comp_s"), judicial("complied"),
