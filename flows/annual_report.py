@@ -136,7 +136,7 @@ def annual_report(
     signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
     ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
-    rendered = render(ctx, target)
+    rendered = render(ctx, target, settings.templates)
     staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
     run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     record_findings(run_id, result)
