@@ -6,7 +6,8 @@ checks it against the form's schema, then the flow checks the approver list, the
 
 Exit codes: 0 the answer was delivered (with ``--wait``: and accepted); 2 no such run, the run is not waiting
 for a sign-off, the server refused the answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect
-API is unreachable; 6 (``--wait``) the run then failed without a sign-off.
+API is unreachable; 4 (``--wait``) the run failed after the answer for another reason (retry it once fixed);
+6 the sign-off can no longer be given (timed out), or (``--wait``) the run ended without a valid sign-off.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from csa_report.errors import ConfigError, InputError, SignOffMissing, UnreachableError
+from csa_report.errors import ConfigError, InputError, SignOffMissing, ToolError, UnreachableError
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -149,10 +150,14 @@ def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
                 if state.is_paused() and keyset and not keyset["response"].startswith(delivered.key + "-"):
                     reason = _last_refusal(client, delivered.run_id, keyset["description"])
                     raise InputError(f"the flow refused the answer ({reason}) and waits again for a sign-off")
-                if state.is_completed():
-                    return f"flow run {delivered.run_name} completed"
+                if state.is_completed():  # "Completed", or "Rejected" when the reviewer rejected the report
+                    detail = f": {state.message}" if state.message else ""
+                    return f"flow run {delivered.run_name} ended {state.name}{detail}"
                 if state.is_final():
-                    raise SignOffMissing(f"flow run {delivered.run_name} ended {state.name}: {state.message or ''}")
+                    message = f"flow run {delivered.run_name} ended {state.name}: {state.message or ''}"
+                    if "sign-off" in (state.message or "") or "never resumed" in (state.message or ""):
+                        raise SignOffMissing(message)
+                    raise ToolError(message + "; fix the cause and retry the run from the Prefect UI")
             if time.monotonic() > deadline:
                 return f"flow run {delivered.run_name} is {state.name if state else 'unknown'}; still running"
             time.sleep(1)
