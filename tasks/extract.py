@@ -17,7 +17,7 @@ from prefect import task
 from sqlalchemy.engine import Connection
 
 from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
-from csa_report.errors import DataError
+from csa_report.errors import DataError, ToolError
 from csa_report.indicators import (
     ALL,
     NO,
@@ -29,7 +29,7 @@ from csa_report.indicators import (
 )
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
-from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS
+from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS, report_account_values, reported
 from tasks.retry import retry_options
 from tasks.sql_dialect import Sql
 
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 CSAM: Final = ("known_csam", "new_csam")
 SOL: Final = "solicitation"
 WORK_MEM: Final = "256MB"
+#: Services are a bitmask in one BIGINT when counting distinct items and accounts (tasks.extract_queries).
+MAX_MASK_SERVICES: Final = 62
 REGIONS: Final = ("eu", "non_eu")
 
 #: Section 1 volume indicators: (indicator, data_type, summed column, unit).
@@ -68,12 +70,19 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime) -> Ind
     results: dict[str, list[Group]] = {}
     for build in ALL_QUERIES:
         results[build.__name__] = [dict(r) for r in conn.execute(build(q)).mappings()]
+    if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
+        results["reports"] += [dict(r) for r in conn.execute(report_account_values()).mappings()]
     _validate_enumerations(results)
+    reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
+    if len(reporting) > MAX_MASK_SERVICES:
+        raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
+                        "fit one extraction (split the services with views)")
+    results["reported"] = [dict(r) for r in conn.execute(reported(q, reporting)).mappings()] if reporting else []
     services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
     scopes = [*services, ALL]
     out: list[IndicatorRow] = []
     out += _section1(results["processing_volumes"], scopes)
-    out += _section4(results["reports"], scopes)
+    out += _section4([*results["reports"], *results["reported"]], scopes, reporting)
     out += _section5(results["content_actions"], results["account_actions"], results["complaints"], scopes)
     out += _section6(results["detections"], scopes)
     out += _section9(results["reports"], scopes)
@@ -94,9 +103,12 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime) -> Indicato
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    # Grouping by account needs memory: without it PostgreSQL sorts on disk instead of
-                    # hashing (measured in docs/benchmarks.md). LOCAL: only for this read-only transaction.
+                    # Grouping by account or item is a hash aggregate over millions of keys. PostgreSQL
+                    # underestimates its memory and sorts instead (text sorts under the locale's collation
+                    # are slow): give the hash room and prefer it. LOCAL: only this read-only transaction.
+                    # Measured in docs/benchmarks.md.
                     conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                    conn.exec_driver_sql("SET LOCAL enable_sort = off")
                 result = compute_indicators(conn, period, as_of)
     finally:
         engine.dispose()
@@ -208,22 +220,22 @@ def _section1(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorR
     return rows
 
 
-def _section4(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:
+def _section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence[str]) -> list[IndicatorRow]:
     reports = _Sums()
-    items: dict[tuple[str, str, str], int] = {}
-    accounts: dict[tuple[str, str, str], int] = {}
+    items: dict[tuple[str, str, str], int] = defaultdict(int)
+    accounts: dict[tuple[str, str, str], int] = defaultdict(int)
     for g in groups:
         kind = g["kind"]
         if kind == "rep" and g["n2"] == 1:
             reports.add(g["service"], (g["category"],), g["n1"])
-        elif kind == "items":
-            items[(g["service"], g["category"], g["k1"])] = int(g["n1"])
-        elif kind == "items_all":
-            items[(ALL, g["category"], g["k1"])] = int(g["n1"])
-        elif kind == "accts":
-            accounts[(g["service"], g["category"], g["k1"])] = int(g["n1"])
-        elif kind == "accts_all":
-            accounts[(ALL, g["category"], g["k1"])] = int(g["n1"])
+        elif kind in ("items_mask", "accts_mask"):
+            # n1 distinct items (accounts) named by exactly the services whose bits are set in n2.
+            target = items if kind == "items_mask" else accounts
+            n, mask = int(g["n1"]), int(g["n2"])
+            for i, service in enumerate(reporting):
+                if mask >> i & 1:
+                    target[(service, g["category"], g["k1"])] += n
+            target[(ALL, g["category"], g["k1"])] += n
     rows: list[IndicatorRow] = []
     for s in scopes:
         for c in CATEGORIES:

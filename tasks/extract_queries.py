@@ -17,14 +17,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     MetaData,
     Table,
+    Text,
     and_,
     case,
+    cast,
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -32,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from csa_report.schema import REGIONS, ROLES
 from tasks.sql_dialect import Sql, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
@@ -65,10 +70,11 @@ SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "n1", "n2", "n3"
 def _shape(kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (),
            nums: Sequence[Any] = ()) -> list[ColumnElement[Any]]:
     """Columns of the common result shape: kind, service, category, k1..k4 (keys), n1..n6 (numbers)."""
-    k = [*keys, *([null()] * (4 - len(keys)))]
-    n = [*nums, *([null()] * (6 - len(nums)))]
-    cols: list[Any] = [literal(kind), service if service is not None else null(),
-                       category if category is not None else null(), *k, *n]
+    # Typed NULLs: PostgreSQL resolves UNION column types pair by pair, and NULL ∪ NULL would become text.
+    k = [*keys, *([cast(null(), Text)] * (4 - len(keys)))]
+    n = [*nums, *([cast(null(), BigInteger)] * (6 - len(nums)))]
+    cols: list[Any] = [literal(kind), service if service is not None else cast(null(), Text),
+                       category if category is not None else cast(null(), Text), *k, *n]
     return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
 
 
@@ -155,80 +161,74 @@ def detections(q: Sql) -> Select[Any]:
     )  # type: ignore[return-value]
 
 
-def reports(q: Sql) -> Select[Any]:
-    """Sections 4 and 9: reports, reported items by data type, named EU accounts by role.
-
-    ``rp`` reads reports once; items and accounts join to the reports of the period. Distinct detections and
-    accounts are counted per service and, separately, across services.
-    """
+def _reports_cte(q: Sql) -> Any:
     r = REP.c
-    rp = (
+    return (
         select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"))
         .cte("rp")
         .prefix_with("MATERIALIZED")
     )
+
+
+def reports(q: Sql) -> Select[Any]:
+    """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's), and the
+    enumerations of report_accounts, checked without grouping the whole table (tasks.extract looks at the
+    values themselves only when there are any)."""
+    rp = _reports_cte(q)
     rep_rows = (
         select(*_shape("rep", service=rp.c.service, category=rp.c.category, keys=(rp.c.recipient,),
                        nums=(func.count(), rp.c.in_p)))
         .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p)
     )
-    # Distinct counts as nested GROUP BYs: hash aggregates, where COUNT(DISTINCT) would sort.
-    items = (
-        select(rp.c.service, rp.c.category, DET.c.data_type, RI.c.detection_id)
+    bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
+    bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
+    acct_check = select(*_shape("ra_check", nums=(func.count(), func.sum(flag(bad_role)), func.sum(flag(bad_region)))))
+    return union_all(rep_rows, acct_check)  # type: ignore[return-value]
+
+
+def reported(q: Sql, services: Sequence[str]) -> Select[Any]:
+    """Section 4: distinct reported items per data type and distinct EU accounts per role.
+
+    One grouping by item (by account), carrying the set of services whose reports named it as a bitmask over
+    ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask is small.
+    Python adds each group to every service in its mask and once to ALL — no COUNT(DISTINCT), no second
+    grouping per scope.
+    """
+    rp = _reports_cte(q)
+    mask = sum((func.max(flag(rp.c.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+    per_item = (
+        select(rp.c.category, DET.c.data_type, mask.label("mask"))
         .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
                      .join(DET, DET.c.id == RI.c.detection_id))
-        .group_by(rp.c.service, rp.c.category, DET.c.data_type, RI.c.detection_id)
-        .cte("ri")
-        .prefix_with("MATERIALIZED")
+        .group_by(rp.c.category, DET.c.data_type, RI.c.detection_id)
+        .subquery("ri")
     )
-    item_svc = (
-        select(*_shape("items", service=items.c.service, category=items.c.category, keys=(items.c.data_type,),
-                       nums=(func.count(),)))
-        .group_by(items.c.service, items.c.category, items.c.data_type)
-    )
-    per_item = (
-        select(items.c.category, items.c.data_type)
-        .group_by(items.c.category, items.c.data_type, items.c.detection_id)
-        .subquery("ri_all")
-    )
-    item_all = (
-        select(*_shape("items_all", category=per_item.c.category, keys=(per_item.c.data_type,),
-                       nums=(func.count(),)))
-        .group_by(per_item.c.category, per_item.c.data_type)
-    )
-    # Named accounts: one pass over report_accounts, grouped so that each EU account named in a report of
-    # the period appears once per (service, category, role); other rows collapse to their enumeration keys.
-    named = and_(rp.c.in_p == 1, RA.c.user_region == "eu")
-    acct = _when(named, RA.c.account_ref)
-    ra_g = (
-        select(rp.c.service, rp.c.category, RA.c.role, RA.c.user_region, acct.label("acct"),
-               func.count().label("n"))
-        .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
-        .group_by(rp.c.service, rp.c.category, RA.c.role, RA.c.user_region, acct)
-        .cte("ra")
-        .prefix_with("MATERIALIZED")
-    )
-    acct_enum = (
-        select(*_shape("ra_enum", keys=(ra_g.c.role, ra_g.c.user_region), nums=(func.sum(ra_g.c.n),)))
-        .group_by(ra_g.c.role, ra_g.c.user_region)
-    )
-    acct_svc = (
-        select(*_shape("accts", service=ra_g.c.service, category=ra_g.c.category, keys=(ra_g.c.role,),
-                       nums=(func.count(),)))
-        .where(ra_g.c.acct.is_not(None))
-        .group_by(ra_g.c.service, ra_g.c.category, ra_g.c.role)
+    items = (
+        select(*_shape("items_mask", category=per_item.c.category, keys=(per_item.c.data_type,),
+                       nums=(func.count(), per_item.c.mask)))
+        .group_by(per_item.c.category, per_item.c.data_type, per_item.c.mask)
     )
     per_acct = (
-        select(ra_g.c.category, ra_g.c.role)
-        .where(ra_g.c.acct.is_not(None))
-        .group_by(ra_g.c.category, ra_g.c.role, ra_g.c.acct)
-        .subquery("ra_all")
+        select(rp.c.category, RA.c.role, mask.label("mask"))
+        .select_from(RA.join(rp, and_(rp.c.id == RA.c.report_id, rp.c.in_p == 1)))
+        .where(RA.c.user_region == "eu")
+        .group_by(rp.c.category, RA.c.role, RA.c.account_ref)
+        .subquery("ra")
     )
-    acct_all = (
-        select(*_shape("accts_all", category=per_acct.c.category, keys=(per_acct.c.role,), nums=(func.count(),)))
-        .group_by(per_acct.c.category, per_acct.c.role)
+    accts = (
+        select(*_shape("accts_mask", category=per_acct.c.category, keys=(per_acct.c.role,),
+                       nums=(func.count(), per_acct.c.mask)))
+        .group_by(per_acct.c.category, per_acct.c.role, per_acct.c.mask)
     )
-    return union_all(rep_rows, item_svc, item_all, acct_enum, acct_svc, acct_all)  # type: ignore[return-value]
+    return union_all(items, accts)  # type: ignore[return-value]
+
+
+def report_account_values() -> Select[Any]:
+    """Diagnosis only, when ``reports`` found values outside the enumerations of report_accounts."""
+    return (
+        select(*_shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),)))
+        .group_by(RA.c.role, RA.c.user_region)
+    )
 
 
 def content_actions(q: Sql) -> Select[Any]:
