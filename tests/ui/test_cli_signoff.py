@@ -25,18 +25,26 @@ def one_line_error(res: subprocess.CompletedProcess[str]) -> str:
     return err
 
 
-@pytest.fixture
-def suspended(prefect_server, served, request):
-    workdir = served.workdir / f"cli-{request.node.name}"
-    workdir.mkdir()
-    run = run_deployment("signoff-demo/ui-test", parameters={"workdir": str(workdir)}, timeout=0)
-    with prefect_server.client() as api:
+@pytest.fixture(scope="module")
+def cli_runs(served):
+    """Both runs of this module, started together so that their start-up overlaps."""
+    out = {}
+    for name in ("refusals", "approve"):
+        workdir = served.workdir / f"cli-{name}"
+        workdir.mkdir()
+        out[name] = (run_deployment("signoff-demo/ui-test", parameters={"workdir": str(workdir)}, timeout=0), workdir)
+    return out
+
+
+def suspended(server, cli_runs, name: str):
+    run, workdir = cli_runs[name]
+    with server.client() as api:
         wait_run(api, str(run.id), waiting_for("signoff-1"), what="suspended")
     return run, workdir
 
 
-def test_cli_refused_by_server_then_refused_by_flow_then_reject(prefect_server, suspended):
-    run, workdir = suspended
+def test_cli_refused_by_server_then_refused_by_flow_then_reject(prefect_server, cli_runs):
+    run, workdir = suspended(prefect_server, cli_runs, "refusals")
     sha = demo_sha()
     # malformed: the server refuses, exit 2, one line, the run still waits for signoff-1
     bad = csa(prefect_server, "approve", run.name, "--reviewer", "Alice Approver", "--sha256", "abc")
@@ -60,8 +68,8 @@ def test_cli_refused_by_server_then_refused_by_flow_then_reject(prefect_server, 
     assert again.returncode == 2 and "not waiting for a sign-off" in one_line_error(again)
 
 
-def test_cli_approve_submits(prefect_server, suspended):
-    run, workdir = suspended
+def test_cli_approve_submits(prefect_server, cli_runs):
+    run, workdir = suspended(prefect_server, cli_runs, "approve")
     res = csa(prefect_server, "approve", run.name, "--reviewer", "Alice Approver", "--sha256", demo_sha())
     assert res.returncode == 0, res.stderr
     assert f"approve by Alice Approver delivered to flow run {run.name}" in res.stdout

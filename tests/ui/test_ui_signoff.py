@@ -24,19 +24,30 @@ def start(workdir: Path, **params: object) -> str:
     return str(run.id)
 
 
+#: The runs of this module, started together so that their start-up (a new process each) overlaps.
+RUNS: dict[str, dict[str, object]] = {
+    "ui-approve": {}, "malformed": {}, "refusals": {}, "refused-out": {"max_refusals": 1}, "timeout": {"timeout_s": 2},
+}
+
+
+@pytest.fixture(scope="module")
+def runs(served) -> dict[str, str]:
+    return {name: start(served.workdir / name, **params) for name, params in RUNS.items()}
+
+
 def screenshots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("CSA_TEST_SCREENSHOTS", tmp_path))
     target.mkdir(parents=True, exist_ok=True)
     return target
 
 
-def test_ui_resume_form_approves_and_submits_once(prefect_server, served, chromium_path, tmp_path):
+def test_ui_resume_form_approves_and_submits_once(prefect_server, served, runs, chromium_path, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from tests.ui.conftest import CHROMIUM_ARGS
 
     workdir = served.workdir / "ui-approve"
-    run_id = start(workdir)
+    run_id = runs["ui-approve"]
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), what="suspended for signoff-1")
         assert read_state(api, run_id) == "Suspended"
@@ -86,9 +97,9 @@ def read_state(api, run_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def waiting_run(prefect_server, served) -> str:
+def waiting_run(prefect_server, runs) -> str:
     """One suspended run shared by the malformed-answer cases (each must leave it waiting)."""
-    run_id = start(served.workdir / "malformed")
+    run_id = runs["malformed"]
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), what="suspended")
     return run_id
@@ -111,9 +122,9 @@ def test_server_refuses_malformed_answers_and_the_run_keeps_waiting(prefect_serv
         assert api.get(f"/flow_runs/{waiting_run}/input/suspended-signoff-1-response").status_code == 404
 
 
-def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_server, served):
+def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_server, served, runs):
     workdir = served.workdir / "refusals"
-    run_id = start(workdir)
+    run_id = runs["refusals"]
     sha = demo_sha()
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), what="waiting for signoff-1")
@@ -143,9 +154,9 @@ def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_ser
     assert lines(workdir / "submit.log") == [] and lines(workdir / "prepare.log") == ["2025"]
 
 
-def test_too_many_refusals_fail_the_run_with_a_clear_message(prefect_server, served):
+def test_too_many_refusals_fail_the_run_with_a_clear_message(prefect_server, served, runs):
     workdir = served.workdir / "refused-out"
-    run_id = start(workdir, max_refusals=1)
+    run_id = runs["refused-out"]
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), what="waiting")
         resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Alice Approver",
@@ -156,10 +167,9 @@ def test_too_many_refusals_fail_the_run_with_a_clear_message(prefect_server, ser
     assert lines(workdir / "submit.log") == []
 
 
-def test_suspension_times_out_on_the_server(prefect_server, served):
-    workdir = served.workdir / "timeout"
-    run_id = start(workdir, timeout_s=2)
+def test_suspension_times_out_on_the_server(prefect_server, runs):
+    run_id = runs["timeout"]
     with prefect_server.client() as api:
-        wait_run(api, run_id, waiting_for("signoff-1"), what="waiting")
-        run = wait_run(api, run_id, final, timeout=30, what="failed by pause_expirations")
+        run = wait_run(api, run_id, final, timeout=60, what="failed by pause_expirations")
+        assert "Suspended" in state_names(api, run_id)
     assert run["state"]["type"] == "FAILED" and "never resumed" in run["state"]["message"]
