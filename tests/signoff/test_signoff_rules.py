@@ -3,6 +3,8 @@ against), the reviewer description and the error codes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import jsonschema
 import pytest
 from prefect._internal.pydantic.v2_schema import create_v2_schema
@@ -24,7 +26,7 @@ def decide(a: SignOff, sha: str = SHA):
     return evaluate(a, approvers=APPROVERS, preparer="Pat Preparer", manifest_sha256=sha)
 
 
-def schema_of(cls: type[RunInput]) -> dict:
+def schema_of(cls: type[RunInput]) -> dict[str, Any]:
     """Exactly what RunInput.save() stores and the server's /resume validates against."""
     return create_v2_schema(cls.__name__, model_base=cls)
 

@@ -7,11 +7,13 @@ from tests.ui.ui_helpers import final, lines, state_names, task_states, wait_run
 
 
 def test_ui_retry_reruns_only_the_failed_task_and_what_follows(prefect_server, served):
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     workdir = served.workdir / "retry"
     workdir.mkdir()
-    run_id = str(run_deployment("retry-demo/ui-test", parameters={"workdir": str(workdir)}, timeout=0).id)
+    run: FlowRun = run_deployment("retry-demo/ui-test", parameters={"workdir": str(workdir)}, timeout=0)  # type: ignore[assignment]
+    run_id = str(run.id)
     with prefect_server.client() as api:
         failed = wait_run(api, run_id, final, what="failed")
         assert failed["state"]["type"] == "FAILED", failed["state"]

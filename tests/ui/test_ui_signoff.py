@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
@@ -20,7 +21,7 @@ SIGNOFF = "signoff-demo/ui-test"
 
 def start(workdir: Path, **params: object) -> str:
     workdir.mkdir(parents=True, exist_ok=True)
-    run = run_deployment(SIGNOFF, parameters={"workdir": str(workdir), **params}, timeout=0)
+    run: FlowRun = run_deployment(SIGNOFF, parameters={"workdir": str(workdir), **params}, timeout=0)  # type: ignore[assignment]
     return str(run.id)
 
 
@@ -97,7 +98,7 @@ def read_state(api, run_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def waiting_run(prefect_server, runs) -> str:
+def waiting_run(prefect_server, runs: dict[str, str]) -> str:
     """One suspended run shared by the malformed-answer cases (each must leave it waiting)."""
     run_id = runs["malformed"]
     with prefect_server.client() as api:
