@@ -61,8 +61,19 @@ def state_names(api: httpx.Client, run_id: str) -> list[str]:
     return [s["name"] for s in sorted(r.json(), key=lambda s: s["timestamp"])]
 
 
-def task_states(api: httpx.Client, run_id: str) -> dict[str, list[str]]:
-    """Task name → state names of its task runs in this flow run, oldest first."""
+def task_states(api: httpx.Client, run_id: str, settle_s: float = 15) -> dict[str, list[str]]:
+    """Task name → state names of its task runs in this flow run, oldest first. Task-run states reach the
+    server as events, a moment after the flow run's own state: wait until none is Pending/Running."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        out = _task_states(api, run_id)
+        busy = any(s in {"Pending", "Running"} for states in out.values() for s in states)
+        if not busy or time.monotonic() > deadline:
+            return out
+        time.sleep(0.3)
+
+
+def _task_states(api: httpx.Client, run_id: str) -> dict[str, list[str]]:
     r = api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}, "sort": "EXPECTED_START_TIME_ASC"})
     r.raise_for_status()
     out: dict[str, list[str]] = {}
