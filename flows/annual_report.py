@@ -8,11 +8,12 @@ every write happens inside an idempotent task.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from csa_report.audit import SignoffRecord
@@ -28,7 +29,15 @@ from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
 from tasks.artifacts import delivery_receipts, review_artifacts
-from tasks.audit import audit_log, prior_approval, record_findings, record_run, record_signoff, set_run_status
+from tasks.audit import (
+    audit_log,
+    first_seen_at,
+    prior_approval,
+    record_findings,
+    record_run,
+    record_signoff,
+    set_run_status,
+)
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
@@ -36,6 +45,16 @@ from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
 from tasks.submit import submit
+
+
+def run_started_at() -> datetime:
+    """The as-of instant of a run that was given none: its scheduled start, which stays the same when Prefect
+    runs the flow body again after a suspension or a retry (``utc_now()`` would not, and every resume would
+    then compute, render and ask about a different report)."""
+    scheduled: datetime | None = flow_run.scheduled_start_time
+    if scheduled is None:
+        return utc_now()
+    return scheduled.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def resolve_period(period: str | None, as_of: datetime) -> Period:
@@ -87,9 +106,12 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     decision = request_signoff(description, approvers=p.approvers, preparer=p.preparer,
                                manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s,
                                poll_interval_s=poll_s)
+    # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
+    # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
+    decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
     record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
                            reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
-                           decided_at=utc_now(), comment=decision.answer.comment or None, run_id=run_id)
+                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id)
     record_signoff(record)
     return record
 
@@ -113,7 +135,7 @@ def annual_report(
     logger = get_run_logger()
     settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
     db_url: str = require(settings.source_db, "source_db")
-    at = parse_as_of(as_of) if as_of else utc_now()
+    at = parse_as_of(as_of) if as_of else run_started_at()
     p = resolve_period(period, at)
     policy_set = load_policies(Path(require(settings.policies, "policies")))
     waiver_list = load_waivers(settings.waivers) if settings.waivers else ()

@@ -4,8 +4,10 @@ same run, findings or objects again updates rather than duplicates, so retries a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from prefect import task
+from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
 from csa_report.audit import AuditLog, FindingRecord, SignoffRecord
@@ -55,3 +57,14 @@ def prior_approval(report_id: str, manifest_sha256: str) -> SignoffRecord | None
                     and not s.refused_reason):
                 return s
     return None
+
+
+def _first_seen_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
+    return f"csa-first-seen-{ctx.task_run.flow_run_id}-{params['label']}"
+
+
+@task(name="first-seen", persist_result=True, cache_key_fn=_first_seen_key)
+def first_seen_at(label: str) -> datetime:
+    """The clock, read once per flow run and label: later executions of the flow body (resume, retry) get the
+    instant of the first one from the persisted result."""
+    return utc_now()

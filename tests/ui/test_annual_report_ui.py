@@ -214,3 +214,39 @@ def s3_client(stack: Stack):
                         aws_access_key_id=stack.env["CSA_S3_ACCESS_KEY"],
                         aws_secret_access_key=stack.env["CSA_S3_SECRET_KEY"],
                         config=Config(s3={"addressing_style": "path"}))
+
+
+def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicates(prefect_server, stack):
+    """A run given no as-of (as the yearly schedule runs) reads the instant once: the resumed run renders the
+    same report, accepts the same answer, and a UI retry of the completed run records and sends nothing again."""
+    url = f"sqlite:///{stack.workdir / 'recent.db'}"
+    seed(url, Period.parse("2026-10-01/2026-11-20"), scale=200, seed=13)
+    before = len(stack.smtp.messages)
+    run = run_deployment(DEPLOYMENT, parameters={"period": "2026-10-01/2026-11-20", "source_db": url}, timeout=0)
+    run_id = str(run.id)
+    with prefect_server.client() as api:
+        wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
+        sha = staged_sha(stack, run_id)
+        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
+                                           "comment": "approved"})
+        done = wait_run(api, run_id, final, timeout=180, what="final")
+        assert done["state"]["type"] == "COMPLETED", done["state"]
+        # The UI's Retry on the completed run: everything replays from persisted results.
+        r = api.post(f"/flow_runs/{run_id}/set_state", json={
+            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+        r.raise_for_status()
+        deadline = time.monotonic() + 180
+        while True:
+            history = state_names(api, run_id)
+            if "AwaitingRetry" in history and history[-1] in ("Completed", "Failed", "Crashed"):
+                break
+            assert time.monotonic() < deadline, f"the retry did not finish: {history}"
+            time.sleep(1)
+        assert history[-1] == "Completed", history
+        assert history.count("Suspended") == 1  # the stored answer was reused, not asked again
+    audit = AuditLog.open(stack.audit_url)
+    report_id = sha[:16]
+    signoffs = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
+    assert [(s.decision, s.reviewer, s.refused_reason) for s in signoffs] == [("approve", "Dara Kelly", None)]
+    assert sorted((d.recipient, d.attempts) for d in audit.deliveries(report_id)) == [(COMMISSION, 1), (AUTHORITY, 1)]
+    assert len(stack.smtp.messages) == before + 2
