@@ -1,0 +1,49 @@
+"""`csa-report demo` as a user runs it (a subprocess, as `make demo` does): the whole job on embedded defaults,
+and a second run in the same folder that repeats nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = Path(sys.executable).with_name("csa-report")
+ARTEFACTS = ["manifest.json", "report.csv", "report.html", "report.json", "report.md", "report.pdf"]
+
+
+def run_demo(out: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
+    proc = subprocess.run([str(CLI), "demo", "--out", str(out)], env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return " ".join(proc.stdout.split())  # rich wraps long lines
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.slow
+def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
+    out = tmp_path / "demo"
+    first = run_demo(out)
+    assert sorted(p.name for p in (out / "report").iterdir()) == ARTEFACTS
+    emails = sorted(p.name for p in (out / "outbox").iterdir())
+    assert len(emails) == 2 and all(e.endswith(".eml") for e in emails)
+    assert "archived 6 objects under Object Lock" in first
+    assert (out / "audit.db").exists() and (out / "source.db").exists() and (out / "s3").is_dir()
+    report = digests(out / "report")
+    mails = digests(out / "outbox")
+
+    second = run_demo(out)
+    assert "not seeding again" in second
+    assert second.count("by an earlier run: not sent again") == 2 and "delivered to" not in second.replace(
+        "already delivered to", "")
+    assert digests(out / "report") == report  # same inputs, same bytes
+    assert digests(out / "outbox") == mails  # nothing delivered twice
+    leftover = subprocess.run(["pgrep", "-f", f"-dir={out}"], capture_output=True, text=True, check=False)
+    assert leftover.stdout.strip() == "", "the demo left its S3 server running"
