@@ -26,6 +26,7 @@ from csa_report.indicators import IndicatorRow, Indicators
 from csa_report.migrate import upgrade
 from csa_report.schema import ENUMERATIONS, Detection
 from tasks.extract import extract_indicators
+from tests.conftest import service_missing
 from tests.fixtures import handcount as fx
 from tests.fixtures.handcount_expected import (
     ALL,
@@ -73,7 +74,7 @@ def new_pg_icu_url(pg_admin_dsn: str) -> Iterator[str]:
             conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
                          "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
         except psycopg.Error as exc:  # no ICU in this server build
-            pytest.skip(f"PostgreSQL cannot create an ICU en-US database: {exc}")
+            service_missing(f"PostgreSQL with ICU collations (CREATE DATABASE … LOCALE_PROVIDER icu: {exc})")
     base = pg_admin_dsn.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"

@@ -30,14 +30,12 @@ def findings(url: str, days_after_end: int) -> dict[str, int]:
     return out
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="no example policy folder")
 def test_clean_seed_passes_every_data_rule(new_db_url: str) -> None:
     seed(new_db_url, PERIOD, scale=1200, seed=4)
     assert findings(new_db_url, 0) == {}
     assert findings(new_db_url, 30) == {}
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="no example policy folder")
 def test_each_violation_trips_its_rule_with_its_count(new_sqlite_url: str) -> None:
     seed(new_sqlite_url, PERIOD, scale=400, seed=4, violations=tuple(VIOLATIONS))
     expected = {v.rule: v.count for v in VIOLATIONS.values()}
