@@ -6,13 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
+import csa_report.checks.runner as runner
+import csa_report.policies.loader as loader
 from csa_report.period import Period
 from csa_report.seed import VIOLATIONS, seed
-
-runner = pytest.importorskip("csa_report.checks.runner")
-loader = pytest.importorskip("csa_report.policies.loader")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
 DATA_RULES = ("RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "XFER-3", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1")
