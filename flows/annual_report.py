@@ -18,7 +18,7 @@ from prefect.states import Completed
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
-from csa_report.errors import BlockingFindings, InputError
+from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
@@ -174,8 +174,13 @@ def annual_report(
                                          decided_at=at)
         record_signoff(approval)
     else:
-        approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff_timeout_s,
-                                 settings.signoff_poll_s)
+        try:
+            approval = human_signoff(policy_set, staged, indicators, result, links, run_id,
+                                     settings.signoff_timeout_s, settings.signoff_poll_s)
+        except SignOffMissing as exc:
+            # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
+            set_run_status(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
+            raise
     if approval.decision == "reject":
         set_run_status(run_id, "rejected")
         logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,

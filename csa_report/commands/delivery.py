@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
         from csa_report.settings import load_settings
 
         settings = load_settings(audit_db=audit_db)
-        runs = AuditLog.open(settings.audit_db, migrate=False).status(Period.parse(period) if period else None)
+        audit = AuditLog.open(settings.audit_db, migrate=False)
+        reconcile_expired_signoffs(audit)
+        runs = audit.status(Period.parse(period) if period else None)
         if not runs:
             console.print("no runs recorded" + (f" for {period}" if period else ""))
             return
@@ -79,3 +81,26 @@ def register(app: typer.Typer) -> None:
                               f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}")
             if r.publication_url:
                 console.print(f"  published at {r.publication_url}")
+
+
+def reconcile_expired_signoffs(audit: object) -> None:
+    """A run suspended for sign-off that nobody answered in time is failed by the Prefect server, with no process
+    of ours left to notice. When a Prefect API is configured, record such runs as ``signoff-timeout``."""
+    from csa_report.audit import AuditLog
+    from csa_report.period import utc_now
+
+    assert isinstance(audit, AuditLog)
+    waiting = [r for r in audit.status() if r.status in ("staged", "checked") and r.flow_run_id]
+    if not waiting or not os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            for r in waiting:
+                run = client.read_flow_run(r.flow_run_id)  # type: ignore[arg-type]
+                state = run.state
+                if state is not None and state.is_failed() and "never resumed" in (state.message or ""):
+                    audit.set_run_status(r.run_id, "signoff-timeout", utc_now())
+    except Exception as exc:  # the audit listing must not depend on Prefect being up
+        console.print(f"(could not ask the Prefect API about waiting runs: {type(exc).__name__})")

@@ -209,3 +209,20 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     assert [(s.reviewer, s.decision, s.automatic, bool(s.refused_reason)) for s in signoffs] == [
         ("Aoife Byrne", "approve", False, True), ("Dara Kelly", "approve", False, False)]
     assert "not among the provider's approvers" in (signoffs[0].refused_reason or "")
+
+
+def test_unanswered_signoff_times_out_and_is_recorded(prefect_server, env, smtp, tmp_path, monkeypatch):
+    from csa_report.errors import SignOffMissing
+    from flows.annual_report import annual_report
+
+    monkeypatch.setenv("CSA_SIGNOFF_TIMEOUT_S", "3")
+    monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=8)
+    with pytest.raises(SignOffMissing):
+        annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    assert len(handler.messages) == before
+    runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
+    assert [r.status for r in runs] == ["signoff-timeout"]

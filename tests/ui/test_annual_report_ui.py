@@ -250,3 +250,25 @@ def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicate
     assert [(s.decision, s.reviewer, s.refused_reason) for s in signoffs] == [("approve", "Dara Kelly", None)]
     assert sorted((d.recipient, d.attempts) for d in audit.deliveries(report_id)) == [(COMMISSION, 1), (AUTHORITY, 1)]
     assert len(stack.smtp.messages) == before + 2
+
+
+def test_status_records_a_suspension_the_server_expired(prefect_server, stack, monkeypatch):
+    """Nobody answered: the server fails the suspended run (its pause_expirations service), and no process of
+    ours is left to notice. `csa-report status` asks Prefect and records the time-out in the audit trail."""
+    from csa_report.commands.delivery import reconcile_expired_signoffs
+
+    db = source(stack, "expired.db", 14)
+    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
+                                                 "source_db": db}, timeout=0)
+    run_id = str(run.id)
+    with prefect_server.client() as api:
+        wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
+        # What the server's pause_expirations service does when the time-out passes.
+        api.post(f"/flow_runs/{run_id}/set_state", json={"state": {
+            "type": "FAILED", "name": "Failed", "message": "The flow was suspended and never resumed."},
+            "force": True}).raise_for_status()
+    audit = AuditLog.open(stack.audit_url)
+    assert [r.status for r in audit.status() if r.flow_run_id == run_id] == ["staged"]
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    reconcile_expired_signoffs(audit)
+    assert [r.status for r in audit.status() if r.flow_run_id == run_id] == ["signoff-timeout"]
