@@ -44,12 +44,9 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
 
 def example_policies() -> Path:
     """The example policy folder shipped with the project (policies/example)."""
-    here = Path(__file__).resolve().parents[2] / "policies" / "example"
-    if not here.is_dir():
-        from csa_report.errors import ConfigError
+    from csa_report.resources import example_policies_dir
 
-        raise ConfigError(f"example policy folder not found at {here}; install csa-report from its repository")
-    return here
+    return example_policies_dir()
 
 
 def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:

@@ -20,9 +20,10 @@ from markupsafe import Markup
 
 from csa_report.errors import ConfigError, ToolError
 from csa_report.render.prose import inline_markdown
+from csa_report.resources import templates_dir
 
 #: The default templates shipped with the project (top-level ``templates/`` folder of the repository).
-DEFAULT_TEMPLATE_DIR: Final = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_TEMPLATE_DIR: Final = templates_dir()
 
 
 class TemplateRenderError(ToolError):
