@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.engine import CursorResult, Engine
@@ -86,6 +86,11 @@ class RunSummary:
 
 def _period(value: Period | str) -> str:
     return str(value)
+
+
+def _insert_finding(run_id: int, f: FindingRecord) -> Any:
+    return insert(Finding).values(run_id=run_id, rule=f.rule, severity=f.severity, count=f.count,
+                                  message=f.message, waived_by=f.waived_by)
 
 
 class AuditLog:
@@ -179,30 +184,12 @@ class AuditLog:
         with self._tx() as conn:
             conn.execute(delete(Finding).where(Finding.run_id == run_id))
             for f in findings:
-                conn.execute(
-                    insert(Finding).values(
-                        run_id=run_id,
-                        rule=f.rule,
-                        severity=f.severity,
-                        count=f.count,
-                        message=f.message,
-                        waived_by=f.waived_by,
-                    )
-                )
+                conn.execute(_insert_finding(run_id, f))
         log.info("audit run %d: %d findings recorded", run_id, len(findings))
 
     def add_finding(self, run_id: int, finding: FindingRecord) -> None:
         with self._tx() as conn:
-            conn.execute(
-                insert(Finding).values(
-                    run_id=run_id,
-                    rule=finding.rule,
-                    severity=finding.severity,
-                    count=finding.count,
-                    message=finding.message,
-                    waived_by=finding.waived_by,
-                )
-            )
+            conn.execute(_insert_finding(run_id, finding))
         log.info("audit run %d: finding %s (%s) added", run_id, finding.rule, finding.severity)
 
     def record_signoff(self, record: SignoffRecord) -> int:
