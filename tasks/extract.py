@@ -127,39 +127,37 @@ def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
 # --- validation ---------------------------------------------------------------------------------------
 
 
+#: Where each enumeration's values appear among the group rows: (table, column) → (query, row kind, group key
+#: holding the value, group key holding its row count).
+ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
+    ("processing_volumes", "data_type"): ("processing_volumes", "pv", "k1", "n1"),
+    ("processing_volumes", "user_region"): ("processing_volumes", "pv", "k2", "n1"),
+    ("detections", "category"): ("detections", "det", "category", "n2"),
+    ("detections", "data_type"): ("detections", "det", "k2", "n2"),
+    ("detections", "user_region"): ("detections", "det", "k3", "n2"),
+    ("detections", "verdict"): ("detections", "det", "k4", "n2"),
+    ("reports", "category"): ("reports", "rep", "category", "n1"),
+    ("report_accounts", "role"): ("reports", "ra_enum", "k1", "n1"),
+    ("report_accounts", "user_region"): ("reports", "ra_enum", "k2", "n1"),
+    ("account_actions", "category"): ("account_actions", "aa", "category", "n1"),
+    ("account_actions", "user_region"): ("account_actions", "aa", "k1", "n1"),
+    ("account_actions", "action"): ("account_actions", "aa", "k2", "n1"),
+    ("complaints", "subject"): ("complaints", "cmp", "k1", "n1"),
+    ("complaints", "channel"): ("complaints", "cmp", "k2", "n1"),
+    ("complaints", "outcome"): ("complaints", "cmp", "k3", "n1"),
+}
+NULLABLE_ENUMS: Final = {("detections", "verdict"), ("complaints", "outcome")}
+
+
 def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
     """Every enumeration value seen in the group keys must be allowed; name table, column, value, rows."""
-    where: dict[tuple[str, str], tuple[str, str, str]] = {
-        # (table, column): (query, group key holding the value, group key holding the row count)
-        ("processing_volumes", "data_type"): ("processing_volumes", "k1", "n1"),
-        ("processing_volumes", "user_region"): ("processing_volumes", "k2", "n1"),
-        ("detections", "category"): ("detections", "category", "n2"),
-        ("detections", "data_type"): ("detections", "k2", "n2"),
-        ("detections", "user_region"): ("detections", "k3", "n2"),
-        ("detections", "verdict"): ("detections", "k4", "n2"),
-        ("reports", "category"): ("reports", "category", "n1"),
-        ("report_accounts", "role"): ("reports", "k1", "n1"),
-        ("report_accounts", "user_region"): ("reports", "k2", "n1"),
-        ("account_actions", "category"): ("account_actions", "category", "n1"),
-        ("account_actions", "user_region"): ("account_actions", "k1", "n1"),
-        ("account_actions", "action"): ("account_actions", "k2", "n1"),
-        ("complaints", "subject"): ("complaints", "k1", "n1"),
-        ("complaints", "channel"): ("complaints", "k2", "n1"),
-        ("complaints", "outcome"): ("complaints", "k3", "n1"),
-    }
-    kinds = {"detections": "det", "reports": None, "processing_volumes": "pv", "account_actions": "aa",
-             "complaints": "cmp"}
-    nullable = {("detections", "verdict"), ("complaints", "outcome")}
     problems: list[str] = []
     for (table, column), allowed in sorted(ENUMERATIONS.items()):
-        query, key, count_key = where[(table, column)]
-        kind = "ra_enum" if table == "report_accounts" else ("rep" if table == "reports" else kinds[query])
+        query, kind, key, count_key = ENUM_KEYS[(table, column)]
         bad: dict[str, int] = defaultdict(int)
         for g in results[query]:
-            if g["kind"] != kind:
-                continue
             value = g[key]
-            if value is None and (table, column) in nullable:
+            if g["kind"] != kind or (value is None and (table, column) in NULLABLE_ENUMS):
                 continue
             if value not in allowed:
                 bad["NULL" if value is None else repr(value)] += int(g[count_key] or 0)
