@@ -181,14 +181,18 @@ class ProviderDoc(PolicyDocument):
     def _people(self) -> ProviderDoc:
         if self.preparer in self.approvers:
             raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report)")
-        names = [s.name for s in self.services]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"services: {dupes[0]!r} is listed twice")
+        _refuse_duplicates("services", [s.name for s in self.services])
         return self
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
+
+
+def _refuse_duplicates(field: str, names: list[str]) -> None:
+    """A name listed twice is a typo or a copy-paste slip; name the first one (alphabetically)."""
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{field}: {dupes[0]!r} is listed twice")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -235,10 +239,7 @@ class TransfersDoc(PolicyDocument):
 
     @model_validator(mode="after")
     def _unique(self) -> TransfersDoc:
-        names = [r.name for r in self.recipients]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"recipients: {dupes[0]!r} is listed twice")
+        _refuse_duplicates("recipients", [r.name for r in self.recipients])
         return self
 
     def recipient(self, name: str) -> Recipient | None:
