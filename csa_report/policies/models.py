@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -76,7 +76,7 @@ Days = Annotated[StrictInt, Field(ge=0)]
 
 #: GDPR Art. 6(1) points.
 GdprPoint = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
-GDPR_POINTS: Final = ("6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)")
+GDPR_POINTS: Final[tuple[str, ...]] = get_args(GdprPoint)
 
 #: GDPR Chapter V grounds a transfer may rely on (regulation.md §6).
 TransferArticle = Literal[
@@ -87,20 +87,13 @@ TransferArticle = Literal[
     "49(1)(a)", "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)", "49(1)(f)", "49(1)(g)",
     "49(1) second subparagraph",
 ]
-TRANSFER_ARTICLES: Final = (
-    "45",
-    "46(2)(a)", "46(2)(b)", "46(2)(c)", "46(2)(d)", "46(2)(e)", "46(2)(f)",
-    "46(3)(a)", "46(3)(b)",
-    "47",
-    "49(1)(a)", "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)", "49(1)(f)", "49(1)(g)",
-    "49(1) second subparagraph",
-)
+TRANSFER_ARTICLES: Final[tuple[str, ...]] = get_args(TransferArticle)
 RecipientType = Literal["public_interest_organisation", "law_enforcement", "processor"]
 RetainedData = Literal["confirmed_content", "not_abuse", "report_metadata", "complaint"]
-RETAINED_DATA: Final = ("confirmed_content", "not_abuse", "report_metadata", "complaint")
+RETAINED_DATA: Final[tuple[str, ...]] = get_args(RetainedData)
 #: Art. 3(1)(h)(i)-(v): the only purposes for which data may be kept.
 RetentionPurpose = Literal["report", "block", "hash", "redress", "law_enforcement_request"]
-RETENTION_PURPOSES: Final = ("report", "block", "hash", "redress", "law_enforcement_request")
+RETENTION_PURPOSES: Final[tuple[str, ...]] = get_args(RetentionPurpose)
 Kind = Literal["provider", "legal_basis", "transfers", "retention", "measures"]
 
 
@@ -288,7 +281,7 @@ class RetentionDoc(PolicyDocument):
 
     @model_validator(mode="after")
     def _one_rule_each(self) -> RetentionDoc:
-        seen = [r.data for r in self.rules]
+        seen: list[str] = [r.data for r in self.rules]
         for data in RETAINED_DATA:
             n = seen.count(data)
             if n == 0:
