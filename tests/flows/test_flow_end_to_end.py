@@ -61,7 +61,7 @@ def env(tmp_path, s3, smtp, monkeypatch) -> dict[str, str]:
     return values
 
 
-def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, smtp, tmp_path):
+def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, smtp, tmp_path):
     from flows.annual_report import annual_report
 
     _, handler = smtp
@@ -88,7 +88,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, smtp
     archived = first["submission"].archived
     assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
                                                 "report.md", "report.pdf"]
-    client = env_client(env)
+    client = s3.client()
     for o in archived:
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
         assert head["ObjectLockMode"] == "COMPLIANCE"
@@ -105,7 +105,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, smtp
     assert [(s.reviewer, s.automatic) for s in approvals] == [("Dara Kelly", True)]  # recorded once, as such
 
 
-def test_blocking_finding_stops_before_staging(prefect_server, env, smtp, tmp_path):
+def test_blocking_finding_stops_before_staging(prefect_server, env, s3, smtp, tmp_path):
     from flows.annual_report import annual_report
 
     _, handler = smtp
@@ -116,7 +116,7 @@ def test_blocking_finding_stops_before_staging(prefect_server, env, smtp, tmp_pa
         annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
     assert len(handler.messages) == before
     assert not (tmp_path / "work").exists()  # nothing rendered
-    client = env_client(env)
+    client = s3.client()
     listed = client.list_objects_v2(Bucket="csa-staging", Prefix=env["CSA_STAGING_PREFIX"])
     assert listed.get("KeyCount", 0) == 0  # nothing staged
     runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
@@ -132,14 +132,6 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
     with pytest.raises(InputError, match="not among the approvers"):
         annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Aoife Byrne")
 
-
-def env_client(env: dict[str, str]):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=env["CSA_S3_ENDPOINT"], region_name=env["CSA_S3_REGION"],
-                        aws_access_key_id=env["CSA_S3_ACCESS_KEY"], aws_secret_access_key=env["CSA_S3_SECRET_KEY"],
-                        config=Config(s3={"addressing_style": "path"}))
 
 
 def _wait_paused(flow_name: str, not_key: str | None = None, timeout: float = 120.0):

@@ -21,7 +21,7 @@ from prefect.flow_runs import resume_flow_run
 
 from csa_report.audit import AuditLog
 from csa_report.period import Period
-from csa_report.seaweed import local_s3
+from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.storage import CollectingHandler
@@ -40,7 +40,7 @@ class Stack:
     proxy: FaultProxy
     smtp: CollectingHandler
     audit_url: str
-    s3_direct: str
+    s3: S3Endpoint  # direct, not through the proxy
     workdir: Path
 
 
@@ -79,7 +79,7 @@ def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"{DEPLOYMENT} not served: {log_path.read_text()[-3000:]}")
                     time.sleep(0.5)
-            yield Stack(env=csa, proxy=proxy, smtp=handler, audit_url=audit_url, s3_direct=s3.url, workdir=workdir)
+            yield Stack(env=csa, proxy=proxy, smtp=handler, audit_url=audit_url, s3=s3, workdir=workdir)
         finally:
             stop_group(proc)
             log.close()
@@ -163,7 +163,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
     archived = audit.stored_objects(report_id, "archive")
     assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
                                                 "report.md", "report.pdf"]
-    client = s3_client(stack)
+    client = stack.s3.client()
     for o in archived:
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
         assert head["ObjectLockMode"] == "COMPLIANCE"
@@ -204,16 +204,6 @@ def test_failed_staging_retried_like_the_ui_reruns_staging_only(prefect_server, 
     # Staging: failed on the first attempt, ran again on the retry, then reused after the resume.
     assert tasks["stage"][0] == "Failed" and tasks["stage"][1] == "Completed", tasks
     assert tasks["submit"] == ["Completed"], tasks
-
-
-def s3_client(stack: Stack):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=stack.s3_direct, region_name=stack.env["CSA_S3_REGION"],
-                        aws_access_key_id=stack.env["CSA_S3_ACCESS_KEY"],
-                        aws_secret_access_key=stack.env["CSA_S3_SECRET_KEY"],
-                        config=Config(s3={"addressing_style": "path"}))
 
 
 def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicates(prefect_server, stack):
