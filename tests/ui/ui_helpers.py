@@ -67,7 +67,7 @@ def task_states(api: httpx.Client, run_id: str, settle_s: float = 15) -> dict[st
     deadline = time.monotonic() + settle_s
     while True:
         out = _task_states(api, run_id)
-        busy = any(s in {"Pending", "Running"} for states in out.values() for s in states)
+        busy = any(s in {"Pending", "Running", "(no state yet)"} for states in out.values() for s in states)
         if not busy or time.monotonic() > deadline:
             return out
         time.sleep(0.3)
@@ -78,7 +78,9 @@ def _task_states(api: httpx.Client, run_id: str) -> dict[str, list[str]]:
     r.raise_for_status()
     out: dict[str, list[str]] = {}
     for tr in r.json():
-        out.setdefault(tr["name"].rsplit("-", 1)[0], []).append(tr["state"]["name"])
+        # A task run created from an event may reach the server before its first state does.
+        state = tr["state"]["name"] if tr.get("state") else "(no state yet)"
+        out.setdefault(tr["name"].rsplit("-", 1)[0], []).append(state)
     return out
 
 
