@@ -26,7 +26,7 @@ from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO, free_port, stop_group
-from tests.ui.ui_helpers import final, state_names, task_states, wait_run, waiting_for
+from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
 
 DEPLOYMENT = "annual_report/ui-test"
 POLICIES = REPO / "policies" / "example"
@@ -122,8 +122,7 @@ def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha:
             boxes.nth(1).fill(sha)
             boxes.nth(2).fill("figures checked against the source; approved in the UI")
             page.screenshot(path=str(shot), full_page=True)
-            dialog.get_by_role("button", name="Resume").click()
-            dialog.wait_for(state="hidden")
+            submit_resume_dialog(dialog)
         finally:
             browser.close()
 

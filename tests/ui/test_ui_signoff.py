@@ -14,7 +14,17 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
-from tests.ui.ui_helpers import PREPARER, demo_sha, final, lines, state_names, task_states, wait_run, waiting_for
+from tests.ui.ui_helpers import (
+    PREPARER,
+    demo_sha,
+    final,
+    lines,
+    state_names,
+    submit_resume_dialog,
+    task_states,
+    wait_run,
+    waiting_for,
+)
 
 SIGNOFF = "signoff-demo/ui-test"
 
@@ -77,8 +87,7 @@ def test_ui_resume_form_approves_and_submits_once(prefect_server, served, runs, 
                 boxes.nth(1).fill(demo_sha())
                 boxes.nth(2).fill("figures match the source, approved in the UI")
                 page.screenshot(path=str(shot), full_page=True)
-                dialog.get_by_role("button", name="Resume").click()
-                dialog.wait_for(state="hidden")
+                submit_resume_dialog(dialog)
             finally:
                 browser.close()
         print(f"\nscreenshot of the resume dialog: {shot} (browser part {time.monotonic() - t0:.1f} s)")

@@ -12,7 +12,8 @@ import httpx
 
 from tests.ui.signoff_flow import APPROVERS, PREPARER
 
-__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "read_run", "state_names", "task_states", "wait_run"]
+__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "read_run", "state_names", "submit_resume_dialog",
+           "task_states", "wait_run"]
 
 Run = dict[str, Any]
 
@@ -86,3 +87,24 @@ def _task_states(api: httpx.Client, run_id: str) -> dict[str, list[str]]:
 
 def lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def submit_resume_dialog(dialog: Any) -> None:
+    """Press the dialog's Resume button and wait until the dialog closes. On a loaded machine the first click
+    can land before the form has wired its handler; press once more then. A second answer cannot do harm:
+    the server refuses input for a run that is no longer paused."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    button = dialog.get_by_role("button", name="Resume")
+    button.click()
+    try:
+        dialog.wait_for(state="hidden", timeout=20_000)
+        return
+    except PlaywrightTimeout:
+        pass
+    if dialog.is_visible():
+        button.click()
+    try:
+        dialog.wait_for(state="hidden", timeout=40_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the resume dialog stayed open: {dialog.inner_text()[-500:]!r}") from None
