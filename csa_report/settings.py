@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         (5, 30, 120), description="Back-off between retries of a step whose database, store or server is unreachable")
     signoff_poll_s: int = Field(10, ge=1, description="How often a paused (ad-hoc) run checks for the answer")
 
+    extract_jit: bool = Field(False, description="PostgreSQL JIT in the read-only extraction transaction")
+    extract_parallel_workers: int = Field(
+        0, ge=0, le=64, description="PostgreSQL max_parallel_workers_per_gather in the extraction transaction")
+    extract_connections: int = Field(
+        1, ge=1, le=8, description="Read-only connections sharing one snapshot for the extraction (PostgreSQL)")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -30,6 +30,7 @@ from csa_report.indicators import (
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
 from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS, report_account_values, reported
+from tasks.extract_session import Tuning, apply_session, isolation_level, run_statements
 from tasks.retry import retry_options
 from tasks.sql_dialect import Sql
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 CSAM: Final = ("known_csam", "new_csam")
 SOL: Final = "solicitation"
-WORK_MEM: Final = "256MB"
 #: Services are a bitmask in one BIGINT when counting distinct items and accounts (tasks.extract_queries).
 MAX_MASK_SERVICES: Final = 62
 REGIONS: Final = ("eu", "non_eu")
@@ -64,12 +64,13 @@ ACCOUNTS: Final = (
 Group = Mapping[str, Any]
 
 
-def compute_indicators(conn: Connection, period: Period, as_of: datetime) -> Indicators:
+def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
     """Run the aggregate queries on an open (read-only) connection and assemble every indicator row."""
     q = Sql.for_run(conn.dialect.name, period, as_of)
-    results: dict[str, list[Group]] = {}
-    for build in ALL_QUERIES:
-        results[build.__name__] = [dict(r) for r in conn.execute(build(q)).mappings()]
+    # Independent statements, heaviest first (tasks.extract_session may spread them over connections).
+    queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
+    ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
+    results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
     if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
         results["reports"] += [dict(r) for r in conn.execute(report_account_values()).mappings()]
     _validate_enumerations(results)
@@ -89,27 +90,26 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime) -> Ind
     return Indicators.build(period, as_of, services, out)
 
 
-def extract_indicators(db_url: str, period: Period, as_of: datetime) -> Indicators:
-    """Open the source read-only, check the schema, compute. Raises DataError / UnreachableError."""
+def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
+    """Open the source read-only, check the schema, compute. Raises DataError / UnreachableError.
+
+    ``tuning`` defaults to the ``extract_*`` settings (CSA_EXTRACT_JIT, …)."""
     check_as_of(period, as_of)
+    tuning = tuning or Tuning.from_settings()
     url = normalise_url(db_url)
     engine = make_engine(db_url, read_only=True)
     try:
         with connect(engine, f"source database {describe(url)}") as conn:
             require_tables(conn, REQUIRED_COLUMNS)
             conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
-            if conn.dialect.name == "postgresql":
+            isolation = isolation_level(conn.dialect.name)
+            if isolation:
                 # One snapshot for all statements, so the sections agree with each other.
-                conn.execution_options(isolation_level="REPEATABLE READ")
+                conn.execution_options(isolation_level=isolation)
             with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    # Grouping by account or item is a hash aggregate over millions of keys. PostgreSQL
-                    # underestimates its memory and sorts instead (text sorts under the locale's collation
-                    # are slow): give the hash room and prefer it. LOCAL: only this read-only transaction.
-                    # Measured in docs/benchmarks.md.
-                    conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
-                    conn.exec_driver_sql("SET LOCAL enable_sort = off")
-                result = compute_indicators(conn, period, as_of)
+                # work_mem, enable_sort, jit, parallel workers: measured in docs/benchmarks.md.
+                apply_session(conn, tuning)
+                result = compute_indicators(conn, period, as_of, tuning)
     finally:
         engine.dispose()
     log.info("extracted %d indicator rows for %s (%d services) from %s", len(result.rows), period,
