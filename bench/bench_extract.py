@@ -1,8 +1,11 @@
-"""``make bench``: extraction vs a floor of one aggregate query per table, on PostgreSQL and SQLite.
+"""``make bench``: extraction vs its fair floor (and the naive row-count floor) on PostgreSQL, SQLite and DuckDB.
 
-For each backend and scale it seeds a fresh database, then runs each measurement in a child process (peak RSS
-from ``wait4``), best of ``--repeat`` for the timings. Reports ratios, not absolute pass/fail: the target is
-extraction ÷ floor ≤ 1.5 and peak memory flat in the row count. Writes a Markdown table.
+For each backend and scale it seeds a fresh database, then alternates the measurements round by round (fair
+floor, extraction, naive floor), each in a child process (peak RSS from ``wait4``), and reports the median of
+the rounds; every round is listed too, because the machine is noisy. The headline ratio is extraction ÷ fair
+floor (bench/worker.py ``FAIR_FLOOR``). On PostgreSQL it adds the key lines of ``EXPLAIN (ANALYZE, BUFFERS)``
+of the heaviest extraction statement. DuckDB is measured on a database file and on views over Parquet files,
+with the time to load (export) shown apart from the extraction. Writes Markdown.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,24 @@ class Measure:
     data: dict[str, Any]
 
 
+@dataclass
+class Rounds:
+    """The rounds of one measurement kind: median seconds, all seconds, max RSS."""
+
+    runs: list[Measure] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(m.seconds for m in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(m.rss_mb for m in self.runs)
+
+    def all(self) -> str:
+        return ", ".join(f"{m.seconds:.2f}" for m in self.runs)
+
+
 def run(kind: str, url: str, scale: int) -> Measure:
     proc = subprocess.Popen([sys.executable, "-m", "bench.worker", kind, url, str(scale)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
@@ -45,10 +68,15 @@ def run(kind: str, url: str, scale: int) -> Measure:
     return Measure(float(data["seconds"]), usage.ru_maxrss / 1024, data)
 
 
-def best(kind: str, url: str, scale: int, repeat: int) -> Measure:
-    runs = [run(kind, url, scale) for _ in range(repeat)]
-    fastest = min(runs, key=lambda m: m.seconds)
-    return Measure(fastest.seconds, max(m.rss_mb for m in runs), fastest.data)
+def alternate(kinds: list[str], url: str, scale: int, rounds: int) -> dict[str, Rounds]:
+    """``rounds`` rounds of every kind in turn (a, b, c, a, b, c, …), so slow phases of a noisy machine hit all."""
+    result = {k: Rounds() for k in kinds}
+    for i in range(rounds):
+        for k in kinds:
+            m = run(k, url, scale)
+            result[k].runs.append(m)
+            print(f"    round {i + 1} {k}: {m.seconds:.2f} s, {m.rss_mb:.0f} MB", flush=True)
+    return result
 
 
 def fresh_db(backend: str, scale: int, workdir: Path) -> str:
@@ -56,6 +84,10 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
         path = workdir / f"bench_{scale}.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
+    if backend in ("duckdb", "parquet"):
+        path = workdir / f"bench_{scale}.duckdb"
+        path.unlink(missing_ok=True)
+        return f"duckdb:///{path}"
     name = f"csa_bench_{scale}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -64,12 +96,28 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
 
 
 def drop_db(backend: str, url: str) -> None:
-    if backend == "sqlite":
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    if backend in ("sqlite", "duckdb", "parquet"):
+        Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
         return
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def to_parquet(url: str, workdir: Path, scale: int) -> tuple[str, float]:
+    """Export a seeded DuckDB file to one Parquet file per table, then a new DuckDB file of views over them
+    (what a provider with a data lake does, see docs/duckdb.md). Returns the views' URL and the seconds taken."""
+    from csa_report.lake import create_parquet_views, export_parquet
+
+    folder = workdir / f"parquet_{scale}"
+    shutil.rmtree(folder, ignore_errors=True)
+    t = time.perf_counter()
+    export_parquet(url, folder)
+    views = workdir / f"views_{scale}.duckdb"
+    views.unlink(missing_ok=True)
+    views_url = f"duckdb:///{views}"
+    create_parquet_views(views_url, folder)
+    return views_url, time.perf_counter() - t
 
 
 def machine() -> str:
@@ -87,104 +135,117 @@ def machine() -> str:
         pg = row[0] if row else "?"
     import sqlite3
 
+    try:
+        import duckdb
+
+        duck = duckdb.__version__
+    except ImportError:
+        duck = "not installed"
+    try:
+        import pandas
+
+        pd = pandas.__version__
+    except ImportError:
+        pd = "not installed"
+    load = os.getloadavg()
     return (f"{os.cpu_count()} × {cpu}, {mem_gb:.0f} GiB RAM, {platform.platform()}; Python "
             f"{platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, PostgreSQL {pg}, "
-            f"SQLite {sqlite3.sqlite_version}, psycopg {psycopg.__version__}")
-
-
-ANALYSIS = """## Reading the numbers
-
-**Memory is flat.** Extraction keeps 112–131 MB of RSS from 1 M to 10 M detections on both backends: only group
-rows reach Python. The analyst's pandas version needs 0.8–1 GB at 1 M detections for section 6 alone and would
-need about 10 GB at 10 M.
-
-**The ratio target (≤ 1.5) is not met: extraction costs 15–25 × the floor.** The floor only counts rows; the
-standard form needs exact *distinct* counts that a row count cannot give, and each of them is a hash or sort over
-millions of keys:
-
-- distinct EU accounts named in reports, per service, category and role and across services (section 4) — a
-  grouping of `report_accounts` (14 M rows at 10 M detections) by `account_ref`, about half of the time;
-- distinct reported items per data type (section 4) — `report_items` joined to `reports` and `detections` and
-  grouped by detection, about a third;
-- the one pass over `detections` (section 6 and every enumeration check) and the joins that give removals and
-  complaints their category (section 5).
-
-Profiling at 1 M detections (PostgreSQL): detections 0.9 s, reported items and accounts 4.6 s, removals 0.9 s,
-complaints 0.35 s, account actions 0.1 s; SQLite spends its time in the same places (its GROUP BY always sorts).
-What helped: grouping each item (account) once with a bitmask of the services that reported it, instead of
-once per service and again across services, and letting PostgreSQL hash rather than sort text under its locale
-(`work_mem` 256 MB, `enable_sort = off` in the read-only transaction). At 10 M detections that took PostgreSQL
-from 123 s to 81 s and SQLite from 198 s to 131 s (the earlier version measured ratios of 20–32). Tried and
-dropped: 1 GB `work_mem` (no gain beyond 256 MB), disabling nested loops (slower), inlining the reports CTE (no
-change), SQLite `temp_store=MEMORY` and `threads` (slower), `string_agg(DISTINCT …)` for the service set (sorts).
-
-What would close the gap, and what it would cost: approximate distinct counts (HyperLogLog) are fast but break
-"exact to the last digit"; `GROUPING SETS` on PostgreSQL would share the per-service and all-service groupings
-(SQLite has none); provider-side indexes on `report_accounts(role, user_region, account_ref)` and
-`report_items(detection_id)` let the groupings stream instead of hash. csa-report does not create indexes in
-the provider's database, which it only reads.
-
-Seeding runs at 160–250 k rows/s (COPY on PostgreSQL, batched inserts on SQLite) with 170–260 MB RSS: 10 M
-detections (52 M rows in all tables) take 4–6 minutes. The machine was shared with other work while these
-numbers were taken (load average 2–3 on 2 cores), and each timing is a single run.
-"""
+            f"SQLite {sqlite3.sqlite_version}, DuckDB {duck}, psycopg {psycopg.__version__}, pandas {pd}; "
+            f"load average at the start {load[0]:.1f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", default="1000000,10000000")
-    ap.add_argument("--backends", default="postgresql,sqlite")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--backends", default="postgresql,sqlite,duckdb,parquet")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (median shown)")
     ap.add_argument("--pandas-scale", type=int, default=1_000_000)
     ap.add_argument("--workdir", type=Path, default=ROOT / "bench-output")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     scales = [int(s) for s in args.scales.split(",")]
-    lines = []
+    table: list[str] = []
+    details: list[str] = []
+    header_machine = machine()
     for backend in args.backends.split(","):
         for scale in scales:
             url = fresh_db(backend, scale, args.workdir)
             print(f"[{backend} {scale:,}] seeding …", flush=True)
             seeded = run("seed", url, scale)
             rows = seeded.data.get("rows") or scale
+            load_note = f"{seeded.seconds:.0f} s ({rows / seeded.seconds:,.0f} rows/s)"
             print(f"[{backend} {scale:,}] seeded {rows:,} rows in {seeded.seconds:.0f} s", flush=True)
             if backend == "postgresql":
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("VACUUM ANALYZE")
-            floor = best("floor", url, scale, args.repeat)
-            ext = best("extract", url, scale, args.repeat)
-            pandas = best("pandas", url, scale, 1) if scale == args.pandas_scale else None
-            ratio = ext.seconds / floor.seconds
-            print(f"[{backend} {scale:,}] floor {floor.seconds:.2f} s, extract {ext.seconds:.2f} s "
-                  f"(ratio {ratio:.2f}), extract RSS {ext.rss_mb:.0f} MB", flush=True)
-            lines.append(
-                f"| {backend} | {scale:,} | {rows:,} | {seeded.seconds:.0f} s ({rows / seeded.seconds:,.0f} rows/s) "
-                f"| {seeded.rss_mb:.0f} MB | {floor.seconds:.2f} s | {ext.seconds:.2f} s | **{ratio:.2f}** "
-                f"| {ext.rss_mb:.0f} MB | "
-                + (f"{pandas.seconds:.2f} s ({pandas.seconds / floor.seconds:.1f}× floor), {pandas.rss_mb:.0f} MB"
-                   if pandas else "–")
+            measured_url = url
+            if backend == "parquet":
+                measured_url, export_s = to_parquet(url, args.workdir, scale)
+                load_note += f" + Parquet export and views {export_s:.1f} s"
+            r = alternate(["fair", "extract", "floor"], measured_url, scale, args.rounds)
+            fair, ext, naive = r["fair"], r["extract"], r["floor"]
+            pandas = run("pandas", measured_url, scale) if scale == args.pandas_scale else None
+            ratio = ext.seconds / fair.seconds
+            print(f"[{backend} {scale:,}] fair floor {fair.seconds:.2f} s, extract {ext.seconds:.2f} s "
+                  f"(ratio {ratio:.2f}), naive floor {naive.seconds:.2f} s, extract RSS {ext.rss_mb:.0f} MB",
+                  flush=True)
+            table.append(
+                f"| {backend} | {scale:,} | {rows:,} | {load_note} | {seeded.rss_mb:.0f} MB "
+                f"| {fair.seconds:.2f} s | {ext.seconds:.2f} s | **{ratio:.2f}** | {naive.seconds:.2f} s "
+                f"| {ext.seconds / naive.seconds:.1f} | {ext.rss_mb:.0f} MB | "
+                + (f"{pandas.seconds:.2f} s ({pandas.seconds / ext.seconds:.1f}× extraction), "
+                   f"{pandas.rss_mb:.0f} MB" if pandas else "–")
                 + " |"
             )
+            details.append(f"- **{backend}, {scale:,} detections** — fair floor: {fair.all()} s; extraction: "
+                           f"{ext.all()} s; naive floor: {naive.all()} s")
+            per_table = fair.runs[0].data.get("per_table", {})
+            if per_table:
+                details.append("  - fair floor by statement (round 1): " + ", ".join(
+                    f"{k} {v:.2f} s" for k, v in per_table.items()))
+            if backend == "postgresql":
+                plan = run("explain", measured_url, scale).data
+                details.append(f"  - heaviest extraction statement: `{plan['statement']}` "
+                               f"({plan['seconds']:.2f} s under EXPLAIN ANALYZE); all: " + ", ".join(
+                                   f"{k} {v:.2f} s" for k, v in plan["timings"].items()))
+                details += ["", "    ```", *[f"    {ln}" for ln in plan["lines"]], "    ```", ""]
             drop_db(backend, url)
+            if measured_url != url:
+                drop_db(backend, measured_url)
     shutil.rmtree(args.workdir, ignore_errors=True)
-    header = [
-        "# Benchmarks",
+    lines = [
+        f"Generated by `python bench/bench_extract.py` ({args.rounds} alternating rounds, medians shown; every",
+        "round listed below the table). Definitions of the floors and the method: docs/benchmarks.md.",
         "",
-        "Measured by `make bench` (bench/bench_extract.py). Each measurement runs in its own process; timings are",
-        f"the best of {args.repeat} run(s), peak memory is the child's maximum RSS. The *floor* is one aggregate query",
-        "per source table that reads the period's rows once (bench/worker.py, `FLOOR`); the *ratio* is",
-        "extraction ÷ floor (target ≤ 1.5). *pandas* is what an analyst would write: `read_sql` of the period's",
-        "detections, then `groupby` (section 6 only, so it does less than the extraction).",
+        f"Machine: {header_machine}.",
         "",
-        f"Machine: {machine()}.",
+        "| backend | detections | rows seeded (all tables) | load | load RSS | fair floor | extraction "
+        "| extraction ÷ fair floor | naive floor | extraction ÷ naive | extraction RSS | pandas (same indicators) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        *table,
         "",
-        "| backend | detections | rows seeded (all tables) | seeding | seed RSS | floor | extraction | ratio "
-        "| extraction RSS | pandas read_sql + groupby |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "## Every round",
+        "",
+        *details,
     ]
-    args.out.write_text("\n".join([*header, *lines, "", ANALYSIS]), encoding="utf-8")
+    write_measured(args.out, "\n".join(lines))
     print(f"wrote {args.out}")
+
+
+START, END = "<!-- measured:start -->", "<!-- measured:end -->"
+
+
+def write_measured(out: Path, body: str) -> None:
+    """Replace the part between the markers of ``out`` (the hand-written method and analysis stay); a file
+    without them gets the measured part alone."""
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + START + "\n" + body + "\n" + END + rest.split(END, 1)[1]
+    else:
+        text = "# Benchmarks (measured)\n\n" + body + "\n"
+    out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -46,11 +46,11 @@ def normalise_url(raw: str) -> URL:
     backend = url.get_backend_name()
     if backend == "postgresql" and "+" not in url.drivername:
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is what we install
-    elif backend == "sqlite":
+    elif backend in ("sqlite", "duckdb"):
         pass
     elif backend != "postgresql":
         raise ConfigError(
-            f"database URL {redact(raw)!r}: only PostgreSQL and SQLite are supported (got {backend!r})"
+            f"database URL {redact(raw)!r}: only PostgreSQL and SQLite (and DuckDB) are supported (got {backend!r})"
         )
     return url
 
@@ -89,6 +89,8 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
 
             return create_engine("sqlite://", creator=_connect, poolclass=NullPool)
         return create_engine(url, poolclass=NullPool)
+    if url.get_backend_name() == "duckdb":
+        return _duckdb_engine(url, read_only=read_only, must_exist=must_exist)
     options = "-c TimeZone=UTC"
     if read_only:
         options += " -c default_transaction_read_only=on"
@@ -99,6 +101,21 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
         dbapi_conn.autocommit = False
 
     return engine
+
+
+def _duckdb_engine(url: URL, *, read_only: bool, must_exist: bool) -> Engine:
+    """DuckDB (optional extra ``duckdb``): a file, or views over Parquet files (csa_report.lake)."""
+    try:
+        import duckdb_engine  # noqa: F401 - registers the dialect
+    except ImportError:
+        raise ConfigError(f"database URL {describe(url)}: DuckDB support is not installed "
+                          "(pip install 'csa-report[duckdb]')") from None
+    path = _sqlite_path(url)
+    if (read_only or must_exist) and path is not None and not path.exists():
+        raise DataError(f"DuckDB database {path} does not exist (from {describe(url)})")
+    # No TimeZone setting: it needs DuckDB's ICU extension, which may not be installable offline. Without ICU,
+    # DuckDB shows and compares TIMESTAMPTZ in UTC, like the other backends' sessions.
+    return create_engine(url, poolclass=NullPool, connect_args={"read_only": read_only})
 
 
 def with_retries(action: Callable[[], T], what: str, attempts: int = CONNECT_ATTEMPTS) -> T:
@@ -141,15 +158,37 @@ def connect(engine: Engine, what: str) -> Iterator[Connection]:
 
 def require_tables(conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
     """Raise DataError naming the first missing table or column of the reporting schema."""
-    insp = inspect(conn)
-    present = set(insp.get_table_names()) | set(insp.get_view_names())
+    columns_of: Callable[[str], set[str]]
+    if conn.dialect.name == "duckdb":
+        catalog = _duckdb_columns(conn)
+        present = set(catalog)
+        columns_of = catalog.__getitem__
+    else:
+        insp = inspect(conn)
+        present = set(insp.get_table_names()) | set(insp.get_view_names())
+
+        def columns_of(table: str) -> set[str]:
+            return {c["name"] for c in insp.get_columns(table)}
+
     for table, wanted in columns.items():
         if table not in present:
             raise DataError(
                 f"source database: table {table!r} is missing (the reporting schema of data-contract §1 needs it; "
                 "create it with `csa-report db upgrade --db URL` or map it with a view)"
             )
-        have = {c["name"] for c in insp.get_columns(table)}
+        have = columns_of(table)
         missing = [c for c in wanted if c not in have]
         if missing:
             raise DataError(f"source database: table {table!r} has no column {missing[0]!r} (data-contract §1)")
+
+
+def _duckdb_columns(conn: Connection) -> dict[str, set[str]]:
+    """Tables and views of the current schema with their columns, from DuckDB's information schema (the
+    SQLAlchemy inspector of duckdb-engine runs PostgreSQL catalog queries that DuckDB does not answer)."""
+    rows = conn.execute(text(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_catalog = current_database()"))
+    out: dict[str, set[str]] = {}
+    for table, column in rows:
+        out.setdefault(str(table), set()).add(str(column))
+    return out

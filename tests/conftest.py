@@ -64,3 +64,13 @@ def new_db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("new_sqlite_url"))
     return str(request.getfixturevalue("new_pg_url"))
+
+
+@pytest.fixture
+def new_duckdb_url(tmp_path: Path) -> str:
+    """A new, empty DuckDB file (the optional extra ``duckdb``, part of ``dev``)."""
+    try:
+        import duckdb_engine  # noqa: F401
+    except ImportError:
+        service_missing("DuckDB (pip install -e '.[dev]')")
+    return f"duckdb:///{tmp_path / 'source.duckdb'}"

@@ -1,4 +1,5 @@
-"""The extraction against an independent hand count (tests/fixtures/handcount*.py), on SQLite and PostgreSQL.
+"""The extraction against an independent hand count (tests/fixtures/handcount*.py), on SQLite, PostgreSQL and
+DuckDB (a file, and views over Parquet files).
 
 The expected values were counted by hand from the fixture rows and the data contract (§3), without reading the
 extraction. Readings of ambiguous spots are at the top of tests/fixtures/handcount_expected.py.
@@ -14,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +25,7 @@ from sqlalchemy import insert, text
 from csa_report.db import make_engine
 from csa_report.errors import DataError
 from csa_report.indicators import IndicatorRow, Indicators
+from csa_report.lake import create_parquet_views, export_parquet
 from csa_report.migrate import upgrade
 from csa_report.schema import ENUMERATIONS, Detection
 from tasks.extract import extract_indicators
@@ -48,7 +51,7 @@ _cache: dict[str, Indicators] = {}
 
 
 def _backend(url: str) -> str:
-    return "sqlite" if url.startswith("sqlite") else "postgresql"
+    return url.split(":", 1)[0].split("+", 1)[0]  # sqlite, postgresql or duckdb
 
 
 def _extract(url: str) -> Indicators:
@@ -60,9 +63,26 @@ def _extract(url: str) -> Indicators:
     return _cache[backend]
 
 
-@pytest.fixture
-def result(new_db_url: str) -> Indicators:
-    return _extract(new_db_url)
+def _extract_parquet(tmp_path: Path) -> Indicators:
+    """The fixture in a DuckDB file, exported to one Parquet file per table, read through views over them."""
+    if "parquet" not in _cache:
+        source = f"duckdb:///{tmp_path / 'export.duckdb'}"
+        fx.load(source)
+        export_parquet(source, tmp_path / "lake")
+        views = f"duckdb:///{tmp_path / 'views.duckdb'}"
+        create_parquet_views(views, tmp_path / "lake")
+        _cache["parquet"] = extract_indicators(views, fx.PERIOD, fx.AS_OF)
+    return _cache["parquet"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "duckdb", "parquet"])
+def result(request: pytest.FixtureRequest) -> Indicators:
+    """The fixture's indicators on each backend: SQLite, PostgreSQL, a DuckDB file, DuckDB views over Parquet."""
+    if request.param == "parquet":
+        request.getfixturevalue("new_duckdb_url")  # skips (fails in CI) without DuckDB
+        return _extract_parquet(request.getfixturevalue("tmp_path"))
+    fixture = {"sqlite": "new_sqlite_url", "postgresql": "new_pg_url", "duckdb": "new_duckdb_url"}[request.param]
+    return _extract(str(request.getfixturevalue(fixture)))
 
 
 @pytest.fixture

@@ -61,6 +61,19 @@ def register(app: typer.Typer) -> None:
         upgrade(db, schema)
         console.print(f"{schema} schema up to date in {redact(db)}")
 
+    @db_app.command("parquet-views")
+    def db_parquet_views(
+        db: Annotated[str, typer.Option("--db", help="DuckDB database URL to hold the views, e.g. duckdb:///lake.duckdb")],
+        folder: Annotated[Path, typer.Option("--folder", help="Folder with <table>.parquet (or <table>/*.parquet) "
+                                             "for every table of the reporting schema")],
+    ) -> None:
+        """Map a folder of Parquet exports as the reporting schema: one DuckDB view per table."""
+        from csa_report.db import redact
+        from csa_report.lake import create_parquet_views
+
+        tables = create_parquet_views(db, folder)
+        console.print(f"{len(tables)} views over {folder} in {redact(db)}: {', '.join(tables)}")
+
     @app.command()
     def seed(
         db: Annotated[str | None, typer.Option("--db", help="Database URL (an empty database)")] = None,

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from alembic import context
+from alembic.ddl.impl import DefaultImpl
 from sqlalchemy import MetaData
+
+
+class DuckDBImpl(DefaultImpl):
+    """Alembic knows no DuckDB; defining this class registers it (DDL as PostgreSQL writes it, transactional)."""
+
+    __dialect__ = "duckdb"
+    transactional_ddl = True
 
 
 def run_migrations(metadata: MetaData, default_version_table: str) -> None:

@@ -17,10 +17,19 @@ depends_on = None
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def _id(table: str) -> sa.Column[int]:
+    """The id primary key: SERIAL on PostgreSQL, the rowid on SQLite; DuckDB has no SERIAL, so a sequence."""
+    if op.get_bind().dialect.name != "duckdb":
+        return sa.Column("id", Id, primary_key=True)
+    op.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_id_seq")
+    return sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False,
+                     server_default=sa.text(f"nextval('{table}_id_seq')"))
+
+
 def upgrade() -> None:
     op.create_table(
         "processing_volumes",
-        sa.Column("id", Id, primary_key=True),
+        _id("processing_volumes"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("day", sa.Date, nullable=False),
         sa.Column("data_type", sa.Text, nullable=False),
@@ -31,7 +40,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "detections",
-        sa.Column("id", Id, primary_key=True),
+        _id("detections"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("technology", sa.Text, nullable=False),
         sa.Column("category", sa.Text, nullable=False),
@@ -48,7 +57,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "reports",
-        sa.Column("id", Id, primary_key=True),
+        _id("reports"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("recipient", sa.Text, nullable=False),
         sa.Column("category", sa.Text, nullable=False),
@@ -70,7 +79,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "content_actions",
-        sa.Column("id", Id, primary_key=True),
+        _id("content_actions"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("detection_id", sa.BigInteger, sa.ForeignKey("detections.id"), nullable=False),
         sa.Column("removed_at", sa.DateTime, nullable=False),
@@ -79,7 +88,7 @@ def upgrade() -> None:
     op.create_index("ix_content_actions_detection_id", "content_actions", ["detection_id"])
     op.create_table(
         "account_actions",
-        sa.Column("id", Id, primary_key=True),
+        _id("account_actions"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("account_ref", sa.Text, nullable=False),
         sa.Column("category", sa.Text, nullable=False),
@@ -91,7 +100,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "complaints",
-        sa.Column("id", Id, primary_key=True),
+        _id("complaints"),
         sa.Column("service", sa.Text, nullable=False),
         sa.Column("subject", sa.Text, nullable=False),
         sa.Column("content_action_id", sa.BigInteger, sa.ForeignKey("content_actions.id"), nullable=True),

@@ -1,0 +1,97 @@
+"""The benchmark's references compute the standard form's numbers: the fair floor's statements and the pandas
+version, run on the hand-counted fixture, give the hand-counted values for all services (so the ratios in
+docs/benchmarks.md compare like with like)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bench import worker
+from csa_report.db import make_engine
+from tests.fixtures import handcount as fx
+from tests.fixtures.handcount_expected import ALL, EXPECTED, EXPECTED_TECHNOLOGIES
+
+K, N, S = "known_csam", "new_csam", "solicitation"
+REPORTED = {"image": "images_reported", "video": "videos_reported", "other_file": "other_files_reported"}
+ROLES = {"sender": "accounts_sending", "receiver": "accounts_receiving", "soliciting": "accounts_soliciting",
+         "solicited": "accounts_solicited"}
+
+
+def expected(section: int, indicator: str, category: str, technology: str = "-", region: str = "all") -> Any:
+    return EXPECTED[(ALL, section, indicator, category, technology, region)][0]
+
+
+def _pairs() -> list[tuple[str, Any]]:
+    """(pandas figure key, hand-counted value) for every figure the references compute."""
+    pairs: list[tuple[str, Any]] = []
+    for c in (K, N, S):
+        pairs.append((f"reports|{c}", expected(4, "reports", c)))
+    for c in (K, N):
+        for dt, ind in REPORTED.items():
+            pairs.append((f"reported_items|{c}|{dt}", expected(4, ind, c)))
+        for role in ("sender", "receiver"):
+            pairs.append((f"accounts|{c}|{role}", expected(4, ROLES[role], c, region="eu")))
+        pairs.append((f"content_removed|{c}", expected(5, "content_removed", c)))
+        for tech in EXPECTED_TECHNOLOGIES[(ALL, c)]:
+            for ind in ("flagged", "human_reviewed", "not_abuse"):
+                pairs.append((f"{ind}|{c}|{tech}", expected(6, ind, c, tech)))
+        for channel in ("internal", "judicial"):
+            pairs.append((f"content_complaints|{channel}|{c}", expected(5, f"content_complaints_{channel}", c)))
+    for role in ("soliciting", "solicited"):
+        pairs.append((f"accounts|{S}|{role}", expected(4, ROLES[role], S, region="eu")))
+    for ind in ("flagged", "human_reviewed", "not_abuse"):
+        pairs.append((f"{ind}|{S}|-", expected(6, ind, S, region="eu")))
+    for c in (K, N, S):
+        for channel in ("internal", "judicial"):
+            pairs.append((f"account_complaints|{channel}|{c}", expected(5, f"account_complaints_{channel}", c)))
+        pairs.append((f"account_actions|{c}|eu|suspend", expected(5, "accounts_suspended", c, region="eu")))
+    pairs.append(("volume_items|image|eu", expected(1, "images_processed", "-", region="eu")))
+    pairs.append(("volume_bytes|text|eu", expected(1, "text_bytes_processed", "-", region="eu")))
+    return pairs
+
+
+@pytest.fixture(params=["sqlite", "duckdb"])
+def loaded_url(request: pytest.FixtureRequest) -> str:
+    url = str(request.getfixturevalue(f"new_{request.param}_url"))
+    fx.load(url)
+    return url
+
+
+def test_pandas_version_gives_the_hand_counted_values(loaded_url: str) -> None:
+    figures = worker.pandas_indicators(loaded_url, 0)["figures"]
+    pairs = _pairs()
+    got = {key: figures.get(key, 0) for key, _ in pairs}
+    assert got == dict(pairs)
+    assert len(pairs) == 44  # every figure the pandas version computes that the fixture has a hand count for
+
+
+def test_fair_floor_gives_the_hand_counted_values(loaded_url: str) -> None:
+    params = worker._params(loaded_url)
+    engine = make_engine(loaded_url, read_only=True)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name, sql in worker.FAIR_FLOOR.items():
+            rows[name] = [tuple(r) for r in conn.execute(
+                text(sql), {k: v for k, v in params.items() if f":{k}" in sql})]
+    engine.dispose()
+    ria = {(kind, cat, key): n for kind, cat, key, n in rows["reports_items_accounts"]}
+    for c in (K, N, S):
+        assert ria[("rep", c, None)] == expected(4, "reports", c)
+    for c in (K, N):
+        for dt, ind in REPORTED.items():
+            assert ria.get(("items", c, dt), 0) == expected(4, ind, c), (c, dt)
+    for (c, role), ind in {(K, "sender"): ROLES["sender"], (N, "receiver"): ROLES["receiver"],
+                           (S, "soliciting"): ROLES["soliciting"], (S, "solicited"): ROLES["solicited"]}.items():
+        assert ria[("accts", c, role)] == expected(4, ind, c, region="eu")
+    removed = dict(rows["content_actions"])
+    assert (removed[K], removed[N]) == (expected(5, "content_removed", K), expected(5, "content_removed", N))
+    # (category, technology) -> (distinct EU solicitation accounts, automated flags, reviewed by as-of)
+    det = {(c, t): (accounts, n, r) for c, t, accounts, n, r in rows["detections"]}
+    for c in (K, N):
+        for tech in EXPECTED_TECHNOLOGIES[(ALL, c)]:
+            assert det[(c, tech)][1:] == (expected(6, "flagged", c, tech), expected(6, "human_reviewed", c, tech))
+    for tech in EXPECTED_TECHNOLOGIES[(ALL, S)]:
+        assert det.get((S, tech), (0,))[0] == expected(6, "flagged", S, tech, "eu"), tech
