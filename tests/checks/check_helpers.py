@@ -106,10 +106,11 @@ def source(new_sqlite_url: str) -> Any:
     src.close()
 
 
-@pytest.fixture
-def any_source(new_db_url: str) -> Any:
-    """The same, on SQLite and on PostgreSQL in turn."""
-    src = Source(new_db_url)
+@pytest.fixture(params=["sqlite", "postgresql", "duckdb"])
+def any_source(request: pytest.FixtureRequest) -> Any:
+    """The same, on SQLite, PostgreSQL and DuckDB in turn."""
+    fixture = {"sqlite": "new_sqlite_url", "postgresql": "new_pg_url", "duckdb": "new_duckdb_url"}[request.param]
+    src = Source(str(request.getfixturevalue(fixture)))
     yield src
     src.close()
 

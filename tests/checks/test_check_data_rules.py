@@ -1,5 +1,5 @@
 """Each data rule of policies.md §3 on a minimal dataset: one that passes and one that fails with the exact count.
-Runs on SQLite and PostgreSQL (``any_source``)."""
+Runs on SQLite, PostgreSQL and DuckDB (``any_source``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,94 @@
+"""DuckDB as a source backend: schema, seed, extraction, read-only access, and views over a folder of Parquet
+exports (csa_report.lake, ``csa-report db parquet-views``). The exact values are checked by the hand count
+(tests/test_extract_handcount.py); here a seeded DuckDB file must give byte-for-byte the indicators SQLite gives
+for the same seed."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from csa_report.cli import main
+from csa_report.db import make_engine
+from csa_report.errors import ConfigError, DataError
+from csa_report.lake import create_parquet_views, export_parquet, view_statements
+from csa_report.period import Period
+from csa_report.schema import TABLE_ORDER
+from csa_report.seed import seed
+from tasks.extract import extract_indicators
+
+PERIOD = Period.parse("2025")
+AS_OF = datetime(2026, 1, 15)
+
+
+@pytest.fixture
+def seeded_duckdb(new_duckdb_url: str) -> str:
+    seed(new_duckdb_url, PERIOD, scale=300, seed=5)
+    return new_duckdb_url
+
+
+def test_seeded_duckdb_gives_what_sqlite_gives(seeded_duckdb: str, new_sqlite_url: str) -> None:
+    seed(new_sqlite_url, PERIOD, scale=300, seed=5)
+    duck = extract_indicators(seeded_duckdb, PERIOD, AS_OF)
+    lite = extract_indicators(new_sqlite_url, PERIOD, AS_OF)
+    assert duck.services == lite.services == ("Example Chat", "Example Mail")
+    assert duck.to_csv() == lite.to_csv()
+    assert int(duck.value("flagged", category="known_csam")) > 0  # type: ignore[arg-type]
+
+
+def test_extraction_opens_duckdb_read_only(seeded_duckdb: str) -> None:
+    engine = make_engine(seeded_duckdb, read_only=True)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError, match="read-only"):
+            conn.execute(text("DELETE FROM detections"))
+    finally:
+        engine.dispose()
+
+
+def test_missing_duckdb_file_is_a_data_error(tmp_path: Path, new_duckdb_url: str) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        extract_indicators(f"duckdb:///{tmp_path / 'nope.duckdb'}", PERIOD, AS_OF)
+
+
+def test_parquet_views_with_files_and_part_folders(seeded_duckdb: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    lake = tmp_path / "lake"
+    export_parquet(seeded_duckdb, lake)
+    assert sorted(p.name for p in lake.iterdir()) == sorted(f"{t}.parquet" for t in TABLE_ORDER)
+    # a provider's Spark export: detections as a folder of part files in partitions
+    parts = lake / "detections" / "year=2025"
+    parts.mkdir(parents=True)
+    shutil.move(lake / "detections.parquet", parts / "part-00000.parquet")
+    views = f"duckdb:///{tmp_path / 'views.duckdb'}"
+    assert main(["db", "parquet-views", "--db", views, "--folder", str(lake)]) == 0
+    out = capsys.readouterr().out
+    assert "8 views over" in out and "detections" in out
+    assert extract_indicators(views, PERIOD, AS_OF).to_csv() == extract_indicators(seeded_duckdb, PERIOD,
+                                                                                   AS_OF).to_csv()
+    sql = view_statements(lake)
+    assert sql[1] == ("CREATE OR REPLACE VIEW detections AS SELECT * FROM "
+                      f"read_parquet('{(lake / 'detections').resolve()}/**/*.parquet')")
+
+
+def test_parquet_folder_missing_a_table_names_it(tmp_path: Path, new_duckdb_url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "detections.parquet").write_bytes(b"")
+    code = main(["db", "parquet-views", "--db", new_duckdb_url, "--folder", str(lake)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "processing_volumes.parquet" in err and str(lake) in err
+    assert "Traceback" not in err
+
+
+def test_parquet_views_need_a_duckdb_url(tmp_path: Path, new_sqlite_url: str) -> None:
+    with pytest.raises(ConfigError, match="DuckDB database URL"):
+        create_parquet_views(new_sqlite_url, tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        create_parquet_views(f"duckdb:///{tmp_path / 'v.duckdb'}", tmp_path / "absent")
