@@ -220,6 +220,9 @@ def main() -> None:
         "",
         f"Machine: {header_machine}.",
         "",
+        *(["_A validation run at small scale: fixed costs (connecting, reading the catalog) weigh as much as the "
+           "work, so these ratios say nothing about the targets at 10 M detections._", ""]
+          if max(scales) < 1_000_000 else []),
         "| backend | detections | rows seeded (all tables) | load | load RSS | fair floor | extraction "
         "| extraction ÷ fair floor | naive floor | extraction ÷ naive | extraction RSS | pandas (same indicators) |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
