@@ -95,3 +95,16 @@ def test_fair_floor_gives_the_hand_counted_values(loaded_url: str) -> None:
             assert det[(c, tech)][1:] == (expected(6, "flagged", c, tech), expected(6, "human_reviewed", c, tech))
     for tech in EXPECTED_TECHNOLOGIES[(ALL, S)]:
         assert det.get((S, tech), (0,))[0] == expected(6, "flagged", S, tech, "eu"), tech
+
+
+def test_measured_tables_replace_only_the_marked_part(tmp_path) -> None:
+    from bench.bench_extract import END, START, write_measured
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Method\n\nhand-written\n\n{START}\nold table\n{END}\n\n## History\n\nkept\n", encoding="utf-8")
+    write_measured(doc, "| new | table |")
+    assert doc.read_text(encoding="utf-8") == (
+        f"# Method\n\nhand-written\n\n{START}\n| new | table |\n{END}\n\n## History\n\nkept\n")
+    fresh = tmp_path / "fresh.md"
+    write_measured(fresh, "| t |")
+    assert fresh.read_text(encoding="utf-8") == "# Benchmarks (measured)\n\n| t |\n"
