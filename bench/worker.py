@@ -102,11 +102,18 @@ def seed(url: str, scale: int) -> dict[str, Any]:
     return {"seconds": seconds, "rows": rows}
 
 
+def _warm_up(url: str) -> None:
+    """Import the dialect and driver (SQLAlchemy does it on the first engine) before anything is timed: a
+    one-off cost of the process, not of reading the data."""
+    make_engine(url, read_only=True).dispose()
+
+
 def extract(url: str, _scale: int) -> dict[str, Any]:
     from tasks.extract import extract_indicators
     from tasks.extract_session import Tuning
 
     Tuning.from_settings()  # import the settings machinery outside the timing (a running flow has it loaded)
+    _warm_up(url)
     t = time.perf_counter()
     ind = extract_indicators(url, PERIOD, AS_OF)
     return {"seconds": time.perf_counter() - t, "rows": len(ind.rows)}
@@ -117,6 +124,7 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
     from tasks.extract_session import Tuning, apply_session, isolation_level
 
     tuning = Tuning.from_settings()
+    _warm_up(url)
     # Timed from opening the connection, as the extraction is (connecting costs DuckDB about a second).
     start = time.perf_counter()
     engine = make_engine(url, read_only=True)
