@@ -92,3 +92,21 @@ def test_parquet_views_need_a_duckdb_url(tmp_path: Path, new_sqlite_url: str) ->
         create_parquet_views(new_sqlite_url, tmp_path)
     with pytest.raises(ConfigError, match="does not exist"):
         create_parquet_views(f"duckdb:///{tmp_path / 'v.duckdb'}", tmp_path / "absent")
+
+
+def test_cli_upgrade_seed_extract_check_as_on_sqlite(tmp_path: Path, new_duckdb_url: str, new_sqlite_url: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands a provider runs, on DuckDB and on SQLite with the same seed: same files, same exit code."""
+    policies = Path(__file__).parents[1] / "policies" / "example"
+    codes = {}
+    for name, url in (("duckdb", new_duckdb_url), ("sqlite", new_sqlite_url)):
+        assert main(["db", "upgrade", "--db", url]) == 0
+        assert main(["seed", "--db", url, "--period", "2025", "--scale", "250", "--seed", "4", "--no-progress",
+                     "--violations", "retention"]) == 0
+        out = tmp_path / name
+        codes[name] = main(["check", "--db", url, "--period", "2025", "--as-of", "2026-01-15T00:00:00Z",
+                            "--policies", str(policies), "--out", str(out)])
+    capsys.readouterr()
+    assert codes["duckdb"] == codes["sqlite"] == 1  # the injected breach is a blocking finding on both
+    for file in ("findings.json", "indicators.csv", "indicators.json"):
+        assert (tmp_path / "duckdb" / file).read_bytes() == (tmp_path / "sqlite" / file).read_bytes(), file
