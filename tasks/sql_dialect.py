@@ -4,6 +4,8 @@ SQLite keeps timestamps as text, and other tools write them in other shapes (``2
 ``2025-01-01 00:00:00.000000``), which do not compare correctly as strings. Normalising each value with
 ``datetime()`` costs a little CPU but makes the day boundaries exact whatever wrote the file. PostgreSQL compares
 native timestamps; the session runs in UTC (csa_report.db), so ``timestamptz`` views compare correctly too.
+DuckDB (a file or views over Parquet, csa_report.lake) takes the PostgreSQL forms unchanged: native timestamps,
+``EXTRACT(epoch …)``; a difference it ever needs belongs here, not in a copy of a query.
 """
 
 from __future__ import annotations
