@@ -44,7 +44,7 @@ def ground_spans(recipient: Recipient) -> list[Span]:
     spans: list[Span] = []
     evidence = [Span(g.valid_from, g.valid_until) for g in recipient.grounds if g.article == "45"]
     if recipient.country == DPF_COUNTRY:
-        evidence = ([Span(recipient.dpf_certified_from, None)]
+        evidence = ([Span(recipient.dpf_certified_from, recipient.dpf_certified_until)]
                     if recipient.dpf_certified and recipient.dpf_certified_from is not None else [])
     for decision in adequacy_decisions():
         if decision.country == recipient.country or (

@@ -231,14 +231,19 @@ class Recipient(StrictModel):
     #: The recipient itself is certified under the EU-US Data Privacy Framework (not the provider), and since when.
     dpf_certified: StrictBool = False
     dpf_certified_from: Day | None = None
+    #: Last day of the certification when it lapsed or was withdrawn (null: still certified).
+    dpf_certified_until: Day | None = None
 
     @model_validator(mode="after")
     def _dpf_date(self) -> Recipient:
         if self.dpf_certified and self.dpf_certified_from is None:
             raise ValueError("dpf_certified_from: required when dpf_certified is true (the day the recipient's "
                              "certification took effect)")
-        if not self.dpf_certified and self.dpf_certified_from is not None:
+        if not self.dpf_certified and (self.dpf_certified_from is not None or self.dpf_certified_until is not None):
             raise ValueError("dpf_certified_from: must be null when dpf_certified is false")
+        if (self.dpf_certified_from is not None and self.dpf_certified_until is not None
+                and self.dpf_certified_until < self.dpf_certified_from):
+            raise ValueError("dpf_certified_until: must not be before dpf_certified_from")
         return self
 
 
