@@ -77,6 +77,8 @@ P_JUDICIAL: Final = 0.03
 #: Confirmed items are erased this many seconds after review (well inside any plausible retention limit:
 #: flagging → erasure stays under 90 days, so RET-1 holds for any as-of up to the snapshot).
 ERASE_CONFIRMED: Final = (20 * DAY, 75 * DAY)
+#: Items never reviewed are erased this long after flagging (inside any retention limit of the example).
+ERASE_UNREVIEWED: Final = 180 * DAY
 #: ``not_abuse`` items are erased within hours of the review (RET-2 with max_days 0 allows one day).
 ERASE_NOT_ABUSE: Final = (10 * MINUTE, 20 * HOUR)
 
@@ -201,6 +203,11 @@ class Activity:
                 else:
                     e = reviewed + self._between(*ERASE_CONFIRMED)
                     erased = e if e <= self.snapshot else None
+            if verdict is None:
+                # Never reviewed: dropped from the queue and erased, so no item is kept beyond the limit (RET-1);
+                # a fixed delay, not drawn, so the random stream is that of the seeds before v2.
+                e = flagged + ERASE_UNREVIEWED
+                erased = e if e <= self.snapshot else None
             detections.append((
                 did, service, kind.technology, kind.category, data_type, file_type, region, ref, ts(flagged),
                 kind.automated, ts(reviewed), verdict, ts(erased), hold,
