@@ -19,6 +19,7 @@ from csa_report.demo_provider import E2EE_FROM, TECHNOLOGIES
 from csa_report.errors import InputError
 from csa_report.seed.activity import (
     CONFIRMED,
+    ERASE_UNREVIEWED,
     KNOWN,
     NEW,
     NOT_ABUSE,
@@ -91,7 +92,9 @@ def _detection(ctx: Context, service: str, flagged: int, *, category: str = KNOW
     number = account if account is not None else 1 + int(ctx.rng.random() * ctx.plan.accounts)
     reviewed = flagged + review_after
     erased = None if erase_after is None or verdict is None else reviewed + erase_after
-    if erased is not None and verdict == CONFIRMED and erased > ctx.plan.snapshot:
+    if verdict is None and erase_after is not None:
+        erased = flagged + ERASE_UNREVIEWED  # as in the clean data: never reviewed, erased after 180 days
+    if erased is not None and verdict in (CONFIRMED, None) and erased > ctx.plan.snapshot:
         erased = None
     did = sink.new_id("detections")
     sink.add("detections", (
@@ -259,7 +262,7 @@ def _inject_unreviewed_retention(ctx: Context) -> None:
     # Flagged more than 365 days before the period end and left in the review queue, never erased.
     day = _old_scan_day(ctx.plan, ctx.plan.period.end - timedelta(days=372))
     for i in range(3):
-        _detection(ctx, _MAIL, day_start(day) + (9 + i) * HOUR, verdict=None)
+        _detection(ctx, _MAIL, day_start(day) + (9 + i) * HOUR, verdict=None, erase_after=None)
 
 
 def _inject_old_hold(ctx: Context) -> None:
