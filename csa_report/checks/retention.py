@@ -45,7 +45,8 @@ def ret_1(ctx: CheckContext) -> Violation | None:
     reviewed = and_(D.c.verdict.is_not(None), D.c.reviewed_at.is_not(None), q.ts(D.c.reviewed_at) <= q.at(ctx.as_of))
     state = case((reviewed, D.c.verdict), else_=literal("unreviewed"))
     stmt = (
-        select(D.c.service, state.label("state"), func.count().label("n"), func.min(q.ts(D.c.flagged_at)).label("oldest"))
+        select(D.c.service, state.label("state"), func.count().label("n"),
+               func.min(q.ts(D.c.flagged_at)).label("oldest"))
         .where(
             _not_found_benign(ctx),
             _no_hold(),

@@ -436,8 +436,9 @@ class _Builder:
             tech = self.pol.measures.technology(tech_id)
             cell = (text_or_na(tech.description, "no description") if tech is not None
                     else na_cell("not described in measures.md (see finding TECH-1)"))
-            self.extra.append(IndicatorRow(ALL, 6, "technology_description", cat, tech_id, "all", cell.value,
-                                           "text", cell.note if cell.na else ""))
+            self.extra.append(IndicatorRow(ALL, 6, "technology_description", cat, tech_id, "all",
+                                           None if cell.na else str(cell.value), "text",
+                                           cell.note if cell.na else ""))
             fields.append(Field(id=f"6.technology.{slug(tech_id)}.{cat}",
                                 label=f"{tech_id} ({CATEGORY_LABELS[cat]})", scope="provider", cells=(cell,)))
         if not fields:

@@ -388,8 +388,8 @@ VIOLATIONS: Final[dict[str, Violation]] = {v.name: v for v in (
               "3 detections with data_type 'audio' inside the period (new_csam_classifier, not reviewed).",
               3, _inject_audio),
     Violation("e2ee", "SCOPE-3",
-              "3 automated detections (not reviewed yet) on an end-to-end encrypted service (Example Chat) on days inside the "
-              "period on or after its E2EE date (2026-10-01); the period must contain such a day.",
+              "3 automated detections (not reviewed yet) on an end-to-end encrypted service (Example Chat) on "
+              "days inside the period on or after its E2EE date (2026-10-01); the period must contain such a day.",
               3, _inject_e2ee, _needs_e2ee_day),
     Violation("gap-processing", "SCOPE-2",
               "3 processing_volumes rows and 3 detections (not reviewed yet) on Example Mail on days inside the period "
