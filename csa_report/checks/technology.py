@@ -48,10 +48,12 @@ def tech_1(ctx: CheckContext) -> Violation | None:
     if not failing:
         return None
     names = ", ".join(f["technology"] for f in failing)
+    detections = sum(int(f["detections"]) for f in failing)
+    # count: the records concerned (detections), as for every data rule; the technologies are the evidence
     return Violation(
-        f"{len(failing)} technolog(ies) used in the period lack a documented DPIA, prior consultation or report "
-        f"back to the supervisory authority in measures.md: {names}",
-        len(failing), {"technologies": failing},
+        f"{detections} detection(s) in the period by {len(failing)} technolog(ies) that lack a documented DPIA, "
+        f"prior consultation or report back to the supervisory authority in measures.md: {names}",
+        detections, {"technologies": failing},
     )
 
 

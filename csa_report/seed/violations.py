@@ -437,8 +437,8 @@ VIOLATIONS: Final[dict[str, Violation]] = {v.name: v for v in (
               3, _inject_slow_complaint),
     Violation("undocumented-technology", "TECH-1",
               f"3 automated new_csam detections by {UNDOCUMENTED_TECHNOLOGY!r}, which measures.md does not "
-              "describe (not reviewed yet). Count: 1 technology.",
-              1, _inject_undocumented_technology),
+              "describe (not reviewed yet).",
+              3, _inject_undocumented_technology),
     Violation("unnotified-organisation", "XFER-4",
               f"3 known_csam reports to {UNNOTIFIED_RECIPIENT!r} (NL, public-interest organisation), which "
               "transfers.md lists without notified_to_commission.",

@@ -284,7 +284,7 @@ def test_tech_1_dpia_must_be_before_the_first_detection(any_source: Source, exam
                  s.detection(datetime(2025, 1, 1)))  # before the period: not the first detection in it
     assert check("TECH-1", s, _tech(example_policies, "photodna", dpia_date=date(2026, 3, 9))) is None
     f = check("TECH-1", s, _tech(example_policies, "photodna", prior_consultation_date=date(2026, 3, 10)))
-    assert f is not None and (f.count, f.severity) == (1, "blocking")
+    assert f is not None and (f.count, f.severity) == (2, "blocking")  # the 2 detections of the period
     assert f.evidence == {"technologies": [{
         "technology": "photodna", "detections": 2, "first_detection_day": date(2026, 3, 10),
         "problems": ["prior_consultation_date 2026-03-10 is not before the first detection (2026-03-10)"]}]}
