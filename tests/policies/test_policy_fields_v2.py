@@ -96,3 +96,16 @@ def test_dpf_certified_needs_its_date(folder: Path) -> None:
     line = _line(folder, "transfers.md", "- name: Example Child Safety Foundation")
     assert _error(folder) == (f"{folder}/transfers.md:{line}: recipients[4]: dpf_certified_from: required when "
                               "dpf_certified is true (the day the recipient's certification took effect)")
+
+
+def test_check_exits_2_naming_file_and_field(folder: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from csa_report.cli import main
+
+    _edit(folder, "retention.md", "  restore_within_hours: 240\n", "  restore_within_hours: -1\n")
+    code = main(["check", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--period", "2026", "--policies",
+                 str(folder), "--as-of", "2027-01-31", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "retention.md:" in err and "redress.restore_within_hours: expected a number ≥ 0, got -1" in err
+    assert "Traceback" not in err
