@@ -67,7 +67,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
                           f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})")
             console.print(f"  report id {r.report_id or '–'}, manifest sha256 {r.manifest_sha256 or '–'}")
-            console.print(f"  deadline: {deadline_for(Period.parse(r.period)).describe(utc_now())}")
+            # a submitted report is measured at its submission, anything else now
+            at = r.updated_at if r.status == "submitted" else utc_now()
+            console.print(f"  deadline: {deadline_for(Period.parse(r.period)).describe(at)}")
             if r.flow_run_id:
                 console.print(f"  Prefect flow run {r.flow_run_id}")
             for f in r.findings:
