@@ -91,6 +91,7 @@ class ContentAction(Base):
     detection_id: Mapped[int] = mapped_column(ForeignKey("detections.id"))
     removed_at: Mapped[datetime] = mapped_column(DateTime)
     restored_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    user_notified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_content_actions_detection_id", "detection_id"),)
 

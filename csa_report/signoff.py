@@ -176,10 +176,14 @@ def describe_for_reviewer(
     preparer: str | None = None,
     approvers: Sequence[str] = (),
     links_expire: str | None = None,
+    deadline: str | None = None,
 ) -> str:
     """The markdown shown above the sign-off form. Plain inputs only: ``key_figures`` as (label, value) pairs,
-    ``findings`` as one line each, ``links`` as (file name, presigned URL)."""
+    ``findings`` as one line each, ``links`` as (file name, presigned URL), ``deadline`` as one line (DEADLINE-1,
+    see csa_report.deadline)."""
     lines = [f"## Sign-off: {title}", ""]
+    if deadline:
+        lines += [f"**Deadline (Art. 3(1)(g)(vii)):** {_cell(deadline)}", ""]
     figures = list(key_figures.items()) if isinstance(key_figures, Mapping) else list(key_figures)
     if figures:
         lines += ["| Key figure | Value |", "|---|---:|"]

@@ -18,6 +18,7 @@ from prefect.states import Completed
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
+from csa_report.deadline import deadline_for
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
@@ -95,7 +96,7 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     description = describe_for_reviewer(
         title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
         key_figures=key_figures(indicators), findings=findings, links=links, preparer=p.preparer,
-        approvers=p.approvers)
+        approvers=p.approvers, deadline=deadline_for(result.period).describe(utc_now()))
 
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(SignoffRecord(

@@ -79,10 +79,14 @@ Key = tuple[str, int, str, str, str]  # service, section, indicator, category, t
 def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
     """Every relation of CONSIST-1 that does not hold, as aggregate evidence."""
     values: dict[tuple[str, int, str, str, str, str], int] = {}
+    counts: set[tuple[str, int, str, str, str, str]] = set()  # rows whose unit is a count (not a mean or rate)
     for r in data.rows:
         v = _int(r.value)
         if v is not None:
-            values[(r.service, r.section, r.indicator, r.category, r.technology, r.region)] = v
+            key = (r.service, r.section, r.indicator, r.category, r.technology, r.region)
+            values[key] = v
+            if r.unit == "count":
+                counts.add(key)
     errors: list[dict[str, Any]] = []
 
     def le(small: str, big: str, section: int, relation: str) -> None:
@@ -96,6 +100,7 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
 
     le("not_abuse", "flagged", 6, "B <= A")
     le("human_reviewed", "flagged", 6, "C <= A")
+    le("not_abuse", "human_reviewed", 6, "B <= C")  # a not-abuse verdict needs a review
     for subject in ("content", "account"):
         for channel in ("internal", "judicial"):
             le(f"{subject}_restored_{channel}", f"{subject}_complaints_{channel}", 5, "restored <= complaints")
@@ -107,6 +112,15 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
             errors.append({"relation": "eu + non_eu = all", "service": svc, "section": sec, "indicator": ind,
                            "category": cat, "technology": tech, "eu": by_region["eu"],
                            "non_eu": by_region["non_eu"], "all": by_region["all"]})
+    # Any count given for the EU and for all regions: the EU part cannot exceed the whole. Generic over
+    # indicators, so it holds whichever sections carry eu/all rows.
+    for (svc, sec, ind, cat, tech, reg), v in sorted(values.items()):
+        if reg != "eu" or (svc, sec, ind, cat, tech, reg) not in counts:
+            continue
+        whole = (svc, sec, ind, cat, tech, "all")
+        if whole in counts and v > values[whole]:
+            errors.append({"relation": "eu <= all", "service": svc, "section": sec, "indicator": ind,
+                           "category": cat, "technology": tech, "eu": v, "all": values[whole]})
     return errors
 
 

@@ -79,7 +79,9 @@ class Rule:
 
 #: The order rules run and are listed in (policies.md §3).
 RULE_IDS: Final = ("COMPLETE-1", "CONSIST-1", "RET-1", "RET-2", "RET-3", "RET-4", "HUMAN-1", "XFER-1", "XFER-2",
-                   "XFER-3", "BASIS-1", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1")
+                   "XFER-3", "BASIS-1", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1",
+                   # version 2 (policies.md "Rules, version 2")
+                   "RET-5", "DELAY-1", "CORRECT-1", "REDRESS-1", "TECH-1", "XFER-4", "POLICY-1", "DEADLINE-1")
 RULES: dict[str, Rule] = {}
 
 
@@ -99,11 +101,14 @@ def rule(rule_id: str, severity: Severity, reference: str, title: str, needs: Ne
 def all_rules() -> list[Rule]:
     """Every rule, in RULE_IDS order (imports the rule modules so they register)."""
     from csa_report.checks import (  # noqa: F401 - imported for their registrations
+        calendar,
         completeness,
         legal_basis,
         oversight,
         retention,
         scope,
+        technology,
+        timeliness,
         transfers,
     )
 

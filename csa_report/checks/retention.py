@@ -1,11 +1,11 @@
-"""RET-1..4: retention of detected material (Art. 3(1)(h)-(i) of the Regulation)."""
+"""RET-1..5: retention of detected material (Art. 3(1)(h)-(i) of the Regulation)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, case, func, literal, not_, or_, select
 
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.schema import Detection
@@ -22,41 +22,90 @@ def _no_hold() -> Any:
     return or_(D.c.hold_ref.is_(None), D.c.hold_ref == "")
 
 
+def _not_found_benign(ctx: CheckContext) -> Any:
+    """Not (yet) cleared as not abuse at as-of: confirmed, unreviewed, or with a verdict given after as-of (a
+    verdict after as-of counts as none yet). RET-2 owns what a reviewer found not to be abuse."""
+    q = ctx.sql
+    cleared = and_(D.c.verdict == "not_abuse", D.c.reviewed_at.is_not(None),
+                   q.ts(D.c.reviewed_at) <= q.at(ctx.as_of))
+    return or_(D.c.verdict.is_(None), not_(cleared))
+
+
 @rule("RET-1", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(i)",
-      "confirmed material is not kept beyond the retention limit", "data",
+      "flagged material is not kept beyond the retention limit", "data",
       {"detections": _DETECTION_COLS})
 def ret_1(ctx: CheckContext) -> Violation | None:
-    """Confirmed detections older than min(policy, 365) days at as-of, not erased by then, without a hold."""
+    """Detections confirmed or not yet reviewed, flagged more than min(policy, 365) days before as-of, not
+    erased by then, without a hold. Unreviewed items count too: leaving an item in the review queue must not
+    keep it forever."""
     policy_days = ctx.policies.retention.rule("confirmed_content").max_days
     limit = min(policy_days, CEILING_DAYS)
     cutoff = ctx.as_of - timedelta(days=limit)
     q = ctx.sql
+    reviewed = and_(D.c.verdict.is_not(None), D.c.reviewed_at.is_not(None), q.ts(D.c.reviewed_at) <= q.at(ctx.as_of))
+    state = case((reviewed, D.c.verdict), else_=literal("unreviewed"))
     stmt = (
-        select(D.c.service, func.count().label("n"), func.min(q.ts(D.c.flagged_at)).label("oldest"))
+        select(D.c.service, state.label("state"), func.count().label("n"),
+               func.min(q.ts(D.c.flagged_at)).label("oldest"))
         .where(
-            D.c.verdict == "confirmed",
-            D.c.reviewed_at.is_not(None),
-            q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
+            _not_found_benign(ctx),
             _no_hold(),
             or_(D.c.erased_at.is_(None), q.ts(D.c.erased_at) > q.at(ctx.as_of)),
             q.ts(D.c.flagged_at) < q.at(cutoff),
         )
-        .group_by(D.c.service)
-        .order_by(D.c.service)
+        .group_by(D.c.service, state)
+        .order_by(D.c.service, state)
     )
     rows = ctx.db.execute(stmt).all()
     if not rows:
         return None
-    by_service = []
-    for service, n, oldest in rows:
+    by_service: dict[str, dict[str, Any]] = {}
+    for service, st, n, oldest in rows:
         first = q.instant(oldest)
-        by_service.append({"service": service, "count": int(n),
-                           "oldest_days": (ctx.as_of - first).days if first else None})
-    total = sum(int(r[1]) for r in rows)
+        entry = by_service.setdefault(service, {"service": service, "count": 0, "confirmed": 0, "unreviewed": 0,
+                                                "oldest_days": 0})
+        entry["count"] += int(n)
+        entry["confirmed" if st == "confirmed" else "unreviewed"] += int(n)
+        if first is not None:
+            entry["oldest_days"] = max(entry["oldest_days"], (ctx.as_of - first).days)
+    total = sum(int(r[2]) for r in rows)
     return Violation(
-        f"{total} confirmed detection(s) older than the {limit}-day retention limit are still kept at as-of "
-        "without a legal hold",
-        total, {"limit_days": limit, "by_service": by_service},
+        f"{total} confirmed or unreviewed detection(s) older than the {limit}-day retention limit are still kept "
+        "at as-of without a legal hold",
+        total, {"limit_days": limit, "by_service": [by_service[k] for k in sorted(by_service)]},
+    )
+
+
+@rule("RET-5", "review", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(h)(v) and (i) (\"in any event\" 12 months)",
+      "material kept under a legal hold for more than 12 months is listed for legal review", "data",
+      {"detections": _DETECTION_COLS})
+def ret_5(ctx: CheckContext) -> Violation | None:
+    """Held detections flagged more than 365 days before as-of and still kept: counted per hold reference
+    (a case number of the authority's request, not personal data)."""
+    cutoff = ctx.as_of - timedelta(days=CEILING_DAYS)
+    q = ctx.sql
+    stmt = (
+        select(D.c.hold_ref, func.count().label("n"), func.min(q.ts(D.c.flagged_at)).label("oldest"))
+        .where(
+            not_(_no_hold()),
+            or_(D.c.erased_at.is_(None), q.ts(D.c.erased_at) > q.at(ctx.as_of)),
+            q.ts(D.c.flagged_at) < q.at(cutoff),
+        )
+        .group_by(D.c.hold_ref)
+        .order_by(D.c.hold_ref)
+    )
+    rows = ctx.db.execute(stmt).all()
+    if not rows:
+        return None
+    holds = []
+    for hold, n, oldest in rows:
+        first = q.instant(oldest)
+        holds.append({"hold_ref": hold, "count": int(n), "oldest_days": (ctx.as_of - first).days if first else None})
+    total = sum(h["count"] for h in holds)
+    return Violation(
+        f"{total} detection(s) under {len(holds)} legal hold(s) are kept more than {CEILING_DAYS} days after they "
+        "were flagged; whether another law compels keeping them is a legal decision",
+        total, {"ceiling_days": CEILING_DAYS, "holds": holds},
     )
 
 
@@ -64,7 +113,8 @@ def ret_1(ctx: CheckContext) -> Violation | None:
       "material found not to be abuse is erased in time", "data",
       {"detections": _DETECTION_COLS})
 def ret_2(ctx: CheckContext) -> Violation | None:
-    """not_abuse detections reviewed in the period and not erased within max_days (0 = one day) of review."""
+    """not_abuse detections reviewed at or before as-of, in any period, not erased within max_days (0 = one
+    day) of review. Earlier years count too: data left over from them is still kept unlawfully."""
     policy_days = ctx.policies.retention.rule("not_abuse").max_days
     allowed = max(policy_days, 1)
     q = ctx.sql
@@ -74,27 +124,33 @@ def ret_2(ctx: CheckContext) -> Violation | None:
         and_(erased_by_as_of, q.ts(D.c.erased_at) > deadline),  # erased, but after the deadline
         and_(not_(erased_by_as_of), deadline < q.at(ctx.as_of)),  # still kept after the deadline
     )
+    before = case((q.ts(D.c.reviewed_at) < q.at(ctx.period.start_at), literal("before_period")),
+                  else_=literal("in_period"))
     stmt = (
-        select(D.c.service, func.count().label("n"))
+        select(D.c.service, before.label("when"), func.count().label("n"))
         .where(
             D.c.verdict == "not_abuse",
             D.c.reviewed_at.is_not(None),
-            q.ts(D.c.reviewed_at) >= q.at(ctx.period.start_at),
-            q.ts(D.c.reviewed_at) < q.at(ctx.period.end_before),
             q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
             late,
         )
-        .group_by(D.c.service)
-        .order_by(D.c.service)
+        .group_by(D.c.service, before)
+        .order_by(D.c.service, before)
     )
     rows = ctx.db.execute(stmt).all()
     if not rows:
         return None
-    total = sum(int(r[1]) for r in rows)
+    by_service: dict[str, dict[str, Any]] = {}
+    for service, when, n in rows:
+        entry = by_service.setdefault(service, {"service": service, "count": 0, "reviewed_before_period": 0})
+        entry["count"] += int(n)
+        if when == "before_period":
+            entry["reviewed_before_period"] += int(n)
+    total = sum(int(r[2]) for r in rows)
     return Violation(
         f"{total} detection(s) found not to be abuse were not erased within {allowed} day(s) of review",
         total, {"allowed_days": allowed, "policy_max_days": policy_days,
-                "by_service": [{"service": s, "count": int(n)} for s, n in rows]},
+                "by_service": [by_service[k] for k in sorted(by_service)]},
     )
 
 

@@ -84,9 +84,12 @@ def _empty(service: str) -> dict[str, Any]:
 
 
 @rule("SCOPE-3", "blocking", "Reg. (EU) 2026/1881 Art. 1(3) (end-to-end encrypted communications excluded)",
-      "no detection on an end-to-end encrypted service while 2026/1881 applies", "data",
-      {"detections": ("service", "flagged_at")})
+      "no scanning of an end-to-end encrypted service while 2026/1881 applies", "data",
+      {"detections": ("service", "flagged_at", "automated"), "processing_volumes": ("service", "day", "items")})
 def scope_3(ctx: CheckContext) -> Violation | None:
+    """Automated detections, and processing_volumes rows with items, of an ``e2ee`` service on days from its
+    ``e2ee_from`` while an E2EE-excluding regime applies. A user's own report is not scanning; scanning that
+    found nothing is still scanning."""
     excluded = e2ee_excluded_spans(ctx.period)
     q = ctx.sql
     found: list[dict[str, Any]] = []
@@ -98,17 +101,27 @@ def scope_3(ctx: CheckContext) -> Violation | None:
             continue
         stmt = select(func.count()).where(
             D.c.service == service.name,
+            D.c.automated.is_(True),
             or_(*(q.between_days(D.c.flagged_at, *s.closed()) for s in spans)),
         )
         n = int(ctx.db.execute(stmt).scalar_one())
-        if n:
-            found.append({"service": service.name, "e2ee_from": service.e2ee_from, "count": n})
+        v_stmt = select(func.count(), func.coalesce(func.sum(PV.c["items"]), 0)).where(
+            PV.c.service == service.name,
+            PV.c["items"] > 0,
+            or_(*(q.date_between(PV.c.day, *s.closed()) for s in spans)),
+        )
+        v_rows, v_items = ctx.db.execute(v_stmt).one()
+        if n or v_rows:
+            found.append({"service": service.name, "e2ee_from": service.e2ee_from, "count": n + int(v_rows),
+                          "detections": n, "volume_rows": int(v_rows), "items": int(v_items)})
     if not found:
         return None
     total = sum(int(f["count"]) for f in found)
+    detections = sum(int(f["detections"]) for f in found)
     names = ", ".join(f["service"] for f in found)
     return Violation(
-        f"{total} detection(s) on end-to-end encrypted service(s) ({names}) on days when Regulation (EU) "
-        "2026/1881 applies, which excludes such communications",
+        f"scanning of end-to-end encrypted service(s) ({names}) on days when Regulation (EU) 2026/1881 applies, "
+        f"which excludes such communications: {detections} automated detection(s) and "
+        f"{total - detections} processing_volumes row(s)",
         total, {"by_service": found},
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Interval, String, and_, func, literal
+from sqlalchemy import BigInteger, Date, DateTime, Interval, String, and_, cast, extract, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S"
@@ -57,6 +57,20 @@ class Sql:
             return func.datetime(col, literal(f"+{days} days", String))
         result: ColumnElement[Any] = col + literal(timedelta(days=days), Interval)
         return result
+
+    def plus_seconds(self, col: Any, seconds: int) -> ColumnElement[Any]:
+        """The timestamp ``col`` + ``seconds``, comparable with :meth:`ts` and :meth:`at` (policy thresholds in
+        hours or days become seconds, so "exactly at the limit" is exact on both dialects)."""
+        if self.sqlite:
+            return func.datetime(col, literal(f"+{seconds} seconds", String))
+        result: ColumnElement[Any] = col + literal(timedelta(seconds=seconds), Interval)
+        return result
+
+    def seconds_between(self, start: Any, end: Any) -> ColumnElement[Any]:
+        """Whole seconds from ``start`` to ``end`` (timestamps or :meth:`at` values), computed by the database."""
+        if self.sqlite:
+            return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
+        return cast(extract("epoch", end - start), BigInteger)
 
     def between_days(self, col: Any, first: date, last: date | None) -> ColumnElement[bool]:
         """``col`` (a timestamp) falls on a day in ``first..last`` (``last`` None: open-ended)."""

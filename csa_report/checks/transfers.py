@@ -1,10 +1,11 @@
-"""XFER-1..3: recipients and their GDPR Chapter V grounds (Art. 44-49), checked per report on ``sent_at``.
+"""XFER-1..4: recipients and their GDPR Chapter V grounds (Art. 44-49), checked per report on ``sent_at``.
 
 A recipient outside the EEA has a ground on a day when one of these holds on that day:
 
 * an Art. 45 adequacy decision (reference data) is in force for its country, or for the organisation itself;
-  where the decision covers only some recipients (US: DPF-certified organisations; Canada: PIPEDA), the
-  recipient must also list an article "45" ground valid that day (its certification) as evidence;
+  where the decision covers only some recipients, the recipient must show it is covered that day: for the US
+  (EU-US Data Privacy Framework) it is marked ``dpf_certified`` with ``dpf_certified_from`` on or before that
+  day; elsewhere (Canada: PIPEDA) it lists an article "45" ground valid that day;
 * it lists an Art. 46 or 47 ground valid that day; a 46(2)(c) ground must name Commission standard contractual
   clauses known to the reference data, valid that day (the pre-2021 clauses end on 2022-12-27);
 * it lists an Art. 49 derogation valid that day (a ground, but flagged for legal review by XFER-3).
@@ -32,10 +33,19 @@ def is_derogation(article: str) -> bool:
     return article.startswith("49")
 
 
+#: The country whose adequacy decision (the EU-US Data Privacy Framework) covers certified organisations only:
+#: it counts only for a recipient marked ``dpf_certified`` in transfers.md, from its certification date. A
+#: provider's own certification, listed as an article "45" ground, does not cover the recipient.
+DPF_COUNTRY = "US"
+
+
 def ground_spans(recipient: Recipient) -> list[Span]:
     """The days on which transfers to ``recipient`` (outside the EEA) have a Chapter V ground."""
     spans: list[Span] = []
     evidence = [Span(g.valid_from, g.valid_until) for g in recipient.grounds if g.article == "45"]
+    if recipient.country == DPF_COUNTRY:
+        evidence = ([Span(recipient.dpf_certified_from, recipient.dpf_certified_until)]
+                    if recipient.dpf_certified and recipient.dpf_certified_from is not None else [])
     for decision in adequacy_decisions():
         if decision.country == recipient.country or (
                 decision.organisation is not None and decision.organisation == recipient.name):
@@ -152,4 +162,39 @@ def xfer_3(ctx: CheckContext) -> Violation | None:
         {"recipients": [{"recipient": r.name, "country": r.country,
                          "articles": sorted({g.article for g in r.grounds if is_derogation(g.article)})}
                         for r in relying]},
+    )
+
+
+@rule("XFER-4", "warning", "Reg. (EU) 2021/1232 and 2026/1881 Art. 7 (public-interest organisations notified "
+      "to the Commission)", "every public-interest organisation that received reports was notified to the "
+      "Commission", "data", {"reports": _REPORT_COLS})
+def xfer_4(ctx: CheckContext) -> Violation | None:
+    """Public-interest organisations with reports in the period whose ``notified_to_commission`` is missing or
+    later than the day of the first of those reports."""
+    q = ctx.sql
+    stmt = (
+        select(R.c.recipient, func.count(), func.min(q.ts(R.c.sent_at)))
+        .where(q.ts(R.c.sent_at) >= q.at(ctx.period.start_at), q.ts(R.c.sent_at) < q.at(ctx.period.end_before))
+        .group_by(R.c.recipient)
+        .order_by(R.c.recipient)
+    )
+    failing: list[dict[str, Any]] = []
+    for name, n, first in ctx.db.execute(stmt).all():
+        recipient = ctx.policies.transfers.recipient(str(name))
+        if recipient is None or recipient.type != "public_interest_organisation":
+            continue  # an unlisted recipient is XFER-1's finding
+        first_at = q.instant(first)
+        first_day = first_at.date() if first_at else None
+        notified = recipient.notified_to_commission
+        if notified is None or (first_day is not None and notified > first_day):
+            failing.append({"recipient": recipient.name, "reports": int(n), "first_report_day": first_day,
+                            "notified_to_commission": notified})
+    if not failing:
+        return None
+    total = sum(int(f["reports"]) for f in failing)
+    names = ", ".join(repr(f["recipient"]) for f in failing)
+    return Violation(
+        f"{total} report(s) went to public-interest organisation(s) not notified to the Commission before the "
+        f"first report: {names}",
+        total, {"recipients": failing},
     )

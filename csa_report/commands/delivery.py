@@ -52,7 +52,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Runs, findings, sign-offs and deliveries recorded in the audit database."""
         from csa_report.audit import AuditLog
-        from csa_report.period import Period, format_instant
+        from csa_report.deadline import deadline_for
+        from csa_report.period import Period, format_instant, utc_now
         from csa_report.settings import load_settings
 
         settings = load_settings(audit_db=audit_db)
@@ -66,6 +67,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
                           f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})")
             console.print(f"  report id {r.report_id or '–'}, manifest sha256 {r.manifest_sha256 or '–'}")
+            # a submitted report is measured at its submission, anything else now
+            at = r.updated_at if r.status == "submitted" else utc_now()
+            console.print(f"  deadline: {deadline_for(Period.parse(r.period)).describe(at)}")
             if r.flow_run_id:
                 console.print(f"  Prefect flow run {r.flow_run_id}")
             for f in r.findings:

@@ -73,6 +73,8 @@ CountryCode = Annotated[StrictStr, AfterValidator(_country)]
 Email = Annotated[StrictStr, AfterValidator(_email)]
 Url = Annotated[StrictStr, AfterValidator(_url)]
 Days = Annotated[StrictInt, Field(ge=0)]
+#: A policy threshold in whole hours or days: a number, never negative (v2 fields; checked by the loader).
+Hours = Annotated[StrictInt, Field(ge=0)]
 
 #: GDPR Art. 6(1) points.
 GdprPoint = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
@@ -224,6 +226,25 @@ class Recipient(StrictModel):
     type: RecipientType
     country: CountryCode
     grounds: tuple[TransferGround, ...] = ()
+    #: Art. 7: the day the provider notified the Commission of this organisation (public-interest ones).
+    notified_to_commission: Day | None = None
+    #: The recipient itself is certified under the EU-US Data Privacy Framework (not the provider), and since when.
+    dpf_certified: StrictBool = False
+    dpf_certified_from: Day | None = None
+    #: Last day of the certification when it lapsed or was withdrawn (null: still certified).
+    dpf_certified_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _dpf_date(self) -> Recipient:
+        if self.dpf_certified and self.dpf_certified_from is None:
+            raise ValueError("dpf_certified_from: required when dpf_certified is true (the day the recipient's "
+                             "certification took effect)")
+        if not self.dpf_certified and (self.dpf_certified_from is not None or self.dpf_certified_until is not None):
+            raise ValueError("dpf_certified_from: must be null when dpf_certified is false")
+        if (self.dpf_certified_from is not None and self.dpf_certified_until is not None
+                and self.dpf_certified_until < self.dpf_certified_from):
+            raise ValueError("dpf_certified_until: must not be before dpf_certified_from")
+        return self
 
 
 class TransfersDoc(PolicyDocument):
@@ -268,6 +289,10 @@ class Redress(StrictModel):
     dedicated_channel: StrictBool
     completion_notified: StrictBool
     recipients_updated: StrictBool
+    #: Art. 3(1)(e): hours between deciding to reverse an action and restoring it (CORRECT-1).
+    restore_within_hours: Hours
+    #: Art. 3(1)(g)(iv): days within which an internal complaint is decided (REDRESS-1).
+    decide_within_days: Days
 
 
 class RetentionDoc(PolicyDocument):
@@ -340,11 +365,43 @@ CategoryEntry = Annotated[
 UNION_TAGS: Final = frozenset({"measures", "not_applicable"})
 
 
+DetectionCategory = Literal["known_csam", "new_csam", "solicitation"]
+
+
+class Technology(StrictModel):
+    """One detection technology (Art. 3(1)(b)-(d)): what it is in plain words, and its DPIA and prior
+    consultation. The dates may be null: a missing one is a TECH-1 finding, not a load error."""
+
+    id: Text
+    category: DetectionCategory
+    description: Text
+    dpia_date: Day | None
+    prior_consultation_date: Day | None
+    new_technology: StrictBool
+    sa_report_back_date: Day | None = None
+
+
+class Reporting(StrictModel):
+    """Art. 3(1)(j): the provider's own reading of "without delay"."""
+
+    max_hours: Hours
+
+
 class MeasuresDoc(PolicyDocument):
     kind: Literal["measures"]
     known_csam: CategoryEntry
     new_csam: CategoryEntry
     solicitation: CategoryEntry
+    reporting: Reporting
+    technologies: tuple[Technology, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_technologies(self) -> MeasuresDoc:
+        _refuse_duplicates("technologies", [t.id for t in self.technologies])
+        return self
+
+    def technology(self, tech_id: str) -> Technology | None:
+        return next((t for t in self.technologies if t.id == tech_id), None)
 
     def category(self, name: str) -> CategoryMeasures | NotApplicable:
         value: CategoryMeasures | NotApplicable = getattr(self, name)

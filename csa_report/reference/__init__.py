@@ -34,7 +34,8 @@ class AdequacyDecision(_Ref):
     in_force_from: Day
     in_force_until: Day | None = None
     #: True when the decision covers only some recipients (US: DPF-certified; CA: PIPEDA): the recipient must
-    #: then list an Art. 45 ground in transfers.md, valid on the transfer date, as evidence.
+    #: then show it is covered on the transfer date (US: ``dpf_certified`` in transfers.md; otherwise an Art. 45
+    #: ground listed as evidence).
     restricted_scope: StrictBool = False
     scope: StrictStr
     source: StrictStr
@@ -71,6 +72,8 @@ class Regime(_Ref):
     applies_until: Day
     excludes_e2ee: StrictBool
     source: StrictStr
+    #: False while the annual report's 31 January deadline under this regime is not confirmed by its text.
+    report_deadline_confirmed: StrictBool = True
 
     def covers(self, day: date) -> bool:
         return self.applies_from <= day <= self.applies_until

@@ -427,8 +427,27 @@ class _Builder:
             "authority, against the removal of content or an action on an account, and their outcome at the "
             "as-of instant."), groups=tuple(groups))
 
+    def technologies(self) -> Group:
+        """The plain-words overview of the technologies used (measures.md ``technologies``), shown at the start
+        of section 6 so the error rates that follow can be read; also extra rows of report.csv/json."""
+        used = sorted({(r.technology, r.category) for r in self.ind.rows if r.section == 6 and r.technology != NO})
+        fields: list[Field] = []
+        for tech_id, cat in used:
+            tech = self.pol.measures.technology(tech_id)
+            cell = (text_or_na(tech.description, "no description") if tech is not None
+                    else na_cell("not described in measures.md (see finding TECH-1)"))
+            self.extra.append(IndicatorRow(ALL, 6, "technology_description", cat, tech_id, "all",
+                                           None if cell.na else str(cell.value), "text",
+                                           cell.note if cell.na else ""))
+            fields.append(Field(id=f"6.technology.{slug(tech_id)}.{cat}",
+                                label=f"{tech_id} ({CATEGORY_LABELS[cat]})", scope="provider", cells=(cell,)))
+        if not fields:
+            fields.append(Field(id="6.technology.none", label="Technologies", scope="provider",
+                                cells=(na_cell("no automated detection in the period"),)))
+        return Group(id="6.technologies", title="6 The technologies used, in plain words", fields=tuple(fields))
+
     def section6(self) -> Section:
-        groups: list[Group] = []
+        groups: list[Group] = [self.technologies()]
         letters = {"known_csam": "1", "new_csam": "2", "solicitation": "3"}
         for cat in CATEGORIES:
             n = letters[cat]

@@ -69,12 +69,16 @@ ACCOUNT_ACTIONS: Final = (("suspend", 0.85), ("terminate", 0.10), ("restrict", 0
 FILE_TYPES: Final = frozenset({"image", "video", "other_file"})
 
 P_HOLD: Final = 0.004  # confirmed items kept under a law-enforcement preservation request
+#: A preservation request lapses this long after review (under the 365 days RET-5 flags for legal review).
+HOLD_LIFTED: Final = 300 * DAY
 P_CONTENT_COMPLAINT: Final = 0.03
 P_ACCOUNT_COMPLAINT: Final = 0.08
 P_JUDICIAL: Final = 0.03
 #: Confirmed items are erased this many seconds after review (well inside any plausible retention limit:
 #: flagging → erasure stays under 90 days, so RET-1 holds for any as-of up to the snapshot).
 ERASE_CONFIRMED: Final = (20 * DAY, 75 * DAY)
+#: Items never reviewed are erased this long after flagging (inside any retention limit of the example).
+ERASE_UNREVIEWED: Final = 180 * DAY
 #: ``not_abuse`` items are erased within hours of the review (RET-2 with max_days 0 allows one day).
 ERASE_NOT_ABUSE: Final = (10 * MINUTE, 20 * HOUR)
 
@@ -192,9 +196,18 @@ class Activity:
                 if rng.random() < P_HOLD:
                     self._holds += 1
                     hold = f"LE-HOLD-{self._holds:05d}"
+                    # The preservation request lapses and the item is erased before it is a year old (RET-5);
+                    # fixed, not drawn, so the random stream is the one of the seeds before v2.
+                    e = reviewed + HOLD_LIFTED
+                    erased = e if e <= self.snapshot else None
                 else:
                     e = reviewed + self._between(*ERASE_CONFIRMED)
                     erased = e if e <= self.snapshot else None
+            if verdict is None:
+                # Never reviewed: dropped from the queue and erased, so no item is kept beyond the limit (RET-1);
+                # a fixed delay, not drawn, so the random stream is that of the seeds before v2.
+                e = flagged + ERASE_UNREVIEWED
+                erased = e if e <= self.snapshot else None
             detections.append((
                 did, service, kind.technology, kind.category, data_type, file_type, region, ref, ts(flagged),
                 kind.automated, ts(reviewed), verdict, ts(erased), hold,
@@ -246,7 +259,12 @@ class Activity:
         restored: int | None = None
         if self.rng.random() < P_CONTENT_COMPLAINT:
             restored = self._complaint(service, "content", aid, None, removed, 0.15)
-        self.sink.rows["content_actions"].append((aid, service, did, self.ts(removed), self.ts(restored)))
+        # Told of the removal and of redress within the hour; derived from the id, not drawn from the random
+        # stream, so adding the column left every other seeded value unchanged.
+        notified = removed + 60 + (aid * 2654435761 >> 7) % (59 * MINUTE)
+        self.sink.rows["content_actions"].append((
+            aid, service, did, self.ts(removed), self.ts(restored), self.ts(min(notified, self.snapshot)),
+        ))
 
     def _account_action(self, service: str, category: str, account: int, last_review: int) -> None:
         if self._actioned[account]:

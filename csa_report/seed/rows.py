@@ -25,7 +25,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "reports": ("id", "service", "recipient", "category", "sent_at", "human_confirmed_at"),
     "report_items": ("report_id", "detection_id"),
     "report_accounts": ("report_id", "account_ref", "role", "user_region"),
-    "content_actions": ("id", "service", "detection_id", "removed_at", "restored_at"),
+    "content_actions": ("id", "service", "detection_id", "removed_at", "restored_at", "user_notified_at"),
     "account_actions": (
         "id", "service", "account_ref", "category", "user_region", "action", "taken_at", "user_notified_at",
         "restored_at",

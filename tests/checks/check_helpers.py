@@ -17,9 +17,12 @@ from csa_report.period import Period
 from csa_report.policies import PolicySet, load_policies
 from csa_report.schema import (
     AccountAction,
+    Complaint,
+    ContentAction,
     Detection,
     ProcessingVolume,
     Report,
+    ReportItem,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,6 +97,29 @@ class Source:
 
     def account_actions(self, *rows: dict[str, Any]) -> None:
         self.add(AccountAction, rows)
+
+    def items(self, *pairs: tuple[int, int]) -> None:
+        """report_items rows: (report id, detection id)."""
+        self.add(ReportItem, [{"report_id": r, "detection_id": d} for r, d in pairs])
+
+    def content_action(self, removed_at: datetime, detection_id: int, **kw: Any) -> dict[str, Any]:
+        row = {"id": self._next("content_actions"), "service": "Example Mail", "detection_id": detection_id,
+               "removed_at": removed_at, "restored_at": None, "user_notified_at": removed_at}
+        row.update(kw)
+        return row
+
+    def content_actions(self, *rows: dict[str, Any]) -> None:
+        self.add(ContentAction, rows)
+
+    def complaint(self, lodged_at: datetime, **kw: Any) -> dict[str, Any]:
+        row = {"id": self._next("complaints"), "service": "Example Mail", "subject": "account",
+               "content_action_id": None, "account_action_id": None, "channel": "internal",
+               "lodged_at": lodged_at, "decided_at": None, "outcome": None, "complied_at": None, "reason": None}
+        row.update(kw)
+        return row
+
+    def complaints(self, *rows: dict[str, Any]) -> None:
+        self.add(Complaint, rows)
 
     def close(self) -> None:
         self.engine.dispose()

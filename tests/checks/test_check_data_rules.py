@@ -26,7 +26,8 @@ def test_ret_1_counts_confirmed_material_kept_too_long(any_source: Source, examp
     assert f is not None
     assert (f.rule, f.severity, f.count) == ("RET-1", "blocking", 2)
     assert f.evidence["limit_days"] == 365
-    assert f.evidence["by_service"] == [{"service": "Example Mail", "count": 2, "oldest_days": 425}]
+    assert f.evidence["by_service"] == [{"service": "Example Mail", "count": 2, "confirmed": 2, "unreviewed": 0,
+                                         "oldest_days": 425}]
     assert "acct" not in repr(f)  # never an account_ref
 
 
@@ -77,8 +78,10 @@ def test_human_1(any_source: Source, example_policies) -> None:
     f = check("HUMAN-1", s, example_policies)
     assert f is not None and f.count == 2
     assert f.evidence["by_service"] == [
-        {"service": "Example Mail", "category": "new_csam", "count": 1},
-        {"service": "Example Mail", "category": "solicitation", "count": 1},
+        {"service": "Example Mail", "category": "new_csam", "count": 1, "without_report_confirmation": 1,
+         "with_unconfirmed_items": 0},
+        {"service": "Example Mail", "category": "solicitation", "count": 1, "without_report_confirmation": 1,
+         "with_unconfirmed_items": 0},
     ]
 
 

@@ -54,19 +54,29 @@ def test_new_sccs_and_unknown_clauses() -> None:
     assert not has_ground_on(unknown, date(2026, 1, 1))
 
 
+def _dpf(first: date, last: date | None = None, *grounds: TransferGround) -> Recipient:
+    return Recipient(name="US org", type="public_interest_organisation", country="US", grounds=grounds,
+                     dpf_certified=True, dpf_certified_from=first, dpf_certified_until=last)
+
+
 def test_dpf_needs_a_certification_valid_on_the_day() -> None:
     uncertified = _recipient("US org", "US")
     assert not has_ground_on(uncertified, date(2026, 1, 1))
-    certified = _recipient("US org", "US", TransferGround(
-        article="45", instrument="2023/1795 DPF", valid_from=date(2024, 3, 1), valid_until=date(2025, 2, 28)))
+    certified = _dpf(date(2024, 3, 1), date(2025, 2, 28))
     assert not has_ground_on(certified, date(2024, 2, 29))
     assert has_ground_on(certified, date(2024, 3, 1))
     assert has_ground_on(certified, date(2025, 2, 28))
     assert not has_ground_on(certified, date(2025, 3, 1))  # lapsed certification: no ground
-    early = _recipient("US org", "US", TransferGround(article="45", instrument="2023/1795 DPF",
-                                                      valid_from=date(2023, 1, 1)))
+    early = _dpf(date(2023, 1, 1))
     assert not has_ground_on(early, date(2023, 7, 9))  # certified, but the DPF decision is not in force yet
     assert has_ground_on(early, date(2023, 7, 10))
+
+
+def test_the_providers_own_dpf_certification_does_not_cover_the_recipient() -> None:
+    # an Art. 45 "ground" on a US recipient (the provider's certification) is no evidence for the recipient
+    own = _recipient("US org", "US", TransferGround(article="45", instrument="2023/1795 DPF (our group)",
+                                                    valid_from=date(2024, 3, 1)))
+    assert not has_ground_on(own, date(2025, 1, 1))
 
 
 def test_eea_needs_no_ground() -> None:
@@ -99,9 +109,9 @@ def test_xfer_2_legacy_scc_boundary(source: Source, example_policies, sent: date
 
 
 def test_xfer_2_lapsed_dpf_certification(source: Source, example_policies) -> None:
-    cert = TransferGround(article="45", instrument="2023/1795 DPF", valid_from=date(2024, 1, 1),
-                          valid_until=date(2026, 6, 30))
-    policies = _with_recipient(example_policies, _recipient("US Safety Org", "US", cert))
+    us = Recipient(name="US Safety Org", type="public_interest_organisation", country="US", dpf_certified=True,
+                   dpf_certified_from=date(2024, 1, 1), dpf_certified_until=date(2026, 6, 30))
+    policies = _with_recipient(example_policies, us)
     source.reports(source.report(datetime(2026, 6, 30, 18), recipient="US Safety Org"),
                    source.report(datetime(2026, 7, 1, 8), recipient="US Safety Org"),
                    source.report(datetime(2026, 9, 1, 8), recipient="US Safety Org"))
@@ -143,11 +153,12 @@ def test_scope_3_from_e2ee_date(any_source: Source, example_policies) -> None:
     s = any_source  # example: Example Chat is end-to-end encrypted from 2026-10-01
     s.detections(s.detection(datetime(2026, 9, 30, 23), service="Example Chat"),
                  s.detection(datetime(2026, 10, 1, 0), service="Example Chat"),
-                 s.detection(datetime(2026, 11, 5), service="Example Chat", automated=False),
+                 s.detection(datetime(2026, 11, 5), service="Example Chat", automated=False),  # user report
                  s.detection(datetime(2026, 11, 5), service="Example Mail"))
     f = check("SCOPE-3", s, example_policies)
-    assert f is not None and (f.count, f.severity) == (2, "blocking")
-    assert f.evidence["by_service"] == [{"service": "Example Chat", "e2ee_from": date(2026, 10, 1), "count": 2}]
+    assert f is not None and (f.count, f.severity) == (1, "blocking")  # a user's own report is not scanning
+    assert f.evidence["by_service"] == [{"service": "Example Chat", "e2ee_from": date(2026, 10, 1), "count": 1,
+                                         "detections": 1, "volume_rows": 0, "items": 0}]
 
 
 def test_scope_3_applies_only_from_2026_07_31(source: Source, example_policies) -> None:

@@ -114,8 +114,9 @@ def test_missing_nested_field_points_at_its_parent(folder: Path) -> None:
 
 def test_unknown_field(folder: Path) -> None:
     _edit(folder, "transfers.md", "    type: law_enforcement\n", "    type: law_enforcement\n    notes: 1\n")
-    assert _error(folder) == (f"{folder}/transfers.md:28: recipients[2].notes: unknown field "
-                              "(expected one of: name, type, country, grounds)")
+    assert _error(folder) == (f"{folder}/transfers.md:30: recipients[2].notes: unknown field "
+                              "(expected one of: name, type, country, grounds, notified_to_commission, "
+                              "dpf_certified, dpf_certified_from, dpf_certified_until)")
 
 
 def test_misspelt_field_is_named_with_a_suggestion(folder: Path) -> None:
@@ -138,13 +139,13 @@ def test_impossible_date(folder: Path) -> None:
 
 def test_unknown_country_code(folder: Path) -> None:
     _edit(folder, "transfers.md", "country: CA", "country: XX")
-    assert _error(folder) == (f"{folder}/transfers.md:32: recipients[3].country: unknown country code 'XX': "
+    assert _error(folder) == (f"{folder}/transfers.md:34: recipients[3].country: unknown country code 'XX': "
                               "expected an ISO 3166-1 alpha-2 code such as IE, US, GB")
 
 
 def test_norway_unquoted_is_a_yaml_boolean(folder: Path) -> None:
     _edit(folder, "transfers.md", "country: CA", "country: NO")
-    assert _error(folder) == (f"{folder}/transfers.md:32: recipients[3].country: expected text, got a YAML "
+    assert _error(folder) == (f"{folder}/transfers.md:34: recipients[3].country: expected text, got a YAML "
                               "boolean (false) (put it in quotes)")
 
 
@@ -153,7 +154,7 @@ def test_unknown_article(folder: Path) -> None:
           "contractual clauses, Commission Decision", "      - article: 46(2)(z)\n        instrument: >-\n"
           "          Standard contractual clauses, Commission Decision")
     message = _error(folder)
-    assert message.startswith(f"{folder}/transfers.md:34: recipients[3].grounds[0].article: expected one of "
+    assert message.startswith(f"{folder}/transfers.md:36: recipients[3].grounds[0].article: expected one of "
                               "'45', '46(2)(a)'")
     assert message.endswith("got '46(2)(z)'")
 
@@ -222,7 +223,7 @@ def test_front_matter_must_be_a_mapping(folder: Path) -> None:
 def test_not_applicable_category(folder: Path) -> None:
     path = folder / "measures.md"
     text = path.read_text(encoding="utf-8")
-    start, end = text.index("solicitation:\n"), text.index("---\n**Measures")
+    start, end = text.index("solicitation:\n"), text.index("reporting:\n")
     path.write_text(text[:start] + "solicitation:\n  not_applicable: We do not scan text.\n" + text[end:],
                     encoding="utf-8")
     m = load_policies(folder).measures

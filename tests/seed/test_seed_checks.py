@@ -12,7 +12,8 @@ from csa_report.period import Period
 from csa_report.seed import VIOLATIONS, seed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
-DATA_RULES = ("RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "XFER-3", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1")
+DATA_RULES = ("RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "XFER-3", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1",
+              "RET-5", "DELAY-1", "CORRECT-1", "REDRESS-1", "TECH-1", "XFER-4")
 PERIOD = Period.parse("2026")
 
 
@@ -35,5 +36,7 @@ def test_clean_seed_passes_every_data_rule(new_db_url: str) -> None:
 
 def test_each_violation_trips_its_rule_with_its_count(new_sqlite_url: str) -> None:
     seed(new_sqlite_url, PERIOD, scale=400, seed=4, violations=tuple(VIOLATIONS))
-    expected = {v.rule: v.count for v in VIOLATIONS.values()}
+    expected: dict[str, int] = {}
+    for v in VIOLATIONS.values():  # some rules have two violations (the v1 case and the v2 loophole)
+        expected[v.rule] = expected.get(v.rule, 0) + v.count
     assert findings(new_sqlite_url, 7) == expected

@@ -17,6 +17,7 @@ from csa_report.errors import InputError
 from csa_report.period import Period
 from csa_report.schema import ENUMERATIONS, TABLE_ORDER, Base
 from csa_report.seed import NO_GROUND_RECIPIENT, VIOLATIONS, seed
+from csa_report.seed.violations import UNCERTIFIED_US_RECIPIENT, UNDOCUMENTED_TECHNOLOGY, UNNOTIFIED_RECIPIENT
 
 PERIOD = Period.parse("2026")  # touches the 2026 gap and Example Chat's E2EE date
 SCALE = 1500
@@ -47,13 +48,16 @@ def ret1(conn: Connection, as_of: datetime) -> int:
 OFFENDERS: dict[str, Any] = {
     "retention": lambda c: ret1(c, END),
     "late-erasure": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND "
-                                    f"(erased_at IS NULL OR {seconds(c, 'reviewed_at', 'erased_at')} > 86400)"),
+                                    "reviewed_at >= :start AND "  # earlier ones are old-not-abuse's
+                                    f"(erased_at IS NULL OR {seconds(c, 'reviewed_at', 'erased_at')} > 86400)",
+                                    start=datetime(2026, 1, 1)),
     "human-confirmation": lambda c: count(c, "SELECT count(*) FROM reports WHERE category IN "
                                           "('new_csam', 'solicitation') AND (human_confirmed_at IS NULL OR "
                                           "human_confirmed_at > sent_at)"),
     "unknown-recipient": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient NOT IN "
-                                         "(:a, :b, :c, :d)", a=RECIPIENTS[0], b=RECIPIENTS[1],
-                                         c=RECIPIENTS[2], d=NO_GROUND_RECIPIENT),
+                                         "(:a, :b, :c, :d, :e, :f)", a=RECIPIENTS[0], b=RECIPIENTS[1],
+                                         c=RECIPIENTS[2], d=NO_GROUND_RECIPIENT, e=UNNOTIFIED_RECIPIENT,
+                                         f=UNCERTIFIED_US_RECIPIENT),
     "no-transfer-ground": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
                                           r=NO_GROUND_RECIPIENT),
     "audio": lambda c: count(c, "SELECT count(*) FROM detections WHERE data_type = 'audio'"),
@@ -62,6 +66,34 @@ OFFENDERS: dict[str, Any] = {
     "gap-processing": lambda c: count(c, "SELECT count(*) FROM detections WHERE flagged_at >= :a AND "
                                       "flagged_at < :b", a=datetime(2026, 4, 4), b=datetime(2026, 7, 31)),
     "unnotified": lambda c: count(c, "SELECT count(*) FROM account_actions WHERE user_notified_at IS NULL"),
+    # version 2
+    "unreviewed-retention": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict IS NULL AND "
+                                            "hold_ref IS NULL AND flagged_at < :cutoff AND erased_at IS NULL",
+                                            cutoff=END - timedelta(days=365)),
+    "old-hold": lambda c: count(c, "SELECT count(*) FROM detections WHERE hold_ref IS NOT NULL AND "
+                                "flagged_at < :cutoff AND erased_at IS NULL", cutoff=END - timedelta(days=365)),
+    "old-not-abuse": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND "
+                                     "reviewed_at < :start AND erased_at IS NULL", start=datetime(2026, 1, 1)),
+    "unconfirmed-item": lambda c: count(c, "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = "
+                                        "ri.report_id JOIN detections d ON d.id = ri.detection_id WHERE "
+                                        "r.category = 'new_csam' AND d.verdict IS NULL"),
+    "e2ee-volume": lambda c: count(c, "SELECT count(*) FROM processing_volumes WHERE service = 'Example Chat' "
+                                   "AND day >= :d", d=date(2026, 10, 1)),
+    "unnotified-removal": lambda c: count(c, "SELECT count(*) FROM content_actions WHERE user_notified_at IS NULL"),
+    "late-report": lambda c: count(c, "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = ri.report_id "
+                                   "JOIN detections d ON d.id = ri.detection_id WHERE "
+                                   f"{seconds(c, 'd.reviewed_at', 'r.sent_at')} > 240 * 3600"),
+    "slow-restore": lambda c: count(c, "SELECT count(*) FROM complaints k JOIN content_actions a ON a.id = "
+                                    "k.content_action_id WHERE k.outcome = 'restored' AND "
+                                    f"{seconds(c, 'k.decided_at', 'a.restored_at')} > 240 * 3600"),
+    "slow-complaint": lambda c: count(c, "SELECT count(*) FROM complaints WHERE channel = 'internal' AND "
+                                      f"{seconds(c, 'lodged_at', 'decided_at')} > 10 * 86400"),
+    "undocumented-technology": lambda c: count(c, "SELECT count(*) FROM detections WHERE technology = :t",
+                                               t=UNDOCUMENTED_TECHNOLOGY),
+    "unnotified-organisation": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
+                                               r=UNNOTIFIED_RECIPIENT),
+    "provider-dpf": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
+                                    r=UNCERTIFIED_US_RECIPIENT),
 }
 
 
@@ -138,8 +170,15 @@ def invariant_queries(conn: Connection) -> dict[str, str]:
         "not_abuse item reviewed in the period but erased after it": """
             SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND reviewed_at < :end AND erased_at >= :end""",
         "confirmed item erased more than 90 days after flagging": f"""
-            SELECT count(*) FROM detections WHERE verdict = 'confirmed'
+            SELECT count(*) FROM detections WHERE verdict = 'confirmed' AND hold_ref IS NULL
               AND {seconds(conn, 'flagged_at', 'erased_at')} > 90 * 86400""",
+        # a legal hold lapses (and the item is erased) before the item is a year old (RET-5)
+        "held item erased 365 days or more after flagging": f"""
+            SELECT count(*) FROM detections WHERE hold_ref IS NOT NULL
+              AND {seconds(conn, 'flagged_at', 'erased_at')} >= 365 * 86400""",
+        "item never reviewed erased more than 181 days after flagging": f"""
+            SELECT count(*) FROM detections WHERE verdict IS NULL
+              AND {seconds(conn, 'flagged_at', 'erased_at')} > 181 * 86400""",
         "audio detection": "SELECT count(*) FROM detections WHERE data_type = 'audio'",
         "detection or volume on a day without derogation": """
             SELECT (SELECT count(*) FROM detections WHERE flagged_at >= :gap_from AND flagged_at < :gap_to)
