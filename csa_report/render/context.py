@@ -199,6 +199,16 @@ class _Builder:
             cells.append(row_cell(r))
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
+    def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
+               optional: bool = False) -> tuple[Field, Field]:
+        """A field the form asks about EU users (data-contract §3, version 2): the form's field carries the
+        ``eu`` value; the all-region value follows on its own row, labelled as such, never in its place."""
+        return (
+            self.fig(fid, label, section, indicator, category, region="eu", optional=optional),
+            self.fig(f"{fid}.all", f"{label} — all regions (for information, not a form field)", section,
+                     indicator, category, region="all", optional=optional),
+        )
+
     def svc_na(self, fid: str, label: str, reason: str, optional: bool = False) -> Field:
         return Field(id=fid, label=label, scope="service", optional=optional,
                      cells=tuple(na_cell(reason) for _ in self.column_keys))
@@ -326,19 +336,19 @@ class _Builder:
             fields.append(self.pol_field("3.grounds", "Chapter V grounds relied on",
                                          na_cell("no recipient is established outside the EEA"),
                                          section=3, indicator="transfer_grounds"))
-        for r in sorted(t.recipients, key=lambda r: r.name):
+        # Only recipients that received data in the period; each ground is stated as valid or expired over the
+        # period's days, with the same reading of validity as the transfer rules (XFER-2).
+        for r in sorted((r for r in t.recipients if r.name in received), key=lambda r: r.name):
             where = f"{names.get(r.country, r.country)} ({r.country})"
             label = f"Chapter V ground — {r.name}, {where}, {r.type.replace('_', ' ')}"
-            used = "" if r.name in received else " — no report was sent to this recipient in the period"
             if r.country in eea:
                 cell = na_cell(f"{r.name} is established in the EEA ({r.country}): no transfer outside the Union")
             elif not r.grounds:
-                cell = na_cell(f"no ground listed for {r.name} in transfers.md{used} (see the findings in the annex)")
+                cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
             else:
                 cell = value_cell(f"{r.name}: " + "; ".join(
-                    f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} (valid from "
-                    f"{g.valid_from.isoformat()}{' to ' + g.valid_until.isoformat() if g.valid_until else ''})"
-                    for g in r.grounds) + used, "text")
+                    f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} ({self.ground_validity(r, g)})"
+                    for g in r.grounds), "text")
             fields.append(self.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3,
                                          indicator=f"transfer_ground_{slug(r.name)}"))
         for name in unlisted:
@@ -351,35 +361,61 @@ class _Builder:
             "below, and the policy text that follows."), fields=tuple(fields))
         return Section(number=3, title=SECTION_TITLES[3], intro="", groups=(g,), prose=(_prose(t),))
 
+    def ground_validity(self, recipient: Any, ground: Any) -> str:
+        """'valid throughout the period', 'valid from … to … of the period' or 'expired on …: not a valid ground
+        for transfers in this period' — an expired ground is never printed as valid."""
+        from csa_report.checks.intervals import Span
+        from csa_report.checks.transfers import _listed_ground_spans, ground_spans
+
+        period = Span(self.ind.period.start, self.ind.period.end)
+        spans = (ground_spans(recipient.model_copy(update={"grounds": (ground,)})) if ground.article == "45"
+                 else _listed_ground_spans(ground))
+        inside = [x for sp in spans if (x := sp.intersect(period)) is not None]
+        if not inside:
+            ends = [sp.last for sp in spans if sp.last is not None and sp.last < period.first]
+            if ends:
+                return f"expired on {max(ends).isoformat()}: not a valid ground for transfers in this period"
+            return "not valid on any day of this period"
+        if len(inside) == 1 and inside[0].first == period.first and inside[0].last == period.last:
+            return "valid throughout the period"
+        return "valid in this period only " + ", ".join(
+            f"from {x.first.isoformat()} to {(x.last or period.last).isoformat()}" for x in inside)
+
     def section4(self) -> Section:
-        no_types = ("the reporting schema does not record file types of reported items; the types of other "
-                    "files processed are in 1.2")
+        distinct = (" The total column counts distinct items and accounts across services, so it can be less "
+                    "than the sum of the services.") if len(self.column_keys) > 1 else ""
         groups: list[Group] = []
         for cat, name in (("known_csam", "Known CSAM"), ("new_csam", "Possible new CSAM")):
             groups.append(Group(id=f"4.{cat}", title=f"4 {name}", note=(
-                "Material confirmed as CSAM (hash match)." if cat == "known_csam" else
-                "Reported files other than known CSAM."), fields=(
-                self.fig(f"4.{cat}.reports", f"Reports concerning {_lc(name)}", 4, "reports", cat),
-                self.fig(f"4.{cat}.images", "Images reported", 4, "images_reported", cat),
-                self.fig(f"4.{cat}.videos", "Videos reported", 4, "videos_reported", cat),
-                self.fig(f"4.{cat}.other", "Other files reported", 4, "other_files_reported", cat),
-                self.svc_na(f"4.{cat}.other.types", "Other files reported — file types", no_types),
+                ("Material confirmed as CSAM (hash match)." if cat == "known_csam" else
+                 "Reported files other than known CSAM.") + distinct), fields=(
+                *self.eu_all(f"4.{cat}.reports", f"Reports concerning {_lc(name)} and EU users", 4, "reports",
+                             cat),
+                *self.eu_all(f"4.{cat}.images", "Images of EU users reported", 4, "images_reported", cat),
+                *self.eu_all(f"4.{cat}.videos", "Videos of EU users reported", 4, "videos_reported", cat),
+                *self.eu_all(f"4.{cat}.other", "Other files of EU users reported", 4, "other_files_reported",
+                             cat),
+                self.fig(f"4.{cat}.other.types", "Other files of EU users reported — file types", 4,
+                         "other_file_types_reported", cat, region="eu"),
                 self.fig(f"4.{cat}.sending", "EU user accounts reported as sending at least one item", 4,
                          "accounts_sending", cat, region="eu"),
                 self.fig(f"4.{cat}.receiving", "EU user accounts reported as receiving at least one item", 4,
                          "accounts_receiving", cat, region="eu"),
             )))
-        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", fields=(
-            self.fig("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports",
-                     "solicitation"),
+        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip(),
+                            fields=(
+            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children concerning EU "
+                         "users", 4, "reports", "solicitation"),
             self.fig("4.solicitation.soliciting", "EU user accounts reported as possibly soliciting a child", 4,
                      "accounts_soliciting", "solicitation", region="eu"),
             self.fig("4.solicitation.solicited", "EU user accounts reported as possibly being solicited", 4,
                      "accounts_solicited", "solicitation", region="eu"),
         )))
         return Section(number=4, title=SECTION_TITLES[4], intro=(
-            "Counts of reports sent in the period to the organisations of section 9, split between child "
-            "sexual abuse material and solicitation of children; account counts are distinct EU user accounts."),
+            "Reports sent in the period to the organisations of section 9, split between child sexual abuse "
+            "material and solicitation of children. The form asks about EU users: a report concerns EU users "
+            "when one of its items or named accounts belongs to an EU user, and items and accounts are those of "
+            "EU users. The value for all regions follows each such field, marked as such."),
             groups=tuple(groups))
 
     def _complaint_fields(self, cat: str, subject: str) -> list[Field]:
@@ -387,45 +423,51 @@ class _Builder:
         what = "items" if subject == "content" else "accounts"
         p = f"5.{cat}.{subject}"
         return [
-            self.fig(f"{p}.internal", "Complaints to the internal redress mechanism", 5,
-                     f"{subject}_complaints_internal", cat),
+            *self.eu_all(f"{p}.internal", "Complaints to the internal redress mechanism", 5,
+                         f"{subject}_complaints_internal", cat),
             self.svc_na(f"{p}.internal.reasons", "Reasons for the internal complaints", reasons, optional=True),
-            self.fig(f"{p}.internal.restored", f"{what.capitalize()} restored after an internal complaint", 5,
-                     f"{subject}_restored_internal", cat),
-            self.fig(f"{p}.internal.days", "Average time to decide on an internal complaint", 5,
-                     f"{subject}_decision_days_internal", cat, optional=True),
-            self.fig(f"{p}.judicial", "Complaints to a judicial authority", 5,
-                     f"{subject}_complaints_judicial", cat),
+            *self.eu_all(f"{p}.internal.restored", f"{what.capitalize()} restored after an internal complaint", 5,
+                         f"{subject}_restored_internal", cat),
+            *self.eu_all(f"{p}.internal.days", "Average time to decide on an internal complaint", 5,
+                         f"{subject}_decision_days_internal", cat, optional=True),
+            *self.eu_all(f"{p}.judicial", "Complaints to a judicial authority", 5,
+                         f"{subject}_complaints_judicial", cat),
             self.svc_na(f"{p}.judicial.reasons", "Reasons for the judicial complaints", reasons, optional=True),
-            self.fig(f"{p}.judicial.restored", f"{what.capitalize()} restored after a judicial complaint", 5,
-                     f"{subject}_restored_judicial", cat),
-            self.fig(f"{p}.judicial.days", "Average time to comply with the judicial decision", 5,
-                     f"{subject}_compliance_days_judicial", cat, optional=True),
+            *self.eu_all(f"{p}.judicial.restored", f"{what.capitalize()} restored after a judicial complaint", 5,
+                         f"{subject}_restored_judicial", cat),
+            *self.eu_all(f"{p}.judicial.days", "Average time to comply with the judicial decision", 5,
+                         f"{subject}_compliance_days_judicial", cat, optional=True),
         ]
 
     def section5(self) -> Section:
+        distinct = (" The total column counts distinct accounts across services, so it can be less than the "
+                    "sum of the services.") if len(self.column_keys) > 1 else ""
+        restricted_note = ("Restrictions are not suspensions: they are shown apart, for information, and "
+                           "complaints against them are not counted.")
         groups: list[Group] = []
         for cat, name in (("known_csam", "Known CSAM"), ("new_csam", "Possible new CSAM")):
             groups.append(Group(id=f"5.{cat}.content", title=f"5 {name} — content", fields=(
-                self.fig(f"5.{cat}.content.removed", "Items removed", 5, "content_removed", cat),
+                *self.eu_all(f"5.{cat}.content.removed", "Items of EU users removed", 5, "content_removed", cat),
                 *self._complaint_fields(cat, "content"))))
-            groups.append(Group(id=f"5.{cat}.account", title=f"5 {name} — accounts", fields=(
-                self.fig(f"5.{cat}.account.suspended", "EU user accounts suspended for sharing", 5,
-                         "accounts_suspended", cat, region="eu"),
-                self.fig(f"5.{cat}.account.suspended.all", "User accounts suspended for sharing — all regions", 5,
-                         "accounts_suspended", cat),
+            groups.append(Group(id=f"5.{cat}.account", title=f"5 {name} — accounts",
+                                note=restricted_note + distinct, fields=(
+                *self.eu_all(f"5.{cat}.account.suspended", "EU user accounts suspended for sharing", 5,
+                             "accounts_suspended", cat),
+                *self.eu_all(f"5.{cat}.account.restricted", "EU user accounts restricted (not suspended)", 5,
+                             "accounts_restricted", cat),
                 *self._complaint_fields(cat, "account"))))
-        groups.append(Group(id="5.solicitation.account", title="5 Solicitation of children — accounts", fields=(
-            self.fig("5.solicitation.account.suspended", "EU user accounts suspended for soliciting a child", 5,
-                     "accounts_suspended", "solicitation", region="eu"),
-            self.fig("5.solicitation.account.suspended.all",
-                     "User accounts suspended for soliciting a child — all regions", 5,
-                     "accounts_suspended", "solicitation"),
+        groups.append(Group(id="5.solicitation.account", title="5 Solicitation of children — accounts",
+                            note=restricted_note + distinct, fields=(
+            *self.eu_all("5.solicitation.account.suspended", "EU user accounts suspended for soliciting a child",
+                         5, "accounts_suspended", "solicitation"),
+            *self.eu_all("5.solicitation.account.restricted", "EU user accounts restricted (not suspended) for "
+                         "soliciting a child", 5, "accounts_restricted", "solicitation"),
             *self._complaint_fields("solicitation", "account"))))
         return Section(number=5, title=SECTION_TITLES[5], intro=(
-            "Complaints lodged in the period through the internal redress mechanism or with a judicial "
-            "authority, against the removal of content or an action on an account, and their outcome at the "
-            "as-of instant."), groups=tuple(groups))
+            "Removals and account suspensions (a termination counts as a permanent suspension) in the period, "
+            "and complaints lodged in the period through the internal redress mechanism or with a judicial "
+            "authority against them, with their outcome at the as-of instant. The form asks about EU users; "
+            "the value for all regions follows each such field, marked as such."), groups=tuple(groups))
 
     def section6(self) -> Section:
         groups: list[Group] = []
@@ -588,33 +630,50 @@ class _Builder:
         ), prose=(_prose(r),))
 
     def section9(self) -> Section:
+        # Item 9 asks for organisations acting in the public interest: law-enforcement recipients and
+        # processors get their own lines after it (typed in transfers.md; an unlisted recipient is neither).
+        types = {r.name: r.type for r in self.pol.transfers.recipients}
+        public = "public_interest_organisation"
         ncmec: list[Cell] = []
         others: list[Cell] = []
+        not_public: list[Cell] = []
         for svc in self.column_keys:
             orgs_row = self.require(svc, 9, "organisations")
             orgs = [o.strip() for o in str(orgs_row.value or "").split(",") if o.strip()]
             ncmec.append(value_cell(NCMEC in orgs, "bool"))
-            rest = [o for o in orgs if o != NCMEC]
+            rest = [o for o in orgs if o != NCMEC and types.get(o, public) == public]
             others.append(value_cell(", ".join(rest), "text") if rest
-                          else na_cell("no other organisation received reports in the period"))
+                          else na_cell("no other organisation acting in the public interest received reports "
+                                       "in the period"))
+            apart = [f"{o} ({types[o].replace('_', ' ')})" for o in orgs if types.get(o, public) != public]
+            not_public.append(value_cell(", ".join(apart), "text") if apart
+                              else na_cell("no law-enforcement authority or processor received reports in the "
+                                           "period"))
         t = self.pol.transfers
         names = country_names()
         recips = tuple(
-            self.pol_field(f"9.recipient.{slug(r.name)}", f"Recipient listed in transfers.md — {r.name}",
+            self.pol_field(f"9.recipient.{slug(r.name)}", f"Organisation listed in transfers.md — {r.name}",
                            value_cell(f"{r.name}: {r.type.replace('_', ' ')}, {names.get(r.country, r.country)} "
                                       f"({r.country})", "text"), section=9, indicator=f"recipient_{slug(r.name)}")
-            for r in sorted(t.recipients, key=lambda r: r.name))
-        g = Group(id="9", title="9 Organisations", fields=(
+            for r in sorted(t.recipients, key=lambda r: r.name) if r.type == public)
+        g = Group(id="9", title="9 Organisations acting in the public interest", fields=(
             self.derived("9.ncmec", "NCMEC (National Center for Missing & Exploited Children) (yes/no)", ncmec,
                          section=9, indicator="ncmec"),
             self.svc_na("9.eu_centre", "EU Centre", "the EU Centre on child sexual abuse has not been established"),
             self.derived("9.others", "Others (specify)", others, section=9, indicator="other_organisations"),
-            self.fig("9.all", "All organisations that received reports in the period", 9, "organisations"),
             *recips,
         ))
+        apart = Group(id="9.other_recipients", title="Other recipients of reports (not part of item 9)", note=(
+            "Law-enforcement authorities and processors are not organisations acting in the public interest; "
+            "they are listed here so that every recipient of the period's reports is shown."), fields=(
+            self.derived("9.not_public", "Law-enforcement authorities and processors that received reports",
+                         not_public, section=9, indicator="other_recipients"),
+            self.fig("9.all", "All recipients of reports in the period", 9, "organisations"),
+        ))
         return Section(number=9, title=SECTION_TITLES[9], intro=(
-            "Organisations that received reports in the period (from the reports sent), and the recipients the "
-            "provider's transfer policy lists."), groups=(g,))
+            "Organisations acting in the public interest that received reports in the period (from the reports "
+            "sent), and those the provider's transfer policy lists; other recipients follow apart."),
+            groups=(g, apart))
 
 
 def _prose(doc: Any) -> Prose:
@@ -635,10 +694,21 @@ def instruments_in_force(regimes: Iterable[Regime], start: date, end: date) -> t
         if first > last:
             continue
         out.append(InstrumentInForce(
-            id=r.id, name=r.name, derogation=r.derogation, applies_from=r.applies_from.isoformat(),
+            id=r.id, name=r.name_on(last), derogation=r.derogation, applies_from=r.applies_from.isoformat(),
             applies_until=r.applies_until.isoformat(), excludes_e2ee=r.excludes_e2ee,
-            first_day=first.isoformat(), last_day=last.isoformat(), days=(last - first).days + 1))
+            first_day=first.isoformat(), last_day=last.isoformat(), days=(last - first).days + 1,
+            form=r.form, form_confirmed=r.form_confirmed, deadline=r.report_deadline,
+            deadline_confirmed=r.deadline_confirmed))
     return tuple(out)
+
+
+def report_title(instruments: Sequence[InstrumentInForce]) -> str:
+    """'Transparency report under <the derogations that applied during the period>': from the reference data,
+    so a report never names an instrument that did not apply to its period."""
+    names = [i.name for i in instruments if i.derogation]
+    if not names:
+        return "Transparency report (no derogation applied during the period)"
+    return "Transparency report under " + " and ".join(names)
 
 
 def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date) -> str:
@@ -696,7 +766,8 @@ def build_context(
     p = policies.provider
     instruments = instruments_in_force(regimes, period.start, period.end)
     header = Header(
-        title=f"Transparency report under Regulation (EU) 2021/1232 and Regulation (EU) 2026/1881 — {p.provider}",
+        title=f"{report_title(instruments)} — {p.provider}",
+        title_under=_lc(report_title(instruments)),
         provider=p.provider,
         establishment=f"{country_names().get(p.establishment, p.establishment)} ({p.establishment})",
         supervisory_authority=p.supervisory_authority.name,

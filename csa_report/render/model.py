@@ -83,10 +83,17 @@ class InstrumentInForce(_Model):
     first_day: str
     last_day: str
     days: int
+    #: Which form and deadline apply to reports on this segment, and whether the reference data confirms it.
+    form: str = ""
+    form_confirmed: bool = True
+    deadline: str = ""
+    deadline_confirmed: bool = True
 
 
 class Header(_Model):
     title: str
+    #: The title after the provider's name: "transparency report under <instruments that applied>".
+    title_under: str = ""
     provider: str
     establishment: str
     supervisory_authority: str
