@@ -45,7 +45,7 @@ def test_example_folder_matches_the_demo_provider() -> None:
     assert p.provider.provider == PROVIDER
     assert p.provider.establishment == "IE"
     assert p.provider.supervisory_authority.name == "Data Protection Commission (Ireland)"
-    assert p.provider.commission_email == "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+    assert p.provider.commission_email == "commission-csa@example.org"
     assert tuple(s.name for s in p.provider.services) == SERVICES
     chat = p.provider.service("Example Chat")
     assert chat is not None and chat.e2ee and chat.e2ee_from == E2EE_FROM["Example Chat"]
