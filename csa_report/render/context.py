@@ -788,12 +788,12 @@ def build_context(
                 b.section7(), b.section8(), b.section9())
     points = tuple(ChartPoint(month=m.month, category=m.category, flagged=m.flagged, confirmed=m.confirmed)
                    for m in series)
-    title = "Automated flags and confirmed items per month and category"
+    title = "Automated flags and confirmed automated flags per month and category"
     first = month_label(points[0].month) if points else ""
     last = month_label(points[-1].month) if points else ""
     desc = (f"Line charts, one per category, from {first} to {last}: the number of items automatically flagged "
-            "in each month (solid line) and the number of items flagged in that month, by any channel, that human "
-            "review confirmed by the as-of instant (dashed line). The same numbers are in the table below.")
+            "in each month (solid line) and how many of those automated flags human review confirmed by the as-of "
+            "instant (dashed line). User reports are in neither line. The same numbers are in the table below.")
     chart = Chart(title=title, desc=desc, svg=render_svg(points, title=title, desc=desc), points=points)
     finding_entries = tuple(sorted(
         (FindingEntry(rule=f.rule, severity=str(f.severity), message=f.message, count=int(f.count),
