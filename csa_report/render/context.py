@@ -46,6 +46,10 @@ from csa_report.render.series import MonthPoint
 CATEGORIES: Final = ("known_csam", "new_csam", "solicitation")
 CSAM: Final = ("known_csam", "new_csam")
 NA: Final = "N/A — "
+#: Section 6 wording per category, written out so that no label says "possible possible".
+FLAGGED_AS: Final = {"known_csam": "possible known CSAM", "new_csam": "possible new CSAM",
+                     "solicitation": "possible solicitation of children"}
+NOT_ABUSE: Final = {"known_csam": "CSAM", "new_csam": "CSAM", "solicitation": "solicitation of children"}
 NCMEC: Final = "NCMEC"
 
 SECTION_TITLES: Final = {
@@ -487,10 +491,10 @@ class _Builder:
                     note=("Solicitation counts EU user accounts automatically flagged as soliciting or being "
                           "solicited." if cat == "solicitation" else ""),
                     fields=(
-                        self.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as possible "
-                                 f"{_lc(name)}", 6, "flagged", cat, region, tech, missing=missing),
-                        self.fig(f"6.{cat}.{tech}.B", f"B{n}: of these, {unit_word} found not to be "
-                                 f"{_lc(name)} on human review", 6, "not_abuse", cat, region, tech,
+                        self.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as "
+                                 f"{FLAGGED_AS[cat]}", 6, "flagged", cat, region, tech, missing=missing),
+                        self.fig(f"6.{cat}.{tech}.B", f"B{n}: of these, {unit_word} that human review found "
+                                 f"not to be {NOT_ABUSE[cat]}", 6, "not_abuse", cat, region, tech,
                                  missing=missing),
                         self.fig(f"6.{cat}.{tech}.rate", f"B{n}/A{n}: error rate (%)", 6, "error_rate", cat,
                                  region, tech, missing=missing),
