@@ -204,12 +204,15 @@ class _Builder:
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
     def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
-               optional: bool = False) -> tuple[Field, Field]:
+               optional: bool = False, all_label: str | None = None) -> tuple[Field, Field]:
         """A field the form asks about EU users (data-contract §3, version 2): the form's field carries the
-        ``eu`` value; the all-region value follows on its own row, labelled as such, never in its place."""
+        ``eu`` value; the all-region value follows on its own row, labelled as such, never in its place.
+        ``label`` names the form's field; unless it already says EU, "— EU users" is added."""
+        eu_label = label if "EU user" in label else f"{label} — EU users"
+        base = all_label or label
         return (
-            self.fig(fid, label, section, indicator, category, region="eu", optional=optional),
-            self.fig(f"{fid}.all", f"{label} — all regions (for information, not a form field)", section,
+            self.fig(fid, eu_label, section, indicator, category, region="eu", optional=optional),
+            self.fig(f"{fid}.all", f"{base} — all regions (for information, not a form field)", section,
                      indicator, category, region="all", optional=optional),
         )
 
@@ -393,13 +396,13 @@ class _Builder:
             groups.append(Group(id=f"4.{cat}", title=f"4 {name}", note=(
                 ("Material confirmed as CSAM (hash match)." if cat == "known_csam" else
                  "Reported files other than known CSAM.") + distinct), fields=(
-                *self.eu_all(f"4.{cat}.reports", f"Reports concerning {_lc(name)} and EU users", 4, "reports",
+                *self.eu_all(f"4.{cat}.reports", f"Reports concerning {_lc(name)}", 4, "reports",
                              cat),
-                *self.eu_all(f"4.{cat}.images", "Images of EU users reported", 4, "images_reported", cat),
-                *self.eu_all(f"4.{cat}.videos", "Videos of EU users reported", 4, "videos_reported", cat),
-                *self.eu_all(f"4.{cat}.other", "Other files of EU users reported", 4, "other_files_reported",
+                *self.eu_all(f"4.{cat}.images", "Images reported", 4, "images_reported", cat),
+                *self.eu_all(f"4.{cat}.videos", "Videos reported", 4, "videos_reported", cat),
+                *self.eu_all(f"4.{cat}.other", "Other files reported", 4, "other_files_reported",
                              cat),
-                self.fig(f"4.{cat}.other.types", "Other files of EU users reported — file types", 4,
+                self.fig(f"4.{cat}.other.types", "Other files reported — file types (EU users)", 4,
                          "other_file_types_reported", cat, region="eu"),
                 self.fig(f"4.{cat}.sending", "EU user accounts reported as sending at least one item", 4,
                          "accounts_sending", cat, region="eu"),
@@ -408,8 +411,7 @@ class _Builder:
             )))
         groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip(),
                             fields=(
-            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children concerning EU "
-                         "users", 4, "reports", "solicitation"),
+            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports", "solicitation"),
             self.fig("4.solicitation.soliciting", "EU user accounts reported as possibly soliciting a child", 4,
                      "accounts_soliciting", "solicitation", region="eu"),
             self.fig("4.solicitation.solicited", "EU user accounts reported as possibly being solicited", 4,
@@ -451,21 +453,23 @@ class _Builder:
         groups: list[Group] = []
         for cat, name in (("known_csam", "Known CSAM"), ("new_csam", "Possible new CSAM")):
             groups.append(Group(id=f"5.{cat}.content", title=f"5 {name} — content", fields=(
-                *self.eu_all(f"5.{cat}.content.removed", "Items of EU users removed", 5, "content_removed", cat),
+                *self.eu_all(f"5.{cat}.content.removed", "Items removed", 5, "content_removed", cat),
                 *self._complaint_fields(cat, "content"))))
             groups.append(Group(id=f"5.{cat}.account", title=f"5 {name} — accounts",
                                 note=restricted_note + distinct, fields=(
                 *self.eu_all(f"5.{cat}.account.suspended", "EU user accounts suspended for sharing", 5,
-                             "accounts_suspended", cat),
+                             "accounts_suspended", cat, all_label="User accounts suspended for sharing"),
                 *self.eu_all(f"5.{cat}.account.restricted", "EU user accounts restricted (not suspended)", 5,
-                             "accounts_restricted", cat),
+                             "accounts_restricted", cat, all_label="User accounts restricted (not suspended)"),
                 *self._complaint_fields(cat, "account"))))
         groups.append(Group(id="5.solicitation.account", title="5 Solicitation of children — accounts",
                             note=restricted_note + distinct, fields=(
             *self.eu_all("5.solicitation.account.suspended", "EU user accounts suspended for soliciting a child",
-                         5, "accounts_suspended", "solicitation"),
+                         5, "accounts_suspended", "solicitation",
+                         all_label="User accounts suspended for soliciting a child"),
             *self.eu_all("5.solicitation.account.restricted", "EU user accounts restricted (not suspended) for "
-                         "soliciting a child", 5, "accounts_restricted", "solicitation"),
+                         "soliciting a child", 5, "accounts_restricted", "solicitation",
+                         all_label="User accounts restricted (not suspended) for soliciting a child"),
             *self._complaint_fields("solicitation", "account"))))
         return Section(number=5, title=SECTION_TITLES[5], intro=(
             "Removals and account suspensions (a termination counts as a permanent suspension) in the period, "
