@@ -9,7 +9,7 @@ clock; the publication date and the as-of instant are inputs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
@@ -377,7 +377,14 @@ class _Builder:
         period = Span(self.ind.period.start, self.ind.period.end)
         spans = (ground_spans(recipient.model_copy(update={"grounds": (ground,)})) if ground.article == "45"
                  else _listed_ground_spans(ground))
-        inside = [x for sp in spans if (x := sp.intersect(period)) is not None]
+        inside: list[Span] = []
+        for x in sorted((x for sp in spans if (x := sp.intersect(period)) is not None), key=lambda x: x.first):
+            # Overlapping or touching spans (a decision extended, then renewed) read as one stretch of days.
+            if inside and inside[-1].last is not None and x.first <= inside[-1].last + timedelta(days=1):
+                lasts = [d for d in (inside[-1].last, x.last) if d is not None]
+                inside[-1] = Span(inside[-1].first, max(lasts) if len(lasts) == 2 else None)
+            else:
+                inside.append(x)
         if not inside:
             ends = [sp.last for sp in spans if sp.last is not None and sp.last < period.first]
             if ends:
@@ -409,7 +416,8 @@ class _Builder:
                 self.fig(f"4.{cat}.receiving", "EU user accounts reported as receiving at least one item", 4,
                          "accounts_receiving", cat, region="eu"),
             )))
-        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip(),
+        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip().replace(
+            "distinct items and accounts", "distinct accounts"),
                             fields=(
             *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports", "solicitation"),
             self.fig("4.solicitation.soliciting", "EU user accounts reported as possibly soliciting a child", 4,
