@@ -254,9 +254,13 @@ class Safeguards(StrictModel):
 
     de_identification: Text
     encryption_in_transit: StrictBool
+    #: The form's "please specify" for encryption in transit: protocols and algorithms.
+    encryption_in_transit_specify: Text | None = None
     data_governance: Text
     governance_review: Text
     incident_response: StrictBool
+    #: The form's "please specify" for incident response: the plan and how often it is tested.
+    incident_response_specify: Text | None = None
     other_security_measures: Text
 
 

@@ -599,6 +599,10 @@ class _Builder:
             self.pol_field("8.safeguards.encryption", "Industry-standard encryption of data in transit between "
                            "private infrastructure and public networks (yes/no)",
                            value_cell(s.encryption_in_transit, "bool"), section=8, indicator="encryption_in_transit"),
+            self.pol_field("8.safeguards.encryption.specify", "Encryption in transit: protocols and algorithms "
+                           "(please specify)", _specify(s.encryption_in_transit, s.encryption_in_transit_specify,
+                                                        "encryption in transit"),
+                           section=8, indicator="encryption_in_transit_specify"),
             self.pol_field("8.safeguards.governance", "Data-governance or privacy programme (access restrictions, "
                            "ACLs, confidentiality duties)", text_or_na(s.data_governance, "none stated"),
                            section=8, indicator="data_governance"),
@@ -607,6 +611,10 @@ class _Builder:
                            indicator="governance_review"),
             self.pol_field("8.safeguards.incident", "Security-incident response plans (yes/no)",
                            value_cell(s.incident_response, "bool"), section=8, indicator="incident_response"),
+            self.pol_field("8.safeguards.incident.specify", "Security-incident response: the plan and how often it "
+                           "is tested (please specify)", _specify(s.incident_response, s.incident_response_specify,
+                                                                  "incident response plans"),
+                           section=8, indicator="incident_response_specify"),
             self.pol_field("8.safeguards.other_security", "Other technical and organisational security measures",
                            text_or_na(s.other_security_measures, "none stated"), section=8,
                            indicator="other_security_measures"),
@@ -690,6 +698,13 @@ class _Builder:
             "Organisations acting in the public interest that received reports in the period (from the reports "
             "sent), and those the provider's transfer policy lists; other recipients follow apart."),
             groups=(g, apart))
+
+
+def _specify(answer: bool, text: str | None, what: str) -> Cell:
+    """A form's "please specify" beside a yes/no: the text, or N/A saying why there is none."""
+    if not answer:
+        return na_cell(f"the provider answers no to {what}")
+    return text_or_na(text, "not specified in retention.md (safeguards)")
 
 
 def _prose(doc: Any) -> Prose:

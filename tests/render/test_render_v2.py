@@ -136,3 +136,19 @@ def _slug(name: str) -> str:
     from csa_report.render.context import slug
 
     return slug(name)
+
+
+def test_section_8_please_specify_fields_from_the_example_policies() -> None:
+    from pathlib import Path
+
+    from csa_report.policies.loader import load_policies
+
+    example = load_policies(Path(__file__).parents[2] / "policies" / "example")
+    ctx = make_context(policies=example)
+    enc = _field(ctx, "8.safeguards.encryption.specify").cells[0]
+    assert not enc.na and enc.text.startswith("TLS 1.3 (TLS 1.2 accepted only with ECDHE key exchange and AES-GCM)")
+    inc = _field(ctx, "8.safeguards.incident.specify").cells[0]
+    assert not inc.na and "tabletop exercise every six months" in inc.text
+    # the render fixture's folder does not specify: N/A with the reason, never an empty cell
+    fixture = _field(make_context(), "8.safeguards.encryption.specify").cells[0]
+    assert fixture.na and fixture.text == "N/A — not specified in retention.md (safeguards)"
