@@ -158,6 +158,9 @@ class Service(StrictModel):
         return self
 
 
+VolumeName = Literal["images", "videos", "other_files", "text_bytes", "metadata"]
+
+
 class ProviderDoc(PolicyDocument):
     kind: Literal["provider"]
     provider: Text
@@ -169,6 +172,10 @@ class ProviderDoc(PolicyDocument):
     publication_url: Url
     approvers: Annotated[tuple[Text, ...], Field(min_length=1)]
     preparer: Text
+    #: The provider's reading of "processed" (form 1.3); when absent the report prints the default reading.
+    processed_definition: Text | None = None
+    #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
+    volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:

@@ -168,6 +168,21 @@ class _Builder:
         )
         self.index = {r.key: r for r in indicators.rows}
         self.extra: list[IndicatorRow] = []
+        # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
+        # that reason, not a column of zeros — unless the data shows activity, which is then printed as it is.
+        self.not_scanned: dict[str, str] = {}
+        for cat in CATEGORIES:
+            entry = policies.measures.category(cat)
+            if isinstance(entry, NotApplicable):
+                self.not_scanned[cat] = " ".join(entry.not_applicable.split())
+        # Section 1 volumes the provider does not count (provider.md volumes_not_counted), by indicator.
+        p = policies.provider
+        self.not_counted: dict[str, str] = {
+            f"{v}_processed": " ".join(reason.split()) for v, reason in p.volumes_not_counted.items()}
+        if "text_bytes_processed" not in self.not_counted and "solicitation" in self.not_scanned:
+            self.not_counted["text_bytes_processed"] = "no text is scanned: " + self.not_scanned["solicitation"]
+        if "metadata_processed" not in self.not_counted and not p.metadata_types:
+            self.not_counted["metadata_processed"] = "no metadata about users is processed"
 
     # -- lookups --------------------------------------------------------------------------------------
     def row(self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO,
@@ -201,6 +216,9 @@ class _Builder:
                     cells.append(na_cell(missing))
                     continue
             cells.append(row_cell(r))
+        reason = self.not_scanned.get(category) if section in (4, 5, 6) else self.not_counted.get(indicator)
+        if reason is not None and all(c.na or c.value in (0, "") for c in cells):
+            cells = [na_cell(reason, c.unit) for c in cells]
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
     def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
@@ -286,7 +304,8 @@ class _Builder:
         ))
         g13 = Group(id="1.3", title="1.3 Other relevant information on types and volumes", fields=(
             self.pol_field("1.3.definition", "Definition of \"processed\" applied",
-                           value_cell(DEFINITIONS[0][1], "text"), section=1, indicator="processed_definition"),
+                           value_cell(processed_definition(self.pol), "text"), section=1,
+                           indicator="processed_definition"),
             self.pol_field("1.3.audio", "Audio communications scanned", value_cell(False, "bool"),
                            section=1, indicator="audio_scanned"),
         ))
@@ -375,6 +394,7 @@ class _Builder:
         from csa_report.checks.transfers import _listed_ground_spans, ground_spans
 
         period = Span(self.ind.period.start, self.ind.period.end)
+        period_last: date = self.ind.period.end
         spans = (ground_spans(recipient.model_copy(update={"grounds": (ground,)})) if ground.article == "45"
                  else _listed_ground_spans(ground))
         inside: list[Span] = []
@@ -393,7 +413,7 @@ class _Builder:
         if len(inside) == 1 and inside[0].first == period.first and inside[0].last == period.last:
             return "valid throughout the period"
         return "valid in this period only " + ", ".join(
-            f"from {x.first.isoformat()} to {(x.last or period.last).isoformat()}" for x in inside)
+            f"from {x.first.isoformat()} to {(x.last or period_last).isoformat()}" for x in inside)
 
     def section4(self) -> Section:
         distinct = (" The total column counts distinct items and accounts across services, so it can be less "
@@ -419,7 +439,8 @@ class _Builder:
         groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip().replace(
             "distinct items and accounts", "distinct accounts"),
                             fields=(
-            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports", "solicitation"),
+            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports",
+                         "solicitation"),
             self.fig("4.solicitation.soliciting", "EU user accounts reported as possibly soliciting a child", 4,
                      "accounts_soliciting", "solicitation", region="eu"),
             self.fig("4.solicitation.solicited", "EU user accounts reported as possibly being solicited", 4,
@@ -687,7 +708,8 @@ class _Builder:
             self.derived("9.others", "Others (specify)", others, section=9, indicator="other_organisations"),
             *recips,
         ))
-        apart = Group(id="9.other_recipients", title="Other recipients of reports (not part of item 9)", note=(
+        other_recipients = Group(
+            id="9.other_recipients", title="Other recipients of reports (not part of item 9)", note=(
             "Law-enforcement authorities and processors are not organisations acting in the public interest; "
             "they are listed here so that every recipient of the period's reports is shown."), fields=(
             self.derived("9.not_public", "Law-enforcement authorities and processors that received reports",
@@ -697,7 +719,13 @@ class _Builder:
         return Section(number=9, title=SECTION_TITLES[9], intro=(
             "Organisations acting in the public interest that received reports in the period (from the reports "
             "sent), and those the provider's transfer policy lists; other recipients follow apart."),
-            groups=(g, apart))
+            groups=(g, other_recipients))
+
+
+def processed_definition(policies: PolicySet) -> str:
+    """The provider's reading of "processed" (provider.md), or the default reading of the definitions."""
+    own = policies.provider.processed_definition
+    return " ".join(own.split()) if own and own.strip() else DEFINITIONS[0][1]
 
 
 def _specify(answer: bool, text: str | None, what: str) -> Cell:
@@ -839,7 +867,8 @@ def build_context(
     )
     return ReportContext(
         header=header, sections=sections, chart=chart, findings=finding_entries, waivers=waiver_entries,
-        definitions=tuple(Definition(term=t, text=x) for t, x in DEFINITIONS), provenance=provenance,
+        definitions=tuple(Definition(term=t, text=processed_definition(policies) if t == "Processed" else x)
+                          for t, x in DEFINITIONS), provenance=provenance,
         rows=indicators.rows, extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
     )
 

@@ -152,3 +152,53 @@ def test_section_8_please_specify_fields_from_the_example_policies() -> None:
     # the render fixture's folder does not specify: N/A with the reason, never an empty cell
     fixture = _field(make_context(), "8.safeguards.encryption.specify").cells[0]
     assert fixture.na and fixture.text == "N/A — not specified in retention.md (safeguards)"
+
+
+def test_a_hash_only_provider_gets_na_with_its_reason_not_zeros() -> None:
+    """Like the largest filers: known CSAM by hash matching only; no classifier, no text scanning."""
+    from csa_report.indicators import IndicatorRow
+    from csa_report.policies.models import NotApplicable
+
+    policies = load_fixture_policies()
+    reason = "we scan only for known CSAM, by hash matching"
+    measures = policies.measures.model_copy(update={"new_csam": NotApplicable(not_applicable=reason),
+                                                    "solicitation": NotApplicable(not_applicable=reason)})
+    provider = policies.provider.model_copy(update={"volumes_not_counted": {"metadata": "not counted by us"}})
+    policies = policies.model_copy(update={"measures": measures, "provider": provider})
+
+    def zero(r: IndicatorRow) -> IndicatorRow:
+        nothing = (r.category in ("new_csam", "solicitation")
+                   or r.indicator in ("text_bytes_processed", "metadata_processed"))
+        if not nothing or r.unit not in ("count", "bytes", "percent"):
+            return r
+        value = 0 if r.unit != "percent" else None
+        return replace(r, value=value, note="N/A: no items flagged" if value is None else "")
+
+    ind = make_indicators()
+    rows = tuple(zero(r) for r in ind.rows if not (r.section == 6 and r.category != "known_csam"
+                                                    and r.technology != "-"))
+    ctx = make_context(policies=policies, indicators=Indicators(ind.period, ind.as_of, ind.services, rows))
+    for fid in ("4.new_csam.reports", "4.new_csam.images.all", "5.new_csam.content.removed",
+                "5.solicitation.account.suspended", "6.new_csam.-.A", "6.solicitation.-.rate",
+                "4.solicitation.soliciting"):
+        cells = _field(ctx, fid).cells
+        assert [c.text for c in cells] == [f"N/A — {reason}"] * len(cells), fid
+    text = _field(ctx, "1.2.text.eu").cells
+    assert {c.text for c in text} == {f"N/A — no text is scanned: {reason}"}
+    assert {c.text for c in _field(ctx, "1.1.volume.non_eu").cells} == {"N/A — not counted by us"}
+    # known CSAM keeps its figures
+    assert _field(ctx, "4.known_csam.reports").cells[-1].value == ind.value("reports", category="known_csam",
+                                                                              region="eu")
+
+
+def test_the_providers_reading_of_processed_is_printed_in_1_3_and_the_annex() -> None:
+    from csa_report.render.definitions import DEFINITIONS
+
+    assert _field(make_context(), "1.3.definition").cells[0].text == DEFINITIONS[0][1]  # the default reading
+    policies = load_fixture_policies()
+    own = "An item is processed when it is hash-matched against the known-CSAM lists."
+    policies = policies.model_copy(update={"provider": policies.provider.model_copy(
+        update={"processed_definition": own})})
+    ctx = make_context(policies=policies)
+    assert _field(ctx, "1.3.definition").cells[0].text == own
+    assert next(d.text for d in ctx.definitions if d.term == "Processed") == own
