@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise InputError(f"--publication-date {publication_date!r} does not parse: expected YYYY-MM-DD") \
                     from None
-        policy_set = load_policies(policies)
+        policy_set = load_policies(policies, p)
         waiver_list = load_waivers(waivers) if waivers is not None else ()
         indicators = extract_indicators(db, p, instant)
         result = evaluate(db, p, instant, policy_set, waiver_list, indicators=indicators)

@@ -109,6 +109,8 @@ class PolicyDocument(StrictModel):
     kind: StrictStr
     version: Text
     effective_from: Day
+    #: Last day this version was in force; null = until the next version of the document takes effect.
+    effective_until: Day | None = None
 
     _body: str = PrivateAttr(default="")
     _path: Path = PrivateAttr(default=Path())

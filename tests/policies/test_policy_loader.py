@@ -131,7 +131,7 @@ def test_bad_date(folder: Path) -> None:
 
 
 def test_impossible_date(folder: Path) -> None:
-    _edit(folder, "provider.md", "effective_from: 2026-01-01", "effective_from: 2026-13-01")
+    _edit(folder, "provider.md", "effective_from: 2026-07-31", "effective_from: 2026-13-01")
     assert _error(folder) == (f"{folder}/provider.md:4: effective_from: '2026-13-01' is not a valid date "
                               "(month must be in 1..12); expected a date YYYY-MM-DD")
 
@@ -170,8 +170,8 @@ def test_boolean_must_be_a_boolean(folder: Path) -> None:
 
 
 def test_version_must_be_text(folder: Path) -> None:
-    _edit(folder, "provider.md", 'version: "2026.1"', "version: 2026.1")
-    assert _error(folder) == f"{folder}/provider.md:3: version: expected text, got 2026.1 (put it in quotes)"
+    _edit(folder, "provider.md", 'version: "2026.2"', "version: 2026.2")
+    assert _error(folder) == f"{folder}/provider.md:3: version: expected text, got 2026.2 (put it in quotes)"
 
 
 def test_e2ee_needs_its_date(folder: Path) -> None:
