@@ -169,11 +169,16 @@ class _Builder:
         self.index = {r.key: r for r in indicators.rows}
         self.extra: list[IndicatorRow] = []
         # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
-        # that reason, not a column of zeros — unless the data shows activity, which is then printed as it is.
+        # that reason, not a column of zeros — unless the data shows activity in the category, which is then
+        # printed as it is (the report never hides data).
+        # The test is per category, over every field of sections 4-6, so that a genuine zero beside other
+        # activity (no error among 14 flags) is never turned into an N/A.
+        active = {r.category for r in indicators.rows if r.section in (4, 5, 6) and r.unit == "count"
+                  and isinstance(r.value, int) and not isinstance(r.value, bool) and r.value != 0}
         self.not_scanned: dict[str, str] = {}
         for cat in CATEGORIES:
             entry = policies.measures.category(cat)
-            if isinstance(entry, NotApplicable):
+            if isinstance(entry, NotApplicable) and cat not in active:
                 self.not_scanned[cat] = " ".join(entry.not_applicable.split())
         # Section 1 volumes the provider does not count (provider.md volumes_not_counted), by indicator.
         p = policies.provider
@@ -217,7 +222,7 @@ class _Builder:
                     continue
             cells.append(row_cell(r))
         reason = self.not_scanned.get(category) if section in (4, 5, 6) else self.not_counted.get(indicator)
-        if reason is not None and all(c.na or c.value in (0, "") for c in cells):
+        if reason is not None and (section in (4, 5, 6) or all(c.na or c.value in (0, "") for c in cells)):
             cells = [na_cell(reason, c.unit) for c in cells]
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
