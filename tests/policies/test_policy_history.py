@@ -85,3 +85,17 @@ def test_a_day_of_the_period_without_a_version_is_an_input_error(folder: Path) -
     assert info.value.exit_code == 2
     # the 2025 report is not concerned by that gap
     assert load_policies(folder, Period.parse("2025")).provider.version == "2025.1"
+
+
+def test_a_recipient_type_outside_the_enumeration_is_an_input_error(folder: Path) -> None:
+    path = folder / "transfers.md"
+    text = path.read_text(encoding="utf-8")
+    assert "    type: law_enforcement\n" in text
+    path.write_text(text.replace("    type: law_enforcement\n", "    type: police\n", 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policies(folder, Period.parse("2025"))
+    msg = str(info.value)
+    assert msg.startswith(f"{path}:") and "recipients[2].type" in msg and "police" in msg
+    for allowed in ("public_interest_organisation", "law_enforcement", "processor"):
+        assert allowed in msg
+    assert info.value.exit_code == 2
