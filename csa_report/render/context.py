@@ -812,6 +812,39 @@ def _waiver_entries(findings: Sequence[FindingLike], waivers: Sequence[WaiverLik
     return tuple(sorted(entries, key=lambda w: (w.rule, w.waived_by, w.reason)))
 
 
+def segment_figures(whole: Sequence[Section], instruments: Sequence[InstrumentInForce], segments: Sequence[Indicators],
+                    policies: PolicySet) -> tuple[tuple[Column, ...], tuple[Group, ...]]:
+    """Every data-driven field of sections 1, 4, 5 and 6 (total over services), one value per regime segment
+    beside the whole period's. ``segments`` are the indicators of each segment, in the order of
+    ``instruments``; the days without a derogation are a segment of their own, apart from the others."""
+    if len(instruments) < 2 or len(segments) != len(instruments):
+        return (), ()
+    columns = (
+        *(Column(key=i.id, label=(f"{i.first_day} to {i.last_day}: " + (i.name if i.derogation else
+                                                                          "no derogation in force")))
+          for i in instruments),
+        Column(key=ALL, label="Whole period"))
+    per_segment: list[dict[str, Field]] = []
+    for ind in segments:
+        b = _Builder(ind, policies)
+        per_segment.append({f.id: f for sec in (b.section1(), b.section4(), b.section5(), b.section6())
+                            for g in sec.groups for f in g.fields})
+    groups: list[Group] = []
+    for sec in whole:
+        if sec.number not in (1, 4, 5, 6):
+            continue
+        for g in sec.groups:
+            fields = [
+                Field(id=f.id, label=f.label, scope="service", optional=f.optional, cells=(
+                    *((seg[f.id].cells[-1] if f.id in seg else na_cell("not used in this segment"))
+                      for seg in per_segment),
+                    f.cells[-1]))
+                for f in g.fields if f.scope == "service"]
+            if fields:
+                groups.append(Group(id=f"segments.{g.id}", title=g.title, fields=tuple(fields)))
+    return columns, tuple(groups)
+
+
 def build_context(
     indicators: Indicators,
     policies: PolicySet,
@@ -823,6 +856,7 @@ def build_context(
     publication_date: date,
     tool_version: str = __version__,
     signoff: str = HUMAN_SIGNOFF,
+    segments: Sequence[Indicators] = (),
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context."""
     b = _Builder(indicators, policies)
@@ -850,6 +884,7 @@ def build_context(
     )
     sections = (b.section1(), b.section2(), b.section3(), b.section4(), b.section5(), b.section6(),
                 b.section7(), b.section8(), b.section9())
+    segment_columns, segment_groups = segment_figures(sections, instruments, segments, policies)
     points = tuple(ChartPoint(month=m.month, category=m.category, flagged=m.flagged, confirmed=m.confirmed)
                    for m in series)
     title = "Automated flags and confirmed automated flags per month and category"
@@ -875,6 +910,7 @@ def build_context(
         definitions=tuple(Definition(term=t, text=processed_definition(policies) if t == "Processed" else x)
                           for t, x in DEFINITIONS), provenance=provenance,
         rows=indicators.rows, extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
+        segment_columns=segment_columns, segment_groups=segment_groups,
     )
 
 

@@ -184,3 +184,7 @@ class ReportContext(_Model):
     #: The extracted indicators (data-contract §3) and the rows added for policy-driven fields (§4 "report.csv").
     rows: tuple[IndicatorRow, ...]
     extra_rows: tuple[IndicatorRow, ...]
+    #: For a period that straddles legal regimes: one column per regime segment, then the whole period, and
+    #: every data-driven field of sections 1, 4, 5 and 6 (total over services) in those columns.
+    segment_columns: tuple[Column, ...] = ()
+    segment_groups: tuple[Group, ...] = ()

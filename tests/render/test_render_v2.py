@@ -202,3 +202,58 @@ def test_the_providers_reading_of_processed_is_printed_in_1_3_and_the_annex() ->
     ctx = make_context(policies=policies)
     assert _field(ctx, "1.3.definition").cells[0].text == own
     assert next(d.text for d in ctx.definitions if d.term == "Processed") == own
+
+
+def test_a_2026_report_gives_every_figure_per_regime_segment_beside_the_whole_period() -> None:
+    from tests.render.render_fixture import SERVICES, _sum_rows, _svc_rows
+
+    def indicators(period: str, k1: int, k2: int) -> Indicators:
+        rows = _svc_rows(SERVICES[0], k1) + _svc_rows(SERVICES[1], k2)
+        ind = make_indicators()
+        return Indicators.build(Period.parse(period), ind.as_of, SERVICES, rows + _sum_rows(rows))
+
+    whole = indicators("2026", 1, 2)
+    segments = (indicators("2026-01-01/2026-04-03", 1, 1), indicators("2026-04-04/2026-07-30", 3, 3),
+                indicators("2026-07-31/2026-12-31", 2, 2))
+    from csa_report.render import build_context
+    from tests.render.render_fixture import PUBLICATION, make_findings, make_series
+
+    ctx = build_context(whole, load_fixture_policies(), findings=make_findings(), regimes=regimes(),
+                        series=make_series(), publication_date=PUBLICATION, tool_version="0.1.0",
+                        segments=segments)
+    assert [c.label for c in ctx.segment_columns] == [
+        "2026-01-01 to 2026-04-03: Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307",
+        "2026-04-04 to 2026-07-30: no derogation in force",
+        "2026-07-31 to 2026-12-31: Regulation (EU) 2026/1881",
+        "Whole period"]
+    fields = {f.id: f for g in ctx.segment_groups for f in g.fields}
+    reports = fields["4.known_csam.reports"]
+    expected = [seg.value("reports", category="known_csam", region="eu") for seg in (*segments, whole)]
+    assert [c.value for c in reports.cells] == expected
+    assert len(set(expected)) == 4  # four different figures, each in its own column
+    assert {"1.2.images.eu", "5.known_csam.account.suspended", "6.known_csam.-.A"} <= set(fields)
+    assert not any(f.startswith(("2.", "3.", "7.", "8.", "9.")) for f in fields)
+    # a one-regime period has no segment table
+    assert make_context().segment_groups == ()
+
+
+def test_segment_indicators_extract_each_regime_segment(new_db_url: str) -> None:
+    """On the hand-counted fixture: in 2026 only d7 (known CSAM) and d13 (new CSAM) are automated flags, both on
+    2026-01-01, so the first segment holds them all and the gap and 2026/1881 segments hold none."""
+    from datetime import datetime
+
+    from tasks.context import segment_indicators
+    from tasks.extract import extract_indicators
+    from tests.fixtures import handcount as fx
+
+    fx.load(new_db_url)
+    as_of = datetime(2027, 1, 15)
+    whole = extract_indicators(new_db_url, Period.parse("2026"), as_of)
+    segments = segment_indicators(new_db_url, whole)
+    assert [str(s.period) for s in segments] == ["2026-01-01/2026-04-03", "2026-04-04/2026-07-30",
+                                                 "2026-07-31/2026-12-31"]
+    assert all(s.as_of == as_of for s in segments)
+    for category in ("known_csam", "new_csam"):
+        assert whole.value("flagged", category=category) == 1
+        assert [s.value("flagged", category=category) for s in segments] == [1, 0, 0]
+    assert segment_indicators(new_db_url, extract_indicators(new_db_url, fx.PERIOD, fx.AS_OF)) == ()
