@@ -22,6 +22,13 @@ from csa_report.policies.models import PolicyDocument
 D = TypeVar("D", bound=PolicyDocument)
 
 
+def document_name(doc: PolicyDocument) -> str:
+    """The document's name in the folder ("provider.md"), also for a version kept in its history."""
+    if doc.path.parent.parent.name == "history":
+        return f"{doc.path.parent.name}.md"
+    return doc.path.name
+
+
 def _where(doc: PolicyDocument) -> str:
     return f"{doc.path} (version {doc.version}, effective from {doc.effective_from.isoformat()})"
 

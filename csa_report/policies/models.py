@@ -396,7 +396,15 @@ class PolicySet(BaseModel):
     def provenance(self) -> list[dict[str, str]]:
         """One entry per document for the manifest: file, kind, version, effective_from, sha256."""
         return [
-            {"file": doc.path.name, "kind": doc.kind, "version": doc.version,
+            {"file": _relative(doc.path, self.folder), "kind": doc.kind, "version": doc.version,
              "effective_from": doc.effective_from.isoformat(), "sha256": doc.sha256}
             for doc in self.documents()
         ]
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """The document's path inside the policy folder (``history/provider/2025.1.md`` for an older version)."""
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.name

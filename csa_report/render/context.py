@@ -741,8 +741,10 @@ def _specify(answer: bool, text: str | None, what: str) -> Cell:
 
 
 def _prose(doc: Any) -> Prose:
+    from csa_report.policies.history import document_name
+
     body: str = doc.body
-    return Prose(source=doc.path.name, version=str(doc.version), html=prose.to_html(body) if body.strip() else "",
+    return Prose(source=document_name(doc), version=str(doc.version), html=prose.to_html(body) if body.strip() else "",
                  markdown=prose.to_markdown(body) if body.strip() else "")
 
 
