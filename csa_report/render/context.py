@@ -701,11 +701,14 @@ class _Builder:
                                            "period"))
         t = self.pol.transfers
         names = country_names()
+        # Item 9 is about organisations data was shared with: one listed in transfers.md that received nothing
+        # in the period is not named here.
+        received = self.received_reports()
         recips = tuple(
-            self.pol_field(f"9.recipient.{slug(r.name)}", f"Organisation listed in transfers.md — {r.name}",
+            self.pol_field(f"9.recipient.{slug(r.name)}", f"Organisation that received reports — {r.name}",
                            value_cell(f"{r.name}: {r.type.replace('_', ' ')}, {names.get(r.country, r.country)} "
                                       f"({r.country})", "text"), section=9, indicator=f"recipient_{slug(r.name)}")
-            for r in sorted(t.recipients, key=lambda r: r.name) if r.type == public)
+            for r in sorted(t.recipients, key=lambda r: r.name) if r.type == public and r.name in received)
         g = Group(id="9", title="9 Organisations acting in the public interest", fields=(
             self.derived("9.ncmec", "NCMEC (National Center for Missing & Exploited Children) (yes/no)", ncmec,
                          section=9, indicator="ncmec"),
@@ -723,7 +726,7 @@ class _Builder:
         ))
         return Section(number=9, title=SECTION_TITLES[9], intro=(
             "Organisations acting in the public interest that received reports in the period (from the reports "
-            "sent), and those the provider's transfer policy lists; other recipients follow apart."),
+            "sent), as the provider's transfer policy describes them; other recipients follow apart."),
             groups=(g, other_recipients))
 
 
