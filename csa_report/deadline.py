@@ -37,4 +37,4 @@ class Deadline:
 def deadline_for(period: Period) -> Deadline:
     """31 January of the year after the period's last day."""
     regime = next((r for r in regimes() if r.covers(period.end)), None)
-    return Deadline(date(period.end.year + 1, 1, 31), regime.report_deadline_confirmed if regime else True)
+    return Deadline(date(period.end.year + 1, 1, 31), regime.deadline_confirmed if regime else True)

@@ -18,7 +18,7 @@ Value = int | Decimal | str | bool | None
 
 ALL: Final = "ALL"
 NO: Final = "-"  # category/technology where it does not apply
-SCHEMA_ID: Final = "csa-report/indicators/1"
+SCHEMA_ID: Final = "csa-report/indicators/2"
 CSV_FIELDS: Final = ("service", "period", "section", "indicator", "category", "technology", "region",
                      "value", "unit", "note")
 

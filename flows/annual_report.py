@@ -138,7 +138,7 @@ def annual_report(
     db_url: str = require(settings.source_db, "source_db")
     at = parse_as_of(as_of) if as_of else run_started_at()
     p = resolve_period(period, at)
-    policy_set = load_policies(Path(require(settings.policies, "policies")))
+    policy_set = load_policies(Path(require(settings.policies, "policies")), p)
     waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
     provider = policy_set.provider.provider
     logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))

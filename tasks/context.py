@@ -17,11 +17,27 @@ from csa_report.render.series import monthly_series_from_url
 from tasks.retry import retry_options
 
 
+def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:
+    """For a period that straddles legal regimes, the indicators of each regime segment (same as-of), so that
+    the report can show one value per segment beside the whole period's; nothing for a one-regime period."""
+    from csa_report.period import Period
+    from csa_report.render.context import instruments_in_force
+    from tasks.extract import extract_indicators
+
+    period = indicators.period
+    segments = instruments_in_force(regimes(), period.start, period.end)
+    if len(segments) < 2:
+        return ()
+    return tuple(extract_indicators(db_url, Period.parse(f"{s.first_day}/{s.last_day}"), indicators.as_of)
+                 for s in segments)
+
+
 def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
                    publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
     return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
-                         regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff)
+                         regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff,
+                         segments=segment_indicators(db_url, indicators))
 
 
 @task(name="context", persist_result=True, **retry_options((10, 60)))

@@ -29,7 +29,14 @@ from csa_report.indicators import (
 )
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
-from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS, report_account_values, reported
+from tasks.extract_queries import (
+    ALL_QUERIES,
+    REQUIRED_COLUMNS,
+    SUSPENSIONS,
+    account_holders,
+    report_account_values,
+    reported,
+)
 from tasks.extract_session import Tuning, apply_session, isolation_level, run_statements
 from tasks.retry import retry_options
 from tasks.sql_dialect import Sql
@@ -41,6 +48,8 @@ SOL: Final = "solicitation"
 #: Services are a bitmask in one BIGINT when counting distinct items and accounts (tasks.extract_queries).
 MAX_MASK_SERVICES: Final = 62
 REGIONS: Final = ("eu", "non_eu")
+#: Sections 4 and 5 (v2): the form asks for EU users; the all-region value is kept beside it.
+EU_ALL: Final = ("eu", "all")
 
 #: Section 1 volume indicators: (indicator, data_type, summed column, unit).
 VOLUMES: Final[tuple[tuple[str, str, str, Unit], ...]] = (
@@ -79,12 +88,19 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
         raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
                         "fit one extraction (split the services with views)")
     results["reported"] = [dict(r) for r in conn.execute(reported(q, reporting)).mappings()] if reporting else []
+    acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
+    if len(acting) > MAX_MASK_SERVICES:
+        raise ToolError(f"{len(acting)} services took account actions in the period; at most "
+                        f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)")
+    results["account_holders"] = ([dict(r) for r in conn.execute(account_holders(q, acting)).mappings()]
+                                  if acting else [])
     services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
     scopes = [*services, ALL]
     out: list[IndicatorRow] = []
     out += _section1(results["processing_volumes"], scopes)
     out += _section4([*results["reports"], *results["reported"]], scopes, reporting)
-    out += _section5(results["content_actions"], results["account_actions"], results["complaints"], scopes)
+    out += _section5(results["content_actions"], results["account_holders"], results["complaints"], scopes,
+                     acting)
     out += _section6(results["detections"], scopes)
     out += _section9(results["reports"], scopes)
     return Indicators.build(period, as_of, services, out)
@@ -220,27 +236,41 @@ def _section1(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorR
 
 def _section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence[str]) -> list[IndicatorRow]:
     reports = _Sums()
-    items: dict[tuple[str, str, str], int] = defaultdict(int)
+    items: dict[tuple[str, str, str, str], int] = defaultdict(int)
     accounts: dict[tuple[str, str, str], int] = defaultdict(int)
+    file_types: dict[tuple[str, str], set[str]] = defaultdict(set)
     for g in groups:
         kind = g["kind"]
         if kind == "rep" and g["n2"] == 1:
-            reports.add(g["service"], (g["category"],), g["n1"])
+            reports.add(g["service"], (g["category"], "all"), g["n1"])
+            if g["n3"] == 1:
+                reports.add(g["service"], (g["category"], "eu"), g["n1"])
         elif kind in ("items_mask", "accts_mask"):
             # n1 distinct items (accounts) named by exactly the services whose bits are set in n2.
-            target = items if kind == "items_mask" else accounts
             n, mask = int(g["n1"]), int(g["n2"])
-            for i, service in enumerate(reporting):
-                if mask >> i & 1:
-                    target[(service, g["category"], g["k1"])] += n
-            target[(ALL, g["category"], g["k1"])] += n
+            in_scope = [*(s for i, s in enumerate(reporting) if mask >> i & 1), ALL]
+            for service in in_scope:
+                if kind == "accts_mask":
+                    accounts[(service, g["category"], g["k1"])] += n
+                    continue
+                items[(service, g["category"], g["k1"], "all")] += n
+                if g["k2"] == "eu":
+                    items[(service, g["category"], g["k1"], "eu")] += n
+                    if g["k3"] is not None:
+                        file_types[(service, g["category"])].add(str(g["k3"]))
     rows: list[IndicatorRow] = []
     for s in scopes:
         for c in CATEGORIES:
-            rows.append(_row(s, 4, "reports", reports.get(s, c), "count", category=c))
+            for region in EU_ALL:
+                rows.append(_row(s, 4, "reports", reports.get(s, c, region), "count", category=c, region=region))
         for c in CSAM:
             for indicator, data_type in REPORTED:
-                rows.append(_row(s, 4, indicator, items.get((s, c, data_type), 0), "count", category=c))
+                for region in EU_ALL:
+                    rows.append(_row(s, 4, indicator, items.get((s, c, data_type, region), 0), "count",
+                                     category=c, region=region))
+            value, note = _text_list(file_types[(s, c)], "N/A: no other files of EU users reported")
+            rows.append(_row(s, 4, "other_file_types_reported", value, "text", category=c, region="eu",
+                             note=note))
         for indicator, role, categories in ACCOUNTS:
             for c in categories:
                 rows.append(_row(s, 4, indicator, accounts.get((s, c, role), 0), "count", category=c,
@@ -248,63 +278,78 @@ def _section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequenc
     return rows
 
 
-def _section5(removals: Sequence[Group], actions: Sequence[Group], complaints: Sequence[Group],
-              scopes: Sequence[str]) -> list[IndicatorRow]:
+def _section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Sequence[Group],
+              scopes: Sequence[str], acting: Sequence[str]) -> list[IndicatorRow]:
     removed = _Sums()
     for g in removals:
         if g["k1"] == 1:
-            removed.add(g["service"], (g["category"],), g["n1"])
-    suspended = _Sums()
-    for g in actions:
-        if g["k3"] == 1 and g["k2"] == "suspend":
-            suspended.add(g["service"], (g["category"], g["k1"]), g["n1"])
-            suspended.add(g["service"], (g["category"], "all"), g["n1"])
+            removed.add(g["service"], (g["category"], "all"), g["n1"])
+            if g["k2"] == "eu":
+                removed.add(g["service"], (g["category"], "eu"), g["n1"])
+    # (scope, category, suspended|restricted, region) -> distinct accounts; n2/n3 are service bitmasks.
+    holders_n: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for g in holders:
+        n = int(g["n1"])
+        for region, mask in (("all", int(g["n2"])), ("eu", int(g["n3"]))):
+            if not mask:
+                continue
+            for service in [*(s for i, s in enumerate(acting) if mask >> i & 1), ALL]:
+                holders_n[(service, g["category"], g["k1"], region)] += n
     cmp = _Sums()
     for g in complaints:
         if g["k4"] != 1 or g["category"] is None:
             continue
-        key = (g["k1"], g["k2"], g["category"])  # subject, channel, category
-        for name, col in (("n", "n1"), ("decided", "n2"), ("restored", "n3"), ("dec_s", "n4"),
-                          ("complied", "n5"), ("comp_s", "n6")):
-            cmp.add(g["service"], (*key, name), g[col])
+        if g["k1"] == "account" and g["k6"] not in SUSPENSIONS:
+            continue  # a complaint against a restriction is not one against a suspension
+        for region in ("all", "eu") if g["k5"] == "eu" else ("all",):
+            key = (g["k1"], g["k2"], g["category"], region)  # subject, channel, category, region
+            for name, col in (("n", "n1"), ("decided", "n2"), ("restored", "n3"), ("dec_s", "n4"),
+                              ("complied", "n5"), ("comp_s", "n6")):
+                cmp.add(g["service"], (*key, name), g[col])
     rows: list[IndicatorRow] = []
     for s in scopes:
         for c in CSAM:
-            rows.append(_row(s, 5, "content_removed", removed.get(s, c), "count", category=c))
-        for c in CATEGORIES:
-            for region in ("eu", "all"):
-                rows.append(_row(s, 5, "accounts_suspended", suspended.get(s, c, region), "count", category=c,
+            for region in EU_ALL:
+                rows.append(_row(s, 5, "content_removed", removed.get(s, c, region), "count", category=c,
                                  region=region))
+        for c in CATEGORIES:
+            for region in EU_ALL:
+                for indicator, kind in (("accounts_suspended", "suspended"), ("accounts_restricted", "restricted")):
+                    rows.append(_row(s, 5, indicator, holders_n.get((s, c, kind, region), 0), "count",
+                                     category=c, region=region))
         for subject, categories in (("content", CSAM), ("account", CATEGORIES)):
             for c in categories:
-                rows += _complaint_rows(cmp, s, subject, c)
+                for region in EU_ALL:
+                    rows += _complaint_rows(cmp, s, subject, c, region)
     return rows
 
 
-def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str) -> list[IndicatorRow]:
+def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str, region: str) -> list[IndicatorRow]:
     rows: list[IndicatorRow] = []
     for channel in ("internal", "judicial"):
-        rows.append(_row(s, 5, f"{subject}_complaints_{channel}", cmp.get(s, subject, channel, c, "n"), "count",
-                         category=c))
-        rows.append(_row(s, 5, f"{subject}_restored_{channel}", cmp.get(s, subject, channel, c, "restored"),
-                         "count", category=c))
+        rows.append(_row(s, 5, f"{subject}_complaints_{channel}", cmp.get(s, subject, channel, c, region, "n"),
+                         "count", category=c, region=region))
+        rows.append(_row(s, 5, f"{subject}_restored_{channel}",
+                         cmp.get(s, subject, channel, c, region, "restored"), "count", category=c, region=region))
+
     def internal(name: str) -> int:
-        return cmp.get(s, subject, "internal", c, name)
+        return cmp.get(s, subject, "internal", c, region, name)
 
     def judicial(name: str) -> int:
-        return cmp.get(s, subject, "judicial", c, name)
+        return cmp.get(s, subject, "judicial", c, region, name)
 
-    rows.append(_mean_days_row(s, f"{subject}_decision_days_internal", c, internal("dec_s"), internal("decided"),
-                               "N/A: no internal complaint decided"))
-    rows.append(_mean_days_row(s, f"{subject}_compliance_days_judicial", c, judicial("comp_s"), judicial("complied"),
-                               "N/A: no judicial decision to restore complied with"))
+    rows.append(_mean_days_row(s, f"{subject}_decision_days_internal", c, region, internal("dec_s"),
+                               internal("decided"), "N/A: no internal complaint decided"))
+    rows.append(_mean_days_row(s, f"{subject}_compliance_days_judicial", c, region, judicial("comp_s"),
+                               judicial("complied"), "N/A: no judicial decision to restore complied with"))
     return rows
 
 
-def _mean_days_row(s: str, indicator: str, c: str, total_seconds: int, n: int, none_note: str) -> IndicatorRow:
+def _mean_days_row(s: str, indicator: str, c: str, region: str, total_seconds: int, n: int,
+                   none_note: str) -> IndicatorRow:
     if n:
-        return _row(s, 5, indicator, mean_days(total_seconds, n), "days", category=c)
-    return _row(s, 5, indicator, None, "days", category=c, note=none_note)
+        return _row(s, 5, indicator, mean_days(total_seconds, n), "days", category=c, region=region)
+    return _row(s, 5, indicator, None, "days", category=c, region=region, note=none_note)
 
 
 def _section6(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRow]:

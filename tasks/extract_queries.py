@@ -64,14 +64,15 @@ CMP = _table("complaints", "id", "service", "subject", "content_action_id", "acc
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: tuple(c.name for c in t.columns) for t in
                                                 (PV, DET, REP, RI, RA, CA, AA, CMP)}
 
-SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "n1", "n2", "n3", "n4", "n5", "n6")
+SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "k5", "k6", "n1", "n2", "n3", "n4", "n5", "n6")
+N_KEYS = 6
 
 
 def _shape(kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (),
            nums: Sequence[Any] = ()) -> list[ColumnElement[Any]]:
-    """Columns of the common result shape: kind, service, category, k1..k4 (keys), n1..n6 (numbers)."""
+    """Columns of the common result shape: kind, service, category, k1..k6 (keys), n1..n6 (numbers)."""
     # Typed NULLs: PostgreSQL resolves UNION column types pair by pair, and NULL ∪ NULL would become text.
-    k = [*keys, *([cast(null(), Text)] * (4 - len(keys)))]
+    k = [*keys, *([cast(null(), Text)] * (N_KEYS - len(keys)))]
     n = [*nums, *([cast(null(), BigInteger)] * (6 - len(nums)))]
     cols: list[Any] = [literal(kind), service if service is not None else cast(null(), Text),
                        category if category is not None else cast(null(), Text), *k, *n]
@@ -162,9 +163,18 @@ def detections(q: Sql) -> Select[Any]:
 
 
 def _reports_cte(q: Sql) -> Any:
+    """Reports with ``in_p`` (sent in the period) and ``eu`` (concerning an EU user: one of its items'
+    detections or one of its named accounts is in the EU, data-contract §3 v2). The EU test is a semi-join
+    against the report ids that qualify, so each table is read once and no row leaves the database."""
     r = REP.c
+    eu_ids = union_all(
+        select(RI.c.report_id.label("rid")).select_from(RI.join(DET, DET.c.id == RI.c.detection_id))
+        .where(DET.c.user_region == "eu"),
+        select(RA.c.report_id.label("rid")).where(RA.c.user_region == "eu"),
+    )
     return (
-        select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"))
+        select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"),
+               flag(r.id.in_(eu_ids)).label("eu"))
         .cte("rp")
         .prefix_with("MATERIALIZED")
     )
@@ -177,8 +187,8 @@ def reports(q: Sql) -> Select[Any]:
     rp = _reports_cte(q)
     rep_rows = (
         select(*_shape("rep", service=rp.c.service, category=rp.c.category, keys=(rp.c.recipient,),
-                       nums=(func.count(), rp.c.in_p)))
-        .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p)
+                       nums=(func.count(), rp.c.in_p, rp.c.eu)))
+        .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p, rp.c.eu)
     )
     bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
     bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
@@ -196,17 +206,23 @@ def reported(q: Sql, services: Sequence[str]) -> Select[Any]:
     """
     rp = _reports_cte(q)
     mask = sum((func.max(flag(rp.c.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+    # Region and file type depend on the detection alone, so grouping by them too keeps one group per item.
+    # The file type is only kept where it is listed (EU other files: other_file_types_reported).
+    file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
     per_item = (
-        select(rp.c.category, DET.c.data_type, mask.label("mask"))
+        select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"),
+               mask.label("mask"))
         .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
                      .join(DET, DET.c.id == RI.c.detection_id))
-        .group_by(rp.c.category, DET.c.data_type, RI.c.detection_id)
+        .group_by(rp.c.category, DET.c.data_type, DET.c.user_region, file_type, RI.c.detection_id)
         .subquery("ri")
     )
     items = (
-        select(*_shape("items_mask", category=per_item.c.category, keys=(per_item.c.data_type,),
+        select(*_shape("items_mask", category=per_item.c.category,
+                       keys=(per_item.c.data_type, per_item.c.user_region, per_item.c.file_type),
                        nums=(func.count(), per_item.c.mask)))
-        .group_by(per_item.c.category, per_item.c.data_type, per_item.c.mask)
+        .group_by(per_item.c.category, per_item.c.data_type, per_item.c.user_region, per_item.c.file_type,
+                  per_item.c.mask)
     )
     per_acct = (
         select(rp.c.category, RA.c.role, mask.label("mask"))
@@ -232,16 +248,17 @@ def report_account_values() -> Select[Any]:
 
 
 def content_actions(q: Sql) -> Select[Any]:
-    """Section 5: removals per service and category of the removed detection."""
+    """Section 5: removals per service, category and region of the removed detection."""
     inner = (
-        select(CA.c.service, DET.c.category, flag(q.in_period(CA.c.removed_at)).label("in_p"))
+        select(CA.c.service, DET.c.category, DET.c.user_region,
+               flag(q.in_period(CA.c.removed_at)).label("in_p"))
         .select_from(CA.outerjoin(DET, DET.c.id == CA.c.detection_id))
         .subquery("ca0")
     )
     return (
-        select(*_shape("ca", service=inner.c.service, category=inner.c.category, keys=(inner.c.in_p,),
-                       nums=(func.count(),)))
-        .group_by(inner.c.service, inner.c.category, inner.c.in_p)
+        select(*_shape("ca", service=inner.c.service, category=inner.c.category,
+                       keys=(inner.c.in_p, inner.c.user_region), nums=(func.count(),)))
+        .group_by(inner.c.service, inner.c.category, inner.c.in_p, inner.c.user_region)
     )
 
 
@@ -258,11 +275,45 @@ def account_actions(q: Sql) -> Select[Any]:
     )
 
 
+#: Account actions that the form's "accounts suspended" counts: a termination is a permanent suspension.
+SUSPENSIONS = ("suspend", "terminate")
+
+
+def account_holders(q: Sql, services: Sequence[str]) -> Select[Any]:
+    """Section 5: distinct accounts suspended (or terminated) and restricted in the period.
+
+    Like ``reported``: one grouping by (category, kind, account) over the period's actions, carrying two
+    service bitmasks — services that acted on the account at all (``n2``) and services that acted on it as an
+    EU user (``n3``). Python adds each group to every service in a mask and once to ALL, so an account acted
+    on twice, or by two services, is one account. A null ``account_ref`` is never counted.
+    """
+    a = AA.c
+    kind = case((a.action.in_(SUSPENSIONS), literal("suspended")), else_=literal("restricted"))
+    eu = a.user_region == "eu"
+    mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+    mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
+                  literal(0))
+    per_acct = (
+        select(a.category, kind.label("kind"), mask_all.label("m_all"), mask_eu.label("m_eu"))
+        .where(q.in_period(a.taken_at) & a.account_ref.is_not(None)
+               & a.action.in_((*SUSPENSIONS, "restrict")))
+        .group_by(a.category, kind, a.account_ref)
+        .subquery("aa1")
+    )
+    p = per_acct.c
+    return (
+        select(*_shape("acct_mask", category=p.category, keys=(p.kind,), nums=(func.count(), p.m_all, p.m_eu)))
+        .group_by(p.category, p.kind, p.m_all, p.m_eu)
+    )
+
+
 def complaints(q: Sql) -> Select[Any]:
     """Section 5: complaints per service, subject, channel, outcome and category of the contested action.
 
     n1 = complaints, n2 = decided by as-of, n3 = restored by as-of, n4 = Σ decision seconds over decided,
-    n5 = restored and complied by as-of, n6 = Σ compliance seconds over those.
+    n5 = restored and complied by as-of, n6 = Σ compliance seconds over those. ``k5`` is the region of the
+    contested action (its detection's, for a removal) and ``k6`` the account action (Python drops complaints
+    against restrictions: the form asks about suspensions).
     """
     c = CMP.c
     decided = q.by_as_of(c.decided_at)
@@ -272,6 +323,8 @@ def complaints(q: Sql) -> Select[Any]:
         select(
             c.service, c.subject, c.channel, c.outcome,
             func.coalesce(DET.c.category, AA.c.category).label("category"),
+            func.coalesce(DET.c.user_region, AA.c.user_region).label("region"),
+            AA.c.action.label("action"),
             flag(q.in_period(c.lodged_at)).label("in_p"),
             flag(decided).label("dec"),
             flag(restored).label("res"),
@@ -289,11 +342,11 @@ def complaints(q: Sql) -> Select[Any]:
     i = inner.c
     return (
         select(*_shape("cmp", service=i.service, category=i.category,
-                       keys=(i.subject, i.channel, i.outcome, i.in_p),
+                       keys=(i.subject, i.channel, i.outcome, i.in_p, i.region, i.action),
                        nums=(func.count(), func.sum(i.dec), func.sum(i.res),
                              func.coalesce(func.sum(i.dec_s), 0), func.sum(i.comp),
                              func.coalesce(func.sum(i.comp_s), 0))))
-        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.in_p)
+        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.in_p, i.region, i.action)
     )
 
 

@@ -127,20 +127,22 @@ def _rule_keys() -> set[tuple[str, int, str, str, str, str]]:
                     "metadata_processed"):
             add(1, ind, ("-",), ("eu", "non_eu"))
         add(1, "other_file_types", ("-",), ("all",))
-        add(4, "reports", (K, N, S), ("all",))
+        add(4, "reports", (K, N, S), ("eu", "all"))
         for ind in ("images_reported", "videos_reported", "other_files_reported"):
-            add(4, ind, (K, N), ("all",))
+            add(4, ind, (K, N), ("eu", "all"))
+        add(4, "other_file_types_reported", (K, N), ("eu",))
         for ind in ("accounts_sending", "accounts_receiving"):
             add(4, ind, (K, N), ("eu",))
         for ind in ("accounts_soliciting", "accounts_solicited"):
             add(4, ind, (S,), ("eu",))
-        add(5, "content_removed", (K, N), ("all",))
+        add(5, "content_removed", (K, N), ("eu", "all"))
         add(5, "accounts_suspended", (K, N, S), ("eu", "all"))
+        add(5, "accounts_restricted", (K, N, S), ("eu", "all"))
         for subject, cats in (("content", (K, N)), ("account", (K, N, S))):
             for ind in (f"{subject}_complaints_internal", f"{subject}_complaints_judicial",
                         f"{subject}_restored_internal", f"{subject}_restored_judicial",
                         f"{subject}_decision_days_internal", f"{subject}_compliance_days_judicial"):
-                add(5, ind, cats, ("all",))
+                add(5, ind, cats, ("eu", "all"))
         for cat in (K, N, S):
             region = ("eu",) if cat == S else ("all",)
             for tech in ("-", *EXPECTED_TECHNOLOGIES[(svc, cat)]):
@@ -152,7 +154,7 @@ def _rule_keys() -> set[tuple[str, int, str, str, str, str]]:
 
 def test_expected_table_is_consistent_with_the_contract_rules() -> None:
     assert _rule_keys() == set(EXPECTED_KEYS)
-    assert len(EXPECTED_KEYS) == EXPECTED_ROW_COUNT == 279
+    assert len(EXPECTED_KEYS) == EXPECTED_ROW_COUNT == 426
 
 
 # ---------------------------------------------------------------- values
@@ -272,7 +274,7 @@ def test_json_document(result: Indicators) -> None:
     out = result.to_json()
     doc = json.loads(out, object_pairs_hook=_assert_sorted_keys)
     assert set(doc) == {"schema", "period", "as_of", "services", "rows"}
-    assert doc["schema"] == "csa-report/indicators/1"
+    assert doc["schema"] == "csa-report/indicators/2"
     assert doc["period"] == PERIOD_TEXT
     assert doc["as_of"] == "2026-01-15T00:00:00Z"
     assert doc["services"] == list(EXPECTED_SERVICES)

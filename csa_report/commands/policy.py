@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         folder = Path(require(settings.policies, "policies"))
         the_period = Period.parse(period)
         instant = resolve_as_of(as_of)
-        policy_set = load_policies(folder)
+        policy_set = load_policies(folder, the_period)
         waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
         indicators = extract_indicators(db_url, the_period, instant)
         result = run_checks(db_url, the_period, instant, policy_set, waiver_list, indicators=indicators)

@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise InputError(f"--publication-date {publication_date!r} does not parse: expected YYYY-MM-DD") \
                     from None
-        policy_set = load_policies(policies)
+        policy_set = load_policies(policies, p)
         waiver_list = load_waivers(waivers) if waivers is not None else ()
         indicators = extract_indicators(db, p, instant)
         result = evaluate(db, p, instant, policy_set, waiver_list, indicators=indicators)
@@ -64,8 +64,11 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
             raise typer.Exit(result.exit_code)
         series = monthly_series_from_url(db, p, instant)
+        from tasks.context import segment_indicators
+
         context = build_context(indicators, policy_set, findings=result.findings, waivers=result.waivers,
-                                regimes=regimes(), series=series, publication_date=published)
+                                regimes=regimes(), series=series, publication_date=published,
+                                segments=segment_indicators(db, indicators))
         rendered = render_report(context, out, templates)
         if result.findings:
             console.print(findings_table(result))

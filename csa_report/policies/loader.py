@@ -25,6 +25,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from csa_report.errors import PolicyError
+from csa_report.period import Period
+from csa_report.policies.history import version_in_force
 from csa_report.policies.models import DOCUMENTS, UNION_TAGS, PolicyDocument, PolicySet
 
 #: Front matter starts on the file's second line (the first is ``---``).
@@ -34,15 +36,29 @@ _FENCE = "---"
 Loc = tuple[str | int, ...]
 
 
-def load_policies(folder: Path) -> PolicySet:
-    """Load the five documents of ``folder``; raise PolicyError on the first invalid or missing one."""
+#: Older versions of a document live in ``history/<document file name without .md>/*.md`` (policy history).
+HISTORY = "history"
+
+
+def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
+    """Load the five documents of ``folder``; raise PolicyError on the first invalid or missing one.
+
+    With a ``period``, each document is the version in force on the period's last day, chosen among the
+    current file and its history (csa_report.policies.history); without one, the current file."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PolicyError(f"policy folder {folder} does not exist or is not a folder "
                           f"(expected a folder holding {', '.join(DOCUMENTS)})")
     docs: dict[str, PolicyDocument] = {}
     for file_name, (kind, model) in DOCUMENTS.items():
-        docs[kind] = load_document(folder / file_name, kind, model)
+        current = load_document(folder / file_name, kind, model)
+        if period is None:
+            docs[kind] = current
+            continue
+        history_dir = folder / HISTORY / Path(file_name).stem
+        older = [load_document(path, kind, model) for path in sorted(history_dir.glob("*.md"))] \
+            if history_dir.is_dir() else []
+        docs[kind] = version_in_force(file_name, [current, *older], period)
     return PolicySet.model_validate({"folder": folder, **docs})
 
 

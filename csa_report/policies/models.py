@@ -111,6 +111,8 @@ class PolicyDocument(StrictModel):
     kind: StrictStr
     version: Text
     effective_from: Day
+    #: Last day this version was in force; null = until the next version of the document takes effect.
+    effective_until: Day | None = None
 
     _body: str = PrivateAttr(default="")
     _path: Path = PrivateAttr(default=Path())
@@ -160,6 +162,9 @@ class Service(StrictModel):
         return self
 
 
+VolumeName = Literal["images", "videos", "other_files", "text_bytes", "metadata"]
+
+
 class ProviderDoc(PolicyDocument):
     kind: Literal["provider"]
     provider: Text
@@ -171,6 +176,10 @@ class ProviderDoc(PolicyDocument):
     publication_url: Url
     approvers: Annotated[tuple[Text, ...], Field(min_length=1)]
     preparer: Text
+    #: The provider's reading of "processed" (form 1.3); when absent the report prints the default reading.
+    processed_definition: Text | None = None
+    #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
+    volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:
@@ -275,9 +284,13 @@ class Safeguards(StrictModel):
 
     de_identification: Text
     encryption_in_transit: StrictBool
+    #: The form's "please specify" for encryption in transit: protocols and algorithms.
+    encryption_in_transit_specify: Text | None = None
     data_governance: Text
     governance_review: Text
     incident_response: StrictBool
+    #: The form's "please specify" for incident response: the plan and how often it is tested.
+    incident_response_specify: Text | None = None
     other_security_measures: Text
 
 
@@ -440,7 +453,15 @@ class PolicySet(BaseModel):
     def provenance(self) -> list[dict[str, str]]:
         """One entry per document for the manifest: file, kind, version, effective_from, sha256."""
         return [
-            {"file": doc.path.name, "kind": doc.kind, "version": doc.version,
+            {"file": _relative(doc.path, self.folder), "kind": doc.kind, "version": doc.version,
              "effective_from": doc.effective_from.isoformat(), "sha256": doc.sha256}
             for doc in self.documents()
         ]
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """The document's path inside the policy folder (``history/provider/2025.1.md`` for an older version)."""
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.name

@@ -62,8 +62,16 @@ class Instrument(_Ref):
         return any(m.lower() in text.lower() for m in self.match)
 
 
+class Amendment(_Ref):
+    """An amending act, named beside its regime from the day it entered into force."""
+
+    name: StrictStr
+    in_force_from: Day
+
+
 class Regime(_Ref):
-    """A legal regime for voluntary detection: which instrument (if any) applies on which days."""
+    """A legal regime for voluntary detection: which instrument (if any) applies on which days, which form
+    and deadline apply to reports on those days, and whether the reference data could confirm them."""
 
     id: StrictStr
     name: StrictStr
@@ -71,9 +79,19 @@ class Regime(_Ref):
     applies_from: Day
     applies_until: Day
     excludes_e2ee: StrictBool
+    amendments: tuple[Amendment, ...] = ()
+    form: StrictStr = ""
+    form_confirmed: StrictBool = True
+    report_deadline: StrictStr = ""
+    #: False while the annual report's deadline under this regime is not confirmed by its text (DEADLINE-1 says so).
+    deadline_confirmed: StrictBool = True
     source: StrictStr
-    #: False while the annual report's 31 January deadline under this regime is not confirmed by its text.
-    report_deadline_confirmed: StrictBool = True
+
+    def name_on(self, day: date) -> str:
+        """The instrument's name as it stood on ``day``: amendments not yet in force then are not named
+        (a report on 2023 does not cite an act of 2024)."""
+        amended = [a.name for a in sorted(self.amendments, key=lambda a: a.in_force_from) if a.in_force_from <= day]
+        return f"{self.name}, as amended by {' and '.join(amended)}" if amended else self.name
 
     def covers(self, day: date) -> bool:
         return self.applies_from <= day <= self.applies_until
@@ -172,5 +190,5 @@ def adequacy_for(country: str, day: date) -> AdequacyDecision | None:
 
 
 def regime_on(day: date) -> Regime | None:
-    """The regime covering ``day``; None before 2021-08-03 or after the last known regime ends."""
+    """The regime covering ``day``; None before 2021-08-02 or after the last known regime ends."""
     return next((r for r in regimes() if r.covers(day)), None)

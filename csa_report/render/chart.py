@@ -1,7 +1,7 @@
 """The report's one figure as inline SVG, written by hand (no plotting library, byte-stable output).
 
 Three small panels (known CSAM, possible new CSAM, solicitation), each with two lines over the months of the
-period: automated flags (solid, circles) and confirmed items (dashed, squares) — distinguishable without
+period: automated flags (solid, circles) and those confirmed on review (dashed, squares) — distinguishable without
 colour. The SVG carries <title> and <desc>; the report also prints the same numbers as a table.
 """
 
@@ -79,7 +79,7 @@ def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
         f'<line x1="{LEFT + 190}" y1="17" x2="{LEFT + 218}" y2="17" stroke="{CONFIRMED_COLOUR}" '
         f'stroke-width="2.5" stroke-dasharray="6 4"/>',
         f'<rect x="{LEFT + 200.5}" y="13.5" width="7" height="7" fill="{CONFIRMED_COLOUR}"/>',
-        f'<text x="{LEFT + 226}" y="21" fill="#1a1a1a">Confirmed items</text>',
+        f'<text x="{LEFT + 226}" y="21" fill="#1a1a1a">Of these, confirmed on review</text>',
     ]
     for k, category in enumerate(categories):
         top = LEGEND_H + k * (PANEL_H + TOP_PAD + BOTTOM_PAD) + TOP_PAD

@@ -9,7 +9,7 @@ clock; the publication date and the as-of instant are inputs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
@@ -46,6 +46,10 @@ from csa_report.render.series import MonthPoint
 CATEGORIES: Final = ("known_csam", "new_csam", "solicitation")
 CSAM: Final = ("known_csam", "new_csam")
 NA: Final = "N/A — "
+#: Section 6 wording per category, written out so that no label says "possible possible".
+FLAGGED_AS: Final = {"known_csam": "possible known CSAM", "new_csam": "possible new CSAM",
+                     "solicitation": "possible solicitation of children"}
+NOT_ABUSE: Final = {"known_csam": "CSAM", "new_csam": "CSAM", "solicitation": "solicitation of children"}
 NCMEC: Final = "NCMEC"
 
 SECTION_TITLES: Final = {
@@ -164,6 +168,26 @@ class _Builder:
         )
         self.index = {r.key: r for r in indicators.rows}
         self.extra: list[IndicatorRow] = []
+        # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
+        # that reason, not a column of zeros — unless the data shows activity in the category, which is then
+        # printed as it is (the report never hides data).
+        # The test is per category, over every field of sections 4-6, so that a genuine zero beside other
+        # activity (no error among 14 flags) is never turned into an N/A.
+        active = {r.category for r in indicators.rows if r.section in (4, 5, 6) and r.unit == "count"
+                  and isinstance(r.value, int) and not isinstance(r.value, bool) and r.value != 0}
+        self.not_scanned: dict[str, str] = {}
+        for cat in CATEGORIES:
+            entry = policies.measures.category(cat)
+            if isinstance(entry, NotApplicable) and cat not in active:
+                self.not_scanned[cat] = " ".join(entry.not_applicable.split())
+        # Section 1 volumes the provider does not count (provider.md volumes_not_counted), by indicator.
+        p = policies.provider
+        self.not_counted: dict[str, str] = {
+            f"{v}_processed": " ".join(reason.split()) for v, reason in p.volumes_not_counted.items()}
+        if "text_bytes_processed" not in self.not_counted and "solicitation" in self.not_scanned:
+            self.not_counted["text_bytes_processed"] = "no text is scanned: " + self.not_scanned["solicitation"]
+        if "metadata_processed" not in self.not_counted and not p.metadata_types:
+            self.not_counted["metadata_processed"] = "no metadata about users is processed"
 
     # -- lookups --------------------------------------------------------------------------------------
     def row(self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO,
@@ -197,7 +221,23 @@ class _Builder:
                     cells.append(na_cell(missing))
                     continue
             cells.append(row_cell(r))
+        reason = self.not_scanned.get(category) if section in (4, 5, 6) else self.not_counted.get(indicator)
+        if reason is not None and (section in (4, 5, 6) or all(c.na or c.value in (0, "") for c in cells)):
+            cells = [na_cell(reason, c.unit) for c in cells]
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
+
+    def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
+               optional: bool = False, all_label: str | None = None) -> tuple[Field, Field]:
+        """A field the form asks about EU users (data-contract §3, version 2): the form's field carries the
+        ``eu`` value; the all-region value follows on its own row, labelled as such, never in its place.
+        ``label`` names the form's field; unless it already says EU, "— EU users" is added."""
+        eu_label = label if "EU user" in label else f"{label} — EU users"
+        base = all_label or label
+        return (
+            self.fig(fid, eu_label, section, indicator, category, region="eu", optional=optional),
+            self.fig(f"{fid}.all", f"{base} — all regions (for information, not a form field)", section,
+                     indicator, category, region="all", optional=optional),
+        )
 
     def svc_na(self, fid: str, label: str, reason: str, optional: bool = False) -> Field:
         return Field(id=fid, label=label, scope="service", optional=optional,
@@ -269,7 +309,8 @@ class _Builder:
         ))
         g13 = Group(id="1.3", title="1.3 Other relevant information on types and volumes", fields=(
             self.pol_field("1.3.definition", "Definition of \"processed\" applied",
-                           value_cell(DEFINITIONS[0][1], "text"), section=1, indicator="processed_definition"),
+                           value_cell(processed_definition(self.pol), "text"), section=1,
+                           indicator="processed_definition"),
             self.pol_field("1.3.audio", "Audio communications scanned", value_cell(False, "bool"),
                            section=1, indicator="audio_scanned"),
         ))
@@ -326,19 +367,19 @@ class _Builder:
             fields.append(self.pol_field("3.grounds", "Chapter V grounds relied on",
                                          na_cell("no recipient is established outside the EEA"),
                                          section=3, indicator="transfer_grounds"))
-        for r in sorted(t.recipients, key=lambda r: r.name):
+        # Only recipients that received data in the period; each ground is stated as valid or expired over the
+        # period's days, with the same reading of validity as the transfer rules (XFER-2).
+        for r in sorted((r for r in t.recipients if r.name in received), key=lambda r: r.name):
             where = f"{names.get(r.country, r.country)} ({r.country})"
             label = f"Chapter V ground — {r.name}, {where}, {r.type.replace('_', ' ')}"
-            used = "" if r.name in received else " — no report was sent to this recipient in the period"
             if r.country in eea:
                 cell = na_cell(f"{r.name} is established in the EEA ({r.country}): no transfer outside the Union")
             elif not r.grounds:
-                cell = na_cell(f"no ground listed for {r.name} in transfers.md{used} (see the findings in the annex)")
+                cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
             else:
                 cell = value_cell(f"{r.name}: " + "; ".join(
-                    f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} (valid from "
-                    f"{g.valid_from.isoformat()}{' to ' + g.valid_until.isoformat() if g.valid_until else ''})"
-                    for g in r.grounds) + used, "text")
+                    f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} ({self.ground_validity(r, g)})"
+                    for g in r.grounds), "text")
             fields.append(self.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3,
                                          indicator=f"transfer_ground_{slug(r.name)}"))
         for name in unlisted:
@@ -351,35 +392,70 @@ class _Builder:
             "below, and the policy text that follows."), fields=tuple(fields))
         return Section(number=3, title=SECTION_TITLES[3], intro="", groups=(g,), prose=(_prose(t),))
 
+    def ground_validity(self, recipient: Any, ground: Any) -> str:
+        """'valid throughout the period', 'valid from … to … of the period' or 'expired on …: not a valid ground
+        for transfers in this period' — an expired ground is never printed as valid."""
+        from csa_report.checks.intervals import Span
+        from csa_report.checks.transfers import _listed_ground_spans, ground_spans
+
+        period = Span(self.ind.period.start, self.ind.period.end)
+        period_last: date = self.ind.period.end
+        spans = (ground_spans(recipient.model_copy(update={"grounds": (ground,)})) if ground.article == "45"
+                 else _listed_ground_spans(ground))
+        inside: list[Span] = []
+        for x in sorted((x for sp in spans if (x := sp.intersect(period)) is not None), key=lambda x: x.first):
+            # Overlapping or touching spans (a decision extended, then renewed) read as one stretch of days.
+            if inside and inside[-1].last is not None and x.first <= inside[-1].last + timedelta(days=1):
+                lasts = [d for d in (inside[-1].last, x.last) if d is not None]
+                inside[-1] = Span(inside[-1].first, max(lasts) if len(lasts) == 2 else None)
+            else:
+                inside.append(x)
+        if not inside:
+            ends = [sp.last for sp in spans if sp.last is not None and sp.last < period.first]
+            if ends:
+                return f"expired on {max(ends).isoformat()}: not a valid ground for transfers in this period"
+            return "not valid on any day of this period"
+        if len(inside) == 1 and inside[0].first == period.first and inside[0].last == period.last:
+            return "valid throughout the period"
+        return "valid in this period only " + ", ".join(
+            f"from {x.first.isoformat()} to {(x.last or period_last).isoformat()}" for x in inside)
+
     def section4(self) -> Section:
-        no_types = ("the reporting schema does not record file types of reported items; the types of other "
-                    "files processed are in 1.2")
+        distinct = (" The total column counts distinct items and accounts across services, so it can be less "
+                    "than the sum of the services.") if len(self.column_keys) > 1 else ""
         groups: list[Group] = []
         for cat, name in (("known_csam", "Known CSAM"), ("new_csam", "Possible new CSAM")):
             groups.append(Group(id=f"4.{cat}", title=f"4 {name}", note=(
-                "Material confirmed as CSAM (hash match)." if cat == "known_csam" else
-                "Reported files other than known CSAM."), fields=(
-                self.fig(f"4.{cat}.reports", f"Reports concerning {_lc(name)}", 4, "reports", cat),
-                self.fig(f"4.{cat}.images", "Images reported", 4, "images_reported", cat),
-                self.fig(f"4.{cat}.videos", "Videos reported", 4, "videos_reported", cat),
-                self.fig(f"4.{cat}.other", "Other files reported", 4, "other_files_reported", cat),
-                self.svc_na(f"4.{cat}.other.types", "Other files reported — file types", no_types),
+                ("Material confirmed as CSAM (hash match)." if cat == "known_csam" else
+                 "Reported files other than known CSAM.") + distinct), fields=(
+                *self.eu_all(f"4.{cat}.reports", f"Reports concerning {_lc(name)}", 4, "reports",
+                             cat),
+                *self.eu_all(f"4.{cat}.images", "Images reported", 4, "images_reported", cat),
+                *self.eu_all(f"4.{cat}.videos", "Videos reported", 4, "videos_reported", cat),
+                *self.eu_all(f"4.{cat}.other", "Other files reported", 4, "other_files_reported",
+                             cat),
+                self.fig(f"4.{cat}.other.types", "Other files reported — file types (EU users)", 4,
+                         "other_file_types_reported", cat, region="eu"),
                 self.fig(f"4.{cat}.sending", "EU user accounts reported as sending at least one item", 4,
                          "accounts_sending", cat, region="eu"),
                 self.fig(f"4.{cat}.receiving", "EU user accounts reported as receiving at least one item", 4,
                          "accounts_receiving", cat, region="eu"),
             )))
-        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", fields=(
-            self.fig("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports",
-                     "solicitation"),
+        groups.append(Group(id="4.solicitation", title="4 Solicitation of children", note=distinct.strip().replace(
+            "distinct items and accounts", "distinct accounts"),
+                            fields=(
+            *self.eu_all("4.solicitation.reports", "Reports of possible solicitation of children", 4, "reports",
+                         "solicitation"),
             self.fig("4.solicitation.soliciting", "EU user accounts reported as possibly soliciting a child", 4,
                      "accounts_soliciting", "solicitation", region="eu"),
             self.fig("4.solicitation.solicited", "EU user accounts reported as possibly being solicited", 4,
                      "accounts_solicited", "solicitation", region="eu"),
         )))
         return Section(number=4, title=SECTION_TITLES[4], intro=(
-            "Counts of reports sent in the period to the organisations of section 9, split between child "
-            "sexual abuse material and solicitation of children; account counts are distinct EU user accounts."),
+            "Reports sent in the period to the organisations of section 9, split between child sexual abuse "
+            "material and solicitation of children. The form asks about EU users: a report concerns EU users "
+            "when one of its items or named accounts belongs to an EU user, and items and accounts are those of "
+            "EU users. The value for all regions follows each such field, marked as such."),
             groups=tuple(groups))
 
     def _complaint_fields(self, cat: str, subject: str) -> list[Field]:
@@ -387,45 +463,53 @@ class _Builder:
         what = "items" if subject == "content" else "accounts"
         p = f"5.{cat}.{subject}"
         return [
-            self.fig(f"{p}.internal", "Complaints to the internal redress mechanism", 5,
-                     f"{subject}_complaints_internal", cat),
+            *self.eu_all(f"{p}.internal", "Complaints to the internal redress mechanism", 5,
+                         f"{subject}_complaints_internal", cat),
             self.svc_na(f"{p}.internal.reasons", "Reasons for the internal complaints", reasons, optional=True),
-            self.fig(f"{p}.internal.restored", f"{what.capitalize()} restored after an internal complaint", 5,
-                     f"{subject}_restored_internal", cat),
-            self.fig(f"{p}.internal.days", "Average time to decide on an internal complaint", 5,
-                     f"{subject}_decision_days_internal", cat, optional=True),
-            self.fig(f"{p}.judicial", "Complaints to a judicial authority", 5,
-                     f"{subject}_complaints_judicial", cat),
+            *self.eu_all(f"{p}.internal.restored", f"{what.capitalize()} restored after an internal complaint", 5,
+                         f"{subject}_restored_internal", cat),
+            *self.eu_all(f"{p}.internal.days", "Average time to decide on an internal complaint", 5,
+                         f"{subject}_decision_days_internal", cat, optional=True),
+            *self.eu_all(f"{p}.judicial", "Complaints to a judicial authority", 5,
+                         f"{subject}_complaints_judicial", cat),
             self.svc_na(f"{p}.judicial.reasons", "Reasons for the judicial complaints", reasons, optional=True),
-            self.fig(f"{p}.judicial.restored", f"{what.capitalize()} restored after a judicial complaint", 5,
-                     f"{subject}_restored_judicial", cat),
-            self.fig(f"{p}.judicial.days", "Average time to comply with the judicial decision", 5,
-                     f"{subject}_compliance_days_judicial", cat, optional=True),
+            *self.eu_all(f"{p}.judicial.restored", f"{what.capitalize()} restored after a judicial complaint", 5,
+                         f"{subject}_restored_judicial", cat),
+            *self.eu_all(f"{p}.judicial.days", "Average time to comply with the judicial decision", 5,
+                         f"{subject}_compliance_days_judicial", cat, optional=True),
         ]
 
     def section5(self) -> Section:
+        distinct = (" The total column counts distinct accounts across services, so it can be less than the "
+                    "sum of the services.") if len(self.column_keys) > 1 else ""
+        restricted_note = ("Restrictions are not suspensions: they are shown apart, for information, and "
+                           "complaints against them are not counted.")
         groups: list[Group] = []
         for cat, name in (("known_csam", "Known CSAM"), ("new_csam", "Possible new CSAM")):
             groups.append(Group(id=f"5.{cat}.content", title=f"5 {name} — content", fields=(
-                self.fig(f"5.{cat}.content.removed", "Items removed", 5, "content_removed", cat),
+                *self.eu_all(f"5.{cat}.content.removed", "Items removed", 5, "content_removed", cat),
                 *self._complaint_fields(cat, "content"))))
-            groups.append(Group(id=f"5.{cat}.account", title=f"5 {name} — accounts", fields=(
-                self.fig(f"5.{cat}.account.suspended", "EU user accounts suspended for sharing", 5,
-                         "accounts_suspended", cat, region="eu"),
-                self.fig(f"5.{cat}.account.suspended.all", "User accounts suspended for sharing — all regions", 5,
-                         "accounts_suspended", cat),
+            groups.append(Group(id=f"5.{cat}.account", title=f"5 {name} — accounts",
+                                note=restricted_note + distinct, fields=(
+                *self.eu_all(f"5.{cat}.account.suspended", "EU user accounts suspended for sharing", 5,
+                             "accounts_suspended", cat, all_label="User accounts suspended for sharing"),
+                *self.eu_all(f"5.{cat}.account.restricted", "EU user accounts restricted (not suspended)", 5,
+                             "accounts_restricted", cat, all_label="User accounts restricted (not suspended)"),
                 *self._complaint_fields(cat, "account"))))
-        groups.append(Group(id="5.solicitation.account", title="5 Solicitation of children — accounts", fields=(
-            self.fig("5.solicitation.account.suspended", "EU user accounts suspended for soliciting a child", 5,
-                     "accounts_suspended", "solicitation", region="eu"),
-            self.fig("5.solicitation.account.suspended.all",
-                     "User accounts suspended for soliciting a child — all regions", 5,
-                     "accounts_suspended", "solicitation"),
+        groups.append(Group(id="5.solicitation.account", title="5 Solicitation of children — accounts",
+                            note=restricted_note + distinct, fields=(
+            *self.eu_all("5.solicitation.account.suspended", "EU user accounts suspended for soliciting a child",
+                         5, "accounts_suspended", "solicitation",
+                         all_label="User accounts suspended for soliciting a child"),
+            *self.eu_all("5.solicitation.account.restricted", "EU user accounts restricted (not suspended) for "
+                         "soliciting a child", 5, "accounts_restricted", "solicitation",
+                         all_label="User accounts restricted (not suspended) for soliciting a child"),
             *self._complaint_fields("solicitation", "account"))))
         return Section(number=5, title=SECTION_TITLES[5], intro=(
-            "Complaints lodged in the period through the internal redress mechanism or with a judicial "
-            "authority, against the removal of content or an action on an account, and their outcome at the "
-            "as-of instant."), groups=tuple(groups))
+            "Removals and account suspensions (a termination counts as a permanent suspension) in the period, "
+            "and complaints lodged in the period through the internal redress mechanism or with a judicial "
+            "authority against them, with their outcome at the as-of instant. The form asks about EU users; "
+            "the value for all regions follows each such field, marked as such."), groups=tuple(groups))
 
     def technologies(self) -> Group:
         """The plain-words overview of the technologies used (measures.md ``technologies``), shown at the start
@@ -464,10 +548,10 @@ class _Builder:
                     note=("Solicitation counts EU user accounts automatically flagged as soliciting or being "
                           "solicited." if cat == "solicitation" else ""),
                     fields=(
-                        self.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as possible "
-                                 f"{_lc(name)}", 6, "flagged", cat, region, tech, missing=missing),
-                        self.fig(f"6.{cat}.{tech}.B", f"B{n}: of these, {unit_word} found not to be "
-                                 f"{_lc(name)} on human review", 6, "not_abuse", cat, region, tech,
+                        self.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as "
+                                 f"{FLAGGED_AS[cat]}", 6, "flagged", cat, region, tech, missing=missing),
+                        self.fig(f"6.{cat}.{tech}.B", f"B{n}: of these, {unit_word} that human review found "
+                                 f"not to be {NOT_ABUSE[cat]}", 6, "not_abuse", cat, region, tech,
                                  missing=missing),
                         self.fig(f"6.{cat}.{tech}.rate", f"B{n}/A{n}: error rate (%)", 6, "error_rate", cat,
                                  region, tech, missing=missing),
@@ -560,6 +644,10 @@ class _Builder:
             self.pol_field("8.safeguards.encryption", "Industry-standard encryption of data in transit between "
                            "private infrastructure and public networks (yes/no)",
                            value_cell(s.encryption_in_transit, "bool"), section=8, indicator="encryption_in_transit"),
+            self.pol_field("8.safeguards.encryption.specify", "Encryption in transit: protocols and algorithms "
+                           "(please specify)", _specify(s.encryption_in_transit, s.encryption_in_transit_specify,
+                                                        "encryption in transit"),
+                           section=8, indicator="encryption_in_transit_specify"),
             self.pol_field("8.safeguards.governance", "Data-governance or privacy programme (access restrictions, "
                            "ACLs, confidentiality duties)", text_or_na(s.data_governance, "none stated"),
                            section=8, indicator="data_governance"),
@@ -568,6 +656,10 @@ class _Builder:
                            indicator="governance_review"),
             self.pol_field("8.safeguards.incident", "Security-incident response plans (yes/no)",
                            value_cell(s.incident_response, "bool"), section=8, indicator="incident_response"),
+            self.pol_field("8.safeguards.incident.specify", "Security-incident response: the plan and how often it "
+                           "is tested (please specify)", _specify(s.incident_response, s.incident_response_specify,
+                                                                  "incident response plans"),
+                           section=8, indicator="incident_response_specify"),
             self.pol_field("8.safeguards.other_security", "Other technical and organisational security measures",
                            text_or_na(s.other_security_measures, "none stated"), section=8,
                            indicator="other_security_measures"),
@@ -607,38 +699,74 @@ class _Builder:
         ), prose=(_prose(r),))
 
     def section9(self) -> Section:
+        # Item 9 asks for organisations acting in the public interest: law-enforcement recipients and
+        # processors get their own lines after it (typed in transfers.md; an unlisted recipient is neither).
+        types = {r.name: r.type for r in self.pol.transfers.recipients}
+        public = "public_interest_organisation"
         ncmec: list[Cell] = []
         others: list[Cell] = []
+        not_public: list[Cell] = []
         for svc in self.column_keys:
             orgs_row = self.require(svc, 9, "organisations")
             orgs = [o.strip() for o in str(orgs_row.value or "").split(",") if o.strip()]
             ncmec.append(value_cell(NCMEC in orgs, "bool"))
-            rest = [o for o in orgs if o != NCMEC]
+            rest = [o for o in orgs if o != NCMEC and types.get(o, public) == public]
             others.append(value_cell(", ".join(rest), "text") if rest
-                          else na_cell("no other organisation received reports in the period"))
+                          else na_cell("no other organisation acting in the public interest received reports "
+                                       "in the period"))
+            apart = [f"{o} ({types[o].replace('_', ' ')})" for o in orgs if types.get(o, public) != public]
+            not_public.append(value_cell(", ".join(apart), "text") if apart
+                              else na_cell("no law-enforcement authority or processor received reports in the "
+                                           "period"))
         t = self.pol.transfers
         names = country_names()
+        # Item 9 is about organisations data was shared with: one listed in transfers.md that received nothing
+        # in the period is not named here.
+        received = self.received_reports()
         recips = tuple(
-            self.pol_field(f"9.recipient.{slug(r.name)}", f"Recipient listed in transfers.md — {r.name}",
+            self.pol_field(f"9.recipient.{slug(r.name)}", f"Organisation that received reports — {r.name}",
                            value_cell(f"{r.name}: {r.type.replace('_', ' ')}, {names.get(r.country, r.country)} "
                                       f"({r.country})", "text"), section=9, indicator=f"recipient_{slug(r.name)}")
-            for r in sorted(t.recipients, key=lambda r: r.name))
-        g = Group(id="9", title="9 Organisations", fields=(
+            for r in sorted(t.recipients, key=lambda r: r.name) if r.type == public and r.name in received)
+        g = Group(id="9", title="9 Organisations acting in the public interest", fields=(
             self.derived("9.ncmec", "NCMEC (National Center for Missing & Exploited Children) (yes/no)", ncmec,
                          section=9, indicator="ncmec"),
             self.svc_na("9.eu_centre", "EU Centre", "the EU Centre on child sexual abuse has not been established"),
             self.derived("9.others", "Others (specify)", others, section=9, indicator="other_organisations"),
-            self.fig("9.all", "All organisations that received reports in the period", 9, "organisations"),
             *recips,
         ))
+        other_recipients = Group(
+            id="9.other_recipients", title="Other recipients of reports (not part of item 9)", note=(
+            "Law-enforcement authorities and processors are not organisations acting in the public interest; "
+            "they are listed here so that every recipient of the period's reports is shown."), fields=(
+            self.derived("9.not_public", "Law-enforcement authorities and processors that received reports",
+                         not_public, section=9, indicator="other_recipients"),
+            self.fig("9.all", "All recipients of reports in the period", 9, "organisations"),
+        ))
         return Section(number=9, title=SECTION_TITLES[9], intro=(
-            "Organisations that received reports in the period (from the reports sent), and the recipients the "
-            "provider's transfer policy lists."), groups=(g,))
+            "Organisations acting in the public interest that received reports in the period (from the reports "
+            "sent), as the provider's transfer policy describes them; other recipients follow apart."),
+            groups=(g, other_recipients))
+
+
+def processed_definition(policies: PolicySet) -> str:
+    """The provider's reading of "processed" (provider.md), or the default reading of the definitions."""
+    own = policies.provider.processed_definition
+    return " ".join(own.split()) if own and own.strip() else DEFINITIONS[0][1]
+
+
+def _specify(answer: bool, text: str | None, what: str) -> Cell:
+    """A form's "please specify" beside a yes/no: the text, or N/A saying why there is none."""
+    if not answer:
+        return na_cell(f"the provider answers no to {what}")
+    return text_or_na(text, "not specified in retention.md (safeguards)")
 
 
 def _prose(doc: Any) -> Prose:
+    from csa_report.policies.history import document_name
+
     body: str = doc.body
-    return Prose(source=doc.path.name, version=str(doc.version), html=prose.to_html(body) if body.strip() else "",
+    return Prose(source=document_name(doc), version=str(doc.version), html=prose.to_html(body) if body.strip() else "",
                  markdown=prose.to_markdown(body) if body.strip() else "")
 
 
@@ -654,10 +782,21 @@ def instruments_in_force(regimes: Iterable[Regime], start: date, end: date) -> t
         if first > last:
             continue
         out.append(InstrumentInForce(
-            id=r.id, name=r.name, derogation=r.derogation, applies_from=r.applies_from.isoformat(),
+            id=r.id, name=r.name_on(last), derogation=r.derogation, applies_from=r.applies_from.isoformat(),
             applies_until=r.applies_until.isoformat(), excludes_e2ee=r.excludes_e2ee,
-            first_day=first.isoformat(), last_day=last.isoformat(), days=(last - first).days + 1))
+            first_day=first.isoformat(), last_day=last.isoformat(), days=(last - first).days + 1,
+            form=r.form, form_confirmed=r.form_confirmed, deadline=r.report_deadline,
+            deadline_confirmed=r.deadline_confirmed))
     return tuple(out)
+
+
+def report_title(instruments: Sequence[InstrumentInForce]) -> str:
+    """'Transparency report under <the derogations that applied during the period>': from the reference data,
+    so a report never names an instrument that did not apply to its period."""
+    names = [i.name for i in instruments if i.derogation]
+    if not names:
+        return "Transparency report (no derogation applied during the period)"
+    return "Transparency report under " + " and ".join(names)
 
 
 def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date) -> str:
@@ -697,6 +836,39 @@ def _waiver_entries(findings: Sequence[FindingLike], waivers: Sequence[WaiverLik
     return tuple(sorted(entries, key=lambda w: (w.rule, w.waived_by, w.reason)))
 
 
+def segment_figures(whole: Sequence[Section], instruments: Sequence[InstrumentInForce], segments: Sequence[Indicators],
+                    policies: PolicySet) -> tuple[tuple[Column, ...], tuple[Group, ...]]:
+    """Every data-driven field of sections 1, 4, 5 and 6 (total over services), one value per regime segment
+    beside the whole period's. ``segments`` are the indicators of each segment, in the order of
+    ``instruments``; the days without a derogation are a segment of their own, apart from the others."""
+    if len(instruments) < 2 or len(segments) != len(instruments):
+        return (), ()
+    columns = (
+        *(Column(key=i.id, label=(f"{i.first_day} to {i.last_day}: " + (i.name if i.derogation else
+                                                                          "no derogation in force")))
+          for i in instruments),
+        Column(key=ALL, label="Whole period"))
+    per_segment: list[dict[str, Field]] = []
+    for ind in segments:
+        b = _Builder(ind, policies)
+        per_segment.append({f.id: f for sec in (b.section1(), b.section4(), b.section5(), b.section6())
+                            for g in sec.groups for f in g.fields})
+    groups: list[Group] = []
+    for sec in whole:
+        if sec.number not in (1, 4, 5, 6):
+            continue
+        for g in sec.groups:
+            fields = [
+                Field(id=f.id, label=f.label, scope="service", optional=f.optional, cells=(
+                    *((seg[f.id].cells[-1] if f.id in seg else na_cell("not used in this segment"))
+                      for seg in per_segment),
+                    f.cells[-1]))
+                for f in g.fields if f.scope == "service"]
+            if fields:
+                groups.append(Group(id=f"segments.{g.id}", title=g.title, fields=tuple(fields)))
+    return columns, tuple(groups)
+
+
 def build_context(
     indicators: Indicators,
     policies: PolicySet,
@@ -708,6 +880,7 @@ def build_context(
     publication_date: date,
     tool_version: str = __version__,
     signoff: str = HUMAN_SIGNOFF,
+    segments: Sequence[Indicators] = (),
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context."""
     b = _Builder(indicators, policies)
@@ -715,7 +888,8 @@ def build_context(
     p = policies.provider
     instruments = instruments_in_force(regimes, period.start, period.end)
     header = Header(
-        title=f"Transparency report under Regulation (EU) 2021/1232 and Regulation (EU) 2026/1881 — {p.provider}",
+        title=f"{report_title(instruments)} — {p.provider}",
+        title_under=_lc(report_title(instruments)),
         provider=p.provider,
         establishment=f"{country_names().get(p.establishment, p.establishment)} ({p.establishment})",
         supervisory_authority=p.supervisory_authority.name,
@@ -734,14 +908,15 @@ def build_context(
     )
     sections = (b.section1(), b.section2(), b.section3(), b.section4(), b.section5(), b.section6(),
                 b.section7(), b.section8(), b.section9())
+    segment_columns, segment_groups = segment_figures(sections, instruments, segments, policies)
     points = tuple(ChartPoint(month=m.month, category=m.category, flagged=m.flagged, confirmed=m.confirmed)
                    for m in series)
-    title = "Automated flags and confirmed items per month and category"
+    title = "Automated flags and confirmed automated flags per month and category"
     first = month_label(points[0].month) if points else ""
     last = month_label(points[-1].month) if points else ""
     desc = (f"Line charts, one per category, from {first} to {last}: the number of items automatically flagged "
-            "in each month (solid line) and the number of items flagged in that month, by any channel, that human "
-            "review confirmed by the as-of instant (dashed line). The same numbers are in the table below.")
+            "in each month (solid line) and how many of those automated flags human review confirmed by the as-of "
+            "instant (dashed line). User reports are in neither line. The same numbers are in the table below.")
     chart = Chart(title=title, desc=desc, svg=render_svg(points, title=title, desc=desc), points=points)
     finding_entries = tuple(sorted(
         (FindingEntry(rule=f.rule, severity=str(f.severity), message=f.message, count=int(f.count),
@@ -756,8 +931,10 @@ def build_context(
     )
     return ReportContext(
         header=header, sections=sections, chart=chart, findings=finding_entries, waivers=waiver_entries,
-        definitions=tuple(Definition(term=t, text=x) for t, x in DEFINITIONS), provenance=provenance,
+        definitions=tuple(Definition(term=t, text=processed_definition(policies) if t == "Processed" else x)
+                          for t, x in DEFINITIONS), provenance=provenance,
         rows=indicators.rows, extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
+        segment_columns=segment_columns, segment_groups=segment_groups,
     )
 
 

@@ -19,8 +19,9 @@ DEFINITIONS: Final[tuple[tuple[str, str], ...]] = (
         "EU user",
         "A user whose account the provider's records attribute to a Member State of the European Union. "
         "Users in Iceland, Liechtenstein, Norway, Switzerland and every other country count as non-EU users, "
-        "even where the provider's EU establishment serves them. Account counts in sections 4 and 6 are "
-        "distinct accounts of EU users; section 5 counts actions taken on accounts.",
+        "even where the provider's EU establishment serves them. The form asks sections 4 and 5 about EU users: "
+        "their fields carry EU figures, with the figure for all regions beside them. Account counts in "
+        "sections 4, 5 and 6 are distinct accounts.",
     ),
     (
         "Known CSAM",

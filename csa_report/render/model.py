@@ -83,10 +83,17 @@ class InstrumentInForce(_Model):
     first_day: str
     last_day: str
     days: int
+    #: Which form and deadline apply to reports on this segment, and whether the reference data confirms it.
+    form: str = ""
+    form_confirmed: bool = True
+    deadline: str = ""
+    deadline_confirmed: bool = True
 
 
 class Header(_Model):
     title: str
+    #: The title after the provider's name: "transparency report under <instruments that applied>".
+    title_under: str = ""
     provider: str
     establishment: str
     supervisory_authority: str
@@ -177,3 +184,7 @@ class ReportContext(_Model):
     #: The extracted indicators (data-contract §3) and the rows added for policy-driven fields (§4 "report.csv").
     rows: tuple[IndicatorRow, ...]
     extra_rows: tuple[IndicatorRow, ...]
+    #: For a period that straddles legal regimes: one column per regime segment, then the whole period, and
+    #: every data-driven field of sections 1, 4, 5 and 6 (total over services) in those columns.
+    segment_columns: tuple[Column, ...] = ()
+    segment_groups: tuple[Group, ...] = ()

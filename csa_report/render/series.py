@@ -4,8 +4,9 @@ One aggregate query over ``detections`` (no rows pulled into Python), grouped by
 category, portable across SQLite and PostgreSQL; months without detections are filled with zeros afterwards.
 
 * ``flagged``: automated detections flagged in the month (``automated`` true) — the A of form section 6.
-* ``confirmed``: detections flagged in the month, by any channel (user reports included), whose verdict is
-  ``confirmed`` and whose review happened at or before the as-of instant.
+* ``confirmed``: of those automated flags, the ones whose verdict is ``confirmed`` and whose review happened at or
+  before the as-of instant — like compared with like: a user report is no automated flag, so it is in neither
+  line.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[M
     month = _month(conn, d.flagged_at).label("month")
     flagged = func.sum(case((d.automated == literal(True), 1), else_=0)).label("flagged")
     confirmed = func.sum(
-        case((and_(d.verdict == "confirmed", d.reviewed_at.is_not(None), sql.ts(d.reviewed_at) <= sql.at(as_of)),
-              1), else_=0)
+        case((and_(d.automated == literal(True), d.verdict == "confirmed", d.reviewed_at.is_not(None),
+                   sql.ts(d.reviewed_at) <= sql.at(as_of)), 1), else_=0)
     ).label("confirmed")
     stmt = (
         select(month, d.category, flagged, confirmed)

@@ -126,7 +126,8 @@ def test_no_derogation_spans_of_2026() -> None:
     assert no_derogation_spans(Period.parse("2026")) == [Span(date(2026, 4, 4), date(2026, 7, 30))]
     assert no_derogation_spans(Period.parse("2025")) == []
     # before 2021/1232 and after 2026/1881 no derogation is in force either
-    assert no_derogation_spans(Period.parse("2021")) == [Span(date(2021, 1, 1), date(2021, 8, 2))]
+    # 2021/1232 applies from 2021-08-02 (entry into force, Art. 10)
+    assert no_derogation_spans(Period.parse("2021")) == [Span(date(2021, 1, 1), date(2021, 8, 1))]
     assert no_derogation_spans(Period.parse("2028")) == [Span(date(2028, 4, 4), date(2028, 12, 31))]
     assert e2ee_excluded_spans(Period.parse("2026")) == [Span(date(2026, 7, 31), date(2026, 12, 31))]
 

@@ -20,8 +20,8 @@ from tasks.extract import extract_indicators
 from tests.support.storage import CollectingHandler, free_port
 
 EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
-AUTHORITY = "info@dataprotection.ie"
-COMMISSION = "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+AUTHORITY = "supervisory-authority@example.org"
+COMMISSION = "commission-csa@example.org"
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def test_example_folder_matches_the_demo_provider() -> None:
     assert p.provider.provider == PROVIDER
     assert p.provider.establishment == "IE"
     assert p.provider.supervisory_authority.name == "Data Protection Commission (Ireland)"
-    assert p.provider.commission_email == "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+    assert p.provider.commission_email == "commission-csa@example.org"
     assert tuple(s.name for s in p.provider.services) == SERVICES
     chat = p.provider.service("Example Chat")
     assert chat is not None and chat.e2ee and chat.e2ee_from == E2EE_FROM["Example Chat"]
@@ -132,7 +132,7 @@ def test_bad_date(folder: Path) -> None:
 
 
 def test_impossible_date(folder: Path) -> None:
-    _edit(folder, "provider.md", "effective_from: 2026-01-01", "effective_from: 2026-13-01")
+    _edit(folder, "provider.md", "effective_from: 2026-07-31", "effective_from: 2026-13-01")
     assert _error(folder) == (f"{folder}/provider.md:4: effective_from: '2026-13-01' is not a valid date "
                               "(month must be in 1..12); expected a date YYYY-MM-DD")
 
@@ -171,8 +171,8 @@ def test_boolean_must_be_a_boolean(folder: Path) -> None:
 
 
 def test_version_must_be_text(folder: Path) -> None:
-    _edit(folder, "provider.md", 'version: "2026.1"', "version: 2026.1")
-    assert _error(folder) == f"{folder}/provider.md:3: version: expected text, got 2026.1 (put it in quotes)"
+    _edit(folder, "provider.md", 'version: "2026.2"', "version: 2026.2")
+    assert _error(folder) == f"{folder}/provider.md:3: version: expected text, got 2026.2 (put it in quotes)"
 
 
 def test_e2ee_needs_its_date(folder: Path) -> None:

@@ -99,6 +99,19 @@ def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
             add(6, "error_rate", None, "percent", c, NO, region,
                 note=f"N/A: no {'accounts' if c == 'solicitation' else 'items'} flagged")
     add(9, "organisations", "Internet Watch Foundation, NCMEC" if k == 1 else "NCMEC", "text")
+    # Indicators schema 2: restrictions apart, file types of reported EU other files, and an EU row beside every
+    # all-region row of sections 4 and 5 (nine tenths of the count; means and empty values as they are).
+    for c in CATS:
+        add(5, "accounts_restricted", 3 * k if c != "solicitation" else 0, "count", c)
+    for c in CSAM:
+        add(4, "other_file_types_reported", "pdf" if c == "known_csam" else "", "text", c, region="eu",
+            note="" if c == "known_csam" else "N/A: no other files of EU users reported")
+    has_eu = {(row.indicator, row.category) for row in r if row.region == "eu"}
+    for row in list(r):
+        if row.section in (4, 5) and row.region == "all" and (row.indicator, row.category) not in has_eu:
+            v = row.value
+            eu = v * 9 // 10 if row.unit == "count" and isinstance(v, int) else v
+            add(row.section, row.indicator, eu, row.unit, row.category, row.technology, "eu", row.note)
     return r
 
 

@@ -50,7 +50,7 @@ def test_manifest_lists_artefacts_and_provenance(rendered: RenderResult) -> None
     assert inputs["period"] == "2025-01-01/2025-12-31"
     assert inputs["as_of"] == "2026-01-08T00:00:00Z"
     assert inputs["tool_version"] == "0.1.0"
-    assert inputs["schema_version"] == "csa-report/indicators/1"
+    assert inputs["schema_version"] == "csa-report/indicators/2"
     assert [p["file"] for p in inputs["policies"]] == ["provider.md", "legal-basis.md", "transfers.md",
                                                        "retention.md", "measures.md"]
     policy_dir = Path(__file__).parent / "fixtures" / "policies"

@@ -28,7 +28,7 @@ def test_monthly_series(new_db_url: str) -> None:
     rows = [
         _det("known_csam", datetime(2025, 1, 1, 0, 0), True, "confirmed", datetime(2025, 1, 2)),
         _det("known_csam", datetime(2025, 1, 31, 23, 59, 59), True, "not_abuse", datetime(2025, 2, 1)),
-        _det("known_csam", datetime(2025, 2, 3), False, "confirmed", datetime(2025, 2, 4)),  # user report
+        _det("known_csam", datetime(2025, 2, 3), False, "confirmed", datetime(2025, 2, 4)),  # user report: neither line
         _det("new_csam", datetime(2025, 3, 9), True, "confirmed", datetime(2025, 4, 11)),  # reviewed after as-of
         _det("new_csam", datetime(2025, 3, 10), True, "confirmed", AS_OF),  # reviewed at as-of: counts
         _det("solicitation", datetime(2025, 3, 31, 23, 59, 59), True),
@@ -47,7 +47,7 @@ def test_monthly_series(new_db_url: str) -> None:
         MonthPoint("2025-01", "known_csam", 2, 1),
         MonthPoint("2025-01", "new_csam", 0, 0),
         MonthPoint("2025-01", "solicitation", 0, 0),
-        MonthPoint("2025-02", "known_csam", 0, 1),
+        MonthPoint("2025-02", "known_csam", 0, 0),  # the confirmed user report is no automated flag
         MonthPoint("2025-02", "new_csam", 0, 0),
         MonthPoint("2025-02", "solicitation", 0, 0),
         MonthPoint("2025-03", "known_csam", 0, 0),

@@ -30,8 +30,8 @@ from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_s
 
 DEPLOYMENT = "annual_report/ui-test"
 POLICIES = REPO / "policies" / "example"
-AUTHORITY = "info@dataprotection.ie"
-COMMISSION = "HOME-FIGHT-AGAINST-CSA@ec.europa.eu"
+AUTHORITY = "supervisory-authority@example.org"
+COMMISSION = "commission-csa@example.org"
 
 
 @dataclass
