@@ -58,7 +58,7 @@ R = TypeVar("R", bound=RunInput)
 
 
 class SignOff(RunInput):
-    """The sign-off form. Only JSON-schema constraints here (prefect.md §1): a pydantic validator would be
+    """The sign-off form. Only JSON-schema constraints here (Prefect checks them when the answer is submitted): a pydantic validator would be
     checked after the server accepted the answer and would fail the run instead of asking again."""
 
     decision: Literal["approve", "reject"] = Field(
