@@ -36,7 +36,7 @@ docs-ref: $(STAMP)
 	$(BIN)/python -m csa_report.docs_reference
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # cfn-lint and checkov have their own virtualenv: checkov pins versions of common packages (boto3, pydantic,
 # …) that would otherwise fight with the project's.

@@ -27,6 +27,9 @@ GENERATED_NOTE: Final = (
 #: Any period and as-of instant will do: the generator only reads which rows extraction produces.
 _PERIOD: Final = "2025"
 _AS_OF: Final = datetime(2026, 1, 15)
+#: A small seeded source, so that indicators that exist only when something happened are seen too.
+_SCALE: Final = 200
+_SEED: Final = 1
 
 #: One-line descriptions of settings whose field has no ``description`` yet. A new setting should carry its
 #: description in csa_report/settings.py; this table only covers the fields written before that convention.
@@ -55,31 +58,45 @@ SETTING_NOTES: Final[dict[str, str]] = {
 # -- indicators -----------------------------------------------------------------------------------------------
 
 
-def indicator_rows() -> list[tuple[int, str, str, tuple[str, ...], tuple[str, ...]]]:
-    """(section, indicator, unit, categories, regions) of every indicator extraction produces, read by running
-    the extraction on an empty reporting-schema database (every non-technology row is always present)."""
+def indicator_rows() -> list[tuple[int, str, str, str, bool]]:
+    """(section, indicator, unit, categories and their regions, has per-technology rows) of every indicator
+    extraction produces, read by running the extraction on a small seeded database (deterministic: fixed seed,
+    period and as-of). Only the ``ALL`` rows are read; every indicator has one."""
     from csa_report.migrate import upgrade
     from csa_report.period import Period
+    from csa_report.seed import seed
     from tasks.extract import extract_indicators
 
+    period = Period.parse(_PERIOD)
     with tempfile.TemporaryDirectory(prefix="csa-docs-ref-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'empty.db'}"
+        url = f"sqlite:///{Path(tmp) / 'source.db'}"
         upgrade(url, "source")
-        result = extract_indicators(url, Period.parse(_PERIOD), _AS_OF)
+        seed(url, period, scale=_SCALE, seed=_SEED)
+        result = extract_indicators(url, period, _AS_OF)
     table: dict[tuple[int, str], dict[str, Any]] = {}
     for r in result.rows:
-        entry = table.setdefault((r.section, r.indicator), {"units": set(), "categories": set(), "regions": set()})
+        if r.service != "ALL":
+            continue
+        entry = table.setdefault((r.section, r.indicator), {"units": set(), "regions": {}, "tech": False})
         entry["units"].add(r.unit)
-        entry["categories"].add(r.category)
-        entry["regions"].add(r.region)
-    return [
-        (section, name, "/".join(sorted(e["units"])), tuple(sorted(e["categories"])), tuple(sorted(e["regions"])))
-        for (section, name), e in sorted(table.items())
-    ]
+        if r.technology != "-":
+            entry["tech"] = True
+            continue
+        entry["regions"].setdefault(r.category, set()).add(r.region)
+    rows = []
+    for (section, name), e in sorted(table.items()):
+        # Categories with the same regions are listed together: "known_csam, new_csam: all; solicitation: eu".
+        by_regions: dict[tuple[str, ...], list[str]] = {}
+        for category, regions in sorted(e["regions"].items()):
+            by_regions.setdefault(tuple(sorted(regions)), []).append(category)
+        shape = "; ".join(f"{_codes(cats)}: {_codes(regions)}" for regions, cats in sorted(
+            by_regions.items(), key=lambda item: item[1]))
+        rows.append((section, name, "/".join(sorted(e["units"])), shape, bool(e["tech"])))
+    return rows
 
 
 def indicator_names() -> set[str]:
-    return {name for _s, name, _u, _c, _r in indicator_rows()}
+    return {name for _s, name, _u, _shape, _t in indicator_rows()}
 
 
 def render_indicators() -> str:
@@ -87,16 +104,16 @@ def render_indicators() -> str:
         "# Indicators (generated)",
         "",
         GENERATED_NOTE,
-        "Every indicator row that `csa-report extract` writes, with its unit, the categories and regions it comes",
-        "in. Each row exists for every service and for `ALL`. Rows per detection technology (section 6) are added",
-        "for each technology found in the data and are not listed here. The definition of each indicator is in",
-        "[the data contract](../data-contract.md#3-indicators).",
+        "Every indicator `csa-report extract` writes, with its unit and, per category, the regions it is given",
+        "for (`-`: no category). Each row exists for every service and for `ALL`. *per technology*: the",
+        "indicator is also given per detection technology found in the data. The definition of each indicator",
+        "is in [the data contract](../data-contract.md#3-indicators).",
         "",
-        "| section | indicator | unit | categories | regions |",
+        "| section | indicator | unit | categories: regions | per technology |",
         "|---:|---|---|---|---|",
     ]
-    for section, name, unit, cats, regions in indicator_rows():
-        lines.append(f"| {section} | `{name}` | {unit} | {_codes(cats)} | {_codes(regions)} |")
+    for section, name, unit, shape, tech in indicator_rows():
+        lines.append(f"| {section} | `{name}` | {unit} | {shape} | {'yes' if tech else ''} |")
     return "\n".join(lines) + "\n"
 
 
@@ -184,7 +201,6 @@ def _default(value: Any) -> str:
 
 def cli_commands() -> list[tuple[str, Any]]:
     """(``csa-report sub command``, click command) for every leaf command, sorted by name."""
-    import click
     import typer.main
 
     from csa_report.cli import app
@@ -193,7 +209,8 @@ def cli_commands() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
 
     def walk(cmd: Any, path: list[str]) -> None:
-        if isinstance(cmd, click.Group):
+        # Duck-typed: typer ships its own copy of click, whose classes are not click's.
+        if hasattr(cmd, "commands"):
             for sub_name, sub in sorted(cmd.commands.items()):
                 walk(sub, [*path, sub_name])
         else:
@@ -208,8 +225,6 @@ def cli_command_names() -> list[str]:
 
 
 def render_cli() -> str:
-    import click
-
     lines = [
         "# Command line (generated)",
         "",
@@ -225,8 +240,8 @@ def render_cli() -> str:
             lines += [_cell(help_text), ""]
         lines += ["| argument / option | what | default |", "|---|---|---|"]
         for param in cmd.params:
-            if isinstance(param, click.Argument):
-                label = f"`{param.human_readable_name}`"
+            if param.param_type_name == "argument":
+                label = f"`{(param.metavar or param.name or '').upper()}`"
                 what = "argument" + ("" if param.required else " (optional)")
                 default = "–"
             else:
@@ -234,7 +249,11 @@ def render_cli() -> str:
                     continue
                 label = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
                 what = " ".join((getattr(param, "help", None) or "").split()) or "–"
-                default = "–" if param.default in (None, False, ()) or param.is_flag else f"`{param.default}`"
+                value = param.default
+                if param.is_flag or value is None or value is False or value == ():
+                    default = "–"
+                else:
+                    default = f"`{value}`" if value != "" else "empty"
                 if param.required:
                     default = "required"
             lines.append(f"| {label} | {_cell(what)} | {default} |")

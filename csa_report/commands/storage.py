@@ -47,7 +47,8 @@ def register(app: typer.Typer) -> None:
         if missing:
             raise ConfigError(
                 f"bucket {missing[0].bucket} at {client.meta.endpoint_url} has no Object Lock in COMPLIANCE mode "
-                f"({missing[0].detail}): it cannot serve as the WORM archive; use a store that supports Object Lock"
+                f"with a default retention of {settings.object_lock_days} days ({missing[0].detail}): it cannot "
+                "serve as the WORM archive; use a store and a bucket that support Object Lock"
             )
         console.print("storage ready: staging, archive (Object Lock)"
                       + (" and publication buckets" if settings.publication_bucket else " buckets"))

@@ -46,7 +46,7 @@ def make_client(settings: Settings, *, max_attempts: int | None = None, endpoint
     from csa_report.credentials import aws_session
 
     session = aws_session(settings)
-    return (session.client if session is not None else boto3.client)(  # type: ignore[call-overload,no-any-return]
+    return (session.client if session is not None else boto3.client)(
         "s3",
         endpoint_url=endpoint_url or settings.s3_endpoint,
         region_name=settings.s3_region,

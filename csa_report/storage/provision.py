@@ -132,16 +132,16 @@ def _bucket(client: S3Client, settings: Settings, p: BucketPlan, existing: set[s
     if settings.kms_key_id:
         sse_rule = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": settings.kms_key_id}
     algorithm = sse_rule["SSEAlgorithm"]
+    encryption: Any = {"Rules": [{"ApplyServerSideEncryptionByDefault": sse_rule, "BucketKeyEnabled": True}]}
     _feature(record, "default encryption", lambda: client.put_bucket_encryption(
-        Bucket=p.name, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": sse_rule, "BucketKeyEnabled": True}]}),  # type: ignore[typeddict-item]
+        Bucket=p.name, ServerSideEncryptionConfiguration=encryption),
         lambda: any(r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") == algorithm
                     for r in client.get_bucket_encryption(Bucket=p.name)
                     .get("ServerSideEncryptionConfiguration", {}).get("Rules", [])),
         ok_detail=algorithm)
 
     if p.role != "publication":
-        block = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        block: Any = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                  "RestrictPublicBuckets": True}
         _feature(record, "public access block",
                  lambda: client.put_public_access_block(Bucket=p.name, PublicAccessBlockConfiguration=block),
@@ -226,7 +226,16 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
 
 def _feature(record: Callable[[str, Status, str], None], feature: str, apply: Callable[[], Any],
              verify: Callable[[], bool], *, ok_detail: str = "") -> None:
-    """Apply, then read back. A refusal, an error or a read-back that disagrees is "not accepted"."""
+    """Apply, then read back. A refusal, an error or a read-back that disagrees is "not accepted". A feature
+    already in place is left alone: re-applying it may be refused (the archive's policy denies changing its
+    Object Lock configuration) and changes nothing."""
+    try:
+        already = verify()
+    except ClientError:
+        already = False
+    if already:
+        record(feature, "ok", f"{ok_detail}{'; ' if ok_detail else ''}already set")
+        return
     try:
         apply()
     except ClientError as exc:

@@ -16,6 +16,7 @@ from csa_report.seaweed import S3Endpoint
 from csa_report.settings import Settings
 from csa_report.storage.client import make_client
 from csa_report.storage.provision import Outcome, provision
+from tests.support.faultproxy import FaultProxy, Rule
 
 
 def _env(monkeypatch: pytest.MonkeyPatch, seaweed: S3Endpoint, staging: str, archive: str, days: int) -> None:
@@ -43,7 +44,7 @@ def test_storage_init_provisions_seaweedfs(seaweed: S3Endpoint, monkeypatch: pyt
     _env(monkeypatch, seaweed, staging, archive, days=2)
 
     assert main(["storage", "init"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
     assert "storage ready" in out
 
     s3 = seaweed.client()
@@ -65,25 +66,27 @@ def test_storage_init_provisions_seaweedfs(seaweed: S3Endpoint, monkeypatch: pyt
     settings = Settings(**seaweed.settings_overrides(), staging_bucket=staging, archive_bucket=archive,
                         object_lock_days=2)
     outcomes = provision(make_client(settings), settings, tls=False)
-    table = _table(outcomes)
-    assert table[("archive", "object lock")] == "ok"
-    assert table[("archive", "versioning")] == "ok"
-    assert table[("staging", "versioning")] == "ok"
-    assert table[("archive", "bucket")] == table[("staging", "bucket")] == "ok"
-    assert table[("staging", "TLS-only access")] == "skipped"  # plain-HTTP endpoint
-    assert table[("staging", "bucket policy")] == "skipped"
-    assert {o.feature for o in outcomes if o.role == "archive"} == {
-        "bucket", "versioning", "object lock", "default encryption", "public access block", "bucket policy",
-        "TLS-only access"}
-    assert {o.status for o in outcomes} <= {"ok", "not accepted", "skipped"}
+    # SeaweedFS 4.48 has no public access block (501 NotImplemented); everything else it keeps. The bucket
+    # policy of staging and the TLS-only rule are skipped because the endpoint is plain HTTP.
+    assert _table(outcomes) == {
+        ("staging", "bucket"): "ok", ("staging", "versioning"): "ok", ("staging", "default encryption"): "ok",
+        ("staging", "public access block"): "not accepted", ("staging", "bucket policy"): "skipped",
+        ("staging", "TLS-only access"): "skipped", ("staging", "lifecycle"): "ok",
+        ("archive", "bucket"): "ok", ("archive", "versioning"): "ok", ("archive", "object lock"): "ok",
+        ("archive", "default encryption"): "ok", ("archive", "public access block"): "not accepted",
+        ("archive", "bucket policy"): "ok", ("archive", "TLS-only access"): "skipped",
+    }
+    refused = next(o for o in outcomes if o.feature == "public access block")
+    assert refused.detail == "NotImplemented (HTTP 501)"
     # Every feature the store refused is printed by name.
     for o in outcomes:
         if o.status == "not accepted":
             assert f"{o.bucket} {o.feature}" in out
-    # The archive's deny-deletion policy, where accepted, is the one csa-report wrote.
-    if table[("archive", "bucket policy")] == "ok":
-        policy = json.loads(s3.get_bucket_policy(Bucket=archive)["Policy"])
-        assert "DenyArchiveDeletion" in {st["Sid"] for st in policy["Statement"]}
+    # The archive's policy is the one csa-report wrote: nobody deletes a version or changes the lock.
+    policy = json.loads(s3.get_bucket_policy(Bucket=archive)["Policy"])
+    assert [st["Sid"] for st in policy["Statement"]] == ["DenyArchiveDeletion"]
+    assert sorted(policy["Statement"][0]["Action"]) == [
+        "s3:BypassGovernanceRetention", "s3:DeleteObjectVersion", "s3:PutBucketObjectLockConfiguration"]
 
 
 def test_storage_init_twice_changes_nothing(seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
@@ -98,20 +101,39 @@ def test_storage_init_twice_changes_nothing(seaweed: S3Endpoint, monkeypatch: py
     assert second.count("already exists") == 2
 
 
-def test_storage_init_exits_2_without_object_lock(seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_exits_2_when_the_store_refuses_object_lock(seaweed: S3Endpoint,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A store without Object Lock, played by SeaweedFS behind a proxy that fails every ``?object-lock`` call."""
     staging, archive = _names()
-    seaweed.client().create_bucket(Bucket=archive)  # a plain bucket already holds the archive's name
     _env(monkeypatch, seaweed, staging, archive, days=1)
-    code = main(["storage", "init"])
-    err = capsys.readouterr().err
-    if code == 0:  # the store enabled Object Lock on the existing bucket (AWS allows that on versioned buckets)
-        lock = seaweed.client().get_object_lock_configuration(Bucket=archive)["ObjectLockConfiguration"]
-        assert lock["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Days": 1}
-        pytest.fail("SeaweedFS 4.48 was expected to refuse Object Lock on an existing plain bucket")
+    with FaultProxy(seaweed.url.removeprefix("http://")) as proxy:
+        proxy.arm(Rule(action="500", count=1000, path=r"object-lock"))
+        monkeypatch.setenv("CSA_S3_ENDPOINT", proxy.url)
+        code = main(["storage", "init"])
+        assert "500" in proxy.actions()
+    captured = capsys.readouterr()
+    out, err = " ".join(captured.out.split()), " ".join(captured.err.split())
     assert code == 2
-    assert f"bucket {archive}" in err and "no Object Lock" in err
-    assert "Traceback" not in err
+    assert f"{archive} object lock" in out.split("did not accept:")[1]
+    assert f"bucket {archive}" in err and "no Object Lock in COMPLIANCE mode" in err and "Traceback" not in err
+
+
+def test_storage_init_exits_2_when_the_retention_cannot_change(seaweed: S3Endpoint,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The archive's own policy forbids changing its Object Lock: asking for another retention is an error, and
+    the bucket keeps the retention it had."""
+    staging, archive = _names()
+    _env(monkeypatch, seaweed, staging, archive, days=1)
+    assert main(["storage", "init"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("CSA_OBJECT_LOCK_DAYS", "3")
+    assert main(["storage", "init"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"bucket {archive}" in err and "default retention of 3 days" in err and "Traceback" not in err
+    lock = seaweed.client().get_object_lock_configuration(Bucket=archive)["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Days": 1}
 
 
 def test_storage_init_unreachable_store_exits_3(monkeypatch: pytest.MonkeyPatch,
@@ -122,5 +144,5 @@ def test_storage_init_unreachable_store_exits_3(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CSA_S3_MAX_ATTEMPTS", "1")
     monkeypatch.delenv("CSA_CONFIG", raising=False)
     assert main(["storage", "init"]) == 3
-    err = capsys.readouterr().err
+    err = " ".join(capsys.readouterr().err.split())
     assert "unreachable" in err and "Traceback" not in err
