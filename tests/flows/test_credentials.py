@@ -119,6 +119,7 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     assert auth.attempts and all(ok for _mechanism, ok in auth.attempts)
 
     hits: list[str] = []
+    searched: dict[str, int] = {"results": 0, "files": 0, "objects": 0}
     with get_client(sync_client=True) as client:
         for run in client.read_flow_runs():
             hits += _hits(run.model_dump_json(), f"flow run {run.name} (parameters, state)")
@@ -136,14 +137,17 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     for path in sorted(storage.rglob("*")) if storage.is_dir() else []:
         if path.is_file() and path.stat().st_mtime >= started - 1:
             hits += _hits(path.read_bytes(), f"persisted result {path.name}")
+            searched["results"] += 1
     for path in sorted(tmp_path.rglob("*")):
         if path.is_file() and tmp_path / "s3" not in path.parents:  # the store's own identity file holds its key
             hits += _hits(path.read_bytes(), str(path.relative_to(tmp_path)))
+            searched["files"] += 1
     s3 = planted_s3.client()
     for bucket in ("csa-staging", "csa-archive"):
         for version in s3.list_object_versions(Bucket=bucket).get("Versions", []):
             body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
             hits += _hits(body, f"s3://{bucket}/{version['Key']}")
+            searched["objects"] += 1
     for message in handler.messages:
         hits += _hits(message.data, f"e-mail to {message.recipients}")
     for record in caplog.records:
@@ -152,3 +156,23 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     hits += _hits(captured.out + captured.err, "the terminal")
 
     assert hits == []
+    # The search really covered something: persisted task results, the audit DB and the six artefacts, and
+    # the staged and archived copies (6 each).
+    assert searched["results"] > 0 and searched["files"] >= 8 and searched["objects"] >= 12, searched
+
+
+def test_smtp_password_from_a_secret_block(prefect_server) -> None:
+    from prefect.blocks.system import Secret
+
+    from csa_report.credentials import smtp_password
+    from csa_report.errors import ConfigError
+    from csa_report.settings import Settings
+
+    name = f"csa-smtp-{uuid.uuid4().hex[:8]}"
+    Secret(value="block-password").save(name)
+    assert smtp_password(Settings(smtp_password_block=name)) == "block-password"
+    # The setting wins over the block; neither set means no password.
+    assert smtp_password(Settings(smtp_password="setting-password", smtp_password_block=name)) == "setting-password"
+    assert smtp_password(Settings()) == ""
+    with pytest.raises(ConfigError, match="CSA_SMTP_PASSWORD_BLOCK names the Secret block 'no-such-block'"):
+        smtp_password(Settings(smtp_password_block="no-such-block"))
