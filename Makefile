@@ -55,5 +55,7 @@ infra-check: $(INFRA_STAMP)
 lock:
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
 	build/lock-venv/bin/python -m pip install --quiet .
-	build/lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^csa-report' > infra/requirements.lock
+	{ echo '# Pinned runtime dependencies of csa-report for the container image (infra/Dockerfile), installed with --no-deps.'; \
+	  echo '# Regenerate with `make lock` (a clean virtualenv holding `pip install .` only); tests/infra/test_container.py checks it.'; \
+	  build/lock-venv/bin/python -m pip freeze | grep -vi '^csa[-_]report'; } > infra/requirements.lock
 	rm -rf build/lock-venv
