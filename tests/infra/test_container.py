@@ -99,3 +99,22 @@ def test_lock_installs_and_the_image_command_runs_in_a_clean_virtualenv(tmp_path
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "annual_report"
+
+
+def test_container_deployment_matches_the_process_deployment() -> None:
+    """infra/prefect-docker.yaml runs the same flow on the same schedule as infra/prefect.yaml, in the image the
+    Dockerfile builds (working directory /opt/csa-report), with no secret among its settings."""
+    import yaml
+
+    process = yaml.safe_load((ROOT / "infra" / "prefect.yaml").read_text(encoding="utf-8"))
+    container = yaml.safe_load((ROOT / "infra" / "prefect-docker.yaml").read_text(encoding="utf-8"))
+    [p], [c] = process["deployments"], container["deployments"]
+    for key in ("entrypoint", "parameters", "schedules", "concurrency_limit"):
+        assert c[key] == p[key], key
+    assert container["prefect-version"] == process["prefect-version"] == "3.9.1"
+    workdir = re.search(r"^WORKDIR (\S+)", DOCKERFILE.read_text(encoding="utf-8"), re.M)
+    assert workdir is not None
+    assert container["pull"] == [{"prefect.deployments.steps.set_working_directory": {"directory": workdir[1]}}]
+    variables = c["work_pool"]["job_variables"]
+    assert variables["image"].endswith(":0.1.0")
+    assert not [k for k in variables.get("env", {}) if re.search(r"SECRET|PASSWORD|KEY|TOKEN|_DB$", k)]
