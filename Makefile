@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean docs docs-ref infra-check lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,41 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) lint docs infra-check
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py --out docs/benchmarks.md
 
 clean:
-	rm -rf $(VENV) demo-output bench-output .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(INFRA_VENV) demo-output bench-output site .mypy_cache .ruff_cache .pytest_cache
+
+# Documentation: the reference tables are generated from the code (indicators, rules, settings, CLI);
+# tests/docs/ fails when the committed ones are stale. The site is built with --strict: a broken link fails.
+docs-ref: $(STAMP)
+	$(BIN)/python -m csa_report.docs_reference
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# cfn-lint and checkov have their own virtualenv: checkov pins versions of common packages (boto3, pydantic,
+# …) that would otherwise fight with the project's.
+INFRA_VENV  := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-stamp
+$(INFRA_STAMP):
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet 'checkov==3.3.30' 'cfn-lint==1.58.0'
+	touch $(INFRA_STAMP)
+
+infra-check: $(INFRA_STAMP)
+	$(INFRA_VENV)/bin/cfn-lint infra/aws/*.yaml
+	$(INFRA_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d infra/aws
+
+# The container image's pinned dependencies: a clean virtualenv with the runtime dependencies only.
+lock:
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet .
+	{ echo '# Pinned runtime dependencies of csa-report for the container image (infra/Dockerfile), installed with --no-deps.'; \
+	  echo '# Regenerate with `make lock` (a clean virtualenv holding `pip install .` only); tests/infra/test_container.py checks it.'; \
+	  build/lock-venv/bin/python -m pip freeze | grep -vi '^csa[-_]report'; } > infra/requirements.lock
+	rm -rf build/lock-venv

@@ -23,6 +23,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Literal
 
+from csa_report.credentials import smtp_password
 from csa_report.errors import DeliveryError, DeliveryRefused, InputError, StorageConflict, UnreachableError
 from csa_report.settings import Settings
 
@@ -161,7 +162,7 @@ def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage) -> Deliver
             if settings.smtp_tls == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
-                password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+                password = smtp_password(settings)  # the setting, or the Prefect Secret block it names
                 smtp.login(settings.smtp_user, password)
             refused = smtp.send_message(msg, from_addr=settings.smtp_from, to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as exc:

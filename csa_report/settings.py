@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     object_lock_days: int = Field(3650, ge=1, description="COMPLIANCE retention of archived objects, in days")
     sse: str | None = Field("AES256", description="Server-side encryption for uploads, or None")
     review_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    kms_key_id: str | None = Field(
+        None, description="KMS key (id or ARN) for the buckets' default encryption (`storage init`); None = AES256")
+    staging_expire_days: int = Field(
+        90, ge=1, description="`storage init`: staged (review) copies expire after this many days")
+    aws_credentials_block: str | None = Field(
+        None, description="Name of a Prefect AwsCredentials block used for S3 when no S3 keys are set")
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -54,6 +60,8 @@ class Settings(BaseSettings):
     smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$")
     smtp_from: str = "csa-report@localhost"
     outbox: Path = Path("outbox")
+    smtp_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the SMTP password (instead of smtp_password)")
 
     signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
     task_retry_delays_s: tuple[int, ...] = Field(

@@ -58,8 +58,8 @@ R = TypeVar("R", bound=RunInput)
 
 
 class SignOff(RunInput):
-    """The sign-off form. Only JSON-schema constraints here (prefect.md §1): a pydantic validator would be
-    checked after the server accepted the answer and would fail the run instead of asking again."""
+    """The sign-off form. Only JSON-schema constraints here (the server checks them on submit): a pydantic validator
+    would be checked after the server accepted the answer and would fail the run instead of asking again."""
 
     decision: Literal["approve", "reject"] = Field(
         description="approve: submit this exact report to the authorities. reject: stop; the staged copy is kept.")

@@ -3,4 +3,4 @@
 
 from __future__ import annotations
 
-MODULES = ("data", "policy", "render", "delivery", "signoff", "demo")
+MODULES = ("data", "policy", "render", "delivery", "signoff", "demo", "storage")

@@ -9,6 +9,8 @@ folder repeats nothing already done and says so.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +39,8 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
         from csa_report.prefect_server import start_server
 
         start_server(out / "prefect")
+    # The ephemeral API gets 20 s to start by default; a busy machine (CI, a shared box) needs longer.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -74,7 +78,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the whole flow on embedded defaults: seeded SQLite source, local S3 with Object Lock, outbox."""
         from csa_report.commands.data import key_figures_table
-        from csa_report.seaweed import local_s3
         from csa_report.seed import seed
 
         out.mkdir(parents=True, exist_ok=True)
@@ -85,10 +88,9 @@ def register(app: typer.Typer) -> None:
             summary = seed(f"sqlite:///{source}", Period.parse(DEMO_PERIOD), scale=DEMO_SCALE, seed=DEMO_SEED)
             console.print(f"seeded {source} ({summary.detections:,} detections for {DEMO_PERIOD})")
 
-        with local_s3(out / "s3", lock_days=DEMO_LOCK_DAYS) as endpoint:
+        with demo_s3(out) as endpoint:
             os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
             os.environ.update(demo_environment(out, endpoint))
-            console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
             from flows.annual_report import annual_report
 
             if wait:
@@ -111,6 +113,33 @@ def register(app: typer.Typer) -> None:
         if submission.publication is not None:
             console.print(f"published at {submission.publication.url}")
         console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")
+
+
+@contextmanager
+def demo_s3(out: Path) -> Iterator[Any]:
+    """A local SeaweedFS on ``out/s3``, provisioned the way ``csa-report storage init`` provisions any store:
+    the demo's buckets get the same Object Lock, versioning, encryption and policies a real store would."""
+    from csa_report.errors import ConfigError
+    from csa_report.seaweed import SeaweedServer
+    from csa_report.settings import load_settings
+    from csa_report.storage.client import make_client
+    from csa_report.storage.provision import missing_object_lock, provision
+
+    server = SeaweedServer(out / "s3")
+    endpoint = server.start()
+    try:
+        console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
+        settings = load_settings(**endpoint.settings_overrides(), object_lock_days=DEMO_LOCK_DAYS)
+        outcomes = provision(make_client(settings), settings, tls=False)
+        refused = sorted({o.feature for o in outcomes if o.status == "not accepted"})
+        console.print(f"storage init: buckets {settings.staging_bucket} and {settings.archive_bucket} (Object Lock, "
+                      f"COMPLIANCE {DEMO_LOCK_DAYS} day)" + (f"; not supported by this store: {', '.join(refused)}"
+                                                             if refused else ""))
+        if missing_object_lock(outcomes):
+            raise ConfigError(f"the local S3 store refused Object Lock on {settings.archive_bucket}")
+        yield endpoint
+    finally:
+        server.stop()
 
 
 def run_and_wait(out: Path) -> Any:

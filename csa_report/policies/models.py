@@ -80,7 +80,7 @@ Hours = Annotated[StrictInt, Field(ge=0)]
 GdprPoint = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
 GDPR_POINTS: Final[tuple[str, ...]] = get_args(GdprPoint)
 
-#: GDPR Chapter V grounds a transfer may rely on (regulation.md §6).
+#: GDPR Chapter V grounds a transfer may rely on (GDPR Articles 45 to 49).
 TransferArticle = Literal[
     "45",
     "46(2)(a)", "46(2)(b)", "46(2)(c)", "46(2)(d)", "46(2)(e)", "46(2)(f)",

@@ -1,6 +1,6 @@
 """Build the report context (``ReportContext``) from indicators, policies, findings, regimes and provenance.
 
-This is where the standard form (Implementing Regulation (EU) 2024/2916, regulation.md §4.2) is mapped field by
+This is where the standard form (Implementing Regulation (EU) 2024/2916) is mapped field by
 field: each field gets a value from the indicators (per service and for the total ``ALL``) or from the policy
 documents, or an explicit ``N/A — reason``. No section is ever dropped. The builder is pure: no database, no
 clock; the publication date and the as-of instant are inputs.

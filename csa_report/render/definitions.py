@@ -1,4 +1,4 @@
-"""The definitions the report applies (regulation.md §4.3), printed in its annex and in docs/definitions.md.
+"""The definitions the report applies, printed in its annex and in docs/definitions.md.
 
 This module is the one source of the wording; tests check that docs/definitions.md carries the same text.
 """

@@ -1,4 +1,4 @@
-"""S3 staging, verification, WORM archive and publication (boto3). See docs/architecture.md and s3.md §2."""
+"""S3 staging, verification, WORM archive and publication (boto3). See docs/storage.md."""
 
 from __future__ import annotations
 

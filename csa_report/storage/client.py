@@ -11,6 +11,7 @@ from botocore.client import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from csa_report.credentials import aws_session
 from csa_report.errors import ConfigError, ToolError, UnreachableError
 from csa_report.settings import Settings
 
@@ -41,7 +42,10 @@ def make_client(settings: Settings, *, max_attempts: int | None = None, endpoint
         attempts = int(getattr(settings, "s3_max_attempts", DEFAULT_MAX_ATTEMPTS))
     access = settings.s3_access_key.get_secret_value() if settings.s3_access_key else None
     secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
-    return boto3.client(
+    # Without explicit keys: a Prefect AwsCredentials block if one is named, else boto3's standard chain
+    # (environment, profile, web identity/IRSA, ECS task role, instance role).
+    session = aws_session(settings)
+    return (session.client if session is not None else boto3.client)(
         "s3",
         endpoint_url=endpoint_url or settings.s3_endpoint,
         region_name=settings.s3_region,

@@ -1,4 +1,4 @@
-"""Create-only, checksum-carrying S3 objects (s3.md §2): the one way csa-report writes to S3."""
+"""Create-only, checksum-carrying S3 objects (docs/storage.md): the one way csa-report writes to S3."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every field of the standard form (Annex to Implementing Regulation (EU) 2024/2916), as listed in
-shared/reference/regulation.md §4.2, with the phrase the rendered report must contain for it.
+the Annex of Implementing Regulation (EU) 2024/2916, with the phrase the rendered report must contain for it.
 
 ``HEADER`` must appear in the header; ``SECTIONS[n]`` in section n; ``GROUPS[group id]`` in the field table of
 that group (for fields the form repeats per category: known CSAM, possible new CSAM, solicitation).

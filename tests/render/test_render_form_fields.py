@@ -1,4 +1,4 @@
-"""Every field of the standard form (form_fields.py, from regulation.md §4.2) is in the report; no value is blank;
+"""Every field of the standard form (form_fields.py, from the form's Annex) is in the report; no value is blank;
 every N/A carries a reason; no section is dropped."""
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ TIMINGS: dict[str, float] = {}
 
 @pytest.fixture(autouse=True)
 def _no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep botocore's retry decisions, drop the back-off sleep (s3.md §3)."""
+    """Keep botocore's retry decisions, drop the back-off sleep."""
     monkeypatch.setattr(botocore_standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
 
 

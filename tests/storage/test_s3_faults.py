@@ -1,4 +1,4 @@
-"""Retries behind the fault-injection proxy (s3.md §3) in front of a real SeaweedFS: 503s, dropped connections
+"""Retries behind the fault-injection proxy in front of a real SeaweedFS: 503s, dropped connections
 and lost replies after the write still store every object exactly once; a dead endpoint is exit 3."""
 
 from __future__ import annotations

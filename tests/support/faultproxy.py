@@ -1,4 +1,4 @@
-"""A fault-injecting HTTP proxy for S3 retry tests (s3.md §3), stdlib only.
+"""A fault-injecting HTTP proxy for S3 retry tests, stdlib only.
 
 It forwards to an upstream S3 server on loopback and keeps the ``Host`` header, so SigV4 still validates.
 Rules are consumed in order; each applies ``count`` times to requests whose method and path match:

@@ -186,7 +186,7 @@ def test_failed_staging_retried_like_the_ui_reruns_staging_only(prefect_server, 
         first = task_states(api, run_id)
         assert first["stage"][-1] == "Failed" and "submit" not in first, first
         stack.proxy.disarm()
-        # What the UI's Retry does (prefect.md §2): the same flow run, rescheduled.
+        # What the UI's Retry does: the same flow run, rescheduled.
         r = api.post(f"/flow_runs/{run_id}/set_state", json={
             "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
         r.raise_for_status()
