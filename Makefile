@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+# The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
+fuzz: $(STAMP)
+	CSA_FUZZ_SCALE=10 $(BIN)/pytest tests/reliability/test_fuzz.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py --out docs/benchmarks.md

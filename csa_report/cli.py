@@ -1,5 +1,6 @@
 """``csa-report``: the operator's entry point. Errors a user can cause print one line and exit with the
-documented code (see csa_report.errors); nothing else is caught, so a real bug still shows its traceback."""
+documented code (see csa_report.errors). Anything else is a bug: one line naming the command and the place it
+failed, exit 4, and the traceback written to a log file (``CSA_ERROR_LOG_DIR``) rather than the terminal."""
 
 from __future__ import annotations
 
@@ -72,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/] interrupted", markup=True)
+        return 130
+    except Exception as exc:  # the one place a bug is caught: one line here, the traceback in a file
+        from csa_report.crashlog import report_unexpected
+
+        args = sys.argv[1:] if argv is None else argv
+        err_console.print(f"[bold red]error:[/] {report_unexpected(exc, args)}", markup=False)
+        return 4
     return 0
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
 from csa_report.errors import DataError, ToolError
+from csa_report.source_types import validate_types
 from csa_report.indicators import (
     ALL,
     NO,
@@ -97,6 +98,7 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime) -> Indicato
     try:
         with connect(engine, f"source database {describe(url)}") as conn:
             require_tables(conn, REQUIRED_COLUMNS)
+            validate_types(conn)  # counts are integers ≥ 0, names are text (csa_report.source_types)
             conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
             if conn.dialect.name == "postgresql":
                 # One snapshot for all statements, so the sections agree with each other.
