@@ -24,9 +24,9 @@ def step_of(exc: BaseException) -> str:
     """``module.function`` of the innermost frame in csa-report's own packages, else of the innermost frame."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if any(f"{os.sep}{pkg}{os.sep}" in f.filename for pkg in _OWN)]
-    frame = (own or frames or [None])[-1]
-    if frame is None:
+    if not (own or frames):
         return "start-up"
+    frame = (own or frames)[-1]
     path = Path(frame.filename)
     module = path.stem if not own else ".".join(path.with_suffix("").parts[-2:])
     return f"{module}.{frame.name}"

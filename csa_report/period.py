@@ -17,7 +17,8 @@ _YEAR = re.compile(r"^[0-9]{4}$")
 _RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 #: The as-of forms of data-contract §2: a date, or a date-time to the second (optional fraction) with no offset,
 #: ``Z`` or ``±HH:MM``.
-_AS_OF = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+_AS_OF = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
 #: Periods must leave room for the day after their end (the exclusive bound) and for an as-of after it.
 _FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9998, 12, 31)
 

@@ -11,7 +11,7 @@ One aggregate query per table (counts only; no row reaches Python, no value is e
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Integer, Numeric, String, case, column, func, inspect, literal, select, table
 from sqlalchemy.engine import Connection
@@ -45,7 +45,7 @@ def validate_types(conn: Connection) -> None:
     for name in sorted(set(COUNTS) | set(NAMES)):
         counts, names = COUNTS.get(name, ()), NAMES.get(name, ())
         t = table(name, *(column(c) for c in (*counts, *names)))
-        exprs: list[ColumnElement[object]] = []
+        exprs: list[ColumnElement[Any]] = []
         for c in counts:
             col = t.c[c]
             if sqlite:

@@ -94,7 +94,7 @@ def submit_report(
     audit.set_run_status(run_id, "archived", clock())
 
     sent, skipped, failed = _deliver_all(audit, settings, ref, contents, manifest_sha256, recipients,
-                                         message_date, clock, send)  # fmt: skip
+                                         message_date, clock, send, run_id)  # fmt: skip
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
@@ -292,6 +292,7 @@ def _deliver_all(
     message_date: datetime,
     clock: Callable[[], datetime],
     send: Sender,
+    run_id: int,
 ) -> tuple[list[Delivered], list[str], list[tuple[str, str]]]:
     missing = [name for name, _ in ATTACHMENTS if name not in contents]
     if missing:

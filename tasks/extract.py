@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
 from csa_report.errors import DataError, ToolError
-from csa_report.source_types import validate_types
 from csa_report.indicators import (
     ALL,
     NO,
@@ -30,6 +29,7 @@ from csa_report.indicators import (
 )
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
+from csa_report.source_types import validate_types
 from tasks.extract_queries import ALL_QUERIES, REQUIRED_COLUMNS, report_account_values, reported
 from tasks.retry import retry_options
 from tasks.sql_dialect import Sql

@@ -295,7 +295,7 @@ class AuditLog:
                     update(Delivery)
                     .where(*_delivery_where(key), Delivery.status == "failed")
                     .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, detail=claimed_by,
-                            updated_at=at)  # fmt: skip
+                            updated_at=at)
                 )
             )
             if won == 1:
