@@ -4,13 +4,16 @@ failed, exit 4, and the traceback written to a log file (``CSA_ERROR_LOG_DIR``) 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from csa_report.commands import MODULES
 from csa_report.errors import CsaReportError
@@ -58,6 +61,13 @@ def _prepare_demo(argv: list[str]) -> None:
     prepare_environment(out, wait="--wait" in argv)
 
 
+@functools.cache
+def _click_command() -> Any:
+    """The click command built from the typer app once: typer rebuilds it (~0.1 s of signature inspection) on
+    every call, which in-process callers (tests, the fuzzers) pay thousands of times."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     _prepare_demo(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -67,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         # Standalone mode: click prints usage errors itself and exits 2; only our own errors arrive here.
-        app(args=argv, standalone_mode=True)
+        _click_command()(args=argv, standalone_mode=True)
     except CsaReportError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+        # The message may quote user input such as "[/]": escaped, so it is never read as Rich markup.
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         from csa_report.crashlog import report_unexpected
 
         args = sys.argv[1:] if argv is None else argv
-        err_console.print(f"[bold red]error:[/] {report_unexpected(exc, args)}", markup=False)
+        err_console.print(f"[bold red]error:[/] {escape(report_unexpected(exc, args))}", markup=True)
         return 4
     return 0
 

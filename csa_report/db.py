@@ -95,7 +95,7 @@ def redact(raw: str) -> str:
     """The URL with any password replaced, for messages and logs."""
     try:
         return make_url(raw.strip()).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a non-numeric port
         return "<unparsable URL>"
 
 

@@ -40,12 +40,12 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
 
 #: (input fuzzed, cases in CI, outcome asserted, test)
 FUZZED: tuple[tuple[str, int, str, str], ...] = (
-    ("`--period` and `--as-of` text (parsers)", 3000, "parses or exit 2, one line",
+    ("`--period` and `--as-of` text (parsers)", 6000, "parses or exit 2, one line",
      "tests/reliability/test_fuzz.py::test_fuzz_period_and_as_of"),
-    ("`extract` arguments: --db, --period, --as-of, --out, junk (in-process CLI)", 4000,
+    ("`extract` arguments: --db, --period, --as-of, --out, junk (in-process CLI)", 1500,
      "exit code in 0–6, no traceback, no internal error",
      "tests/reliability/test_fuzz.py::test_fuzz_cli_extract_arguments"),
-    ("`status`, `check`, `delivery`, `seed` argument lists (in-process CLI)", 1500,
+    ("`status`, `check`, `delivery`, `seed` argument lists (in-process CLI)", 1000,
      "exit code in 0–6, no traceback, no internal error",
      "tests/reliability/test_fuzz.py::test_fuzz_cli_other_commands"),
     ("policy documents: example documents with YAML fragments spliced in", 2000,
