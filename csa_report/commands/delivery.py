@@ -59,6 +59,9 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings(audit_db=audit_db)
         audit = AuditLog.open(settings.audit_db, migrate=False)
+        if not _has_audit_tables(audit):
+            console.print(f"no runs recorded ({audit.what} holds no audit tables yet)")
+            return
         reconcile_expired_signoffs(audit)
         runs = audit.status(Period.parse(period) if period else None)
         if not runs:
@@ -83,6 +86,21 @@ def register(app: typer.Typer) -> None:
                               f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}")
             if r.publication_url:
                 console.print(f"  published at {r.publication_url}")
+
+
+def _has_audit_tables(audit: object) -> bool:
+    """A fresh or foreign audit database has no tables yet: nothing was recorded, which is not an error."""
+    from sqlalchemy import inspect
+
+    from csa_report.audit import AuditLog
+    from csa_report.db import with_retries
+
+    assert isinstance(audit, AuditLog)
+    conn = with_retries(audit.engine.connect, audit.what)
+    try:
+        return bool(inspect(conn).has_table("report_runs"))
+    finally:
+        conn.close()
 
 
 def register_operator_actions(app: typer.Typer) -> None:

@@ -208,3 +208,62 @@ def test_unexpected_exception_is_one_line_exit_4_with_a_log_file(
     [log] = list((tmp_path / "logs").glob("crash-*.log"))
     assert str(log) in lines[0] and "secret-value-that-must-not-be-shown" in log.read_text()
     assert "Traceback (most recent call last)" in log.read_text()
+
+
+def test_missing_s3_credentials_is_exit_2_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: missing S3 credentials ended in botocore's NoCredentialsError traceback."""
+    from csa_report.errors import ConfigError
+    from csa_report.settings import Settings
+    from csa_report.storage import S3Store
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = S3Store.from_settings(Settings(s3_endpoint="http://127.0.0.1:9"))
+    with pytest.raises(ConfigError, match="no S3 credentials: set s3_access_key and s3_secret_key") as info:
+        store.head("csa-staging", "k")
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://127.0.0.1:99999/x", "port 99999 is not a TCP port"),
+        ("postgresql://127.0.0.1:abc/x", "does not parse"),
+        ("postgresql+asyncpg://127.0.0.1/x", "asynchronous driver 'asyncpg' is not supported"),
+        ("postgresql+nosuchdriver://127.0.0.1/x", "database driver 'postgresql+nosuchdriver' is not available"),
+        ("sqlite:///{tmp}", "is a folder, not a database file"),
+        ("sqlite:///{tmp}/text.db", "is not an SQLite database file"),
+    ],
+)
+def test_unusable_database_urls_are_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str,
+                                           message: str) -> None:  # fmt: skip
+    """Defect: these ended in tracebacks (or, for a folder, were retried as unreachable, exit 3)."""
+    (tmp_path / "text.db").write_text("not a database")
+    code = main(["extract", "--db", url.format(tmp=tmp_path), "--period", "2025", "--as-of", "2026-01-15",
+                 "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_missing_postgres_database_is_exit_2_not_unreachable(
+    pg_admin_dsn: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Defect: a database that does not exist was retried as unreachable (exit 3)."""
+    url = pg_admin_dsn.rsplit("/", 1)[0] + "/no_such_db_i10"
+    code = main(["extract", "--db", url, "--period", "2025",
+                 "--as-of", "2026-01-15", "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and 'database "no_such_db_i10" does not exist' in err, err
+
+
+@pytest.mark.parametrize("out", ["{tmp}/a-file", "/dev/null", "{tmp}/" + "d" * 300, "{tmp}/a-file/sub"])
+def test_unusable_out_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str) -> None:
+    """Defect: --out naming a file, /dev/null or a 300-character path ended in a traceback."""
+    (tmp_path / "a-file").write_text("x")
+    code = main(["extract", "--db", "sqlite:///whatever.db", "--period", "2025", "--as-of", "2026-01-15",
+                 "--out", out.format(tmp=tmp_path)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--out" in err and "Traceback" not in err, err
