@@ -69,6 +69,9 @@ def _click_command() -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from csa_report.prefect_lifecycle import prepare_environment
+
+    prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
     _prepare_demo(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
@@ -89,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the one place a bug is caught: one line here, the traceback in a file
         from csa_report.crashlog import report_unexpected
+        from csa_report.prefect_lifecycle import known_failure
+
+        known = known_failure(exc)
+        if known is not None:
+            err_console.print(f"[bold red]error:[/] {escape(str(known))}", markup=True)
+            return known.exit_code
 
         args = sys.argv[1:] if argv is None else argv
         err_console.print(f"[bold red]error:[/] {escape(report_unexpected(exc, args))}", markup=True)

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$")
     smtp_from: str = "csa-report@localhost"
     outbox: Path = Path("outbox")
+    prefect_startup_timeout_s: float = Field(
+        90.0, gt=0, description="How long the ephemeral Prefect API may take to start before the run exits 3")
     error_log_dir: Path | None = Field(
         None, description="Where the CLI writes the traceback of an unexpected error (default: <tmp>/csa-report)")
     smtp_timeout_s: float = Field(30.0, gt=0, le=600, description="Seconds to wait for each SMTP server reply")

@@ -33,7 +33,11 @@ def register(app: typer.Typer) -> None:
         for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
             if value is not None:
                 os.environ[name] = str(value)
+        from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
         from flows.annual_report import annual_report
+
+        keep_tracebacks_off_the_terminal()
+        bind_ephemeral_server_to_parent()
 
         result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
                                approve_as=approve_as, publication_date=publication_date)
