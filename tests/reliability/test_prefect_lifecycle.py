@@ -90,3 +90,16 @@ def test_ephemeral_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_approve_wait_keeps_the_exit_code_of_the_flows_own_error() -> None:
+    """Defect: `approve --wait` exited 4 when the run stopped as tampered; it must be 5."""
+    from csa_report.commands.signoff import failed_run_error
+
+    tampered = failed_run_error("flow run x ended Failed: Flow run encountered an exception: TamperedError: "
+                                "s3://b/k no longer matches its recorded SHA-256")  # fmt: skip
+    assert tampered.exit_code == 5
+    unknown = failed_run_error("flow run x ended Failed: Flow run encountered an exception: DeliveryUnknown: …")
+    assert unknown.exit_code == 3
+    bug = failed_run_error("flow run x ended Failed: Flow run encountered an exception: KeyError: 'x'")
+    assert bug.exit_code == 4 and "retry the run" in str(bug)
