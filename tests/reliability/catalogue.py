@@ -29,6 +29,16 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
     ("claim left by a process that died", "audit DB row of a dead pid",
      "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
      "tests/storage/test_delivery_states.py::test_claim_of_a_dead_process_is_unknown_never_delivered"),
+    ("S3 503/500, connection resets, lost replies and delays during archive and public copy",
+     "fault proxy in front of SeaweedFS", "every object stored once, each recipient one copy, submitted",
+     "tests/storage/test_s3_submission_faults.py::test_submission_behind_5xx_resets_lost_replies_and_delays"),
+    ("SeaweedFS stopped after the deliveries, before the public copy, then restarted", "stopping the server",
+     "exit 3, run not submitted; after the restart the re-run publishes and sends nothing again",
+     "tests/storage/test_s3_submission_faults.py::test_seaweedfs_stopped_before_publishing_then_restarted"),
+    ("ephemeral Prefect API never answers / API vanishes during a run", "the exceptions Prefect raises", "exit 3",
+     "tests/reliability/test_prefect_lifecycle.py::test_prefect_startup_timeout_and_vanished_api_are_exit_3"),
+    ("kill -9 of a run that started Prefect's ephemeral API", "SIGKILL of the parent", "the API server dies too",
+     "tests/reliability/test_prefect_lifecycle.py::test_ephemeral_server_dies_with_a_killed_parent"),
     *(
         (f"kill -9 of the submission at `{point}`", "SIGKILL of a child process",
          "re-run: every recipient exactly one copy, submitted" if KILL_OUTCOMES[point] == "submitted" else
