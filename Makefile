@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean docs docs-ref infra-check lock
+.PHONY: install demo test lint bench clean docs docs-ref infra-check lock fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint docs infra-check
 	$(BIN)/pytest
+
+# The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
+fuzz: $(STAMP)
+	CSA_FUZZ_SCALE=10 $(BIN)/pytest tests/reliability/test_fuzz.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py --out docs/benchmarks.md

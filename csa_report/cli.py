@@ -1,15 +1,19 @@
 """``csa-report``: the operator's entry point. Errors a user can cause print one line and exit with the
-documented code (see csa_report.errors); nothing else is caught, so a real bug still shows its traceback."""
+documented code (see csa_report.errors). Anything else is a bug: one line naming the command and the place it
+failed, exit 4, and the traceback written to a log file (``CSA_ERROR_LOG_DIR``) rather than the terminal."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from csa_report.commands import MODULES
 from csa_report.errors import CsaReportError
@@ -57,7 +61,17 @@ def _prepare_demo(argv: list[str]) -> None:
     prepare_environment(out, wait="--wait" in argv)
 
 
+@functools.cache
+def _click_command() -> Any:
+    """The click command built from the typer app once: typer rebuilds it (~0.1 s of signature inspection) on
+    every call, which in-process callers (tests, the fuzzers) pay thousands of times."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from csa_report.prefect_lifecycle import prepare_environment
+
+    prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
     _prepare_demo(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
@@ -66,12 +80,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         # Standalone mode: click prints usage errors itself and exits 2; only our own errors arrive here.
-        app(args=argv, standalone_mode=True)
+        _click_command()(args=argv, standalone_mode=True)
     except CsaReportError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+        # The message may quote user input such as "[/]": escaped, so it is never read as Rich markup.
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/] interrupted", markup=True)
+        return 130
+    except Exception as exc:  # the one place a bug is caught: one line here, the traceback in a file
+        from csa_report.crashlog import report_unexpected
+        from csa_report.prefect_lifecycle import known_failure
+
+        known = known_failure(exc)
+        if known is not None:
+            err_console.print(f"[bold red]error:[/] {escape(str(known))}", markup=True)
+            return known.exit_code
+
+        args = sys.argv[1:] if argv is None else argv
+        err_console.print(f"[bold red]error:[/] {escape(report_unexpected(exc, args))}", markup=True)
+        return 4
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from csa_report.errors import ConfigError, DataError, UnreachableError
@@ -38,12 +38,19 @@ def normalise_url(raw: str) -> URL:
         text = "postgresql://" + text[len("postgres://") :]
     try:
         url = make_url(text)
-    except ArgumentError:
+        port = url.port  # a non-numeric port only fails when read
+    except (ArgumentError, ValueError):
         raise ConfigError(
             f"database URL {redact(raw)!r} does not parse: expected e.g. sqlite:///source.db or "
             "postgresql://user@host:5432/dbname"
         ) from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"database URL {redact(raw)!r}: port {port} is not a TCP port (1–65535)")
     backend = url.get_backend_name()
+    driver = url.get_driver_name() if "+" in url.drivername else ""
+    if driver in _ASYNC_DRIVERS or driver.startswith("async") or driver.startswith("aio"):
+        raise ConfigError(f"database URL {redact(raw)!r}: the asynchronous driver {driver!r} is not supported; "
+                          "use postgresql:// or sqlite:///")
     if backend == "postgresql" and "+" not in url.drivername:
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is what we install
     elif backend in ("sqlite", "duckdb"):
@@ -55,11 +62,40 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+#: Async drivers SQLAlchemy knows by name; csa-report connects synchronously.
+_ASYNC_DRIVERS = ("asyncpg", "aiosqlite", "psycopg_async", "asyncmy", "aiomysql")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """A source that is a folder or not an SQLite file is a configuration error, not a failed connection."""
+    if path.is_dir():
+        raise ConfigError(f"SQLite database {path} is a folder, not a database file")
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise ConfigError(f"SQLite database {path} cannot be read: {exc.strerror or exc}") from None
+        if head and head != _SQLITE_HEADER:
+            raise ConfigError(f"{path} is not an SQLite database file")
+
+
+def _create(url: URL | str, **kw: Any) -> Engine:
+    """create_engine, with a driver that is unknown or not installed reported as a configuration error."""
+    try:
+        return create_engine(url, **kw)
+    except (NoSuchModuleError, ImportError) as exc:
+        name = url.drivername if isinstance(url, URL) else str(url)
+        raise ConfigError(f"database driver {name!r} is not available ({type(exc).__name__}); csa-report "
+                          "supports postgresql:// (psycopg 3) and sqlite:///") from None
+
+
 def redact(raw: str) -> str:
     """The URL with any password replaced, for messages and logs."""
     try:
         return make_url(raw.strip()).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a non-numeric port
         return "<unparsable URL>"
 
 
@@ -81,6 +117,8 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
         path = _sqlite_path(url)
         if (read_only or must_exist) and path is not None and not path.exists():
             raise DataError(f"SQLite database {path} does not exist (from {describe(url)})")
+        if path is not None:
+            _check_sqlite_file(path)
         if read_only and path is not None:
             uri = f"file:{path.resolve()}?mode=ro"
 
@@ -88,13 +126,13 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
                 return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
             return create_engine("sqlite://", creator=_connect, poolclass=NullPool)
-        return create_engine(url, poolclass=NullPool)
+        return _create(url, poolclass=NullPool)
     if url.get_backend_name() == "duckdb":
         return _duckdb_engine(url, read_only=read_only, must_exist=must_exist)
     options = "-c TimeZone=UTC"
     if read_only:
         options += " -c default_transaction_read_only=on"
-    engine = create_engine(url, poolclass=NullPool, connect_args={"options": options, "connect_timeout": 10})
+    engine = _create(url, poolclass=NullPool, connect_args={"options": options, "connect_timeout": 10})
 
     @event.listens_for(engine, "connect")
     def _utc(dbapi_conn: Any, _record: Any) -> None:
@@ -126,6 +164,9 @@ def with_retries(action: Callable[[], T], what: str, attempts: int = CONNECT_ATT
         try:
             return action()
         except OperationalError as exc:
+            refused = _missing_database_or_role(exc)
+            if refused:
+                raise ConfigError(f"{what}: {refused}") from None
             if not _is_connection_error(exc):
                 raise
             last = exc
@@ -135,6 +176,18 @@ def with_retries(action: Callable[[], T], what: str, attempts: int = CONNECT_ATT
                 delay *= 2
     reason = str(getattr(last, "orig", last)).strip().splitlines()[0] if last else "unknown"
     raise UnreachableError(f"{what} stayed unreachable after {attempts} attempts: {reason}")
+
+
+def _missing_database_or_role(exc: DBAPIError) -> str | None:
+    """The server answered and refused: a database or role that does not exist, or a failed login. Waiting
+    will not change that, so it is a configuration error (exit 2), not an unreachable server (exit 3)."""
+    text = " ".join(str(exc.orig).split())
+    lowered = text.lower()
+    for marker in ("does not exist", "authentication failed", "no pg_hba.conf entry"):
+        if marker in lowered:
+            start = lowered.find("fatal:")
+            return text[start + 6:].strip() if start >= 0 else text[:200]
+    return None
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:

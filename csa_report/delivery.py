@@ -14,7 +14,7 @@ import os
 import re
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -24,13 +24,20 @@ from pathlib import Path
 from typing import Literal
 
 from csa_report.credentials import smtp_password
-from csa_report.errors import DeliveryError, DeliveryRefused, InputError, StorageConflict, UnreachableError
+from csa_report.errors import (
+    DeliveryError,
+    DeliveryRefused,
+    DeliveryUnknown,
+    InputError,
+    StorageConflict,
+    UnreachableError,
+)
 from csa_report.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Channel = Literal["smtp", "outbox"]
-SMTP_TIMEOUT_S = 30.0
+Stage = Literal["connecting", "data-sent", "accepted"]
 
 
 @dataclass(frozen=True)
@@ -107,11 +114,14 @@ def deliver(
     body: str,
     attachments: Sequence[Attachment],
     date: datetime,
+    progress: DeliveryProgress | None = None,
 ) -> Delivered:
     """Send to ``recipient`` over SMTP, or write the outbox file when no SMTP host is configured.
 
     Raises DeliveryRefused when the server refuses this recipient, UnreachableError when the server cannot be
-    reached, DeliveryError for any other SMTP failure."""
+    reached (nothing was handed over), DeliveryUnknown when the connection broke after the message went out and
+    before the server answered, DeliveryError for any other SMTP failure. Errors after the server accepted the
+    message (a failing QUIT, a reset) are logged, not raised: the message was delivered."""
     msg = build_message(
         report_id=report_id,
         sender=settings.smtp_from,
@@ -123,8 +133,10 @@ def deliver(
     )
     if not settings.smtp_host:
         path = write_outbox(settings.outbox, report_id, recipient, msg.as_bytes())
+        if progress is not None:
+            progress.accepted(f"written to {path}")
         return Delivered(recipient, "outbox", str(msg["Message-ID"]), str(path))
-    return _send_smtp(settings, recipient, msg)
+    return _send_smtp(settings, recipient, msg, progress)
 
 
 def write_outbox(outbox: Path, report_id: str, recipient: str, data: bytes) -> Path:
@@ -148,25 +160,57 @@ def write_outbox(outbox: Path, report_id: str, recipient: str, data: bytes) -> P
     return path
 
 
-def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage) -> Delivered:
+class DeliveryProgress:
+    """How far one SMTP delivery got, for the caller's state machine: ``connecting`` (nothing handed over; safe
+    to send again), ``data-sent`` (the message went out, the server's answer did not arrive: outcome unknown),
+    ``accepted`` (the server answered 250 to the message: delivered, whatever happens to the connection after).
+    ``on_accepted`` runs the moment the 250 arrives, before QUIT, so the caller can record it at once."""
+
+    def __init__(self, on_accepted: Callable[[str], None] | None = None) -> None:
+        self.stage: Stage = "connecting"
+        self.reply = ""
+        self._on_accepted = on_accepted
+
+    def accepted(self, reply: str) -> None:
+        self.stage, self.reply = "accepted", reply
+        if self._on_accepted is not None:
+            self._on_accepted(reply)
+
+
+def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage,
+               progress: DeliveryProgress | None = None) -> Delivered:  # fmt: skip
     host, port = settings.smtp_host or "", settings.smtp_port
     where = f"SMTP server {host}:{port}"
     mid = str(msg["Message-ID"])
+    progress = progress if progress is not None else DeliveryProgress()
+    timeout = settings.smtp_timeout_s
+    smtp: smtplib.SMTP | None = None
     try:
-        smtp: smtplib.SMTP
         if settings.smtp_tls == "ssl":
-            smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-        with smtp:
-            if settings.smtp_tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                password = smtp_password(settings)  # the setting, or the Prefect Secret block it names
-                smtp.login(settings.smtp_user, password)
-            refused = smtp.send_message(msg, from_addr=settings.smtp_from, to_addrs=[recipient])
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp.ehlo_or_helo_if_needed()
+        if settings.smtp_tls == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.smtp_user:
+            password = smtp_password(settings)  # the setting, or the Prefect Secret block it names
+            smtp.login(settings.smtp_user, password)
+        code, reply = smtp.mail(settings.smtp_from)
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        code, reply = _data(smtp, msg.as_bytes(), progress)
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
+        progress.accepted(f"{code} {_text(reply)}")
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = exc.recipients.get(recipient, (0, b""))
+        if 400 <= code < 500:
+            raise DeliveryError(f"{where} deferred recipient {recipient}: {code} {_text(text)}") from None
         raise DeliveryRefused(recipient, f"{code} {_text(text)}") from None
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"{where} refused the login of smtp_user: {exc.smtp_code}") from None
@@ -175,14 +219,43 @@ def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage) -> Deliver
             raise DeliveryRefused(recipient, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
         raise DeliveryError(f"{where} did not take the message for {recipient}: {exc.smtp_code}") from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+        if progress.stage == "data-sent":
+            raise DeliveryUnknown(
+                f"{where} lost the connection ({type(exc).__name__}) after the message to {recipient} was handed "
+                "over and before its answer: the outcome is unknown") from None
         raise UnreachableError(f"{where} unreachable ({type(exc).__name__}); set smtp_host/smtp_port") from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"{where} failed for {recipient}: {type(exc).__name__}") from None
-    if recipient in refused:
-        code, text = refused[recipient]
-        raise DeliveryRefused(recipient, f"{code} {_text(text)}")
+    finally:
+        if smtp is not None:
+            _quit(smtp, where)
     log.info("smtp message sent: to=%s message_id=%s via %s", recipient, mid, where)
-    return Delivered(recipient, "smtp", mid, f"accepted by {host}:{port}")
+    return Delivered(recipient, "smtp", mid, f"accepted by {host}:{port}: {progress.reply}")
+
+
+def _data(smtp: smtplib.SMTP, data: bytes, progress: DeliveryProgress) -> tuple[int, bytes]:
+    """smtplib's DATA exchange, marking the moment the message starts going out (after the 354): from then on a
+    broken connection leaves the outcome unknown, before it nothing was handed over."""
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        raise smtplib.SMTPResponseException(code, reply)
+    quoted = re.sub(rb"(?m)^\.", b"..", data)
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    progress.stage = "data-sent"
+    smtp.send(quoted + b".\r\n")
+    return smtp.getreply()
+
+
+def _quit(smtp: smtplib.SMTP, where: str) -> None:
+    """QUIT, ignoring its failure: by now the message was either accepted or not, and QUIT changes neither."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError) as exc:
+        log.info("%s: QUIT failed (%s); the delivery's outcome is not affected", where, type(exc).__name__)
+    finally:
+        smtp.close()
 
 
 def _text(raw: bytes | str) -> str:

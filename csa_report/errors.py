@@ -94,6 +94,14 @@ class DeliveryRefused(DeliveryError):
         self.detail = detail
 
 
+class DeliveryUnknown(CsaReportError):
+    """A claimed delivery whose outcome is unknown (the process died, or the connection broke, between handing
+    the message over and the server's answer). Never counted as sent and never retried on its own: an operator
+    confirms or resends it (exit 3)."""
+
+    exit_code = 3
+
+
 # --- compliance checks (issue 3) ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
 from csa_report.period import Period, format_instant
+from csa_report.spreadsheet import safe_cell
 
 Unit = Literal["count", "bytes", "percent", "days", "text", "bool"]
 Value = int | Decimal | str | bool | None
@@ -93,8 +94,9 @@ class Indicators:
         writer.writerow(CSV_FIELDS)
         period = str(self.period)
         for r in sorted((*self.rows, *extra), key=lambda r: r.sort_key):
-            writer.writerow([r.service, period, r.section, r.indicator, r.category, r.technology, r.region,
-                             r.value_text(), r.unit, r.note])
+            cells = [r.service, period, r.section, r.indicator, r.category, r.technology, r.region,
+                     r.value_text(), r.unit, r.note]
+            writer.writerow([safe_cell(c) for c in cells])  # CSV injection: see csa_report.spreadsheet
         return buf.getvalue()
 
     def to_json_obj(self, extra: Sequence[IndicatorRow] = ()) -> dict[str, Any]:

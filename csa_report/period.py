@@ -12,8 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from csa_report.errors import PeriodError
 
-_YEAR = re.compile(r"^\d{4}$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+# ASCII digits only: Python's \d also matches other scripts' digits (``٢٠٢٥``), which the contract does not allow.
+_YEAR = re.compile(r"^[0-9]{4}$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+#: The as-of forms of data-contract §2: a date, or a date-time to the second (optional fraction) with no offset,
+#: ``Z`` or ``±HH:MM``.
+_AS_OF = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+#: Periods must leave room for the day after their end (the exclusive bound) and for an as-of after it.
+_FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True, order=True)
@@ -28,6 +35,9 @@ class Period:
         raw = text.strip()
         if _YEAR.match(raw):
             year = int(raw)
+            if not _FIRST_DAY.year <= year <= _LAST_DAY.year:
+                raise PeriodError(f"period {text!r} is outside the supported years "
+                                  f"{_FIRST_DAY.year:04d}–{_LAST_DAY.year}")
             return cls(date(year, 1, 1), date(year, 12, 31))
         m = _RANGE.match(raw)
         if not m:
@@ -41,6 +51,8 @@ class Period:
             raise PeriodError(f"period {text!r} does not parse: {exc}") from None
         if end < start:
             raise PeriodError(f"period {text!r} ends ({end}) before it starts ({start})")
+        if end > _LAST_DAY:
+            raise PeriodError(f"period {text!r} ends after {_LAST_DAY}, the last supported day")
         return cls(start, end)
 
     def __str__(self) -> str:
@@ -74,17 +86,21 @@ def parse_as_of(text: str) -> datetime:
     """Parse an ISO 8601 date or date-time; no offset means UTC. Returns naive UTC."""
     raw = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        if not _AS_OF.fullmatch(raw):
+            raise ValueError("not one of the contract's forms")
+        if len(raw) == 10:
             d = date.fromisoformat(raw)
             return datetime(d.year, d.month, d.day)
-        parsed = datetime.fromisoformat(raw.replace("z", "Z"))
+        parsed = datetime.fromisoformat(raw)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise PeriodError(f"as-of {text!r} is outside the representable range of instants") from None
     except ValueError:
         raise PeriodError(
             f"as-of {text!r} does not parse: expected ISO 8601 such as 2026-01-08, "
             "2026-01-08T00:00:00, 2026-01-08T00:00:00Z or 2026-01-08T01:00:00+01:00"
         ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

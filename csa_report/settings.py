@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     outbox: Path = Path("outbox")
     smtp_password_block: str | None = Field(
         None, description="Name of a Prefect Secret block holding the SMTP password (instead of smtp_password)")
+    prefect_startup_timeout_s: float = Field(
+        90.0, gt=0, description="How long the ephemeral Prefect API may take to start before the run exits 3")
+    error_log_dir: Path | None = Field(
+        None, description="Where the CLI writes the traceback of an unexpected error (default: <tmp>/csa-report)")
+    smtp_timeout_s: float = Field(30.0, gt=0, le=600, description="Seconds to wait for each SMTP server reply")
+    delivery_claim_wait_s: float = Field(
+        120.0, ge=0, le=3600,
+        description="How long a run waits for a delivery another live run has claimed before calling it unknown")
 
     signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
     task_retry_delays_s: tuple[int, ...] = Field(

@@ -7,8 +7,10 @@ without duplicates:
   manifest is the one signed off (and that it lists the artefacts' hashes): a difference stops everything as
   tampered (recorded in the audit DB; nothing is archived or sent);
 - archive is a create-only PUT of the verified bytes into the Object-Lock bucket: same bytes again are a no-op;
-- each delivery is claimed in the audit DB first (once per provider, period, report id, recipient): a recipient
-  who has it never gets it again; a failed delivery is retried on the next run;
+- each delivery is claimed in the audit DB first (once per provider, period, report id, recipient) and moves
+  claimed → accepted (the server answered 250 to the message) → sent, or → failed (nothing was handed over; retried
+  on the next run), or → unknown (the message went out and no answer was recorded: never counted as sent, never
+  sent again on its own; the run stops as ``delivery-unknown`` until an operator confirms or resends it);
 - publish is a create-only PUT of HTML and PDF, done once every delivery went through.
 """
 
@@ -17,15 +19,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from csa_report.audit.log import AuditLog, FindingRecord
-from csa_report.delivery import Attachment, Delivered, deliver
-from csa_report.errors import DeliveryError, InputError, TamperedError, UnreachableError
-from csa_report.period import format_instant, utc_now
+from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
+from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, TamperedError, UnreachableError
+from csa_report.period import Period, format_instant, utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import Publication, ReportRef, archive, publish, verify_staged
@@ -48,6 +53,7 @@ class Sender(Protocol):
         body: str,
         attachments: Sequence[Attachment],
         date: datetime,
+        progress: DeliveryProgress | None = None,
     ) -> Delivered: ...
 
 
@@ -88,7 +94,7 @@ def submit_report(
     audit.set_run_status(run_id, "archived", clock())
 
     sent, skipped, failed = _deliver_all(audit, settings, ref, contents, manifest_sha256, recipients,
-                                         message_date, clock, send)  # fmt: skip
+                                         message_date, clock, send, run_id)  # fmt: skip
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
@@ -218,6 +224,64 @@ def message_text(ref: ReportRef, manifest_sha256: str) -> tuple[str, str]:
     return subject, body
 
 
+def claim_owner() -> str:
+    """Who holds a claim: host and process id, so a later run on this host can tell a dead claimer."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """False only when ``owner`` is a process on this host that no longer exists; unknown hosts count as alive."""
+    if not owner:
+        return False
+    host, _, pid_text = owner.partition(" pid ")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _claim(audit: AuditLog, key: tuple[str, Period, str, str], channel: str, role: str, me: str, wait_s: float,
+           clock: Callable[[], datetime]) -> str:  # fmt: skip
+    """``claimed``, ``done`` or ``unknown``. A claim held by a live process (a concurrent run) is waited for, up
+    to ``wait_s``; one whose process died, or that outlives the wait, has an unknown outcome."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        claim = audit.claim(*key, channel=channel, at=clock(), role=role, owner=me)
+        if claim.outcome != "pending":
+            return claim.outcome
+        if not _alive(claim.owner) or time.monotonic() >= deadline:
+            audit.mark_unknown(*key, detail=f"claim by {claim.owner or 'an earlier run'} never answered (the "
+                               "process stopped between claim and answer)", at=clock())  # fmt: skip
+            return "unknown"
+        time.sleep(0.1)
+
+
+def _recorder(audit: AuditLog, key: tuple[str, Period, str, str], address: str,
+              clock: Callable[[], datetime]) -> Callable[[str], None]:  # fmt: skip
+    def accepted(reply: str) -> None:
+        audit.mark_accepted(*key, message_id=message_id(key[2], address), detail=reply, at=clock())
+
+    return accepted
+
+
+def raise_unknown(audit: AuditLog, ref: ReportRef, run_id: int, recipients: Sequence[str],
+                  clock: Callable[[], datetime]) -> NoReturn:  # fmt: skip
+    """Stop the run as ``delivery-unknown`` with the two commands that settle each such delivery."""
+    audit.set_run_status(run_id, "delivery-unknown", clock())
+    first = recipients[0]
+    raise DeliveryUnknown(
+        f"report {ref.report_id}: the outcome of the delivery to {', '.join(recipients)} is unknown (claimed, no "
+        f"answer recorded); nothing was marked submitted. Ask the recipient, then either `csa-report delivery "
+        f"confirm {run_id} {first} --evidence TEXT` if it arrived, or `csa-report delivery resend {run_id} "
+        f"{first}` to send it again with the same Message-ID"
+    )
+
+
 def _deliver_all(
     audit: AuditLog,
     settings: Settings,
@@ -228,6 +292,7 @@ def _deliver_all(
     message_date: datetime,
     clock: Callable[[], datetime],
     send: Sender,
+    run_id: int,
 ) -> tuple[list[Delivered], list[str], list[tuple[str, str]]]:
     missing = [name for name, _ in ATTACHMENTS if name not in contents]
     if missing:
@@ -238,25 +303,47 @@ def _deliver_all(
     sent: list[Delivered] = []
     skipped: list[str] = []
     failed: list[tuple[str, str]] = []
+    unknown: list[tuple[str, str]] = []
+    me = claim_owner()
     for role, address in _unique(recipients):
         key = (ref.provider, ref.period, ref.report_id, address)
-        if not audit.claim_delivery(*key, channel=channel, at=clock(), role=role):
+        claim = _claim(audit, key, channel, role, me, settings.delivery_claim_wait_s, clock)
+        if claim == "done":
             skipped.append(address)
             continue
+        if claim == "unknown":
+            if channel != "outbox" or not audit.begin_resend(*key, owner=me, at=clock()):
+                unknown.append((address, "an earlier attempt's outcome is unknown"))
+                continue
+            # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
+        progress = DeliveryProgress(on_accepted=_recorder(audit, key, address, clock))
         try:
             done = send(settings, report_id=ref.report_id, recipient=address, subject=subject, body=body,
-                        attachments=attachments, date=message_date)  # fmt: skip
+                        attachments=attachments, date=message_date, progress=progress)  # fmt: skip
+        except DeliveryUnknown as exc:
+            audit.mark_unknown(*key, detail=str(exc), at=clock())
+            unknown.append((address, str(exc)))
+            continue
         except (DeliveryError, UnreachableError) as exc:
             audit.mark_failed(*key, detail=str(exc), at=clock())
             failed.append((address, str(exc)))
             log.warning("delivery of report %s to %s (%s) failed: %s", ref.report_id, address, role, exc)
             continue
         except BaseException as exc:
-            # Interrupted before the message went out: free the claim for the next run.
-            audit.mark_failed(*key, detail=f"interrupted: {type(exc).__name__}", at=clock())
+            # Interrupted: what the next run may do depends on how far the message got.
+            if progress.stage == "connecting":
+                audit.mark_failed(*key, detail=f"interrupted before sending: {type(exc).__name__}", at=clock())
+            elif progress.stage == "data-sent":
+                audit.mark_unknown(*key, detail=f"interrupted awaiting the server's answer: {type(exc).__name__}",
+                                   at=clock())  # fmt: skip
+            else:
+                audit.mark_delivered(*key, message_id=message_id(ref.report_id, address), detail=progress.reply,
+                                     at=clock())  # fmt: skip
             raise
         audit.mark_delivered(*key, message_id=done.message_id, detail=done.detail, at=clock(), channel=done.channel)
         sent.append(done)
         log.info("report %s delivered to %s (%s) via %s message_id=%s at %s", ref.report_id, address, role,
                  done.channel, done.message_id, format_instant(message_date))  # fmt: skip
+    if unknown:
+        raise_unknown(audit, ref, run_id, [r for r, _ in unknown], clock)
     return sent, skipped, failed

@@ -29,6 +29,7 @@ from csa_report.indicators import (
 )
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
+from csa_report.source_types import validate_types
 from tasks.extract_queries import (
     ALL_QUERIES,
     REQUIRED_COLUMNS,
@@ -117,6 +118,7 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tun
     try:
         with connect(engine, f"source database {describe(url)}") as conn:
             require_tables(conn, REQUIRED_COLUMNS)
+            validate_types(conn)  # counts are integers ≥ 0, names are text (csa_report.source_types)
             conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
             isolation = isolation_level(conn.dialect.name)
             if isolation:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from csa_report.audit.models import Delivery, Finding, ReportRun, Signoff, StorageObject
+from csa_report.audit.models import Delivery, DeliveryEvent, Finding, ReportRun, Signoff, StorageObject
 from csa_report.db import describe, make_engine, normalise_url, with_retries
 from csa_report.period import Period
 from csa_report.storage.objects import StoredObject
@@ -64,6 +64,27 @@ class DeliverySummary:
     message_id: str | None
     detail: str | None
     updated_at: datetime
+
+
+ClaimOutcome = Literal["claimed", "done", "pending", "unknown"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``claim`` found: ``claimed`` (send now), ``done`` (sent, accepted or confirmed before: never again),
+    ``pending`` (claimed by someone whose outcome is not known yet; ``owner`` says who), ``unknown`` (an earlier
+    attempt's outcome is unknown: only an operator's confirm or resend settles it)."""
+
+    outcome: ClaimOutcome
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryEventRecord:
+    recipient: str
+    event: str
+    detail: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -228,9 +249,27 @@ class AuditLog:
         at: datetime,
         role: str | None = None,
     ) -> bool:
-        """True if this caller may send now (it holds the 'pending' row); False if the delivery was sent, or
-        another caller holds it."""
+        """True if this caller may send now (it holds the 'pending' row); False otherwise."""
+        return self.claim(provider, period, report_id, recipient, channel=channel, at=at, role=role).outcome == (
+            "claimed")
+
+    def claim(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        channel: str,
+        at: datetime,
+        role: str | None = None,
+        owner: str = "",
+    ) -> Claim:
+        """Claim the delivery for sending (a new row, or a 'failed' one re-claimed: one winner either way), or
+        say why not. ``owner`` (host and process) is kept on the claim so a later run can tell a claim whose
+        process died (outcome unknown) from one still in progress."""
         key = _delivery_key(provider, period, report_id, recipient)
+        claimed_by = f"claimed by {owner}" if owner else "claimed"
         try:
             with self._tx() as conn:
                 conn.execute(
@@ -240,12 +279,14 @@ class AuditLog:
                         channel=channel,
                         status="pending",
                         attempts=1,
+                        detail=claimed_by,
                         created_at=at,
                         updated_at=at,
                     )
                 )
+                conn.execute(_insert_event(key, "claimed", claimed_by, at))
             log.info("audit delivery claimed: report=%s recipient=%s (first attempt)", report_id, recipient)
-            return True
+            return Claim("claimed")
         except DbIntegrityError:
             pass
         with self._tx() as conn:
@@ -253,15 +294,91 @@ class AuditLog:
                 conn.execute(
                     update(Delivery)
                     .where(*_delivery_where(key), Delivery.status == "failed")
-                    .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, updated_at=at)
+                    .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, detail=claimed_by,
+                            updated_at=at)
                 )
             )
+            if won == 1:
+                conn.execute(_insert_event(key, "claimed", f"{claimed_by} (after a failure)", at))
+            row = conn.execute(select(Delivery.status, Delivery.detail).where(*_delivery_where(key))).one()
         if won == 1:
             log.info("audit delivery re-claimed after a failure: report=%s recipient=%s", report_id, recipient)
-            return True
-        log.info("audit delivery not claimed (sent already or in progress): report=%s recipient=%s",
-                 report_id, recipient)  # fmt: skip
-        return False
+            return Claim("claimed")
+        status, detail = str(row[0]), row[1]
+        log.info("audit delivery not claimed (%s): report=%s recipient=%s", status, report_id, recipient)
+        if status == "accepted":
+            # The server took the message; the process stopped before recording 'sent'. It is delivered.
+            self._finish(key, {"status": "sent", "updated_at": at}, "sent", "accepted before; recorded now", at,
+                         from_status=("accepted",))  # fmt: skip
+            return Claim("done")
+        if status in ("sent", "confirmed"):
+            return Claim("done")
+        if status == "pending":
+            owner_text = str(detail or "").removeprefix("claimed by ").split(" (", 1)[0] or None
+            return Claim("pending", owner_text)
+        return Claim("unknown")
+
+    def mark_accepted(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, message_id: str, detail: str,
+        at: datetime,
+    ) -> None:
+        """The server answered 250 to the message: from here on it is never sent again."""
+        values: dict[str, object] = {"status": "accepted", "message_id": message_id, "detail": detail,
+                                     "updated_at": at}  # fmt: skip
+        self._finish(_delivery_key(provider, period, report_id, recipient), values, "accepted", detail, at)
+        log.info("audit delivery accepted by the server: report=%s recipient=%s", report_id, recipient)
+
+    def mark_unknown(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> None:
+        """The outcome of a claimed delivery is unknown; only an operator's confirm or resend moves it on."""
+        self._finish(_delivery_key(provider, period, report_id, recipient),
+                     {"status": "unknown", "detail": detail, "updated_at": at}, "unknown", detail, at)  # fmt: skip
+        log.warning("audit delivery outcome unknown: report=%s recipient=%s (%s)", report_id, recipient, detail)
+
+    def confirm_delivery(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, evidence: str, at: datetime
+    ) -> bool:
+        """Operator action: a delivery of unknown outcome did arrive (``evidence``, e.g. the authority's reply).
+        True if the row was unknown or pending and is now 'confirmed'."""
+        key = _delivery_key(provider, period, report_id, recipient)
+        detail = f"confirmed by the operator: {evidence}"
+        with self._tx() as conn:
+            done = _rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(key), Delivery.status.in_(("unknown", "pending")))
+                    .values(status="confirmed", detail=detail, updated_at=at)
+                )
+            )
+            if done == 1:
+                conn.execute(_insert_event(key, "confirmed", detail, at))
+        return done == 1
+
+    def begin_resend(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, owner: str, at: datetime
+    ) -> bool:
+        """Operator action: claim a delivery of unknown outcome for sending again (same Message-ID)."""
+        key = _delivery_key(provider, period, report_id, recipient)
+        detail = f"resend by the operator, claimed by {owner}"
+        with self._tx() as conn:
+            done = _rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(key), Delivery.status.in_(("unknown", "pending")))
+                    .values(status="pending", attempts=Delivery.attempts + 1, detail=detail, updated_at=at)
+                )
+            )
+            if done == 1:
+                conn.execute(_insert_event(key, "resend", detail, at))
+        return done == 1
+
+    def delivery_events(self, report_id: str) -> list[DeliveryEventRecord]:
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(DeliveryEvent).where(DeliveryEvent.report_id == report_id).order_by(DeliveryEvent.id)
+            ).all()
+        return [DeliveryEventRecord(r.recipient, r.event, r.detail, r.at) for r in rows]
 
     def mark_delivered(
         self,
@@ -278,7 +395,8 @@ class AuditLog:
         values: dict[str, object] = {"status": "sent", "message_id": message_id, "detail": detail, "updated_at": at}
         if channel:
             values["channel"] = channel
-        self._finish(_delivery_key(provider, period, report_id, recipient), values)
+        self._finish(_delivery_key(provider, period, report_id, recipient), values, "sent", detail, at,
+                     from_status=("pending", "accepted"))  # fmt: skip
         log.info("audit delivery sent: report=%s recipient=%s message_id=%s", report_id, recipient, message_id)
 
     def mark_failed(
@@ -286,7 +404,7 @@ class AuditLog:
     ) -> None:
         self._finish(
             _delivery_key(provider, period, report_id, recipient),
-            {"status": "failed", "detail": detail, "updated_at": at},
+            {"status": "failed", "detail": detail, "updated_at": at}, "failed", detail, at,
         )
         log.info("audit delivery failed: report=%s recipient=%s (%s)", report_id, recipient, detail)
 
@@ -305,9 +423,13 @@ class AuditLog:
             )
         return done == 1
 
-    def _finish(self, key: dict[str, str], values: dict[str, object]) -> None:
+    def _finish(self, key: dict[str, str], values: dict[str, object], event: str, detail: str | None,
+                at: datetime, from_status: tuple[str, ...] = ("pending",)) -> None:  # fmt: skip
         with self._tx() as conn:
-            conn.execute(update(Delivery).where(*_delivery_where(key), Delivery.status == "pending").values(**values))
+            done = _rowcount(conn.execute(
+                update(Delivery).where(*_delivery_where(key), Delivery.status.in_(from_status)).values(**values)))
+            if done == 1:
+                conn.execute(_insert_event(key, event, detail, at))
 
     def deliveries(self, report_id: str) -> list[DeliverySummary]:
         with self._tx() as conn:
@@ -454,6 +576,10 @@ def _rowcount(result: object) -> int:
 
 def _delivery_key(provider: str, period: Period | str, report_id: str, recipient: str) -> dict[str, str]:
     return {"provider": provider, "period": _period(period), "report_id": report_id, "recipient": recipient}
+
+
+def _insert_event(key: dict[str, str], event: str, detail: str | None, at: datetime) -> Any:
+    return insert(DeliveryEvent).values(**key, event=event, detail=detail, at=at)
 
 
 def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:

@@ -93,12 +93,28 @@ class Delivery(AuditBase):
     recipient: Mapped[str] = mapped_column(Text)
     role: Mapped[str | None] = mapped_column(Text, nullable=True)
     channel: Mapped[str] = mapped_column(Text)  # smtp | outbox
-    status: Mapped[str] = mapped_column(Text)  # pending | sent | failed
+    status: Mapped[str] = mapped_column(Text)  # pending | accepted | sent | failed | unknown | confirmed
     message_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeliveryEvent(AuditBase):
+    """History of one delivery: each state change and each operator action (confirm, resend), oldest first."""
+
+    __tablename__ = "delivery_events"
+    __table_args__ = (Index("ix_delivery_events_report_id", "report_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(Text)
+    report_id: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class StorageObject(AuditBase):

@@ -20,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from csa_report.checks.findings import Finding, WaiverStatus, WaiverUse
 from csa_report.checks.registry import RULE_IDS, all_rules
 from csa_report.errors import PolicyError
-from csa_report.policies.loader import check_duplicate_keys, describe_errors, line_of, parse_yaml
+from csa_report.policies.loader import (
+    check_duplicate_keys,
+    describe_errors,
+    line_of,
+    parse_yaml,
+    read_limited,
+)
 from csa_report.policies.models import Day, Text
 
 
@@ -45,7 +51,7 @@ _LIST = TypeAdapter(tuple[Waiver, ...])
 def load_waivers(path: Path) -> tuple[Waiver, ...]:
     """Read and validate a waivers file; an empty file means no waivers."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, "waivers file").decode("utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{path}: waivers file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,6 +13,8 @@ console = Console(highlight=False)
 
 
 def register(app: typer.Typer) -> None:
+    register_operator_actions(app)
+
     @app.command()
     def run(
         period: Annotated[str, typer.Option("--period", help="YYYY, YYYY-MM-DD/YYYY-MM-DD or previous-year")],
@@ -31,7 +33,11 @@ def register(app: typer.Typer) -> None:
         for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
             if value is not None:
                 os.environ[name] = str(value)
+        from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
         from flows.annual_report import annual_report
+
+        keep_tracebacks_off_the_terminal()
+        bind_ephemeral_server_to_parent()
 
         result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
                                approve_as=approve_as, publication_date=publication_date)
@@ -58,6 +64,9 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings(audit_db=audit_db)
         audit = AuditLog.open(settings.audit_db, migrate=False)
+        if not _has_audit_tables(audit):
+            console.print(f"no runs recorded ({audit.what} holds no audit tables yet)")
+            return
         reconcile_expired_signoffs(audit)
         runs = audit.status(Period.parse(period) if period else None)
         if not runs:
@@ -85,6 +94,68 @@ def register(app: typer.Typer) -> None:
                               f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}")
             if r.publication_url:
                 console.print(f"  published at {r.publication_url}")
+
+
+def _has_audit_tables(audit: object) -> bool:
+    """A fresh or foreign audit database has no tables yet: nothing was recorded, which is not an error."""
+    from sqlalchemy import inspect
+
+    from csa_report.audit import AuditLog
+    from csa_report.db import with_retries
+
+    assert isinstance(audit, AuditLog)
+    conn = with_retries(audit.engine.connect, audit.what)
+    try:
+        return bool(inspect(conn).has_table("report_runs"))
+    finally:
+        conn.close()
+
+
+def register_operator_actions(app: typer.Typer) -> None:
+    """``csa-report delivery confirm|resend``: settle a delivery whose outcome is unknown."""
+    group = typer.Typer(help="Settle a delivery whose outcome is unknown (run state delivery-unknown).",
+                        no_args_is_help=True)  # fmt: skip
+    app.add_typer(group, name="delivery")
+
+    def _hint(all_done: bool, run_id: int) -> str:
+        return ("every delivery of this report is now sent or confirmed: re-run `csa-report run` for its period to "
+                "publish and mark it submitted") if all_done else (
+                f"other deliveries of run {run_id} are still open; see `csa-report status`")
+
+    @group.command("confirm")
+    def confirm(
+        run_id: Annotated[int, typer.Argument(metavar="RUN", help="Run id (csa-report status)")],
+        recipient: Annotated[str, typer.Argument(help="Recipient address")],
+        evidence: Annotated[str, typer.Option("--evidence", help="How you know it arrived")],
+        audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
+    ) -> None:
+        """Record that a delivery of unknown outcome did arrive."""
+        from csa_report import delivery_ops
+        from csa_report.audit import AuditLog
+        from csa_report.settings import load_settings
+
+        audit = AuditLog.open(load_settings(audit_db=audit_db).audit_db)
+        done = delivery_ops.confirm(audit, run_id, recipient, evidence)
+        console.print(f"delivery of report {done.run.report_id} to {done.recipient} confirmed; "
+                      f"{_hint(done.all_done, run_id)}")
+
+    @group.command("resend")
+    def resend(
+        run_id: Annotated[int, typer.Argument(metavar="RUN", help="Run id (csa-report status)")],
+        recipient: Annotated[str, typer.Argument(help="Recipient address")],
+        audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
+    ) -> None:
+        """Send a delivery of unknown outcome again: the same message, with the same Message-ID."""
+        from csa_report import delivery_ops
+        from csa_report.audit import AuditLog
+        from csa_report.settings import load_settings
+        from csa_report.storage import S3Store
+
+        settings = load_settings(audit_db=audit_db)
+        audit = AuditLog.open(settings.audit_db)
+        done = delivery_ops.resend(audit, settings, S3Store.from_settings(settings), run_id, recipient)
+        console.print(f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "
+                      f"{done.message_id}; {_hint(done.all_done, run_id)}")
 
 
 def reconcile_expired_signoffs(audit: object) -> None:

@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise InputError(f"--publication-date {publication_date!r} does not parse: expected YYYY-MM-DD") \
                     from None
+        from csa_report.outdir import usable_out_dir
+
+        usable_out_dir(out)
         policy_set = load_policies(policies, p)
         waiver_list = load_waivers(waivers) if waivers is not None else ()
         indicators = extract_indicators(db, p, instant)

@@ -21,7 +21,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from csa_report.errors import ConfigError, InputError, SignOffMissing, ToolError, UnreachableError
+from csa_report.errors import ConfigError, CsaReportError, InputError, SignOffMissing, ToolError, UnreachableError
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -157,10 +157,26 @@ def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
                     message = f"flow run {delivered.run_name} ended {state.name}: {state.message or ''}"
                     if "sign-off" in (state.message or "") or "never resumed" in (state.message or ""):
                         raise SignOffMissing(message)
-                    raise ToolError(message + "; fix the cause and retry the run from the Prefect UI")
+                    raise failed_run_error(message)
             if time.monotonic() > deadline:
                 return f"flow run {delivered.run_name} is {state.name if state else 'unknown'}; still running"
             time.sleep(1)
+
+
+def failed_run_error(message: str) -> CsaReportError:
+    """The error for a run that failed after the answer: when the flow failed with one of our own errors (its
+    class is named in the state message), the same exit code (tampering 5, unreachable 3, …); otherwise 4."""
+    import re
+
+    from csa_report import errors
+
+    named = re.search(r"exception: ([A-Za-z_]\w*)\b", message)
+    cls = getattr(errors, named.group(1), None) if named else None
+    if isinstance(cls, type) and issubclass(cls, CsaReportError) and cls.exit_code != 4:
+        err = CsaReportError(message)
+        err.exit_code = cls.exit_code
+        return err
+    return ToolError(message + "; fix the cause and retry the run from the Prefect UI")
 
 
 def _last_refusal(client: SyncPrefectClient, run_id: UUID, key: str) -> str:

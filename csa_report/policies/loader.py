@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import stat
 import types
 import typing
 from collections.abc import Sequence
@@ -34,6 +35,16 @@ _FRONT_OFFSET = 2
 _FENCE = "---"
 
 Loc = tuple[str | int, ...]
+
+#: A policy document or waivers file larger than this is refused unread: real ones are a few kilobytes, and a
+#: bound keeps a mistaken or hostile file from exhausting memory or time.
+MAX_DOCUMENT_BYTES = 512 * 1024
+#: YAML events (scalars, collection starts and ends) allowed in one document: far above any real document.
+MAX_YAML_EVENTS = 50_000
+#: Longest provider, service or recipient name: the provider's name becomes part of every S3 key (at most 1024
+#: bytes with prefix, period, report id and file name) and of file names (255 bytes), so it must leave room.
+MAX_NAME_BYTES = 200
+_NAME_FIELDS = ("provider", "name")
 
 
 #: Older versions of a document live in ``history/<document file name without .md>/*.md`` (policy history).
@@ -65,7 +76,7 @@ def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
 def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyDocument:
     """Read one document: front matter validated against ``model``, body kept verbatim, bytes hashed."""
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, "policy document")
     except FileNotFoundError:
         raise PolicyError(f"{path}: document is missing (a policy folder holds {', '.join(DOCUMENTS)}; "
                           f"this one has kind {kind!r})") from None
@@ -84,6 +95,7 @@ def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyD
         raise PolicyError(f"{path}:{_FRONT_OFFSET}: front matter: expected a mapping of fields "
                           f"(`field: value` lines), got {got}")
     check_duplicate_keys(path, node)
+    check_name_lengths(path, node)
     _check_kind(path, node, data, kind)
     try:
         doc = model.model_validate(data)
@@ -108,10 +120,38 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str]:
     raise PolicyError(f"{path}:1: front matter is not closed: expected a line `---` after the YAML fields")
 
 
+def read_limited(path: Path, what: str) -> bytes:
+    """The bytes of a regular file of at most MAX_DOCUMENT_BYTES; PolicyError otherwise (a FIFO or a device
+    would block or never end, so they are refused before reading). FileNotFoundError/OSError pass through."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise PolicyError(f"{path}: {what} is not a regular file")
+    with path.open("rb") as fh:
+        raw = fh.read(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise PolicyError(f"{path}: {what} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB; refused unread")
+    return raw
+
+
+def _refuse_aliases(path: Path, front: str, offset: int, what: str) -> None:
+    """Anchors and aliases are refused before anything is built: an alias bomb ("billion laughs") expands
+    exponentially in the constructor, but its events are few, so scanning them is cheap and bounded."""
+    for count, event in enumerate(yaml.parse(front, Loader=yaml.SafeLoader)):
+        if count > MAX_YAML_EVENTS:
+            raise PolicyError(f"{path}: {what} holds more than {MAX_YAML_EVENTS} YAML values; refused")
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            line = event.start_mark.line + offset if event.start_mark is not None else offset
+            raise PolicyError(f"{path}:{line}: {what} uses a YAML anchor or alias (`&name` / `*name`); these are "
+                              "not allowed: write the value out")
+
+
 def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET,
                what: str = "front matter") -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the plain data of YAML text starting on file line ``offset``."""
+    if len(front) > MAX_DOCUMENT_BYTES:
+        raise PolicyError(f"{path}: {what} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB; refused")
     try:
+        _refuse_aliases(path, front, offset, what)
         node = yaml.compose(front, Loader=yaml.SafeLoader)
         data = yaml.safe_load(front)
     except yaml.MarkedYAMLError as exc:
@@ -169,6 +209,24 @@ def check_duplicate_keys(path: Path, node: yaml.Node, where: Loc = (), offset: i
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             check_duplicate_keys(path, item, (*where, i), offset)
+
+
+def check_name_lengths(path: Path, node: yaml.Node, offset: int = _FRONT_OFFSET) -> None:
+    """Refuse a ``provider`` or ``name`` field longer than MAX_NAME_BYTES (UTF-8), naming its line."""
+    stack: list[yaml.Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if (isinstance(key, yaml.ScalarNode) and key.value in _NAME_FIELDS
+                        and isinstance(value, yaml.ScalarNode)
+                        and len(value.value.encode("utf-8")) > MAX_NAME_BYTES):
+                    raise PolicyError(f"{path}:{value.start_mark.line + offset}: {key.value} is longer than "
+                                      f"{MAX_NAME_BYTES} bytes; it is used in storage keys and file names, which "
+                                      "cannot hold it: shorten it")
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
 
 
 def _check_kind(path: Path, node: yaml.MappingNode, data: dict[Any, Any], kind: str) -> None:

@@ -3,7 +3,8 @@
 ``to_html`` converts it with markdown-it-py with raw HTML disabled, so ``<script>`` and any other tag arrive as
 escaped text; images are disabled (the report is self-contained and must not fetch anything); headings are
 demoted below the report's own h1–h3 so prose cannot break the document outline. ``to_markdown`` prepares the
-same prose for ``report.md``: headings demoted, anything that would form an HTML tag backslash-escaped.
+same prose for ``report.md``: headings demoted, anything that would form an HTML tag backslash-escaped, links
+other than http, https and mailto turned into text.
 The result of ``to_html`` is marked safe for Jinja (it is already escaped) and is *output* by templates, never
 compiled: ``{{ 7*7 }}`` in a policy stays ``{{ 7*7 }}``.
 """
@@ -56,6 +57,28 @@ def to_html(text: str) -> str:
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _HEADING = re.compile(r"^(\s{0,3})(#{1,6})(?=\s|$)", re.MULTILINE)
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+#: report.md keeps links only with these schemes; any other destination (javascript:, data:, file:, relative)
+#: is broken into plain text, so a Markdown viewer never makes it clickable.
+_MD_LINK_OK = re.compile(r"^<?\s*(https?://|mailto:)", re.IGNORECASE)
+_INLINE_LINK = re.compile(r"(\\*)\]\((?=([^\n]*))")
+_REF_DEFINITION = re.compile(r"^(\s{0,3})\[([^\]\n]+)\]:\s*(\S*)")
+
+
+def _neutralise_links(line: str) -> str:
+    """``[text](dest)`` and ``[label]: dest`` keep working only for http(s) and mailto destinations; otherwise
+    the bracket is escaped, which CommonMark renders as the literal text."""
+
+    def inline(m: re.Match[str]) -> str:
+        escaped = len(m.group(1)) % 2 == 1  # an odd run of backslashes already makes the bracket literal
+        if escaped or _MD_LINK_OK.match(m.group(2).lstrip()):
+            return m.group(0)
+        return m.group(1) + "\\]("
+
+    line = _INLINE_LINK.sub(inline, line)
+    ref = _REF_DEFINITION.match(line)
+    if ref and not _MD_LINK_OK.match(ref.group(3)):
+        line = f"{ref.group(1)}\\{line[len(ref.group(1)):]}"
+    return line
 
 
 def to_markdown(text: str) -> str:
@@ -70,6 +93,7 @@ def to_markdown(text: str) -> str:
         if not in_fence:
             line = _HEADING.sub(lambda m: m.group(1) + "#" * min(len(m.group(2)) + HEADING_SHIFT, 6), line)
             line = _TAG_START.sub(r"\\<", line)
+            line = _neutralise_links(line)
         out.append(line.rstrip())
     if in_fence:  # an unterminated fence would swallow the rest of the report
         out.append("```")

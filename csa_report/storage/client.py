@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.client import Config
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from csa_report.credentials import aws_session
@@ -105,3 +105,6 @@ def s3_errors(client: S3Client, operation: str, bucket: str, key: str | None = N
         raise ToolError(f"{where} failed: {code or 'error'} (HTTP {status})") from None
     except (BotoConnectionError, HTTPClientError) as exc:
         raise UnreachableError(f"{where}: S3 unreachable after retries ({type(exc).__name__})") from None
+    except NoCredentialsError:
+        raise ConfigError(f"{where}: no S3 credentials: set s3_access_key and s3_secret_key (CSA_S3_ACCESS_KEY, "
+                          "CSA_S3_SECRET_KEY) or an AWS profile or role") from None

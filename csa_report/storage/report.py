@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from csa_report.errors import InputError, TamperedError
 from csa_report.period import Period
+from csa_report.storage.client import s3_errors
 from csa_report.storage.objects import S3Store, StoredObject
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ def review_links(store: S3Store, objects: Iterable[StoredObject], seconds: int) 
         params: dict[str, str] = {"Bucket": obj.bucket, "Key": obj.key}
         if obj.version_id:
             params["VersionId"] = obj.version_id
-        links[obj.name] = store.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        with s3_errors(store.client, "presign", obj.bucket, obj.key):  # no credentials: one clear error
+            links[obj.name] = store.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
         log.info("review link made for %s version=%s, valid %d s", obj.uri, obj.version_id, seconds)
     return links
 

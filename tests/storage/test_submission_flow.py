@@ -142,7 +142,7 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
 
     with monkeypatch.context() as patch:
         if where == "before-claim":
-            patch.setattr(AuditLog, "claim_delivery", crash)
+            patch.setattr(AuditLog, "claim", crash)
             with pytest.raises(KeyboardInterrupt):
                 _submit(settings, report, audit, run_id)
         else:

@@ -1,0 +1,115 @@
+"""How csa-report lives with Prefect on an operator's terminal:
+
+- Prefect's tracebacks stay in the run logs (sent to the API, shown in the UI), not on the terminal: the console
+  handlers get a filter that keeps each record's first line. The API handler formats a record before the
+  console sees it (it sits on the child logger), so the run logs keep the full text.
+- The ephemeral API (started by Prefect when no ``PREFECT_API_URL`` is set) waits ``CSA_PREFECT_STARTUP_TIMEOUT_S``
+  for its server, and a server that never answers is exit 3, not a RuntimeError.
+- That server dies with its parent: it is started with the kernel's parent-death signal, so a ``kill -9`` of
+  ``csa-report run`` leaves no uvicorn process behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from csa_report.errors import CsaReportError, UnreachableError
+
+_EPHEMERAL_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+PR_SET_PDEATHSIG = 1
+
+
+def prepare_environment(startup_timeout_s: float) -> None:
+    """Before prefect is imported: the ephemeral server's start-up wait (an explicit Prefect setting wins)."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(int(startup_timeout_s)))
+
+
+class OneLine(logging.Filter):
+    """Keep a record's first line on the terminal: no traceback, no multi-line exception text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info or record.exc_text or record.stack_info or "\n" in str(record.msg):
+            first = record.getMessage().split("\n", 1)[0]
+            record.msg, record.args = f"{first} (details in the run's logs)", ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def keep_tracebacks_off_the_terminal() -> None:
+    """Attach OneLine to Prefect's console handlers (idempotent). Call after prefect is imported."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "uvicorn", "fastapi"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not any(isinstance(f, OneLine) for f in handler.filters):
+                handler.addFilter(OneLine())
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the forked child, before exec: ask the kernel for SIGKILL when the parent goes; if it is gone already
+    (it died between fork and here), go now."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # not Linux: no parent-death signal; the server is stopped at exit as before
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def bind_ephemeral_server_to_parent() -> None:
+    """Start Prefect's ephemeral API server with the parent-death signal. Only from the main thread: the kernel
+    sends the signal when the *thread* that started the child ends, and the main thread ends with the process."""
+    from prefect.server.api import server
+
+    cls: Any = server.SubprocessASGIServer
+    original = cls._run_uvicorn_command
+    if getattr(original, "_csa_bound", False):
+        return
+
+    def run(self: Any) -> subprocess.Popen[Any]:
+        if threading.current_thread() is not threading.main_thread() or not sys.platform.startswith("linux"):
+            return original(self)  # type: ignore[no-any-return]
+        parent = os.getpid()
+        real = subprocess.Popen
+
+        class _Bound(real):  # type: ignore[misc,valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("preexec_fn", lambda: _die_with_parent(parent))
+                super().__init__(*args, **kwargs)
+
+        # Only the Popen call inside Prefect's method sees the bound class; the module global is restored at
+        # once (the main thread is the only one starting servers, see above).
+        module: Any = server
+        module.subprocess.Popen = _Bound
+        try:
+            return original(self)  # type: ignore[no-any-return]
+        finally:
+            module.subprocess.Popen = real
+
+    run._csa_bound = True  # type: ignore[attr-defined]
+    cls._run_uvicorn_command = run
+
+
+def known_failure(exc: BaseException) -> CsaReportError | None:
+    """Exceptions of Prefect or its HTTP client that are not bugs but an API that is not there."""
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and _EPHEMERAL_TIMEOUT in text:
+        wait = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+        return UnreachableError(f"Prefect's local API server did not start within {wait} s; set "
+                                "CSA_PREFECT_STARTUP_TIMEOUT_S to wait longer, or PREFECT_API_URL to use a server")
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx ships with prefect
+        return None
+    if isinstance(exc, httpx.TransportError):
+        api = os.environ.get("PREFECT_API_URL", "the ephemeral API")
+        return UnreachableError(f"the Prefect API at {api} stopped answering ({type(exc).__name__}); the run's "
+                                "state is kept by the server: check it with `csa-report status` once it is back")
+    return None
