@@ -79,6 +79,7 @@ FAIR_FLOOR = {
         " LEFT JOIN detections d ON d.id = ca.detection_id"
         " LEFT JOIN account_actions aa ON c.subject = 'account' AND aa.id = c.account_action_id"
         " WHERE c.lodged_at >= :t0 AND c.lodged_at < :t1"
+        " AND (c.subject = 'content' OR aa.action IN ('suspend', 'terminate'))"
         " GROUP BY c.subject, c.channel, coalesce(d.category, aa.category)"),
 }
 
@@ -198,7 +199,7 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
 
     It computes, for all services together (the fair floor's subset of the standard form): section 1 volumes per
     data type and region; section 4 reports per category, distinct reported items per category and data type,
-    distinct EU accounts per category and role; section 5 removals per category, account actions per category,
+    distinct EU accounts per category and role; section 5 removals per category, account actions per category (and distinct accounts suspended),
     region and action, complaints per subject, channel and category with the number decided by the as-of
     instant; section 6 flagged items, human-reviewed and not_abuse per category and technology, and for EU
     solicitation the distinct accounts flagged, reviewed and with only not_abuse verdicts. Not computed: the
@@ -225,12 +226,12 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
         dtypes = read("SELECT id, category, data_type FROM detections")
         ca = read("SELECT id, detection_id FROM content_actions WHERE removed_at >= :t0 AND removed_at < :t1",
                   t0=t0, t1=t1)
-        aa = read("SELECT category, user_region, action FROM account_actions WHERE taken_at >= :t0 AND "
-                  "taken_at < :t1", t0=t0, t1=t1)
+        aa = read("SELECT category, user_region, action, account_ref FROM account_actions WHERE taken_at >= :t0 "
+                  "AND taken_at < :t1", t0=t0, t1=t1)
         cmp = read("SELECT subject, channel, content_action_id, account_action_id, decided_at FROM complaints "
                    "WHERE lodged_at >= :t0 AND lodged_at < :t1", t0=t0, t1=t1)
         all_ca = read("SELECT id, detection_id FROM content_actions")
-        all_aa = read("SELECT id, category FROM account_actions")
+        all_aa = read("SELECT id, category, action FROM account_actions")
     engine.dispose()
     for (dt, region), g in pv.groupby(["data_type", "user_region"]):
         out[("volume_items", dt, region)] = int(g["items"].sum())
@@ -267,12 +268,18 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
         out[("content_removed", cat)] = int(n)
     for (cat, region, action), n in aa.groupby(["category", "user_region", "action"]).size().items():
         out[("account_actions", cat, region, action)] = int(n)
+    # Indicators v2: distinct accounts suspended or terminated (a permanent suspension), per category and region.
+    susp = aa[aa["action"].isin(["suspend", "terminate"])]
+    for (cat, region), g in susp.groupby(["category", "user_region"]):
+        out[("accounts_suspended", cat, region)] = int(g["account_ref"].nunique())
     content_cat = all_ca.merge(dtypes[["id", "category"]], left_on="detection_id", right_on="id",
                                suffixes=("", "_d"))[["id", "category"]]
     cmp = cmp.merge(content_cat.rename(columns={"id": "content_action_id", "category": "c_cat"}),
                     on="content_action_id", how="left")
     cmp = cmp.merge(all_aa.rename(columns={"id": "account_action_id", "category": "a_cat"}),
                     on="account_action_id", how="left")
+    # v2: complaints about accounts count only against suspensions and terminations.
+    cmp = cmp[(cmp["subject"] == "content") | cmp["action"].isin(["suspend", "terminate"])]
     cmp["category"] = cmp["c_cat"].where(cmp["subject"] == "content", cmp["a_cat"])
     cmp["decided"] = pd.to_datetime(cmp["decided_at"]).le(asof)
     for (subject, channel, cat), g in cmp.groupby(["subject", "channel", "category"]):

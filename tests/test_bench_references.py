@@ -47,7 +47,7 @@ def _pairs() -> list[tuple[str, Any]]:
     for c in (K, N, S):
         for channel in ("internal", "judicial"):
             pairs.append((f"account_complaints|{channel}|{c}", expected(5, f"account_complaints_{channel}", c)))
-        pairs.append((f"account_actions|{c}|eu|suspend", expected(5, "accounts_suspended", c, region="eu")))
+        pairs.append((f"accounts_suspended|{c}|eu", expected(5, "accounts_suspended", c, region="eu")))
     pairs.append(("volume_items|image|eu", expected(1, "images_processed", "-", region="eu")))
     pairs.append(("volume_bytes|text|eu", expected(1, "text_bytes_processed", "-", region="eu")))
     return pairs
