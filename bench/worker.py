@@ -200,7 +200,8 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
     It computes, for all services together (the fair floor's subset of the standard form): section 1 volumes per
     data type and region; section 4 reports per category, distinct reported items per category and data type,
     distinct EU accounts per category and role; section 5 removals per category, account actions per category,
-    region and action (and distinct accounts suspended or terminated), complaints per subject, channel and category with the number decided by the as-of
+    region and action, distinct accounts suspended or terminated, complaints per subject, channel and category
+    (account complaints against suspensions and terminations only) with the number decided by the as-of
     instant; section 6 flagged items, human-reviewed and not_abuse per category and technology, and for EU
     solicitation the distinct accounts flagged, reviewed and with only not_abuse verdicts. Not computed: the
     per-service breakdown, file-type and recipient lists, restorations and mean durations of section 5.

@@ -15,23 +15,42 @@ from tests.checks.test_check_policy_rules import _indicators, _rows
 SEC = timedelta(seconds=1)
 
 
+KINDS = ("provider", "legal_basis", "transfers", "retention", "measures")
+
+
+def _all_from(policies, day: date):
+    """The policy set with every document taking effect on ``day`` (independent of the example's own dates)."""
+    for kind in KINDS:
+        policies = with_doc(policies, kind, effective_from=day)
+    return policies
+
+
 def test_policy_1_holds_for_documents_in_force_at_the_period_start(example_policies) -> None:
-    # every example document takes effect on 2026-01-01, the first day of the 2026 period
-    assert check("POLICY-1", None, example_policies, period="2026") is None
+    assert check("POLICY-1", None, _all_from(example_policies, date(2026, 1, 1)), period="2026") is None
 
 
 def test_policy_1_names_a_document_that_took_effect_one_day_late(example_policies) -> None:
-    late = with_doc(example_policies, "retention", effective_from=date(2026, 1, 2))
+    late = with_doc(_all_from(example_policies, date(2026, 1, 1)), "retention", effective_from=date(2026, 1, 2))
     f = check("POLICY-1", None, late, period="2026")
     assert f is not None and (f.count, f.severity) == (1, "review")
     assert f.evidence == {"period_start": date(2026, 1, 1), "documents": [
-        {"file": "retention.md", "kind": "retention", "version": "2026.1", "effective_from": date(2026, 1, 2)}]}
+        {"file": "retention.md", "kind": "retention", "version": late.retention.version,
+         "effective_from": date(2026, 1, 2)}]}
     assert "retention.md (from 2026-01-02)" in f.message
 
 
 def test_policy_1_a_report_on_2025_quoting_2026_policies(example_policies) -> None:
-    f = check("POLICY-1", None, example_policies, period="2025", as_of=datetime(2026, 1, 20))
+    f = check("POLICY-1", None, _all_from(example_policies, date(2026, 1, 1)), period="2025",
+              as_of=datetime(2026, 1, 20))
     assert f is not None and f.count == 5
+
+
+def test_policy_1_the_example_provider_document_of_2026_07_31_is_named_for_2026(example_policies) -> None:
+    # The example folder's current provider.md took effect with Regulation (EU) 2026/1881 (2026-07-31): a report
+    # on all of 2026 quotes it, and POLICY-1 says so; the other four documents date from 2025-01-01.
+    f = check("POLICY-1", None, example_policies, period="2026")
+    assert f is not None and f.count == 1
+    assert [d["file"] for d in f.evidence["documents"]] == ["provider.md"]
 
 
 def test_deadline_1_boundary() -> None:
