@@ -33,8 +33,15 @@ def register(app: typer.Typer) -> None:
                 os.environ[name] = str(value)
         from flows.annual_report import annual_report
 
-        result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                               approve_as=approve_as, publication_date=publication_date)
+        from prefect.exceptions import CancelledRun
+
+        from csa_report.errors import SignOffMissing
+
+        try:
+            result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
+                                   approve_as=approve_as, publication_date=publication_date)
+        except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
+            raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
         submission = result["submission"]
         console.print(f"report {result['report_id']} for {result['period']}: rendered to "
                       f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects")

@@ -150,7 +150,8 @@ def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
                 if state.is_paused() and keyset and not keyset["response"].startswith(delivered.key + "-"):
                     reason = _last_refusal(client, delivered.run_id, keyset["description"])
                     raise InputError(f"the flow refused the answer ({reason}) and waits again for a sign-off")
-                if state.is_completed():  # "Completed", or "Rejected" when the reviewer rejected the report
+                # "Completed", or "Rejected" (a Cancelled-type state) when the reviewer rejected the report
+                if state.is_completed() or (state.is_cancelled() and state.name == "Rejected"):
                     detail = f": {state.message}" if state.message else ""
                     return f"flow run {delivered.run_name} ended {state.name}{detail}"
                 if state.is_final():
