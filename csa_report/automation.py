@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
     description = (f"Tells the chat targets ({', '.join(k for k, _ in blocks)}) when a {flow_name} run waits for "
                    "the human sign-off. Managed by csa-report (infra/prefect.yaml); changes here are overwritten.")
     try:
-        existing: Automation | None = Automation.read(name=AUTOMATION_NAME)
+        # sync call (async_dispatch runs it synchronously outside an event loop)
+        existing: Automation | None = cast(Automation, Automation.read(name=AUTOMATION_NAME))
     except ValueError:  # Prefect raises ValueError when no automation has that name
         existing = None
     if existing is not None:
@@ -84,7 +85,7 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
         existing.update()
     else:
         Automation(name=AUTOMATION_NAME, description=description, enabled=True, trigger=trigger,
-                   actions=actions).create()  # type: ignore[arg-type]
+                   actions=actions).create()
     targets = [k for k, _ in blocks]
     print(f"automation {AUTOMATION_NAME!r}: {flow_name} runs waiting for sign-off notify {', '.join(targets)}")
     return {"automation": AUTOMATION_NAME, "targets": targets}

@@ -19,13 +19,13 @@ from prefect.states import Cancelled
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
-from csa_report.notify import SignoffRequest
 from csa_report.indicators import Indicators
+from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
-from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.prefect_links import run_url, ui_base
+from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.settings import Settings, load_settings, require
 from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
 from csa_report.storage import slugify
@@ -44,7 +44,7 @@ from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
 from tasks.notify import notify_approvers
-from tasks.orientation import explain_failure, label_run, resume_note
+from tasks.orientation import explain_failure, label_run, resume_note, run_name
 from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
@@ -126,7 +126,8 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
         fr_id = str(flow_run.get_id() or "")
         notify_approvers(SignoffRequest(
             provider=p.provider, period=staged.period, report_id=staged.report_id,
-            manifest_sha256=staged.manifest_sha256, flow_run_id=fr_id, flow_run_name=str(flow_run.get_name() or ""),
+            manifest_sha256=staged.manifest_sha256, flow_run_id=fr_id,
+            flow_run_name=run_name(p.provider, Period.parse(staged.period)),
             key=key, run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
             links=tuple(sorted(links_for(staged).items())),
             links_expire=now + timedelta(seconds=settings.review_link_seconds),

@@ -21,7 +21,6 @@ from pathlib import Path
 from csa_report.errors import CsaReportError
 from csa_report.seaweed import local_s3
 
-
 DEFAULT_PORT = 8333
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 from prefect.runtime import flow_run
 
@@ -43,9 +44,10 @@ def run_tags(provider: str, period: Period) -> list[str]:
 def label_run(provider: str, period: Period) -> None:
     """Rename the current flow run after its report and tag it with the period (idempotent: a resumed run
     finds the labels already there and changes nothing)."""
-    run_id = flow_run.get_id()
-    if not run_id:
+    raw_id = flow_run.get_id()
+    if not raw_id:
         return
+    run_id = UUID(str(raw_id))
     name, tags = run_name(provider, period), run_tags(provider, period)
     try:
         from prefect import get_client

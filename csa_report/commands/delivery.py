@@ -31,11 +31,10 @@ def register(app: typer.Typer) -> None:
         for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
             if value is not None:
                 os.environ[name] = str(value)
-        from flows.annual_report import annual_report
-
         from prefect.exceptions import CancelledRun
 
         from csa_report.errors import SignOffMissing
+        from flows.annual_report import annual_report
 
         try:
             result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,

