@@ -165,14 +165,30 @@ def step_of(exc: BaseException) -> str:
     return "flow"
 
 
+def step_in_traceback(exc: BaseException) -> str | None:
+    """The name of the innermost Prefect task whose function is in the error's traceback (``submit``), or None.
+    Read from the traceback, not the API: the task's Failed state may not have reached the server yet."""
+    from prefect import Task
+
+    step = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        candidate = tb.tb_frame.f_globals.get(code.co_name)
+        if isinstance(candidate, Task) and getattr(candidate.fn, "__code__", None) is code:
+            step = candidate.name
+        tb = tb.tb_next
+    return step
+
+
 def explain_failure(exc: BaseException) -> None:
     """Rewrite the error's message in place to ``step X failed: cause; check CSA_…`` (the flow run's Failed
     message is built from it). The error keeps its type, so exit codes stay what they were."""
     if getattr(exc, "_csa_explained", False) or len(exc.args) > 1:
         return
-    step = None
+    step = step_in_traceback(exc)
     run_id = flow_run.get_id()
-    if run_id:
+    if step is None and run_id:
         try:
             from prefect import get_client
 
