@@ -42,6 +42,7 @@ __all__ = [
     "SignOff",
     "describe_for_reviewer",
     "evaluate",
+    "explain_refusal",
     "request_signoff",
     "running_from_deployment",
     "signoff_key",
@@ -134,6 +135,23 @@ class Refusal:
     reason: str
     #: Id of the stored flow-run input (unique per answer; lets a callback stay idempotent).
     input_id: str | None = None
+
+
+#: What each field accepts, in words: the server's refusal quotes a regular expression, which helps nobody.
+ACCEPTED = {
+    "manifest_sha256": "the manifest SHA-256 is 64 hex digits, upper or lower case",
+    "reviewer": "the reviewer is your name as listed among the approvers, at least 2 characters on one line",
+    "decision": "the decision is approve or reject",
+    "comment": "the comment is at most 4000 characters",
+}
+
+
+def explain_refusal(reason: str) -> str:
+    """The server's validation message with what the field accepts, in words, appended."""
+    for name, words in ACCEPTED.items():
+        if f"'{name}'" in reason or f"field {name}" in reason:
+            return f"{reason} ({words})"
+    return reason
 
 
 def _norm(name: str) -> str:

@@ -129,7 +129,9 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
             raise SignOffMissing(f"the sign-off of flow run {fr.name} timed out; it can no longer be answered")
         reason = getattr(result.details, "reason", None) or "no reason given"
         reason = reason.removeprefix("Reason: ").replace("Validation failed. Failure reason: ", "")
-        raise InputError(f"the Prefect server refused the answer: {reason}")
+        from csa_report.signoff import explain_refusal
+
+        raise InputError(f"the Prefect server refused the answer: {explain_refusal(reason)}")
     if result.status != SetStateStatus.ACCEPT:
         reason = getattr(result.details, "reason", None) or result.status.value
         raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")

@@ -163,3 +163,14 @@ def test_description_without_findings_says_so():
 def test_missing_signoff_has_its_own_exit_code():
     for cls in (SignOffMissing, SignOffTimeout, SignOffRefused):
         assert issubclass(cls, CsaReportError) and cls("x").exit_code == 6
+
+
+def test_a_server_refusal_is_explained_in_words():
+    from csa_report.signoff import explain_refusal
+
+    raw = "Validation failed for field 'manifest_sha256'. Failure reason: 'abc' does not match '^…$'"
+    assert explain_refusal(raw) == raw + " (the manifest SHA-256 is 64 hex digits, upper or lower case)"
+    assert explain_refusal("'x' is too short").startswith("'x' is too short")
+    assert "description" in schema_of(SignOff)["properties"]["manifest_sha256"]
+    assert "upper or lower case" in schema_of(SignOff)["properties"]["manifest_sha256"]["description"]
+    assert "Case and spaces" in schema_of(SignOff)["properties"]["reviewer"]["description"]
