@@ -8,11 +8,13 @@ every write happens inside an idempotent task.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
@@ -98,7 +100,11 @@ def signoff_timeout(settings: Settings) -> int:
     S3 presigned URLs): the links in the form are issued when it is shown and must not expire before it."""
     timeout = min(settings.signoff_timeout_s, settings.review_link_seconds)
     if timeout < settings.signoff_timeout_s:
-        get_run_logger().info("sign-off time-out %d s capped to the review-link lifetime %d s "
+        try:
+            logger: Any = get_run_logger()
+        except MissingContextError:  # called outside a run (tests, tools)
+            logger = logging.getLogger(__name__)
+        logger.info("sign-off time-out %d s capped to the review-link lifetime %d s "
                               "(CSA_REVIEW_LINK_SECONDS), so the links never expire before the form does",
                               settings.signoff_timeout_s, timeout)
     return timeout
