@@ -104,9 +104,8 @@ def signoff_timeout(settings: Settings) -> int:
             logger: Any = get_run_logger()
         except MissingContextError:  # called outside a run (tests, tools)
             logger = logging.getLogger(__name__)
-        logger.info("sign-off time-out %d s capped to the review-link lifetime %d s "
-                              "(CSA_REVIEW_LINK_SECONDS), so the links never expire before the form does",
-                              settings.signoff_timeout_s, timeout)
+        logger.info("sign-off time-out %d s capped to the review-link lifetime %d s (CSA_REVIEW_LINK_SECONDS), "
+                    "so the links never expire before the form does", settings.signoff_timeout_s, timeout)
     return timeout
 
 
@@ -168,7 +167,9 @@ def produce_report(
     out_dir: str | None = None,
     approve_as: str | None = None,
 ) -> dict[str, Any] | Any:
-    """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
+    """The body of the ``annual_report`` flow (below), which adds the resume note and the explained failure.
+
+    Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
     need not appear among the run's parameters in the UI.
