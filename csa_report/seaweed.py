@@ -111,6 +111,18 @@ def _port_free(port: int) -> bool:
         return True
 
 
+def _port_bindable(port: int) -> bool:
+    """Free for a server that sets SO_REUSEADDR, as SeaweedFS (Go) does: the connections of a just-stopped
+    store, left in TIME_WAIT, do not block its restart on the same port."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port_pairs(count: int) -> list[int]:
     """``count`` distinct loopback ports P that are free and whose gRPC companion P + 10000 is free too."""
     held: list[socket.socket] = []
@@ -207,7 +219,7 @@ class SeaweedServer:
     def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir)
         if self.s3_port is not None:
-            if not (_port_free(self.s3_port) and _port_free(self.s3_port + GRPC_OFFSET)):
+            if not (_port_bindable(self.s3_port) and _port_bindable(self.s3_port + GRPC_OFFSET)):
                 raise ToolError(f"S3 port {self.s3_port} (or its gRPC port {self.s3_port + GRPC_OFFSET}) is in "
                                 "use; stop the other server or choose another port")
             others = [p for p in free_port_pairs(len(_PORT_NAMES) + 1)
