@@ -50,7 +50,8 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
         api, run_id, sha = cmd.group(1), cmd.group(2), cmd.group(3)
         assert api == f"{ui.group(1)}/api" and run_id == ui.group(2)
         approve = subprocess.run([str(CLI), "approve", run_id, "--reviewer", "dara kelly", "--sha256", sha.upper()],
-                                 env={**env, "PREFECT_API_URL": api}, capture_output=True, text=True, timeout=120)
+                                 env={**env, "PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "cli-home")},
+                                 capture_output=True, text=True, timeout=120)
         assert approve.returncode == 0, approve.stdout + approve.stderr
         wait_for_line(lines, r"press Ctrl-C to stop it", proc, 600)
         # The last link printed is the finished run's page in the current UI, and the server still answers.
