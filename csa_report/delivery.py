@@ -213,7 +213,8 @@ def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage,
             raise DeliveryError(f"{where} deferred recipient {recipient}: {code} {_text(text)}") from None
         raise DeliveryRefused(recipient, f"{code} {_text(text)}") from None
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"{where} refused the login of smtp_user: {exc.smtp_code}") from None
+        raise DeliveryError(f"{where} refused the login of CSA_SMTP_USER: {exc.smtp_code}; check CSA_SMTP_USER "
+                            "and CSA_SMTP_PASSWORD") from None
     except smtplib.SMTPResponseException as exc:
         if exc.smtp_code >= 500:
             raise DeliveryRefused(recipient, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
@@ -223,7 +224,8 @@ def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage,
             raise DeliveryUnknown(
                 f"{where} lost the connection ({type(exc).__name__}) after the message to {recipient} was handed "
                 "over and before its answer: the outcome is unknown") from None
-        raise UnreachableError(f"{where} unreachable ({type(exc).__name__}); set smtp_host/smtp_port") from None
+        raise UnreachableError(f"{where} unreachable ({type(exc).__name__}); check CSA_SMTP_HOST and "
+                               "CSA_SMTP_PORT") from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"{where} failed for {recipient}: {type(exc).__name__}") from None
     finally:

@@ -111,6 +111,18 @@ def _port_free(port: int) -> bool:
         return True
 
 
+def _port_bindable(port: int) -> bool:
+    """Free for a server that sets SO_REUSEADDR, as SeaweedFS (Go) does: the connections of a just-stopped
+    store, left in TIME_WAIT, do not block its restart on the same port."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port_pairs(count: int) -> list[int]:
     """``count`` distinct loopback ports P that are free and whose gRPC companion P + 10000 is free too."""
     held: list[socket.socket] = []
@@ -166,8 +178,10 @@ class _EarlyExit(Exception):
 class SeaweedServer:
     """One ``weed mini`` process in its own process group."""
 
-    def __init__(self, data_dir: Path, weed: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, weed: Path | None = None, s3_port: int | None = None) -> None:
         self.data_dir = data_dir.resolve()
+        #: A fixed S3 port (the walkthrough's: links and settings survive a restart); the others stay free ones.
+        self.s3_port = s3_port
         self.weed = weed or find_weed()
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoint: S3Endpoint | None = None
@@ -204,7 +218,16 @@ class SeaweedServer:
 
     def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir)
-        ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
+        if self.s3_port is not None:
+            if not (_port_bindable(self.s3_port) and _port_bindable(self.s3_port + GRPC_OFFSET)):
+                raise ToolError(f"S3 port {self.s3_port} (or its gRPC port {self.s3_port + GRPC_OFFSET}) is in "
+                                "use; stop the other server or choose another port")
+            others = [p for p in free_port_pairs(len(_PORT_NAMES) + 1)
+                      if p not in (self.s3_port, self.s3_port + GRPC_OFFSET)
+                      and p + GRPC_OFFSET not in (self.s3_port, self.s3_port + GRPC_OFFSET)]
+            ports = {"s3": self.s3_port, **dict(zip(_PORT_NAMES[1:], others, strict=False))}
+        else:
+            ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
         self._log_file = open(self.data_dir / "weed.log", "ab")  # closed in stop()
         started = time.monotonic()
         self.process = subprocess.Popen(
@@ -342,10 +365,12 @@ def local_s3(
     lock_days: int = 1,
     extra_buckets: Sequence[BucketSpec] = (),
     timeout_s: float = 30.0,
+    s3_port: int | None = None,
 ) -> Iterator[S3Endpoint]:
     """A running SeaweedFS on ``data_dir`` with a versioned staging bucket and an Object-Lock archive bucket
-    (COMPLIANCE default retention of ``lock_days``). Stopped, with its whole process group, on exit."""
-    server = SeaweedServer(data_dir)
+    (COMPLIANCE default retention of ``lock_days``). Stopped, with its whole process group, on exit.
+    ``s3_port`` fixes the S3 port (default: a free one)."""
+    server = SeaweedServer(data_dir, s3_port=s3_port)
     with ExitStack() as stack:
         endpoint = server.start(timeout_s)
         stack.callback(server.stop)

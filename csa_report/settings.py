@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     task_retry_delays_s: tuple[int, ...] = Field(
         (5, 30, 120), description="Back-off between retries of a step whose database, store or server is unreachable")
     signoff_poll_s: int = Field(10, ge=1, description="How often a paused (ad-hoc) run checks for the answer")
+    signoff_notify: tuple[str, ...] = Field(
+        (), description="E-mail addresses told when a run waits for sign-off (JSON list); empty = no e-mail")
+    ui_url: str | None = Field(None, description="Prefect UI address used in notification links; default: the "
+                               "Prefect setting PREFECT_UI_URL")
 
     extract_jit: bool = Field(False, description="PostgreSQL JIT in the read-only extraction transaction")
     extract_parallel_workers: int = Field(

@@ -42,15 +42,20 @@ __all__ = [
     "SignOff",
     "describe_for_reviewer",
     "evaluate",
+    "explain_refusal",
     "request_signoff",
     "running_from_deployment",
     "signoff_key",
+    "stored_answer",
     "wait_for_signoff",
 ]
 
-#: No leading or trailing white space, no line breaks (JSON-schema regex, understood by the server and the UI).
-REVIEWER_PATTERN = r"^\S(.*\S)?$"
-SHA256_PATTERN = "^[0-9a-f]{64}$"
+#: At least two visible characters on one line; spaces or tabs around the name are allowed (a pasted name often
+#: carries them) and ignored by :func:`evaluate` (JSON-schema regex, understood by the server and the UI).
+REVIEWER_PATTERN = r"^[ \t]*\S.*\S[ \t]*$"
+#: 64 hex digits in either case (Windows tools print upper case), spaces or tabs around them allowed; compared
+#: lower-cased.
+SHA256_PATTERN = r"^[ \t]*[0-9a-fA-F]{64}[ \t]*$"
 DEFAULT_MAX_REFUSALS = 3
 DEFAULT_POLL_INTERVAL_S = 10
 
@@ -65,10 +70,12 @@ class SignOff(RunInput):
         description="approve: submit this exact report to the authorities. reject: stop; the staged copy is kept.")
     reviewer: str = Field(
         min_length=2, max_length=200, pattern=REVIEWER_PATTERN,
-        description="Your name as listed among the provider's approvers (not the preparer of the report).")
+        description="Your name as listed among the provider's approvers (not the preparer of the report). "
+                    "Case and spaces around or between words do not matter; the name is recorded as listed.")
     manifest_sha256: str = Field(
         pattern=SHA256_PATTERN, title="Manifest SHA-256",
-        description="SHA-256 of the manifest.json you reviewed (64 lower-case hex digits), as shown above.")
+        description="SHA-256 of the manifest.json you reviewed, as shown above: 64 hex digits, upper or lower "
+                    "case (`sha256sum`, `certutil` and `Get-FileHash` output all work).")
     comment: str = Field(
         "", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
 
@@ -130,6 +137,23 @@ class Refusal:
     input_id: str | None = None
 
 
+#: What each field accepts, in words: the server's refusal quotes a regular expression, which helps nobody.
+ACCEPTED = {
+    "manifest_sha256": "the manifest SHA-256 is 64 hex digits, upper or lower case",
+    "reviewer": "the reviewer is your name as listed among the approvers, at least 2 characters on one line",
+    "decision": "the decision is approve or reject",
+    "comment": "the comment is at most 4000 characters",
+}
+
+
+def explain_refusal(reason: str) -> str:
+    """The server's validation message with what the field accepts, in words, appended."""
+    for name, words in ACCEPTED.items():
+        if f"'{name}'" in reason or f"field {name}" in reason:
+            return f"{reason} ({words})"
+    return reason
+
+
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -151,8 +175,12 @@ def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manife
     if answer.manifest_sha256.strip().lower() != expected:
         return Decision(False, f"manifest SHA-256 {answer.manifest_sha256[:12]}… does not match the staged "
                                f"manifest {expected[:12]}…; review the current version", answer)
+    # Recorded canonically: the name as provider.md lists it, the hash in lower case.
+    canonical = next(a.strip() for a in approvers if a.strip() and _norm(a) == reviewer)
+    answer = answer.model_copy(update={"reviewer": canonical, "manifest_sha256": expected,
+                                       "comment": answer.comment.strip()})
     verb = "approved" if answer.decision == "approve" else "rejected"
-    return Decision(True, f"{verb} by {answer.reviewer}", answer)
+    return Decision(True, f"{verb} by {canonical}", answer)
 
 
 # --- the description shown above the form ------------------------------------------------------------------
@@ -311,13 +339,33 @@ def _input_id(key: str) -> str | None:
     return str(found[0].id) if found else None
 
 
+def stored_answer(prefix: str, key: str) -> SignOff | None:
+    """The answer already given to request ``key`` of the current flow run (``prefix`` is ``suspended`` or
+    ``paused``), or None. A resumed or retried run finds its earlier answers here instead of suspending again,
+    so it neither logs nor notifies those requests a second time."""
+    from prefect.input.actions import read_flow_run_input
+
+    try:
+        value = read_flow_run_input(f"{prefix}-{key}-response")
+    except Exception:  # no server answer: ask as usual (suspend_flow_run would replay it anyway)
+        logging.getLogger(__name__).debug("could not read the stored answer of %s", key, exc_info=True)
+        return None
+    if value is None:
+        return None
+    try:
+        return SignOff.model_validate(value)
+    except pydantic.ValidationError:
+        return None
+
+
 def request_signoff(
-    description: str,
+    description: str | Callable[[], str],
     *,
     approvers: Sequence[str],
     preparer: str,
     manifest_sha256: str,
     on_refusal: Callable[[Refusal], None] | None = None,
+    on_request: Callable[[str], None] | None = None,
     timeout_s: int | None = None,
     deployment: bool | None = None,
     max_refusals: int = DEFAULT_MAX_REFUSALS,
@@ -337,18 +385,23 @@ def request_signoff(
     suspend = running_from_deployment() if deployment is None else deployment
     logger = get_run_logger()
     reasons: list[str] = []
+    state = "suspended" if suspend else "paused"
     for attempt in range(1, max_refusals + 1):
         key = signoff_key(attempt)
-        text = description if not reasons else _with_refusals(description, reasons)
-        logger.info("sign-off requested (%s, %s): answer the form in the Prefect UI or run "
-                    "`csa-report approve|reject <run> --reviewer NAME --sha256 HASH`",
-                    key, "suspended" if suspend else "paused")
-        answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s)
+        answer = stored_answer(state, key)
+        if answer is None:
+            # Built now, not before the loop: its review links are issued afresh each time the form is shown.
+            body = description() if callable(description) else description
+            text = body if not reasons else _with_refusals(body, reasons)
+            logger.info("sign-off requested (%s, %s): answer the form in the Prefect UI or run "
+                        "`csa-report approve|reject <run> --reviewer NAME --sha256 HASH`", key, state)
+            if on_request is not None:
+                on_request(key)
+            answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s)
         decision = evaluate(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
         if decision.accepted:
             logger.info("sign-off %s: %s", key, decision.reason)
             return decision
-        state = "suspended" if suspend else "paused"
         refusal = Refusal(attempt=attempt, key=key, reviewer=answer.reviewer, decision=answer.decision,
                           manifest_sha256=answer.manifest_sha256, comment=answer.comment, reason=decision.reason,
                           input_id=_input_id(f"{state}-{key}-response"))

@@ -8,28 +8,32 @@ every write happens inside an idempotent task.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
-from prefect.states import Completed
+from prefect.states import Cancelled
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.deadline import deadline_for
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
 from csa_report.indicators import Indicators
+from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
+from csa_report.prefect_links import run_url, ui_base
 from csa_report.render.model import HUMAN_SIGNOFF
-from csa_report.settings import load_settings, require
+from csa_report.settings import Settings, load_settings, require
 from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
-from tasks.artifacts import delivery_receipts, review_artifacts
+from tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
 from tasks.audit import (
     audit_log,
     first_seen_at,
@@ -42,6 +46,8 @@ from tasks.audit import (
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
+from tasks.notify import notify_approvers
+from tasks.orientation import explain_failure, label_run, resume_note, run_name
 from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
@@ -77,26 +83,62 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
     """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
     form: the reviewer must be an approver and must not be the preparer. Recorded as automatic."""
     p = policies.provider
-    if reviewer not in p.approvers:
+    # Same leniency as the form: case and spaces do not matter; the name is recorded as provider.md lists it.
+    listed = [a.strip() for a in p.approvers if " ".join(a.split()).casefold() == " ".join(reviewer.split()).casefold()]
+    if not listed:
         allowed = ", ".join(p.approvers)
         raise InputError(f"--approve-as {reviewer!r}: not among the approvers of provider.md ({allowed})")
-    if reviewer.strip().casefold() == p.preparer.strip().casefold():
+    reviewer = listed[0]
+    if " ".join(reviewer.split()).casefold() == " ".join(p.preparer.split()).casefold():
         raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
     return SignoffRecord(report_id=report_id, decision="approve", reviewer=reviewer, manifest_sha256=manifest_sha256,
                          decided_at=decided_at, comment="approved up front on the command line (--approve-as)",
                          automatic=True, run_id=run_id)
 
 
+def signoff_timeout(settings: Settings) -> int:
+    """The time-out of one sign-off request, capped to the review links' lifetime (at most 7 days, the limit of
+    S3 presigned URLs): the links in the form are issued when it is shown and must not expire before it."""
+    timeout = min(settings.signoff_timeout_s, settings.review_link_seconds)
+    if timeout < settings.signoff_timeout_s:
+        try:
+            logger: Any = get_run_logger()
+        except MissingContextError:  # called outside a run (tests, tools)
+            logger = logging.getLogger(__name__)
+        logger.info("sign-off time-out %d s capped to the review-link lifetime %d s (CSA_REVIEW_LINK_SECONDS), "
+                    "so the links never expire before the form does", settings.signoff_timeout_s, timeout)
+    return timeout
+
+
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
                   links: dict[str, str], run_id: int, timeout_s: int, poll_s: int) -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
-    recorded and asked again. Runs in the flow body: on resume it replays the stored answer."""
+    recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
+    are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
     p = policies.provider
+    settings = load_settings()
     findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
-    description = describe_for_reviewer(
-        title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
-        key_figures=key_figures(indicators), findings=findings, links=links, preparer=p.preparer,
-        approvers=p.approvers, deadline=deadline_for(result.period).describe(utc_now()))
+
+    def describe() -> str:
+        fresh = links_for(staged)
+        expire = utc_now() + timedelta(seconds=settings.review_link_seconds)
+        return describe_for_reviewer(
+            title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
+            key_figures=key_figures(indicators), findings=findings, links=fresh, preparer=p.preparer,
+            approvers=p.approvers, links_expire=format_instant(expire),
+            deadline=deadline_for(result.period).describe(utc_now()))
+
+    def notify(key: str) -> None:
+        now = utc_now()
+        fr_id = str(flow_run.get_id() or "")
+        notify_approvers(SignoffRequest(
+            provider=p.provider, period=staged.period, report_id=staged.report_id,
+            manifest_sha256=staged.manifest_sha256, flow_run_id=fr_id,
+            flow_run_name=run_name(p.provider, Period.parse(staged.period)),
+            key=key, run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
+            links=tuple(sorted(links_for(staged).items())),
+            links_expire=now + timedelta(seconds=settings.review_link_seconds),
+            deadline=now + timedelta(seconds=timeout_s), approvers=tuple(p.approvers), requested_at=now))
 
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(SignoffRecord(
@@ -104,9 +146,9 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
             manifest_sha256=refusal.manifest_sha256, decided_at=utc_now(), comment=refusal.comment or None,
             refused_reason=refusal.reason, run_id=run_id))
 
-    decision = request_signoff(description, approvers=p.approvers, preparer=p.preparer,
-                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s,
-                               poll_interval_s=poll_s)
+    decision = request_signoff(describe, approvers=p.approvers, preparer=p.preparer,
+                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, on_request=notify,
+                               timeout_s=timeout_s, poll_interval_s=poll_s)
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
     # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
     decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
@@ -117,8 +159,7 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     return record
 
 
-@flow(name="annual_report", persist_result=True, log_prints=False)
-def annual_report(
+def produce_report(
     period: str | None = "previous-year",
     as_of: str | None = None,
     source_db: str | None = None,
@@ -128,7 +169,9 @@ def annual_report(
     out_dir: str | None = None,
     approve_as: str | None = None,
 ) -> dict[str, Any] | Any:
-    """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
+    """The body of the ``annual_report`` flow (below), which adds the resume note and the explained failure.
+
+    Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
     need not appear among the run's parameters in the UI.
@@ -141,6 +184,7 @@ def annual_report(
     policy_set = load_policies(Path(require(settings.policies, "policies")), p)
     waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
     provider = policy_set.provider.provider
+    label_run(provider, p)
     logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
 
     retrying = retry_options(settings.task_retry_delays_s)
@@ -153,7 +197,7 @@ def annual_report(
         record_findings(run_id, result)
         rules = ", ".join(sorted({f.rule for f in stop}))
         raise BlockingFindings(f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
-                               "see the 'findings' artifact")
+                               f"see the '{artifact_key(provider, p, 'findings')}' artifact")
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
     signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
@@ -177,16 +221,19 @@ def annual_report(
     else:
         try:
             approval = human_signoff(policy_set, staged, indicators, result, links, run_id,
-                                     settings.signoff_timeout_s, settings.signoff_poll_s)
+                                     signoff_timeout(settings), settings.signoff_poll_s)
         except SignOffMissing as exc:
             # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
             set_run_status(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
             raise
+    signoff_artifact(staged, approval)
     if approval.decision == "reject":
         set_run_status(run_id, "rejected")
         logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,
                        approval.reviewer, approval.comment or "no reason given")
-        return Completed(name="Rejected", message=f"rejected by {approval.reviewer}",
+        # A Cancelled-type state named Rejected: the UI shows it apart from Completed (grey, not a green check),
+        # nothing was submitted, and Retry stays available. Completed + a name would look like success.
+        return Cancelled(name="Rejected", message=f"rejected by {approval.reviewer}",
                          data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
                                "reviewer": approval.reviewer, "comment": approval.comment})
     set_run_status(run_id, "approved")
@@ -204,3 +251,32 @@ def annual_report(
         "manifest_sha256": staged.manifest_sha256,
         "submission": submission,
     }
+
+
+@flow(name="annual_report", persist_result=True, log_prints=False)
+def annual_report(
+    period: str | None = "previous-year",
+    as_of: str | None = None,
+    source_db: str | None = None,
+    policies: str | None = None,
+    waivers: str | None = None,
+    publication_date: str | None = None,
+    out_dir: str | None = None,
+    approve_as: str | None = None,
+) -> dict[str, Any] | Any:
+    """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
+
+    Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
+    need not appear among the run's parameters in the UI.
+    """
+    # The first line of a resumed or retried run says where it picks up (the UI opens the logs at the top).
+    note = resume_note()
+    if note:
+        get_run_logger().info(note)
+    try:
+        return produce_report(period=period, as_of=as_of, source_db=source_db, policies=policies, waivers=waivers,
+                              publication_date=publication_date, out_dir=out_dir, approve_as=approve_as)
+    except Exception as exc:
+        # The run's Failed message is built from this error: make it name the step, cause and setting.
+        explain_failure(exc)
+        raise

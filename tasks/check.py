@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 
 from csa_report.checks import CheckResult, Finding, Waiver, blocking, evaluate
 from csa_report.indicators import Indicators
@@ -62,8 +61,11 @@ def _row(f: Finding) -> str:
 @task(name="check", persist_result=True)
 def check(db_url: str, period: str, as_of: datetime, policies: PolicySet, waivers: Sequence[Waiver] = (),
           indicators: Indicators | None = None) -> CheckResult:
-    """Prefect task: run the checks and publish the findings as a markdown artifact (key ``findings``)."""
+    """Prefect task: run the checks and publish the findings as a markdown artifact (key
+    ``{provider}-{period}-findings``)."""
     result = run_checks(db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators)
-    create_markdown_artifact(key="findings", markdown=findings_markdown(result),
-                             description=f"Compliance findings for {period}")
+    from tasks.artifacts import artifact_key, publish_artifact  # stable key per report, updated in place
+
+    publish_artifact(artifact_key(policies.provider.provider, period, "findings"), "markdown",
+                     findings_markdown(result), f"Compliance findings for {period}")
     return result

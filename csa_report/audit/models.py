@@ -134,3 +134,24 @@ class StorageObject(AuditBase):
     lock_mode: Mapped[str | None] = mapped_column(Text, nullable=True)
     retain_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignoffNotification(AuditBase):
+    """One row per (flow run, sign-off request, recipient): the unique constraint makes the "please sign off"
+    e-mail go out once per request, however often the flow body runs again (resume, retry)."""
+
+    __tablename__ = "signoff_notifications"
+    __table_args__ = (UniqueConstraint("flow_run_id", "request_key", "recipient",
+                                       name="uq_signoff_notifications_once"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    flow_run_id: Mapped[str] = mapped_column(Text)
+    request_key: Mapped[str] = mapped_column(Text)  # signoff-1, signoff-2, …
+    report_id: Mapped[str] = mapped_column(Text, index=True)
+    recipient: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)  # smtp | outbox
+    status: Mapped[str] = mapped_column(Text)  # pending | sent | failed
+    message_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

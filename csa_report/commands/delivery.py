@@ -33,14 +33,20 @@ def register(app: typer.Typer) -> None:
         for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
             if value is not None:
                 os.environ[name] = str(value)
+        from prefect.exceptions import CancelledRun
+
+        from csa_report.errors import SignOffMissing
         from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
         from flows.annual_report import annual_report
 
         keep_tracebacks_off_the_terminal()
         bind_ephemeral_server_to_parent()
 
-        result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                               approve_as=approve_as, publication_date=publication_date)
+        try:
+            result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
+                                   approve_as=approve_as, publication_date=publication_date)
+        except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
+            raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
         submission = result["submission"]
         console.print(f"report {result['report_id']} for {result['period']}: rendered to "
                       f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects")

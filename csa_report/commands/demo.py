@@ -9,6 +9,7 @@ folder repeats nothing already done and says so.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +34,11 @@ DEMO_LOCK_DAYS = 1
 def prepare_environment(out: Path, *, wait: bool = False) -> None:
     """Point Prefect at a home inside the demo folder, before prefect is imported: its ephemeral API, or (with
     ``--wait``) a local Prefect server whose UI a reviewer can open."""
-    os.environ.setdefault("PREFECT_HOME", str((out / "prefect").resolve()))
-    os.environ.pop("PREFECT_API_URL", None)
+    # Always the demo's own home, even when the shell exports one: a demo run must never land in (or read the
+    # settings of) the operator's real Prefect server.
+    os.environ["PREFECT_HOME"] = str((out / "prefect").resolve())
+    for name in ("PREFECT_API_URL", "PREFECT_UI_URL", "PREFECT_PROFILES_PATH", "PREFECT_PROFILE"):
+        os.environ.pop(name, None)
     if wait:
         from csa_report.prefect_server import start_server
 
@@ -100,6 +104,8 @@ def register(app: typer.Typer) -> None:
                                        approve_as=DEMO_REVIEWER)
             if not isinstance(result, dict) or "submission" not in result:
                 console.print(f"the report was not submitted: {result}")
+                if wait:
+                    keep_ui_up()
                 return
         console.print(key_figures_table(result["indicators"]))
         submission = result["submission"]
@@ -113,6 +119,32 @@ def register(app: typer.Typer) -> None:
         if submission.publication is not None:
             console.print(f"published at {submission.publication.url}")
         console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")
+        if wait:
+            keep_ui_up()
+
+
+#: The flow run the demo followed, for the last link it prints.
+_last_run: dict[str, str] = {}
+
+
+def keep_ui_up() -> None:
+    """After the run: keep the local Prefect server (and its UI) up until Ctrl-C, so the finished run, its
+    logs and artifacts can still be looked at."""
+    import signal
+
+    from csa_report.prefect_links import run_url
+
+    api = os.environ.get("PREFECT_API_URL", "")
+    ui = api.removesuffix("/api")
+    link = run_url(_last_run["id"], ui) if "id" in _last_run else f"{ui}/v2/runs"
+    console.print(f"\n[bold]The run has finished.[/] Prefect UI: {link}")
+    console.print("The Prefect server stays up so you can look at the run; press Ctrl-C to stop it.")
+    sys.stdout.flush()
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        console.print("stopping the Prefect server")
 
 
 @contextmanager
@@ -156,8 +188,12 @@ def run_and_wait(out: Path) -> Any:
     outcome: dict[str, Any] = {}
 
     def run() -> None:
+        from prefect.exceptions import CancelledRun
+
         try:
             outcome["result"] = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"))
+        except CancelledRun as exc:  # the reviewer rejected the report (a Cancelled-type state named Rejected)
+            outcome["result"] = f"rejected ({exc})"
         except BaseException as exc:  # handed to the main thread, which reports it through the CLI
             outcome["error"] = exc
 
@@ -176,10 +212,13 @@ def run_and_wait(out: Path) -> Any:
                 import hashlib
 
                 sha = hashlib.sha256(manifest).hexdigest()
+                from csa_report.prefect_links import run_url
+
                 ui = api.removesuffix("/api")
+                _last_run["id"] = str(run_id)
                 console.print("\n[bold]The report is staged and waits for sign-off.[/]")
                 console.print(f"Review: {out / 'report'} (manifest SHA-256 {sha})")
-                console.print(f"Prefect UI: {ui}/runs/flow-run/{run_id}  (Resume → fill in the form)")
+                console.print(f"Prefect UI: {run_url(run_id, ui)}  (⋮ → Resume → fill in the form)")
                 console.print("Or from another shell:")
                 console.print(f"  PREFECT_API_URL={api} csa-report approve {run_id} --reviewer 'Dara Kelly' "
                               f"--sha256 {sha}")

@@ -129,7 +129,9 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
             raise SignOffMissing(f"the sign-off of flow run {fr.name} timed out; it can no longer be answered")
         reason = getattr(result.details, "reason", None) or "no reason given"
         reason = reason.removeprefix("Reason: ").replace("Validation failed. Failure reason: ", "")
-        raise InputError(f"the Prefect server refused the answer: {reason}")
+        from csa_report.signoff import explain_refusal
+
+        raise InputError(f"the Prefect server refused the answer: {explain_refusal(reason)}")
     if result.status != SetStateStatus.ACCEPT:
         reason = getattr(result.details, "reason", None) or result.status.value
         raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")
@@ -150,7 +152,8 @@ def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
                 if state.is_paused() and keyset and not keyset["response"].startswith(delivered.key + "-"):
                     reason = _last_refusal(client, delivered.run_id, keyset["description"])
                     raise InputError(f"the flow refused the answer ({reason}) and waits again for a sign-off")
-                if state.is_completed():  # "Completed", or "Rejected" when the reviewer rejected the report
+                # "Completed", or "Rejected" (a Cancelled-type state) when the reviewer rejected the report
+                if state.is_completed() or (state.is_cancelled() and state.name == "Rejected"):
                     detail = f": {state.message}" if state.message else ""
                     return f"flow run {delivered.run_name} ended {state.name}{detail}"
                 if state.is_final():

@@ -43,6 +43,7 @@ def test_happy_path_approve_and_reject_are_accepted():
 
 def test_allow_list_is_case_and_space_insensitive():
     assert decide(answer(reviewer="alice  APPROVER")).accepted
+    assert decide(answer(reviewer="  alice approver ")).accepted
     refused = decide(answer(reviewer="Mallory"))
     assert not refused.accepted and not refused.approved
     assert "'Mallory' is not among the provider's approvers" in refused.reason
@@ -64,6 +65,14 @@ def test_expected_hash_is_compared_case_insensitively():
     assert decide(answer(), sha=SHA.upper()).accepted
 
 
+def test_upper_case_hash_and_sloppy_name_are_accepted_and_recorded_canonically():
+    sha = "0123456789abcdef" * 4
+    d = decide(answer(reviewer="  bob   REVIEWER ", manifest_sha256=f" {sha.upper()} ", comment=" fine "), sha=sha)
+    assert d.accepted and d.approved
+    assert (d.answer.reviewer, d.answer.manifest_sha256, d.answer.comment) == ("Bob Reviewer", sha, "fine")
+    assert d.reason == "approved by Bob Reviewer"
+
+
 def test_no_approvers_refuses_everybody():
     d = evaluate(answer(), approvers=["", "  "], preparer="x", manifest_sha256=SHA)
     assert not d.accepted and "no approvers" in d.reason
@@ -80,8 +89,8 @@ def test_constraints_are_in_the_json_schema(form):
     assert s["additionalProperties"] is False
     assert props["decision"]["enum"] == ["approve", "reject"]
     assert props["reviewer"]["minLength"] == 2 and props["reviewer"]["maxLength"] == 200
-    assert props["reviewer"]["pattern"] == r"^\S(.*\S)?$"
-    assert props["manifest_sha256"]["pattern"] == "^[0-9a-f]{64}$"
+    assert props["reviewer"]["pattern"] == r"^[ \t]*\S.*\S[ \t]*$"
+    assert props["manifest_sha256"]["pattern"] == r"^[ \t]*[0-9a-fA-F]{64}[ \t]*$"
     assert all(props[f].get("description") for f in ("decision", "reviewer", "manifest_sha256", "comment"))
     assert "manifest_sha256" in s["required"]
 
@@ -106,9 +115,9 @@ VALID = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256":
 
 
 @pytest.mark.parametrize("bad", [
-    {"reviewer": ""}, {"reviewer": "x"}, {"reviewer": " Alice"}, {"reviewer": "Alice "},
+    {"reviewer": ""}, {"reviewer": "x"}, {"reviewer": "   "}, {"reviewer": " x "},
     {"reviewer": "Al\nice"}, {"reviewer": "x" * 201},
-    {"manifest_sha256": "abc"}, {"manifest_sha256": SHA.upper()}, {"manifest_sha256": SHA + "0"},
+    {"manifest_sha256": "abc"}, {"manifest_sha256": SHA + "0"}, {"manifest_sha256": SHA[:63] + " "},
     {"manifest_sha256": "g" * 64}, {"decision": "maybe"}, {"decision": None}, {"extra": 1},
 ])
 def test_schema_rejects_malformed_answers(bad):
@@ -119,6 +128,10 @@ def test_schema_rejects_malformed_answers(bad):
 def test_schema_accepts_a_wellformed_answer_and_pydantic_agrees():
     jsonschema.validate(VALID | {"comment": "ok"}, schema_of(SignOff))
     jsonschema.validate(VALID | {"reviewer": "Jo"}, schema_of(SignOff))
+    # Forgiving: upper-case hashes (Windows tools), spaces around a pasted name or hash.
+    for lenient in ({"manifest_sha256": SHA.upper()}, {"manifest_sha256": " " + "AbC1" * 16 + "\t"},
+                    {"reviewer": " Alice Approver  "}, {"reviewer": "\talice approver"}):
+        jsonschema.validate(VALID | lenient, schema_of(SignOff))
     assert SignOff(**VALID).comment == ""
 
 
@@ -150,3 +163,14 @@ def test_description_without_findings_says_so():
 def test_missing_signoff_has_its_own_exit_code():
     for cls in (SignOffMissing, SignOffTimeout, SignOffRefused):
         assert issubclass(cls, CsaReportError) and cls("x").exit_code == 6
+
+
+def test_a_server_refusal_is_explained_in_words():
+    from csa_report.signoff import explain_refusal
+
+    raw = "Validation failed for field 'manifest_sha256'. Failure reason: 'abc' does not match '^…$'"
+    assert explain_refusal(raw) == raw + " (the manifest SHA-256 is 64 hex digits, upper or lower case)"
+    assert explain_refusal("'x' is too short").startswith("'x' is too short")
+    assert "description" in schema_of(SignOff)["properties"]["manifest_sha256"]
+    assert "upper or lower case" in schema_of(SignOff)["properties"]["manifest_sha256"]["description"]
+    assert "Case and spaces" in schema_of(SignOff)["properties"]["reviewer"]["description"]

@@ -21,8 +21,8 @@ def next_run_after(now: datetime) -> datetime:
     raise AssertionError("unreachable")
 
 
-def prefect(server, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**server.env, "PREFECT_CLI_COLORS": "false", "COLUMNS": "200"}
+def prefect(server, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**server.env, "PREFECT_CLI_COLORS": "false", "COLUMNS": "200", **extra_env}
     return subprocess.run([str(BIN / "prefect"), *args], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=120)
 
@@ -30,9 +30,26 @@ def prefect(server, *args: str) -> subprocess.CompletedProcess[str]:
 def test_prefect_yaml_deploys_and_schedules_the_yearly_run(prefect_server):
     pool = prefect(prefect_server, "work-pool", "create", "csa-reports", "--type", "process")
     assert pool.returncode == 0, pool.stdout + pool.stderr
-    deployed = prefect(prefect_server, "--no-prompt", "deploy", "--all", "--prefect-file", "infra/prefect.yaml")
+    # The build step creates the chat automation from the deploying shell's CSA_NOTIFY_* (here: a webhook).
+    hook = "http://127.0.0.1:9/csa-hook"
+    deployed = prefect(prefect_server, "--no-prompt", "deploy", "--all", "--prefect-file", "infra/prefect.yaml",
+                       CSA_NOTIFY_WEBHOOK_URL=hook)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert "annual_report/yearly" in deployed.stdout
+    again = prefect(prefect_server, "--no-prompt", "deploy", "--all", "--prefect-file", "infra/prefect.yaml",
+                    CSA_NOTIFY_WEBHOOK_URL=hook)
+    assert again.returncode == 0, again.stdout + again.stderr
+    with prefect_server.client() as api:
+        automations = [a for a in api.post("/automations/filter", json={}).json()
+                       if a["name"] == "csa-report: run waiting for sign-off"]
+        assert len(automations) == 1, automations  # deploying again updates it, never adds a second
+        trigger = automations[0]["trigger"]
+        assert set(trigger["expect"]) == {"prefect.flow-run.Suspended", "prefect.flow-run.Paused"}
+        assert trigger["match_related"] == {"prefect.resource.role": "flow", "prefect.resource.name": "annual_report"}
+        [action] = automations[0]["actions"]
+        assert action["type"] == "send-notification"
+        block = api.get(f"/block_documents/{action['block_document_id']}").json()
+        assert block["name"] == "csa-signoff-webhook" and block["block_type"]["slug"] == "custom-webhook"
     with prefect_server.client() as api:
         dep = api.get("/deployments/name/annual_report/yearly").json()
         assert dep["entrypoint"] == "flows/annual_report.py:annual_report"

@@ -1,0 +1,112 @@
+"""The chat notification of a run waiting for sign-off: a Prefect automation that fires on the flow run's
+Suspended or Paused state and sends through Prefect's own notification blocks (a generic webhook, Slack,
+Microsoft Teams). Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
+
+    python -m csa_report.automation --webhook-url URL [--slack-url URL] [--teams-url URL]
+
+Idempotent: deploying again updates the blocks and the automation in place (same names), it never adds a
+second one. With no target configured it does nothing and says so. The e-mail to the approvers is separate
+(csa_report/notify.py, sent by the flow once per request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any, cast
+
+log = logging.getLogger(__name__)
+
+AUTOMATION_NAME = "csa-report: run waiting for sign-off"
+BLOCK_NAMES = {"webhook": "csa-signoff-webhook", "slack": "csa-signoff-slack", "teams": "csa-signoff-teams"}
+SUBJECT = "Sign-off needed: {{ flow_run.name }}"
+#: Jinja, rendered by the Prefect server with the flow run of the event (its ui_url filter gives the link).
+BODY = ("Flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }} and waits for a sign-off. "
+        "Open it, choose Resume and fill in the form: {{ flow_run|ui_url }}")
+
+
+def _given(value: str | None) -> str | None:
+    """An unset ``{{ $VAR }}`` of prefect.yaml may arrive as the empty string or as the template itself."""
+    if value is None:
+        return None
+    value = value.strip()
+    return None if not value or value.startswith("{{") else value
+
+
+def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | None = None,
+                              teams_url: str | None = None, flow_name: str = "annual_report",
+                              **_: Any) -> dict[str, Any]:
+    """Prefect deployment step (and library function): create or update the notification blocks and the
+    automation; returns ``{"automation": name or None, "targets": [...]}`` (step output)."""
+    from prefect.automations import Automation
+    from prefect.blocks.notifications import (
+        CustomWebhookNotificationBlock,
+        MicrosoftTeamsWebhook,
+        SlackWebhook,
+    )
+    from prefect.events.actions import SendNotification
+    from prefect.events.schemas.automations import EventTrigger, Posture
+
+    blocks: list[tuple[str, Any]] = []
+    if url := _given(webhook_url):
+        blocks.append(("webhook", CustomWebhookNotificationBlock(
+            name="csa-report sign-off", url=url, method="POST",
+            json_data={"subject": "{{subject}}", "text": "{{body}}", "title": "{{name}}"})))
+    if url := _given(slack_url):
+        blocks.append(("slack", SlackWebhook(url=url)))
+    if url := _given(teams_url):
+        blocks.append(("teams", MicrosoftTeamsWebhook(url=url)))
+    if not blocks:
+        print("no chat target (CSA_NOTIFY_WEBHOOK_URL, CSA_NOTIFY_SLACK_URL, CSA_NOTIFY_TEAMS_URL): no sign-off "
+              "automation created")
+        return {"automation": None, "targets": []}
+    actions = []
+    for kind, block in blocks:
+        block_id = block.save(BLOCK_NAMES[kind], overwrite=True)
+        actions.append(SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY))
+    trigger = EventTrigger(
+        expect={"prefect.flow-run.Suspended", "prefect.flow-run.Paused"},
+        match={"prefect.resource.id": "prefect.flow-run.*"},
+        match_related={"prefect.resource.role": "flow", "prefect.resource.name": flow_name},
+        posture=Posture.Reactive, threshold=1)
+    description = (f"Tells the chat targets ({', '.join(k for k, _ in blocks)}) when a {flow_name} run waits for "
+                   "the human sign-off. Managed by csa-report (infra/prefect.yaml); changes here are overwritten.")
+    try:
+        # sync call (async_dispatch runs it synchronously outside an event loop)
+        existing: Automation | None = cast(Automation, Automation.read(name=AUTOMATION_NAME))
+    except ValueError:  # Prefect raises ValueError when no automation has that name
+        existing = None
+    if existing is not None:
+        existing.trigger = trigger
+        existing.actions = actions  # type: ignore[assignment]
+        existing.description = description
+        existing.enabled = True
+        existing.update()
+    else:
+        Automation(name=AUTOMATION_NAME, description=description, enabled=True, trigger=trigger,
+                   actions=actions).create()
+    targets = [k for k, _ in blocks]
+    print(f"automation {AUTOMATION_NAME!r}: {flow_name} runs waiting for sign-off notify {', '.join(targets)}")
+    return {"automation": AUTOMATION_NAME, "targets": targets}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m csa_report.automation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--webhook-url", default=os.environ.get("CSA_NOTIFY_WEBHOOK_URL"))
+    parser.add_argument("--slack-url", default=os.environ.get("CSA_NOTIFY_SLACK_URL"))
+    parser.add_argument("--teams-url", default=os.environ.get("CSA_NOTIFY_TEAMS_URL"))
+    parser.add_argument("--flow-name", default="annual_report")
+    args = parser.parse_args(argv)
+    try:
+        ensure_signoff_automation(args.webhook_url, args.slack_url, args.teams_url, args.flow_name)
+    except Exception as exc:  # one line for the operator, not a traceback
+        print(f"error: could not create the sign-off automation: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3 if "connect" in str(exc).lower() else 4
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Links into the Prefect UI for messages a human reads (notification e-mails, the demo, the CLI).
+
+Prefect 3.9 serves two UIs: ``/`` opens the current one (V2, at ``/v2/…``) while the deep links Prefect prints
+itself (``/runs/flow-run/<id>``) open the old one. Our links go to the UI the operator would land in.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def ui_base(configured: str | None = None) -> str | None:
+    """The UI's base URL: ``configured`` (``CSA_UI_URL``), else Prefect's ``PREFECT_UI_URL``, else the API URL
+    without ``/api``; None when none is known."""
+    if configured:
+        return configured.rstrip("/")
+    try:
+        from prefect.settings import get_current_settings
+
+        settings = get_current_settings()
+        ui = settings.ui_url
+        api = settings.api.url
+    except Exception:  # links are a courtesy; never fail a run for one
+        return None
+    if ui:
+        return str(ui).rstrip("/")
+    if api and str(api).rstrip("/").endswith("/api"):
+        return str(api).rstrip("/").removesuffix("/api")
+    return None
+
+
+def v2_ui() -> bool:
+    """Whether the server's default UI is V2 (Prefect's ``PREFECT_SERVER_UI_V2_ENABLED``, true by default)."""
+    return os.environ.get("PREFECT_SERVER_UI_V2_ENABLED", "true").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def run_url(run_id: object, base: str | None = None) -> str | None:
+    """The flow run's page in the current UI, or None when the UI's address is unknown."""
+    root = base.rstrip("/") if base else ui_base()
+    if root is None:
+        return None
+    return f"{root}/v2/runs/flow-run/{run_id}" if v2_ui() else f"{root}/runs/flow-run/{run_id}"

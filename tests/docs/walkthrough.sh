@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# docs/operators.md, run as written: every command of its `bash` blocks appears below (test_operators_doc.py
+# checks that), with the walkthrough's paths and ports as variables:
+#   /srv/csa-report → $REPO   /srv/ops → $OPS   4200 → $PORT   8333 → $S3PORT
+# and the doc's placeholders: <run-id> → $RUN_ID, vagabond-cuckoo → $RUN2, f4111f20…00cc → $SHA2.
+#
+#   tests/docs/walkthrough.sh OPS_DIR [PORT] [S3PORT]
+#
+# Starts a Prefect server, the local S3 and a process worker (each in its own process group, stopped on exit),
+# deploys, runs the report for 2025, approves it from the shell with an upper-case hash, runs H2 2024 and
+# rejects it. Prints "walkthrough ok" at the end; any failed command stops it (set -e).
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
+PORT="${2:-4200}"
+S3PORT="${3:-8333}"
+export PREFECT_HOME="$OPS/prefect-home" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+export PREFECT_SERVER_API_PORT="$PORT" PREFECT_CLI_COLORS=false COLUMNS=200
+export PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED=false   # no yearly run created ahead while we test
+export PREFECT_WORKER_QUERY_SECONDS=2 PREFECT_RUNNER_POLL_FREQUENCY=2
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${pids[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+step() { echo "== $*"; }
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local until=$((SECONDS + $1)) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -gt $until ]; then echo "timed out waiting for $what" >&2; return 1; fi
+    sleep 1
+  done
+}
+
+step "0. the virtualenv"
+cd $REPO
+source .venv/bin/activate
+
+step "1. the Prefect server"
+export PREFECT_API_URL=http://127.0.0.1:$PORT/api      # every prefect and csa-report command below uses it
+setsid prefect server start >"$OPS/server.log" 2>&1 &
+pids+=($!)
+wait_for 120 "the Prefect server" curl -sf "$PREFECT_API_URL/health"
+curl -s $PREFECT_API_URL/health
+
+step "2. work pool and deployment"
+cd $REPO
+prefect work-pool create csa-reports --type process
+prefect --no-prompt deploy --all --prefect-file infra/prefect.yaml | tee "$OPS/deploy.log"
+grep -q "annual_report/yearly" "$OPS/deploy.log"
+prefect deployment ls
+
+step "3. source, local S3, worker"
+mkdir -p $OPS
+csa-report seed --db sqlite:///$OPS/source.db --period 2025
+setsid python infra/local_s3.py $OPS/s3 --port $S3PORT >"$OPS/s3.log" 2>&1 &
+pids+=($!)
+wait_for 60 "the local S3" test -s "$OPS/s3/s3.env"
+source $OPS/s3/s3.env                              # CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY, CSA_S3_SECRET_KEY
+test "$CSA_S3_ENDPOINT" = "http://127.0.0.1:$S3PORT"
+export CSA_REPORT_HOME=$REPO                 # the pull step changes into this folder for each run
+export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
+       CSA_POLICIES=$REPO/policies/example \
+       CSA_AUDIT_DB=sqlite:///$OPS/audit.db \
+       CSA_OUTBOX=$OPS/outbox \
+       CSA_OUTPUT_DIR=$OPS/reports \
+       CSA_OBJECT_LOCK_DAYS=1 \
+       CSA_SIGNOFF_NOTIFY='["dara.kelly@example.ie"]'
+export PREFECT_API_URL=http://127.0.0.1:$PORT/api
+setsid prefect worker start --pool csa-reports >"$OPS/worker.log" 2>&1 &
+pids+=($!)
+
+step "4. ad-hoc runs"
+prefect deployment run annual_report/yearly --params '{"period": "2025", "as_of": "2026-01-15T00:00:00Z"}' | tee "$OPS/run1.log"
+RUN_ID=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run1.log" | head -1 | cut -d' ' -f2)
+test -n "$RUN_ID"
+paused() { prefect flow-run ls --state-type PAUSED | grep -q "$1"; }
+wait_for 300 "run $RUN_ID to wait for sign-off" paused "${RUN_ID:0:8}"
+
+step "5. watch it"
+prefect flow-run ls                          # state of every run; PAUSED = waiting for sign-off
+prefect flow-run ls --state-type PAUSED      # only the runs waiting for sign-off
+prefect flow-run ls | grep -q "annual-report-2025-example-communications"
+prefect flow-run logs $RUN_ID               # the id (the names of runs of one report repeat)
+csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
+ls "$OPS/outbox" | grep -- "-signoff-1-dara-kelly-example-ie.eml"
+
+step "6. approve from the shell, hash in upper case"
+MANIFEST=$(ls "$OPS"/reports/*/2025-01-01_2025-12-31/manifest.json)
+SHA=$(sha256sum "$MANIFEST" | cut -d' ' -f1 | tr a-f A-F)
+csa-report approve $RUN_ID --reviewer " dara  KELLY " --sha256 $SHA --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
+grep -q "ended Completed" "$OPS/approve.log"
+
+step "7. reject"
+prefect deployment run annual_report/yearly --param period='"2024-07-01/2024-12-31"' --param as_of=2025-01-15T00:00:00Z | tee "$OPS/run2.log"
+RUN2=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run2.log" | head -1 | cut -d' ' -f2)
+wait_for 300 "run $RUN2 to wait for sign-off" paused "${RUN2:0:8}"
+SHA2=$(sha256sum "$OPS"/reports/*/2024-07-01_2024-12-31/manifest.json | cut -d' ' -f1)
+csa-report reject $RUN2 --reviewer "Dara Kelly" --sha256 $SHA2 --comment "H2 2024 is out of scope" --wait 90 | tee "$OPS/reject.log"
+grep -q "ended Rejected" "$OPS/reject.log"
+csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
+echo "walkthrough ok"

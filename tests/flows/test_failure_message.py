@@ -1,0 +1,69 @@
+"""A failed run's message names the step, the cause and the CSA_* setting (tasks/orientation.py), through the
+Prefect engine: the flow run's Failed state carries the rewritten message."""
+
+from __future__ import annotations
+
+import pytest
+from prefect import flow, task
+from prefect.testing.utilities import prefect_test_harness
+
+from csa_report.errors import BlockingFindings, StorageConflict, UnreachableError
+from csa_report.period import Period
+from tasks.orientation import explain_failure, run_name, run_tags, setting_hint
+
+
+@task(name="submit", retries=0)
+def submit_step() -> None:
+    raise UnreachableError("SMTP server 127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
+                           "CSA_SMTP_PORT")
+
+
+@task(name="stage", retries=0)
+def stage_step() -> None:
+    raise UnreachableError("stage: S3 unreachable after retries (EndpointConnectionError)")
+
+
+@flow(name="explained")
+def explained(which: str) -> None:
+    try:
+        submit_step() if which == "submit" else stage_step()
+    except Exception as exc:
+        explain_failure(exc)
+        raise
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+def test_the_failed_state_names_step_cause_and_setting(harness):
+    state = explained("submit", return_state=True)
+    assert state.is_failed()
+    assert state.message == ("Flow run encountered an exception: UnreachableError: step submit failed: SMTP server "
+                             "127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
+                             "CSA_SMTP_PORT")
+    state = explained("stage", return_state=True)
+    assert state.message.endswith("step stage failed: stage: S3 unreachable after retries (EndpointConnectionError)"
+                                  "; check CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY and CSA_S3_SECRET_KEY")
+
+
+def test_hints_and_errors_raised_by_the_flow_body():
+    exc = BlockingFindings("1 blocking finding(s) (RET-1)")
+    explain_failure(exc)  # outside a run: the step comes from the error's kind
+    assert str(exc) == ("step check failed: 1 blocking finding(s) (RET-1); check the data, or a waiver in "
+                        "CSA_WAIVERS; a retry fails again, start a new run")
+    assert setting_hint(StorageConflict("different bytes")) is None
+    assert setting_hint(UnreachableError("audit database sqlite:///x stayed unreachable")) == "CSA_AUDIT_DB"
+    again = UnreachableError("x")
+    explain_failure(again)
+    explain_failure(again)  # a second pass (retry of the flow body) does not stack prefixes
+    assert str(again) == "step flow failed: x"
+
+
+def test_run_name_and_tags():
+    assert run_name("Example Communications Ireland Ltd", Period.parse("2025")) == \
+        "annual-report-2025-example-communications-ireland-ltd"
+    assert run_name("Ex", Period.parse("2024-07-01/2024-12-31")) == "annual-report-2024-07-01-2024-12-31-ex"
+    assert run_tags("Ex", Period.parse("2025")) == ["period:2025", "provider:ex"]
