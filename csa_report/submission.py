@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from csa_report.audit.log import AuditLog, FindingRecord
 from csa_report.delivery import Attachment, Delivered, deliver
+from csa_report.filing import Correction
 from csa_report.errors import DeliveryError, InputError, TamperedError, UnreachableError
 from csa_report.period import format_instant, utc_now
 from csa_report.settings import Settings
@@ -74,6 +75,7 @@ def submit_report(
     clock: Callable[[], datetime] = utc_now,
     send: Sender = deliver,
     public_base_url: str | None = None,
+    correction: Correction | None = None,
 ) -> SubmissionResult:
     """Submit the signed-off report ``ref`` whose staged versions are ``staged`` and whose manifest has the
     signed SHA-256 ``manifest_sha256``, to ``recipients`` as (role, address) pairs.
@@ -88,7 +90,7 @@ def submit_report(
     audit.set_run_status(run_id, "archived", clock())
 
     sent, skipped, failed = _deliver_all(audit, settings, ref, contents, manifest_sha256, recipients,
-                                         message_date, clock, send)  # fmt: skip
+                                         message_date, clock, send, correction)  # fmt: skip
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
@@ -206,10 +208,18 @@ def _unique(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def message_text(ref: ReportRef, manifest_sha256: str) -> tuple[str, str]:
+def message_text(ref: ReportRef, manifest_sha256: str, correction: Correction | None = None) -> tuple[str, str]:
     subject = f"Transparency report {ref.provider} {ref.period} (report {ref.report_id})"
+    corrected = ""
+    if correction is not None:
+        # A correction says so first, in the subject and the opening of the body, so nobody files it as a duplicate.
+        subject = (f"Corrected transparency report {ref.provider} {ref.period} (report {ref.report_id}, "
+                   f"supersedes {correction.supersedes})")
+        corrected = (f"This is a corrected version: it supersedes report {correction.supersedes}, which was sent "
+                     f"to you earlier for the same period, because: {correction.reason}\n\n")
     body = (
         f"Dear Sir or Madam,\n\n"
+        f"{corrected}"
         f"Please find attached the transparency report of {ref.provider} for the period {ref.period} "
         f"under Regulation (EU) 2021/1232, as a PDF and as machine-readable JSON.\n\n"
         f"Report id: {ref.report_id}\nManifest SHA-256: {manifest_sha256}\n\n"
@@ -228,12 +238,13 @@ def _deliver_all(
     message_date: datetime,
     clock: Callable[[], datetime],
     send: Sender,
+    correction: Correction | None = None,
 ) -> tuple[list[Delivered], list[str], list[tuple[str, str]]]:
     missing = [name for name, _ in ATTACHMENTS if name not in contents]
     if missing:
         raise InputError(f"report {ref.report_id}: {', '.join(missing)} not staged; nothing can be delivered")
     attachments = [Attachment(name, ctype, contents[name]) for name, ctype in ATTACHMENTS]
-    subject, body = message_text(ref, manifest_sha256)
+    subject, body = message_text(ref, manifest_sha256, correction)
     channel = "smtp" if settings.smtp_host else "outbox"
     sent: list[Delivered] = []
     skipped: list[str] = []

@@ -19,6 +19,7 @@ from prefect.states import Completed
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
+from csa_report.filing import correction_of
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
@@ -41,6 +42,7 @@ from tasks.audit import (
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
+from tasks.filing import claim_period, filed, period_guard
 from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
@@ -126,17 +128,21 @@ def annual_report(
     publication_date: str | None = None,
     out_dir: str | None = None,
     approve_as: str | None = None,
+    supersedes: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any] | Any:
     """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
-    need not appear among the run's parameters in the UI.
+    need not appear among the run's parameters in the UI. A period that was filed is filed again only as a
+    correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
     """
     logger = get_run_logger()
     settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
     db_url: str = require(settings.source_db, "source_db")
     at = parse_as_of(as_of) if as_of else run_started_at()
     p = resolve_period(period, at)
+    correction = correction_of(supersedes, reason)
     policy_set = load_policies(Path(require(settings.policies, "policies")))
     waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
     provider = policy_set.provider.provider
@@ -156,9 +162,13 @@ def annual_report(
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
     signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
-    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode)
+    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
+                                           correction.describe() if correction else None)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
+    # One filing per period: stop here, before anything is staged, when the period was filed and this is not
+    # its correction (the same report again is a re-run and goes on; its deliveries stay once-only).
+    period_guard(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
     staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
     run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     record_findings(run_id, result)
@@ -191,7 +201,11 @@ def annual_report(
     set_run_status(run_id, "approved")
 
     recipients = recipients_of(policy_set)
-    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at)
+    # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
+    claim_period(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
+    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at,
+                                                 correction=correction)
+    filed(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)
     return {
         "period": str(p),

@@ -25,16 +25,24 @@ def register(app: typer.Typer) -> None:
             "--approve-as", help="Approve up front as this reviewer (an approver, not the preparer); recorded as "
             "automatic")] = None,
         publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
+        supersedes: Annotated[str | None, typer.Option(
+            "--supersedes", help="File a correction of this report id (the period's latest filing)")] = None,
+        reason: Annotated[str | None, typer.Option(
+            "--reason", help="Why the filed report is corrected (required with --supersedes); printed in the "
+            "report and the e-mails")] = None,
     ) -> None:
         """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
         # Connection details travel as settings (environment), not as flow parameters shown in the UI.
         for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
             if value is not None:
                 os.environ[name] = str(value)
+        from csa_report.filing import correction_of
         from flows.annual_report import annual_report
 
+        correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
         result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                               approve_as=approve_as, publication_date=publication_date)
+                               approve_as=approve_as, publication_date=publication_date, supersedes=supersedes,
+                               reason=reason)
         submission = result["submission"]
         console.print(f"report {result['report_id']} for {result['period']}: rendered to "
                       f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects")

@@ -162,6 +162,8 @@ class Provenance(_Model):
     schema_version: str
     policies: tuple[PolicyProvenance, ...]
     signoff: str = HUMAN_SIGNOFF
+    #: "corrected version, supersedes report …, because …" when the report corrects an earlier filing.
+    correction: str | None = None
 
 
 class ReportContext(_Model):
