@@ -8,6 +8,7 @@ every write happens inside an idempotent task.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from prefect.states import Completed
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
-from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
+from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout, TamperedError
 from csa_report.filing import correction_of
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
@@ -26,7 +27,9 @@ from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.settings import load_settings, require
-from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
+from csa_report.render.report import RenderResult
+from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, request_signoff
+from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
 from tasks.artifacts import delivery_receipts, review_artifacts
@@ -42,7 +45,7 @@ from tasks.audit import (
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
-from tasks.filing import claim_period, filed, period_guard
+from tasks.filing import claim_period, filed, period_guard, store_signature
 from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
@@ -73,11 +76,44 @@ def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
     return [("supervisory_authority", p.supervisory_authority.email), ("commission", p.commission_email)]
 
 
-def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
-                          run_id: int, decided_at: datetime) -> SignoffRecord:
-    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
-    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic."""
+#: Manifest/annex wording of the two human sign-off modes (workflow.md, "Version 2 of the filing path").
+SIGNED_SIGNOFF = ("signed: a listed approver other than the preparer signs manifest.json with their OpenSSH key "
+                  "(ssh-keygen -Y sign -n csa-report); the signature is archived beside it as manifest.json.sig")
+UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
+
+
+def signoff_mode_of(policies: PolicySet, approve_as: str | None) -> str:
+    if approve_as:
+        return automatic_signoff(approve_as) + ("; SSH-signed" if policies.provider.approver_keys() else "")
+    return SIGNED_SIGNOFF if policies.provider.approver_keys() else UNSIGNED_SIGNOFF
+
+
+def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | None:
     p = policies.provider
+    keys = p.approver_keys()
+    return SignatureCheck(manifest, keys, p.preparer_keys()) if keys else None
+
+
+def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
+                          run_id: int, decided_at: datetime, manifest: bytes = b"",
+                          approve_key: str | None = None) -> SignoffRecord:
+    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
+    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic. When the
+    approvers have keys it must be signed too (``approve_key``), and the key must be the reviewer's."""
+    p = policies.provider
+    check = signature_check(policies, manifest)
+    if check is not None:
+        if not approve_key:
+            raise InputError(f"--approve-as {reviewer!r}: provider.md lists the approvers' SSH keys, so an approval "
+                             "must be signed: give --key with the reviewer's private key")
+        found = verify(manifest, sign(manifest, Path(approve_key)), approvers=check.approver_keys,
+                       preparer_keys=check.preparer_keys)
+        if found.signer != reviewer:
+            raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
+        return SignoffRecord(report_id=report_id, decision="approve", reviewer=found.signer,
+                             manifest_sha256=manifest_sha256, decided_at=decided_at,
+                             comment="approved up front on the command line (--approve-as, signed)", automatic=True,
+                             run_id=run_id, signature=found.signature, key_fingerprint=found.fingerprint)
     if reviewer not in p.approvers:
         allowed = ", ".join(p.approvers)
         raise InputError(f"--approve-as {reviewer!r}: not among the approvers of provider.md ({allowed})")
@@ -88,8 +124,25 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
                          automatic=True, run_id=run_id)
 
 
+def staged_manifest(rendered: RenderResult, manifest_sha256: str) -> bytes:
+    """The exact manifest bytes a signature must cover: the rendered file, checked against the staged hash."""
+    data = rendered.paths["manifest.json"].read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest_sha256:
+        raise TamperedError(f"{rendered.paths['manifest.json']} changed since it was staged; run again")
+    return data
+
+
+def signing_instructions(manifest: bytes) -> str:
+    """How to sign, and the manifest itself (``csa-report approve RUN --key`` signs exactly this block)."""
+    return ("\n**Sign off with your SSH key.** Either run `csa-report approve RUN --key ~/.ssh/id_ed25519` "
+            "(add `reject` for a rejection), or sign the reviewed manifest.json with `csa-report sign --manifest "
+            "manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form.\n\n"
+            "manifest.json:\n\n```json\n" + manifest.decode("utf-8") + "```\n")
+
+
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
-                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int) -> SignoffRecord:
+                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int,
+                  manifest: bytes = b"") -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer."""
     p = policies.provider
@@ -98,22 +151,27 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
         title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
         key_figures=key_figures(indicators), findings=findings, links=links, preparer=p.preparer,
         approvers=p.approvers)
+    check = signature_check(policies, manifest)
+    if check is not None:
+        description += signing_instructions(manifest)
 
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(SignoffRecord(
             report_id=staged.report_id, decision=refusal.decision, reviewer=refusal.reviewer,  # type: ignore[arg-type]
             manifest_sha256=refusal.manifest_sha256, decided_at=utc_now(), comment=refusal.comment or None,
-            refused_reason=refusal.reason, run_id=run_id))
+            refused_reason=refusal.reason, run_id=run_id, signature=refusal.signature))
 
     decision = request_signoff(description, approvers=p.approvers, preparer=p.preparer,
                                manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, timeout_s=timeout_s,
-                               poll_interval_s=poll_s)
+                               poll_interval_s=poll_s, signature_check=check)
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
     # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
     decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
     record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
                            reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
-                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id)
+                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id,
+                           signature=decision.verified.signature if decision.verified else None,
+                           key_fingerprint=decision.verified.fingerprint if decision.verified else None)
     record_signoff(record)
     return record
 
@@ -128,6 +186,7 @@ def annual_report(
     publication_date: str | None = None,
     out_dir: str | None = None,
     approve_as: str | None = None,
+    approve_key: str | None = None,
     supersedes: str | None = None,
     reason: str | None = None,
 ) -> dict[str, Any] | Any:
@@ -161,7 +220,7 @@ def annual_report(
                                "see the 'findings' artifact")
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
-    signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
+    signoff_mode = signoff_mode_of(policy_set, approve_as)
     ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
                                            correction.describe() if correction else None)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
@@ -174,6 +233,7 @@ def annual_report(
     record_findings(run_id, result)
     logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
 
+    manifest = staged_manifest(rendered, staged.manifest_sha256)
     links = links_for(staged)
     review_artifacts(staged, indicators, links)
     approval = prior_approval(staged.report_id, staged.manifest_sha256)
@@ -181,12 +241,12 @@ def annual_report(
         logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
     elif approve_as is not None:
         approval = command_line_approval(approve_as, policy_set, staged.report_id, staged.manifest_sha256, run_id,
-                                         decided_at=at)
+                                         decided_at=at, manifest=manifest, approve_key=approve_key)
         record_signoff(approval)
     else:
         try:
             approval = human_signoff(policy_set, staged, indicators, result, links, run_id,
-                                     settings.signoff_timeout_s, settings.signoff_poll_s)
+                                     settings.signoff_timeout_s, settings.signoff_poll_s, manifest)
         except SignOffMissing as exc:
             # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
             set_run_status(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
@@ -199,6 +259,8 @@ def annual_report(
                          data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
                                "reviewer": approval.reviewer, "comment": approval.comment})
     set_run_status(run_id, "approved")
+    if approval.signature:
+        store_signature(staged, approval.signature)
 
     recipients = recipients_of(policy_set)
     # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.

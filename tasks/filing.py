@@ -9,8 +9,13 @@ from prefect import task
 
 from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.period import utc_now
+from csa_report.settings import load_settings
+from csa_report.sshsig import SIGNATURE_FILE
+from csa_report.storage import S3Store
+from csa_report.storage.report import archive_key
 from tasks.audit import audit_log
 from tasks.retry import retry_options
+from tasks.stage import StagedReport
 
 
 @task(name="period-guard", **retry_options((5, 30)))
@@ -43,3 +48,19 @@ def claim_period(provider: str, period: str, report_id: str, manifest_sha256: st
 @task(name="mark-filed", **retry_options((5, 30)))
 def filed(provider: str, period: str, report_id: str) -> None:
     mark_filed(audit_log(), provider, period, report_id, utc_now())
+
+
+@task(name="store-signature", **retry_options((5, 30)))
+def store_signature(staged: StagedReport, signature: str) -> list[str]:
+    """Keep the approver's SSH signature beside the staged report and in the Object-Lock archive (create-only,
+    as ``manifest.json.sig``), so anyone can re-verify it later with ``ssh-keygen -Y verify``."""
+    settings = load_settings()
+    store = S3Store.from_settings(settings)
+    data = signature.encode("ascii")
+    staged_obj = store.put_create_only(settings.staging_bucket, staged.ref.key(settings.staging_prefix,
+                                       SIGNATURE_FILE), data, "text/plain")
+    archived = store.put_create_only(settings.archive_bucket, archive_key(staged_obj, settings.archive_prefix),
+                                     data, "text/plain")
+    audit_log().record_objects(staged.report_id, "staging", [staged_obj], utc_now())
+    audit_log().record_objects(staged.report_id, "archive", [archived], utc_now())
+    return [staged_obj.uri, archived.uri]

@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
             "--approve-as", help="Approve up front as this reviewer (an approver, not the preparer); recorded as "
             "automatic")] = None,
         publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
+        key: Annotated[Path | None, typer.Option(
+            "--key", help="With --approve-as, when provider.md lists the approvers' SSH keys: the reviewer's private "
+            "key, to sign manifest.json")] = None,
         supersedes: Annotated[str | None, typer.Option(
             "--supersedes", help="File a correction of this report id (the period's latest filing)")] = None,
         reason: Annotated[str | None, typer.Option(
@@ -41,7 +44,8 @@ def register(app: typer.Typer) -> None:
 
         correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
         result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                               approve_as=approve_as, publication_date=publication_date, supersedes=supersedes,
+                               approve_as=approve_as, approve_key=str(key) if key else None,
+                               publication_date=publication_date, supersedes=supersedes,
                                reason=reason)
         submission = result["submission"]
         console.print(f"report {result['report_id']} for {result['period']}: rendered to "

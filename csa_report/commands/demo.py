@@ -49,13 +49,44 @@ def example_policies() -> Path:
     return example_policies_dir()
 
 
+def demo_key(out: Path) -> Path:
+    """A throwaway OpenSSH key for ``demo-reviewer`` (made once per demo folder), so the demo's sign-off is a
+    real SSH signature like a production one."""
+    import subprocess
+
+    from csa_report.sshsig import _ssh_keygen
+
+    key = (out / "keys" / DEMO_REVIEWER).resolve()
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([_ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-C", f"{DEMO_REVIEWER} (demo, throwaway)",
+                        "-f", str(key)], check=True, capture_output=True)
+    return key
+
+
+def demo_policies(out: Path, key: Path) -> Path:
+    """The example policies, with the throwaway key of ``demo-reviewer`` added to provider.md's signing_keys."""
+    import shutil
+
+    target = (out / "policies").resolve()
+    shutil.copytree(example_policies(), target, dirs_exist_ok=True)
+    provider = target / "provider.md"
+    text = provider.read_text("utf-8")
+    public = Path(str(key) + ".pub").read_text("ascii").split()
+    line = f"signing_keys:\n  - name: {DEMO_REVIEWER}\n    key: {public[0]} {public[1]}\n"
+    if "signing_keys:" not in text:
+        head, sep, body = text.partition("\n---\n")  # front matter ends at the second ---
+        provider.write_text(head + "\n" + line.rstrip("\n") + sep + body, "utf-8")
+    return target
+
+
 def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
     """The CSA_* settings of the demo: every component local, inside ``out``."""
     env = {f"CSA_{k.upper()}": str(v) for k, v in endpoint.settings_overrides().items()}
     env.update({
         "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
         "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
-        "CSA_POLICIES": str(example_policies()),
+        "CSA_POLICIES": str(demo_policies(out, demo_key(out))),
         "CSA_OUTBOX": str((out / "outbox").resolve()),
         "CSA_OUTPUT_DIR": str((out / "work").resolve()),
         "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
@@ -95,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 result = run_and_wait(out)
             else:
                 result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
-                                       approve_as=DEMO_REVIEWER)
+                                       approve_as=DEMO_REVIEWER, approve_key=str(demo_key(out)))
             if not isinstance(result, dict) or "submission" not in result:
                 console.print(f"the report was not submitted: {result}")
                 return
@@ -152,10 +183,9 @@ def run_and_wait(out: Path) -> Any:
                 console.print(f"Review: {out / 'report'} (manifest SHA-256 {sha})")
                 console.print(f"Prefect UI: {ui}/runs/flow-run/{run_id}  (Resume → fill in the form)")
                 console.print("Or from another shell:")
-                console.print(f"  PREFECT_API_URL={api} csa-report approve {run_id} --reviewer 'Dara Kelly' "
-                              f"--sha256 {sha}")
-                console.print(f"  PREFECT_API_URL={api} csa-report reject {run_id} --reviewer 'Dara Kelly' "
-                              f"--sha256 {sha} --comment 'why'")
+                key = demo_key(out)
+                console.print(f"  PREFECT_API_URL={api} csa-report approve {run_id} --key {key}")
+                console.print(f"  PREFECT_API_URL={api} csa-report reject {run_id} --key {key} --comment 'why'")
                 console.print("Waiting … (Ctrl-C to stop; the staged copy stays)")
                 shown = True
         time.sleep(1)
