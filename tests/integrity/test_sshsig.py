@@ -44,7 +44,8 @@ def test_a_pasted_signature_with_joined_lines_still_verifies(keys: dict[str, Key
     ("other-bytes", "does not verify over this manifest.json"),
     ("stranger", "not among the approvers' keys"),
     ("preparer", "prepared this report"),
-    ("truncated", "cannot be read"),
+    ("truncated", "cannot be read|does not verify"),
+    ("cut-short", "cannot be read|not among"),
     ("garbage", "not an SSH signature"),
     ("other-namespace", "does not verify"),
 ])
@@ -58,6 +59,9 @@ def test_refused(keys: dict[str, Key], tmp_path: Path, case: str, reason: str) -
     elif case == "truncated":
         full = sign(MANIFEST, keys["dara"].private).splitlines()
         sig = "\n".join([*full[:3], full[-1]]) + "\n"
+    elif case == "cut-short":
+        full = sign(MANIFEST, keys["dara"].private)
+        sig = full[:60] + "\n-----END SSH SIGNATURE-----\n"
     elif case == "garbage":
         sig = "0" * 64
     else:
