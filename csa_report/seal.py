@@ -132,7 +132,7 @@ def load_signer(settings: Settings, at: datetime) -> tuple[Signer, SealInfo] | N
             signing_cert=asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER)),
             signing_key=asn1_keys.PrivateKeyInfo.load(
                 key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
-            cert_registry=SimpleCertificateStore.from_certs(
+            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
                 [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in extra]),
         )
         return signer, info
@@ -154,8 +154,11 @@ def _pkcs11_signer(settings: Settings, at: datetime) -> tuple[Signer, SealInfo]:
         raise ConfigError("CSA_SEAL_PKCS11_MODULE needs CSA_SEAL_PKCS11_TOKEN and CSA_SEAL_PKCS11_KEY_LABEL")
     pin = settings.seal_pkcs11_pin.get_secret_value() if settings.seal_pkcs11_pin else None
     try:
+        from pyhanko.config.pkcs11 import TokenCriteria
+
         session = pkcs11.open_pkcs11_session(str(settings.seal_pkcs11_module),
-                                             token_label=settings.seal_pkcs11_token, user_pin=pin)
+                                             token_criteria=TokenCriteria(label=settings.seal_pkcs11_token),
+                                             user_pin=pin)
     except Exception as exc:  # the library raises its own hierarchy; the user needs the token named
         raise ConfigError(f"PKCS#11 token {settings.seal_pkcs11_token!r} via {settings.seal_pkcs11_module}: "
                           f"cannot open a session ({type(exc).__name__})") from None

@@ -110,7 +110,7 @@ def sign(data: bytes, key: Path) -> str:
         target = Path(tmp) / "manifest.json"
         target.write_bytes(data)
         done = subprocess.run([_ssh_keygen(), "-q", "-Y", "sign", "-n", NAMESPACE, "-f", str(key), str(target)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, check=False)
+                              capture_output=True, timeout=300, check=False)
         sig = Path(str(target) + ".sig")
         if done.returncode != 0 or not sig.is_file():
             why = done.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -26,8 +26,9 @@ from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
-from csa_report.settings import load_settings, require
 from csa_report.render.report import RenderResult
+from csa_report.seal import describe_seal, load_signer
+from csa_report.settings import load_settings, require
 from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, request_signoff
 from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
@@ -45,7 +46,7 @@ from tasks.audit import (
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
-from tasks.filing import claim_period, filed, period_guard, store_signature
+from tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
 from tasks.render import render
 from tasks.retry import retry_options
 from tasks.stage import StagedReport, links_for, stage_report
@@ -220,7 +221,9 @@ def annual_report(
                                "see the 'findings' artifact")
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
-    signoff_mode = signoff_mode_of(policy_set, approve_as)
+    # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
+    load_signer(settings, utc_now())
+    signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings)}"
     ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
                                            correction.describe() if correction else None)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
@@ -265,8 +268,10 @@ def annual_report(
     recipients = recipients_of(policy_set)
     # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
     claim_period(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
+    sealed = seal_report(staged, str(rendered.paths["report.pdf"]),
+                         f"transparency report {staged.report_id} approved by {approval.reviewer}")
     submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at,
-                                                 correction=correction)
+                                                 correction=correction, sealed_pdf=sealed)
     filed(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)
     return {

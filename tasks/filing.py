@@ -3,10 +3,13 @@ before archiving, and marking the filing complete once every delivery went out."
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from pathlib import Path
 
 from prefect import task
 
+from csa_report.errors import TamperedError
 from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.period import utc_now
 from csa_report.settings import load_settings
@@ -64,3 +67,31 @@ def store_signature(staged: StagedReport, signature: str) -> list[str]:
     audit_log().record_objects(staged.report_id, "staging", [staged_obj], utc_now())
     audit_log().record_objects(staged.report_id, "archive", [archived], utc_now())
     return [staged_obj.uri, archived.uri]
+
+
+@task(name="seal-pdf", persist_result=True, **retry_options((5, 30)))
+def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes | None:
+    """The PAdES-sealed report.pdf, or None when no certificate is configured. The approved bytes are the
+    rendered file, checked against the SHA-256 the signed manifest lists; a sealed copy already in the archive
+    (an earlier run of this report) is reused, since a seal carries its own signing time and would differ."""
+    from csa_report.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
+    from csa_report.submission import manifest_hashes
+
+    settings = load_settings()
+    loaded = load_signer(settings, utc_now())
+    if loaded is None:
+        return None
+    data = Path(approved_pdf).read_bytes()
+    by_name = {o.name: o for o in staged.objects}
+    store = S3Store.from_settings(settings)
+    listed = manifest_hashes(store.read_verified(by_name["manifest.json"])).get("report.pdf")
+    if listed is None or hashlib.sha256(data).hexdigest() != listed:
+        raise TamperedError(f"{approved_pdf} is not the report.pdf the signed manifest lists; not sealed")
+    key = archive_key(by_name["report.pdf"], settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
+    existing = store.head(settings.archive_bucket, key)
+    if existing is not None:
+        sealed = store.read_verified(existing)
+        check_prefix(sealed, listed, len(data))
+        return sealed
+    signer, _info = loaded
+    return seal_pdf(data, signer, reason=reason, location=None)

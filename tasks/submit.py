@@ -20,11 +20,12 @@ from tasks.stage import StagedReport
 
 @task(name="submit", persist_result=True, **retry_options((30, 300)))
 def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
-           message_date: datetime, correction: Correction | None = None) -> SubmissionResult:
+           message_date: datetime, correction: Correction | None = None,
+           sealed_pdf: bytes | None = None) -> SubmissionResult:
     settings = load_settings()
     return submit_report(
         store=S3Store.from_settings(settings), audit=AuditLog.open(settings.audit_db), settings=settings,
         ref=staged.ref, run_id=run_id, staged=staged.objects, manifest_sha256=staged.manifest_sha256,
         recipients=recipients, message_date=message_date, public_base_url=settings.publication_base_url,
-        correction=correction,
+        correction=correction, sealed_pdf=sealed_pdf,
     )

@@ -166,8 +166,8 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
     if result.status != SetStateStatus.ACCEPT:
         reason = getattr(result.details, "reason", None) or result.status.value
         raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")
-    key = keyset["response"].removesuffix("-response")
-    return Delivered(run_id=fr.id, run_name=str(fr.name), key=key)
+    pause_key = keyset["response"].removesuffix("-response")
+    return Delivered(run_id=fr.id, run_name=str(fr.name), key=pause_key)
 
 
 def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
