@@ -27,7 +27,7 @@ from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.report import RenderResult
-from csa_report.seal import describe_seal, load_signer
+from csa_report.seal import describe_seal, load_signer, seal_configured
 from csa_report.settings import load_settings, require
 from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, request_signoff
 from csa_report.sshsig import sign, verify
@@ -87,6 +87,25 @@ def signoff_mode_of(policies: PolicySet, approve_as: str | None) -> str:
     if approve_as:
         return automatic_signoff(approve_as) + ("; SSH-signed" if policies.provider.approver_keys() else "")
     return SIGNED_SIGNOFF if policies.provider.approver_keys() else UNSIGNED_SIGNOFF
+
+
+def verification_text(policies: PolicySet, sealed: bool) -> str | None:
+    """The annex's note on how a recipient checks the two signatures, in their own tools."""
+    parts = []
+    if policies.provider.approver_keys():
+        parts.append(
+            "The approval is an SSH signature over manifest.json, kept as manifest.json.sig with the archived report. "
+            "Put the approver's public key in a file allowed_signers as a line 'NAME namespaces=\"csa-report\" "
+            "ssh-ed25519 AAAA…', then 'ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s "
+            "manifest.json.sig < manifest.json' prints 'Good signature'; manifest.json lists the SHA-256 of every "
+            "other file.")
+    if sealed:
+        parts.append(
+            f"The PDF carries a PAdES signature (seal) of {policies.provider.provider}: a PDF reader's signature "
+            "panel, or 'pyhanko sign validate --trust CA.pem report.pdf', checks it against the provider's "
+            "certificate; its signed first revision is byte for byte the report.pdf whose SHA-256 manifest.json "
+            "lists.")
+    return " ".join(parts) or None
 
 
 def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | None:
@@ -225,7 +244,8 @@ def annual_report(
     load_signer(settings, utc_now())
     signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings)}"
     ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
-                                           correction.describe() if correction else None)
+                                           correction.describe() if correction else None,
+                                           verification_text(policy_set, seal_configured(settings)))
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not

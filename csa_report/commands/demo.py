@@ -26,6 +26,7 @@ DEMO_SCALE = 3000
 DEMO_SEED = 2025
 DEMO_REVIEWER = "demo-reviewer"
 DEMO_LOCK_DAYS = 1
+DEMO_SEAL_PASSWORD = "demo"  # a throwaway certificate made for the demo folder; not a secret
 
 
 def prepare_environment(out: Path, *, wait: bool = False) -> None:
@@ -38,6 +39,8 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
 
         start_server(out / "prefect")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's 20 s for its ephemeral API is too short on a busy machine (a first start migrates its database).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -62,6 +65,17 @@ def demo_key(out: Path) -> Path:
         subprocess.run([_ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-C", f"{DEMO_REVIEWER} (demo, throwaway)",
                         "-f", str(key)], check=True, capture_output=True)
     return key
+
+
+def demo_seal(out: Path) -> Path:
+    """A throwaway certificate (with its own throwaway CA, ``seal/seal-ca.pem``) that seals the demo's PDF."""
+    from csa_report.seal import make_test_certificate
+
+    p12 = (out / "seal" / "seal.p12").resolve()
+    if not p12.exists():
+        make_test_certificate(p12.parent, common_name="Example Communications Ireland Ltd (demo seal)",
+                              days=5 * 365, password=DEMO_SEAL_PASSWORD)
+    return p12
 
 
 def demo_policies(out: Path, key: Path) -> Path:
@@ -90,6 +104,8 @@ def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
         "CSA_OUTBOX": str((out / "outbox").resolve()),
         "CSA_OUTPUT_DIR": str((out / "work").resolve()),
         "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
+        "CSA_SEAL_PKCS12": str(demo_seal(out)),
+        "CSA_SEAL_PKCS12_PASSWORD": DEMO_SEAL_PASSWORD,
     })
     env.pop("CSA_SMTP_HOST", None)
     return env
