@@ -15,12 +15,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Completed
+from prefect.states import Completed, Failed
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout, TamperedError
-from csa_report.filing import correction_of
+from csa_report.filing import AlreadyFiled, correction_of
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
@@ -250,7 +250,11 @@ def annual_report(
     rendered = render(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
     # its correction (the same report again is a re-run and goes on; its deliveries stay once-only).
-    period_guard(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
+    guard = period_guard(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
+    if isinstance(guard, InputError):
+        logger.warning("%s", guard)
+        return Failed(name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection",
+                      message=str(guard), data=guard)
     staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
     run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     record_findings(run_id, result)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import task
 
-from csa_report.errors import TamperedError
+from csa_report.errors import InputError, TamperedError
 from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.period import utc_now
 from csa_report.settings import load_settings
@@ -23,16 +23,20 @@ from tasks.stage import StagedReport
 
 @task(name="period-guard", **retry_options((5, 30)))
 def period_guard(provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str,
-                 correction: Correction | None) -> FilingRecord | None:
-    """Stop before staging when the period was filed and this run is not its correction. The stop is recorded
-    as a run with status ``already-filed``, and the reason is the failed task's (and run's) message in the UI."""
+                 correction: Correction | None) -> FilingRecord | InputError | None:
+    """Whether this run may go on to staging: the run's own earlier filing, None (not filed), or the reason to
+    stop (the period was filed and this is not its correction, or the correction names the wrong report).
+    The reason is returned, not raised, so the flow can end Failed with it as the UI-visible message without
+    an engine traceback for what is a user's mistake. An ``already-filed`` stop is recorded as a run."""
     audit = audit_log()
     try:
         return check_not_filed(audit, provider, period, report_id, correction)
-    except AlreadyFiled:
+    except AlreadyFiled as exc:
         audit.record_run(provider=provider, period=period, as_of=as_of, status="already-filed", at=utc_now(),
                          report_id=report_id, manifest_sha256=manifest_sha256)
-        raise
+        return exc
+    except InputError as exc:
+        return exc
 
 
 @task(name="claim-filing", **retry_options((5, 30)))
