@@ -97,9 +97,11 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert "correction" not in manifest
     # The annex tells a recipient how to check both signatures.
     md = first["rendered"].paths["report.md"].read_text()
+    html = first["rendered"].paths["report.html"].read_text()
     assert "- How to verify: The approval is an SSH signature over manifest.json" in md
-    assert "ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s manifest.json.sig" in md
-    assert "The PDF carries a PAdES signature (seal) of Example Communications Ireland Ltd" in md
+    assert "<dt>How to verify</dt><dd>The approval is an SSH signature over manifest.json" in html
+    assert "ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s manifest.json.sig" in html
+    assert "The PDF carries a PAdES signature (seal) of Example Communications Ireland Ltd" in html
 
     # The signature in the audit DB and in the archive verifies with OpenSSH alone.
     audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
