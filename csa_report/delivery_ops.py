@@ -70,7 +70,17 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     if missing:
         raise InputError(f"run {run_id}: {', '.join(missing)} not archived; the message cannot be rebuilt")
     ref = ReportRef(run.provider, Period.parse(run.period), run.report_id)
-    subject, body = message_text(ref, run.manifest_sha256)
+    # The same message as the run built: a correction says so, and the sealed PDF (when the run sealed one) goes
+    # out under the approved file's name.
+    from csa_report.filing import Correction, filings
+    from csa_report.seal import SEALED_NAME
+
+    filed = next((f for f in filings(audit, run.provider, run.period) if f.report_id == run.report_id), None)
+    correction = (Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes
+                  else None)
+    if SEALED_NAME in contents:
+        contents = {**contents, "report.pdf": contents[SEALED_NAME]}
+    subject, body = message_text(ref, run.manifest_sha256, correction)
     key = (run.provider, run.period, run.report_id, row.recipient)
     if not audit.begin_resend(*key, owner=claim_owner(), at=utc_now()):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     extract_connections: int = Field(
         1, ge=1, le=8, description="Read-only connections sharing one snapshot for the extraction (PostgreSQL)")
 
+    seal_pkcs12: Path | None = Field(None, description="PKCS#12 file (certificate + key) that seals the PDF (PAdES)")
+    seal_pkcs12_password: SecretStr | None = Field(None, description="Passphrase of the seal's PKCS#12 file")
+    seal_pkcs11_module: Path | None = Field(None, description="PKCS#11 library of a token holding the seal's key")
+    seal_pkcs11_token: str | None = Field(None, description="PKCS#11 token label of the seal")
+    seal_pkcs11_key_label: str | None = Field(None, description="PKCS#11 key (and certificate) label of the seal")
+    seal_pkcs11_pin: SecretStr | None = Field(None, description="PKCS#11 user PIN of the seal's token")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -29,6 +29,7 @@ from prefect.logging import get_run_logger
 from pydantic import Field
 
 from csa_report.errors import ConfigError, SignOffRefused, SignOffTimeout
+from csa_report.sshsig import SignatureRefused, Verified, verify
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRunInput
@@ -40,8 +41,11 @@ __all__ = [
     "Decision",
     "Refusal",
     "SignOff",
+    "SignatureCheck",
+    "SignedSignOff",
     "describe_for_reviewer",
     "evaluate",
+    "evaluate_signed",
     "explain_refusal",
     "request_signoff",
     "running_from_deployment",
@@ -97,6 +101,24 @@ class SignOff(RunInput):
         return model
 
 
+class SignedSignOff(SignOff):
+    """The sign-off form when the approvers have OpenSSH keys: the armoured SSH signature over manifest.json
+    replaces the typed hash, and the approver is whoever owns the key that verifies it, so the name and hash
+    fields are filled in by the flow and hidden behind their defaults."""
+
+    reviewer: str = Field(
+        "(from the signing key)", min_length=2, max_length=200, pattern=REVIEWER_PATTERN,
+        description="Ignored: the approver recorded is the owner of the key that made the signature.")
+    manifest_sha256: str = Field(
+        "0" * 64, pattern=SHA256_PATTERN, title="Manifest SHA-256",
+        description="Ignored: the signature covers the manifest's exact bytes.")
+    signature: str = Field(
+        min_length=40, max_length=20000, title="SSH signature",
+        description="Output of `csa-report sign --manifest manifest.json --key ~/.ssh/id_ed25519` (or "
+                    "`ssh-keygen -Y sign -n csa-report -f KEY manifest.json`): the whole block from "
+                    "-----BEGIN SSH SIGNATURE----- to -----END SSH SIGNATURE-----.")
+
+
 def _copy_field(original: pydantic.fields.FieldInfo, default: Any) -> pydantic.fields.FieldInfo:
     info: pydantic.fields.FieldInfo = Field(
         default, description=original.description, title=original.title)
@@ -112,6 +134,8 @@ class Decision:
     accepted: bool
     reason: str
     answer: SignOff
+    #: The verified SSH signature of a signed sign-off (None for the typed form).
+    verified: Verified | None = None
 
     @property
     def approved(self) -> bool:
@@ -135,6 +159,8 @@ class Refusal:
     reason: str
     #: Id of the stored flow-run input (unique per answer; lets a callback stay idempotent).
     input_id: str | None = None
+    #: The refused SSH signature as given (signed sign-off), kept for the record.
+    signature: str | None = None
 
 
 #: What each field accepts, in words: the server's refusal quotes a regular expression, which helps nobody.
@@ -181,6 +207,30 @@ def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manife
                                        "comment": answer.comment.strip()})
     verb = "approved" if answer.decision == "approve" else "rejected"
     return Decision(True, f"{verb} by {canonical}", answer)
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a signed sign-off is verified against: the staged manifest's exact bytes and the keys of
+    provider.md (approvers' keys may sign; the preparer's never)."""
+
+    manifest: bytes
+    approver_keys: Mapping[str, str]
+    preparer_keys: Mapping[str, str]
+
+
+def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str) -> Decision:
+    """A signed answer: accepted when its signature verifies over the manifest with an approver's key. The
+    answer is rewritten with the key owner's canonical name and the manifest's hash, whatever was typed."""
+    text = getattr(answer, "signature", "")
+    try:
+        found = verify(check.manifest, text, approvers=check.approver_keys, preparer_keys=check.preparer_keys)
+    except SignatureRefused as exc:
+        return Decision(False, str(exc), answer)
+    canonical = SignOff(decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256,
+                        comment=answer.comment)
+    verb = "approved" if answer.decision == "approve" else "rejected"
+    return Decision(True, f"{verb} by {found.signer} (SSH key {found.fingerprint})", canonical, found)
 
 
 # --- the description shown above the form ------------------------------------------------------------------
@@ -280,6 +330,7 @@ def wait_for_signoff(
     key: str = "signoff-1",
     poll_interval_s: int = DEFAULT_POLL_INTERVAL_S,
     initial_decision: Literal["approve", "reject"] | None = None,
+    signed: bool = False,
 ) -> SignOff:
     """Ask once: suspend (``deployment=True``) or pause, and return the answer the server validated.
 
@@ -292,7 +343,8 @@ def wait_for_signoff(
 
         timeout_s = load_settings().signoff_timeout_s
     initial: dict[str, Any] = {"decision": initial_decision} if initial_decision else {}
-    form = SignOff.with_initial_data(description=description, **initial)
+    form_type: type[SignOff] = SignedSignOff if signed else SignOff
+    form = form_type.with_initial_data(description=description, **initial)
     try:
         if deployment:
             answer = suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=key)
@@ -339,7 +391,7 @@ def _input_id(key: str) -> str | None:
     return str(found[0].id) if found else None
 
 
-def stored_answer(prefix: str, key: str) -> SignOff | None:
+def stored_answer(prefix: str, key: str, *, signed: bool = False) -> SignOff | None:
     """The answer already given to request ``key`` of the current flow run (``prefix`` is ``suspended`` or
     ``paused``), or None. A resumed or retried run finds its earlier answers here instead of suspending again,
     so it neither logs nor notifies those requests a second time."""
@@ -353,7 +405,7 @@ def stored_answer(prefix: str, key: str) -> SignOff | None:
     if value is None:
         return None
     try:
-        return SignOff.model_validate(value)
+        return (SignedSignOff if signed else SignOff).model_validate(value)
     except pydantic.ValidationError:
         return None
 
@@ -370,6 +422,7 @@ def request_signoff(
     deployment: bool | None = None,
     max_refusals: int = DEFAULT_MAX_REFUSALS,
     poll_interval_s: int = DEFAULT_POLL_INTERVAL_S,
+    signature_check: SignatureCheck | None = None,
 ) -> Decision:
     """The sign-off step of the flow: ask, :func:`evaluate`, and ask again after a refused answer.
 
@@ -388,7 +441,7 @@ def request_signoff(
     state = "suspended" if suspend else "paused"
     for attempt in range(1, max_refusals + 1):
         key = signoff_key(attempt)
-        answer = stored_answer(state, key)
+        answer = stored_answer(state, key, signed=signature_check is not None)
         if answer is None:
             # Built now, not before the loop: its review links are issued afresh each time the form is shown.
             body = description() if callable(description) else description
@@ -397,14 +450,19 @@ def request_signoff(
                         "`csa-report approve|reject <run> --reviewer NAME --sha256 HASH`", key, state)
             if on_request is not None:
                 on_request(key)
-            answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s)
-        decision = evaluate(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
+            answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s,
+                                      signed=signature_check is not None)
+        if signature_check is not None:
+            decision = evaluate_signed(answer, signature_check, manifest_sha256=manifest_sha256)
+        else:
+            decision = evaluate(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
         if decision.accepted:
             logger.info("sign-off %s: %s", key, decision.reason)
             return decision
         refusal = Refusal(attempt=attempt, key=key, reviewer=answer.reviewer, decision=answer.decision,
                           manifest_sha256=answer.manifest_sha256, comment=answer.comment, reason=decision.reason,
-                          input_id=_input_id(f"{state}-{key}-response"))
+                          input_id=_input_id(f"{state}-{key}-response"),
+                          signature=getattr(answer, "signature", None))
         record_refusal(refusal, on_refusal)
         reasons.append(f"{key}: {decision.reason}")
     raise SignOffRefused(f"{max_refusals} sign-off answer(s) refused, last: {reasons[-1].split(': ', 1)[1]}; "

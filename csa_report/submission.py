@@ -30,10 +30,11 @@ from typing import Any, NoReturn, Protocol
 from csa_report.audit.log import AuditLog, FindingRecord
 from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, TamperedError, UnreachableError
+from csa_report.filing import Correction
 from csa_report.period import Period, format_instant, utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store, StoredObject
-from csa_report.storage.report import Publication, ReportRef, archive, publish, verify_staged
+from csa_report.storage.report import Publication, ReportRef, archive, archive_key, publish, verify_staged
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ def submit_report(
     clock: Callable[[], datetime] = utc_now,
     send: Sender = deliver,
     public_base_url: str | None = None,
+    correction: Correction | None = None,
+    sealed_pdf: bytes | None = None,
 ) -> SubmissionResult:
     """Submit the signed-off report ``ref`` whose staged versions are ``staged`` and whose manifest has the
     signed SHA-256 ``manifest_sha256``, to ``recipients`` as (role, address) pairs.
@@ -90,11 +93,13 @@ def submit_report(
     contents = _verify(store, audit, ref, run_id, staged, manifest_sha256, clock)
 
     archived = archive(store, staged, settings.archive_bucket, settings.archive_prefix, contents)
+    if sealed_pdf is not None:
+        archived.append(_archive_sealed(store, settings, staged, contents, sealed_pdf))
     audit.record_objects(ref.report_id, "archive", archived, clock())
     audit.set_run_status(run_id, "archived", clock())
 
     sent, skipped, failed = _deliver_all(audit, settings, ref, contents, manifest_sha256, recipients,
-                                         message_date, clock, send, run_id)  # fmt: skip
+                                         message_date, clock, send, run_id, correction, sealed_pdf)  # fmt: skip
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
@@ -114,6 +119,21 @@ def submit_report(
 
 
 # -- verify ------------------------------------------------------------------------------------------------
+
+
+def _archive_sealed(store: S3Store, settings: Settings, staged: Sequence[StoredObject], contents: Mapping[str, bytes],
+                    sealed: bytes) -> StoredObject:
+    """Archive the PAdES-sealed PDF beside the approved one, after proving it begins with exactly the bytes the
+    signed manifest lists for report.pdf (an incremental update appends; it never rewrites)."""
+    from csa_report.seal import SEALED_NAME, check_prefix
+
+    approved = contents["report.pdf"]
+    check_prefix(sealed, manifest_hashes(contents[MANIFEST]).get("report.pdf", hashlib.sha256(approved).hexdigest()),
+                 len(approved))
+    pdf = next(o for o in staged if o.name == "report.pdf")
+    key = archive_key(pdf, settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
+    return store.put_create_only(settings.archive_bucket, key, sealed, "application/pdf")
+
 
 
 def _verify(
@@ -212,10 +232,18 @@ def _unique(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def message_text(ref: ReportRef, manifest_sha256: str) -> tuple[str, str]:
+def message_text(ref: ReportRef, manifest_sha256: str, correction: Correction | None = None) -> tuple[str, str]:
     subject = f"Transparency report {ref.provider} {ref.period} (report {ref.report_id})"
+    corrected = ""
+    if correction is not None:
+        # A correction says so first, in the subject and the opening of the body, so nobody files it as a duplicate.
+        subject = (f"Corrected transparency report {ref.provider} {ref.period} (report {ref.report_id}, "
+                   f"supersedes {correction.supersedes})")
+        corrected = (f"This is a corrected version: it supersedes report {correction.supersedes}, which was sent "
+                     f"to you earlier for the same period, because: {correction.reason}\n\n")
     body = (
         f"Dear Sir or Madam,\n\n"
+        f"{corrected}"
         f"Please find attached the transparency report of {ref.provider} for the period {ref.period} "
         f"under Regulation (EU) 2021/1232, as a PDF and as machine-readable JSON.\n\n"
         f"Report id: {ref.report_id}\nManifest SHA-256: {manifest_sha256}\n\n"
@@ -293,12 +321,16 @@ def _deliver_all(
     clock: Callable[[], datetime],
     send: Sender,
     run_id: int,
+    correction: Correction | None = None,
+    sealed_pdf: bytes | None = None,
 ) -> tuple[list[Delivered], list[str], list[tuple[str, str]]]:
     missing = [name for name, _ in ATTACHMENTS if name not in contents]
     if missing:
         raise InputError(f"report {ref.report_id}: {', '.join(missing)} not staged; nothing can be delivered")
-    attachments = [Attachment(name, ctype, contents[name]) for name, ctype in ATTACHMENTS]
-    subject, body = message_text(ref, manifest_sha256)
+    # The sealed PDF goes out under the approved file's name; its prefix was checked against the manifest.
+    body_of = {**contents, **({"report.pdf": sealed_pdf} if sealed_pdf is not None else {})}
+    attachments = [Attachment(name, ctype, body_of[name]) for name, ctype in ATTACHMENTS]
+    subject, body = message_text(ref, manifest_sha256, correction)
     channel = "smtp" if settings.smtp_host else "outbox"
     sent: list[Delivered] = []
     skipped: list[str] = []

@@ -8,6 +8,7 @@ every write happens inside an idempotent task.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,12 +17,13 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
-from prefect.states import Cancelled
+from prefect.states import Cancelled, Failed
 
 from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, load_waivers, raise_for_errors
 from csa_report.deadline import deadline_for
-from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout
+from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout, TamperedError
+from csa_report.filing import AlreadyFiled, correction_of
 from csa_report.indicators import Indicators
 from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
@@ -29,8 +31,11 @@ from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.prefect_links import run_url, ui_base
 from csa_report.render.model import HUMAN_SIGNOFF
+from csa_report.render.report import RenderResult
+from csa_report.seal import describe_seal, load_signer, seal_configured
 from csa_report.settings import Settings, load_settings, require
-from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
+from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, request_signoff
+from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
 from tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
@@ -46,6 +51,7 @@ from tasks.audit import (
 from tasks.check import blocking, check
 from tasks.context import automatic_signoff, context, default_publication_date
 from tasks.extract import extract
+from tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
 from tasks.notify import notify_approvers
 from tasks.orientation import explain_failure, label_run, resume_note, run_name
 from tasks.render import render
@@ -78,11 +84,63 @@ def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
     return [("supervisory_authority", p.supervisory_authority.email), ("commission", p.commission_email)]
 
 
-def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
-                          run_id: int, decided_at: datetime) -> SignoffRecord:
-    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
-    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic."""
+#: Manifest/annex wording of the two human sign-off modes (workflow.md, "Version 2 of the filing path").
+SIGNED_SIGNOFF = ("signed: a listed approver other than the preparer signs manifest.json with their OpenSSH key "
+                  "(ssh-keygen -Y sign -n csa-report); the signature is archived beside it as manifest.json.sig")
+UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
+
+
+def signoff_mode_of(policies: PolicySet, approve_as: str | None) -> str:
+    if approve_as:
+        return automatic_signoff(approve_as) + ("; SSH-signed" if policies.provider.approver_keys() else "")
+    return SIGNED_SIGNOFF if policies.provider.approver_keys() else UNSIGNED_SIGNOFF
+
+
+def verification_text(policies: PolicySet, sealed: bool) -> str | None:
+    """The annex's note on how a recipient checks the two signatures, in their own tools."""
+    parts = []
+    if policies.provider.approver_keys():
+        parts.append(
+            "The approval is an SSH signature over manifest.json, kept as manifest.json.sig with the archived report. "
+            "Put the approver's public key in a file allowed_signers as a line 'NAME namespaces=\"csa-report\" "
+            "ssh-ed25519 AAAA…', then 'ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s "
+            "manifest.json.sig < manifest.json' prints 'Good signature'; manifest.json lists the SHA-256 of every "
+            "other file.")
+    if sealed:
+        parts.append(
+            f"The PDF carries a PAdES signature (seal) of {policies.provider.provider}: a PDF reader's signature "
+            "panel, or 'pyhanko sign validate --trust CA.pem report.pdf', checks it against the provider's "
+            "certificate; its signed first revision is byte for byte the report.pdf whose SHA-256 manifest.json "
+            "lists.")
+    return " ".join(parts) or None
+
+
+def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | None:
     p = policies.provider
+    keys = p.approver_keys()
+    return SignatureCheck(manifest, keys, p.preparer_keys()) if keys else None
+
+
+def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
+                          run_id: int, decided_at: datetime, manifest: bytes = b"",
+                          approve_key: str | None = None) -> SignoffRecord:
+    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
+    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic. When the
+    approvers have keys it must be signed too (``approve_key``), and the key must be the reviewer's."""
+    p = policies.provider
+    check = signature_check(policies, manifest)
+    if check is not None:
+        if not approve_key:
+            raise InputError(f"--approve-as {reviewer!r}: provider.md lists the approvers' SSH keys, so an approval "
+                             "must be signed: give --key with the reviewer's private key")
+        found = verify(manifest, sign(manifest, Path(approve_key)), approvers=check.approver_keys,
+                       preparer_keys=check.preparer_keys)
+        if " ".join(found.signer.split()).casefold() != " ".join(reviewer.split()).casefold():
+            raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
+        return SignoffRecord(report_id=report_id, decision="approve", reviewer=found.signer,
+                             manifest_sha256=manifest_sha256, decided_at=decided_at,
+                             comment="approved up front on the command line (--approve-as, signed)", automatic=True,
+                             run_id=run_id, signature=found.signature, key_fingerprint=found.fingerprint)
     # Same leniency as the form: case and spaces do not matter; the name is recorded as provider.md lists it.
     listed = [a.strip() for a in p.approvers if " ".join(a.split()).casefold() == " ".join(reviewer.split()).casefold()]
     if not listed:
@@ -110,8 +168,25 @@ def signoff_timeout(settings: Settings) -> int:
     return timeout
 
 
+def staged_manifest(rendered: RenderResult, manifest_sha256: str) -> bytes:
+    """The exact manifest bytes a signature must cover: the rendered file, checked against the staged hash."""
+    data = rendered.paths["manifest.json"].read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest_sha256:
+        raise TamperedError(f"{rendered.paths['manifest.json']} changed since it was staged; run again")
+    return data
+
+
+def signing_instructions(manifest: bytes) -> str:
+    """How to sign, and the manifest itself (``csa-report approve RUN --key`` signs exactly this block)."""
+    return ("\n**Sign off with your SSH key.** Either run `csa-report approve RUN --key ~/.ssh/id_ed25519` "
+            "(add `reject` for a rejection), or sign the reviewed manifest.json with `csa-report sign --manifest "
+            "manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form.\n\n"
+            "manifest.json:\n\n```json\n" + manifest.decode("utf-8") + "```\n")
+
+
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
-                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int) -> SignoffRecord:
+                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int,
+                  manifest: bytes = b"") -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
     are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
@@ -140,21 +215,30 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
             links_expire=now + timedelta(seconds=settings.review_link_seconds),
             deadline=now + timedelta(seconds=timeout_s), approvers=tuple(p.approvers), requested_at=now))
 
+    check = signature_check(policies, manifest)
+    if check is not None:
+        plain = describe
+
+        def describe() -> str:
+            return plain() + signing_instructions(manifest)
+
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(SignoffRecord(
             report_id=staged.report_id, decision=refusal.decision, reviewer=refusal.reviewer,  # type: ignore[arg-type]
             manifest_sha256=refusal.manifest_sha256, decided_at=utc_now(), comment=refusal.comment or None,
-            refused_reason=refusal.reason, run_id=run_id))
+            refused_reason=refusal.reason, run_id=run_id, signature=refusal.signature))
 
     decision = request_signoff(describe, approvers=p.approvers, preparer=p.preparer,
                                manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, on_request=notify,
-                               timeout_s=timeout_s, poll_interval_s=poll_s)
+                               timeout_s=timeout_s, poll_interval_s=poll_s, signature_check=check)
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
     # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
     decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
     record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
                            reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
-                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id)
+                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id,
+                           signature=decision.verified.signature if decision.verified else None,
+                           key_fingerprint=decision.verified.fingerprint if decision.verified else None)
     record_signoff(record)
     return record
 
@@ -168,19 +252,24 @@ def produce_report(
     publication_date: str | None = None,
     out_dir: str | None = None,
     approve_as: str | None = None,
+    approve_key: str | None = None,
+    supersedes: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any] | Any:
     """The body of the ``annual_report`` flow (below), which adds the resume note and the explained failure.
 
     Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
-    need not appear among the run's parameters in the UI.
+    need not appear among the run's parameters in the UI. A period that was filed is filed again only as a
+    correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
     """
     logger = get_run_logger()
     settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
     db_url: str = require(settings.source_db, "source_db")
     at = parse_as_of(as_of) if as_of else run_started_at()
     p = resolve_period(period, at)
+    correction = correction_of(supersedes, reason)
     policy_set = load_policies(Path(require(settings.policies, "policies")), p)
     waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
     provider = policy_set.provider.provider
@@ -200,15 +289,27 @@ def produce_report(
                                f"see the '{artifact_key(provider, p, 'findings')}' artifact")
 
     pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
-    signoff_mode = automatic_signoff(approve_as) if approve_as else HUMAN_SIGNOFF
-    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode)
+    # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
+    load_signer(settings, utc_now())
+    signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings)}"
+    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
+                                           correction.describe() if correction else None,
+                                           verification_text(policy_set, seal_configured(settings)))
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
+    # One filing per period: stop here, before anything is staged, when the period was filed and this is not
+    # its correction (the same report again is a re-run and goes on; its deliveries stay once-only).
+    guard = period_guard(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
+    if isinstance(guard, InputError):
+        logger.warning("%s", guard)
+        return Failed(name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection",
+                      message=str(guard), data=guard)
     staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
     run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     record_findings(run_id, result)
     logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
 
+    manifest = staged_manifest(rendered, staged.manifest_sha256)
     links = links_for(staged)
     review_artifacts(staged, indicators, links)
     approval = prior_approval(staged.report_id, staged.manifest_sha256)
@@ -216,12 +317,12 @@ def produce_report(
         logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
     elif approve_as is not None:
         approval = command_line_approval(approve_as, policy_set, staged.report_id, staged.manifest_sha256, run_id,
-                                         decided_at=at)
+                                         decided_at=at, manifest=manifest, approve_key=approve_key)
         record_signoff(approval)
     else:
         try:
             approval = human_signoff(policy_set, staged, indicators, result, links, run_id,
-                                     signoff_timeout(settings), settings.signoff_poll_s)
+                                     signoff_timeout(settings), settings.signoff_poll_s, manifest)
         except SignOffMissing as exc:
             # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
             set_run_status(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
@@ -237,9 +338,17 @@ def produce_report(
                          data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
                                "reviewer": approval.reviewer, "comment": approval.comment})
     set_run_status(run_id, "approved")
+    if approval.signature:
+        store_signature(staged, approval.signature)
 
     recipients = recipients_of(policy_set)
-    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at)
+    # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
+    claim_period(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
+    sealed = seal_report(staged, str(rendered.paths["report.pdf"]),
+                         f"transparency report {staged.report_id} approved by {approval.reviewer}")
+    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at,
+                                                 correction=correction, sealed_pdf=sealed)
+    filed(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)
     return {
         "period": str(p),
@@ -263,11 +372,15 @@ def annual_report(
     publication_date: str | None = None,
     out_dir: str | None = None,
     approve_as: str | None = None,
+    approve_key: str | None = None,
+    supersedes: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any] | Any:
     """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
-    need not appear among the run's parameters in the UI.
+    need not appear among the run's parameters in the UI. A period that was filed is filed again only as a
+    correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
     """
     # The first line of a resumed or retried run says where it picks up (the UI opens the logs at the top).
     note = resume_note()
@@ -275,7 +388,8 @@ def annual_report(
         get_run_logger().info(note)
     try:
         return produce_report(period=period, as_of=as_of, source_db=source_db, policies=policies, waivers=waivers,
-                              publication_date=publication_date, out_dir=out_dir, approve_as=approve_as)
+                              publication_date=publication_date, out_dir=out_dir, approve_as=approve_as,
+                              approve_key=approve_key, supersedes=supersedes, reason=reason)
     except Exception as exc:
         # The run's Failed message is built from this error: make it name the step, cause and setting.
         explain_failure(exc)

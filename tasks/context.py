@@ -33,17 +33,21 @@ def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators,
 
 
 def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-                   publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
+                   publication_date: date, signoff: str = HUMAN_SIGNOFF,
+                   correction: str | None = None, verification: str | None = None) -> ReportContext:
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
     return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
                          regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff,
-                         segments=segment_indicators(db_url, indicators))
+                         segments=segment_indicators(db_url, indicators),
+                         correction=correction, verification=verification)
 
 
 @task(name="context", persist_result=True, **retry_options((10, 60)))
 def context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-            publication_date: date, signoff: str = HUMAN_SIGNOFF) -> ReportContext:
-    return report_context(db_url, indicators, policies, result, publication_date, signoff)
+            publication_date: date, signoff: str = HUMAN_SIGNOFF, correction: str | None = None,
+            verification: str | None = None) -> ReportContext:
+    return report_context(db_url, indicators, policies, result, publication_date, signoff, correction,
+                          verification)
 
 
 def automatic_signoff(reviewer: str) -> str:

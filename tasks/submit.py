@@ -10,6 +10,7 @@ from datetime import datetime
 from prefect import task
 
 from csa_report.audit import AuditLog
+from csa_report.filing import Correction
 from csa_report.settings import load_settings
 from csa_report.storage import S3Store
 from csa_report.submission import SubmissionResult, submit_report
@@ -19,10 +20,12 @@ from tasks.stage import StagedReport
 
 @task(name="submit", persist_result=True, **retry_options((30, 300)))
 def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
-           message_date: datetime) -> SubmissionResult:
+           message_date: datetime, correction: Correction | None = None,
+           sealed_pdf: bytes | None = None) -> SubmissionResult:
     settings = load_settings()
     return submit_report(
         store=S3Store.from_settings(settings), audit=AuditLog.open(settings.audit_db), settings=settings,
         ref=staged.ref, run_id=run_id, staged=staged.objects, manifest_sha256=staged.manifest_sha256,
         recipients=recipients, message_date=message_date, public_base_url=settings.publication_base_url,
+        correction=correction, sealed_pdf=sealed_pdf,
     )

@@ -34,7 +34,7 @@ def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
     assert sorted(p.name for p in (out / "report").iterdir()) == ARTEFACTS
     emails = sorted(p.name for p in (out / "outbox").iterdir())
     assert len(emails) == 2 and all(e.endswith(".eml") for e in emails)
-    assert "archived 6 objects under Object Lock" in first
+    assert "archived 7 objects under Object Lock" in first  # the six artefacts and the sealed PDF
     assert (out / "audit.db").exists() and (out / "source.db").exists() and (out / "s3").is_dir()
     report = digests(out / "report")
     mails = digests(out / "outbox")
@@ -47,3 +47,13 @@ def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
     assert digests(out / "outbox") == mails  # nothing delivered twice
     leftover = subprocess.run(["pgrep", "-f", f"-dir={out}"], capture_output=True, text=True, check=False)
     assert leftover.stdout.strip() == "", "the demo left its S3 server running"
+
+    # `demo --wait` after `demo`: its report differs (human sign-off), and the period is filed: it stops before
+    # staging with exit 2 and delivers nothing; the outbox holds exactly the first run's messages.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
+    waited = subprocess.run([str(CLI), "demo", "--wait", "--out", str(out)], env=env, capture_output=True,
+                            text=True, timeout=600, check=False)
+    said = " ".join((waited.stdout + waited.stderr).split())
+    assert waited.returncode == 2, said[-3000:]
+    assert "already filed as report" in said and "--supersedes" in said and "Traceback" not in said
+    assert digests(out / "outbox") == mails

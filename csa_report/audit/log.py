@@ -52,6 +52,8 @@ class SignoffRecord:
     automatic: bool = False
     refused_reason: str | None = None
     run_id: int | None = None
+    signature: str | None = None  # armoured SSH signature over manifest.json (signed sign-off)
+    key_fingerprint: str | None = None  # SHA256 fingerprint of the approver key that verified it
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ class AuditLog:
                         automatic=record.automatic,
                         decided_at=record.decided_at,
                         refused_reason=record.refused_reason,
+                        signature=record.signature,
+                        key_fingerprint=record.key_fingerprint,
                     )
                     .returning(Signoff.id)
                 ).scalar_one()
@@ -551,6 +555,8 @@ class AuditLog:
                                 automatic=bool(s.automatic),
                                 refused_reason=s.refused_reason,
                                 run_id=s.run_id,
+                                signature=s.signature,
+                                key_fingerprint=s.key_fingerprint,
                             )
                             for s in signoffs
                         ),

@@ -77,6 +77,10 @@ class Signoff(AuditBase):
     automatic: Mapped[bool] = mapped_column(Boolean)
     decided_at: Mapped[datetime] = mapped_column(DateTime)
     refused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The armoured SSH signature over manifest.json and the SHA256 fingerprint of the key that verified it
+    #: (migration audit_0003); NULL for a typed ("unsigned") sign-off.
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_fingerprint: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Delivery(AuditBase):
@@ -153,5 +157,30 @@ class SignoffNotification(AuditBase):
     status: Mapped[str] = mapped_column(Text)  # pending | sent | failed
     message_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Filing(AuditBase):
+    """One row per report filed for a (provider, period): ``seq`` 0 is the first filing, n + 1 the correction of
+    filing n. The unique constraint on (provider, period, seq) lets exactly one run file a period, or correct a
+    given filing, however many race for it (migration audit_0003)."""
+
+    __tablename__ = "filings"
+    __table_args__ = (
+        UniqueConstraint("provider", "period", "seq", name="uq_filings_period_seq"),
+        UniqueConstraint("provider", "period", "report_id", name="uq_filings_period_report"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer)
+    report_id: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(Text)
+    supersedes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(Text)  # submitting | submitted
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("report_runs.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -27,6 +27,14 @@ def register(app: typer.Typer) -> None:
             "--approve-as", help="Approve up front as this reviewer (an approver, not the preparer); recorded as "
             "automatic")] = None,
         publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
+        key: Annotated[Path | None, typer.Option(
+            "--key", help="With --approve-as, when provider.md lists the approvers' SSH keys: the reviewer's private "
+            "key, to sign manifest.json")] = None,
+        supersedes: Annotated[str | None, typer.Option(
+            "--supersedes", help="File a correction of this report id (the period's latest filing)")] = None,
+        reason: Annotated[str | None, typer.Option(
+            "--reason", help="Why the filed report is corrected (required with --supersedes); printed in the "
+            "report and the e-mails")] = None,
     ) -> None:
         """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
         # Connection details travel as settings (environment), not as flow parameters shown in the UI.
@@ -36,15 +44,19 @@ def register(app: typer.Typer) -> None:
         from prefect.exceptions import CancelledRun
 
         from csa_report.errors import SignOffMissing
+        from csa_report.filing import correction_of
         from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
         from flows.annual_report import annual_report
 
+        correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
         keep_tracebacks_off_the_terminal()
         bind_ephemeral_server_to_parent()
 
         try:
             result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                                   approve_as=approve_as, publication_date=publication_date)
+                                   approve_as=approve_as, approve_key=str(key) if key else None,
+                                   publication_date=publication_date, supersedes=supersedes,
+                                   reason=reason)
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
         submission = result["submission"]

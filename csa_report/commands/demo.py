@@ -29,6 +29,7 @@ DEMO_SCALE = 3000
 DEMO_SEED = 2025
 DEMO_REVIEWER = "demo-reviewer"
 DEMO_LOCK_DAYS = 1
+DEMO_SEAL_PASSWORD = "demo"  # a throwaway certificate made for the demo folder; not a secret
 
 
 def prepare_environment(out: Path, *, wait: bool = False) -> None:
@@ -46,6 +47,8 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     # The ephemeral API gets 20 s to start by default; a busy machine (CI, a shared box) needs longer.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's 20 s for its ephemeral API is too short on a busy machine (a first start migrates its database).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -57,16 +60,60 @@ def example_policies() -> Path:
     return example_policies_dir()
 
 
+def demo_key(out: Path) -> Path:
+    """A throwaway OpenSSH key for ``demo-reviewer`` (made once per demo folder), so the demo's sign-off is a
+    real SSH signature like a production one."""
+    import subprocess
+
+    from csa_report.sshsig import _ssh_keygen
+
+    key = (out / "keys" / DEMO_REVIEWER).resolve()
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([_ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-C", f"{DEMO_REVIEWER} (demo, throwaway)",
+                        "-f", str(key)], check=True, capture_output=True)
+    return key
+
+
+def demo_seal(out: Path) -> Path:
+    """A throwaway certificate (with its own throwaway CA, ``seal/seal-ca.pem``) that seals the demo's PDF."""
+    from csa_report.seal import make_test_certificate
+
+    p12 = (out / "seal" / "seal.p12").resolve()
+    if not p12.exists():
+        make_test_certificate(p12.parent, common_name="Example Communications Ireland Ltd (demo seal)",
+                              days=5 * 365, password=DEMO_SEAL_PASSWORD)
+    return p12
+
+
+def demo_policies(out: Path, key: Path) -> Path:
+    """The example policies, with the throwaway key of ``demo-reviewer`` added to provider.md's signing_keys."""
+    import shutil
+
+    target = (out / "policies").resolve()
+    shutil.copytree(example_policies(), target, dirs_exist_ok=True)
+    provider = target / "provider.md"
+    text = provider.read_text("utf-8")
+    public = Path(str(key) + ".pub").read_text("ascii").split()
+    line = f"signing_keys:\n  - name: {DEMO_REVIEWER}\n    key: {public[0]} {public[1]}\n"
+    if "signing_keys:" not in text:
+        head, sep, body = text.partition("\n---\n")  # front matter ends at the second ---
+        provider.write_text(head + "\n" + line.rstrip("\n") + sep + body, "utf-8")
+    return target
+
+
 def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
     """The CSA_* settings of the demo: every component local, inside ``out``."""
     env = {f"CSA_{k.upper()}": str(v) for k, v in endpoint.settings_overrides().items()}
     env.update({
         "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
         "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
-        "CSA_POLICIES": str(example_policies()),
+        "CSA_POLICIES": str(demo_policies(out, demo_key(out))),
         "CSA_OUTBOX": str((out / "outbox").resolve()),
         "CSA_OUTPUT_DIR": str((out / "work").resolve()),
         "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
+        "CSA_SEAL_PKCS12": str(demo_seal(out)),
+        "CSA_SEAL_PKCS12_PASSWORD": DEMO_SEAL_PASSWORD,
     })
     env.pop("CSA_SMTP_HOST", None)
     return env
@@ -101,7 +148,7 @@ def register(app: typer.Typer) -> None:
                 result = run_and_wait(out)
             else:
                 result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
-                                       approve_as=DEMO_REVIEWER)
+                                       approve_as=DEMO_REVIEWER, approve_key=str(demo_key(out)))
             if not isinstance(result, dict) or "submission" not in result:
                 console.print(f"the report was not submitted: {result}")
                 if wait:
@@ -220,10 +267,12 @@ def run_and_wait(out: Path) -> Any:
                 console.print(f"Review: {out / 'report'} (manifest SHA-256 {sha})")
                 console.print(f"Prefect UI: {run_url(run_id, ui)}  (⋮ → Resume → fill in the form)")
                 console.print("Or from another shell:")
-                console.print(f"  PREFECT_API_URL={api} csa-report approve {run_id} --reviewer 'Dara Kelly' "
-                              f"--sha256 {sha}")
-                console.print(f"  PREFECT_API_URL={api} csa-report reject {run_id} --reviewer 'Dara Kelly' "
-                              f"--sha256 {sha} --comment 'why'")
+                key = demo_key(out)
+                auth = os.environ.get("PREFECT_API_AUTH_STRING", "")
+                console.print(f"The API is closed to strangers: the UI asks once for the string {auth}")
+                env = f"PREFECT_API_URL={api} PREFECT_API_AUTH_STRING='{auth}'"
+                console.print(f"  {env} csa-report approve {run_id} --key {key}")
+                console.print(f"  {env} csa-report reject {run_id} --key {key} --comment 'why'")
                 console.print("Waiting … (Ctrl-C to stop; the staged copy stays)")
                 shown = True
         time.sleep(1)

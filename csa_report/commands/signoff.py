@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
@@ -30,8 +31,12 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 
 RunArg = Annotated[str, typer.Argument(metavar="RUN", help="Flow-run id or name (e.g. precise-shark)")]
-ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Your name as listed among the approvers")]
-ShaOpt = Annotated[str, typer.Option("--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits)")]
+ReviewerOpt = Annotated[str | None, typer.Option(
+    "--reviewer", help="Your name as listed among the approvers (typed sign-off)")]
+ShaOpt = Annotated[str | None, typer.Option(
+    "--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits; typed sign-off)")]
+KeyOpt = Annotated[Path | None, typer.Option(
+    "--key", help="Your OpenSSH private key: sign the waiting run's manifest.json and answer with the signature")]
 CommentOpt = Annotated[str, typer.Option("--comment", help="Why; recorded in the audit trail")]
 WaitOpt = Annotated[int, typer.Option(
     "--wait", help="Seconds to wait for the flow's verdict (accepted, refused and waiting again, failed); 0: "
@@ -104,8 +109,29 @@ def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
     return dict(keyset)
 
 
-def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: str, sha256: str,
-                   comment: str = "") -> Delivered:
+def signed_manifest_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str]) -> bytes:
+    """The manifest the waiting form asks to sign: the ```json block of its description, checked against the
+    SHA-256 the description states, so that what is signed is what the flow will verify."""
+    import hashlib
+    import re
+
+    try:
+        text = str(json.loads(client.read_flow_run_input(fr.id, keyset["description"])))
+    except Exception:  # no description: not a signed sign-off form
+        text = ""
+    block = re.search(r"```json\n(.*?)```", text, re.S)
+    shas = re.findall(r"```\n([0-9a-f]{64})\n```", text)
+    if block is None or not shas:
+        raise InputError(f"flow run {fr.name} does not ask for a signed sign-off (its approvers have no SSH keys); "
+                         "answer with --reviewer NAME --sha256 HASH")
+    data = block.group(1).encode("utf-8")
+    if hashlib.sha256(data).hexdigest() != shas[0]:
+        raise InputError(f"flow run {fr.name}: the manifest shown does not match its stated SHA-256; not signed")
+    return data
+
+
+def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: str | None, sha256: str | None,
+                   comment: str = "", key: Path | None = None) -> Delivered:
     """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form."""
     import httpx
     from prefect.client.orchestration import get_client
@@ -113,12 +139,19 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
     from prefect.client.schemas.responses import SetStateStatus
 
     api = _api_url()
-    answer: dict[str, Any] = {"decision": decision, "reviewer": reviewer, "manifest_sha256": sha256.strip().lower(),
-                              "comment": comment}
+    if key is None and (not reviewer or not sha256):
+        raise InputError("give --key KEY (signed sign-off) or both --reviewer NAME and --sha256 HASH")
+    answer: dict[str, Any] = {"decision": decision, "comment": comment}
+    if key is None:
+        answer.update(reviewer=reviewer, manifest_sha256=(sha256 or "").strip().lower())
     try:
         with get_client(sync_client=True) as client:
             fr = find_run(client, run)
             keyset = _signoff_keyset(client, fr)
+            if key is not None:
+                from csa_report.sshsig import sign
+
+                answer["signature"] = sign(signed_manifest_of(client, fr, keyset), key)
             result = client.resume_flow_run(fr.id, run_input=answer)
     except httpx.HTTPStatusError as exc:
         raise UnreachableError(f"the Prefect API at {api} answered HTTP {exc.response.status_code}") from None
@@ -135,8 +168,8 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
     if result.status != SetStateStatus.ACCEPT:
         reason = getattr(result.details, "reason", None) or result.status.value
         raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")
-    key = keyset["response"].removesuffix("-response")
-    return Delivered(run_id=fr.id, run_name=str(fr.name), key=key)
+    pause_key = keyset["response"].removesuffix("-response")
+    return Delivered(run_id=fr.id, run_name=str(fr.name), key=pause_key)
 
 
 def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
@@ -199,10 +232,11 @@ def _ui_link(run_id: UUID) -> str:
     return f"{ui}/runs/flow-run/{run_id}" if ui else str(run_id)
 
 
-def _run(decision: Literal["approve", "reject"], run: str, reviewer: str, sha256: str, comment: str,
-         wait: int) -> None:
-    delivered = answer_signoff(run, decision, reviewer, sha256, comment)
-    console.print(f"{decision} by {reviewer} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "
+def _run(decision: Literal["approve", "reject"], run: str, reviewer: str | None, sha256: str | None, comment: str,
+         wait: int, key: Path | None = None) -> None:
+    delivered = answer_signoff(run, decision, reviewer, sha256, comment, key)
+    who = f"the holder of {key}" if key is not None else reviewer
+    console.print(f"{decision} by {who} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "
                   f"now checks the approver list, the four-eyes rule and the hash: {_ui_link(delivered.run_id)}")
     if wait > 0:
         console.print(wait_for_verdict(delivered, wait))
@@ -210,13 +244,25 @@ def _run(decision: Literal["approve", "reject"], run: str, reviewer: str, sha256
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def approve(run: RunArg, reviewer: ReviewerOpt, sha256: ShaOpt, comment: CommentOpt = "",
-                wait: WaitOpt = 0) -> None:
+    def approve(run: RunArg, reviewer: ReviewerOpt = None, sha256: ShaOpt = None, comment: CommentOpt = "",
+                wait: WaitOpt = 0, key: KeyOpt = None) -> None:
         """Approve a report waiting for sign-off (same as the form in the Prefect UI)."""
-        _run("approve", run, reviewer, sha256, comment, wait)
+        _run("approve", run, reviewer, sha256, comment, wait, key)
 
     @app.command()
-    def reject(run: RunArg, reviewer: ReviewerOpt, sha256: ShaOpt, comment: CommentOpt = "",
-               wait: WaitOpt = 0) -> None:
+    def reject(run: RunArg, reviewer: ReviewerOpt = None, sha256: ShaOpt = None, comment: CommentOpt = "",
+               wait: WaitOpt = 0, key: KeyOpt = None) -> None:
         """Reject a report waiting for sign-off; the staged copy is kept and the run ends rejected."""
-        _run("reject", run, reviewer, sha256, comment, wait)
+        _run("reject", run, reviewer, sha256, comment, wait, key)
+
+    @app.command()
+    def sign(
+        manifest: Annotated[Path, typer.Option("--manifest", help="The manifest.json you reviewed")],
+        key: Annotated[Path, typer.Option("--key", help="Your OpenSSH private key (e.g. ~/.ssh/id_ed25519)")],
+    ) -> None:
+        """Print the SSH signature (namespace csa-report) of a manifest.json, to paste into the sign-off form."""
+        from csa_report.sshsig import sign as ssh_sign
+
+        if not manifest.is_file():
+            raise InputError(f"--manifest {manifest}: no such file")
+        typer.echo(ssh_sign(manifest.read_bytes(), key), nl=False)

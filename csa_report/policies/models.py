@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from csa_report.errors import InputError
 from csa_report.reference import country_codes
 
 # ---------------------------------------------------------------------------------------------------------
@@ -165,6 +166,24 @@ class Service(StrictModel):
 VolumeName = Literal["images", "videos", "other_files", "text_bytes", "metadata"]
 
 
+class SigningKey(StrictModel):
+    """A person's OpenSSH public key (the kind used to sign git commits): an approver's key makes the sign-off
+    an SSH signature over manifest.json; the preparer's key is listed so that it can never approve."""
+
+    name: Text
+    key: Text
+
+    @model_validator(mode="after")
+    def _openssh(self) -> SigningKey:
+        from csa_report.sshsig import normalise_public_key
+
+        try:
+            normalise_public_key(self.key, what=f"key of {self.name}")
+        except InputError as exc:  # pydantic reports ValueErrors with the field's location
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class ProviderDoc(PolicyDocument):
     kind: Literal["provider"]
     provider: Text
@@ -180,16 +199,27 @@ class ProviderDoc(PolicyDocument):
     processed_definition: Text | None = None
     #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
     volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
+    signing_keys: tuple[SigningKey, ...] = ()
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:
         if self.preparer in self.approvers:
             raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report)")
+        for k in self.signing_keys:
+            if k.name not in self.approvers and k.name != self.preparer:
+                raise ValueError(f"signing_keys: {k.name!r} is neither an approver nor the preparer")
         _refuse_duplicates("services", [s.name for s in self.services])
         return self
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
+
+    def approver_keys(self) -> dict[str, str]:
+        """Approver name → OpenSSH public key; empty means the typed ("unsigned") sign-off."""
+        return {k.name: k.key for k in self.signing_keys if k.name in self.approvers}
+
+    def preparer_keys(self) -> dict[str, str]:
+        return {k.name: k.key for k in self.signing_keys if k.name == self.preparer}
 
 
 def _refuse_duplicates(field: str, names: list[str]) -> None:

@@ -881,6 +881,8 @@ def build_context(
     tool_version: str = __version__,
     signoff: str = HUMAN_SIGNOFF,
     segments: Sequence[Indicators] = (),
+    correction: str | None = None,
+    verification: str | None = None,
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context."""
     b = _Builder(indicators, policies)
@@ -928,6 +930,7 @@ def build_context(
         period=str(period), as_of=format_instant(indicators.as_of), publication_date=publication_date.isoformat(),
         tool_version=tool_version, schema_version=SCHEMA_ID,
         policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()), signoff=signoff,
+        correction=correction, verification=verification,
     )
     return ReportContext(
         header=header, sections=sections, chart=chart, findings=finding_entries, waivers=waiver_entries,

@@ -169,6 +169,10 @@ class Provenance(_Model):
     schema_version: str
     policies: tuple[PolicyProvenance, ...]
     signoff: str = HUMAN_SIGNOFF
+    #: "corrected version, supersedes report …, because …" when the report corrects an earlier filing.
+    correction: str | None = None
+    #: How a recipient checks the sign-off signature and the PDF seal (set when either is in use).
+    verification: str | None = None
 
 
 class ReportContext(_Model):

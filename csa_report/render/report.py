@@ -79,7 +79,7 @@ def template_data(context: ReportContext) -> dict[str, Any]:
 
 def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, Any]:
     p = context.provenance
-    return {
+    obj: dict[str, Any] = {
         "schema": MANIFEST_SCHEMA,
         "artefacts": {name: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
                       for name, b in sorted(files.items())},
@@ -98,6 +98,9 @@ def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, A
                      for sev in sorted({f.severity for f in context.findings})},
         "waivers": [w.model_dump(mode="json") for w in context.waivers],
     }
+    if p.correction:  # only a correction carries the key, so a first filing's manifest is unchanged
+        obj["correction"] = p.correction
+    return obj
 
 
 def _write(path: Path, data: bytes) -> None:

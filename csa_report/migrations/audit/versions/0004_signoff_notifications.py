@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "audit_0004"
-down_revision = "audit_0002"
+down_revision = "audit_0003"
 branch_labels = None
 depends_on = None
 

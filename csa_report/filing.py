@@ -1,0 +1,175 @@
+"""One filing per (provider, period): a period that has been filed is filed again only as an explicit correction.
+
+The audit DB's ``filings`` table holds one row per report sent to the authorities for a period. ``seq`` is 0 for
+the first filing and n + 1 for the correction of filing n, and (provider, period, seq) is unique. So:
+
+- the check before staging (:func:`check_not_filed`) stops a run for a filed period early, with a clear reason;
+- the claim before archiving (:func:`claim_filing`) is the guard itself: an INSERT that the unique constraint
+  lets exactly one of two concurrent runs win (two first filings race for seq 0, two corrections of the same
+  filing for the same n + 1). The loser stops before anything is archived or sent;
+- the same report id again (a re-run, a retry, a resumed run) finds its own row and goes on; its deliveries are
+  once-only by their own constraint.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+
+from csa_report.audit.log import AuditLog
+from csa_report.audit.models import Filing
+from csa_report.errors import InputError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AlreadyFiled",
+    "Correction",
+    "FilingRecord",
+    "check_not_filed",
+    "claim_filing",
+    "correction_of",
+    "filings",
+    "mark_filed",
+]
+
+REASON_MAX = 2000
+
+
+class AlreadyFiled(InputError):
+    """The period was filed before (or by a concurrent run) and this run is not a correction of that filing."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """This report corrects (supersedes) an earlier filing of the same period, for ``reason``."""
+
+    supersedes: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"corrected version, supersedes report {self.supersedes}, because: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FilingRecord:
+    provider: str
+    period: str
+    seq: int
+    report_id: str
+    manifest_sha256: str
+    supersedes: str | None
+    reason: str | None
+    status: str
+
+
+def correction_of(supersedes: str | None, reason: str | None) -> Correction | None:
+    """The correction asked for on the command line or as flow parameters, checked for form only (whether the
+    superseded report exists is :func:`check_not_filed`'s question)."""
+    sup = (supersedes or "").strip()
+    why = " ".join((reason or "").split())
+    if not sup:
+        if why:
+            raise InputError("--reason is given without --supersedes REPORT_ID: a reason only explains a correction")
+        return None
+    if not why:
+        raise InputError(f"--supersedes {sup}: a correction needs --reason TEXT (why the filed report is wrong)")
+    if len(why) > REASON_MAX:
+        raise InputError(f"--reason: at most {REASON_MAX} characters, got {len(why)}")
+    return Correction(sup.lower(), why)
+
+
+def filings(audit: AuditLog, provider: str, period: str) -> list[FilingRecord]:
+    """The filings of a period, first filing first."""
+    with audit._tx() as conn:
+        rows = conn.scalars(select(Filing).where(Filing.provider == provider, Filing.period == period)
+                            .order_by(Filing.seq)).all()
+        return [_record(r) for r in rows]
+
+
+def _record(r: Filing) -> FilingRecord:
+    return FilingRecord(provider=r.provider, period=r.period, seq=int(r.seq), report_id=r.report_id,
+                        manifest_sha256=r.manifest_sha256, supersedes=r.supersedes, reason=r.reason,
+                        status=r.status)
+
+
+def _next_seq(existing: list[FilingRecord], provider: str, period: str, report_id: str,
+              correction: Correction | None) -> int | FilingRecord:
+    """The seq this report would file under, or its own filing when it was filed before (a re-run)."""
+    for f in existing:
+        if f.report_id == report_id:
+            return f
+    latest = existing[-1] if existing else None
+    if correction is None:
+        if latest is None:
+            return 0
+        raise AlreadyFiled(
+            f"{provider}, period {period}: already filed as report {latest.report_id} ({latest.status}); nothing "
+            f"is staged or sent again. To file a correction, run again with --supersedes {latest.report_id} "
+            "--reason TEXT")
+    known = {f.report_id: f for f in existing}
+    target = known.get(correction.supersedes)
+    if target is None:
+        filed = ", ".join(f.report_id for f in existing) or "none"
+        raise InputError(f"--supersedes {correction.supersedes}: no such report was filed for {provider}, period "
+                         f"{period} (filed: {filed})")
+    assert latest is not None
+    if target.report_id != latest.report_id:
+        raise InputError(f"--supersedes {correction.supersedes}: that report was already superseded by report "
+                         f"{latest.report_id}; a correction supersedes the latest filing")
+    return target.seq + 1
+
+
+def check_not_filed(audit: AuditLog, provider: str, period: str, report_id: str,
+                    correction: Correction | None) -> FilingRecord | None:
+    """Before staging: raise :class:`AlreadyFiled` (exit 2) when the period is filed and this run is not a
+    correction of its latest filing, :class:`InputError` when the correction names an unknown or superseded
+    report. Returns the run's own filing when this very report was filed before."""
+    found = _next_seq(filings(audit, provider, period), provider, period, report_id, correction)
+    return found if isinstance(found, FilingRecord) else None
+
+
+def claim_filing(audit: AuditLog, *, provider: str, period: str, report_id: str, manifest_sha256: str,
+                 correction: Correction | None, run_id: int | None, at: datetime) -> FilingRecord:
+    """Before archiving: take the period's next filing slot for this report, or find it taken by this report
+    already. Raises :class:`AlreadyFiled` when another report holds it (e.g. a concurrent run won the race)."""
+    existing = filings(audit, provider, period)
+    found = _next_seq(existing, provider, period, report_id, correction)
+    if isinstance(found, FilingRecord):
+        return found
+    try:
+        with audit._tx() as conn:
+            conn.execute(insert(Filing).values(
+                provider=provider, period=period, seq=found, report_id=report_id, manifest_sha256=manifest_sha256,
+                supersedes=correction.supersedes if correction else None,
+                reason=correction.reason if correction else None, status="submitting", run_id=run_id,
+                created_at=at, updated_at=at))
+    except DbIntegrityError:
+        now = filings(audit, provider, period)
+        mine = [f for f in now if f.report_id == report_id]
+        if mine:  # the same report claimed by a concurrent run of itself: one filing, deliveries stay once-only
+            return mine[0]
+        winner = next((f for f in now if f.seq == found), None)
+        log.warning("filing of %s %s seq %d lost to report %s", provider, period, found,
+                    winner.report_id if winner else "?")
+        raise AlreadyFiled(
+            f"{provider}, period {period}: report {winner.report_id if winner else '?'} was filed by a concurrent "
+            f"run first; report {report_id} is not archived or sent. To file it anyway, run again as a correction "
+            f"(--supersedes {winner.report_id if winner else 'REPORT_ID'} --reason TEXT)") from None
+    log.info("filing claimed: %s %s seq %d report %s%s", provider, period, found, report_id,
+             f" (supersedes {correction.supersedes})" if correction else "")
+    return FilingRecord(provider, period, found, report_id, manifest_sha256,
+                        correction.supersedes if correction else None, correction.reason if correction else None,
+                        "submitting")
+
+
+def mark_filed(audit: AuditLog, provider: str, period: str, report_id: str, at: datetime) -> None:
+    """Every delivery of the report went out: the filing is complete."""
+    with audit._tx() as conn:
+        conn.execute(update(Filing).where(Filing.provider == provider, Filing.period == period,
+                                          Filing.report_id == report_id)
+                     .values(status="submitted", updated_at=at))

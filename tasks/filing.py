@@ -1,0 +1,101 @@
+"""Prefect tasks of the one-filing-per-period guard (csa_report.filing): the check before staging, the claim
+before archiving, and marking the filing complete once every delivery went out."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from prefect import task
+
+from csa_report.errors import InputError, TamperedError
+from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
+from csa_report.period import utc_now
+from csa_report.settings import load_settings
+from csa_report.sshsig import SIGNATURE_FILE
+from csa_report.storage import S3Store
+from csa_report.storage.report import archive_key
+from tasks.audit import audit_log
+from tasks.retry import retry_options
+from tasks.stage import StagedReport
+
+
+@task(name="period-guard", **retry_options((5, 30)))
+def period_guard(provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str,
+                 correction: Correction | None) -> FilingRecord | InputError | None:
+    """Whether this run may go on to staging: the run's own earlier filing, None (not filed), or the reason to
+    stop (the period was filed and this is not its correction, or the correction names the wrong report).
+    The reason is returned, not raised, so the flow can end Failed with it as the UI-visible message without
+    an engine traceback for what is a user's mistake. An ``already-filed`` stop is recorded as a run."""
+    audit = audit_log()
+    try:
+        return check_not_filed(audit, provider, period, report_id, correction)
+    except AlreadyFiled as exc:
+        audit.record_run(provider=provider, period=period, as_of=as_of, status="already-filed", at=utc_now(),
+                         report_id=report_id, manifest_sha256=manifest_sha256)
+        return exc
+    except InputError as exc:
+        return exc
+
+
+@task(name="claim-filing", **retry_options((5, 30)))
+def claim_period(provider: str, period: str, report_id: str, manifest_sha256: str, correction: Correction | None,
+                 run_id: int) -> FilingRecord:
+    """Take the period's filing slot for this report (the unique constraint decides between concurrent runs)."""
+    audit = audit_log()
+    try:
+        return claim_filing(audit, provider=provider, period=period, report_id=report_id,
+                            manifest_sha256=manifest_sha256, correction=correction, run_id=run_id, at=utc_now())
+    except AlreadyFiled:
+        audit.set_run_status(run_id, "already-filed", utc_now())
+        raise
+
+
+@task(name="mark-filed", **retry_options((5, 30)))
+def filed(provider: str, period: str, report_id: str) -> None:
+    mark_filed(audit_log(), provider, period, report_id, utc_now())
+
+
+@task(name="store-signature", **retry_options((5, 30)))
+def store_signature(staged: StagedReport, signature: str) -> list[str]:
+    """Keep the approver's SSH signature beside the staged report and in the Object-Lock archive (create-only,
+    as ``manifest.json.sig``), so anyone can re-verify it later with ``ssh-keygen -Y verify``."""
+    settings = load_settings()
+    store = S3Store.from_settings(settings)
+    data = signature.encode("ascii")
+    staged_obj = store.put_create_only(settings.staging_bucket, staged.ref.key(settings.staging_prefix,
+                                       SIGNATURE_FILE), data, "text/plain")
+    archived = store.put_create_only(settings.archive_bucket, archive_key(staged_obj, settings.archive_prefix),
+                                     data, "text/plain")
+    audit_log().record_objects(staged.report_id, "staging", [staged_obj], utc_now())
+    audit_log().record_objects(staged.report_id, "archive", [archived], utc_now())
+    return [staged_obj.uri, archived.uri]
+
+
+@task(name="seal-pdf", persist_result=True, **retry_options((5, 30)))
+def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes | None:
+    """The PAdES-sealed report.pdf, or None when no certificate is configured. The approved bytes are the
+    rendered file, checked against the SHA-256 the signed manifest lists; a sealed copy already in the archive
+    (an earlier run of this report) is reused, since a seal carries its own signing time and would differ."""
+    from csa_report.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
+    from csa_report.submission import manifest_hashes
+
+    settings = load_settings()
+    loaded = load_signer(settings, utc_now())
+    if loaded is None:
+        return None
+    data = Path(approved_pdf).read_bytes()
+    by_name = {o.name: o for o in staged.objects}
+    store = S3Store.from_settings(settings)
+    listed = manifest_hashes(store.read_verified(by_name["manifest.json"])).get("report.pdf")
+    if listed is None or hashlib.sha256(data).hexdigest() != listed:
+        raise TamperedError(f"{approved_pdf} is not the report.pdf the signed manifest lists; not sealed")
+    key = archive_key(by_name["report.pdf"], settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
+    existing = store.head(settings.archive_bucket, key)
+    if existing is not None:
+        sealed = store.read_verified(existing)
+        check_prefix(sealed, listed, len(data))
+        return sealed
+    signer, _info = loaded
+    return seal_pdf(data, signer, reason=reason, location=None)

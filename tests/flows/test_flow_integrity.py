@@ -1,0 +1,232 @@
+"""Filing integrity through the whole flow (real Prefect, SeaweedFS, SMTP, ssh-keygen, pyHanko): a signed and
+sealed filing, the period guard, a correction, and a signed sign-off in the form with refusals."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import shutil
+import threading
+from email.message import Message
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from csa_report.audit import AuditLog
+from csa_report.errors import InputError
+from csa_report.filing import AlreadyFiled, filings
+from csa_report.period import Period, utc_now
+from csa_report.seal import make_test_certificate
+from csa_report.seed import seed
+from csa_report.sshsig import sign
+from tests.flows.test_flow_end_to_end import (  # noqa: F401  (fixtures)
+    AUTHORITY,
+    COMMISSION,
+    EXAMPLE_POLICIES,
+    _wait_paused,
+    env,
+    s3,
+    smtp,
+)
+from tests.integrity.keys import Key, make_key, ssh_keygen_verify
+
+PROVIDER = "Example Communications Ireland Ltd"
+PERIOD = "2025-01-01/2025-12-31"
+
+
+def keyed_policies(folder: Path, keys: dict[str, Key]) -> Path:
+    """The example policies with the approvers' and the preparer's public keys in provider.md."""
+    target = folder / "policies"
+    shutil.copytree(EXAMPLE_POLICIES, target)
+    provider = target / "provider.md"
+    head, sep, body = provider.read_text().partition("\n---\n")
+    entries = "".join(f"\n  - name: {name}\n    key: {key.public}" for name, key in keys.items())
+    provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
+    return target
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Key]:
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    return {"Dara Kelly": make_key(folder, "dara"), "demo-reviewer": make_key(folder, "reviewer"),
+            "Aoife Byrne": make_key(folder, "preparer")}
+
+
+@pytest.fixture
+def signed_env(env, keys, tmp_path, monkeypatch) -> dict[str, str]:  # noqa: F811
+    p12, ca_pem = make_test_certificate(tmp_path / "seal", common_name=PROVIDER, now=utc_now())
+    values = {"CSA_POLICIES": str(keyed_policies(tmp_path, keys)), "CSA_SEAL_PKCS12": str(p12),
+              "CSA_SEAL_PKCS12_PASSWORD": "demo"}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return {**env, **values, "ca_pem": ca_pem.decode()}
+
+
+def attachment(msg: Message, name: str) -> bytes:
+    for part in msg.walk():
+        if part.get_filename() == name:
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            return data
+    raise AssertionError(f"no attachment {name}")
+
+
+def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, s3, smtp,  # noqa: F811
+                                                         tmp_path):
+    from flows.annual_report import annual_report
+
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=11)
+    dara = str(keys["Dara Kelly"].private)
+    first = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                          approve_key=dara)
+    report_id = first["report_id"]
+    manifest_bytes = first["rendered"].paths["manifest.json"].read_bytes()
+    manifest = json.loads(manifest_bytes)
+    assert "SSH-signed" in manifest["inputs"]["signoff"]
+    assert "PDF sealed: after approval" in manifest["inputs"]["signoff"]
+    assert "correction" not in manifest
+    # The annex tells a recipient how to check both signatures.
+    md = first["rendered"].paths["report.md"].read_text()
+    html = first["rendered"].paths["report.html"].read_text()
+    assert "- How to verify: The approval is an SSH signature over manifest.json" in md
+    assert "<dt>How to verify</dt><dd>The approval is an SSH signature over manifest.json" in html
+    assert "ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s manifest.json.sig" in html
+    assert "The PDF carries a PAdES signature (seal) of Example Communications Ireland Ltd" in html
+
+    # The signature in the audit DB and in the archive verifies with OpenSSH alone.
+    audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
+    [approval] = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
+    assert (approval.reviewer, approval.key_fingerprint) == ("Dara Kelly", keys["Dara Kelly"].fingerprint)
+    assert approval.signature is not None
+    assert ssh_keygen_verify(tmp_path, manifest_bytes, approval.signature, "dara", keys["Dara Kelly"].public) == 0
+    client = s3.client()
+    archived = {o.name: o for o in first["submission"].archived}
+    assert set(archived) >= {"manifest.json", "report.pdf", "report.sealed.pdf"}
+    prefix = signed_env["CSA_ARCHIVE_PREFIX"]
+    sig_key = f"{prefix}/{archived['report.pdf'].key.split('/', 1)[1].rsplit('/', 1)[0]}/manifest.json.sig"
+    stored_sig = client.get_object(Bucket=archived["report.pdf"].bucket, Key=sig_key)
+    assert stored_sig["Body"].read().decode() == approval.signature
+    assert stored_sig["ObjectLockMode"] == "COMPLIANCE"
+
+    # The delivered PDF is sealed: it begins with the approved bytes and validates as PAdES against the CA.
+    new = handler.messages[before:]
+    assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
+    approved_pdf = first["rendered"].paths["report.pdf"].read_bytes()
+    assert hashlib.sha256(approved_pdf).hexdigest() == manifest["artefacts"]["report.pdf"]["sha256"]
+    delivered = attachment(email.message_from_bytes(new[0].data), "report.pdf")
+    assert delivered[:len(approved_pdf)] == approved_pdf and len(delivered) > len(approved_pdf)
+    [sig] = PdfFileReader(BytesIO(delivered)).embedded_signatures
+    ca = tmp_path / "ca.pem"
+    ca.write_text(signed_env["ca_pem"])
+    status = validate_pdf_signature(sig, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))],
+                                                           allow_fetching=False))
+    assert status.intact and status.valid and status.trusted
+    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+
+    # A re-run of the same report repeats nothing (the archived seal is reused, nothing is sent again).
+    again = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                          approve_key=dara)
+    assert again["report_id"] == report_id and len(handler.messages) == before + 2
+
+    # Another report of the filed period stops before staging (exit 2), recorded in the audit DB.
+    with pytest.raises(AlreadyFiled, match=f"already filed as report {report_id}") as err:
+        annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                      approve_key=dara)
+    assert err.value.exit_code == 2
+    assert len(handler.messages) == before + 2
+    blocked = [r for r in audit.status() if r.status == "already-filed"]
+    assert len(blocked) == 1 and blocked[0].report_id != report_id
+    listed = client.list_objects_v2(Bucket="csa-staging", Prefix=signed_env["CSA_STAGING_PREFIX"])
+    assert not any(blocked[0].report_id in o["Key"] for o in listed.get("Contents", []))  # nothing staged
+
+    with pytest.raises(InputError, match="no such report was filed"):
+        annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                      approve_key=dara, supersedes="0123456789abcdef", reason="wrong")
+
+    # The correction: marked in the report, the manifest, the e-mails and the audit DB.
+    why = "the number of appeals in section 6 was wrong"
+    corrected = annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                              approve_key=dara, supersedes=report_id, reason=why)
+    text = f"corrected version, supersedes report {report_id}, because: {why}"
+    cmanifest = json.loads(corrected["rendered"].paths["manifest.json"].read_bytes())
+    assert cmanifest["correction"] == text
+    md = corrected["rendered"].paths["report.md"].read_text()
+    assert f"**Corrected version:** {text}" in md and f"- Correction: {text}" in md
+    assert f"<strong>Corrected version:</strong> {text}" in corrected["rendered"].paths["report.html"].read_text()
+    mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2:]]
+    assert len(mails) == 2
+    for msg in mails:
+        assert " ".join(str(msg["Subject"]).split()) == (f"Corrected transparency report {PROVIDER} {PERIOD} (report "
+                                  f"{corrected['report_id']}, supersedes {report_id})")
+        body = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+        assert f"it supersedes report {report_id}" in body.decode() and why in body.decode()
+    assert [(f.seq, f.report_id, f.supersedes, f.reason, f.status) for f in filings(audit, PROVIDER, PERIOD)] == [
+        (0, report_id, None, None, "submitted"), (1, corrected["report_id"], report_id, why, "submitted")]
+
+
+def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path,  # noqa: F811
+                                                         monkeypatch):
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.annual_report import annual_report
+
+    monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
+    monkeypatch.delenv("CSA_SEAL_PKCS12")  # unsealed: the manifest says so
+    stranger = make_key(tmp_path / "keys", "stranger")
+    _, handler = smtp
+    before = len(handler.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=12)
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+        except Exception as exc:  # surfaced by the assertions below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        run_id, key = _wait_paused("annual_report", timeout=90)
+    except AssertionError:
+        thread.join(5)
+        raise AssertionError(f"no sign-off asked: {outcome.get('error')!r}") from None
+    manifest_path = next((tmp_path / "work").rglob("manifest.json"))
+    manifest = manifest_path.read_bytes()
+    assert "PDF unsealed: no certificate is configured" in json.loads(manifest)["inputs"]["signoff"]
+    answers = [
+        ("the preparer", sign(manifest, keys["Aoife Byrne"].private), "prepared this report"),
+        ("a stranger", sign(manifest, stranger.private), "not among the approvers' keys"),
+    ]  # (a signature over other bytes is refused the same way: tests/integrity/test_sshsig.py; the flow asks
+    # at most three times)
+    for _who, signature, _reason in answers:
+        resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who})
+        run_id, key = _wait_paused("annual_report", not_key=key)
+    # The reviewer types nothing but the signature (and a pasted block may arrive with its lines joined).
+    good = " ".join(sign(manifest, keys["demo-reviewer"].private).splitlines())
+    resume_flow_run(run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly",
+                                       "comment": "checked"})
+    thread.join(timeout=180)
+    assert "error" not in outcome, outcome.get("error")
+    assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
+    audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
+    signoffs = [s for r in audit.status() for s in r.signoffs]
+    refused = [s for s in signoffs if s.refused_reason]
+    assert [s.comment for s in refused] == [a[0] for a in answers]
+    for s, (_, signature, reason) in zip(refused, answers, strict=True):
+        assert reason in (s.refused_reason or "") and s.signature == signature
+    [accepted] = [s for s in signoffs if not s.refused_reason]
+    # Recorded under the key owner's canonical name, whatever was typed.
+    assert (accepted.reviewer, accepted.key_fingerprint) == ("demo-reviewer", keys["demo-reviewer"].fingerprint)
+    assert ssh_keygen_verify(tmp_path, manifest, accepted.signature or "", "r", keys["demo-reviewer"].public) == 0

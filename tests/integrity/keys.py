@@ -1,0 +1,34 @@
+"""Real OpenSSH keys made with ssh-keygen for the tests (no key material is checked in)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Key:
+    private: Path
+    public: str  # "ssh-ed25519 AAAA… comment"
+
+    @property
+    def fingerprint(self) -> str:
+        out = subprocess.run(["ssh-keygen", "-l", "-f", str(self.private) + ".pub"], capture_output=True,
+                             text=True, check=True).stdout
+        return out.split()[1]
+
+
+def make_key(folder: Path, name: str) -> Key:
+    path = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True)
+    return Key(path, (folder / f"{name}.pub").read_text().strip())
+
+
+def ssh_keygen_verify(folder: Path, data: bytes, signature: str, principal: str, public: str) -> int:
+    """Exit code of the check a recipient runs with OpenSSH alone."""
+    (folder / "allowed_signers").write_text(f'{principal} namespaces="csa-report" {public}\n')
+    (folder / "manifest.json.sig").write_text(signature)
+    return subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(folder / "allowed_signers"), "-I", principal,
+                           "-n", "csa-report", "-s", str(folder / "manifest.json.sig")], input=data,
+                          capture_output=True, check=False).returncode

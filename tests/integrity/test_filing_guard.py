@@ -1,0 +1,127 @@
+"""One filing per (provider, period): the unique constraint lets exactly one of two racing runs file a period
+(or correct a given filing), on SQLite and PostgreSQL; corrections need a reason and a known, latest report."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pytest
+
+import csa_report.filing as filing
+from csa_report.audit import AuditLog
+from csa_report.errors import InputError
+from csa_report.filing import AlreadyFiled, Correction, check_not_filed, claim_filing, correction_of, filings
+
+P = "Example Communications Ireland Ltd"
+PERIOD = "2025-01-01/2025-12-31"
+AT = datetime(2026, 1, 20, 9, 0, 0)
+A, B, C = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
+
+
+def claim(audit: AuditLog, report_id: str, correction: Correction | None = None) -> filing.FilingRecord:
+    return claim_filing(audit, provider=P, period=PERIOD, report_id=report_id, manifest_sha256=report_id * 4,
+                        correction=correction, run_id=None, at=AT)
+
+
+def race(audit: AuditLog, monkeypatch: pytest.MonkeyPatch, reports: tuple[str, str],
+         correction: Correction | None = None) -> tuple[list[int], list[str], list[str]]:
+    """Both claims read the period's filings before either inserts (a barrier holds the first reader until the
+    second has read too), so both pass the query and only the constraint can decide."""
+    barrier = threading.Barrier(2, timeout=30)
+    seen: list[int] = []
+    waited: set[str] = set()
+    real = filing.filings
+
+    def read_then_wait(*args: object) -> list[filing.FilingRecord]:
+        found = real(*args)  # type: ignore[arg-type]
+        me = threading.current_thread().name
+        if me.startswith("racer") and me not in waited:  # each racer's first read only
+            waited.add(me)
+            seen.append(len(found))
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(filing, "filings", read_then_wait)
+    won: list[str] = []
+    lost: list[str] = []
+
+    def run(report_id: str) -> None:
+        try:
+            claim(audit, report_id, correction)
+            won.append(report_id)
+        except AlreadyFiled as exc:
+            lost.append(str(exc))
+
+    threads = [threading.Thread(target=run, args=(r,), name=f"racer-{r}") for r in reports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    monkeypatch.setattr(filing, "filings", real)
+    return seen, won, lost
+
+
+def test_two_concurrent_first_filings_one_wins(new_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    audit = AuditLog.open(new_db_url)
+    seen, won, lost = race(audit, monkeypatch, (A, B))
+    assert seen[:2] == [0, 0]  # the race happened: both saw an unfiled period
+    assert len(won) == 1 and len(lost) == 1
+    loser = B if won == [A] else A
+    assert f"report {won[0]} was filed by a concurrent run first; report {loser} is not archived" in lost[0]
+    assert [(f.seq, f.report_id, f.supersedes) for f in filings(audit, P, PERIOD)] == [(0, won[0], None)]
+
+
+def test_two_concurrent_corrections_of_the_same_filing_one_wins(new_db_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    audit = AuditLog.open(new_db_url)
+    claim(audit, A)
+    seen, won, lost = race(audit, monkeypatch, (B, C), Correction(A, "a figure was wrong"))
+    assert seen[:2] == [1, 1]
+    assert len(won) == 1 and len(lost) == 1
+    assert [(f.seq, f.report_id, f.supersedes, f.reason) for f in filings(audit, P, PERIOD)] == [
+        (0, A, None, None), (1, won[0], A, "a figure was wrong")]
+
+
+def test_same_report_again_is_its_own_filing(new_db_url: str) -> None:
+    audit = AuditLog.open(new_db_url)
+    first = claim(audit, A)
+    again = claim(audit, A)
+    assert (first.seq, again.seq, again.report_id) == (0, 0, A)
+    assert check_not_filed(audit, P, PERIOD, A, None) is not None
+
+
+def test_filed_period_without_correction_is_exit_2(new_db_url: str) -> None:
+    audit = AuditLog.open(new_db_url)
+    claim(audit, A)
+    with pytest.raises(AlreadyFiled, match=f"already filed as report {A}.*--supersedes {A} --reason") as err:
+        check_not_filed(audit, P, PERIOD, B, None)
+    assert err.value.exit_code == 2
+
+
+def test_corrections_must_name_the_latest_known_report(new_db_url: str) -> None:
+    audit = AuditLog.open(new_db_url)
+    claim(audit, A)
+    claim(audit, B, Correction(A, "typo"))
+    with pytest.raises(InputError, match="no such report was filed") as err:
+        check_not_filed(audit, P, PERIOD, C, Correction("0123456789abcdef", "x"))
+    assert err.value.exit_code == 2
+    with pytest.raises(InputError, match=f"already superseded by report {B}"):
+        check_not_filed(audit, P, PERIOD, C, Correction(A, "again"))
+    assert check_not_filed(audit, P, PERIOD, C, Correction(B, "second correction")) is None
+
+
+@pytest.mark.parametrize(("supersedes", "reason", "message"), [
+    (A, None, "needs --reason"),
+    (A, "   ", "needs --reason"),
+    (None, "because", "without --supersedes"),
+])
+def test_malformed_corrections(supersedes: str | None, reason: str | None, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        correction_of(supersedes, reason)
+
+
+def test_correction_text() -> None:
+    c = correction_of(A.upper(), "  the  number of   appeals was wrong ")
+    assert c == Correction(A, "the number of appeals was wrong")
+    assert c.describe() == f"corrected version, supersedes report {A}, because: the number of appeals was wrong"
