@@ -87,18 +87,19 @@ def demo_seal(out: Path) -> Path:
 
 
 def demo_policies(out: Path, key: Path) -> Path:
-    """The example policies, with the throwaway key of ``demo-reviewer`` added to provider.md's signing_keys."""
+    """The example policies, with the throwaway key of ``demo-reviewer`` added to the signing_keys of every
+    version of provider.md (the current one and those kept in history/, so every period's report is signed)."""
     import shutil
 
     target = (out / "policies").resolve()
     shutil.copytree(example_policies(), target, dirs_exist_ok=True)
-    provider = target / "provider.md"
-    text = provider.read_text("utf-8")
     public = Path(str(key) + ".pub").read_text("ascii").split()
     line = f"signing_keys:\n  - name: {DEMO_REVIEWER}\n    key: {public[0]} {public[1]}\n"
-    if "signing_keys:" not in text:
-        head, sep, body = text.partition("\n---\n")  # front matter ends at the second ---
-        provider.write_text(head + "\n" + line.rstrip("\n") + sep + body, "utf-8")
+    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
+        text = provider.read_text("utf-8")
+        if "signing_keys:" not in text:
+            head, sep, body = text.partition("\n---\n")  # front matter ends at the second ---
+            provider.write_text(head + "\n" + line.rstrip("\n") + sep + body, "utf-8")
     return target
 
 

@@ -44,10 +44,11 @@ def keyed_policies(folder: Path, keys: dict[str, Key]) -> Path:
     """The example policies with the approvers' and the preparer's public keys in provider.md."""
     target = folder / "policies"
     shutil.copytree(EXAMPLE_POLICIES, target)
-    provider = target / "provider.md"
-    head, sep, body = provider.read_text().partition("\n---\n")
     entries = "".join(f"\n  - name: {name}\n    key: {key.public}" for name, key in keys.items())
-    provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
+    # Every version of provider.md: a 2025 report uses the one kept in history/ (policy history).
+    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
+        head, sep, body = provider.read_text().partition("\n---\n")
+        provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
     return target
 
 
