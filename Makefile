@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean docs docs-ref infra-check lock fuzz
+.PHONY: test-fast install demo test lint bench clean docs docs-ref infra-check lock fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint docs infra-check
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
+
+# The fast lane: everything but the browser tests and the minutes-long service, process and fuzz tests.
+test-fast: $(STAMP) lint
+	$(BIN)/pytest -m "not ui and not slow" -q -p no:cacheprovider
 
 # The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
 fuzz: $(STAMP)

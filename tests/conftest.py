@@ -74,3 +74,23 @@ def new_duckdb_url(tmp_path: Path) -> str:
     except ImportError:
         service_missing("DuckDB (pip install -e '.[dev]')")
     return f"duckdb:///{tmp_path / 'source.duckdb'}"
+
+
+#: Tests that drive a browser against a real Prefect server (marker ``ui``) or that take minutes of real services,
+#: processes or fuzzing (marker ``slow``). `make test-fast` leaves both out; `make test` and CI run everything.
+UI_PATHS = ("tests/ui/",)
+SLOW_PATHS = (
+    "tests/flows/", "tests/storage/test_kill9.py", "tests/storage/test_s3_submission_faults.py",
+    "tests/reliability/test_fuzz.py", "tests/reliability/test_prefect_lifecycle.py",
+    "tests/docs/test_operators_doc.py::test_the_walkthrough_runs_as_written", "tests/integrity/test_api_auth.py",
+    "tests/checks/test_check_seed_end_to_end.py", "tests/seed/test_seed_database.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        node = item.nodeid
+        if node.startswith(UI_PATHS):
+            item.add_marker(pytest.mark.ui)
+        if node.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
