@@ -110,8 +110,8 @@ def _warm_up(url: str) -> None:
 
 
 def extract(url: str, _scale: int) -> dict[str, Any]:
-    from tasks.extract import extract_indicators
-    from tasks.extract_session import Tuning
+    from csa_report.tasks.extract import extract_indicators
+    from csa_report.tasks.extract_session import Tuning
 
     Tuning.from_settings()  # import the settings machinery outside the timing (a running flow has it loaded)
     _warm_up(url)
@@ -122,7 +122,7 @@ def extract(url: str, _scale: int) -> dict[str, Any]:
 
 def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
     """Run each floor statement in one read-only transaction tuned like the extraction's (same settings)."""
-    from tasks.extract_session import Tuning, apply_session, isolation_level
+    from csa_report.tasks.extract_session import Tuning, apply_session, isolation_level
 
     tuning = Tuning.from_settings()
     _warm_up(url)
@@ -160,9 +160,9 @@ _KEY_PLAN = re.compile(r"(Scan|Join|Nested Loop|Aggregate|Sort|Materialize|CTE|G
 
 def explain(url: str, _scale: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of every extraction statement (PostgreSQL); key lines of the heaviest."""
-    from tasks.extract_queries import ALL_QUERIES, reported
-    from tasks.extract_session import Tuning, apply_session
-    from tasks.sql_dialect import Sql
+    from csa_report.tasks.extract_queries import ALL_QUERIES, reported
+    from csa_report.tasks.extract_session import Tuning, apply_session
+    from csa_report.tasks.sql_dialect import Sql
 
     engine = make_engine(url, read_only=True)
     if engine.dialect.name != "postgresql":

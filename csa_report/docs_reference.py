@@ -65,7 +65,7 @@ def indicator_rows() -> list[tuple[int, str, str, str, bool]]:
     from csa_report.migrate import upgrade
     from csa_report.period import Period
     from csa_report.seed import seed
-    from tasks.extract import extract_indicators
+    from csa_report.tasks.extract import extract_indicators
 
     period = Period.parse(_PERIOD)
     with tempfile.TemporaryDirectory(prefix="csa-docs-ref-") as tmp:

@@ -38,8 +38,8 @@ from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, r
 from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
-from tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
-from tasks.audit import (
+from csa_report.tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
+from csa_report.tasks.audit import (
     audit_log,
     first_seen_at,
     prior_approval,
@@ -48,16 +48,16 @@ from tasks.audit import (
     record_signoff,
     set_run_status,
 )
-from tasks.check import blocking, check
-from tasks.context import automatic_signoff, context, default_publication_date
-from tasks.extract import extract
-from tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
-from tasks.notify import notify_approvers
-from tasks.orientation import explain_failure, label_run, resume_note, run_name
-from tasks.render import render
-from tasks.retry import retry_options
-from tasks.stage import StagedReport, links_for, stage_report
-from tasks.submit import submit
+from csa_report.tasks.check import blocking, check
+from csa_report.tasks.context import automatic_signoff, context, default_publication_date
+from csa_report.tasks.extract import extract
+from csa_report.tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
+from csa_report.tasks.notify import notify_approvers
+from csa_report.tasks.orientation import explain_failure, label_run, resume_note, run_name
+from csa_report.tasks.render import render
+from csa_report.tasks.retry import retry_options
+from csa_report.tasks.stage import StagedReport, links_for, stage_report
+from csa_report.tasks.submit import submit
 
 
 def run_started_at() -> datetime:

@@ -26,7 +26,7 @@ from csa_report.settings import load_settings
 from csa_report.storage import S3Store, slugify
 from csa_report.submission import SubmissionResult
 from csa_report.summary import KEY_FIGURES, key_figure, key_row
-from tasks.stage import StagedReport
+from csa_report.tasks.stage import StagedReport
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ Key = tuple[str, str, str, str, str]
 
 def artifact_key(provider: str, period: Period | str, name: str) -> str:
     """``example-communications-ireland-ltd-2025-key-figures`` (Prefect keys: lower-case letters, digits, dashes)."""
-    from tasks.orientation import period_label
+    from csa_report.tasks.orientation import period_label
 
     p = period if isinstance(period, Period) else Period.parse(period)
     return f"{slugify(provider)}-{period_label(p).replace('_', '-')}-{name}"

@@ -14,7 +14,7 @@ from csa_report.audit import AuditLog, FindingRecord, SignoffRecord
 from csa_report.checks import CheckResult
 from csa_report.period import utc_now
 from csa_report.settings import load_settings
-from tasks.retry import retry_options
+from csa_report.tasks.retry import retry_options
 
 
 def audit_log() -> AuditLog:

@@ -25,7 +25,7 @@ def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet
                waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
     """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
     if indicators is None:
-        from tasks.extract import extract_indicators
+        from csa_report.tasks.extract import extract_indicators
 
         indicators = extract_indicators(db_url, period, as_of)
     return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)
@@ -64,7 +64,7 @@ def check(db_url: str, period: str, as_of: datetime, policies: PolicySet, waiver
     """Prefect task: run the checks and publish the findings as a markdown artifact (key
     ``{provider}-{period}-findings``)."""
     result = run_checks(db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators)
-    from tasks.artifacts import artifact_key, publish_artifact  # stable key per report, updated in place
+    from csa_report.tasks.artifacts import artifact_key, publish_artifact  # stable key per report, updated in place
 
     publish_artifact(artifact_key(policies.provider.provider, period, "findings"), "markdown",
                      findings_markdown(result), f"Compliance findings for {period}")

@@ -14,7 +14,7 @@ from csa_report.reference import regimes
 from csa_report.render import ReportContext, build_context
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.series import monthly_series_from_url
-from tasks.retry import retry_options
+from csa_report.tasks.retry import retry_options
 
 
 def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:
@@ -22,7 +22,7 @@ def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators,
     the report can show one value per segment beside the whole period's; nothing for a one-regime period."""
     from csa_report.period import Period
     from csa_report.render.context import instruments_in_force
-    from tasks.extract import extract_indicators
+    from csa_report.tasks.extract import extract_indicators
 
     period = indicators.period
     segments = instruments_in_force(regimes(), period.start, period.end)

@@ -30,7 +30,7 @@ from csa_report.indicators import (
 from csa_report.period import Period, check_as_of
 from csa_report.schema import CATEGORIES, ENUMERATIONS
 from csa_report.source_types import validate_types
-from tasks.extract_queries import (
+from csa_report.tasks.extract_queries import (
     ALL_QUERIES,
     REQUIRED_COLUMNS,
     SUSPENSIONS,
@@ -38,9 +38,9 @@ from tasks.extract_queries import (
     report_account_values,
     reported,
 )
-from tasks.extract_session import Tuning, apply_session, isolation_level, run_statements
-from tasks.retry import retry_options
-from tasks.sql_dialect import Sql
+from csa_report.tasks.extract_session import Tuning, apply_session, isolation_level, run_statements
+from csa_report.tasks.retry import retry_options
+from csa_report.tasks.sql_dialect import Sql
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.schema import REGIONS, ROLES
-from tasks.sql_dialect import Sql, flag
+from csa_report.tasks.sql_dialect import Sql, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
 _md = MetaData()

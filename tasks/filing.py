@@ -16,9 +16,9 @@ from csa_report.settings import load_settings
 from csa_report.sshsig import SIGNATURE_FILE
 from csa_report.storage import S3Store
 from csa_report.storage.report import archive_key
-from tasks.audit import audit_log
-from tasks.retry import retry_options
-from tasks.stage import StagedReport
+from csa_report.tasks.audit import audit_log
+from csa_report.tasks.retry import retry_options
+from csa_report.tasks.stage import StagedReport
 
 
 @task(name="period-guard", **retry_options((5, 30)))

@@ -8,7 +8,7 @@ from prefect import task
 from csa_report.audit import AuditLog
 from csa_report.notify import SignoffRequest, notify_signoff_request
 from csa_report.settings import load_settings
-from tasks.retry import retry_options
+from csa_report.tasks.retry import retry_options
 
 
 @task(name="notify-approvers", **retry_options((5, 30)))

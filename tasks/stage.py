@@ -13,7 +13,7 @@ from csa_report.period import Period
 from csa_report.render import RenderResult
 from csa_report.settings import load_settings
 from csa_report.storage import ReportRef, S3Store, StoredObject, review_links, stage
-from tasks.retry import retry_options
+from csa_report.tasks.retry import retry_options
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from csa_report.filing import Correction
 from csa_report.settings import load_settings
 from csa_report.storage import S3Store
 from csa_report.submission import SubmissionResult, submit_report
-from tasks.retry import retry_options
-from tasks.stage import StagedReport
+from csa_report.tasks.retry import retry_options
+from csa_report.tasks.stage import StagedReport
 
 
 @task(name="submit", persist_result=True, **retry_options((30, 300)))

@@ -20,7 +20,7 @@ from csa_report.lake import create_parquet_views, export_parquet, view_statement
 from csa_report.period import Period
 from csa_report.schema import TABLE_ORDER
 from csa_report.seed import seed
-from tasks.extract import extract_indicators
+from csa_report.tasks.extract import extract_indicators
 
 PERIOD = Period.parse("2025")
 AS_OF = datetime(2026, 1, 15)

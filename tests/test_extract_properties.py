@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from csa_report.indicators import ALL
 from csa_report.period import Period
 from csa_report.seed import seed
-from tasks.extract import extract_indicators
+from csa_report.tasks.extract import extract_indicators
 
 PERIOD = Period.parse("2025")
 

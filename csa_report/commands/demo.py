@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
         with demo_s3(out) as endpoint:
             os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
             os.environ.update(demo_environment(out, endpoint))
-            from flows.annual_report import annual_report
+            from csa_report.flows.annual_report import annual_report
 
             if wait:
                 result = run_and_wait(out)
@@ -231,7 +231,7 @@ def run_and_wait(out: Path) -> Any:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
 
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     outcome: dict[str, Any] = {}
 

@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
         from csa_report.errors import BlockingFindings
         from csa_report.policies import load_policies
         from csa_report.settings import load_settings, require
-        from tasks.check import run_checks
-        from tasks.extract import extract_indicators
+        from csa_report.tasks.check import run_checks
+        from csa_report.tasks.extract import extract_indicators
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         db_url = str(require(settings.source_db, "source_db"))

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         from csa_report.reference import regimes
         from csa_report.render import build_context, render_report
         from csa_report.render.series import monthly_series_from_url
-        from tasks.extract import extract_indicators
+        from csa_report.tasks.extract import extract_indicators
 
         p = Period.parse(period)
         instant = parse_as_of(as_of) if as_of else utc_now()
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
             raise typer.Exit(result.exit_code)
         series = monthly_series_from_url(db, p, instant)
-        from tasks.context import segment_indicators
+        from csa_report.tasks.context import segment_indicators
 
         context = build_context(indicators, policy_set, findings=result.findings, waivers=result.waivers,
                                 regimes=regimes(), series=series, publication_date=published,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from csa_report.audit import SignoffRecord
-from tasks.artifacts import artifact_key, change, signoff_markdown
-from tasks.stage import StagedReport
+from csa_report.tasks.artifacts import artifact_key, change, signoff_markdown
+from csa_report.tasks.stage import StagedReport
 
 STAGED = StagedReport(provider="Example Communications Ireland Ltd", period="2025-01-01/2025-12-31",
                       report_id="0123456789abcdef", manifest_sha256="ab" * 32, objects=())

@@ -7,7 +7,7 @@ from datetime import datetime
 from csa_report.checks import CheckResult, Finding
 from csa_report.checks.findings import CheckFailure
 from csa_report.period import Period
-from tasks.check import blocking, findings_markdown
+from csa_report.tasks.check import blocking, findings_markdown
 
 
 def test_markdown_lists_blocking_findings_first() -> None:

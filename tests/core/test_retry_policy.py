@@ -1,7 +1,7 @@
 from prefect.states import Completed, Failed
 
 from csa_report.errors import DataError, TamperedError, UnreachableError
-from tasks.retry import retry_options, transient_only
+from csa_report.tasks.retry import retry_options, transient_only
 
 
 def _failed(exc: Exception):

@@ -78,7 +78,7 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     from prefect.blocks.system import Secret
     from prefect.settings import get_current_settings
 
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     controller, handler, auth = smtp_with_auth
     block = f"csa-smtp-{uuid.uuid4().hex[:8]}"

@@ -9,7 +9,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from csa_report.errors import BlockingFindings, StorageConflict, UnreachableError
 from csa_report.period import Period
-from tasks.orientation import explain_failure, run_name, run_tags, setting_hint
+from csa_report.tasks.orientation import explain_failure, run_name, run_tags, setting_hint
 
 
 @task(name="submit", retries=0)

@@ -16,7 +16,7 @@ from csa_report.errors import BlockingFindings, InputError
 from csa_report.period import Period
 from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
-from tasks.extract import extract_indicators
+from csa_report.tasks.extract import extract_indicators
 from tests.support.storage import CollectingHandler, free_port
 
 EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
@@ -62,7 +62,7 @@ def env(tmp_path, s3, smtp, monkeypatch) -> dict[str, str]:
 
 
 def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, smtp, tmp_path):
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     _, handler = smtp
     before = len(handler.messages)
@@ -106,7 +106,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, 
 
 
 def test_blocking_finding_stops_before_staging(prefect_server, env, s3, smtp, tmp_path):
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     _, handler = smtp
     before = len(handler.messages)
@@ -125,7 +125,7 @@ def test_blocking_finding_stops_before_staging(prefect_server, env, s3, smtp, tm
 
 
 def test_preparer_cannot_approve(prefect_server, env, tmp_path):
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=5)
@@ -161,7 +161,7 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
 
     from prefect.flow_runs import resume_flow_run
 
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     _, handler = smtp
@@ -205,7 +205,7 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
 
 def test_unanswered_signoff_times_out_and_is_recorded(prefect_server, env, smtp, tmp_path, monkeypatch):
     from csa_report.errors import SignOffMissing
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     monkeypatch.setenv("CSA_SIGNOFF_TIMEOUT_S", "3")
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")

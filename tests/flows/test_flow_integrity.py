@@ -81,7 +81,7 @@ def attachment(msg: Message, name: str) -> bytes:
 
 def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, s3, smtp,  # noqa: F811
                                                          tmp_path):
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     _, handler = smtp
     before = len(handler.messages)
@@ -179,7 +179,7 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
                                                          monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from flows.annual_report import annual_report
+    from csa_report.flows.annual_report import annual_report
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     monkeypatch.delenv("CSA_SEAL_PKCS12")  # unsealed: the manifest says so

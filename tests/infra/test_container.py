@@ -94,7 +94,7 @@ def test_lock_installs_and_the_image_command_runs_in_a_clean_virtualenv(tmp_path
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "storage" in proc.stdout and "demo" in proc.stdout
     # What a Prefect worker's `prefect flow-run execute` does first: import the flow from the installed code.
-    proc = subprocess.run([str(python), "-c", "from flows.annual_report import annual_report; "
+    proc = subprocess.run([str(python), "-c", "from csa_report.flows.annual_report import annual_report; "
                            "import weasyprint; print(annual_report.name)"],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from csa_report.render import RenderResult, ReportContext
-from tasks.render import render
+from csa_report.tasks.render import render
 
 
 def test_task_wraps_render_report(fixture_context: ReportContext, rendered: RenderResult, tmp_path: Path) -> None:
