@@ -70,8 +70,10 @@ def _click_command() -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     from csa_report.prefect_lifecycle import prepare_environment
+    from csa_report.tasks.credentials import install as install_credential_blocks
 
     prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
+    install_credential_blocks()  # credentials named as Prefect blocks (the library never imports Prefect)
     _prepare_demo(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),

@@ -5,7 +5,7 @@ outbox like the report's own e-mails.
 Each (flow run, request, recipient) is claimed in the audit database before it is sent, so a resumed or
 retried run, which executes the flow body again, never sends the same request twice. A failed send is logged
 and may be claimed again by a later execution; it never stops the run: the reviewers can still find the run
-in the Prefect UI, and the chat notification (a Prefect automation, infra/notifications.py) is independent.
+in the Prefect UI, and the chat notification (a Prefect automation, csa_report/tasks/automation.py) is independent.
 """
 
 from __future__ import annotations

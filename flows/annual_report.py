@@ -29,12 +29,11 @@ from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
-from csa_report.prefect_links import run_url, ui_base
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.report import RenderResult
 from csa_report.seal import describe_seal, load_signer, seal_configured
 from csa_report.settings import Settings, load_settings, require
-from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer, request_signoff
+from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer
 from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
@@ -50,14 +49,21 @@ from csa_report.tasks.audit import (
 )
 from csa_report.tasks.check import blocking, check
 from csa_report.tasks.context import automatic_signoff, context, default_publication_date
+from csa_report.tasks.credentials import install as install_credential_blocks
 from csa_report.tasks.extract import extract
 from csa_report.tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
+from csa_report.tasks.links import run_url, ui_base
 from csa_report.tasks.notify import notify_approvers
 from csa_report.tasks.orientation import explain_failure, label_run, resume_note, run_name
 from csa_report.tasks.render import render
 from csa_report.tasks.retry import retry_options
+from csa_report.tasks.signoff import request_signoff
 from csa_report.tasks.stage import StagedReport, links_for, stage_report
 from csa_report.tasks.submit import submit
+
+# The S3 and SMTP credentials may be Prefect blocks the settings name: let the library read them (a deployed run
+# starts here, not in the CLI).
+install_credential_blocks()
 
 
 def run_started_at() -> datetime:

@@ -180,7 +180,7 @@ def keep_ui_up() -> None:
     logs and artifacts can still be looked at."""
     import signal
 
-    from csa_report.prefect_links import run_url
+    from csa_report.tasks.links import run_url
 
     api = os.environ.get("PREFECT_API_URL", "")
     ui = api.removesuffix("/api")
@@ -260,7 +260,7 @@ def run_and_wait(out: Path) -> Any:
                 import hashlib
 
                 sha = hashlib.sha256(manifest).hexdigest()
-                from csa_report.prefect_links import run_url
+                from csa_report.tasks.links import run_url
 
                 ui = api.removesuffix("/api")
                 _last_run["id"] = str(run_id)

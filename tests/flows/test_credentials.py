@@ -167,6 +167,9 @@ def test_smtp_password_from_a_secret_block(prefect_server) -> None:
     from csa_report.credentials import smtp_password
     from csa_report.errors import ConfigError
     from csa_report.settings import Settings
+    from csa_report.tasks.credentials import install
+
+    install()  # as the CLI and the flow do at start
 
     name = f"csa-smtp-{uuid.uuid4().hex[:8]}"
     Secret(value="block-password").save(name)

@@ -1,5 +1,5 @@
 """The sign-off rules without a server: evaluate(), the form's JSON schema (what the Prefect server validates
-against), the reviewer description and the error codes."""
+against: the library's form as the task layer's RunInput), the reviewer description and the error codes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.input import RunInput
 
 from csa_report.errors import CsaReportError, SignOffMissing, SignOffRefused, SignOffTimeout
-from csa_report.signoff import SignOff, describe_for_reviewer, evaluate
+from csa_report.signoff import SignedSignOff, SignOff, describe_for_reviewer, evaluate
+from csa_report.tasks.signoff import SignedSignOffInput, SignOffInput
 
 SHA = "a" * 64
 APPROVERS = ("Alice Approver", "Bob Reviewer", "Pat Preparer")
@@ -81,8 +82,9 @@ def test_no_approvers_refuses_everybody():
 # --- the JSON schema the server validates ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form", [SignOff, SignOff.with_initial_data(description="d", decision="approve"),
-                                  SignOff.with_initial_data(description="d", reviewer="Al", comment="c")])
+@pytest.mark.parametrize("form", [SignOff, SignOffInput,
+                                  SignOffInput.with_initial_data(description="d", decision="approve"),
+                                  SignOffInput.with_initial_data(description="d", reviewer="Al", comment="c")])
 def test_constraints_are_in_the_json_schema(form):
     s = schema_of(form)
     props = s["properties"]
@@ -96,19 +98,20 @@ def test_constraints_are_in_the_json_schema(form):
 
 
 def test_initial_data_sets_defaults_and_description_without_losing_constraints():
-    form = SignOff.with_initial_data(description="## please review", decision="reject")
+    form = SignOffInput.with_initial_data(description="## please review", decision="reject")
     assert form._description == "## please review"
+    assert form.__name__ == "SignOff" and schema_of(form)["title"] == "SignOff"  # the title the server stores
     s = schema_of(form)
     assert s["properties"]["decision"]["default"] == "reject"
     assert "decision" not in s["required"] and {"reviewer", "manifest_sha256"} <= set(s["required"])
     # The base RunInput.with_initial_data would rebuild the field from its annotation and drop the help text:
-    base = RunInput.with_initial_data.__func__(SignOff, description="x", decision="reject")  # type: ignore[attr-defined]
+    base = RunInput.with_initial_data.__func__(SignOffInput, description="x", decision="reject")  # type: ignore[attr-defined]
     assert "description" not in schema_of(base)["properties"]["decision"]
 
 
 def test_unknown_initial_field_is_a_programming_error():
     with pytest.raises(TypeError):
-        SignOff.with_initial_data(decisoin="approve")
+        SignOffInput.with_initial_data(decisoin="approve")
 
 
 VALID = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": SHA}
@@ -133,6 +136,14 @@ def test_schema_accepts_a_wellformed_answer_and_pydantic_agrees():
                     {"reviewer": " Alice Approver  "}, {"reviewer": "\talice approver"}):
         jsonschema.validate(VALID | lenient, schema_of(SignOff))
     assert SignOff(**VALID).comment == ""
+
+
+def test_the_signed_form_keeps_its_name_fields_and_hides_the_typed_ones():
+    form = SignedSignOffInput.with_initial_data(description="d", decision="approve")
+    assert issubclass(form, SignedSignOff) and issubclass(form, SignOffInput) and form.__name__ == "SignedSignOff"
+    s = schema_of(form)
+    assert "signature" in s["required"] and not {"reviewer", "manifest_sha256"} & set(s["required"])
+    assert s["additionalProperties"] is False
 
 
 # --- the description ------------------------------------------------------------------------------------------

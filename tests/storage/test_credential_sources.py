@@ -39,6 +39,15 @@ def _buckets(settings: Settings) -> set[str]:
     return {b["Name"] for b in make_client(settings, max_attempts=1).list_buckets()["Buckets"]}
 
 
+@pytest.fixture(autouse=True)
+def _prefect_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the CLI and the flow install at start: the library reads named blocks through the task layer."""
+    from csa_report import credentials
+    from csa_report.tasks.credentials import PrefectBlocks
+
+    monkeypatch.setattr(credentials, "_store", PrefectBlocks())
+
+
 def _stub_prefect_aws(monkeypatch: pytest.MonkeyPatch, endpoint: S3Endpoint, loaded: list[str]) -> None:
     """prefect-aws's documented interface: ``AwsCredentials.load(name)`` → block; ``get_boto3_session()``."""
 
@@ -115,3 +124,14 @@ def test_block_without_prefect_aws_is_a_config_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "prefect_aws", None)  # import fails as if it were not installed
     with pytest.raises(ConfigError, match=r"prefect-aws is not installed: pip install 'csa-report\[aws\]'"):
         make_client(Settings(s3_endpoint="http://127.0.0.1:9", aws_credentials_block="csa-aws"))
+
+
+def test_a_named_block_without_a_block_store_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library alone (no CLI, no flow) cannot read Prefect blocks: it says so instead of falling back."""
+    from csa_report import credentials
+
+    monkeypatch.setattr(credentials, "_store", None)
+    with pytest.raises(ConfigError, match="names the block 'csa-aws', but no Prefect block store is installed"):
+        make_client(Settings(s3_endpoint="http://127.0.0.1:9", aws_credentials_block="csa-aws"))
+    with pytest.raises(ConfigError, match="CSA_SMTP_PASSWORD_BLOCK names the block 'smtp'"):
+        credentials.smtp_password(Settings(smtp_password_block="smtp"))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from csa_report.signoff import Refusal, describe_for_reviewer, request_signoff
+from csa_report.signoff import Refusal, describe_for_reviewer
+from csa_report.tasks.signoff import request_signoff
 
 PREPARER = "pat preparer"
 APPROVERS = ("Alice Approver", "Bob Reviewer", "pat preparer")

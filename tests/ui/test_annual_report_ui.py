@@ -80,7 +80,7 @@ def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         })
         # The chat notification: the deployment step's automation, pointed at a local webhook receiver.
         webhook = WebhookReceiver().start()
-        from csa_report.automation import ensure_signoff_automation
+        from csa_report.tasks.automation import ensure_signoff_automation
 
         assert ensure_signoff_automation(webhook_url=webhook.url)["targets"] == ["webhook"]
         env = {**prefect_server.env, **csa, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_LOGGING_LEVEL": "INFO",

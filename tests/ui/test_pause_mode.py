@@ -9,7 +9,7 @@ import time
 import pytest
 
 from csa_report.errors import SignOffTimeout
-from csa_report.signoff import running_from_deployment
+from csa_report.tasks.signoff import running_from_deployment
 from tests.ui.signoff_flow import signoff_demo
 from tests.ui.ui_helpers import demo_sha, lines
 

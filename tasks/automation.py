@@ -2,11 +2,12 @@
 Suspended or Paused state and sends through Prefect's own notification blocks (a generic webhook, Slack,
 Microsoft Teams). Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
 
-    python -m csa_report.automation --webhook-url URL [--slack-url URL] [--teams-url URL]
+    python -m csa_report.tasks.automation --webhook-url URL [--slack-url URL] [--teams-url URL]
 
 Idempotent: deploying again updates the blocks and the automation in place (same names), it never adds a
 second one. With no target configured it does nothing and says so. The e-mail to the approvers is separate
-(csa_report/notify.py, sent by the flow once per request).
+(csa_report/notify.py, sent by the flow once per request). It lives among the tasks because it drives
+Prefect's API; the library never imports Prefect (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    parser = argparse.ArgumentParser(prog="python -m csa_report.automation", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m csa_report.tasks.automation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--webhook-url", default=os.environ.get("CSA_NOTIFY_WEBHOOK_URL"))
     parser.add_argument("--slack-url", default=os.environ.get("CSA_NOTIFY_SLACK_URL"))
     parser.add_argument("--teams-url", default=os.environ.get("CSA_NOTIFY_TEAMS_URL"))
