@@ -1,23 +1,22 @@
-"""Extraction: every indicator of data-contract §3, per service and ``ALL``, from aggregate SQL.
+"""Assembly: every indicator of data-contract §3, per service and ``ALL``, from the aggregate group rows.
 
-``compute_indicators`` turns the group rows of tasks.extract_queries into typed indicator rows (it only ever
-sees aggregates); ``extract_indicators`` adds the read-only connection, the schema check and retries; the
-Prefect task ``extract`` is a thin wrapper that the flow persists so a retry or resume does not recompute.
+``compute_indicators`` runs the statements of csa_report.extract.queries on an open read-only connection and
+turns their group rows into typed indicator rows (it only ever sees aggregates); csa_report.extract.source opens
+that connection.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from prefect import task
 from sqlalchemy.engine import Connection
 
-from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
 from csa_report.errors import DataError, ToolError
+from csa_report.extract.queries import ALL_QUERIES, SUSPENSIONS, account_holders, report_account_values, reported
+from csa_report.extract.session import Tuning, run_statements
 from csa_report.indicators import (
     ALL,
     NO,
@@ -27,26 +26,13 @@ from csa_report.indicators import (
     mean_days,
     ratio_percent,
 )
-from csa_report.period import Period, check_as_of
+from csa_report.period import Period
 from csa_report.schema import CATEGORIES, ENUMERATIONS
-from csa_report.source_types import validate_types
-from csa_report.tasks.extract_queries import (
-    ALL_QUERIES,
-    REQUIRED_COLUMNS,
-    SUSPENSIONS,
-    account_holders,
-    report_account_values,
-    reported,
-)
-from csa_report.tasks.extract_session import Tuning, apply_session, isolation_level, run_statements
-from csa_report.tasks.retry import retry_options
-from csa_report.tasks.sql_dialect import Sql
-
-log = logging.getLogger(__name__)
+from csa_report.sql_dialect import PeriodParams, dialect_for
 
 CSAM: Final = ("known_csam", "new_csam")
 SOL: Final = "solicitation"
-#: Services are a bitmask in one BIGINT when counting distinct items and accounts (tasks.extract_queries).
+#: Services are a bitmask in one BIGINT when counting distinct items and accounts (csa_report.extract.queries).
 MAX_MASK_SERVICES: Final = 62
 REGIONS: Final = ("eu", "non_eu")
 #: Sections 4 and 5 (v2): the form asks for EU users; the all-region value is kept beside it.
@@ -76,8 +62,8 @@ Group = Mapping[str, Any]
 
 def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
     """Run the aggregate queries on an open (read-only) connection and assemble every indicator row."""
-    q = Sql.for_run(conn.dialect.name, period, as_of)
-    # Independent statements, heaviest first (tasks.extract_session may spread them over connections).
+    q = PeriodParams.bind(dialect_for(conn.dialect.name), period, as_of)
+    # Independent statements, heaviest first (csa_report.extract.session may spread them over connections).
     queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
     ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
     results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
@@ -105,41 +91,6 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
     out += _section6(results["detections"], scopes)
     out += _section9(results["reports"], scopes)
     return Indicators.build(period, as_of, services, out)
-
-
-def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
-    """Open the source read-only, check the schema, compute. Raises DataError / UnreachableError.
-
-    ``tuning`` defaults to the ``extract_*`` settings (CSA_EXTRACT_JIT, …)."""
-    check_as_of(period, as_of)
-    tuning = tuning or Tuning.from_settings()
-    url = normalise_url(db_url)
-    engine = make_engine(db_url, read_only=True)
-    try:
-        with connect(engine, f"source database {describe(url)}") as conn:
-            require_tables(conn, REQUIRED_COLUMNS)
-            validate_types(conn)  # counts are integers ≥ 0, names are text (csa_report.source_types)
-            conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
-            isolation = isolation_level(conn.dialect.name)
-            if isolation:
-                # One snapshot for all statements, so the sections agree with each other.
-                conn.execution_options(isolation_level=isolation)
-            with conn.begin():
-                # work_mem, enable_sort, jit, parallel workers: measured in docs/benchmarks.md.
-                apply_session(conn, tuning)
-                result = compute_indicators(conn, period, as_of, tuning)
-    finally:
-        engine.dispose()
-    log.info("extracted %d indicator rows for %s (%d services) from %s", len(result.rows), period,
-             len(result.services), describe(url))
-    return result
-
-
-@task(name="extract", persist_result=True, **retry_options((10, 60)))
-def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
-    """Prefect task: the indicators of ``period`` as of ``as_of`` (arguments are plain values so the cache
-    key can be computed — an engine would silently disable caching)."""
-    return extract_indicators(db_url, Period.parse(period), as_of)
 
 
 # --- validation ---------------------------------------------------------------------------------------

@@ -1,0 +1,22 @@
+"""Prefect task ``extract``: the indicators of a period, persisted so a retry or resume does not recompute.
+
+The work is csa_report.extract; this wrapper adds the retry options for an unreachable source.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+
+from csa_report.extract import extract_indicators
+from csa_report.indicators import Indicators
+from csa_report.period import Period
+from csa_report.tasks.retry import retry_options
+
+
+@task(name="extract", persist_result=True, **retry_options((10, 60)))
+def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
+    """Prefect task: the indicators of ``period`` as of ``as_of`` (arguments are plain values so the cache
+    key can be computed — an engine would silently disable caching)."""
+    return extract_indicators(db_url, Period.parse(period), as_of)
