@@ -1,8 +1,8 @@
 """Indicator extraction (data-contract §3): aggregate SQL on a read-only source, assembled into typed rows.
 
-``queries`` builds the statements, ``session`` tunes and runs them in one snapshot, ``compute`` assembles the
-indicator rows, ``source`` opens the source and ties them together. No Prefect here: tasks/extract.py wraps
-:func:`extract_indicators` as a task.
+``queries`` builds the statements, ``session`` tunes and runs them in one snapshot, ``compute`` runs them and
+checks the enumerations, ``sections`` assembles the indicator rows, ``source`` opens the source. No Prefect
+here: tasks/extract.py wraps :func:`extract_indicators` as a task.
 """
 
 from __future__ import annotations
