@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from csa_report.db import make_engine
+from csa_report.db import make_engine, normalise_url, read_only_source
 from csa_report.period import Period
 
 PERIOD = Period.parse("2025")
@@ -110,8 +110,8 @@ def _warm_up(url: str) -> None:
 
 
 def extract(url: str, _scale: int) -> dict[str, Any]:
-    from csa_report.tasks.extract import extract_indicators
-    from csa_report.tasks.extract_session import Tuning
+    from csa_report.extract import extract_indicators
+    from csa_report.extract.session import Tuning
 
     Tuning.from_settings()  # import the settings machinery outside the timing (a running flow has it loaded)
     _warm_up(url)
@@ -122,16 +122,15 @@ def extract(url: str, _scale: int) -> dict[str, Any]:
 
 def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
     """Run each floor statement in one read-only transaction tuned like the extraction's (same settings)."""
-    from csa_report.tasks.extract_session import Tuning, apply_session, isolation_level
+    from csa_report.extract.session import Tuning, apply_session, isolation_level
 
     tuning = Tuning.from_settings()
     _warm_up(url)
     # Timed from opening the connection, as the extraction is (connecting costs DuckDB about a second).
     start = time.perf_counter()
-    engine = make_engine(url, read_only=True)
     params = _params(url)
     per_table: dict[str, float] = {}
-    with engine.connect() as conn:
+    with read_only_source(url) as conn:
         isolation = isolation_level(conn.dialect.name)
         if isolation:
             conn.execution_options(isolation_level=isolation)
@@ -141,7 +140,6 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
                 t = time.perf_counter()
                 conn.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql}).all()
                 per_table[table] = time.perf_counter() - t
-    engine.dispose()
     return {"seconds": time.perf_counter() - start, "per_table": per_table}
 
 
@@ -160,20 +158,19 @@ _KEY_PLAN = re.compile(r"(Scan|Join|Nested Loop|Aggregate|Sort|Materialize|CTE|G
 
 def explain(url: str, _scale: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of every extraction statement (PostgreSQL); key lines of the heaviest."""
-    from csa_report.tasks.extract_queries import ALL_QUERIES, reported
-    from csa_report.tasks.extract_session import Tuning, apply_session
-    from csa_report.tasks.sql_dialect import Sql
+    from csa_report.extract.queries import ALL_QUERIES, reported
+    from csa_report.extract.session import Tuning, apply_session
+    from csa_report.sql_dialect import PeriodParams, dialect_for
 
-    engine = make_engine(url, read_only=True)
-    if engine.dialect.name != "postgresql":
+    if normalise_url(url).get_backend_name() != "postgresql":
         return {"seconds": 0.0, "statement": None, "lines": []}
     timings: dict[str, float] = {}
     plans: dict[str, list[str]] = {}
-    with engine.connect() as conn:
+    with read_only_source(url) as conn:
         conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             apply_session(conn, Tuning.from_settings())
-            q = Sql.for_run(conn.dialect.name, PERIOD, AS_OF)
+            q = PeriodParams.bind(dialect_for(conn.dialect.name), PERIOD, AS_OF)
             reporting = [r[0] for r in conn.execute(
                 text("SELECT DISTINCT service FROM reports WHERE sent_at >= :t0 AND sent_at < :t1 ORDER BY 1"),
                 {"t0": PERIOD.start_at, "t1": PERIOD.end_before})]
@@ -187,7 +184,6 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
                     "EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), compiled.params)]
                 timings[name] = time.perf_counter() - t
                 plans[name] = lines
-    engine.dispose()
     heaviest = max(timings, key=lambda n: timings[n])
     key = [ln.rstrip() for ln in plans[heaviest] if _KEY_PLAN.search(ln)]
     return {"seconds": timings[heaviest], "statement": heaviest, "timings": timings, "lines": key[:40]}
@@ -208,12 +204,11 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
     """
     import pandas as pd
 
-    engine = make_engine(url, read_only=True)
     p = _params(url)
     t0, t1, asof = p["t0"], p["t1"], pd.Timestamp(p["asof"])
     out: dict[tuple[str, ...], int] = {}
     t = time.perf_counter()
-    with engine.connect() as conn:
+    with read_only_source(url) as conn:
         def read(sql: str, **params: Any) -> Any:
             return pd.read_sql(text(sql), conn, params=params)
 
@@ -233,7 +228,6 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
                    "WHERE lodged_at >= :t0 AND lodged_at < :t1", t0=t0, t1=t1)
         all_ca = read("SELECT id, detection_id FROM content_actions")
         all_aa = read("SELECT id, category, action FROM account_actions")
-    engine.dispose()
     for (dt, region), g in pv.groupby(["data_type", "user_region"]):
         out[("volume_items", dt, region)] = int(g["items"].sum())
         out[("volume_bytes", dt, region)] = int(g["bytes"].sum())

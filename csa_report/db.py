@@ -209,6 +209,19 @@ def connect(engine: Engine, what: str) -> Iterator[Connection]:
         conn.close()
 
 
+@contextmanager
+def read_only_source(raw_url: str, what: str = "source database") -> Iterator[Connection]:
+    """A read-only connection to the database at ``raw_url`` (retried while unreachable), its engine disposed
+    afterwards: the one way extraction, checks, the report's series and the tools open the source."""
+    url = normalise_url(raw_url)
+    engine = make_engine(raw_url, read_only=True)
+    try:
+        with connect(engine, f"{what} {describe(url)}") as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def require_tables(conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
     """Raise DataError naming the first missing table or column of the reporting schema."""
     columns_of: Callable[[str], set[str]]

@@ -62,10 +62,10 @@ def indicator_rows() -> list[tuple[int, str, str, str, bool]]:
     """(section, indicator, unit, categories and their regions, has per-technology rows) of every indicator
     extraction produces, read by running the extraction on a small seeded database (deterministic: fixed seed,
     period and as-of). Only the ``ALL`` rows are read; every indicator has one."""
+    from csa_report.extract import extract_indicators
     from csa_report.migrate import upgrade
     from csa_report.period import Period
     from csa_report.seed import seed
-    from csa_report.tasks.extract import extract_indicators
 
     period = Period.parse(_PERIOD)
     with tempfile.TemporaryDirectory(prefix="csa-docs-ref-") as tmp:

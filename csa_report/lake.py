@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from csa_report.db import connect, describe, make_engine, normalise_url
+from csa_report.db import connect, describe, make_engine, normalise_url, read_only_source
 from csa_report.errors import ConfigError, DataError
 from csa_report.schema import TABLE_ORDER
 
@@ -72,11 +72,7 @@ def export_parquet(raw_url: str, folder: Path) -> None:
     if url.get_backend_name() != "duckdb":
         raise ConfigError(f"Parquet export reads a DuckDB database URL (duckdb:///file.duckdb), got {describe(url)}")
     folder.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(raw_url, read_only=True)
-    try:
-        with connect(engine, f"database {describe(url)}") as conn:
-            for table in TABLE_ORDER:
-                target = str((folder / f"{table}.parquet").resolve()).replace("'", "''")
-                conn.exec_driver_sql(f"COPY {table} TO '{target}' (FORMAT parquet)")
-    finally:
-        engine.dispose()
+    with read_only_source(raw_url, "database") as conn:
+        for table in TABLE_ORDER:
+            target = str((folder / f"{table}.parquet").resolve()).replace("'", "''")
+            conn.exec_driver_sql(f"COPY {table} TO '{target}' (FORMAT parquet)")

@@ -1,5 +1,5 @@
 """What the operator and the reviewer see in the Prefect UI: the key figures (with the change against the
-previous submitted report when the audit DB knows one), the staged files, and the delivery receipts.
+previous submitted report when csa_report.storage.previous finds one), the staged files, and the delivery receipts.
 
 Each artifact has a stable key per report (``{provider}-{period}-{name}``, e.g.
 ``example-communications-ireland-ltd-2025-key-figures``) and is updated in place within a flow run: a resumed
@@ -12,25 +12,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import date
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from csa_report.audit import AuditLog, SignoffRecord
-from csa_report.errors import CsaReportError
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant
 from csa_report.settings import load_settings
-from csa_report.storage import S3Store, slugify
+from csa_report.storage import slugify
+from csa_report.storage.previous import Key, previous_period, previous_values
 from csa_report.submission import SubmissionResult
 from csa_report.summary import KEY_FIGURES, key_figure, key_row
 from csa_report.tasks.stage import StagedReport
 
 log = logging.getLogger(__name__)
-
-Key = tuple[str, str, str, str, str]
 
 
 def artifact_key(provider: str, period: Period | str, name: str) -> str:
@@ -69,44 +66,6 @@ def publish_artifact(key: str, kind: str, data: str | list[dict[str, str]], desc
     else:
         assert isinstance(data, str)
         create_markdown_artifact(key=key, markdown=data, description=description)
-
-
-def previous_period(period: Period) -> Period:
-    """The period of the same length that ends the day before ``period`` starts (last year, for a year)."""
-    if period.start.month == 1 and period.start.day == 1 and period.end.month == 12 and period.end.day == 31:
-        return Period(date(period.start.year - 1, 1, 1), date(period.end.year - 1, 12, 31))
-    from datetime import timedelta
-
-    length = period.end - period.start
-    end = period.start - timedelta(days=1)
-    return Period(end - length, end)
-
-
-def previous_values(provider: str, period: Period) -> tuple[str, dict[Key, str]] | None:
-    """Report id and indicator values (as printed) of the last submitted report of the previous period, read from
-    its archived ``report.json``; None when there is none. Never fails the run: this is context, not evidence."""
-    try:
-        settings = load_settings()
-        audit = AuditLog.open(settings.audit_db)
-        runs = [r for r in audit.status(previous_period(period)) if r.provider == provider
-                and r.status == "submitted" and r.report_id]
-        if not runs:
-            return None
-        last = max(runs, key=lambda r: r.updated_at)
-        assert last.report_id is not None
-        archived = {o.name: o for o in audit.stored_objects(last.report_id, "archive")}
-        if "report.json" not in archived:
-            return None
-        doc = json.loads(S3Store.from_settings(settings).read_verified(archived["report.json"]))
-    except (CsaReportError, OSError, ValueError, KeyError) as exc:
-        log.warning("previous report not available for comparison: %s", exc)
-        return None
-    values: dict[Key, str] = {}
-    for row in doc.get("rows", []):
-        value = row.get("value")
-        text = "" if value is None else (f"{value:.2f}" if row.get("unit") == "percent" else str(value))
-        values[(row["service"], row["indicator"], row["category"], row["technology"], row["region"])] = text
-    return last.report_id, values
 
 
 def _number(text: str) -> float | None:

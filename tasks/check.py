@@ -25,7 +25,7 @@ def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet
                waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
     """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
     if indicators is None:
-        from csa_report.tasks.extract import extract_indicators
+        from csa_report.extract import extract_indicators
 
         indicators = extract_indicators(db_url, period, as_of)
     return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)

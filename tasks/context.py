@@ -20,9 +20,9 @@ from csa_report.tasks.retry import retry_options
 def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:
     """For a period that straddles legal regimes, the indicators of each regime segment (same as-of), so that
     the report can show one value per segment beside the whole period's; nothing for a one-regime period."""
+    from csa_report.extract import extract_indicators
     from csa_report.period import Period
     from csa_report.render.context import instruments_in_force
-    from csa_report.tasks.extract import extract_indicators
 
     period = indicators.period
     segments = instruments_in_force(regimes(), period.start, period.end)

@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from csa_report.extract import extract_indicators
 from csa_report.indicators import ALL
 from csa_report.period import Period
 from csa_report.seed import seed
-from csa_report.tasks.extract import extract_indicators
 
 PERIOD = Period.parse("2025")
 

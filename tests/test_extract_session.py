@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 from csa_report.db import make_engine
 from csa_report.errors import ConfigError
-from csa_report.tasks.extract import extract_indicators
-from csa_report.tasks.extract_session import Tuning, apply_session, run_statements
+from csa_report.extract import extract_indicators
+from csa_report.extract.session import Tuning, apply_session, run_statements
 from tests.fixtures import handcount as fx
 
 

@@ -14,11 +14,11 @@ from typing import Any, Final, Literal
 from sqlalchemy.engine import Connection
 
 from csa_report.checks.findings import Finding, Severity
-from csa_report.checks.sql import Sql
 from csa_report.errors import ToolError
 from csa_report.indicators import Indicators
 from csa_report.period import Period
 from csa_report.policies.models import PolicySet
+from csa_report.sql_dialect import SqlDialect, dialect_for
 
 Needs = Literal["policies", "data", "indicators"]
 
@@ -48,8 +48,8 @@ class CheckContext:
         return self.conn
 
     @property
-    def sql(self) -> Sql:
-        return Sql(self.db.dialect.name)
+    def sql(self) -> SqlDialect:
+        return dialect_for(self.db.dialect.name)
 
     @property
     def data(self) -> Indicators:

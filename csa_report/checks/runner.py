@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from csa_report.checks.findings import CheckFailure, CheckResult, Finding
 from csa_report.checks.registry import CheckContext, Rule, all_rules
 from csa_report.checks.waivers import Waiver, apply_waivers
-from csa_report.db import connect, describe, make_engine, normalise_url, require_tables
+from csa_report.db import read_only_source, require_tables
 from csa_report.errors import DataError, UnreachableError
 from csa_report.indicators import Indicators
 from csa_report.period import Period, check_as_of
@@ -44,17 +44,13 @@ def evaluate(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
             errors.append(CheckFailure(r.id, "tool", f"check {r.id} could not run: no indicators were extracted"))
     data_rules = [r for r in rules if r.needs == "data"]
     if data_rules:
-        engine = make_engine(db_url, read_only=True)
-        try:
-            with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
-                for r in data_rules:
-                    outcome = _run_data_rule(r, replace(ctx, conn=conn), conn)
-                    if isinstance(outcome, CheckFailure):
-                        errors.append(outcome)
-                    elif outcome is not None:
-                        findings.append(outcome)
-        finally:
-            engine.dispose()
+        with read_only_source(db_url) as conn:
+            for r in data_rules:
+                outcome = _run_data_rule(r, replace(ctx, conn=conn), conn)
+                if isinstance(outcome, CheckFailure):
+                    errors.append(outcome)
+                elif outcome is not None:
+                    findings.append(outcome)
     applied, uses = apply_waivers(findings, waivers, as_of)
     return CheckResult.build(period, as_of, applied, errors=errors, waivers=uses, rules=[r.id for r in rules],
                              policies=policies.provenance())
@@ -72,12 +68,8 @@ def run_rule(rule_id: str, db_url: str | None, period: Period, as_of: datetime, 
         return r.finding(v) if v is not None else None
     if db_url is None:
         raise ValueError(f"rule {rule_id} reads the database: give db_url")
-    engine = make_engine(db_url, read_only=True)
-    try:
-        with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
-            return _run_data_rule(r, replace(ctx, conn=conn), conn)
-    finally:
-        engine.dispose()
+    with read_only_source(db_url) as conn:
+        return _run_data_rule(r, replace(ctx, conn=conn), conn)
 
 
 def _run_data_rule(r: Rule, ctx: CheckContext, conn: Connection) -> Finding | CheckFailure | None:

@@ -116,8 +116,8 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """Compute every indicator of the standard form and write indicators.csv and indicators.json."""
+        from csa_report.extract import extract_indicators
         from csa_report.outdir import usable_out_dir
-        from csa_report.tasks.extract import extract_indicators
 
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
         usable_out_dir(out)

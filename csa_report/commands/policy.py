@@ -39,10 +39,10 @@ def register(app: typer.Typer) -> None:
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of, write_indicators
         from csa_report.errors import BlockingFindings
+        from csa_report.extract import extract_indicators
         from csa_report.policies import load_policies
         from csa_report.settings import load_settings, require
         from csa_report.tasks.check import run_checks
-        from csa_report.tasks.extract import extract_indicators
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         db_url = str(require(settings.source_db, "source_db"))

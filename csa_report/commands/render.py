@@ -37,12 +37,12 @@ def register(app: typer.Typer) -> None:
         from csa_report.checks.runner import evaluate
         from csa_report.checks.terminal import findings_table
         from csa_report.checks.waivers import load_waivers
+        from csa_report.extract import extract_indicators
         from csa_report.period import Period, parse_as_of, utc_now
         from csa_report.policies.loader import load_policies
         from csa_report.reference import regimes
         from csa_report.render import build_context, render_report
         from csa_report.render.series import monthly_series_from_url
-        from csa_report.tasks.extract import extract_indicators
 
         p = Period.parse(period)
         instant = parse_as_of(as_of) if as_of else utc_now()

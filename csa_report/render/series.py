@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
-from csa_report.checks.sql import Sql
 from csa_report.period import Period
 from csa_report.schema import Detection
+from csa_report.sql_dialect import dialect_for
 
 CATEGORIES = ("known_csam", "new_csam", "solicitation")
 
@@ -34,12 +32,6 @@ class MonthPoint:
     category: str
     flagged: int
     confirmed: int
-
-
-def _month(conn: Connection, column: Any) -> ColumnElement[str]:
-    if conn.dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(func.date_trunc("month", column), "YYYY-MM")
 
 
 def months_of(period: Period) -> list[str]:
@@ -55,8 +47,8 @@ def months_of(period: Period) -> list[str]:
 def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[MonthPoint, ...]:
     """Monthly automated flags and confirmed items per category, every month × category of the period."""
     d = _detections.c
-    sql = Sql(conn.dialect.name)
-    month = _month(conn, d.flagged_at).label("month")
+    sql = dialect_for(conn.dialect.name)
+    month = sql.month(d.flagged_at).label("month")
     flagged = func.sum(case((d.automated == literal(True), 1), else_=0)).label("flagged")
     confirmed = func.sum(
         case((and_(d.automated == literal(True), d.verdict == "confirmed", d.reviewed_at.is_not(None),
@@ -79,11 +71,7 @@ def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[M
 
 def monthly_series_from_url(db_url: str, period: Period, as_of: datetime) -> tuple[MonthPoint, ...]:
     """``monthly_series`` on a read-only connection to the source database at ``db_url``."""
-    from csa_report.db import connect, describe, make_engine, normalise_url
+    from csa_report.db import read_only_source
 
-    engine = make_engine(db_url, read_only=True)
-    try:
-        with connect(engine, f"source database {describe(normalise_url(db_url))}") as conn:
-            return monthly_series(conn, period, as_of)
-    finally:
-        engine.dispose()
+    with read_only_source(db_url) as conn:
+        return monthly_series(conn, period, as_of)

@@ -13,10 +13,10 @@ from aiosmtpd.controller import Controller
 
 from csa_report.audit import AuditLog
 from csa_report.errors import BlockingFindings, InputError
+from csa_report.extract import extract_indicators
 from csa_report.period import Period
 from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
-from csa_report.tasks.extract import extract_indicators
 from tests.support.storage import CollectingHandler, free_port
 
 EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"

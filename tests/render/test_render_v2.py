@@ -242,8 +242,8 @@ def test_segment_indicators_extract_each_regime_segment(new_db_url: str) -> None
     2026-01-01, so the first segment holds them all and the gap and 2026/1881 segments hold none."""
     from datetime import datetime
 
+    from csa_report.extract import extract_indicators
     from csa_report.tasks.context import segment_indicators
-    from csa_report.tasks.extract import extract_indicators
     from tests.fixtures import handcount as fx
 
     fx.load(new_db_url)

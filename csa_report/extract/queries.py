@@ -7,7 +7,7 @@ distinct accounts are counted the grouping by account happens inside a CTE, so n
 leaves the database.
 
 Every statement returns rows of the same loose shape, tagged by ``kind``: the Python side
-(tasks.extract) assembles them into indicator rows. ``service`` is NULL on rows that are already totals
+(csa_report.extract.compute) assembles them into indicator rows. ``service`` is NULL on rows that are already totals
 across services (distinct counts cannot be summed).
 """
 
@@ -37,7 +37,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.schema import REGIONS, ROLES
-from csa_report.tasks.sql_dialect import Sql, flag
+from csa_report.sql_dialect import PeriodParams, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
 _md = MetaData()
@@ -79,7 +79,7 @@ def _shape(kind: str, *, service: Any = None, category: Any = None, keys: Sequen
     return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
 
 
-def processing_volumes(q: Sql) -> Select[Any]:
+def processing_volumes(q: PeriodParams) -> Select[Any]:
     """Section 1: sums per service, data type, region and file type; ``k4`` tells in-period rows."""
     inner = select(
         PV.c.service, PV.c.data_type, PV.c.user_region, PV.c.file_type,
@@ -93,7 +93,7 @@ def processing_volumes(q: Sql) -> Select[Any]:
     )
 
 
-def detections(q: Sql) -> Select[Any]:
+def detections(q: PeriodParams) -> Select[Any]:
     """Section 6 from one pass over detections.
 
     The CTE groups every detection by its enumeration columns, whether it was automated and flagged in the
@@ -162,7 +162,7 @@ def detections(q: Sql) -> Select[Any]:
     )  # type: ignore[return-value]
 
 
-def _reports_cte(q: Sql) -> Any:
+def _reports_cte(q: PeriodParams) -> Any:
     """Reports with ``in_p`` (sent in the period) and ``eu`` (concerning an EU user: one of its items'
     detections or one of its named accounts is in the EU, data-contract §3 v2). The EU test is a semi-join
     against the report ids that qualify, so each table is read once and no row leaves the database."""
@@ -180,9 +180,9 @@ def _reports_cte(q: Sql) -> Any:
     )
 
 
-def reports(q: Sql) -> Select[Any]:
+def reports(q: PeriodParams) -> Select[Any]:
     """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's), and the
-    enumerations of report_accounts, checked without grouping the whole table (tasks.extract looks at the
+    enumerations of report_accounts, checked without grouping the whole table (csa_report.extract.compute looks at the
     values themselves only when there are any)."""
     rp = _reports_cte(q)
     rep_rows = (
@@ -196,7 +196,7 @@ def reports(q: Sql) -> Select[Any]:
     return union_all(rep_rows, acct_check)  # type: ignore[return-value]
 
 
-def reported(q: Sql, services: Sequence[str]) -> Select[Any]:
+def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     """Section 4: distinct reported items per data type and distinct EU accounts per role.
 
     One grouping by item (by account), carrying the set of services whose reports named it as a bitmask over
@@ -247,7 +247,7 @@ def report_account_values() -> Select[Any]:
     )
 
 
-def content_actions(q: Sql) -> Select[Any]:
+def content_actions(q: PeriodParams) -> Select[Any]:
     """Section 5: removals per service, category and region of the removed detection."""
     inner = (
         select(CA.c.service, DET.c.category, DET.c.user_region,
@@ -262,7 +262,7 @@ def content_actions(q: Sql) -> Select[Any]:
     )
 
 
-def account_actions(q: Sql) -> Select[Any]:
+def account_actions(q: PeriodParams) -> Select[Any]:
     """Section 5: account actions per service, category, region and action."""
     inner = select(
         AA.c.service, AA.c.category, AA.c.user_region, AA.c.action,
@@ -279,7 +279,7 @@ def account_actions(q: Sql) -> Select[Any]:
 SUSPENSIONS = ("suspend", "terminate")
 
 
-def account_holders(q: Sql, services: Sequence[str]) -> Select[Any]:
+def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     """Section 5: distinct accounts suspended (or terminated) and restricted in the period.
 
     Like ``reported``: one grouping by (category, kind, account) over the period's actions, carrying two
@@ -307,7 +307,7 @@ def account_holders(q: Sql, services: Sequence[str]) -> Select[Any]:
     )
 
 
-def complaints(q: Sql) -> Select[Any]:
+def complaints(q: PeriodParams) -> Select[Any]:
     """Section 5: complaints per service, subject, channel, outcome and category of the contested action.
 
     n1 = complaints, n2 = decided by as-of, n3 = restored by as-of, n4 = Σ decision seconds over decided,

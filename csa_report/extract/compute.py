@@ -1,0 +1,104 @@
+"""Every indicator of data-contract §3, per service and ``ALL``, from the aggregate group rows.
+
+``compute_indicators`` runs the statements of csa_report.extract.queries on an open read-only connection, checks
+the enumeration values they reveal, and hands the group rows to csa_report.extract.sections (it only ever sees
+aggregates); csa_report.extract.source opens that connection.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.engine import Connection
+
+from csa_report.errors import DataError, ToolError
+from csa_report.extract.queries import ALL_QUERIES, account_holders, report_account_values, reported
+from csa_report.extract.sections import Group, section1, section4, section5, section6, section9
+from csa_report.extract.session import Tuning, run_statements
+from csa_report.indicators import ALL, IndicatorRow, Indicators
+from csa_report.period import Period
+from csa_report.schema import ENUMERATIONS
+from csa_report.sql_dialect import PeriodParams, dialect_for
+
+#: Services are a bitmask in one BIGINT when counting distinct items and accounts (csa_report.extract.queries).
+MAX_MASK_SERVICES: Final = 62
+
+
+def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
+    """Run the aggregate queries on an open (read-only) connection and assemble every indicator row."""
+    q = PeriodParams.bind(dialect_for(conn.dialect.name), period, as_of)
+    # Independent statements, heaviest first (csa_report.extract.session may spread them over connections).
+    queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
+    ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
+    results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
+    if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
+        results["reports"] += [dict(r) for r in conn.execute(report_account_values()).mappings()]
+    _validate_enumerations(results)
+    reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
+    if len(reporting) > MAX_MASK_SERVICES:
+        raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
+                        "fit one extraction (split the services with views)")
+    results["reported"] = [dict(r) for r in conn.execute(reported(q, reporting)).mappings()] if reporting else []
+    acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
+    if len(acting) > MAX_MASK_SERVICES:
+        raise ToolError(f"{len(acting)} services took account actions in the period; at most "
+                        f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)")
+    results["account_holders"] = ([dict(r) for r in conn.execute(account_holders(q, acting)).mappings()]
+                                  if acting else [])
+    services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
+    scopes = [*services, ALL]
+    out: list[IndicatorRow] = []
+    out += section1(results["processing_volumes"], scopes)
+    out += section4([*results["reports"], *results["reported"]], scopes, reporting)
+    out += section5(results["content_actions"], results["account_holders"], results["complaints"], scopes,
+                     acting)
+    out += section6(results["detections"], scopes)
+    out += section9(results["reports"], scopes)
+    return Indicators.build(period, as_of, services, out)
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+#: Where each enumeration's values appear among the group rows: (table, column) → (query, row kind, group key
+#: holding the value, group key holding its row count).
+ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
+    ("processing_volumes", "data_type"): ("processing_volumes", "pv", "k1", "n1"),
+    ("processing_volumes", "user_region"): ("processing_volumes", "pv", "k2", "n1"),
+    ("detections", "category"): ("detections", "det", "category", "n2"),
+    ("detections", "data_type"): ("detections", "det", "k2", "n2"),
+    ("detections", "user_region"): ("detections", "det", "k3", "n2"),
+    ("detections", "verdict"): ("detections", "det", "k4", "n2"),
+    ("reports", "category"): ("reports", "rep", "category", "n1"),
+    ("report_accounts", "role"): ("reports", "ra_enum", "k1", "n1"),
+    ("report_accounts", "user_region"): ("reports", "ra_enum", "k2", "n1"),
+    ("account_actions", "category"): ("account_actions", "aa", "category", "n1"),
+    ("account_actions", "user_region"): ("account_actions", "aa", "k1", "n1"),
+    ("account_actions", "action"): ("account_actions", "aa", "k2", "n1"),
+    ("complaints", "subject"): ("complaints", "cmp", "k1", "n1"),
+    ("complaints", "channel"): ("complaints", "cmp", "k2", "n1"),
+    ("complaints", "outcome"): ("complaints", "cmp", "k3", "n1"),
+}
+NULLABLE_ENUMS: Final = {("detections", "verdict"), ("complaints", "outcome")}
+
+
+def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
+    """Every enumeration value seen in the group keys must be allowed; name table, column, value, rows."""
+    problems: list[str] = []
+    for (table, column), allowed in sorted(ENUMERATIONS.items()):
+        query, kind, key, count_key = ENUM_KEYS[(table, column)]
+        bad: dict[str, int] = defaultdict(int)
+        for g in results[query]:
+            value = g[key]
+            if g["kind"] != kind or (value is None and (table, column) in NULLABLE_ENUMS):
+                continue
+            if value not in allowed:
+                bad["NULL" if value is None else repr(value)] += int(g[count_key] or 0)
+        for value, rows in sorted(bad.items()):
+            problems.append(f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
+                            f"(allowed: {', '.join(allowed)})")
+    if problems:
+        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))
