@@ -76,11 +76,12 @@ def _install(fault: str, argv: list[str]) -> None:
     Task.__call__ = call  # type: ignore[method-assign]
     if kind not in ("kill-paused", "approve-paused"):
         return
-    from csa_report import signoff
     from prefect.flow_runs import resume_flow_run
     from prefect.runtime import flow_run
 
-    original_pause = signoff.pause_flow_run
+    from csa_report import signoff
+
+    original_pause = signoff.pause_flow_run  # type: ignore[attr-defined]
 
     def answer(flow_run_id: Any) -> None:
         if kind == "kill-paused":
@@ -93,7 +94,7 @@ def _install(fault: str, argv: list[str]) -> None:
         _when_paused(flow_run.get_id(), answer)
         return original_pause(*args, **kwargs)
 
-    signoff.pause_flow_run = pause
+    signoff.pause_flow_run = pause  # type: ignore[attr-defined]
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ class Outcome:
     staged: list[str]
     archived: list[str]
     report_id: str
-    findings: list[tuple[str, str, int]]
+    findings: list[tuple[str, str, int | None]]
 
 
 @pytest.fixture(scope="module")
