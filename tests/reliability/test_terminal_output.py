@@ -5,6 +5,7 @@ and the full traceback in that file under ``CSA_ERROR_LOG_DIR``. Each case is a 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -16,8 +17,6 @@ import pytest
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.storage import free_port
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What Prefect's engine and Python print when a traceback reaches the terminal.
@@ -55,6 +54,7 @@ def error_lines(said: str) -> list[str]:
     return [line for line in said.splitlines() if line.startswith("error:")]
 
 
+@pytest.mark.slow
 def test_unreachable_s3_inside_the_stage_task_is_one_line_exit_3_without_a_traceback(
     source: str, tmp_path: Path
 ) -> None:
@@ -68,6 +68,7 @@ def test_unreachable_s3_inside_the_stage_task_is_one_line_exit_3_without_a_trace
     assert not logs.exists() or not any(logs.iterdir())  # a user's error, not a bug: no crash log
 
 
+@pytest.mark.slow
 def test_a_bug_inside_a_task_is_one_line_exit_4_and_the_traceback_goes_to_the_crash_log(
     source: str, tmp_path: Path
 ) -> None:
@@ -80,3 +81,24 @@ def test_a_bug_inside_a_task_is_one_line_exit_4_and_the_traceback_goes_to_the_cr
     assert str(log) in said
     text = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text and 'raise KeyError("injected")' in text
+
+
+def test_the_filter_reaches_the_clis_own_root_handler() -> None:
+    """Defect found by the tests above: the CLI configures the root logger before prefect is imported, Prefect
+    then leaves the root alone, and its run loggers printed full tracebacks through the CLI's stream handler,
+    which had no filter (only Prefect's console handler had)."""
+    from csa_report.prefect_lifecycle import OneLine, keep_tracebacks_off_the_terminal
+
+    root = logging.getLogger()
+    handler, log_file = logging.StreamHandler(), logging.FileHandler(os.devnull)
+    root.addHandler(handler)
+    root.addHandler(log_file)
+    try:
+        keep_tracebacks_off_the_terminal()
+        keep_tracebacks_off_the_terminal()  # idempotent
+        assert sum(isinstance(f, OneLine) for f in handler.filters) == 1
+        assert not any(isinstance(f, OneLine) for f in log_file.filters)  # a log file keeps the whole text
+    finally:
+        root.removeHandler(handler)
+        root.removeHandler(log_file)
+        log_file.close()
