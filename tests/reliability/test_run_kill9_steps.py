@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prefect")
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, CollectingHandler]]:
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, CollectingHandler]]:
     handler = CollectingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -88,6 +89,12 @@ def smtp() -> Iterator[tuple[int, CollectingHandler]]:
         yield int(controller.port), handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, CollectingHandler]]:
+    with smtp_server() as server:
+        yield server
 
 
 def environment(s3: S3Endpoint, source: str, home: Path, audit_db: str, smtp_port: int, tag: str) -> dict[str, str]:
@@ -166,17 +173,11 @@ def uninterrupted(s3: S3Endpoint, source: str, prefect_home: Path,
     done = {}
     for human in (False, True):
         folder = tmp_path_factory.mktemp(f"uninterrupted-{int(human)}")
-        handler = CollectingHandler()
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-        controller.start()
-        try:
-            env = environment(s3, source, prefect_home, f"sqlite:///{folder / 'audit.db'}", int(controller.port),
-                              folder.name)  # fmt: skip
+        with smtp_server() as (port, handler):
+            env = environment(s3, source, prefect_home, f"sqlite:///{folder / 'audit.db'}", port, folder.name)
             proc = run("none", env, folder / "out", human)
             assert proc.returncode == 0, proc.stderr[-3000:]
             assert sorted(r for m in handler.messages for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
-        finally:
-            controller.stop()
         done[human] = outcome(s3, env, folder / "out")
     return done
 
