@@ -43,12 +43,13 @@ class OneLine(logging.Filter):
 
 
 def keep_tracebacks_off_the_terminal() -> None:
-    """Attach OneLine to Prefect's console handlers (idempotent). Call after prefect is imported."""
-    from prefect.logging.handlers import PrefectConsoleHandler
-
+    """Attach OneLine to the terminal's handlers (idempotent). Call after prefect is imported. Not only Prefect's
+    console handler: when the CLI configured the root logger first, Prefect leaves it alone and its run loggers
+    print through the CLI's plain stream handler."""
     for name in ("", "prefect", "uvicorn", "fastapi"):
         for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, PrefectConsoleHandler) and not any(isinstance(f, OneLine) for f in handler.filters):
+            on_terminal = isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+            if on_terminal and not any(isinstance(f, OneLine) for f in handler.filters):
                 handler.addFilter(OneLine())
 
 

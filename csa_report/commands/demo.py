@@ -43,7 +43,8 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     if wait:
         from csa_report.prefect_server import start_server
 
-        start_server(out / "prefect")
+        with dying_with_this_process():
+            start_server(out / "prefect")
     # The ephemeral API gets 20 s to start by default; a busy machine (CI, a shared box) needs longer.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -51,6 +52,35 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@contextmanager
+def dying_with_this_process() -> Iterator[None]:
+    """Servers started in this block get the kernel's parent-death signal (Linux, main thread only: the signal
+    follows the thread that started them). The local S3 and the ``--wait`` Prefect server run in sessions of their
+    own, so that stopping them ends every child, out of reach of a signal to the demo's group: a kill -9 of the
+    demo must still not leave them running."""
+    import subprocess
+    import threading
+
+    from csa_report.prefect_lifecycle import _die_with_parent
+
+    if threading.current_thread() is not threading.main_thread() or not sys.platform.startswith("linux"):
+        yield
+        return
+    parent = os.getpid()
+    real = subprocess.Popen
+
+    class _Bound(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("preexec_fn", lambda: _die_with_parent(parent))
+            super().__init__(*args, **kwargs)
+
+    subprocess.Popen = _Bound  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        subprocess.Popen = real  # type: ignore[misc]
 
 
 def example_policies() -> Path:
@@ -144,7 +174,11 @@ def register(app: typer.Typer) -> None:
             os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
             os.environ.update(demo_environment(out, endpoint))
             from csa_report.flows.annual_report import annual_report
+            from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
 
+            # As `run` does: Prefect's tracebacks stay in the run logs, and its ephemeral API dies with the demo.
+            keep_tracebacks_off_the_terminal()
+            bind_ephemeral_server_to_parent()
             if wait:
                 result = run_and_wait(out)
             else:
@@ -206,7 +240,8 @@ def demo_s3(out: Path) -> Iterator[Any]:
     from csa_report.storage.provision import missing_object_lock, provision
 
     server = SeaweedServer(out / "s3")
-    endpoint = server.start()
+    with dying_with_this_process():
+        endpoint = server.start()
     try:
         console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
         settings = load_settings(**endpoint.settings_overrides(), object_lock_days=DEMO_LOCK_DAYS)

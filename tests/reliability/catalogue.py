@@ -4,6 +4,7 @@ document states only what a passing suite has shown."""
 
 from __future__ import annotations
 
+from tests.reliability.test_run_kill9_steps import KILL_POINTS as RUN_KILL_POINTS
 from tests.storage.test_kill9 import EXPECTED as KILL_OUTCOMES
 from tests.support.kill_child import POINTS
 
@@ -46,6 +47,24 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
          f"tests/storage/test_kill9.py::test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown[{point}]")
         for point in POINTS
     ),
+    *(
+        (f"kill -9 of `csa-report run` at `{point}`", "SIGKILL of the run's process group",
+         "re-run: exit 0, submitted; one staged set, one version of each archived object, one submitted audit run, "
+         "no duplicate findings, one copy per recipient, artefacts byte-identical to an uninterrupted run",
+         "tests/reliability/test_run_kill9_steps.py::test_kill9_of_run_at_a_step_boundary_then_rerun_loses_nothing_"
+         f"and_repeats_nothing[{point}]")
+        for point in RUN_KILL_POINTS
+    ),
+    ("kill -9 of `csa-report demo`", "SIGKILL of its pid", "its ephemeral Prefect API and SeaweedFS die too",
+     "tests/reliability/test_demo_lifecycle.py::test_kill9_of_demo_leaves_no_prefect_or_s3_server_behind"),
+    ("S3 unreachable inside a task of `csa-report run`", "a closed port as `CSA_S3_ENDPOINT`",
+     "exit 3, one line, no traceback on the terminal, no crash log",
+     "tests/reliability/test_terminal_output.py::test_unreachable_s3_inside_the_stage_task_is_one_line_exit_3_"
+     "without_a_traceback"),
+    ("a bug inside a task of `csa-report run`", "the task's function raises `KeyError`",
+     "exit 4, one line naming the crash log, which holds the traceback; none on the terminal",
+     "tests/reliability/test_terminal_output.py::test_a_bug_inside_a_task_is_one_line_exit_4_and_the_traceback_"
+     "goes_to_the_crash_log"),
 )
 
 #: (input fuzzed, cases in CI, outcome asserted, test)
