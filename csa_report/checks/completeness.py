@@ -12,6 +12,7 @@ from typing import Any, Final
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.indicators import Indicators
 from csa_report.policies.models import NotApplicable, PolicySet
+from csa_report.vocabulary import CATEGORIES
 
 #: Indicators each data section must contain (data-contract §3), at least for service ALL.
 REQUIRED: Final[dict[int, tuple[str, ...]]] = {
@@ -53,7 +54,7 @@ def policy_gaps(policies: PolicySet, data: Indicators | None) -> list[str]:
         gaps.append("section 8: retention.md has no text describing the retention policy")
     if not policies.measures.body.strip():
         gaps.append("section 7: measures.md has no text describing the measures")
-    for category in ("known_csam", "new_csam", "solicitation"):
+    for category in CATEGORIES:
         if isinstance(policies.measures.category(category), NotApplicable) and data is not None:
             flagged = [r for r in data.rows if r.service == "ALL" and r.section == 6 and r.indicator == "flagged"
                        and r.category == category and r.technology == "-" and (_int(r.value) or 0) > 0]

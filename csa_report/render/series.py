@@ -22,8 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from csa_report.checks.sql import Sql
 from csa_report.period import Period
 from csa_report.schema import Detection
-
-CATEGORIES = ("known_csam", "new_csam", "solicitation")
+from csa_report.vocabulary import CATEGORIES
 
 _detections = Detection.__table__
 

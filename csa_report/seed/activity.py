@@ -20,8 +20,9 @@ from csa_report.demo_provider import RECIPIENTS, TECHNOLOGIES, USER_REPORT
 from csa_report.seed.clock import DAY, HOUR, MINUTE, InstantText, day_start
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Sink
+from csa_report.vocabulary import CATEGORIES
 
-KNOWN, NEW, SOLICITATION = "known_csam", "new_csam", "solicitation"
+KNOWN, NEW, SOLICITATION = CATEGORIES
 CONFIRMED, NOT_ABUSE = "confirmed", "not_abuse"
 
 
