@@ -32,7 +32,7 @@ class Settled:
 
 
 def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, DeliverySummary]:
-    run = next((r for r in audit.status() if r.run_id == run_id), None)
+    run = audit.run(run_id)
     if run is None or not run.report_id:
         raise InputError(f"run {run_id} is not in the audit database (see `csa-report status`)")
     wanted = recipient.strip().lower()
@@ -61,8 +61,9 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
 def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, recipient: str) -> Settled:
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
-    approvals = [s for s in run.signoffs if s.decision == "approve" and not s.refused_reason]
-    if not approvals or not run.manifest_sha256:
+    # The approval the run's message was dated with: the first valid one of exactly this report version.
+    approval = audit.approval_for(run.report_id, run.manifest_sha256) if run.manifest_sha256 else None
+    if approval is None or not run.manifest_sha256:
         raise InputError(f"run {run_id} has no valid approval recorded; its message cannot be rebuilt")
     archived = audit.stored_objects(run.report_id, "archive")
     contents = verify_staged(store, archived)
@@ -90,7 +91,7 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     try:
         done: Delivered = deliver(
             settings, report_id=run.report_id, recipient=row.recipient, subject=subject, body=body,
-            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approvals[-1].decided_at,
+            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approval.decided_at,
             progress=progress,
         )  # fmt: skip
     except DeliveryUnknown as exc:
