@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN
 from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, UnreachableError
 from csa_report.period import Period, utc_now
@@ -18,8 +19,6 @@ from csa_report.storage.report import ReportRef, verify_staged
 from csa_report.submission import ATTACHMENTS, claim_owner, message_text
 
 log = logging.getLogger(__name__)
-
-OPEN = ("unknown", "pending")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, Deli
     if row is None:
         known = ", ".join(d.recipient for d in run.deliveries) or "none"
         raise InputError(f"run {run_id} has no delivery to {recipient} (deliveries: {known})")
-    if row.status not in OPEN:
+    if row.status not in OUTCOME_OPEN:
         raise InputError(f"run {run_id}: the delivery to {row.recipient} is {row.status}, not of unknown outcome; "
                          "nothing to settle")
     return run, row
@@ -109,4 +108,4 @@ def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> S
     assert run.report_id is not None
     rows = audit.deliveries(run.report_id)
     return Settled(run, recipient, status, message_id(run.report_id, recipient),
-                   all(d.status in ("sent", "confirmed") for d in rows))  # fmt: skip
+                   all(d.status in DELIVERED for d in rows))  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, I
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csa_report.vocabulary import CATEGORIES as CATEGORIES
+from csa_report.vocabulary import CSAM_ROLES, SOLICITATION_ROLES
 from csa_report.vocabulary import REGIONS as REGIONS
 
 # SQLite only aliases the rowid for INTEGER PRIMARY KEY; BIGINT elsewhere.
@@ -133,7 +134,7 @@ class Complaint(Base):
 # and REGIONS are shared with the report and the checks (csa_report.vocabulary).
 DATA_TYPES: Final = ("image", "video", "other_file", "text", "metadata", "audio")
 VERDICTS: Final = ("confirmed", "not_abuse")
-ROLES: Final = ("sender", "receiver", "soliciting", "solicited")
+ROLES: Final = (*CSAM_ROLES, *SOLICITATION_ROLES)
 ACTIONS: Final = ("suspend", "terminate", "restrict")
 SUBJECTS: Final = ("content", "account")
 CHANNELS: Final = ("internal", "judicial")

@@ -23,3 +23,12 @@ CATEGORY_LABELS: Final[dict[str, str]] = {
     "new_csam": "Possible new CSAM",
     "solicitation": "Solicitation of children",
 }
+
+#: The points of GDPR Art. 6(1) that rest on Union or Member State law, which must then be named (Art. 6(3)).
+LAW_BASED_POINTS: Final = frozenset({"6(1)(c)", "6(1)(e)"})
+#: The point of GDPR Art. 6(1) that needs a legitimate interest assessment.
+LEGITIMATE_INTEREST: Final = "6(1)(f)"
+
+#: The roles of the accounts named in a report, per kind of abuse (data-contract §1 ``report_accounts.role``).
+CSAM_ROLES: Final = ("sender", "receiver")
+SOLICITATION_ROLES: Final = ("soliciting", "solicited")

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from csa_report.audit.models import Delivery, DeliveryEvent
-from csa_report.audit.records import Claim, DeliveryEventRecord, DeliverySummary
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, Claim, DeliveryEventRecord, DeliverySummary
 from csa_report.audit.store import AuditStore, period_text, rowcount
 from csa_report.period import Period
 
 log = logging.getLogger(__name__)
-
-#: The states an operator's confirm or resend settles: an outcome not known, or a claim whose process died.
-OPERATOR_SETTLES: Final = ("unknown", "pending")
 
 
 class Deliveries(AuditStore):
@@ -101,7 +98,7 @@ class Deliveries(AuditStore):
             self._finish(key, {"status": "sent", "updated_at": at}, "sent", "accepted before; recorded now", at,
                          from_status=("accepted",))  # fmt: skip
             return Claim("done")
-        if status in ("sent", "confirmed"):
+        if status in DELIVERED:
             return Claim("done")
         if status == "pending":
             owner_text = str(detail or "").removeprefix("claimed by ").split(" (", 1)[0] or None
@@ -134,7 +131,7 @@ class Deliveries(AuditStore):
         detail = f"confirmed by the operator: {evidence}"
         return self._finish(_delivery_key(provider, period, report_id, recipient),
                             {"status": "confirmed", "detail": detail, "updated_at": at}, "confirmed", detail, at,
-                            from_status=OPERATOR_SETTLES)  # fmt: skip
+                            from_status=OUTCOME_OPEN)  # fmt: skip
 
     def begin_resend(
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, owner: str, at: datetime
@@ -143,7 +140,7 @@ class Deliveries(AuditStore):
         detail = f"resend by the operator, claimed by {owner}"
         values = {"status": "pending", "attempts": Delivery.attempts + 1, "detail": detail, "updated_at": at}
         return self._finish(_delivery_key(provider, period, report_id, recipient), values, "resend", detail, at,
-                            from_status=OPERATOR_SETTLES)  # fmt: skip
+                            from_status=OUTCOME_OPEN)  # fmt: skip
 
     def delivery_events(self, report_id: str) -> list[DeliveryEventRecord]:
         with self._tx() as conn:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 Location = Literal["staging", "archive", "publication"]
 Decision = Literal["approve", "reject"]
 ClaimOutcome = Literal["claimed", "done", "pending", "unknown"]
+
+#: Delivery states that are final: the report reached the recipient (sent, or confirmed by the operator).
+DELIVERED: Final = ("sent", "confirmed")
+#: Delivery states whose outcome is open: only an operator's confirm or resend settles them.
+OUTCOME_OPEN: Final = ("unknown", "pending")
 
 
 @dataclass(frozen=True)

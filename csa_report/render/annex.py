@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Final, Protocol
 
+from csa_report.checks.findings import SEVERITY_RANK
 from csa_report.render.chart import month_label, render_svg
 from csa_report.render.model import Chart, ChartPoint, FindingEntry, WaiverEntry
 from csa_report.render.series import MonthPoint
 
-SEVERITY_ORDER: Final = {"blocking": 0, "review": 1, "warning": 2}
+#: The findings' order in the annex: the checks' own (blocking, review, warning); anything else last.
+SEVERITY_ORDER: Final[dict[str, int]] = {str(k): v for k, v in SEVERITY_RANK.items()}
 CHART_TITLE: Final = "Automated flags and confirmed automated flags per month and category"
 
 

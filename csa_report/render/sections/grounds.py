@@ -10,17 +10,18 @@ from csa_report.reference import country_names, eea_members
 from csa_report.render.cells import na_cell, slug, text_or_na, value_cell
 from csa_report.render.model import Field, Group, Section
 from csa_report.render.sections.base import SECTION_TITLES, FieldBuilder, prose_of
+from csa_report.vocabulary import LAW_BASED_POINTS, LEGITIMATE_INTEREST
 
 
 def section2(b: FieldBuilder) -> Section:
     lb = b.pol.legal_basis
     points = lb.gdpr_article_6
-    needs_law = any(p in ("6(1)(c)", "6(1)(e)") for p in points)
+    needs_law = any(p in LAW_BASED_POINTS for p in points)
     law = (text_or_na(lb.member_state_law, "not stated in legal-basis.md although Art. 6(1)(c) or (e) is "
                       "relied on (see the findings in the annex)") if needs_law
            else na_cell("neither Art. 6(1)(c) nor Art. 6(1)(e) is relied on"))
     lia = (text_or_na(lb.legitimate_interest_assessment, "not stated in legal-basis.md although "
-                      "Art. 6(1)(f) is relied on (see the findings in the annex)") if "6(1)(f)" in points
+                      "Art. 6(1)(f) is relied on (see the findings in the annex)") if LEGITIMATE_INTEREST in points
            else na_cell("Art. 6(1)(f) is not relied on"))
     basis = (value_cell(", ".join(f"Art. {p} GDPR" for p in points), "text") if points
              else na_cell("no point of Art. 6(1) is named in legal-basis.md (see the findings in the annex)"))
