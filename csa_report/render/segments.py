@@ -23,12 +23,9 @@ def segment_figures(whole: Sequence[Section], instruments: Sequence[InstrumentIn
                                                                           "no derogation in force")))
           for i in instruments),
         Column(key=ALL, label="Whole period"))
-    per_segment: list[dict[str, Field]] = []
-    numbers: set[int] = set()
-    for ind in segments:
-        sections = build_sections(FieldBuilder(ind, policies), DATA_SECTIONS)
-        numbers = {sec.number for sec in sections}
-        per_segment.append({f.id: f for sec in sections for g in sec.groups for f in g.fields})
+    built = [build_sections(FieldBuilder(ind, policies), DATA_SECTIONS) for ind in segments]
+    numbers = {sec.number for sec in built[0]}
+    per_segment = [{f.id: f for sec in sections for g in sec.groups for f in g.fields} for sections in built]
     groups: list[Group] = []
     for sec in whole:
         if sec.number not in numbers:
