@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN
 from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, UnreachableError
 from csa_report.period import Period, utc_now
@@ -18,8 +19,6 @@ from csa_report.storage.report import ReportRef, verify_staged
 from csa_report.submission import ATTACHMENTS, claim_owner, message_text
 
 log = logging.getLogger(__name__)
-
-OPEN = ("unknown", "pending")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Settled:
 
 
 def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, DeliverySummary]:
-    run = next((r for r in audit.status() if r.run_id == run_id), None)
+    run = audit.run(run_id)
     if run is None or not run.report_id:
         raise InputError(f"run {run_id} is not in the audit database (see `csa-report status`)")
     wanted = recipient.strip().lower()
@@ -40,7 +39,7 @@ def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, Deli
     if row is None:
         known = ", ".join(d.recipient for d in run.deliveries) or "none"
         raise InputError(f"run {run_id} has no delivery to {recipient} (deliveries: {known})")
-    if row.status not in OPEN:
+    if row.status not in OUTCOME_OPEN:
         raise InputError(f"run {run_id}: the delivery to {row.recipient} is {row.status}, not of unknown outcome; "
                          "nothing to settle")
     return run, row
@@ -61,8 +60,9 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
 def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, recipient: str) -> Settled:
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
-    approvals = [s for s in run.signoffs if s.decision == "approve" and not s.refused_reason]
-    if not approvals or not run.manifest_sha256:
+    # The approval the run's message was dated with: the first valid one of exactly this report version.
+    approval = audit.approval_for(run.report_id, run.manifest_sha256) if run.manifest_sha256 else None
+    if approval is None or not run.manifest_sha256:
         raise InputError(f"run {run_id} has no valid approval recorded; its message cannot be rebuilt")
     archived = audit.stored_objects(run.report_id, "archive")
     contents = verify_staged(store, archived)
@@ -90,7 +90,7 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     try:
         done: Delivered = deliver(
             settings, report_id=run.report_id, recipient=row.recipient, subject=subject, body=body,
-            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approvals[-1].decided_at,
+            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approval.decided_at,
             progress=progress,
         )  # fmt: skip
     except DeliveryUnknown as exc:
@@ -108,4 +108,4 @@ def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> S
     assert run.report_id is not None
     rows = audit.deliveries(run.report_id)
     return Settled(run, recipient, status, message_id(run.report_id, recipient),
-                   all(d.status in ("sent", "confirmed") for d in rows))  # fmt: skip
+                   all(d.status in DELIVERED for d in rows))  # fmt: skip

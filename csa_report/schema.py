@@ -14,6 +14,10 @@ from typing import Final
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from csa_report.vocabulary import CATEGORIES as CATEGORIES
+from csa_report.vocabulary import CSAM_ROLES, SOLICITATION_ROLES
+from csa_report.vocabulary import REGIONS as REGIONS
+
 # SQLite only aliases the rowid for INTEGER PRIMARY KEY; BIGINT elsewhere.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -126,12 +130,11 @@ class Complaint(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-# The enumerations of data-contract §1, per (table, column). A value outside them is a data error.
-CATEGORIES: Final = ("known_csam", "new_csam", "solicitation")
+# The enumerations of data-contract §1, per (table, column). A value outside them is a data error. CATEGORIES
+# and REGIONS are shared with the report and the checks (csa_report.vocabulary).
 DATA_TYPES: Final = ("image", "video", "other_file", "text", "metadata", "audio")
-REGIONS: Final = ("eu", "non_eu")
 VERDICTS: Final = ("confirmed", "not_abuse")
-ROLES: Final = ("sender", "receiver", "soliciting", "solicited")
+ROLES: Final = (*CSAM_ROLES, *SOLICITATION_ROLES)
 ACTIONS: Final = ("suspend", "terminate", "restrict")
 SUBJECTS: Final = ("content", "account")
 CHANNELS: Final = ("internal", "judicial")

@@ -51,12 +51,7 @@ def set_run_status(run_id: int, status: str) -> None:
 @task(name="prior-approval", **retry_options((5, 30)))
 def prior_approval(report_id: str, manifest_sha256: str) -> SignoffRecord | None:
     """An approval already recorded for exactly this report version, so a re-run does not ask (or record) twice."""
-    for run in audit_log().status():
-        for s in run.signoffs:
-            if (s.report_id == report_id and s.manifest_sha256 == manifest_sha256 and s.decision == "approve"
-                    and not s.refused_reason):
-                return s
-    return None
+    return audit_log().approval_for(report_id, manifest_sha256)
 
 
 def _first_seen_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:

@@ -12,6 +12,8 @@ from typing import Any, Final
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.indicators import Indicators
 from csa_report.policies.models import NotApplicable, PolicySet
+from csa_report.schema import CHANNELS, SUBJECTS
+from csa_report.vocabulary import CATEGORIES
 
 #: Indicators each data section must contain (data-contract §3), at least for service ALL.
 REQUIRED: Final[dict[int, tuple[str, ...]]] = {
@@ -53,7 +55,7 @@ def policy_gaps(policies: PolicySet, data: Indicators | None) -> list[str]:
         gaps.append("section 8: retention.md has no text describing the retention policy")
     if not policies.measures.body.strip():
         gaps.append("section 7: measures.md has no text describing the measures")
-    for category in ("known_csam", "new_csam", "solicitation"):
+    for category in CATEGORIES:
         if isinstance(policies.measures.category(category), NotApplicable) and data is not None:
             flagged = [r for r in data.rows if r.service == "ALL" and r.section == 6 and r.indicator == "flagged"
                        and r.category == category and r.technology == "-" and (_int(r.value) or 0) > 0]
@@ -101,8 +103,8 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
     le("not_abuse", "flagged", 6, "B <= A")
     le("human_reviewed", "flagged", 6, "C <= A")
     le("not_abuse", "human_reviewed", 6, "B <= C")  # a not-abuse verdict needs a review
-    for subject in ("content", "account"):
-        for channel in ("internal", "judicial"):
+    for subject in SUBJECTS:
+        for channel in CHANNELS:
             le(f"{subject}_restored_{channel}", f"{subject}_complaints_{channel}", 5, "restored <= complaints")
     regions: dict[tuple[str, int, str, str, str], dict[str, int]] = defaultdict(dict)
     for (svc, sec, ind, cat, tech, reg), v in values.items():

@@ -35,6 +35,7 @@ from pydantic import (
 
 from csa_report.errors import InputError
 from csa_report.reference import country_codes
+from csa_report.vocabulary import Category
 
 # ---------------------------------------------------------------------------------------------------------
 # Building blocks
@@ -408,7 +409,7 @@ CategoryEntry = Annotated[
 UNION_TAGS: Final = frozenset({"measures", "not_applicable"})
 
 
-DetectionCategory = Literal["known_csam", "new_csam", "solicitation"]
+DetectionCategory = Category
 
 
 class Technology(StrictModel):

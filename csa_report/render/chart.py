@@ -12,12 +12,8 @@ from html import escape
 from typing import Final
 
 from csa_report.render.model import ChartPoint
+from csa_report.vocabulary import CATEGORY_LABELS
 
-CATEGORY_LABELS: Final = {
-    "known_csam": "Known CSAM",
-    "new_csam": "Possible new CSAM",
-    "solicitation": "Solicitation of children",
-}
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WIDTH: Final = 720
 PANEL_H: Final = 150

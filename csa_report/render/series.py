@@ -20,8 +20,7 @@ from sqlalchemy.engine import Connection
 from csa_report.period import Period
 from csa_report.schema import Detection
 from csa_report.sql_dialect import dialect_for
-
-CATEGORIES = ("known_csam", "new_csam", "solicitation")
+from csa_report.vocabulary import CATEGORIES
 
 _detections = Detection.__table__
 

@@ -20,8 +20,9 @@ from csa_report.demo_provider import RECIPIENTS, TECHNOLOGIES, USER_REPORT
 from csa_report.seed.clock import DAY, HOUR, MINUTE, InstantText, day_start
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Sink
+from csa_report.vocabulary import CATEGORIES, CSAM_ROLES, SOLICITATION_ROLES
 
-KNOWN, NEW, SOLICITATION = "known_csam", "new_csam", "solicitation"
+KNOWN, NEW, SOLICITATION = CATEGORIES
 CONFIRMED, NOT_ABUSE = "confirmed", "not_abuse"
 
 
@@ -242,10 +243,10 @@ class Activity:
             items.append((rid, did))
         accounts = rows["report_accounts"]
         if category == SOLICITATION:
-            roles = ("soliciting", "solicited")
+            roles = SOLICITATION_ROLES
             others = self._others(sender, 1 + (rng.random() < 0.15))
         else:
-            roles = ("sender", "receiver")
+            roles = CSAM_ROLES
             others = self._others(sender, 1 + (rng.random() < 0.3))
         accounts.append((rid, account_ref(sender), roles[0], account_region(sender)))
         for other in others:

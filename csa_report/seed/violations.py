@@ -31,6 +31,7 @@ from csa_report.seed.activity import (
 from csa_report.seed.clock import DAY, HOUR, MINUTE, day_start, days
 from csa_report.seed.plan import GAP_FIRST, GAP_LAST, Plan, in_gap, may_scan
 from csa_report.seed.rows import Sink
+from csa_report.vocabulary import CSAM_ROLES, SOLICITATION_ROLES
 
 #: A recipient that ``policies/example/transfers.md`` does not list (trips XFER-1).
 UNLISTED_RECIPIENT: Final = "Unlisted Hotline Inc"
@@ -123,7 +124,7 @@ def _reported(ctx: Context, *, recipient: str, category: str, human: Callable[[i
     rid = ctx.sink.new_id("reports")
     ctx.sink.add("reports", (rid, service, recipient, category, ts(sent), ts(human(reviewed, sent))))
     ctx.sink.add("report_items", (rid, did))
-    roles = ("soliciting", "solicited") if category == SOLICITATION else ("sender", "receiver")
+    roles = SOLICITATION_ROLES if category == SOLICITATION else CSAM_ROLES
     ctx.sink.add("report_accounts", (rid, account_ref(number), roles[0], account_region(number)))
     ctx.sink.add("report_accounts", (rid, account_ref(other), roles[1], account_region(other)))
     return service, did, number, sent

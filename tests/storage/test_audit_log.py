@@ -100,3 +100,31 @@ def test_runs_findings_signoffs_objects_and_status(new_db_url: str) -> None:
         ("demo-reviewer", True, None),
     ]
     assert log.status("2024-01-01/2024-12-31")[0].status == "blocked"
+
+
+def test_approval_for_finds_the_valid_approval_of_exactly_that_version(new_db_url: str) -> None:
+    log = AuditLog.open(new_db_url)
+    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
+                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
+    assert log.approval_for(RID, "a" * 64) is None
+    log.record_signoff(SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer",
+                                     run_id=run))  # fmt: skip
+    log.record_signoff(SignoffRecord(RID, "reject", "Dara Kelly", "a" * 64, T0, run_id=run))
+    log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "b" * 64, T0, run_id=run))  # another version
+    assert log.approval_for(RID, "a" * 64) is None  # refused, rejected or of another version: none counts
+    later = datetime(2026, 1, 21, 9, 0)
+    log.record_signoff(SignoffRecord(RID, "approve", "Sam Ortiz", "a" * 64, later, run_id=run))
+    log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "a" * 64, T0, run_id=None))
+    approval = log.approval_for(RID, "a" * 64)
+    assert approval is not None and (approval.reviewer, approval.decided_at) == ("Dara Kelly", T0)  # the first
+    assert log.approval_for("fedcba9876543210", "a" * 64) is None
+
+
+def test_run_reads_one_run_as_status_does(new_db_url: str) -> None:
+    log = AuditLog.open(new_db_url)
+    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
+                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
+    log.record_run(provider=P, period="2024-01-01/2024-12-31", as_of=T0, status="blocked", at=T0)
+    log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "a" * 64, T0, run_id=None))
+    assert log.run(run) == next(r for r in log.status() if r.run_id == run)
+    assert log.run(run + 1000) is None

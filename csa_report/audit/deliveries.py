@@ -1,0 +1,234 @@
+"""Deliveries of a report to its recipients, claimed before they are sent.
+
+A 'pending' row is inserted in its own transaction, and the unique constraint on (provider, period, report id,
+recipient) lets exactly one claimer win, across threads, processes and re-runs. A 'failed' row can be re-claimed
+(one winner again: a conditional UPDATE); a 'sent' row never. A 'pending' row left by a crash is not re-claimed
+automatically, because nobody knows whether that message went out: ``status`` shows it and an operator decides
+(``release_delivery``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+
+from csa_report.audit.models import Delivery, DeliveryEvent
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, Claim, DeliveryEventRecord, DeliverySummary
+from csa_report.audit.store import AuditStore, period_text, rowcount
+from csa_report.period import Period
+
+log = logging.getLogger(__name__)
+
+
+class Deliveries(AuditStore):
+    def claim_delivery(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        channel: str,
+        at: datetime,
+        role: str | None = None,
+    ) -> bool:
+        """True if this caller may send now (it holds the 'pending' row); False otherwise."""
+        return self.claim(provider, period, report_id, recipient, channel=channel, at=at, role=role).outcome == (
+            "claimed")
+
+    def claim(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        channel: str,
+        at: datetime,
+        role: str | None = None,
+        owner: str = "",
+    ) -> Claim:
+        """Claim the delivery for sending (a new row, or a 'failed' one re-claimed: one winner either way), or
+        say why not. ``owner`` (host and process) is kept on the claim so a later run can tell a claim whose
+        process died (outcome unknown) from one still in progress."""
+        key = _delivery_key(provider, period, report_id, recipient)
+        claimed_by = f"claimed by {owner}" if owner else "claimed"
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(Delivery).values(
+                        **key,
+                        role=role,
+                        channel=channel,
+                        status="pending",
+                        attempts=1,
+                        detail=claimed_by,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+                conn.execute(_insert_event(key, "claimed", claimed_by, at))
+            log.info("audit delivery claimed: report=%s recipient=%s (first attempt)", report_id, recipient)
+            return Claim("claimed")
+        except DbIntegrityError:
+            pass
+        with self._tx() as conn:
+            won = rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(key), Delivery.status == "failed")
+                    .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, detail=claimed_by,
+                            updated_at=at)
+                )
+            )
+            if won == 1:
+                conn.execute(_insert_event(key, "claimed", f"{claimed_by} (after a failure)", at))
+            row = conn.execute(select(Delivery.status, Delivery.detail).where(*_delivery_where(key))).one()
+        if won == 1:
+            log.info("audit delivery re-claimed after a failure: report=%s recipient=%s", report_id, recipient)
+            return Claim("claimed")
+        status, detail = str(row[0]), row[1]
+        log.info("audit delivery not claimed (%s): report=%s recipient=%s", status, report_id, recipient)
+        if status == "accepted":
+            # The server took the message; the process stopped before recording 'sent'. It is delivered.
+            self._finish(key, {"status": "sent", "updated_at": at}, "sent", "accepted before; recorded now", at,
+                         from_status=("accepted",))  # fmt: skip
+            return Claim("done")
+        if status in DELIVERED:
+            return Claim("done")
+        if status == "pending":
+            owner_text = str(detail or "").removeprefix("claimed by ").split(" (", 1)[0] or None
+            return Claim("pending", owner_text)
+        return Claim("unknown")
+
+    def mark_accepted(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, message_id: str, detail: str,
+        at: datetime,
+    ) -> None:
+        """The server answered 250 to the message: from here on it is never sent again."""
+        values: dict[str, object] = {"status": "accepted", "message_id": message_id, "detail": detail,
+                                     "updated_at": at}  # fmt: skip
+        self._finish(_delivery_key(provider, period, report_id, recipient), values, "accepted", detail, at)
+        log.info("audit delivery accepted by the server: report=%s recipient=%s", report_id, recipient)
+
+    def mark_unknown(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> None:
+        """The outcome of a claimed delivery is unknown; only an operator's confirm or resend moves it on."""
+        self._finish(_delivery_key(provider, period, report_id, recipient),
+                     {"status": "unknown", "detail": detail, "updated_at": at}, "unknown", detail, at)  # fmt: skip
+        log.warning("audit delivery outcome unknown: report=%s recipient=%s (%s)", report_id, recipient, detail)
+
+    def confirm_delivery(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, evidence: str, at: datetime
+    ) -> bool:
+        """Operator action: a delivery of unknown outcome did arrive (``evidence``, e.g. the authority's reply).
+        True if the row was unknown or pending and is now 'confirmed'."""
+        detail = f"confirmed by the operator: {evidence}"
+        return self._finish(_delivery_key(provider, period, report_id, recipient),
+                            {"status": "confirmed", "detail": detail, "updated_at": at}, "confirmed", detail, at,
+                            from_status=OUTCOME_OPEN)  # fmt: skip
+
+    def begin_resend(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, owner: str, at: datetime
+    ) -> bool:
+        """Operator action: claim a delivery of unknown outcome for sending again (same Message-ID)."""
+        detail = f"resend by the operator, claimed by {owner}"
+        values = {"status": "pending", "attempts": Delivery.attempts + 1, "detail": detail, "updated_at": at}
+        return self._finish(_delivery_key(provider, period, report_id, recipient), values, "resend", detail, at,
+                            from_status=OUTCOME_OPEN)  # fmt: skip
+
+    def delivery_events(self, report_id: str) -> list[DeliveryEventRecord]:
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(DeliveryEvent).where(DeliveryEvent.report_id == report_id).order_by(DeliveryEvent.id)
+            ).all()
+        return [DeliveryEventRecord(r.recipient, r.event, r.detail, r.at) for r in rows]
+
+    def mark_delivered(
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        message_id: str,
+        detail: str,
+        at: datetime,
+        channel: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {"status": "sent", "message_id": message_id, "detail": detail, "updated_at": at}
+        if channel:
+            values["channel"] = channel
+        self._finish(_delivery_key(provider, period, report_id, recipient), values, "sent", detail, at,
+                     from_status=("pending", "accepted"))  # fmt: skip
+        log.info("audit delivery sent: report=%s recipient=%s message_id=%s", report_id, recipient, message_id)
+
+    def mark_failed(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> None:
+        self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            {"status": "failed", "detail": detail, "updated_at": at}, "failed", detail, at,
+        )
+        log.info("audit delivery failed: report=%s recipient=%s (%s)", report_id, recipient, detail)
+
+    def release_delivery(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> bool:
+        """Operator action: turn a stuck 'pending' row into 'failed' so the next run sends again."""
+        with self._tx() as conn:
+            done = rowcount(
+                conn.execute(
+                    update(Delivery)
+                    .where(*_delivery_where(_delivery_key(provider, period, report_id, recipient)))
+                    .where(Delivery.status == "pending")
+                    .values(status="failed", detail=detail, updated_at=at)
+                )
+            )
+        return done == 1
+
+    def _finish(self, key: dict[str, str], values: dict[str, object], event: str, detail: str | None,
+                at: datetime, from_status: tuple[str, ...] = ("pending",)) -> bool:  # fmt: skip
+        """Move the row on (only from ``from_status``: one winner) and log the event; True if it moved."""
+        with self._tx() as conn:
+            done = rowcount(conn.execute(
+                update(Delivery).where(*_delivery_where(key), Delivery.status.in_(from_status)).values(**values)))
+            if done == 1:
+                conn.execute(_insert_event(key, event, detail, at))
+        return done == 1
+
+    def deliveries(self, report_id: str) -> list[DeliverySummary]:
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(Delivery).where(Delivery.report_id == report_id).order_by(Delivery.recipient)
+            ).all()
+        return [delivery_summary(r) for r in rows]
+
+
+def _delivery_key(provider: str, period: Period | str, report_id: str, recipient: str) -> dict[str, str]:
+    return {"provider": provider, "period": period_text(period), "report_id": report_id, "recipient": recipient}
+
+
+def _insert_event(key: dict[str, str], event: str, detail: str | None, at: datetime) -> Any:
+    return insert(DeliveryEvent).values(**key, event=event, detail=detail, at=at)
+
+
+def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:
+    return [
+        Delivery.provider == key["provider"],
+        Delivery.period == key["period"],
+        Delivery.report_id == key["report_id"],
+        Delivery.recipient == key["recipient"],
+    ]
+
+
+def delivery_summary(r: Delivery) -> DeliverySummary:
+    return DeliverySummary(
+        recipient=r.recipient, role=r.role, channel=r.channel, status=r.status, attempts=int(r.attempts),
+        message_id=r.message_id, detail=r.detail, updated_at=r.updated_at,
+    )  # fmt: skip

@@ -1,0 +1,88 @@
+"""What the audit log hands back: plain records, detached from the database session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+Location = Literal["staging", "archive", "publication"]
+Decision = Literal["approve", "reject"]
+ClaimOutcome = Literal["claimed", "done", "pending", "unknown"]
+
+#: Delivery states that are final: the report reached the recipient (sent, or confirmed by the operator).
+DELIVERED: Final = ("sent", "confirmed")
+#: Delivery states whose outcome is open: only an operator's confirm or resend settles them.
+OUTCOME_OPEN: Final = ("unknown", "pending")
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    rule: str
+    severity: str
+    message: str
+    count: int | None = None
+    waived_by: str | None = None
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    report_id: str
+    decision: Decision
+    reviewer: str
+    manifest_sha256: str
+    decided_at: datetime
+    comment: str | None = None
+    automatic: bool = False
+    refused_reason: str | None = None
+    run_id: int | None = None
+    signature: str | None = None  # armoured SSH signature over manifest.json (signed sign-off)
+    key_fingerprint: str | None = None  # SHA256 fingerprint of the approver key that verified it
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    recipient: str
+    role: str | None
+    channel: str
+    status: str
+    attempts: int
+    message_id: str | None
+    detail: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``claim`` found: ``claimed`` (send now), ``done`` (sent, accepted or confirmed before: never again),
+    ``pending`` (claimed by someone whose outcome is not known yet; ``owner`` says who), ``unknown`` (an earlier
+    attempt's outcome is unknown: only an operator's confirm or resend settles it)."""
+
+    outcome: ClaimOutcome
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryEventRecord:
+    recipient: str
+    event: str
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    provider: str
+    period: str
+    as_of: datetime
+    report_id: str | None
+    manifest_sha256: str | None
+    status: str
+    flow_run_id: str | None
+    publication_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    findings: tuple[FindingRecord, ...]
+    signoffs: tuple[SignoffRecord, ...]
+    deliveries: tuple[DeliverySummary, ...]

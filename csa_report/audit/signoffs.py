@@ -1,0 +1,77 @@
+"""Sign-off decisions: recorded as given (approvals refused by the rules too, with the reason), and the valid
+approval of a report version found with one indexed query."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import insert, or_, select
+
+from csa_report.audit.models import Signoff
+from csa_report.audit.records import Decision, SignoffRecord
+from csa_report.audit.store import AuditStore
+
+log = logging.getLogger(__name__)
+
+
+class Signoffs(AuditStore):
+    def record_signoff(self, record: SignoffRecord) -> int:
+        with self._tx() as conn:
+            signoff_id = int(
+                conn.execute(
+                    insert(Signoff)
+                    .values(
+                        run_id=record.run_id,
+                        report_id=record.report_id,
+                        decision=record.decision,
+                        reviewer=record.reviewer,
+                        manifest_sha256=record.manifest_sha256,
+                        comment=record.comment,
+                        automatic=record.automatic,
+                        decided_at=record.decided_at,
+                        refused_reason=record.refused_reason,
+                        signature=record.signature,
+                        key_fingerprint=record.key_fingerprint,
+                    )
+                    .returning(Signoff.id)
+                ).scalar_one()
+            )
+        log.info("audit sign-off %d: report=%s decision=%s automatic=%s refused=%s", signoff_id,
+                 record.report_id, record.decision, record.automatic, bool(record.refused_reason))  # fmt: skip
+        return signoff_id
+
+    def approval_for(self, report_id: str, sha256: str) -> SignoffRecord | None:
+        """The first valid approval (not refused by the rules) of exactly this report version, or None."""
+        with self._tx() as conn:
+            row = conn.scalars(
+                select(Signoff)
+                .where(
+                    Signoff.report_id == report_id,  # ix_signoffs_report_id
+                    Signoff.manifest_sha256 == sha256,
+                    Signoff.decision == "approve",
+                    or_(Signoff.refused_reason.is_(None), Signoff.refused_reason == ""),
+                )
+                .order_by(Signoff.decided_at, Signoff.id)
+                .limit(1)
+            ).first()
+        return None if row is None else signoff_record(row)
+
+
+def signoff_record(s: Signoff) -> SignoffRecord:
+    return SignoffRecord(
+        report_id=s.report_id,
+        decision=_decision(s.decision),
+        reviewer=s.reviewer,
+        manifest_sha256=s.manifest_sha256,
+        decided_at=s.decided_at,
+        comment=s.comment,
+        automatic=bool(s.automatic),
+        refused_reason=s.refused_reason,
+        run_id=s.run_id,
+        signature=s.signature,
+        key_fingerprint=s.key_fingerprint,
+    )
+
+
+def _decision(value: str) -> Decision:
+    return "approve" if value == "approve" else "reject"
