@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.checks.sql import Sql
 from csa_report.period import Period
-from csa_report.schema import Detection
+from csa_report.source_schema import Detection
 
 CATEGORIES = ("known_csam", "new_csam", "solicitation")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from csa_report.errors import IntegrityError, StorageConflict, TamperedError, ToolError
+from csa_report.errors import IntegrityViolation, StorageConflict, TamperedError, ToolError
 from csa_report.settings import Settings
 from csa_report.storage.client import (
     endpoint_of,
@@ -186,7 +186,7 @@ class S3Store:
                     return existing
             stored = self.head(bucket, key, resp.get("VersionId"))
             if stored is None or stored.sha256_hex != sha_hex:
-                raise IntegrityError(
+                raise IntegrityViolation(
                     f"s3://{bucket}/{key}: the stored checksum does not match the uploaded bytes (ours {sha_hex[:16]}…)"
                 )
             log.info("s3 put s3://%s/%s version=%s sha256=%s size=%d etag=%s",
