@@ -18,12 +18,12 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from csa_report.audit import AuditLog, SignoffRecord
+from csa_report.audit import SignoffRecord
 from csa_report.errors import CsaReportError
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant
-from csa_report.settings import load_settings
-from csa_report.storage import S3Store, slugify
+from csa_report.services import current
+from csa_report.storage import slugify
 from csa_report.submission import SubmissionResult
 from csa_report.summary import KEY_FIGURES, key_figure, key_row
 from csa_report.tasks.stage import StagedReport
@@ -86,8 +86,8 @@ def previous_values(provider: str, period: Period) -> tuple[str, dict[Key, str]]
     """Report id and indicator values (as printed) of the last submitted report of the previous period, read from
     its archived ``report.json``; None when there is none. Never fails the run: this is context, not evidence."""
     try:
-        settings = load_settings()
-        audit = AuditLog.open(settings.audit_db)
+        services = current()
+        audit = services.audit
         runs = [r for r in audit.status(previous_period(period)) if r.provider == provider
                 and r.status == "submitted" and r.report_id]
         if not runs:
@@ -97,7 +97,7 @@ def previous_values(provider: str, period: Period) -> tuple[str, dict[Key, str]]
         archived = {o.name: o for o in audit.stored_objects(last.report_id, "archive")}
         if "report.json" not in archived:
             return None
-        doc = json.loads(S3Store.from_settings(settings).read_verified(archived["report.json"]))
+        doc = json.loads(services.store.read_verified(archived["report.json"]))
     except (CsaReportError, OSError, ValueError, KeyError) as exc:
         log.warning("previous report not available for comparison: %s", exc)
         return None
@@ -181,7 +181,7 @@ def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[s
     for obj in staged.objects:
         link = f"[open]({links[obj.name]})" if obj.name in links else "–"
         lines.append(f"| {obj.name} | `{obj.sha256_hex[:16]}…` | `{obj.version_id or '–'}` | {link} |")
-    settings = load_settings()
+    settings = current().settings.s3
     lines += ["", f"Links valid for {settings.review_link_seconds // 3600} h from the time this run was last "
               "started; the sign-off form always carries fresh ones."]
     publish_artifact(artifact_key(staged.provider, staged.period, "staged-report"), "markdown",
@@ -191,8 +191,7 @@ def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[s
 @task(name="delivery-receipts")
 def delivery_receipts(staged: StagedReport, submission: SubmissionResult,
                       recipients: Sequence[tuple[str, str]]) -> None:
-    settings = load_settings()
-    by_address = {d.recipient: d for d in AuditLog.open(settings.audit_db).deliveries(staged.report_id)}
+    by_address = {d.recipient: d for d in current().audit.deliveries(staged.report_id)}
     table = []
     for role, address in recipients:
         d = by_address.get(address)

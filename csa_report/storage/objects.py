@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from csa_report.errors import IntegrityViolation, StorageConflict, TamperedError, ToolError
-from csa_report.settings import Settings
+from csa_report.settings import S3Settings
 from csa_report.storage.client import (
     endpoint_of,
     error_code,
@@ -78,7 +78,7 @@ class S3Store:
         self.sse = sse
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, max_attempts: int | None = None) -> S3Store:
+    def from_settings(cls, settings: S3Settings, *, max_attempts: int | None = None) -> S3Store:
         return cls(make_client(settings, max_attempts=max_attempts), sse=settings.sse)
 
     @property
