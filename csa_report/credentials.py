@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from csa_report.errors import ConfigError
-from csa_report.settings import Settings
+from csa_report.settings import S3Settings, SmtpSettings
 
 if TYPE_CHECKING:
     import boto3
@@ -46,7 +46,7 @@ def _blocks(setting: str, name: str) -> BlockStore:
     return _store
 
 
-def aws_session(settings: Settings) -> boto3.session.Session | None:
+def aws_session(settings: S3Settings) -> boto3.session.Session | None:
     """A boto3 session from the Prefect ``AwsCredentials`` block named by ``aws_credentials_block``, or None when
     explicit S3 keys are set or no block is named (then boto3's standard chain applies)."""
     name = settings.aws_credentials_block
@@ -55,7 +55,7 @@ def aws_session(settings: Settings) -> boto3.session.Session | None:
     return _blocks("CSA_AWS_CREDENTIALS_BLOCK", name).aws_session(name)
 
 
-def smtp_password(settings: Settings) -> str:
+def smtp_password(settings: SmtpSettings) -> str:
     """The SMTP password: ``smtp_password``, else the Prefect Secret block named by ``smtp_password_block``,
     else empty."""
     if settings.smtp_password is not None:

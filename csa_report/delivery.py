@@ -32,7 +32,7 @@ from csa_report.errors import (
     StorageConflict,
     UnreachableError,
 )
-from csa_report.settings import Settings
+from csa_report.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _aware_utc(value: datetime) -> datetime:
 
 
 def deliver(
-    settings: Settings,
+    settings: SmtpSettings,
     *,
     report_id: str,
     recipient: str,
@@ -177,7 +177,7 @@ class DeliveryProgress:
             self._on_accepted(reply)
 
 
-def _send_smtp(settings: Settings, recipient: str, msg: EmailMessage,
+def _send_smtp(settings: SmtpSettings, recipient: str, msg: EmailMessage,
                progress: DeliveryProgress | None = None) -> Delivered:  # fmt: skip
     host, port = settings.smtp_host or "", settings.smtp_port
     where = f"SMTP server {host}:{port}"

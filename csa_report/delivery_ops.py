@@ -89,7 +89,7 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
         on_accepted=lambda reply: audit.mark_accepted(*key, message_id=mid, detail=reply, at=utc_now()))
     try:
         done: Delivered = deliver(
-            settings, report_id=run.report_id, recipient=row.recipient, subject=subject, body=body,
+            settings.smtp, report_id=run.report_id, recipient=row.recipient, subject=subject, body=body,
             attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approval.decided_at,
             progress=progress,
         )  # fmt: skip

@@ -14,7 +14,8 @@ code  meaning
       after retries
 4     the tool itself failed (a bug, or a check that could not run for a reason
       that is not the user's input)
-5     storage integrity: staged bytes changed after sign-off, or a create-only
+5     storage integrity (``IntegrityViolation``; not SQLAlchemy's
+      ``IntegrityError``): staged bytes changed after sign-off, or a create-only
       write met different bytes (nothing was sent)
 6     no valid sign-off: nobody answered within the time-out, or every answer
       was refused (nothing was submitted; the staged copy stays)
@@ -64,7 +65,7 @@ class ToolError(CsaReportError):
     exit_code = 4
 
 
-class IntegrityError(CsaReportError):
+class IntegrityViolation(CsaReportError):
     """Stored bytes differ from what was signed or expected (exit 5)."""
 
     exit_code = 5
@@ -73,11 +74,11 @@ class IntegrityError(CsaReportError):
 # --- storage, delivery (issue 5) ---------------------------------------------------------------------------
 
 
-class TamperedError(IntegrityError):
+class TamperedError(IntegrityViolation):
     """A staged object no longer holds the signed-off bytes (exit 5). Names the key, never the content."""
 
 
-class StorageConflict(IntegrityError):
+class StorageConflict(IntegrityViolation):
     """A create-only write met an existing object with different bytes (exit 5); nothing was overwritten."""
 
 

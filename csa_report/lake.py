@@ -17,7 +17,7 @@ from pathlib import Path
 
 from csa_report.db import connect, describe, make_engine, normalise_url, read_only_source
 from csa_report.errors import ConfigError, DataError
-from csa_report.schema import TABLE_ORDER
+from csa_report.source_schema import TABLE_ORDER
 
 log = logging.getLogger(__name__)
 

@@ -90,7 +90,7 @@ def notify_signoff_request(settings: Settings, audit: AuditLog, req: SignoffRequ
             continue
         try:
             # Its own message identity (report, run, request): never confused with the report's delivery.
-            done = deliver(settings, report_id=f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}",
+            done = deliver(settings.smtp, report_id=f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}",
                            recipient=recipient, subject=subject, body=body, attachments=(), date=req.requested_at)
         except CsaReportError as exc:
             _finish(audit, req, recipient, "failed", None, str(exc), req.requested_at)

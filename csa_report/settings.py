@@ -1,13 +1,18 @@
 """The one settings object: environment variables with the ``CSA_`` prefix, an optional config file, and
-command-line overrides. Secrets are ``SecretStr`` so they never appear in logs, reprs or rendered output."""
+command-line overrides. Secrets are ``SecretStr`` so they never appear in logs, reprs or rendered output.
+
+``Settings`` stays flat, so every ``CSA_*`` name is the field name. Modules take only the part they use
+(``settings.s3``, ``settings.smtp``, …): small frozen views whose fields keep the flat names, so an error or a log
+line about ``s3_endpoint`` still names ``CSA_S3_ENDPOINT``. Settings are read once per command or flow run and
+passed down; nothing below the entry points calls ``load_settings``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +21,95 @@ from pydantic_settings import (
 )
 
 from csa_report.errors import ConfigError
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceSettings(_Part):
+    """The source database and the inputs a report is made from (extract, check, render)."""
+
+    source_db: str | None
+    policies: Path | None
+    waivers: Path | None
+    templates: Path | None
+    output_dir: Path
+    extract_jit: bool
+    extract_parallel_workers: int
+    extract_connections: int
+
+
+class S3Settings(_Part):
+    """The object store: endpoint, credentials, buckets and prefixes, retention, review links."""
+
+    s3_endpoint: str | None
+    s3_region: str
+    s3_access_key: SecretStr | None
+    s3_secret_key: SecretStr | None
+    s3_max_attempts: int
+    staging_bucket: str
+    staging_prefix: str
+    archive_bucket: str
+    archive_prefix: str
+    publication_bucket: str | None
+    publication_prefix: str
+    publication_base_url: str | None
+    object_lock_days: int
+    sse: str | None
+    review_link_seconds: int
+    kms_key_id: str | None
+    staging_expire_days: int
+    aws_credentials_block: str | None
+
+
+class SmtpSettings(_Part):
+    """E-mail: the SMTP server (or the outbox folder when there is none) and the delivery claim wait."""
+
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: SecretStr | None
+    smtp_tls: str
+    smtp_from: str
+    outbox: Path
+    smtp_password_block: str | None
+    smtp_timeout_s: float
+    delivery_claim_wait_s: float
+
+
+class AuditSettings(_Part):
+    audit_db: str
+
+
+class SignoffSettings(_Part):
+    """The human sign-off: time-out, polling, who is told, where the UI is, how long review links live."""
+
+    signoff_timeout_s: int
+    signoff_poll_s: int
+    signoff_notify: tuple[str, ...]
+    ui_url: str | None
+    review_link_seconds: int
+
+
+class RetrySettings(_Part):
+    """The one back-off schedule of every task that retries (tasks/retry.py applies it)."""
+
+    task_retry_delays_s: tuple[int, ...]
+
+
+class SealSettings(_Part):
+    """The PAdES seal of the PDF: a PKCS#12 file or a PKCS#11 token, or neither."""
+
+    seal_pkcs12: Path | None
+    seal_pkcs12_password: SecretStr | None
+    seal_pkcs11_module: Path | None
+    seal_pkcs11_token: str | None
+    seal_pkcs11_key_label: str | None
+    seal_pkcs11_pin: SecretStr | None
+
+
+P = TypeVar("P", bound=_Part)
 
 
 class Settings(BaseSettings):
@@ -92,6 +186,38 @@ class Settings(BaseSettings):
     seal_pkcs11_token: str | None = Field(None, description="PKCS#11 token label of the seal")
     seal_pkcs11_key_label: str | None = Field(None, description="PKCS#11 key (and certificate) label of the seal")
     seal_pkcs11_pin: SecretStr | None = Field(None, description="PKCS#11 user PIN of the seal's token")
+
+    def _part(self, part: type[P]) -> P:
+        # Already validated as part of Settings: construct without validating again.
+        return cast(P, part.model_construct(**{name: getattr(self, name) for name in part.model_fields}))
+
+    @property
+    def source(self) -> SourceSettings:
+        return self._part(SourceSettings)
+
+    @property
+    def s3(self) -> S3Settings:
+        return self._part(S3Settings)
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        return self._part(SmtpSettings)
+
+    @property
+    def audit(self) -> AuditSettings:
+        return self._part(AuditSettings)
+
+    @property
+    def signoff(self) -> SignoffSettings:
+        return self._part(SignoffSettings)
+
+    @property
+    def retries(self) -> RetrySettings:
+        return self._part(RetrySettings)
+
+    @property
+    def seal(self) -> SealSettings:
+        return self._part(SealSettings)
 
     @classmethod
     def settings_customise_sources(

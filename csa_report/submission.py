@@ -32,7 +32,7 @@ from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, TamperedError, UnreachableError
 from csa_report.filing import Correction
 from csa_report.period import Period, format_instant, utc_now
-from csa_report.settings import Settings
+from csa_report.settings import Settings, SmtpSettings
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import Publication, ReportRef, archive, archive_key, publish, verify_staged
 
@@ -46,7 +46,7 @@ ATTACHMENTS = (("report.pdf", "application/pdf"), ("report.json", "application/j
 class Sender(Protocol):
     def __call__(
         self,
-        settings: Settings,
+        settings: SmtpSettings,
         *,
         report_id: str,
         recipient: str,
@@ -350,7 +350,7 @@ def _deliver_all(
             # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
         progress = DeliveryProgress(on_accepted=_recorder(audit, key, address, clock))
         try:
-            done = send(settings, report_id=ref.report_id, recipient=address, subject=subject, body=body,
+            done = send(settings.smtp, report_id=ref.report_id, recipient=address, subject=subject, body=body,
                         attachments=attachments, date=message_date, progress=progress)  # fmt: skip
         except DeliveryUnknown as exc:
             audit.mark_unknown(*key, detail=str(exc), at=clock())

@@ -12,27 +12,28 @@ import hashlib
 import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import flow, get_run_logger
+from prefect import Task, flow, get_run_logger
 from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Failed
 
 from csa_report.audit import SignoffRecord
-from csa_report.checks import CheckResult, load_waivers, raise_for_errors
+from csa_report.checks import CheckResult, raise_for_errors
 from csa_report.deadline import deadline_for
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout, TamperedError
-from csa_report.filing import AlreadyFiled, correction_of
+from csa_report.filing import AlreadyFiled, Correction, correction_of
 from csa_report.indicators import Indicators
 from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
-from csa_report.policies import load_policies
+from csa_report.pipeline import ReportInputs, publication_date_of, report_inputs
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.report import RenderResult
 from csa_report.seal import describe_seal, load_signer, seal_configured
-from csa_report.settings import Settings, load_settings, require
+from csa_report.services import Services, bound, current
+from csa_report.settings import Settings, SignoffSettings, load_settings
 from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer
 from csa_report.sshsig import sign, verify
 from csa_report.storage import slugify
@@ -48,7 +49,7 @@ from csa_report.tasks.audit import (
     set_run_status,
 )
 from csa_report.tasks.check import blocking, check
-from csa_report.tasks.context import automatic_signoff, context, default_publication_date
+from csa_report.tasks.context import automatic_signoff, context
 from csa_report.tasks.credentials import install as install_credential_blocks
 from csa_report.tasks.extract import extract
 from csa_report.tasks.filing import claim_period, filed, period_guard, seal_report, store_signature
@@ -64,6 +65,14 @@ from csa_report.tasks.submit import submit
 # The S3 and SMTP credentials may be Prefect blocks the settings name: let the library read them (a deployed run
 # starts here, not in the CLI).
 install_credential_blocks()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def step(task: Task[P, R]) -> Task[P, R]:
+    """``task`` with the run's retry schedule (``CSA_TASK_RETRY_DELAYS_S``, the one source of retry delays)."""
+    return task.with_options(**retry_options(current().settings.retries.task_retry_delays_s))
 
 
 def run_started_at() -> datetime:
@@ -160,7 +169,7 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
                          automatic=True, run_id=run_id)
 
 
-def signoff_timeout(settings: Settings) -> int:
+def signoff_timeout(settings: SignoffSettings) -> int:
     """The time-out of one sign-off request, capped to the review links' lifetime (at most 7 days, the limit of
     S3 presigned URLs): the links in the form are issued when it is shown and must not expire before it."""
     timeout = min(settings.signoff_timeout_s, settings.review_link_seconds)
@@ -191,13 +200,13 @@ def signing_instructions(manifest: bytes) -> str:
 
 
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
-                  links: dict[str, str], run_id: int, timeout_s: int, poll_s: int,
+                  links: dict[str, str], run_id: int, settings: SignoffSettings,
                   manifest: bytes = b"") -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
     are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
     p = policies.provider
-    settings = load_settings()
+    timeout_s = signoff_timeout(settings)
     findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
 
     def describe() -> str:
@@ -212,7 +221,7 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     def notify(key: str) -> None:
         now = utc_now()
         fr_id = str(flow_run.get_id() or "")
-        notify_approvers(SignoffRequest(
+        step(notify_approvers)(SignoffRequest(
             provider=p.provider, period=staged.period, report_id=staged.report_id,
             manifest_sha256=staged.manifest_sha256, flow_run_id=fr_id,
             flow_run_name=run_name(p.provider, Period.parse(staged.period)),
@@ -236,7 +245,7 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
 
     decision = request_signoff(describe, approvers=p.approvers, preparer=p.preparer,
                                manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, on_request=notify,
-                               timeout_s=timeout_s, poll_interval_s=poll_s, signature_check=check)
+                               timeout_s=timeout_s, poll_interval_s=settings.signoff_poll_s, signature_check=check)
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
     # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
     decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
@@ -245,7 +254,7 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
                            decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id,
                            signature=decision.verified.signature if decision.verified else None,
                            key_fingerprint=decision.verified.fingerprint if decision.verified else None)
-    record_signoff(record)
+    step(record_signoff)(record)
     return record
 
 
@@ -271,71 +280,82 @@ def produce_report(
     correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
     """
     logger = get_run_logger()
+    # Read once for the whole run and passed down (steps reach them through the run's Services).
     settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
-    db_url: str = require(settings.source_db, "source_db")
     at = parse_as_of(as_of) if as_of else run_started_at()
     p = resolve_period(period, at)
     correction = correction_of(supersedes, reason)
-    policy_set = load_policies(Path(require(settings.policies, "policies")), p)
-    waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
-    provider = policy_set.provider.provider
+    inputs = report_inputs(settings.source, p, at)
+    provider = inputs.policies.provider.provider
     label_run(provider, p)
     logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
+    # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
+    # and one audit log.
+    with bound(Services.start(settings)):
+        return _produce(settings=settings, inputs=inputs, correction=correction, publication_date=publication_date,
+                        out_dir=out_dir, approve_as=approve_as, approve_key=approve_key)
 
-    retrying = retry_options(settings.task_retry_delays_s)
-    indicators = extract.with_options(**retrying)(db_url, str(p), at)
-    result = check(db_url, str(p), at, policy_set, waiver_list, indicators)
+
+def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction | None,
+             publication_date: str | None, out_dir: str | None, approve_as: str | None,
+             approve_key: str | None) -> dict[str, Any] | Any:
+    """extract → check → context → render → stage → sign-off → submit, on the run's bound Services."""
+    logger = get_run_logger()
+    db_url, p, at, policy_set = inputs.source_db, inputs.period, inputs.as_of, inputs.policies
+    provider = policy_set.provider.provider
+    indicators = step(extract)(db_url, str(p), at)
+    result = check(db_url, str(p), at, policy_set, inputs.waivers, indicators)
     raise_for_errors(result)
     stop = blocking(result)
     if stop:
-        run_id = record_run(provider, str(p), at, "blocked")
-        record_findings(run_id, result)
+        run_id = step(record_run)(provider, str(p), at, "blocked")
+        step(record_findings)(run_id, result)
         rules = ", ".join(sorted({f.rule for f in stop}))
         raise BlockingFindings(f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
                                f"see the '{artifact_key(provider, p, 'findings')}' artifact")
 
-    pub_date = date.fromisoformat(publication_date) if publication_date else default_publication_date(at)
+    pub_date = publication_date_of(publication_date, at)
     # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
     load_signer(settings, utc_now())
     signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings)}"
-    ctx = context.with_options(**retrying)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
+    ctx = step(context)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
                                            correction.describe() if correction else None,
                                            verification_text(policy_set, seal_configured(settings)))
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
     # its correction (the same report again is a re-run and goes on; its deliveries stay once-only).
-    guard = period_guard(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
+    guard = step(period_guard)(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
     if isinstance(guard, InputError):
         logger.warning("%s", guard)
         return Failed(name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection",
                       message=str(guard), data=guard)
-    staged = stage_report.with_options(**retrying)(rendered, provider, str(p))
-    run_id = record_run(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
-    record_findings(run_id, result)
+    staged = step(stage_report)(rendered, provider, str(p))
+    run_id = step(record_run)(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
+    step(record_findings)(run_id, result)
     logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
 
     manifest = staged_manifest(rendered, staged.manifest_sha256)
     links = links_for(staged)
     review_artifacts(staged, indicators, links)
-    approval = prior_approval(staged.report_id, staged.manifest_sha256)
+    approval = step(prior_approval)(staged.report_id, staged.manifest_sha256)
     if approval is not None:
         logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
     elif approve_as is not None:
         approval = command_line_approval(approve_as, policy_set, staged.report_id, staged.manifest_sha256, run_id,
                                          decided_at=at, manifest=manifest, approve_key=approve_key)
-        record_signoff(approval)
+        step(record_signoff)(approval)
     else:
         try:
-            approval = human_signoff(policy_set, staged, indicators, result, links, run_id,
-                                     signoff_timeout(settings), settings.signoff_poll_s, manifest)
+            approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff,
+                                     manifest)
         except SignOffMissing as exc:
             # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
-            set_run_status(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
+            step(set_run_status)(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
             raise
     signoff_artifact(staged, approval)
     if approval.decision == "reject":
-        set_run_status(run_id, "rejected")
+        step(set_run_status)(run_id, "rejected")
         logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,
                        approval.reviewer, approval.comment or "no reason given")
         # A Cancelled-type state named Rejected: the UI shows it apart from Completed (grey, not a green check),
@@ -343,18 +363,18 @@ def produce_report(
         return Cancelled(name="Rejected", message=f"rejected by {approval.reviewer}",
                          data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
                                "reviewer": approval.reviewer, "comment": approval.comment})
-    set_run_status(run_id, "approved")
+    step(set_run_status)(run_id, "approved")
     if approval.signature:
-        store_signature(staged, approval.signature)
+        step(store_signature)(staged, approval.signature)
 
     recipients = recipients_of(policy_set)
     # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
-    claim_period(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
-    sealed = seal_report(staged, str(rendered.paths["report.pdf"]),
+    step(claim_period)(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
+    sealed = step(seal_report)(staged, str(rendered.paths["report.pdf"]),
                          f"transparency report {staged.report_id} approved by {approval.reviewer}")
-    submission = submit.with_options(**retrying)(staged, run_id, recipients, message_date=approval.decided_at,
+    submission = step(submit)(staged, run_id, recipients, message_date=approval.decided_at,
                                                  correction=correction, sealed_pdf=sealed)
-    filed(provider, str(p), staged.report_id)
+    step(filed)(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)
     return {
         "period": str(p),

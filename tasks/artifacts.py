@@ -17,10 +17,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from csa_report.audit import AuditLog, SignoffRecord
+from csa_report.audit import SignoffRecord
+from csa_report.errors import CsaReportError
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant
-from csa_report.settings import load_settings
+from csa_report.services import current
 from csa_report.storage import slugify
 from csa_report.storage.previous import Key, previous_period, previous_values
 from csa_report.submission import SubmissionResult
@@ -128,7 +129,12 @@ def key_figures_rows(ind: Indicators, previous: tuple[str, dict[Key, str]] | Non
 @task(name="review-artifacts")
 def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[str, str]) -> None:
     """Key figures (table) and the staged files with time-limited links (markdown), for operator and reviewer."""
-    previous = previous_values(staged.provider, indicators.period)
+    try:
+        services = current()
+        previous = previous_values(services.audit, services.store, staged.provider, indicators.period)
+    except CsaReportError as exc:  # context for the reviewer, never a reason to fail the run
+        log.warning("previous report not available for comparison: %s", exc)
+        previous = None
     desc = f"Key figures of report {staged.report_id} ({staged.period})"
     desc += f", with the previous submitted report {previous[0]}" if previous is not None else \
         ", no previous submitted report to compare with"
@@ -140,7 +146,7 @@ def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[s
     for obj in staged.objects:
         link = f"[open]({links[obj.name]})" if obj.name in links else "–"
         lines.append(f"| {obj.name} | `{obj.sha256_hex[:16]}…` | `{obj.version_id or '–'}` | {link} |")
-    settings = load_settings()
+    settings = current().settings.s3
     lines += ["", f"Links valid for {settings.review_link_seconds // 3600} h from the time this run was last "
               "started; the sign-off form always carries fresh ones."]
     publish_artifact(artifact_key(staged.provider, staged.period, "staged-report"), "markdown",
@@ -150,8 +156,7 @@ def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[s
 @task(name="delivery-receipts")
 def delivery_receipts(staged: StagedReport, submission: SubmissionResult,
                       recipients: Sequence[tuple[str, str]]) -> None:
-    settings = load_settings()
-    by_address = {d.recipient: d for d in AuditLog.open(settings.audit_db).deliveries(staged.report_id)}
+    by_address = {d.recipient: d for d in current().audit.deliveries(staged.report_id)}
     table = []
     for role, address in recipients:
         d = by_address.get(address)

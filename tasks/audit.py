@@ -13,15 +13,16 @@ from prefect.runtime import flow_run
 from csa_report.audit import AuditLog, FindingRecord, SignoffRecord
 from csa_report.checks import CheckResult
 from csa_report.period import utc_now
-from csa_report.settings import load_settings
+from csa_report.services import current
 from csa_report.tasks.retry import retry_options
 
 
 def audit_log() -> AuditLog:
-    return AuditLog.open(load_settings().audit_db)
+    """The run's audit log (built and migrated once, at run start; see csa_report.services)."""
+    return current().audit
 
 
-@task(name="record-run", **retry_options((5, 30)))
+@task(name="record-run", **retry_options())
 def record_run(provider: str, period: str, as_of: datetime, status: str, report_id: str | None = None,
                manifest_sha256: str | None = None) -> int:
     run_id = flow_run.get_id()
@@ -30,7 +31,7 @@ def record_run(provider: str, period: str, as_of: datetime, status: str, report_
                                   flow_run_id=str(run_id) if run_id else None)
 
 
-@task(name="record-findings", **retry_options((5, 30)))
+@task(name="record-findings", **retry_options())
 def record_findings(run_id: int, result: CheckResult) -> None:
     audit_log().record_findings(run_id, [
         FindingRecord(rule=f.rule, severity=f.severity, message=f.message, count=f.count, waived_by=f.waived_by)
@@ -38,17 +39,17 @@ def record_findings(run_id: int, result: CheckResult) -> None:
     ])
 
 
-@task(name="record-signoff", **retry_options((5, 30)))
+@task(name="record-signoff", **retry_options())
 def record_signoff(record: SignoffRecord) -> int:
     return audit_log().record_signoff(record)
 
 
-@task(name="set-run-status", **retry_options((5, 30)))
+@task(name="set-run-status", **retry_options())
 def set_run_status(run_id: int, status: str) -> None:
     audit_log().set_run_status(run_id, status, utc_now())
 
 
-@task(name="prior-approval", **retry_options((5, 30)))
+@task(name="prior-approval", **retry_options())
 def prior_approval(report_id: str, manifest_sha256: str) -> SignoffRecord | None:
     """An approval already recorded for exactly this report version, so a re-run does not ask (or record) twice."""
     return audit_log().approval_for(report_id, manifest_sha256)

@@ -1,5 +1,6 @@
 """The ``check`` step of the flow: load nothing, decide nothing itself; a thin Prefect task around
-:func:`run_checks`, which extracts the indicators (unless given) and runs every rule of policies.md §3.
+:func:`csa_report.pipeline.run_checks`, which extracts the indicators (unless given) and runs every rule of
+policies.md §3.
 
 The flow stops before staging when :func:`blocking` returns anything, or when a rule could not run
 (:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key ``findings``) listing
@@ -13,22 +14,13 @@ from datetime import datetime
 
 from prefect import task
 
-from csa_report.checks import CheckResult, Finding, Waiver, blocking, evaluate
+from csa_report.checks import CheckResult, Finding, Waiver, blocking
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant
+from csa_report.pipeline import run_checks
 from csa_report.policies.models import PolicySet
 
 __all__ = ["blocking", "check", "findings_markdown", "run_checks"]
-
-
-def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
-               waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
-    """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
-    if indicators is None:
-        from csa_report.extract import extract_indicators
-
-        indicators = extract_indicators(db_url, period, as_of)
-    return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)
 
 
 def findings_markdown(result: CheckResult) -> str:

@@ -12,16 +12,15 @@ from prefect import task
 from csa_report.errors import InputError, TamperedError
 from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.period import utc_now
-from csa_report.settings import load_settings
+from csa_report.services import current
 from csa_report.sshsig import SIGNATURE_FILE
-from csa_report.storage import S3Store
 from csa_report.storage.report import archive_key
 from csa_report.tasks.audit import audit_log
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
 
 
-@task(name="period-guard", **retry_options((5, 30)))
+@task(name="period-guard", **retry_options())
 def period_guard(provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str,
                  correction: Correction | None) -> FilingRecord | InputError | None:
     """Whether this run may go on to staging: the run's own earlier filing, None (not filed), or the reason to
@@ -39,7 +38,7 @@ def period_guard(provider: str, period: str, as_of: datetime, report_id: str, ma
         return exc
 
 
-@task(name="claim-filing", **retry_options((5, 30)))
+@task(name="claim-filing", **retry_options())
 def claim_period(provider: str, period: str, report_id: str, manifest_sha256: str, correction: Correction | None,
                  run_id: int) -> FilingRecord:
     """Take the period's filing slot for this report (the unique constraint decides between concurrent runs)."""
@@ -52,17 +51,17 @@ def claim_period(provider: str, period: str, report_id: str, manifest_sha256: st
         raise
 
 
-@task(name="mark-filed", **retry_options((5, 30)))
+@task(name="mark-filed", **retry_options())
 def filed(provider: str, period: str, report_id: str) -> None:
     mark_filed(audit_log(), provider, period, report_id, utc_now())
 
 
-@task(name="store-signature", **retry_options((5, 30)))
+@task(name="store-signature", **retry_options())
 def store_signature(staged: StagedReport, signature: str) -> list[str]:
     """Keep the approver's SSH signature beside the staged report and in the Object-Lock archive (create-only,
     as ``manifest.json.sig``), so anyone can re-verify it later with ``ssh-keygen -Y verify``."""
-    settings = load_settings()
-    store = S3Store.from_settings(settings)
+    services = current()
+    settings, store = services.settings.s3, services.store
     data = signature.encode("ascii")
     staged_obj = store.put_create_only(settings.staging_bucket, staged.ref.key(settings.staging_prefix,
                                        SIGNATURE_FILE), data, "text/plain")
@@ -73,7 +72,7 @@ def store_signature(staged: StagedReport, signature: str) -> list[str]:
     return [staged_obj.uri, archived.uri]
 
 
-@task(name="seal-pdf", persist_result=True, **retry_options((5, 30)))
+@task(name="seal-pdf", persist_result=True, **retry_options())
 def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes | None:
     """The PAdES-sealed report.pdf, or None when no certificate is configured. The approved bytes are the
     rendered file, checked against the SHA-256 the signed manifest lists; a sealed copy already in the archive
@@ -81,16 +80,17 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
     from csa_report.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
     from csa_report.submission import manifest_hashes
 
-    settings = load_settings()
-    loaded = load_signer(settings, utc_now())
+    services = current()
+    loaded = load_signer(services.settings, utc_now())
     if loaded is None:
         return None
     data = Path(approved_pdf).read_bytes()
     by_name = {o.name: o for o in staged.objects}
-    store = S3Store.from_settings(settings)
+    store = services.store
     listed = manifest_hashes(store.read_verified(by_name["manifest.json"])).get("report.pdf")
     if listed is None or hashlib.sha256(data).hexdigest() != listed:
         raise TamperedError(f"{approved_pdf} is not the report.pdf the signed manifest lists; not sealed")
+    settings = services.settings.s3
     key = archive_key(by_name["report.pdf"], settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
     existing = store.head(settings.archive_bucket, key)
     if existing is not None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from prefect import task
 
-from csa_report.audit import AuditLog
 from csa_report.notify import SignoffRequest, notify_signoff_request
-from csa_report.settings import load_settings
+from csa_report.services import current
 from csa_report.tasks.retry import retry_options
 
 
-@task(name="notify-approvers", **retry_options((5, 30)))
+@task(name="notify-approvers", **retry_options())
 def notify_approvers(request: SignoffRequest) -> dict[str, str]:
-    settings = load_settings()
-    return notify_signoff_request(settings, AuditLog.open(settings.audit_db), request)
+    services = current()
+    return notify_signoff_request(services.settings, services.audit, request)

@@ -11,8 +11,8 @@ from prefect import task
 
 from csa_report.period import Period
 from csa_report.render import RenderResult
-from csa_report.settings import load_settings
-from csa_report.storage import ReportRef, S3Store, StoredObject, review_links, stage
+from csa_report.services import current
+from csa_report.storage import ReportRef, StoredObject, review_links, stage
 from csa_report.tasks.retry import retry_options
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ class StagedReport:
 
 
 def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> StagedReport:
-    settings = load_settings()
-    store = S3Store.from_settings(settings)
+    services = current()
+    settings, store = services.settings.s3, services.store
     ref = ReportRef(provider, Period.parse(period), rendered.report_id)
     artefacts = {name: path.read_bytes() for name, path in sorted(rendered.paths.items())}
     objects = stage(store, artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=ref)
@@ -43,12 +43,12 @@ def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> Stage
                         rendered.sha256["manifest.json"], tuple(objects))
 
 
-@task(name="stage", persist_result=True, **retry_options((5, 30, 120)))
+@task(name="stage", persist_result=True, **retry_options())
 def stage_report(rendered: RenderResult, provider: str, period: str) -> StagedReport:
     return stage_artefacts(rendered, provider, period)
 
 
 def links_for(staged: StagedReport) -> dict[str, str]:
     """Fresh time-limited review links (computed locally by signing; never persisted, never logged)."""
-    settings = load_settings()
-    return review_links(S3Store.from_settings(settings), staged.objects, settings.review_link_seconds)
+    services = current()
+    return review_links(services.store, staged.objects, services.settings.s3.review_link_seconds)

@@ -9,22 +9,21 @@ from datetime import datetime
 
 from prefect import task
 
-from csa_report.audit import AuditLog
 from csa_report.filing import Correction
-from csa_report.settings import load_settings
-from csa_report.storage import S3Store
+from csa_report.services import current
 from csa_report.submission import SubmissionResult, submit_report
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
 
 
-@task(name="submit", persist_result=True, **retry_options((30, 300)))
+@task(name="submit", persist_result=True, **retry_options())
 def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
            message_date: datetime, correction: Correction | None = None,
            sealed_pdf: bytes | None = None) -> SubmissionResult:
-    settings = load_settings()
+    services = current()
+    settings = services.settings
     return submit_report(
-        store=S3Store.from_settings(settings), audit=AuditLog.open(settings.audit_db), settings=settings,
+        store=services.store, audit=services.audit, settings=settings,
         ref=staged.ref, run_id=run_id, staged=staged.objects, manifest_sha256=staged.manifest_sha256,
         recipients=recipients, message_date=message_date, public_base_url=settings.publication_base_url,
         correction=correction, sealed_pdf=sealed_pdf,

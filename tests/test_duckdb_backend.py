@@ -19,8 +19,8 @@ from csa_report.errors import ConfigError, DataError
 from csa_report.extract import extract_indicators
 from csa_report.lake import create_parquet_views, export_parquet, view_statements
 from csa_report.period import Period
-from csa_report.schema import TABLE_ORDER
 from csa_report.seed import seed
+from csa_report.source_schema import TABLE_ORDER
 
 PERIOD = Period.parse("2025")
 AS_OF = datetime(2026, 1, 15)

@@ -28,7 +28,7 @@ from csa_report.extract import extract_indicators
 from csa_report.indicators import IndicatorRow, Indicators
 from csa_report.lake import create_parquet_views, export_parquet
 from csa_report.migrate import upgrade
-from csa_report.schema import ENUMERATIONS, Detection
+from csa_report.source_schema import ENUMERATIONS, Detection
 from tests.conftest import service_missing
 from tests.fixtures import handcount as fx
 from tests.fixtures.handcount_expected import (

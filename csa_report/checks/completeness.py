@@ -12,7 +12,7 @@ from typing import Any, Final
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.indicators import Indicators
 from csa_report.policies.models import NotApplicable, PolicySet
-from csa_report.schema import CHANNELS, SUBJECTS
+from csa_report.source_schema import CHANNELS, SUBJECTS
 from csa_report.vocabulary import CATEGORIES
 
 #: Indicators each data section must contain (data-contract §3), at least for service ALL.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.schema import AccountAction, ContentAction, Detection, Report, ReportItem
+from csa_report.source_schema import AccountAction, ContentAction, Detection, Report, ReportItem
 
 R = Report.__table__
 AA = AccountAction.__table__

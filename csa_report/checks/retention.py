@@ -8,7 +8,7 @@ from typing import Any, Final
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.schema import Detection
+from csa_report.source_schema import Detection
 
 #: The Regulation's ceiling: 12 months from identification (Art. 3(1)(i)), read as 365 days.
 CEILING_DAYS: Final = 365

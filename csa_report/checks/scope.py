@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from csa_report.checks.intervals import Span, e2ee_excluded_spans, no_derogation_spans
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.schema import Detection, ProcessingVolume
+from csa_report.source_schema import Detection, ProcessingVolume
 
 D = Detection.__table__
 PV = ProcessingVolume.__table__

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.schema import Detection
+from csa_report.source_schema import Detection
 
 D = Detection.__table__
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.checks.registry import CheckContext, Violation, rule
-from csa_report.schema import AccountAction, Complaint, ContentAction, Detection, Report, ReportItem
+from csa_report.source_schema import AccountAction, Complaint, ContentAction, Detection, Report, ReportItem
 
 D = Detection.__table__
 R = Report.__table__

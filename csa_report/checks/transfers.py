@@ -23,7 +23,7 @@ from csa_report.checks.intervals import Span
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.policies.models import Recipient, TransferGround
 from csa_report.reference import adequacy_decisions, eea_members, instruments
-from csa_report.schema import Report
+from csa_report.source_schema import Report
 
 R = Report.__table__
 _REPORT_COLS = ("recipient", "sent_at")

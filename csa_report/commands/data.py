@@ -116,12 +116,12 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """Compute every indicator of the standard form and write indicators.csv and indicators.json."""
-        from csa_report.extract import extract_indicators
+        from csa_report import pipeline
         from csa_report.outdir import usable_out_dir
 
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
         usable_out_dir(out)
-        ind = extract_indicators(db, the_period, instant)
+        ind = pipeline.extract(db, the_period, instant)
         csv_path, json_path = write_indicators(ind, out)
         console.print(key_figures_table(ind))
         console.print(f"wrote {csv_path} and {json_path} ({len(ind.rows)} rows)")

@@ -245,7 +245,7 @@ def demo_s3(out: Path) -> Iterator[Any]:
     try:
         console.print(f"local S3 (SeaweedFS) at {endpoint.url}, data in {out / 's3'}")
         settings = load_settings(**endpoint.settings_overrides(), object_lock_days=DEMO_LOCK_DAYS)
-        outcomes = provision(make_client(settings), settings, tls=False)
+        outcomes = provision(make_client(settings.s3), settings.s3, tls=False)
         refused = sorted({o.feature for o in outcomes if o.status == "not accepted"})
         console.print(f"storage init: buckets {settings.staging_bucket} and {settings.archive_bucket} (Object Lock, "
                       f"COMPLIANCE {DEMO_LOCK_DAYS} day)" + (f"; not supported by this store: {', '.join(refused)}"

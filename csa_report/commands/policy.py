@@ -35,24 +35,17 @@ def register(app: typer.Typer) -> None:
             "(default: findings.json in the current folder)")] = None,
     ) -> None:
         """Extract the indicators and run every compliance rule against the policy documents."""
-        from csa_report.checks import load_waivers, raise_for_errors
+        from csa_report import pipeline
+        from csa_report.checks import raise_for_errors
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of, write_indicators
         from csa_report.errors import BlockingFindings
-        from csa_report.extract import extract_indicators
-        from csa_report.policies import load_policies
-        from csa_report.settings import load_settings, require
-        from csa_report.tasks.check import run_checks
+        from csa_report.settings import load_settings
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
-        db_url = str(require(settings.source_db, "source_db"))
-        folder = Path(require(settings.policies, "policies"))
-        the_period = Period.parse(period)
-        instant = resolve_as_of(as_of)
-        policy_set = load_policies(folder, the_period)
-        waiver_list = load_waivers(settings.waivers) if settings.waivers else ()
-        indicators = extract_indicators(db_url, the_period, instant)
-        result = run_checks(db_url, the_period, instant, policy_set, waiver_list, indicators=indicators)
+        inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
+        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of)
+        result = pipeline.check_report(inputs, indicators)
         target = out if out is not None else Path()
         target.mkdir(parents=True, exist_ok=True)
         findings_path = target / "findings.json"

@@ -31,9 +31,9 @@ def register(app: typer.Typer) -> None:
         from csa_report.storage.provision import missing_object_lock, provision
 
         settings = load_settings(s3_endpoint=endpoint, object_lock_days=lock_days)
-        client = make_client(settings)
+        client = make_client(settings.s3)
         tls = str(client.meta.endpoint_url).startswith("https://")
-        outcomes = provision(client, settings, tls=tls)
+        outcomes = provision(client, settings.s3, tls=tls)
         table = Table("bucket", "role", "feature", "result", "detail")
         for o in outcomes:
             style = {"ok": "green", "skipped": "yellow"}.get(o.status, "red")

@@ -20,7 +20,7 @@ from csa_report.extract.sections import Group, section1, section4, section5, sec
 from csa_report.extract.session import Tuning, run_statements
 from csa_report.indicators import ALL, IndicatorRow, Indicators
 from csa_report.period import Period
-from csa_report.schema import ENUMERATIONS
+from csa_report.source_schema import ENUMERATIONS
 from csa_report.sql_dialect import PeriodParams, dialect_for
 
 #: Services are a bitmask in one BIGINT when counting distinct items and accounts (csa_report.extract.queries).

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from csa_report.schema import REGIONS, ROLES
+from csa_report.source_schema import REGIONS, ROLES
 from csa_report.sql_dialect import PeriodParams, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.

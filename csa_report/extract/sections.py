@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from csa_report.extract.queries import SUSPENSIONS
 from csa_report.indicators import ALL, NO, IndicatorRow, Unit, mean_days, ratio_percent
-from csa_report.schema import CATEGORIES
+from csa_report.source_schema import CATEGORIES
 
 CSAM: Final = ("known_csam", "new_csam")
 SOL: Final = "solicitation"

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection
 
 from csa_report.period import Period
-from csa_report.schema import Detection
+from csa_report.source_schema import Detection
 from csa_report.sql_dialect import dialect_for
 from csa_report.vocabulary import CATEGORIES
 

@@ -20,8 +20,8 @@ from sqlalchemy import inspect, text
 from csa_report.db import connect, describe, make_engine, normalise_url
 from csa_report.errors import DataError, InputError
 from csa_report.migrate import upgrade
-from csa_report.schema import TABLE_ORDER
 from csa_report.seed.rows import COLUMNS, ID_TABLES, TIMESTAMP_COLUMNS, Batch
+from csa_report.source_schema import TABLE_ORDER
 
 
 class Loader(Protocol):

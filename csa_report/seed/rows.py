@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, TypeAlias
 
-from csa_report.schema import TABLE_ORDER
+from csa_report.source_schema import TABLE_ORDER
 
 Value: TypeAlias = str | int | bool | None
 Row: TypeAlias = tuple[Value, ...]

@@ -10,13 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from csa_report.period import Period
-from csa_report.schema import TABLE_ORDER
 from csa_report.seed.generate import generate
 from csa_report.seed.load import open_loader, prepare
 from csa_report.seed.pipeline import pump
 from csa_report.seed.plan import Plan
 from csa_report.seed.rows import Batch
 from csa_report.seed.violations import VIOLATIONS, canonical, check_supported, parse_violations
+from csa_report.source_schema import TABLE_ORDER
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from csa_report.credentials import aws_session
 from csa_report.errors import ConfigError, ToolError, UnreachableError
-from csa_report.settings import Settings
+from csa_report.settings import S3Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -35,7 +35,7 @@ _CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "
                 "ExpiredToken"}  # fmt: skip
 
 
-def make_client(settings: Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None) -> S3Client:
+def make_client(settings: S3Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None) -> S3Client:
     """A path-style S3 client with botocore standard retries and SHA-256 friendly checksum behaviour."""
     attempts = max_attempts
     if attempts is None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from csa_report.errors import IntegrityError, StorageConflict, TamperedError, ToolError
-from csa_report.settings import Settings
+from csa_report.errors import IntegrityViolation, StorageConflict, TamperedError, ToolError
+from csa_report.settings import S3Settings
 from csa_report.storage.client import (
     endpoint_of,
     error_code,
@@ -78,7 +78,7 @@ class S3Store:
         self.sse = sse
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, max_attempts: int | None = None) -> S3Store:
+    def from_settings(cls, settings: S3Settings, *, max_attempts: int | None = None) -> S3Store:
         return cls(make_client(settings, max_attempts=max_attempts), sse=settings.sse)
 
     @property
@@ -186,7 +186,7 @@ class S3Store:
                     return existing
             stored = self.head(bucket, key, resp.get("VersionId"))
             if stored is None or stored.sha256_hex != sha_hex:
-                raise IntegrityError(
+                raise IntegrityViolation(
                     f"s3://{bucket}/{key}: the stored checksum does not match the uploaded bytes (ours {sha_hex[:16]}…)"
                 )
             log.info("s3 put s3://%s/%s version=%s sha256=%s size=%d etag=%s",

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from csa_report.audit import AuditLog
 from csa_report.errors import CsaReportError
 from csa_report.period import Period
-from csa_report.settings import load_settings
 from csa_report.storage.objects import S3Store
 
 log = logging.getLogger(__name__)
@@ -31,12 +30,11 @@ def previous_period(period: Period) -> Period:
     return Period(end - length, end)
 
 
-def previous_values(provider: str, period: Period) -> tuple[str, dict[Key, str]] | None:
+def previous_values(audit: AuditLog, store: S3Store, provider: str, period: Period
+                    ) -> tuple[str, dict[Key, str]] | None:
     """Report id and indicator values (as printed) of the last submitted report of the previous period, read from
     its archived ``report.json``; None when there is none. Never fails the run: this is context, not evidence."""
     try:
-        settings = load_settings()
-        audit = AuditLog.open(settings.audit_db)
         runs = [r for r in audit.status(previous_period(period)) if r.provider == provider
                 and r.status == "submitted" and r.report_id]
         if not runs:
@@ -46,7 +44,7 @@ def previous_values(provider: str, period: Period) -> tuple[str, dict[Key, str]]
         archived = {o.name: o for o in audit.stored_objects(last.report_id, "archive")}
         if "report.json" not in archived:
             return None
-        doc = json.loads(S3Store.from_settings(settings).read_verified(archived["report.json"]))
+        doc = json.loads(store.read_verified(archived["report.json"]))
     except (CsaReportError, OSError, ValueError, KeyError) as exc:
         log.warning("previous report not available for comparison: %s", exc)
         return None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csa_report.errors import ConfigError, UnreachableError
-from csa_report.settings import Settings
+from csa_report.settings import S3Settings
 from csa_report.storage.client import error_code, http_status
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class BucketPlan:
     expire_days: int | None = None
 
 
-def plan(settings: Settings) -> list[BucketPlan]:
+def plan(settings: S3Settings) -> list[BucketPlan]:
     """The buckets the settings name: staging (with lifecycle), archive (Object Lock), publication (optional).
     One bucket may serve two roles (e.g. publication under a prefix of the staging bucket): it is set up once,
     with the strictest role's features."""
@@ -72,7 +72,7 @@ def plan(settings: Settings) -> list[BucketPlan]:
     return plans
 
 
-def provision(client: S3Client, settings: Settings, *, tls: bool) -> list[Outcome]:
+def provision(client: S3Client, settings: S3Settings, *, tls: bool) -> list[Outcome]:
     """Create and configure every planned bucket; the outcome of each feature, in a fixed order.
 
     ``tls``: whether the endpoint is HTTPS. A TLS-only bucket policy on a plain-HTTP endpoint would lock
@@ -91,7 +91,7 @@ def missing_object_lock(outcomes: list[Outcome]) -> list[Outcome]:
 # -- one bucket -------------------------------------------------------------------------------------------------
 
 
-def _bucket(client: S3Client, settings: Settings, p: BucketPlan, existing: set[str], *, tls: bool) -> list[Outcome]:
+def _bucket(client: S3Client, settings: S3Settings, p: BucketPlan, existing: set[str], *, tls: bool) -> list[Outcome]:
     out: list[Outcome] = []
 
     def record(feature: str, status: Status, detail: str = "") -> None:

@@ -15,7 +15,7 @@ from csa_report.db import make_engine
 from csa_report.migrate import upgrade
 from csa_report.period import Period
 from csa_report.policies import PolicySet, load_policies
-from csa_report.schema import (
+from csa_report.source_schema import (
     AccountAction,
     Complaint,
     ContentAction,

@@ -10,7 +10,7 @@ from csa_report.db import make_engine
 from csa_report.migrate import upgrade
 from csa_report.period import Period
 from csa_report.render.series import MonthPoint, monthly_series
-from csa_report.schema import Detection
+from csa_report.source_schema import Detection
 
 AS_OF = datetime(2025, 4, 10)
 

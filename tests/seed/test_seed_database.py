@@ -15,9 +15,9 @@ from csa_report.db import make_engine
 from csa_report.demo_provider import RECIPIENTS
 from csa_report.errors import InputError
 from csa_report.period import Period
-from csa_report.schema import ENUMERATIONS, TABLE_ORDER, Base
 from csa_report.seed import NO_GROUND_RECIPIENT, VIOLATIONS, seed
 from csa_report.seed.violations import UNCERTIFIED_US_RECIPIENT, UNDOCUMENTED_TECHNOLOGY, UNNOTIFIED_RECIPIENT
+from csa_report.source_schema import ENUMERATIONS, TABLE_ORDER, Base
 
 PERIOD = Period.parse("2026")  # touches the 2026 gap and Example Chat's E2EE date
 SCALE = 1500

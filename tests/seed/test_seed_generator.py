@@ -11,11 +11,11 @@ import pytest
 
 from csa_report.errors import InputError
 from csa_report.period import Period
-from csa_report.schema import TABLE_ORDER
 from csa_report.seed import VIOLATIONS, Plan, generate, parse_violations
 from csa_report.seed.generate import CHUNK_DETECTIONS
 from csa_report.seed.rows import COLUMNS
 from csa_report.seed.violations import check_supported
+from csa_report.source_schema import TABLE_ORDER
 
 P2025 = Period.parse("2025")
 P2026 = Period.parse("2026")

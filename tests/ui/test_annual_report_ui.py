@@ -431,7 +431,7 @@ def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicate
 def test_status_records_a_suspension_the_server_expired(prefect_server, stack, monkeypatch):
     """Nobody answered: the server fails the suspended run (its pause_expirations service), and no process of
     ours is left to notice. `csa-report status` asks Prefect and records the time-out in the audit trail."""
-    from csa_report.commands.delivery import reconcile_expired_signoffs
+    from csa_report.commands.runs import reconcile_expired_signoffs
 
     db = source(stack, "expired.db", 14)
     run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",

@@ -1,6 +1,6 @@
 """Alembic environment for the reporting (source) schema."""
 
 from csa_report.migrations import run_migrations
-from csa_report.schema import Base
+from csa_report.source_schema import Base
 
 run_migrations(Base.metadata, "alembic_version_source")

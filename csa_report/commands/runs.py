@@ -75,13 +75,13 @@ def register(app: typer.Typer) -> None:
         audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
     ) -> None:
         """Runs, findings, sign-offs and deliveries recorded in the audit database."""
-        from csa_report.audit import AuditLog
         from csa_report.deadline import deadline_for
         from csa_report.period import Period, format_instant, utc_now
+        from csa_report.services import Services
         from csa_report.settings import load_settings
 
-        settings = load_settings(audit_db=audit_db)
-        audit = AuditLog.open(settings.audit_db, migrate=False)
+        # Read-only: an audit database with no tables yet is reported as empty, not created.
+        audit = Services(load_settings(audit_db=audit_db)).audit
         if not _has_audit_tables(audit):
             console.print(f"no runs recorded ({audit.what} holds no audit tables yet)")
             return
@@ -149,11 +149,11 @@ def register_operator_actions(app: typer.Typer) -> None:
     ) -> None:
         """Record that a delivery of unknown outcome did arrive."""
         from csa_report import delivery_ops
-        from csa_report.audit import AuditLog
+        from csa_report.services import Services
         from csa_report.settings import load_settings
 
-        audit = AuditLog.open(load_settings(audit_db=audit_db).audit_db)
-        done = delivery_ops.confirm(audit, run_id, recipient, evidence)
+        services = Services.start(load_settings(audit_db=audit_db))
+        done = delivery_ops.confirm(services.audit, run_id, recipient, evidence)
         console.print(f"delivery of report {done.run.report_id} to {done.recipient} confirmed; "
                       f"{_hint(done.all_done, run_id)}")
 
@@ -165,13 +165,11 @@ def register_operator_actions(app: typer.Typer) -> None:
     ) -> None:
         """Send a delivery of unknown outcome again: the same message, with the same Message-ID."""
         from csa_report import delivery_ops
-        from csa_report.audit import AuditLog
+        from csa_report.services import Services
         from csa_report.settings import load_settings
-        from csa_report.storage import S3Store
 
-        settings = load_settings(audit_db=audit_db)
-        audit = AuditLog.open(settings.audit_db)
-        done = delivery_ops.resend(audit, settings, S3Store.from_settings(settings), run_id, recipient)
+        services = Services.start(load_settings(audit_db=audit_db))
+        done = delivery_ops.resend(services.audit, services.settings, services.store, run_id, recipient)
         console.print(f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "
                       f"{done.message_id}; {_hint(done.all_done, run_id)}")
 

@@ -1,0 +1,106 @@
+"""The report chain, written once: inputs → extract → check → context → render.
+
+The CLI commands (``extract``, ``check``, ``render``) call these functions directly; the flow's tasks
+(csa_report.tasks.check/context/render) are thin wrappers around them, so a report made on the command line and
+one made by the flow are made by the same code. Nothing here knows Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from csa_report.checks import CheckResult, Waiver, evaluate, load_waivers
+from csa_report.errors import InputError
+from csa_report.extract import extract_indicators
+from csa_report.indicators import Indicators
+from csa_report.period import Period
+from csa_report.policies import load_policies
+from csa_report.policies.models import PolicySet
+from csa_report.reference import regimes
+from csa_report.render import RenderResult, ReportContext, build_context, render_report
+from csa_report.render.model import HUMAN_SIGNOFF
+from csa_report.render.series import monthly_series_from_url
+from csa_report.settings import SourceSettings, require
+
+__all__ = ["ReportInputs", "check_report", "extract", "publication_date_of", "render_artefacts", "report_context",
+           "report_inputs", "run_checks", "segment_indicators"]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a report of one period is made from: the source database, the policy documents and the waivers."""
+
+    source_db: str
+    period: Period
+    as_of: datetime
+    policies: PolicySet
+    waivers: tuple[Waiver, ...]
+
+
+def report_inputs(source: SourceSettings, period: Period, as_of: datetime) -> ReportInputs:
+    """The inputs named by the settings (command-line values already merged in): a missing source database or
+    policy folder is a ConfigError naming the setting; a bad policy document or waivers file is an InputError."""
+    db_url = str(require(source.source_db, "source_db"))
+    folder = Path(require(source.policies, "policies"))
+    policies = load_policies(folder, period)
+    waivers = tuple(load_waivers(source.waivers)) if source.waivers else ()
+    return ReportInputs(db_url, period, as_of, policies, waivers)
+
+
+def extract(source_db: str, period: Period, as_of: datetime) -> Indicators:
+    """Every indicator of the standard form for ``period`` as of ``as_of``."""
+    return extract_indicators(source_db, period, as_of)
+
+
+def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
+               waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
+    """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
+    if indicators is None:
+        indicators = extract(db_url, period, as_of)
+    return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)
+
+
+def check_report(inputs: ReportInputs, indicators: Indicators) -> CheckResult:
+    return run_checks(inputs.source_db, inputs.period, inputs.as_of, inputs.policies, inputs.waivers,
+                      indicators=indicators)
+
+
+def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:
+    """For a period that straddles legal regimes, the indicators of each regime segment (same as-of), so that
+    the report can show one value per segment beside the whole period's; nothing for a one-regime period."""
+    from csa_report.render.context import instruments_in_force
+
+    period = indicators.period
+    segments = instruments_in_force(regimes(), period.start, period.end)
+    if len(segments) < 2:
+        return ()
+    return tuple(extract(db_url, Period.parse(f"{s.first_day}/{s.last_day}"), indicators.as_of) for s in segments)
+
+
+def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
+                   publication_date: date, signoff: str = HUMAN_SIGNOFF,
+                   correction: str | None = None, verification: str | None = None) -> ReportContext:
+    """The one context a report is rendered from: figures, policy prose, findings, regimes, monthly series."""
+    series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
+    return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
+                         regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff,
+                         segments=segment_indicators(db_url, indicators),
+                         correction=correction, verification=verification)
+
+
+def render_artefacts(context: ReportContext, out_dir: Path, template_dir: Path | None = None) -> RenderResult:
+    """The six artefacts of ``context`` in ``out_dir``; equal contexts give byte-identical files."""
+    return render_report(context, Path(out_dir), Path(template_dir) if template_dir is not None else None)
+
+
+def publication_date_of(text: str | None, as_of: datetime) -> date:
+    """The date printed as the publication date: ``text`` (YYYY-MM-DD), else the as-of day (no clock)."""
+    if text is None or not text.strip():
+        return as_of.date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--publication-date {text!r} does not parse: expected YYYY-MM-DD") from None
