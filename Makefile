@@ -42,7 +42,7 @@ clean:
 # Documentation: the reference tables are generated from the code (indicators, rules, settings, CLI);
 # tests/docs/ fails when the committed ones are stale. The site is built with --strict: a broken link fails.
 docs-ref: $(STAMP)
-	$(BIN)/python -m csa_report.docs_reference
+	$(BIN)/python -m csa_report.commands.docs_reference
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet

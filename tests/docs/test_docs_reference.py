@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from csa_report import docs_reference
+from csa_report.commands import docs_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
