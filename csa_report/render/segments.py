@@ -101,7 +101,7 @@ def _segment_field(f: Field, columns: Sequence[Column], per_segment: Sequence[di
         for seg in per_segment:
             by_column = seg.get(f.id)
             if by_column is None:
-                cells.append(na_cell("not used in this segment", whole_cell.unit))
+                cells.append(na_cell("technology not used in this segment", whole_cell.unit))
             else:
                 cells.append(by_column.get(col.key) or na_cell("no record of this service in this segment",
                                                                 whole_cell.unit))
