@@ -55,7 +55,7 @@ def build_context(
     header = build_header(indicators, policies, instruments, columns=b.columns(),
                           publication_date=publication_date, tool_version=tool_version)
     sections = build_sections(b)
-    segment_columns, segment_groups = segment_figures(sections, instruments, segments, policies)
+    per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
     provenance = Provenance(
         period=str(period), as_of=format_instant(indicators.as_of), publication_date=publication_date.isoformat(),
         tool_version=tool_version, schema_version=SCHEMA_ID,
@@ -68,7 +68,7 @@ def build_context(
         definitions=tuple(Definition(term=t, text=processed_definition(policies) if t == "Processed" else x)
                           for t, x in DEFINITIONS), provenance=provenance,
         rows=indicators.rows, extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
-        segment_columns=segment_columns, segment_groups=segment_groups,
+        segment_columns=per_segment.columns, segment_groups=per_segment.groups, segment_rows=per_segment.rows,
     )
 
 

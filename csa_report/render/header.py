@@ -45,7 +45,8 @@ def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date)
     if gaps:
         parts.append(" ".join(
             f"From {g.first_day} to {g.last_day} ({g.days} days of this period) no derogation was in force "
-            f"({g.name})." for g in gaps))
+            # the gap's name already says "No derogation in force (…)": keep only its reason
+            f"({g.name.removeprefix('No derogation in force').strip(' ()') or g.name})." for g in gaps))
         parts.append("Any processing on those days needs a legal review (rule SCOPE-2; see the findings in the "
                      "annex).")
     covered = sum(i.days for i in instruments)

@@ -175,6 +175,49 @@ class Provenance(_Model):
     verification: str | None = None
 
 
+class SegmentColumn(_Model):
+    """A regime segment of the period (or the whole period, last): ``dates`` is the short label a list uses."""
+
+    key: str
+    label: str
+    dates: str
+
+
+class SegmentValues(_Model):
+    """One service's (or the total's) values of a field: one cell per regime segment, then the whole period."""
+
+    column: str
+    label: str
+    cells: tuple[Cell, ...]
+
+
+class SegmentField(_Model):
+    """A data-driven field per service and regime segment. ``na`` holds the one N/A text when every cell of
+    every service and segment is that same N/A (printed once, not once per cell); ``rows`` is then empty."""
+
+    id: str
+    label: str
+    optional: bool = False
+    na: str = ""
+    rows: tuple[SegmentValues, ...]
+
+
+class SegmentGroup(_Model):
+    id: str
+    title: str
+    note: str = ""
+    fields: tuple[SegmentField, ...]
+
+
+class SegmentRows(_Model):
+    """The extracted indicators of one regime segment (data-contract §3 over the segment's days), which
+    report.json and report.csv carry beside the whole period's."""
+
+    instrument: str
+    period: str
+    rows: tuple[IndicatorRow, ...]
+
+
 class ReportContext(_Model):
     """Everything the renderers need, and nothing else (no database, no clock)."""
 
@@ -189,6 +232,7 @@ class ReportContext(_Model):
     rows: tuple[IndicatorRow, ...]
     extra_rows: tuple[IndicatorRow, ...]
     #: For a period that straddles legal regimes: one column per regime segment, then the whole period, and
-    #: every data-driven field of sections 1, 4, 5 and 6 (total over services) in those columns.
-    segment_columns: tuple[Column, ...] = ()
-    segment_groups: tuple[Group, ...] = ()
+    #: every data-driven field of sections 1, 4, 5 and 6, per service and in total, in those columns.
+    segment_columns: tuple[SegmentColumn, ...] = ()
+    segment_groups: tuple[SegmentGroup, ...] = ()
+    segment_rows: tuple[SegmentRows, ...] = ()

@@ -50,9 +50,20 @@ def _indicators(context: ReportContext) -> Indicators:
                             context.header.services, context.rows)
 
 
+def _segments(context: ReportContext) -> list[Indicators]:
+    """The extracted indicators of each regime segment (a period that straddles regimes; else none)."""
+    return [Indicators.build(Period.parse(s.period), parse_as_of(context.provenance.as_of), context.header.services,
+                             s.rows) for s in context.segment_rows]
+
+
 def report_json(context: ReportContext) -> str:
-    """data-contract §4 JSON (indicators + policy-driven rows), plus a ``report`` header object; sorted keys."""
+    """data-contract §4 JSON (indicators + policy-driven rows), plus a ``report`` header object and, for a
+    period that straddles legal regimes, ``segments``: each segment's rows apart from ``rows``, so that a
+    reader of ``rows`` (e.g. the previous-period comparison) keeps seeing the whole period only; sorted keys."""
     obj = _indicators(context).to_json_obj(context.extra_rows)
+    if context.segment_rows:
+        obj["segments"] = [{"instrument": s.instrument, "period": s.period, "rows": ind.to_json_obj()["rows"]}
+                           for s, ind in zip(context.segment_rows, _segments(context), strict=True)]
     h = context.header
     obj["report"] = {
         "provider": h.provider,
@@ -68,12 +79,17 @@ def report_json(context: ReportContext) -> str:
 
 
 def report_csv(context: ReportContext) -> str:
-    return _indicators(context).to_csv(context.extra_rows)
+    """data-contract §4 long CSV: the whole period's rows, then each regime segment's rows (its own days in
+    the ``period`` column), segment after segment in time order, each block in the contract's row order."""
+    text = _indicators(context).to_csv(context.extra_rows)
+    for segment in _segments(context):
+        text += segment.to_csv().split("\n", 1)[1]  # the header once, at the top
+    return text
 
 
 def template_data(context: ReportContext) -> dict[str, Any]:
     """What templates receive: the context as plain JSON-like data (so a missing key fails by name)."""
-    data: dict[str, Any] = context.model_dump(mode="json", exclude={"rows", "extra_rows"})
+    data: dict[str, Any] = context.model_dump(mode="json", exclude={"rows", "extra_rows", "segment_rows"})
     return data
 
 

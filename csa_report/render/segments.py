@@ -1,42 +1,112 @@
-"""The figures of a period that spans several legal regimes, one column per regime segment."""
+"""The figures of a period that spans several legal regimes: per service, one value per regime segment beside
+the whole period's (issue 14, docs/definitions.md "Regime segments")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from csa_report.indicators import ALL, Indicators
 from csa_report.policies.models import PolicySet
 from csa_report.render.cells import na_cell
-from csa_report.render.model import Column, Field, Group, InstrumentInForce, Section
+from csa_report.render.model import (
+    Cell,
+    Column,
+    Field,
+    InstrumentInForce,
+    Section,
+    SegmentColumn,
+    SegmentField,
+    SegmentGroup,
+    SegmentRows,
+    SegmentValues,
+)
 from csa_report.render.sections import DATA_SECTIONS, FieldBuilder, build_sections
 
 
-def segment_figures(whole: Sequence[Section], instruments: Sequence[InstrumentInForce], segments: Sequence[Indicators],
-                    policies: PolicySet) -> tuple[tuple[Column, ...], tuple[Group, ...]]:
-    """Every data-driven field of sections 1, 4, 5 and 6 (total over services), one value per regime segment
-    beside the whole period's. ``segments`` are the indicators of each segment, in the order of
-    ``instruments``; the days without a derogation are a segment of their own, apart from the others."""
-    if len(instruments) < 2 or len(segments) != len(instruments):
-        return (), ()
-    columns = (
-        *(Column(key=i.id, label=(f"{i.first_day} to {i.last_day}: " + (i.name if i.derogation else
-                                                                          "no derogation in force")))
+@dataclass(frozen=True)
+class SegmentFigures:
+    """What the annex (A.5) and report.json/report.csv show of the segments; empty for a one-regime period."""
+
+    columns: tuple[SegmentColumn, ...] = ()
+    groups: tuple[SegmentGroup, ...] = ()
+    rows: tuple[SegmentRows, ...] = ()
+
+
+def segment_columns(instruments: Sequence[InstrumentInForce]) -> tuple[SegmentColumn, ...]:
+    """One column per regime segment, in time order, then the whole period."""
+    return (
+        *(SegmentColumn(key=i.id, dates=f"{i.first_day} to {i.last_day}",
+                        label=f"{i.first_day} to {i.last_day}: "
+                              + (i.name if i.derogation else "no derogation in force"))
           for i in instruments),
-        Column(key=ALL, label="Whole period"))
-    built = [build_sections(FieldBuilder(ind, policies), DATA_SECTIONS) for ind in segments]
-    numbers = {sec.number for sec in built[0]}
-    per_segment = [{f.id: f for sec in sections for g in sec.groups for f in g.fields} for sections in built]
-    groups: list[Group] = []
+        SegmentColumn(key=ALL, label="Whole period", dates=f"{instruments[0].first_day} to {instruments[-1].last_day}"),
+    )
+
+
+def segment_figures(whole: Sequence[Section], columns: Sequence[Column], instruments: Sequence[InstrumentInForce],
+                    segments: Sequence[Indicators], policies: PolicySet) -> SegmentFigures:
+    """Every data-driven field of sections 1, 4, 5 and 6, for each service and the total over services
+    (``columns``, the report's columns), one value per regime segment beside the whole period's.
+    ``segments`` are the indicators of each segment, in the order of ``instruments``; the days without a
+    derogation are a segment of their own, apart from the others."""
+    if len(instruments) < 2 or len(segments) != len(instruments):
+        return SegmentFigures()
+    built = [_data_sections(ind, policies) for ind in segments]
+    numbers = {sec.number for sec in built[0][1]}
+    per_segment = [_cells_by_field(keys, sections) for keys, sections in built]
+    groups: list[SegmentGroup] = []
     for sec in whole:
         if sec.number not in numbers:
             continue
         for g in sec.groups:
-            fields = [
-                Field(id=f.id, label=f.label, scope="service", optional=f.optional, cells=(
-                    *((seg[f.id].cells[-1] if f.id in seg else na_cell("not used in this segment"))
-                      for seg in per_segment),
-                    f.cells[-1]))
-                for f in g.fields if f.scope == "service"]
+            fields = [_segment_field(f, columns, per_segment) for f in g.fields if f.scope == "service"]
             if fields:
-                groups.append(Group(id=f"segments.{g.id}", title=g.title, fields=tuple(fields)))
-    return columns, tuple(groups)
+                # The total is a row here, not a column; a distinct count stays one across services.
+                groups.append(SegmentGroup(id=f"segments.{g.id}", title=g.title,
+                                           note=g.note.replace("The total column", "The total row"),
+                                           fields=tuple(fields)))
+    rows = tuple(SegmentRows(instrument=i.id, period=str(ind.period), rows=ind.rows)
+                 for i, ind in zip(instruments, segments, strict=True))
+    return SegmentFigures(columns=segment_columns(instruments), groups=tuple(groups), rows=rows)
+
+
+def _data_sections(indicators: Indicators, policies: PolicySet) -> tuple[tuple[str, ...], tuple[Section, ...]]:
+    """A segment's column keys and data sections, built exactly as the whole period's are."""
+    b = FieldBuilder(indicators, policies)
+    return b.column_keys, build_sections(b, DATA_SECTIONS)
+
+
+def _cells_by_field(keys: Sequence[str], sections: Sequence[Section]) -> dict[str, dict[str, Cell]]:
+    """Field id → column key → cell."""
+    out: dict[str, dict[str, Cell]] = {}
+    for sec in sections:
+        for g in sec.groups:
+            for f in g.fields:
+                if f.scope != "service":
+                    continue
+                cells = dict(zip(keys, f.cells, strict=True))
+                if ALL not in cells and len(cells) == 1:
+                    # one service in this segment: it is its own total
+                    cells[ALL] = next(iter(cells.values()))
+                out[f.id] = cells
+    return out
+
+
+def _segment_field(f: Field, columns: Sequence[Column], per_segment: Sequence[dict[str, dict[str, Cell]]]
+                   ) -> SegmentField:
+    rows: list[SegmentValues] = []
+    for col, whole_cell in zip(columns, f.cells, strict=True):
+        cells = []
+        for seg in per_segment:
+            by_column = seg.get(f.id)
+            if by_column is None:
+                cells.append(na_cell("technology not used in this segment", whole_cell.unit))
+            else:
+                cells.append(by_column.get(col.key) or na_cell("no record of this service in this segment",
+                                                                whole_cell.unit))
+        rows.append(SegmentValues(column=col.key, label=col.label, cells=(*cells, whole_cell)))
+    texts = {c.text for r in rows for c in r.cells}
+    if len(texts) == 1 and all(c.na for r in rows for c in r.cells):
+        return SegmentField(id=f.id, label=f.label, optional=f.optional, na=texts.pop(), rows=())
+    return SegmentField(id=f.id, label=f.label, optional=f.optional, rows=tuple(rows))

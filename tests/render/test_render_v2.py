@@ -228,9 +228,12 @@ def test_a_2026_report_gives_every_figure_per_regime_segment_beside_the_whole_pe
         "Whole period"]
     fields = {f.id: f for g in ctx.segment_groups for f in g.fields}
     reports = fields["4.known_csam.reports"]
-    expected = [seg.value("reports", category="known_csam", region="eu") for seg in (*segments, whole)]
-    assert [c.value for c in reports.cells] == expected
-    assert len(set(expected)) == 4  # four different figures, each in its own column
+    assert [r.column for r in reports.rows] == [*SERVICES, "ALL"]
+    for row in reports.rows:  # every service and the total, each with its own figure per segment
+        expected = [seg.value("reports", service=row.column, category="known_csam", region="eu")
+                    for seg in (*segments, whole)]
+        assert [c.value for c in row.cells] == expected
+        assert len(set(expected)) == (4 if row.column == "ALL" else 3)  # a service repeats one scale
     assert {"1.2.images.eu", "5.known_csam.account.suspended", "6.known_csam.-.A"} <= set(fields)
     assert not any(f.startswith(("2.", "3.", "7.", "8.", "9.")) for f in fields)
     # a one-regime period has no segment table

@@ -121,7 +121,7 @@ class FieldBuilder:
         return (
             self.fig(fid, eu_label, section, indicator, category, region="eu", optional=optional),
             self.fig(f"{fid}.all", f"{base} — all regions (for information, not a form field)", section,
-                     indicator, category, region="all", optional=optional),
+                     indicator, category, region="all"),
         )
 
     def svc_na(self, fid: str, label: str, reason: str, optional: bool = False) -> Field:

@@ -21,7 +21,8 @@ FORM_NUMBER: Final = {"known_csam": "1", "new_csam": "2", "solicitation": "3"}
 def technologies(b: FieldBuilder) -> Group:
     """The plain-words overview of the technologies used (measures.md ``technologies``), shown at the start
     of section 6 so the error rates that follow can be read; also extra rows of report.csv/json."""
-    used = sorted({(r.technology, r.category) for r in b.ind.rows if r.section == 6 and r.technology != NO})
+    used = sorted({(r.technology, r.category) for r in b.ind.rows if r.section == 6 and r.technology != NO},
+                  key=lambda tc: (_described_at(b, tc[0]), tc))
     fields: list[Field] = []
     for tech_id, cat in used:
         tech = b.pol.measures.technology(tech_id)
@@ -38,22 +39,31 @@ def technologies(b: FieldBuilder) -> Group:
     return Group(id="6.technologies", title="6 The technologies used, in plain words", fields=tuple(fields))
 
 
+def _described_at(b: FieldBuilder, tech_id: str) -> int:
+    """Where measures.md describes a technology (undescribed ones last): its descriptions may refer back."""
+    ids = [t.id for t in b.pol.measures.technologies]
+    return ids.index(tech_id) if tech_id in ids else len(ids)
+
+
 def section6(b: FieldBuilder) -> Section:
     groups: list[Group] = [technologies(b)]
+    distinct = (" The total column counts distinct accounts across services, so it can be less than the sum of "
+                "the services.") if len(b.column_keys) > 1 else ""
     for cat in CATEGORIES:
         n = FORM_NUMBER[cat]
         name = CATEGORY_LABELS[cat]
         region = "eu" if cat == "solicitation" else "all"
         unit_word = "EU accounts" if cat == "solicitation" else "items"
         techs = sorted({r.technology for r in b.ind.rows
-                        if r.section == 6 and r.category == cat and r.technology != NO})
+                        if r.section == 6 and r.category == cat and r.technology != NO},
+                       key=lambda t: (_described_at(b, t), t))
         for tech in (NO, *techs):
             tlabel = "all technologies" if tech == NO else f"technology: {tech}"
             missing = None if tech == NO else "technology not used on this service in the period"
             groups.append(Group(
                 id=f"6.{cat}.{tech}", title=f"6 {name} — {tlabel}",
                 note=("Solicitation counts EU user accounts automatically flagged as soliciting or being "
-                      "solicited." if cat == "solicitation" else ""),
+                      "solicited." + distinct if cat == "solicitation" else ""),
                 fields=(
                     b.fig(f"6.{cat}.{tech}.A", f"A{n}: {unit_word} automatically flagged as "
                           f"{FLAGGED_AS[cat]}", 6, "flagged", cat, region, tech, missing=missing),
@@ -64,8 +74,8 @@ def section6(b: FieldBuilder) -> Section:
                           region, tech, missing=missing),
                     b.fig(f"6.{cat}.{tech}.C", f"C{n}: {unit_word} that went to human review", 6,
                           "human_reviewed", cat, region, tech, missing=missing),
-                    b.svc_na(f"6.{cat}.{tech}.other", "Other findings",
-                             "no other findings recorded for this technology"),
+                    b.svc_na(f"6.{cat}.{tech}.other", "Other findings", "no other findings recorded"
+                             + ("" if tech == NO else " for this technology")),
                 )))
     return Section(number=6, title=SECTION_TITLES[6], intro=(
         "Error rate = items automatically flagged as possible abuse that human review found not to be "
