@@ -41,7 +41,7 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     for name in ("PREFECT_API_URL", "PREFECT_UI_URL", "PREFECT_PROFILES_PATH", "PREFECT_PROFILE"):
         os.environ.pop(name, None)
     if wait:
-        from csa_report.prefect_server import start_server
+        from csa_report.local.prefect_server import start_server
 
         start_server(out / "prefect")
     # The ephemeral API gets 20 s to start by default; a busy machine (CI, a shared box) needs longer.
@@ -200,7 +200,7 @@ def demo_s3(out: Path) -> Iterator[Any]:
     """A local SeaweedFS on ``out/s3``, provisioned the way ``csa-report storage init`` provisions any store:
     the demo's buckets get the same Object Lock, versioning, encryption and policies a real store would."""
     from csa_report.errors import ConfigError
-    from csa_report.seaweed import SeaweedServer
+    from csa_report.local.seaweed import SeaweedServer
     from csa_report.settings import load_settings
     from csa_report.storage.client import make_client
     from csa_report.storage.provision import missing_object_lock, provision

@@ -17,12 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
-from tests.support.storage import CollectingHandler, free_port
+from tests.flows.flow_helpers import EXAMPLE_POLICIES
+from tests.support.services import smtp_controller
+from tests.support.storage import CollectingHandler
 
-EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
 S3_SECRET = f"PlantedS3Secret{uuid.uuid4().hex}"
 SMTP_SECRET = f"PlantedSmtpPassword{uuid.uuid4().hex}"
 SMTP_USER = "csa-mailer"
@@ -59,11 +60,8 @@ def planted_s3(tmp_path: Path) -> Iterator[S3Endpoint]:
 @pytest.fixture
 def smtp_with_auth() -> Iterator[tuple[Controller, CollectingHandler, CheckingAuthenticator]]:
     handler, auth = CollectingHandler(), CheckingAuthenticator()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=auth,
-                            auth_require_tls=False)
-    controller.start()
-    yield controller, handler, auth
-    controller.stop()
+    with smtp_controller(handler, authenticator=auth, auth_require_tls=False) as controller:
+        yield controller, handler, auth
 
 
 def _hits(blob: bytes | str, where: str) -> list[str]:

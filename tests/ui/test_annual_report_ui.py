@@ -9,7 +9,6 @@ import email
 import email.policy
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,12 +21,13 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
 from csa_report.audit import AuditLog
+from csa_report.local.processes import free_port, start_group, stop_group
+from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.storage import CollectingHandler
-from tests.ui.conftest import CHROMIUM_ARGS, REPO, free_port, stop_group
+from tests.ui.conftest import CHROMIUM_ARGS, REPO
 from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
 from tests.ui.webhook import WebhookReceiver
 
@@ -88,8 +88,8 @@ def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         log_path = workdir / "serve.log"
         log = log_path.open("wb")
         built: Stack | None = None
-        proc = subprocess.Popen([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start_group([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, log_file=log,
+                           bind_to_parent=True)
         try:
             with prefect_server.client() as api:
                 deadline = time.monotonic() + 90

@@ -11,19 +11,17 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
 from typing import Any
 
 from csa_report.errors import CsaReportError, UnreachableError
+from csa_report.local.processes import die_with_parent
 
 _EPHEMERAL_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
-PR_SET_PDEATHSIG = 1
 
 
 def prepare_environment(startup_timeout_s: float) -> None:
@@ -52,17 +50,6 @@ def keep_tracebacks_off_the_terminal() -> None:
                 handler.addFilter(OneLine())
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the forked child, before exec: ask the kernel for SIGKILL when the parent goes; if it is gone already
-    (it died between fork and here), go now."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return  # not Linux: no parent-death signal; the server is stopped at exit as before
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def bind_ephemeral_server_to_parent() -> None:
     """Start Prefect's ephemeral API server with the parent-death signal. Only from the main thread: the kernel
     sends the signal when the *thread* that started the child ends, and the main thread ends with the process."""
@@ -81,7 +68,7 @@ def bind_ephemeral_server_to_parent() -> None:
 
         class _Bound(real):  # type: ignore[misc,valid-type]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
-                kwargs.setdefault("preexec_fn", lambda: _die_with_parent(parent))
+                kwargs.setdefault("preexec_fn", lambda: die_with_parent(parent))
                 super().__init__(*args, **kwargs)
 
         # Only the Popen call inside Prefect's method sees the bound class; the module global is restored at
