@@ -18,15 +18,20 @@ __all__ = ["service_missing"]  # tests.conftest.service_missing: kept for the mo
 pytest_plugins = ["tests.support.services"]
 
 
-#: Tests that drive a browser against a real Prefect server (marker ``ui``) or that take minutes of real services,
-#: processes or fuzzing (marker ``slow``). `make test-fast` leaves both out; `make test` and CI run everything.
+#: Tests that drive a browser against a real Prefect server (marker ``ui``) or that take many seconds of real
+#: services, processes, rendering in a fresh process or fuzzing (marker ``slow``; so is every test that asks for the
+#: ``prefect_server`` fixture). `make test-fast` leaves both out; `make test` and CI run everything.
 UI_PATHS = ("tests/ui/",)
 SLOW_PATHS = (
-    "tests/flows/", "tests/storage/test_kill9.py", "tests/storage/test_s3_submission_faults.py",
-    "tests/reliability/test_fuzz.py", "tests/reliability/test_prefect_lifecycle.py",
+    "tests/storage/test_kill9.py", "tests/storage/test_s3_submission_faults.py",
+    "tests/reliability/test_fuzz.py", "tests/policies/test_policy_fuzz.py",
+    "tests/reliability/test_prefect_lifecycle.py::test_ephemeral_server_dies_with_a_killed_parent",
     "tests/docs/test_operators_doc.py::test_the_walkthrough_runs_as_written", "tests/integrity/test_api_auth.py",
     "tests/checks/test_check_seed_end_to_end.py", "tests/seed/test_seed_database.py",
+    "tests/render/test_render_reproducible.py::test_render_in_another_process_is_byte_identical",
 )
+#: Fixtures whose service takes many seconds to start or whose tests take long: their tests are ``slow``.
+SLOW_FIXTURES = {"prefect_server"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,5 +39,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         node = item.nodeid
         if node.startswith(UI_PATHS):
             item.add_marker(pytest.mark.ui)
-        if node.startswith(SLOW_PATHS):
+        if node.startswith(SLOW_PATHS) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -6,9 +6,31 @@ import time
 import uuid
 from pathlib import Path
 
+from csa_report.local.seaweed import S3Endpoint
+
 EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
 AUTHORITY = "supervisory-authority@example.org"
 COMMISSION = "commission-csa@example.org"
+
+
+def flow_env(tmp_path: Path, s3: S3Endpoint, smtp_port: int, **extra: str) -> dict[str, str]:
+    """The CSA_* settings of one flow test: the S3 store and SMTP server given, an audit DB and an output folder
+    in ``tmp_path``, and prefixes of its own, so reports of different tests never meet in shared buckets."""
+    values = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
+    values.update({
+        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
+        "CSA_POLICIES": str(EXAMPLE_POLICIES),
+        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
+        "CSA_SMTP_HOST": "127.0.0.1",
+        "CSA_SMTP_PORT": str(smtp_port),
+        "CSA_SMTP_TLS": "none",
+        "CSA_OBJECT_LOCK_DAYS": "1",
+        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
+        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
+        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
+        **extra,
+    })
+    return values
 
 
 def wait_paused(flow_name: str, *, since: float, not_key: str | None = None,

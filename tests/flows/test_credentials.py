@@ -20,7 +20,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
 from csa_report.seed import seed
-from tests.flows.flow_helpers import EXAMPLE_POLICIES
+from tests.flows.flow_helpers import flow_env
 from tests.support.services import smtp_controller
 from tests.support.storage import CollectingHandler
 
@@ -81,21 +81,8 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     controller, handler, auth = smtp_with_auth
     block = f"csa-smtp-{uuid.uuid4().hex[:8]}"
     Secret(value=SMTP_SECRET).save(block, overwrite=True)
-    env = {f"CSA_{k.upper()}": str(v) for k, v in planted_s3.settings_overrides().items()}
-    env.update({
-        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(EXAMPLE_POLICIES),
-        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
-        "CSA_SMTP_HOST": "127.0.0.1",
-        "CSA_SMTP_PORT": str(controller.port),
-        "CSA_SMTP_TLS": "none",
-        "CSA_SMTP_USER": SMTP_USER,
-        "CSA_SMTP_PASSWORD_BLOCK": block,
-        "CSA_OBJECT_LOCK_DAYS": "1",
-        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
-        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
-        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
-    })
+    env = flow_env(tmp_path, planted_s3, int(controller.port), CSA_SMTP_USER=SMTP_USER,
+                   CSA_SMTP_PASSWORD_BLOCK=block)
     monkeypatch.delenv("CSA_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("CSA_CONFIG", raising=False)
     for k, v in env.items():

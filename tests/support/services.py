@@ -33,6 +33,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 LOCK_DAYS = 1
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (``make test-fast``) each worker gets its own PREFECT_HOME, before any test imports
+    prefect: two workers' ephemeral API servers must not share one SQLite database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        base = os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect")
+        os.environ["PREFECT_HOME"] = f"{base.rstrip('/')}-{worker}"
+
+
 def service_missing(what: str) -> NoReturn:
     """Skip locally, fail in CI."""
     if IN_CI:
