@@ -29,7 +29,12 @@ SLOW_PATHS = (
     "tests/docs/test_operators_doc.py::test_the_walkthrough_runs_as_written", "tests/integrity/test_api_auth.py",
     "tests/checks/test_check_seed_end_to_end.py", "tests/seed/test_seed_database.py",
     "tests/render/test_render_reproducible.py::test_render_in_another_process_is_byte_identical",
+    "tests/render/test_render_reproducible.py::test_two_renders_are_byte_identical",
+    "tests/seed/test_seed_generator.py::test_rows_do_not_depend_on_the_process_hash_seed",
 )
+#: Tests sharing an expensive session fixture: under pytest-xdist (``--dist loadgroup``) each group runs on one
+#: worker, so the fixture is built once, not once per worker (the rendered report takes seconds).
+XDIST_GROUPS = {"tests/render/": "render"}
 #: Fixtures whose service takes many seconds to start or whose tests take long: their tests are ``slow``.
 SLOW_FIXTURES = {"prefect_server"}
 
@@ -41,3 +46,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.ui)
         if node.startswith(SLOW_PATHS) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        for prefix, group in XDIST_GROUPS.items():
+            if node.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from csa_report.local.seaweed import S3Endpoint
 
@@ -68,3 +71,35 @@ def wait_paused(flow_name: str, *, since: float, not_key: str | None = None,
                                          f"{state.message}")
             time.sleep(0.5)
     raise AssertionError(f"{flow_name} did not pause for sign-off within {timeout:.0f} s (last seen: {seen})")
+
+
+class FlowInBackground:
+    """A flow called on a thread of its own, so the test can answer its sign-off while it waits."""
+
+    def __init__(self, name: str, call: Callable[[], Any]) -> None:
+        self.name = name
+        self.outcome: dict[str, Any] = {}
+        self.started = time.time()
+        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self.thread.start()
+
+    def _run(self, call: Callable[[], Any]) -> None:
+        try:
+            self.outcome["result"] = call()
+        except Exception as exc:  # surfaced by result() and wait_paused()
+            self.outcome["error"] = exc
+
+    def wait_paused(self, not_key: str | None = None, timeout: float = 120.0) -> tuple[uuid.UUID, str]:
+        """The run paused for (another) sign-off: see wait_paused; the flow's own error is named if it has one."""
+        try:
+            return wait_paused(self.name, since=self.started, not_key=not_key, timeout=timeout)
+        except AssertionError as exc:
+            self.thread.join(5)
+            raise AssertionError(f"{exc}; the flow call raised: {self.outcome.get('error')!r}") from None
+
+    def result(self, timeout: float = 180.0) -> Any:
+        """The flow's return value; AssertionError if it raised or is still running after ``timeout``."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), f"{self.name} did not finish within {timeout:.0f} s"
+        assert "error" not in self.outcome, self.outcome.get("error")
+        return self.outcome["result"]

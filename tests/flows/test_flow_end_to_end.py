@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-import time
 from datetime import datetime
 
 import pytest
@@ -14,7 +13,7 @@ from csa_report.errors import BlockingFindings, InputError
 from csa_report.period import Period
 from csa_report.seed import seed
 from csa_report.tasks.extract import extract_indicators
-from tests.flows.flow_helpers import AUTHORITY, COMMISSION, wait_paused
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
 
 
 def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaweed, smtp, tmp_path):
@@ -92,8 +91,6 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
 
 def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path,
                                                                      monkeypatch):
-    import threading
-
     from prefect.flow_runs import resume_flow_run
 
     from csa_report.flows.annual_report import annual_report
@@ -103,18 +100,9 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=6)
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-        except Exception as exc:  # surfaced by the assertions below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    started = time.time()
-    thread.start()
-    run_id, key = wait_paused("annual_report", since=started)
+    flow = FlowInBackground("annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z",
+                                                                   source_db=url))
+    run_id, key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     staged = [r for r in audit.status() if r.status == "staged"]
     assert len(staged) == 1 and staged[0].manifest_sha256
@@ -124,14 +112,11 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     # The preparer cannot sign off their own report: refused, recorded, asked again.
     resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Aoife Byrne", "manifest_sha256": sha,
                                        "comment": "mine"})
-    run_id2, key2 = wait_paused("annual_report", since=started, not_key=key)
+    run_id2, key2 = flow.wait_paused(not_key=key)
     assert run_id2 == run_id and key2 != key
     resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
                                        "comment": "checked against the source"})
-    thread.join(timeout=180)
-    assert not thread.is_alive(), "the flow run did not finish within 180 s of the approval"
-    assert "error" not in outcome, outcome.get("error")
-    result = outcome["result"]
+    result = flow.result()
     assert isinstance(result, dict) and result["manifest_sha256"] == sha
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     signoffs = [s for r in audit.status() for s in r.signoffs]
