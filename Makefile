@@ -29,7 +29,7 @@ test: $(STAMP) lint docs infra-check
 # set in tests/conftest.py). `make test` runs everything.
 FAST_WORKERS ?= 2
 test-fast: $(STAMP) lint
-	$(BIN)/pytest -m "not ui and not slow" -q -p no:cacheprovider -n $(FAST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -m "not ui and not slow" -q -p no:cacheprovider -n $(FAST_WORKERS)
 
 # The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
 fuzz: $(STAMP)

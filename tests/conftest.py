@@ -32,9 +32,6 @@ SLOW_PATHS = (
     "tests/render/test_render_reproducible.py::test_two_renders_are_byte_identical",
     "tests/seed/test_seed_generator.py::test_rows_do_not_depend_on_the_process_hash_seed",
 )
-#: Tests sharing an expensive session fixture: under pytest-xdist (``--dist loadgroup``) each group runs on one
-#: worker, so the fixture is built once, not once per worker (the rendered report takes seconds).
-XDIST_GROUPS = {"tests/render/": "render"}
 #: Fixtures whose service takes many seconds to start or whose tests take long: their tests are ``slow``.
 SLOW_FIXTURES = {"prefect_server"}
 
@@ -46,6 +43,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.ui)
         if node.startswith(SLOW_PATHS) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        for prefix, group in XDIST_GROUPS.items():
-            if node.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
