@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from prefect.flow_runs import resume_flow_run
 
 from csa_report.audit import AuditLog
 from csa_report.local.processes import free_port, start_group, stop_group
-from csa_report.local.seaweed import S3Endpoint, local_s3
+from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
@@ -55,12 +56,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The served annual_report deployment with the session's SeaweedFS (behind a fault proxy), an SMTP server of
+    its own (a test stops and restarts it) and an audit DB."""
     workdir = tmp_path_factory.mktemp("annual-ui")
     handler = CollectingHandler()
     smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    with local_s3(workdir / "s3", lock_days=1) as s3:
+    with nullcontext(seaweed) as s3:
         proxy = FaultProxy(s3.url.removeprefix("http://")).start()
         audit_url = f"sqlite:///{workdir / 'audit.db'}"
         csa = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
