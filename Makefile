@@ -25,9 +25,12 @@ lint: $(STAMP)
 test: $(STAMP) lint docs infra-check
 	$(BIN)/pytest --durations=25
 
-# The fast lane: everything but the browser tests and the minutes-long service, process and fuzz tests.
+# The fast lane (under two minutes on two idle cores): every module's unit and service tests, on FAST_WORKERS
+# pytest-xdist workers; not the browser tests (ui) nor the slow ones: a Prefect server, kill -9, fuzzing, … (slow,
+# set in tests/conftest.py). `make test` runs everything.
+FAST_WORKERS ?= 2
 test-fast: $(STAMP) lint
-	$(BIN)/pytest -m "not ui and not slow" -q -p no:cacheprovider
+	$(BIN)/pytest -m "not ui and not slow" -q -p no:cacheprovider -n $(FAST_WORKERS)
 
 # The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
 fuzz: $(STAMP)

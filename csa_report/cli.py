@@ -69,7 +69,7 @@ def _click_command() -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from csa_report.prefect_lifecycle import prepare_environment
+    from csa_report.commands.prefect_runtime import prepare_environment
     from csa_report.tasks.credentials import install as install_credential_blocks
 
     prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("[bold red]error:[/] interrupted", markup=True)
         return 130
     except Exception as exc:  # the one place a bug is caught: one line here, the traceback in a file
+        from csa_report.commands.prefect_runtime import known_failure
         from csa_report.crashlog import report_unexpected
-        from csa_report.prefect_lifecycle import known_failure
 
         known = known_failure(exc)
         if known is not None:

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from csa_report.errors import CsaReportError
-from csa_report.seaweed import local_s3
+from csa_report.local.seaweed import local_s3
 
 DEFAULT_PORT = 8333
 

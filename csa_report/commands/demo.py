@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from csa_report.local.processes import dying_with_this_process
 from csa_report.period import Period
 
 console = Console(highlight=False)
@@ -41,7 +42,7 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     for name in ("PREFECT_API_URL", "PREFECT_UI_URL", "PREFECT_PROFILES_PATH", "PREFECT_PROFILE"):
         os.environ.pop(name, None)
     if wait:
-        from csa_report.prefect_server import start_server
+        from csa_report.local.prefect_server import start_server
 
         with dying_with_this_process():
             start_server(out / "prefect")
@@ -54,33 +55,6 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-@contextmanager
-def dying_with_this_process() -> Iterator[None]:
-    """Servers started in this block get the kernel's parent-death signal (Linux, main thread only: the signal
-    follows the thread that started them). The local S3 and the ``--wait`` Prefect server run in sessions of their
-    own, so that stopping them ends every child, out of reach of a signal to the demo's group: a kill -9 of the
-    demo must still not leave them running."""
-    import subprocess
-    import threading
-
-    from csa_report.prefect_lifecycle import _die_with_parent
-
-    if threading.current_thread() is not threading.main_thread() or not sys.platform.startswith("linux"):
-        yield
-        return
-    parent = os.getpid()
-    real = subprocess.Popen
-
-    class _Bound(real):  # type: ignore[misc,valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("preexec_fn", lambda: _die_with_parent(parent))
-            super().__init__(*args, **kwargs)
-
-    subprocess.Popen = _Bound  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        subprocess.Popen = real  # type: ignore[misc]
 
 
 def example_policies() -> Path:
@@ -173,8 +147,11 @@ def register(app: typer.Typer) -> None:
         with demo_s3(out) as endpoint:
             os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
             os.environ.update(demo_environment(out, endpoint))
+            from csa_report.commands.prefect_runtime import (
+                bind_ephemeral_server_to_parent,
+                keep_tracebacks_off_the_terminal,
+            )
             from csa_report.flows.annual_report import annual_report
-            from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
 
             # As `run` does: Prefect's tracebacks stay in the run logs, and its ephemeral API dies with the demo.
             keep_tracebacks_off_the_terminal()
@@ -234,7 +211,7 @@ def demo_s3(out: Path) -> Iterator[Any]:
     """A local SeaweedFS on ``out/s3``, provisioned the way ``csa-report storage init`` provisions any store:
     the demo's buckets get the same Object Lock, versioning, encryption and policies a real store would."""
     from csa_report.errors import ConfigError
-    from csa_report.seaweed import SeaweedServer
+    from csa_report.local.seaweed import SeaweedServer
     from csa_report.settings import load_settings
     from csa_report.storage.client import make_client
     from csa_report.storage.provision import missing_object_lock, provision

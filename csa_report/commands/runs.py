@@ -43,10 +43,13 @@ def register(app: typer.Typer) -> None:
                 os.environ[name] = str(value)
         from prefect.exceptions import CancelledRun
 
+        from csa_report.commands.prefect_runtime import (
+            bind_ephemeral_server_to_parent,
+            keep_tracebacks_off_the_terminal,
+        )
         from csa_report.errors import SignOffMissing
         from csa_report.filing import correction_of
         from csa_report.flows.annual_report import annual_report
-        from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent, keep_tracebacks_off_the_terminal
 
         correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
         keep_tracebacks_off_the_terminal()

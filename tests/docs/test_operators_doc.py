@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.support.services import service_missing
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "operators.md"
@@ -78,7 +78,7 @@ def test_the_doc_and_the_code_agree_on_what_the_form_accepts():
 
 
 def _free_port_pair() -> tuple[int, int]:
-    from csa_report.seaweed import free_port_pairs
+    from csa_report.local.seaweed import free_port_pairs
 
     a, b = free_port_pairs(2)
     return a, b

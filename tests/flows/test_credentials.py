@@ -17,12 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
-from tests.support.storage import CollectingHandler, free_port
+from tests.flows.flow_helpers import flow_env
+from tests.support.services import smtp_controller
+from tests.support.storage import CollectingHandler
 
-EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
 S3_SECRET = f"PlantedS3Secret{uuid.uuid4().hex}"
 SMTP_SECRET = f"PlantedSmtpPassword{uuid.uuid4().hex}"
 SMTP_USER = "csa-mailer"
@@ -59,11 +60,8 @@ def planted_s3(tmp_path: Path) -> Iterator[S3Endpoint]:
 @pytest.fixture
 def smtp_with_auth() -> Iterator[tuple[Controller, CollectingHandler, CheckingAuthenticator]]:
     handler, auth = CollectingHandler(), CheckingAuthenticator()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=auth,
-                            auth_require_tls=False)
-    controller.start()
-    yield controller, handler, auth
-    controller.stop()
+    with smtp_controller(handler, authenticator=auth, auth_require_tls=False) as controller:
+        yield controller, handler, auth
 
 
 def _hits(blob: bytes | str, where: str) -> list[str]:
@@ -83,21 +81,8 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     controller, handler, auth = smtp_with_auth
     block = f"csa-smtp-{uuid.uuid4().hex[:8]}"
     Secret(value=SMTP_SECRET).save(block, overwrite=True)
-    env = {f"CSA_{k.upper()}": str(v) for k, v in planted_s3.settings_overrides().items()}
-    env.update({
-        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(EXAMPLE_POLICIES),
-        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
-        "CSA_SMTP_HOST": "127.0.0.1",
-        "CSA_SMTP_PORT": str(controller.port),
-        "CSA_SMTP_TLS": "none",
-        "CSA_SMTP_USER": SMTP_USER,
-        "CSA_SMTP_PASSWORD_BLOCK": block,
-        "CSA_OBJECT_LOCK_DAYS": "1",
-        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
-        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
-        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
-    })
+    env = flow_env(tmp_path, planted_s3, int(controller.port), CSA_SMTP_USER=SMTP_USER,
+                   CSA_SMTP_PASSWORD_BLOCK=block)
     monkeypatch.delenv("CSA_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("CSA_CONFIG", raising=False)
     for k, v in env.items():

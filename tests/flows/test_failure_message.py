@@ -3,9 +3,7 @@ Prefect engine: the flow run's Failed state carries the rewritten message."""
 
 from __future__ import annotations
 
-import pytest
 from prefect import flow, task
-from prefect.testing.utilities import prefect_test_harness
 
 from csa_report.errors import BlockingFindings, StorageConflict, UnreachableError
 from csa_report.period import Period
@@ -32,13 +30,7 @@ def explained(which: str) -> None:
         raise
 
 
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-
-
-def test_the_failed_state_names_step_cause_and_setting(harness):
+def test_the_failed_state_names_step_cause_and_setting(prefect_server):
     state = explained("submit", return_state=True)
     assert state.is_failed()
     assert state.message == ("Flow run encountered an exception: UnreachableError: step submit failed: SMTP server "

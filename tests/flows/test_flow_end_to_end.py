@@ -4,67 +4,22 @@ from __future__ import annotations
 
 import email
 import json
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from csa_report.audit import AuditLog
 from csa_report.errors import BlockingFindings, InputError
 from csa_report.extract import extract_indicators
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
-from tests.support.storage import CollectingHandler, free_port
-
-EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
-AUTHORITY = "supervisory-authority@example.org"
-COMMISSION = "commission-csa@example.org"
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
 
 
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
-    with local_s3(tmp_path_factory.mktemp("s3"), lock_days=1) as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Controller, CollectingHandler]]:
-    handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
-@pytest.fixture
-def env(tmp_path, s3, smtp, monkeypatch) -> dict[str, str]:
-    controller, _ = smtp
-    values = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
-    values.update({
-        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(EXAMPLE_POLICIES),
-        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
-        "CSA_SMTP_HOST": "127.0.0.1",
-        "CSA_SMTP_PORT": str(controller.port),
-        "CSA_SMTP_TLS": "none",
-        "CSA_OBJECT_LOCK_DAYS": "1",
-        # Each test its own prefix, so reports of different tests never meet in the shared buckets.
-        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
-        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
-        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
-    })
-    for k, v in values.items():
-        monkeypatch.setenv(k, v)
-    return values
-
-
-def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, smtp, tmp_path):
+def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaweed, smtp, tmp_path):
     from csa_report.flows.annual_report import annual_report
 
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=300, seed=3)
@@ -88,7 +43,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, 
     archived = first["submission"].archived
     assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
                                                 "report.md", "report.pdf"]
-    client = s3.client()
+    client = seaweed.client()
     for o in archived:
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
         assert head["ObjectLockMode"] == "COMPLIANCE"
@@ -105,10 +60,10 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, s3, 
     assert [(s.reviewer, s.automatic) for s in approvals] == [("Dara Kelly", True)]  # recorded once, as such
 
 
-def test_blocking_finding_stops_before_staging(prefect_server, env, s3, smtp, tmp_path):
+def test_blocking_finding_stops_before_staging(prefect_server, env, seaweed, smtp, tmp_path):
     from csa_report.flows.annual_report import annual_report
 
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=300, seed=4, violations=("audio",))
@@ -116,7 +71,7 @@ def test_blocking_finding_stops_before_staging(prefect_server, env, s3, smtp, tm
         annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
     assert len(handler.messages) == before
     assert not (tmp_path / "work").exists()  # nothing rendered
-    client = s3.client()
+    client = seaweed.client()
     listed = client.list_objects_v2(Bucket="csa-staging", Prefix=env["CSA_STAGING_PREFIX"])
     assert listed.get("KeyCount", 0) == 0  # nothing staged
     runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
@@ -134,51 +89,20 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
 
 
 
-def _wait_paused(flow_name: str, not_key: str | None = None, timeout: float = 120.0):
-    """The paused run of ``flow_name`` whose current pause key differs from ``not_key``."""
-    import time
-
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
-    from prefect.client.schemas.objects import StateType
-
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            for run in runs:
-                keyset = run.state.state_details.run_input_keyset if run.state else None
-                if keyset and keyset["response"] != not_key:
-                    return run.id, keyset["response"]
-            time.sleep(0.5)
-    raise AssertionError("the flow did not pause for sign-off")
-
-
 def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path,
                                                                      monkeypatch):
-    import threading
-
     from prefect.flow_runs import resume_flow_run
 
     from csa_report.flows.annual_report import annual_report
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=6)
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-        except Exception as exc:  # surfaced by the assertions below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    run_id, key = _wait_paused("annual_report")
+    flow = FlowInBackground("annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z",
+                                                                   source_db=url))
+    run_id, key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     staged = [r for r in audit.status() if r.status == "staged"]
     assert len(staged) == 1 and staged[0].manifest_sha256
@@ -188,13 +112,11 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     # The preparer cannot sign off their own report: refused, recorded, asked again.
     resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Aoife Byrne", "manifest_sha256": sha,
                                        "comment": "mine"})
-    run_id2, key2 = _wait_paused("annual_report", not_key=key)
+    run_id2, key2 = flow.wait_paused(not_key=key)
     assert run_id2 == run_id and key2 != key
     resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
                                        "comment": "checked against the source"})
-    thread.join(timeout=180)
-    assert "error" not in outcome, outcome.get("error")
-    result = outcome["result"]
+    result = flow.result()
     assert isinstance(result, dict) and result["manifest_sha256"] == sha
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     signoffs = [s for r in audit.status() for s in r.signoffs]
@@ -209,7 +131,7 @@ def test_unanswered_signoff_times_out_and_is_recorded(prefect_server, env, smtp,
 
     monkeypatch.setenv("CSA_SIGNOFF_TIMEOUT_S", "3")
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=8)

@@ -7,7 +7,6 @@ import email
 import hashlib
 import json
 import shutil
-import threading
 from email.message import Message
 from io import BytesIO
 from pathlib import Path
@@ -25,15 +24,7 @@ from csa_report.period import Period, utc_now
 from csa_report.seal import make_test_certificate
 from csa_report.seed import seed
 from csa_report.sshsig import sign
-from tests.flows.test_flow_end_to_end import (  # noqa: F401  (fixtures)
-    AUTHORITY,
-    COMMISSION,
-    EXAMPLE_POLICIES,
-    _wait_paused,
-    env,
-    s3,
-    smtp,
-)
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, EXAMPLE_POLICIES, FlowInBackground
 from tests.integrity.keys import Key, make_key, ssh_keygen_verify
 
 PROVIDER = "Example Communications Ireland Ltd"
@@ -61,7 +52,7 @@ def keys(tmp_path: Path) -> dict[str, Key]:
 
 
 @pytest.fixture
-def signed_env(env, keys, tmp_path, monkeypatch) -> dict[str, str]:  # noqa: F811
+def signed_env(env, keys, tmp_path, monkeypatch) -> dict[str, str]:
     p12, ca_pem = make_test_certificate(tmp_path / "seal", common_name=PROVIDER, now=utc_now())
     values = {"CSA_POLICIES": str(keyed_policies(tmp_path, keys)), "CSA_SEAL_PKCS12": str(p12),
               "CSA_SEAL_PKCS12_PASSWORD": "demo"}
@@ -79,11 +70,11 @@ def attachment(msg: Message, name: str) -> bytes:
     raise AssertionError(f"no attachment {name}")
 
 
-def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, s3, smtp,  # noqa: F811
+def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, seaweed, smtp,
                                                          tmp_path):
     from csa_report.flows.annual_report import annual_report
 
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=11)
@@ -110,7 +101,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert (approval.reviewer, approval.key_fingerprint) == ("Dara Kelly", keys["Dara Kelly"].fingerprint)
     assert approval.signature is not None
     assert ssh_keygen_verify(tmp_path, manifest_bytes, approval.signature, "dara", keys["Dara Kelly"].public) == 0
-    client = s3.client()
+    client = seaweed.client()
     archived = {o.name: o for o in first["submission"].archived}
     assert set(archived) >= {"manifest.json", "report.pdf", "report.sealed.pdf"}
     prefix = signed_env["CSA_ARCHIVE_PREFIX"]
@@ -175,7 +166,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
         (0, report_id, None, None, "submitted"), (1, corrected["report_id"], report_id, why, "submitted")]
 
 
-def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path,  # noqa: F811
+def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path,
                                                          monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
@@ -184,25 +175,13 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     monkeypatch.delenv("CSA_SEAL_PKCS12")  # unsealed: the manifest says so
     stranger = make_key(tmp_path / "keys", "stranger")
-    _, handler = smtp
+    handler = smtp
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=12)
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-        except Exception as exc:  # surfaced by the assertions below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        run_id, key = _wait_paused("annual_report", timeout=90)
-    except AssertionError:
-        thread.join(5)
-        raise AssertionError(f"no sign-off asked: {outcome.get('error')!r}") from None
+    flow = FlowInBackground("annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z",
+                                                                   source_db=url))
+    run_id, key = flow.wait_paused(timeout=90)
     manifest_path = next((tmp_path / "work").rglob("manifest.json"))
     manifest = manifest_path.read_bytes()
     assert "PDF unsealed: no certificate is configured" in json.loads(manifest)["inputs"]["signoff"]
@@ -213,13 +192,12 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     # at most three times)
     for _who, signature, _reason in answers:
         resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who})
-        run_id, key = _wait_paused("annual_report", not_key=key)
+        run_id, key = flow.wait_paused(not_key=key)
     # The reviewer types nothing but the signature (and a pasted block may arrive with its lines joined).
     good = " ".join(sign(manifest, keys["demo-reviewer"].private).splitlines())
     resume_flow_run(run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly",
                                        "comment": "checked"})
-    thread.join(timeout=180)
-    assert "error" not in outcome, outcome.get("error")
+    flow.result()
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
     signoffs = [s for r in audit.status() for s in r.signoffs]

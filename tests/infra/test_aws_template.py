@@ -17,8 +17,8 @@ from csa_report.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "aws" / "csa-report-storage.yaml"
 #: Code that runs in the worker and talks to S3. Excluded on purpose: csa_report/storage/provision.py
-#: (`storage init`, run once by an administrator with its own rights) and csa_report/seaweed.py (local test
-#: server set-up).
+#: (`storage init`, run once by an administrator with its own rights) and csa_report/local/seaweed.py (local
+#: test server set-up).
 WORKER_CODE = [*sorted((ROOT / "csa_report").rglob("*.py")), *sorted((ROOT / "tasks").rglob("*.py")),
                *sorted((ROOT / "flows").rglob("*.py"))]
 NOT_WORKER = {"provision.py", "seaweed.py", "docs_reference.py"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from csa_report.prefect_server import start_private_server
+from csa_report.local.prefect_server import start_private_server
 
 
 def post(url: str, body: dict[str, object], auth: str | None) -> int:

@@ -5,18 +5,14 @@ and written to the outbox when no SMTP host is configured."""
 from __future__ import annotations
 
 import email
-from collections.abc import Iterator
 from datetime import datetime
 from email import policy
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from csa_report.audit import AuditLog
+from csa_report.local.processes import free_port
 from csa_report.notify import SignoffRequest, message, notifications, notify_signoff_request
 from csa_report.settings import Settings
-from tests.support.storage import CollectingHandler, free_port
 
 SHA = "0123456789abcdef" * 4
 RUN = "6f1c2d3e-0000-4000-8000-000000000001"
@@ -30,17 +26,6 @@ def request(key: str = "signoff-1") -> SignoffRequest:
         links=(("report.pdf", "http://s3.local/report.pdf?X-Amz-Expires=604800"),),
         links_expire=datetime(2026, 1, 22, 0, 0), deadline=datetime(2026, 1, 22, 0, 0),
         approvers=("Dara Kelly", "Niamh Walsh"), requested_at=datetime(2026, 1, 15, 0, 0))
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, CollectingHandler]]:
-    handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield int(controller.port), handler
-    finally:
-        controller.stop()
 
 
 def smtp_settings(port: int, tmp_path: Path, **kw: object) -> Settings:
@@ -59,8 +44,8 @@ def test_message_has_run_link_report_links_deadline_and_hash():
     assert f"  {SHA}" in body and "Request: signoff-1." in body
 
 
-def test_each_request_is_sent_once_per_recipient(new_db_url, smtp, tmp_path):
-    port, handler = smtp
+def test_each_request_is_sent_once_per_recipient(new_db_url, smtp_server, smtp, tmp_path):
+    port, handler = smtp_server.port, smtp
     audit = AuditLog.open(new_db_url)
     settings = smtp_settings(port, tmp_path)
     first = notify_signoff_request(settings, audit, request())
@@ -80,8 +65,8 @@ def test_each_request_is_sent_once_per_recipient(new_db_url, smtp, tmp_path):
     assert msg["Message-ID"].startswith("<0123456789abcdef-6f1c2d3e-signoff-1.")
 
 
-def test_a_failed_send_is_retried_by_the_next_execution(new_sqlite_url, smtp, tmp_path):
-    port, handler = smtp
+def test_a_failed_send_is_retried_by_the_next_execution(new_sqlite_url, smtp_server, smtp, tmp_path):
+    port, handler = smtp_server.port, smtp
     audit = AuditLog.open(new_sqlite_url)
     down = smtp_settings(free_port(), tmp_path)  # nothing listens there
     out = notify_signoff_request(down, audit, request())

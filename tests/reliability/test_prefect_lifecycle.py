@@ -15,13 +15,13 @@ import httpx
 import psutil
 import pytest
 
-from csa_report.prefect_lifecycle import OneLine, known_failure
+from csa_report.commands.prefect_runtime import OneLine, known_failure
 
 ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = """
 import os, sys, time
-from csa_report.prefect_lifecycle import bind_ephemeral_server_to_parent
+from csa_report.commands.prefect_runtime import bind_ephemeral_server_to_parent
 bind_ephemeral_server_to_parent()
 from prefect.server.api.server import SubprocessASGIServer
 server = SubprocessASGIServer()

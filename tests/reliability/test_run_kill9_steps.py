@@ -26,8 +26,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from csa_report.audit import AuditLog
+from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
 from tests.support.storage import CollectingHandler, free_port
 

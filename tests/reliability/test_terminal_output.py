@@ -87,7 +87,7 @@ def test_the_filter_reaches_the_clis_own_root_handler() -> None:
     """Defect found by the tests above: the CLI configures the root logger before prefect is imported, Prefect
     then leaves the root alone, and its run loggers printed full tracebacks through the CLI's stream handler,
     which had no filter (only Prefect's console handler had)."""
-    from csa_report.prefect_lifecycle import OneLine, keep_tracebacks_off_the_terminal
+    from csa_report.commands.prefect_runtime import OneLine, keep_tracebacks_off_the_terminal
 
     root = logging.getLogger()
     handler, log_file = logging.StreamHandler(), logging.FileHandler(os.devnull)

@@ -4,6 +4,7 @@ re-claiming failures, runs, findings, sign-offs, stored objects and the status s
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,19 +30,27 @@ def test_migration_creates_the_audit_tables(new_db_url: str) -> None:
 def test_concurrent_claimers_get_one_turn(new_db_url: str) -> None:
     AuditLog.open(new_db_url)
     start = threading.Barrier(8)
-    wins: list[bool] = []
+    calls: list[tuple[bool, float, float]] = []  # (won, started, returned) of each claim
 
     def claim() -> None:
         log = AuditLog.open(new_db_url, migrate=False)
         start.wait(timeout=10)
-        wins.append(log.claim_delivery(P, PERIOD, RID, "dsc@authority.example", channel="smtp", at=T0))
+        began = time.monotonic()
+        won = log.claim_delivery(P, PERIOD, RID, "dsc@authority.example", channel="smtp", at=T0)
+        calls.append((won, began, time.monotonic()))
 
     threads = [threading.Thread(target=claim) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert sorted(wins) == [False] * 7 + [True]
+    assert not any(t.is_alive() for t in threads), "a claimer did not return within 30 s"
+    assert sorted(won for won, _, _ in calls) == [False] * 7 + [True]
+    # The race happened: a loser had started its claim before the winner's returned (not one after the other).
+    [(_, _, winner_returned)] = [c for c in calls if c[0]]
+    assert any(began < winner_returned for won, began, _ in calls if not won), calls
+    [delivery] = AuditLog.open(new_db_url, migrate=False).deliveries(RID)
+    assert (delivery.status, delivery.attempts) == ("pending", 1)  # one claim recorded, the losers' none
 
 
 def test_failed_delivery_is_reclaimed_sent_never(new_db_url: str) -> None:

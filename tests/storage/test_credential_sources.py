@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from csa_report.errors import ConfigError
-from csa_report.seaweed import S3Endpoint
+from csa_report.local.seaweed import S3Endpoint
 from csa_report.settings import Settings
 from csa_report.storage.client import make_client
 from tests.support.storage import STAGING

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,43 +17,11 @@ from csa_report.cli import main
 from csa_report.delivery import message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError
 from csa_report.settings import Settings
-from csa_report.storage import S3Store, StoredObject, stage
-from csa_report.submission import SubmissionResult, claim_owner, submit_report
+from csa_report.storage import S3Store
+from csa_report.submission import claim_owner
 from tests.support.scripted_smtp import scripted_smtp
 from tests.support.storage import FakeReport
-
-AUTHORITY = "dsc@authority.example"
-COMMISSION = "csam-reports@commission.example"
-RECIPIENTS = [("supervisory authority", AUTHORITY), ("European Commission", COMMISSION)]
-AS_OF = datetime(2026, 1, 15)
-NOW = datetime(2026, 1, 20, 9, 30)
-
-
-def _clock() -> datetime:
-    return NOW
-
-
-def _stage(settings: Settings, report: FakeReport, audit: AuditLog) -> tuple[int, list[StoredObject]]:
-    store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
-    audit.record_objects(report.ref.report_id, "staging", staged, NOW)
-    ref = report.ref
-    run_id = audit.record_run(provider=ref.provider, period=ref.period, as_of=AS_OF, status="approved", at=NOW,
-                              report_id=ref.report_id, manifest_sha256=report.manifest_sha256)  # fmt: skip
-    from csa_report.audit import SignoffRecord
-
-    audit.record_signoff(SignoffRecord(report_id=ref.report_id, decision="approve", reviewer="Ann Approver",
-                                       manifest_sha256=report.manifest_sha256, decided_at=AS_OF, run_id=run_id))
-    return run_id, staged
-
-
-def _submit(settings: Settings, report: FakeReport, audit: AuditLog, run_id: int, **kw: Any) -> SubmissionResult:
-    return submit_report(
-        store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref, run_id=run_id,
-        staged=audit.stored_objects(report.ref.report_id, "staging"), manifest_sha256=report.manifest_sha256,
-        recipients=RECIPIENTS, message_date=AS_OF, clock=_clock, **kw,
-    )  # fmt: skip
+from tests.support.submission import AUTHORITY, COMMISSION, NOW, stage_report, submit
 
 
 def _on(settings: Settings, port: int, **extra: Any) -> Settings:
@@ -75,10 +42,10 @@ def test_error_after_the_server_accepted_never_resends(
     settings: Settings, report: FakeReport, audit: AuditLog, mode: str
 ) -> None:
     """Defect: 250 after DATA then 421 on QUIT was treated as a failure and resent on every retry (sent|4)."""
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     with scripted_smtp(mode) as (port, script):
-        first = _submit(_on(settings, port), report, audit, run_id)
-        again = _submit(_on(settings, port), report, audit, run_id)
+        first = submit(_on(settings, port), report, audit, run_id)
+        again = submit(_on(settings, port), report, audit, run_id)
     assert sorted(d.recipient for d in first.sent) == sorted([AUTHORITY, COMMISSION])
     assert again.sent == () and sorted(again.skipped) == sorted([AUTHORITY, COMMISSION])
     assert script.copies(AUTHORITY) == 1 and script.copies(COMMISSION) == 1
@@ -100,13 +67,13 @@ def test_claim_of_a_dead_process_is_unknown_never_delivered(
 ) -> None:
     """Defect: after kill -9 while a delivery was claimed, the re-run said 'already delivered', exited 0 and
     marked the run submitted although the authority never got the report."""
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     host = claim_owner().split(" pid ")[0]
     ref = report.ref
     assert audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW,
                        owner=f"{host} pid {_dead_pid()}").outcome == "claimed"  # fmt: skip
     with scripted_smtp("accept") as (port, script), pytest.raises(DeliveryUnknown) as info:
-        _submit(_on(settings, port), report, audit, run_id)
+        submit(_on(settings, port), report, audit, run_id)
     message = str(info.value)
     assert info.value.exit_code == 3
     assert f"csa-report delivery confirm {run_id} {AUTHORITY} --evidence TEXT" in message
@@ -116,17 +83,17 @@ def test_claim_of_a_dead_process_is_unknown_never_delivered(
     assert run.status == "delivery-unknown" and run.publication_url is None
     assert _states(audit, report) == {AUTHORITY: ("unknown", 1), COMMISSION: ("sent", 1)}
     with scripted_smtp("accept") as (port, script), pytest.raises(DeliveryUnknown):
-        _submit(_on(settings, port), report, audit, run_id)  # a re-run never settles it on its own
+        submit(_on(settings, port), report, audit, run_id)  # a re-run never settles it on its own
     assert script.messages == [] and audit.status()[0].status == "delivery-unknown"
 
 
 def test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_message(
     settings: Settings, report: FakeReport, audit: AuditLog
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     with scripted_smtp("reset-before-reply") as (port, first):
         with pytest.raises(DeliveryUnknown):
-            _submit(_on(settings, port), report, audit, run_id)
+            submit(_on(settings, port), report, audit, run_id)
     assert first.copies(AUTHORITY) == 1 and first.copies(COMMISSION) == 1  # the server did store them
     assert _states(audit, report) == {AUTHORITY: ("unknown", 1), COMMISSION: ("unknown", 1)}
 
@@ -144,7 +111,7 @@ def test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_message(
         delivery_ops.resend(audit, settings, S3Store.from_settings(settings), run_id, COMMISSION)
 
     with scripted_smtp("accept") as (port, third):
-        result = _submit(_on(settings, port), report, audit, run_id)
+        result = submit(_on(settings, port), report, audit, run_id)
     assert third.messages == [] and sorted(result.skipped) == sorted([AUTHORITY, COMMISSION])
     assert audit.status()[0].status == "submitted"
 
@@ -152,13 +119,13 @@ def test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_message(
 def test_never_greeting_server_fails_without_sending_and_next_run_sends_once(
     settings: Settings, report: FakeReport, audit: AuditLog
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     with scripted_smtp("never-greet") as (port, _script), pytest.raises(DeliveryError) as info:
-        _submit(_on(settings, port, smtp_timeout_s=0.5), report, audit, run_id)
+        submit(_on(settings, port, smtp_timeout_s=0.5), report, audit, run_id)
     assert info.value.exit_code == 3
     assert _states(audit, report) == {AUTHORITY: ("failed", 1), COMMISSION: ("failed", 1)}
     with scripted_smtp("slow", delay_s=0.05) as (port, script):
-        _submit(_on(settings, port), report, audit, run_id)
+        submit(_on(settings, port), report, audit, run_id)
     assert script.copies(AUTHORITY) == 1 and script.copies(COMMISSION) == 1
     assert _states(audit, report) == {AUTHORITY: ("sent", 2), COMMISSION: ("sent", 2)}
 
@@ -166,12 +133,12 @@ def test_never_greeting_server_fails_without_sending_and_next_run_sends_once(
 def test_temporary_failure_then_accept_delivers_exactly_once(
     settings: Settings, report: FakeReport, audit: AuditLog
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     with scripted_smtp("tempfail-then-accept", tempfails=1) as (port, script):
         with pytest.raises(DeliveryError, match="451"):
-            _submit(_on(settings, port), report, audit, run_id)
+            submit(_on(settings, port), report, audit, run_id)
         assert script.copies(AUTHORITY) == 0 and script.copies(COMMISSION) == 1
-        _submit(_on(settings, port), report, audit, run_id)
+        submit(_on(settings, port), report, audit, run_id)
     assert script.copies(AUTHORITY) == 1 and script.copies(COMMISSION) == 1
     assert _states(audit, report) == {AUTHORITY: ("sent", 2), COMMISSION: ("sent", 1)}
     assert audit.status()[0].status == "submitted"
@@ -180,7 +147,7 @@ def test_temporary_failure_then_accept_delivers_exactly_once(
 def test_cli_confirm_records_evidence_and_unknown_run_is_exit_2(
     settings: Settings, report: FakeReport, audit: AuditLog, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     ref = report.ref
     audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW, owner="elsewhere pid 1")
     code = main(["delivery", "confirm", str(run_id), AUTHORITY, "--evidence", "ticket 42",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from csa_report.errors import ToolError
-from csa_report.seaweed import free_port_pairs, local_s3
+from csa_report.local.seaweed import free_port_pairs, local_s3
 from tests.ui.conftest import REPO
 
 

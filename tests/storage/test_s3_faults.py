@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from csa_report.errors import UnreachableError
-from csa_report.seaweed import S3Endpoint
+from csa_report.local.seaweed import S3Endpoint
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, archive, make_client, stage, verify_staged
 from tests.support.faultproxy import FaultProxy, Rule

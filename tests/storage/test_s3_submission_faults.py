@@ -11,7 +11,7 @@ import pytest
 
 from csa_report.audit import AuditLog
 from csa_report.errors import UnreachableError
-from csa_report.seaweed import BucketSpec, S3Endpoint, SeaweedServer, ensure_buckets
+from csa_report.local.seaweed import BucketSpec, S3Endpoint, SeaweedServer, ensure_buckets
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, make_client, stage
 from csa_report.submission import submit_report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from csa_report.seaweed import GRPC_OFFSET, SeaweedServer, free_port_pairs, group_alive, local_s3
+from csa_report.local.seaweed import GRPC_OFFSET, SeaweedServer, free_port_pairs, group_alive, local_s3
 from tests.support.storage import weed_processes
 
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from csa_report.cli import main
-from csa_report.seaweed import S3Endpoint
+from csa_report.local.seaweed import S3Endpoint
 from csa_report.settings import Settings
 from csa_report.storage.client import make_client
 from csa_report.storage.provision import Outcome, provision

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import email
 import threading
-import time
-from datetime import datetime
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -17,38 +15,10 @@ from csa_report.audit import AuditLog
 from csa_report.delivery import Delivered, deliver
 from csa_report.errors import DeliveryError, TamperedError
 from csa_report.settings import Settings
-from csa_report.storage import S3Store, StoredObject, stage
+from csa_report.storage import S3Store
 from csa_report.submission import SubmissionResult, submit_report
 from tests.support.storage import CollectingHandler, FakeReport
-
-AUTHORITY = "dsc@authority.example"
-COMMISSION = "csam-reports@commission.example"
-RECIPIENTS = [("supervisory authority", AUTHORITY), ("European Commission", COMMISSION)]
-AS_OF = datetime(2026, 1, 15)
-NOW = datetime(2026, 1, 20, 9, 30)
-
-
-def _clock() -> datetime:
-    return NOW
-
-
-def _stage(settings: Settings, report: FakeReport, audit: AuditLog) -> tuple[int, list[StoredObject]]:
-    store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
-    audit.record_objects(report.ref.report_id, "staging", staged, NOW)
-    ref = report.ref
-    run_id = audit.record_run(provider=ref.provider, period=ref.period, as_of=AS_OF, status="approved", at=NOW,
-                              report_id=ref.report_id, manifest_sha256=report.manifest_sha256)  # fmt: skip
-    return run_id, staged
-
-
-def _submit(settings: Settings, report: FakeReport, audit: AuditLog, run_id: int, **kw: Any) -> SubmissionResult:
-    return submit_report(
-        store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref, run_id=run_id,
-        staged=audit.stored_objects(report.ref.report_id, "staging"), manifest_sha256=report.manifest_sha256,
-        recipients=RECIPIENTS, message_date=AS_OF, clock=_clock, **kw,
-    )  # fmt: skip
+from tests.support.submission import AS_OF, AUTHORITY, COMMISSION, RECIPIENTS, clock, stage_report, submit
 
 
 def _archive_versions(settings: Settings) -> dict[str, int]:
@@ -69,8 +39,8 @@ def audit(settings: Settings) -> AuditLog:
 def test_submit_delivers_archives_publishes_and_rerun_repeats_nothing(
     settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
 ) -> None:
-    run_id, staged = _stage(settings, report, audit)
-    result = _submit(settings, report, audit, run_id)
+    run_id, staged = stage_report(settings, report, audit)
+    result = submit(settings, report, audit, run_id)
     assert [d.recipient for d in result.sent] == [AUTHORITY, COMMISSION]
     assert len(smtp.to(AUTHORITY)) == len(smtp.to(COMMISSION)) == 1
     msg = email.message_from_bytes(smtp.to(AUTHORITY)[0].data, policy=policy.default)
@@ -81,7 +51,7 @@ def test_submit_delivers_archives_publishes_and_rerun_repeats_nothing(
     assert _archive_versions(settings) == {a.key: 1 for a in result.archived}
     assert result.publication is not None and result.publication.url.endswith("/report.html")
 
-    again = _submit(settings, report, audit, run_id)
+    again = submit(settings, report, audit, run_id)
     assert again.sent == () and sorted(again.skipped) == sorted([AUTHORITY, COMMISSION])
     assert len(smtp.messages) == 2
     assert _archive_versions(settings) == {a.key: 1 for a in result.archived}
@@ -100,13 +70,13 @@ def test_submit_delivers_archives_publishes_and_rerun_repeats_nothing(
 def test_tampered_staged_object_stops_everything(
     settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
 ) -> None:
-    run_id, staged = _stage(settings, report, audit)
+    run_id, staged = stage_report(settings, report, audit)
     pdf = next(o for o in staged if o.name == "report.pdf")
     client = S3Store.from_settings(settings).client
     # After sign-off, someone overwrites the staged PDF with a plain PUT (a new version on top).
     client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=b"%PDF forged")
     with pytest.raises(TamperedError) as info:
-        _submit(settings, report, audit, run_id)
+        submit(settings, report, audit, run_id)
     assert info.value.exit_code == 5 and pdf.key in str(info.value)
     assert smtp.messages == []
     assert _archive_versions(settings) == {}
@@ -118,11 +88,11 @@ def test_tampered_staged_object_stops_everything(
 def test_manifest_other_than_the_signed_one_is_tampered(
     settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit)
     with pytest.raises(TamperedError, match="not the signed manifest"):
         submit_report(store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref,
                       run_id=run_id, staged=audit.stored_objects(report.ref.report_id, "staging"),
-                      manifest_sha256="f" * 64, recipients=RECIPIENTS, message_date=AS_OF, clock=_clock)  # fmt: skip
+                      manifest_sha256="f" * 64, recipients=RECIPIENTS, message_date=AS_OF, clock=clock)  # fmt: skip
     assert smtp.messages == [] and _archive_versions(settings) == {}
 
 
@@ -135,7 +105,7 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
     monkeypatch: pytest.MonkeyPatch,
     where: str,
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit)
 
     def crash(*args: Any, **kw: Any) -> Any:
         raise KeyboardInterrupt  # the process is stopped after the archive write, before any e-mail
@@ -144,20 +114,20 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
         if where == "before-claim":
             patch.setattr(AuditLog, "claim", crash)
             with pytest.raises(KeyboardInterrupt):
-                _submit(settings, report, audit, run_id)
+                submit(settings, report, audit, run_id)
         else:
             with pytest.raises(KeyboardInterrupt):
-                _submit(settings, report, audit, run_id, send=crash)
+                submit(settings, report, audit, run_id, send=crash)
     archived = _archive_versions(settings)
     assert len(archived) == 6 and set(archived.values()) == {1}
     assert smtp.messages == []
     assert audit.status()[0].status == "archived"
 
-    result = _submit(settings, report, audit, run_id)
+    result = submit(settings, report, audit, run_id)
     assert sorted(d.recipient for d in result.sent) == sorted([AUTHORITY, COMMISSION])
     assert len(smtp.to(AUTHORITY)) == len(smtp.to(COMMISSION)) == 1
     assert _archive_versions(settings) == archived
-    _submit(settings, report, audit, run_id)
+    submit(settings, report, audit, run_id)
     assert len(smtp.messages) == 2
     assert audit.status()[0].status == "submitted"
 
@@ -165,10 +135,10 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
 def test_smtp_refusing_one_recipient_is_retried_next_run(
     settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
 ) -> None:
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit)
     smtp.refuse.add(COMMISSION)
     with pytest.raises(DeliveryError, match=COMMISSION) as info:
-        _submit(settings, report, audit, run_id)
+        submit(settings, report, audit, run_id)
     assert info.value.exit_code == 3
     assert len(smtp.to(AUTHORITY)) == 1 and smtp.to(COMMISSION) == []
     [run] = audit.status()
@@ -178,7 +148,7 @@ def test_smtp_refusing_one_recipient_is_retried_next_run(
     assert "550" in (next(d for d in run.deliveries if d.recipient == COMMISSION).detail or "")
 
     smtp.refuse.clear()
-    result = _submit(settings, report, audit, run_id)
+    result = submit(settings, report, audit, run_id)
     assert [d.recipient for d in result.sent] == [COMMISSION] and result.skipped == (AUTHORITY,)
     assert len(smtp.to(AUTHORITY)) == 1 and len(smtp.to(COMMISSION)) == 1
     [run] = audit.status()
@@ -192,32 +162,62 @@ def test_smtp_refusing_one_recipient_is_retried_next_run(
 def test_two_concurrent_submissions_deliver_once(
     settings: Settings, report: FakeReport, new_db_url: str, smtp: CollectingHandler
 ) -> None:
+    """Two runs submit the same report at once. Each delivery is held open until the other run has tried to claim
+    the same recipient and found it claimed, so the race provably happened for every recipient (not one run
+    finishing before the other started), and still each recipient gets one message."""
     settings = settings.model_copy(update={"audit_db": new_db_url})
     audit = AuditLog.open(new_db_url)
-    run_id, _ = _stage(settings, report, audit)
+    run_id, _ = stage_report(settings, report, audit)
     start = threading.Barrier(2)
     results: list[SubmissionResult] = []
     errors: list[BaseException] = []
+    claims: list[tuple[str, str, str]] = []  # (run, recipient, outcome) in the order the claims returned
+    lock = threading.Lock()
+    found_claimed = {AUTHORITY: threading.Event(), COMMISSION: threading.Event()}
 
-    def slow_send(settings: Settings, **kw: Any) -> Delivered:
-        time.sleep(0.2)  # hold the claim while the other run reaches the same recipient
+    def recording(own: AuditLog) -> AuditLog:
+        real = own.claim
+
+        def claim(*key: Any, **kw: Any) -> Any:
+            result = real(*key, **kw)
+            recipient = key[3]
+            with lock:
+                claims.append((threading.current_thread().name, recipient, result.outcome))
+            if result.outcome == "pending":  # the other run holds this recipient's claim right now
+                found_claimed[recipient].set()
+            return result
+
+        own.claim = claim  # type: ignore[method-assign]
+        return own
+
+    def held_send(settings: Settings, **kw: Any) -> Delivered:
+        recipient = kw["recipient"]
+        if not found_claimed[recipient].wait(timeout=20):
+            raise AssertionError(f"the other submission never tried {recipient} while this one held its claim")
         return deliver(settings, **kw)
 
     def run() -> None:
         try:
-            own_audit = AuditLog.open(new_db_url, migrate=False)
+            own_audit = recording(AuditLog.open(new_db_url, migrate=False))
             start.wait(timeout=10)
-            results.append(_submit(settings, report, own_audit, run_id, send=slow_send))
+            results.append(submit(settings, report, own_audit, run_id, send=held_send))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, name=f"run-{i}") for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a submission did not finish within 60 s"
     assert errors == []
     assert len(results) == 2
+    for recipient in (AUTHORITY, COMMISSION):  # the race: one run claimed, then the other found it claimed
+        outcomes = [(who, outcome) for who, r, outcome in claims if r == recipient]
+        winners = {who for who, outcome in outcomes if outcome == "claimed"}
+        losers = {who for who, outcome in outcomes if outcome == "pending"}
+        assert len(winners) == 1 and len(losers) == 1 and winners != losers, (recipient, outcomes)
+        assert outcomes.index((*winners, "claimed")) < outcomes.index((*losers, "pending")), outcomes
     assert len(smtp.to(AUTHORITY)) == 1 and len(smtp.to(COMMISSION)) == 1
     assert sorted(d.recipient for r in results for d in r.sent) == sorted([AUTHORITY, COMMISSION])
     assert sorted(a for r in results for a in r.skipped) == sorted([AUTHORITY, COMMISSION])
@@ -228,12 +228,12 @@ def test_two_concurrent_submissions_deliver_once(
 
 def test_outbox_when_no_smtp_host(settings: Settings, report: FakeReport, audit: AuditLog, tmp_path: Path) -> None:
     settings = settings.model_copy(update={"smtp_host": None})
-    run_id, _ = _stage(settings, report, audit)
-    result = _submit(settings, report, audit, run_id)
+    run_id, _ = stage_report(settings, report, audit)
+    result = submit(settings, report, audit, run_id)
     files = sorted(p.name for p in settings.outbox.iterdir())
     rid = report.ref.report_id
     assert files == [f"{rid}-csam-reports-commission-example.eml", f"{rid}-dsc-authority-example.eml"]
     assert {d.channel for d in result.sent} == {"outbox"}
     before = {p: p.read_bytes() for p in settings.outbox.iterdir()}
-    again = _submit(settings, report, audit, run_id)
+    again = submit(settings, report, audit, run_id)
     assert again.sent == () and {p: p.read_bytes() for p in settings.outbox.iterdir()} == before

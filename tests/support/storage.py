@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 
 import psutil
 
+from csa_report.local.processes import free_port as free_port  # the one free-port helper, re-exported
 from csa_report.period import Period
 from csa_report.storage import ReportRef
 
@@ -59,12 +59,6 @@ class CollectingHandler:
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [m for m in self.messages if address in m.recipients]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

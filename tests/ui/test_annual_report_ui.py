@@ -9,10 +9,10 @@ import email
 import email.policy
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +22,13 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
 from csa_report.audit import AuditLog
+from csa_report.local.processes import free_port, start_group, stop_group
+from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
-from csa_report.seaweed import S3Endpoint, local_s3
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.storage import CollectingHandler
-from tests.ui.conftest import CHROMIUM_ARGS, REPO, free_port, stop_group
+from tests.ui.conftest import CHROMIUM_ARGS, REPO
 from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
 from tests.ui.webhook import WebhookReceiver
 
@@ -55,12 +56,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The served annual_report deployment with the session's SeaweedFS (behind a fault proxy), an SMTP server of
+    its own (a test stops and restarts it) and an audit DB."""
     workdir = tmp_path_factory.mktemp("annual-ui")
     handler = CollectingHandler()
     smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    with local_s3(workdir / "s3", lock_days=1) as s3:
+    with nullcontext(seaweed) as s3:
         proxy = FaultProxy(s3.url.removeprefix("http://")).start()
         audit_url = f"sqlite:///{workdir / 'audit.db'}"
         csa = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
@@ -88,8 +91,8 @@ def stack(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         log_path = workdir / "serve.log"
         log = log_path.open("wb")
         built: Stack | None = None
-        proc = subprocess.Popen([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start_group([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, log_file=log,
+                           bind_to_parent=True)
         try:
             with prefect_server.client() as api:
                 deadline = time.monotonic() + 90
@@ -217,7 +220,8 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         assert {"period:2025", "provider:example-communications-ireland-ltd"} <= set(waiting["tags"])
         # Notified: one e-mail to the approvers' address (nothing to the authorities before sign-off) …
         deadline = time.monotonic() + 30
-        while len(stack.smtp.messages) == before and time.monotonic() < deadline:
+        while len(stack.smtp.messages) == before:
+            assert time.monotonic() < deadline, "no sign-off request e-mail to the approvers within 30 s"
             time.sleep(0.5)
         new = stack.smtp.messages[before:]
         assert [m.recipients for m in new] == [[APPROVER_INBOX]]

@@ -31,13 +31,18 @@ def read_run(api: httpx.Client, run_id: str) -> Run:
 
 def wait_run(api: httpx.Client, run_id: str, until: Callable[[Run], bool], timeout: float = 60,
              what: str = "") -> Run:
+    """Poll the run until ``until(run)``. AssertionError, naming ``what``, when the deadline passes, or at once
+    when the run reached a final state that is not the awaited one (a Failed run never becomes Paused)."""
     deadline = time.monotonic() + timeout
     while True:
         run = read_run(api, run_id)
         if until(run):
             return run
+        state = run["state"] or {}
+        if final(run):
+            raise AssertionError(f"run {run_id} ended {state.get('type')} {state.get('name')} while waiting to be "
+                                 f"{what or 'as expected'}: {state.get('message')}")
         if time.monotonic() > deadline:
-            state = run["state"] or {}
             raise AssertionError(f"run {run_id} not {what or 'as expected'} within {timeout} s: "
                                  f"{state.get('type')} {state.get('name')} {state.get('message')}")
         time.sleep(0.5)
@@ -64,13 +69,17 @@ def state_names(api: httpx.Client, run_id: str) -> list[str]:
 
 def task_states(api: httpx.Client, run_id: str, settle_s: float = 15) -> dict[str, list[str]]:
     """Task name → state names of its task runs in this flow run, oldest first. Task-run states reach the
-    server as events, a moment after the flow run's own state: wait until none is Pending/Running."""
+    server as events, a moment after the flow run's own state: wait until none is Pending/Running, and raise
+    AssertionError naming the busy ones if some still are after ``settle_s``."""
     deadline = time.monotonic() + settle_s
     while True:
         out = _task_states(api, run_id)
-        busy = any(s in {"Pending", "Running", "(no state yet)"} for states in out.values() for s in states)
-        if not busy or time.monotonic() > deadline:
+        busy = {name: states for name, states in out.items()
+                if any(s in {"Pending", "Running", "(no state yet)"} for s in states)}
+        if not busy:
             return out
+        if time.monotonic() > deadline:
+            raise AssertionError(f"task runs of flow run {run_id} still not settled after {settle_s} s: {busy}")
         time.sleep(0.3)
 
 

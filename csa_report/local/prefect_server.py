@@ -6,22 +6,17 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from csa_report.errors import UnreachableError
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from csa_report.local.processes import free_port, start_group, stop_group
 
 
 def start_server(home: Path, timeout_s: float = 90.0) -> str:
@@ -37,38 +32,68 @@ def start_server(home: Path, timeout_s: float = 90.0) -> str:
 def start_private_server(home: Path, timeout_s: float = 90.0) -> tuple[str, str, Callable[[], None]]:
     """A loopback Prefect server whose API answers only requests carrying a fresh random auth string
     (``PREFECT_SERVER_API_AUTH_STRING``; the UI asks for it once). Returns (API URL, auth string, stop)."""
+    server = launch(home, timeout_s)
+    assert server.auth is not None
+    return server.api_url, server.auth, server.stop
+
+
+@dataclass
+class LocalPrefectServer:
+    """A running ``prefect server start``: where it answers, and the environment its clients need."""
+
+    url: str  # http://127.0.0.1:PORT (the UI)
+    api_url: str  # …/api
+    home: Path
+    #: The environment the server runs with; also right for a client process (``serve``, the CLI) of it.
+    env: dict[str, str] = field(repr=False)
+    auth: str | None = field(repr=False)
+    process: subprocess.Popen[bytes] = field(repr=False)
+    _log: IO[bytes] = field(repr=False)
+
+    def stop(self) -> None:
+        """Stop the server's process group (idempotent)."""
+        stop_group(self.process, grace_s=15)
+        if not self._log.closed:
+            self._log.close()
+
+
+def launch(
+    home: Path,
+    timeout_s: float = 90.0,
+    *,
+    auth: bool = True,
+    extra_env: Mapping[str, str] | None = None,
+    bind_to_parent: bool = False,
+) -> LocalPrefectServer:
+    """Start ``prefect server start`` on a free loopback port with ``home`` as PREFECT_HOME and wait for its
+    /health. ``auth``: the API requires a fresh random basic-auth string. ``bind_to_parent``: the server gets
+    SIGTERM if this process dies without stopping it. Raises UnreachableError if it exits or stays silent."""
     home.mkdir(parents=True, exist_ok=True)
-    auth = f"csa:{secrets.token_urlsafe(18)}"
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
+    secret = f"csa:{secrets.token_urlsafe(18)}" if auth else None
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    api = f"{url}/api"
     env = {**os.environ, "PREFECT_HOME": str(home.resolve()), "PREFECT_SERVER_API_HOST": "127.0.0.1",
            "PREFECT_SERVER_API_PORT": str(port), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_API_AUTH_STRING": auth, "PREFECT_API_AUTH_STRING": auth}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", **(extra_env or {})}
+    if secret is not None:
+        env.update({"PREFECT_SERVER_API_AUTH_STRING": secret, "PREFECT_API_AUTH_STRING": secret})
     prefect = Path(sys.executable).with_name("prefect")
     log = (home / "server.log").open("ab")
-    proc = subprocess.Popen([str(prefect), "server", "start"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-
+    proc = start_group([str(prefect), "server", "start"], log_file=log, env=env, cwd=home,
+                       bind_to_parent=bind_to_parent)
+    server = LocalPrefectServer(url=url, api_url=api, home=home, env=env, auth=secret, process=proc, _log=log)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            server.stop()
             raise UnreachableError(f"the Prefect server exited at start (code {proc.returncode}); see "
                                    f"{home / 'server.log'}")
         try:
             with urllib.request.urlopen(f"{api}/health", timeout=2) as resp:
                 if resp.status == 200:  # /health is open by design (probes); everything else needs the string
-                    return api, auth, stop
+                    return server
         except OSError:
             time.sleep(0.5)
-    stop()
+    server.stop()
     raise UnreachableError(f"the Prefect server did not answer within {timeout_s:.0f} s; see {home / 'server.log'}")
