@@ -258,44 +258,6 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     return record
 
 
-def produce_report(
-    period: str | None = "previous-year",
-    as_of: str | None = None,
-    source_db: str | None = None,
-    policies: str | None = None,
-    waivers: str | None = None,
-    publication_date: str | None = None,
-    out_dir: str | None = None,
-    approve_as: str | None = None,
-    approve_key: str | None = None,
-    supersedes: str | None = None,
-    reason: str | None = None,
-) -> dict[str, Any] | Any:
-    """The body of the ``annual_report`` flow (below), which adds the resume note and the explained failure.
-
-    Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
-
-    Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
-    need not appear among the run's parameters in the UI. A period that was filed is filed again only as a
-    correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
-    """
-    logger = get_run_logger()
-    # Read once for the whole run and passed down (steps reach them through the run's Services).
-    settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
-    at = parse_as_of(as_of) if as_of else run_started_at()
-    p = resolve_period(period, at)
-    correction = correction_of(supersedes, reason)
-    inputs = report_inputs(settings.source, p, at)
-    provider = inputs.policies.provider.provider
-    label_run(provider, p)
-    logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
-    # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
-    # and one audit log.
-    with bound(Services.start(settings)):
-        return _produce(settings=settings, inputs=inputs, correction=correction, publication_date=publication_date,
-                        out_dir=out_dir, approve_as=approve_as, approve_key=approve_key)
-
-
 def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction | None,
              publication_date: str | None, out_dir: str | None, approve_as: str | None,
              approve_key: str | None) -> dict[str, Any] | Any:
@@ -409,13 +371,26 @@ def annual_report(
     correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
     """
     # The first line of a resumed or retried run says where it picks up (the UI opens the logs at the top).
+    logger = get_run_logger()
     note = resume_note()
     if note:
-        get_run_logger().info(note)
+        logger.info(note)
     try:
-        return produce_report(period=period, as_of=as_of, source_db=source_db, policies=policies, waivers=waivers,
-                              publication_date=publication_date, out_dir=out_dir, approve_as=approve_as,
-                              approve_key=approve_key, supersedes=supersedes, reason=reason)
+        # Read once for the whole run and passed down (steps reach them through the run's Services).
+        settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
+        at = parse_as_of(as_of) if as_of else run_started_at()
+        p = resolve_period(period, at)
+        correction = correction_of(supersedes, reason)
+        inputs = report_inputs(settings.source, p, at)
+        provider = inputs.policies.provider.provider
+        label_run(provider, p)
+        logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
+        # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
+        # and one audit log.
+        with bound(Services.start(settings)):
+            return _produce(settings=settings, inputs=inputs, correction=correction,
+                            publication_date=publication_date, out_dir=out_dir, approve_as=approve_as,
+                            approve_key=approve_key)
     except Exception as exc:
         # The run's Failed message is built from this error: make it name the step, cause and setting.
         explain_failure(exc)

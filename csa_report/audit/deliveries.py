@@ -25,21 +25,6 @@ log = logging.getLogger(__name__)
 
 
 class Deliveries(AuditStore):
-    def claim_delivery(
-        self,
-        provider: str,
-        period: Period | str,
-        report_id: str,
-        recipient: str,
-        *,
-        channel: str,
-        at: datetime,
-        role: str | None = None,
-    ) -> bool:
-        """True if this caller may send now (it holds the 'pending' row); False otherwise."""
-        return self.claim(provider, period, report_id, recipient, channel=channel, at=at, role=role).outcome == (
-            "claimed")
-
     def claim(
         self,
         provider: str,

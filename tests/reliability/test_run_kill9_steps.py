@@ -1,5 +1,6 @@
-"""kill -9 of a whole ``csa-report run`` at each step boundary before the submission (after extract, check,
-render and stage, and while the run waits for sign-off), then the same command again.
+"""kill -9 of a whole ``csa-report run`` at each step boundary before the submission (before extract, after
+extract, check, render and stage — in turn, each re-run killed one boundary further — and while the run waits for
+sign-off), then the same command again to the end.
 
 The run is a real process (the CLI's ``main`` in ``tests/reliability/run_child.py``) with its own process group;
 at the boundary it SIGKILLs the group, so the ephemeral Prefect API dies with it and none of our handlers run.
@@ -182,31 +183,16 @@ def uninterrupted(s3: S3Endpoint, source: str, prefect_home: Path,
     return done
 
 
-@pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_kill9_of_run_at_a_step_boundary_then_rerun_loses_nothing_and_repeats_nothing(
-    point: str, s3: S3Endpoint, source: str, prefect_home: Path, new_pg_url: str,
-    smtp: tuple[int, CollectingHandler], uninterrupted: dict[bool, Outcome], tmp_path: Path,
-) -> None:
-    port, handler = smtp
-    human = point == "signoff-wait"
-    env = environment(s3, source, prefect_home, new_pg_url, port, f"{point}-{tmp_path.name}")
-    out = tmp_path / "out"
-
-    killed = run(KILL_POINTS[point], env, out, human)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-    assert handler.messages == []  # every kill point lies before the submission
-
-    again = run("none", env, out, human)
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert "Traceback" not in again.stdout + again.stderr
-
-    expected = uninterrupted[human]
+def check_after_rerun(s3: S3Endpoint, env: dict[str, str], out: Path, handler: CollectingHandler,
+                      expected: Outcome, audit_db: str) -> None:
+    """Nothing lost, nothing twice: the uninterrupted run's report, bytes and findings; one staged set; one version
+    of each archived object; each recipient served once in one attempt; one approval; the other runs only staged."""
     got = outcome(s3, env, out)
-    assert got == expected  # same report id, bytes, findings; one staged set; one version of each archived object
+    assert got == expected
     assert len(got.staged) == len(set(got.staged)) and len(got.archived) == len(set(got.archived))
     assert sorted(r for m in handler.messages for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
 
-    audit = AuditLog.open(new_pg_url, migrate=False)
+    audit = AuditLog.open(audit_db, migrate=False)
     runs = audit.status()
     [submitted] = [r for r in runs if r.status == "submitted"]
     assert all(r.status == "staged" for r in runs if r is not submitted)  # at most an abandoned run, never filed
@@ -217,3 +203,42 @@ def test_kill9_of_run_at_a_step_boundary_then_rerun_loses_nothing_and_repeats_no
     assert all(d.attempts == 1 for d in submitted.deliveries)
     approvals = [s for r in runs for s in r.signoffs if s.decision == "approve" and not s.refused_reason]
     assert len(approvals) == 1 and approvals[0].reviewer == APPROVER
+
+
+def test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_and_repeats_nothing(
+    s3: S3Endpoint, source: str, prefect_home: Path, new_pg_url: str,
+    smtp: tuple[int, CollectingHandler], uninterrupted: dict[bool, Outcome], tmp_path: Path,
+) -> None:
+    """The same command killed at each boundary in turn — before extract, after extract, check, render and stage —
+    each time getting one step further on what the killed runs left, then run to the end: as an operator whose
+    machine keeps dying would see it. Each killed run must have reached its kill point (a SIGKILL exit), so every
+    boundary is crossed by a run that resumed from a crash."""
+    port, handler = smtp
+    env = environment(s3, source, prefect_home, new_pg_url, port, f"chain-{tmp_path.name}")
+    out = tmp_path / "out"
+    for point in ("before-extract", "after-extract", "after-check", "after-render", "after-stage"):
+        killed = run(KILL_POINTS[point], env, out, human=False)
+        assert killed.returncode == -signal.SIGKILL, f"{point}: {killed.stderr[-3000:]}"
+        assert handler.messages == []  # every kill point lies before the submission
+
+    again = run("none", env, out, human=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Traceback" not in again.stdout + again.stderr
+    check_after_rerun(s3, env, out, handler, uninterrupted[False], new_pg_url)
+
+
+def test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_and_repeats_nothing(
+    s3: S3Endpoint, source: str, prefect_home: Path, new_pg_url: str,
+    smtp: tuple[int, CollectingHandler], uninterrupted: dict[bool, Outcome], tmp_path: Path,
+) -> None:
+    port, handler = smtp
+    env = environment(s3, source, prefect_home, new_pg_url, port, f"signoff-{tmp_path.name}")
+    out = tmp_path / "out"
+    killed = run(KILL_POINTS["signoff-wait"], env, out, human=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert handler.messages == []
+
+    again = run("none", env, out, human=True)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Traceback" not in again.stdout + again.stderr
+    check_after_rerun(s3, env, out, handler, uninterrupted[True], new_pg_url)

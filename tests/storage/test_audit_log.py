@@ -17,6 +17,11 @@ T0 = datetime(2026, 1, 20, 9, 0)
 P, PERIOD, RID = "Example Communications Ireland Ltd", "2025-01-01/2025-12-31", "0123456789abcdef"
 
 
+
+def claimed(log: AuditLog, *args: object, **kwargs: object) -> bool:
+    """True if this caller may send now (it holds the 'pending' row)."""
+    return log.claim(*args, **kwargs).outcome == "claimed"  # type: ignore[arg-type]
+
 def test_migration_creates_the_audit_tables(new_db_url: str) -> None:
     AuditLog.open(new_db_url)
     AuditLog.open(new_db_url)  # a second upgrade is a no-op
@@ -36,7 +41,7 @@ def test_concurrent_claimers_get_one_turn(new_db_url: str) -> None:
         log = AuditLog.open(new_db_url, migrate=False)
         start.wait(timeout=10)
         began = time.monotonic()
-        won = log.claim_delivery(P, PERIOD, RID, "dsc@authority.example", channel="smtp", at=T0)
+        won = claimed(log, P, PERIOD, RID, "dsc@authority.example", channel="smtp", at=T0)
         calls.append((won, began, time.monotonic()))
 
     threads = [threading.Thread(target=claim) for _ in range(8)]
@@ -56,26 +61,26 @@ def test_concurrent_claimers_get_one_turn(new_db_url: str) -> None:
 def test_failed_delivery_is_reclaimed_sent_never(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
     to = "csam@commission.example"
-    assert log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0, role="European Commission")
-    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)  # in progress elsewhere
+    assert claimed(log, P, PERIOD, RID, to, channel="smtp", at=T0, role="European Commission")
+    assert not claimed(log, P, PERIOD, RID, to, channel="smtp", at=T0)  # in progress elsewhere
     log.mark_failed(P, PERIOD, RID, to, detail="550 mailbox unavailable", at=T0)
-    assert log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
-    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
+    assert claimed(log, P, PERIOD, RID, to, channel="smtp", at=T0)
+    assert not claimed(log, P, PERIOD, RID, to, channel="smtp", at=T0)
     log.mark_delivered(P, PERIOD, RID, to, message_id="<x@csa-report>", detail="accepted", at=T0)
-    assert not log.claim_delivery(P, PERIOD, RID, to, channel="smtp", at=T0)
+    assert not claimed(log, P, PERIOD, RID, to, channel="smtp", at=T0)
     [d] = log.deliveries(RID)
     assert (d.status, d.attempts, d.message_id, d.role) == ("sent", 2, "<x@csa-report>", "European Commission")
     # Another report id (or period) is another delivery.
-    assert log.claim_delivery(P, PERIOD, "fedcba9876543210", to, channel="smtp", at=T0)
+    assert claimed(log, P, PERIOD, "fedcba9876543210", to, channel="smtp", at=T0)
 
 
 def test_stuck_pending_needs_an_operator(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
     to = "dsc@authority.example"
-    assert log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
-    assert not log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
+    assert claimed(log, P, PERIOD, RID, to, channel="outbox", at=T0)
+    assert not claimed(log, P, PERIOD, RID, to, channel="outbox", at=T0)
     assert log.release_delivery(P, PERIOD, RID, to, detail="released by operator", at=T0)
-    assert log.claim_delivery(P, PERIOD, RID, to, channel="outbox", at=T0)
+    assert claimed(log, P, PERIOD, RID, to, channel="outbox", at=T0)
 
 
 def test_runs_findings_signoffs_objects_and_status(new_db_url: str) -> None:
