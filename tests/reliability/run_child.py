@@ -79,7 +79,7 @@ def _install(fault: str, argv: list[str]) -> None:
     from prefect.flow_runs import resume_flow_run
     from prefect.runtime import flow_run
 
-    from csa_report import signoff
+    from csa_report.tasks import signoff
 
     original_pause = signoff.pause_flow_run  # type: ignore[attr-defined]
 
