@@ -27,9 +27,10 @@ from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
+from tests.support.services import PrefectServer
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO
-from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
+from tests.ui.ui_helpers import final, open_ui, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
 from tests.ui.webhook import WebhookReceiver
 
 DEPLOYMENT = "annual_report/ui-test"
@@ -137,7 +138,7 @@ def staged_sha(stack: Stack, flow_run_id: str) -> str:
     return str(runs[0].manifest_sha256)
 
 
-def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path,
+def approve_in_ui(server: PrefectServer, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path,
                   run_page_shot: Path | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -145,7 +146,7 @@ def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{url}/v2/runs/flow-run/{flow_run_id}")
+            open_ui(page, server.url, server.auth, f"/runs/flow-run/{flow_run_id}")
             if run_page_shot is not None:
                 page.get_by_text(RUN_NAME).first.wait_for()
                 page.screenshot(path=str(run_page_shot), full_page=True)
@@ -190,14 +191,14 @@ def logs_of(api, run_id: str) -> list[str]:
             return out
 
 
-def screenshot_artifacts(url: str, run_id: str, chromium: str, shot: Path) -> None:
+def screenshot_artifacts(server: PrefectServer, run_id: str, chromium: str, shot: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{url}/v2/runs/flow-run/{run_id}")
+            open_ui(page, server.url, server.auth, f"/runs/flow-run/{run_id}")
             page.get_by_text(RUN_NAME).first.wait_for()
             page.get_by_role("tab", name="Artifacts").click()
             page.get_by_text(f"{KEY}-signoff").first.wait_for()
@@ -235,7 +236,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         assert "waits for a sign-off" in json.dumps(call)
         sha = staged_sha(stack, run_id)
         # Forgiving validation: the hash in upper case (Windows tools), the name in another case with spaces.
-        approve_in_ui(prefect_server.url, run_id, chromium_path, "  dara KELLY ", sha.upper(),
+        approve_in_ui(prefect_server, run_id, chromium_path, "  dara KELLY ", sha.upper(),
                       SHOTS / "annual-report-signoff-form.png", run_page_shot=SHOTS / "annual-report-run-page.png")
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
@@ -243,7 +244,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         tasks = task_states(api, run_id)
         artifacts = artifacts_of(api, run_id)
         logs = logs_of(api, run_id)
-        screenshot_artifacts(prefect_server.url, run_id, chromium_path, SHOTS / "annual-report-artifacts.png")
+        screenshot_artifacts(prefect_server, run_id, chromium_path, SHOTS / "annual-report-artifacts.png")
     assert history.count("Suspended") == 1 and "Resuming" in history, history
     # After the resume the flow ran again from the top: everything before sign-off came from its persisted result.
     for name in ("extract", "check", "context", "render", "stage"):
@@ -325,7 +326,7 @@ def test_rejected_run_ends_in_a_state_distinct_from_completed(prefect_server, st
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{prefect_server.url}/v2/runs/flow-run/{run_id}")
+            open_ui(page, prefect_server.url, prefect_server.auth, f"/runs/flow-run/{run_id}")
             page.get_by_text("Rejected").first.wait_for()
             page.screenshot(path=str(SHOTS / "annual-report-rejected.png"), full_page=True)
         finally:

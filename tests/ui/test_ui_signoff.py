@@ -19,6 +19,7 @@ from tests.ui.ui_helpers import (
     demo_sha,
     final,
     lines,
+    open_ui,
     state_names,
     submit_resume_dialog,
     task_states,
@@ -68,7 +69,7 @@ def test_ui_resume_form_approves_and_submits_once(prefect_server, served, runs, 
             browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1300})
-                page.goto(f"{prefect_server.url}/v2/runs/flow-run/{run_id}")
+                open_ui(page, prefect_server.url, prefect_server.auth, f"/runs/flow-run/{run_id}")
                 page.get_by_role("button", name="Open menu").click()
                 page.get_by_role("menuitem", name="Resume").click()
                 dialog = page.get_by_role("dialog")
