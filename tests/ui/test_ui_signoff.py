@@ -134,6 +134,22 @@ def test_server_refuses_malformed_answers_and_the_run_keeps_waiting(prefect_serv
         assert api.get(f"/flow_runs/{waiting_run}/input/suspended-signoff-1-response").status_code == 404
 
 
+def test_a_resume_without_credentials_is_refused_and_the_run_keeps_waiting(prefect_server, waiting_run):
+    """The session's server is closed to strangers (PREFECT_SERVER_API_AUTH_STRING): a well-formed approval sent
+    without the auth string, or with a guessed one, is refused with 401 before it reaches the run."""
+    answer = {"run_input": {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": demo_sha()}}
+    assert prefect_server.auth is not None
+    with prefect_server.stranger() as stranger:
+        assert stranger.post(f"/flow_runs/{waiting_run}/resume", json=answer).status_code == 401
+        assert stranger.get(f"/flow_runs/{waiting_run}").status_code == 401
+        guessed = stranger.post(f"/flow_runs/{waiting_run}/resume", json=answer, auth=("csa", "guessed"))
+        assert guessed.status_code == 401
+    with prefect_server.client() as api:
+        run = api.get(f"/flow_runs/{waiting_run}").json()
+        assert run["state"]["name"] == "Suspended" and waiting_for("signoff-1")(run)
+        assert api.get(f"/flow_runs/{waiting_run}/input/suspended-signoff-1-response").status_code == 404
+
+
 def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_server, served, runs):
     workdir = served.workdir / "refusals"
     run_id = runs["refusals"]
