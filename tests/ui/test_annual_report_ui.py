@@ -1,7 +1,8 @@
 """The real annual_report flow as a served deployment on a real Prefect server: it suspends at sign-off, a
 reviewer approves it by filling in the form in the Prefect UI (headless Chromium), and the report is submitted
 exactly once — checked in SeaweedFS, the SMTP server and the audit DB. A run whose staging fails (S3 behind the
-fault-injection proxy) and is retried the way the UI does it re-runs staging and what follows, nothing before."""
+fault-injection proxy) and is retried the way the UI does it re-runs staging and what follows, nothing before.
+With approvers' SSH keys in a policy copy, the reviewer pastes a real ``ssh-keygen`` signature into the form."""
 
 from __future__ import annotations
 
