@@ -6,7 +6,7 @@
 #
 #   tests/docs/walkthrough.sh OPS_DIR [PORT] [S3PORT]
 #
-# Starts a Prefect server, the local S3 and a process worker (each in its own process group, stopped on exit),
+# Starts a Prefect server (its API closed by an auth string), the local S3 and a process worker (each in its own process group, stopped on exit),
 # deploys, runs the report for 2025, approves it from the shell with an upper-case hash, runs H2 2024 and
 # rejects it. Prints "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
@@ -42,10 +42,18 @@ source .venv/bin/activate
 
 step "1. the Prefect server"
 export PREFECT_API_URL=http://127.0.0.1:$PORT/api      # every prefect and csa-report command below uses it
+mkdir -p $OPS
+(umask 077 && python -c 'import secrets; print("csa:" + secrets.token_urlsafe(18))' > $OPS/prefect-auth)
+test "$(stat -c %a "$OPS/prefect-auth")" = 600
+export PREFECT_API_AUTH_STRING=$(cat $OPS/prefect-auth)        # what the clients send
+export PREFECT_SERVER_API_AUTH_STRING=$PREFECT_API_AUTH_STRING     # what the server requires
 setsid prefect server start >"$OPS/server.log" 2>&1 &
 pids+=($!)
 wait_for 120 "the Prefect server" curl -sf "$PREFECT_API_URL/health"
 curl -s $PREFECT_API_URL/health
+curl -s -o /dev/null -w '%{http_code}\n' -X POST $PREFECT_API_URL/flow_runs/filter | tee "$OPS/stranger.log"
+grep -qx 401 "$OPS/stranger.log"                   # closed to strangers…
+curl -sf -u "$PREFECT_API_AUTH_STRING" -X POST $PREFECT_API_URL/flow_runs/filter >/dev/null   # …open with the string
 
 step "2. work pool and deployment"
 cd $REPO
@@ -71,6 +79,7 @@ export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
        CSA_OBJECT_LOCK_DAYS=1 \
        CSA_SIGNOFF_NOTIFY='["dara.kelly@example.ie"]'
 export PREFECT_API_URL=http://127.0.0.1:$PORT/api
+export PREFECT_API_AUTH_STRING=$(cat $OPS/prefect-auth)        # the worker and its runs send it too
 setsid prefect worker start --pool csa-reports >"$OPS/worker.log" 2>&1 &
 pids+=($!)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import hashlib
 import json
-import shutil
 from email.message import Message
 from io import BytesIO
 from pathlib import Path
@@ -24,23 +23,11 @@ from csa_report.period import Period, utc_now
 from csa_report.seal import make_test_certificate
 from csa_report.seed import seed
 from csa_report.sshsig import sign
-from tests.flows.flow_helpers import AUTHORITY, COMMISSION, EXAMPLE_POLICIES, FlowInBackground
-from tests.integrity.keys import Key, make_key, ssh_keygen_verify
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
+from tests.integrity.keys import Key, keyed_policies, make_key, ssh_keygen_verify
 
 PROVIDER = "Example Communications Ireland Ltd"
 PERIOD = "2025-01-01/2025-12-31"
-
-
-def keyed_policies(folder: Path, keys: dict[str, Key]) -> Path:
-    """The example policies with the approvers' and the preparer's public keys in provider.md."""
-    target = folder / "policies"
-    shutil.copytree(EXAMPLE_POLICIES, target)
-    entries = "".join(f"\n  - name: {name}\n    key: {key.public}" for name, key in keys.items())
-    # Every version of provider.md: a 2025 report uses the one kept in history/ (policy history).
-    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
-        head, sep, body = provider.read_text().partition("\n---\n")
-        provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
-    return target
 
 
 @pytest.fixture

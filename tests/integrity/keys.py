@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,16 @@ def ssh_keygen_verify(folder: Path, data: bytes, signature: str, principal: str,
     return subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(folder / "allowed_signers"), "-I", principal,
                            "-n", "csa-report", "-s", str(folder / "manifest.json.sig")], input=data,
                           capture_output=True, check=False).returncode
+
+
+def keyed_policies(folder: Path, keys: Mapping[str, Key], source: Path = EXAMPLE_POLICIES) -> Path:
+    """A copy of the policies in ``source`` with these public keys (name → key) as ``signing_keys`` in
+    provider.md, so the sign-off asks for an SSH signature."""
+    target = folder / "policies"
+    shutil.copytree(source, target)
+    entries = "".join(f"\n  - name: {name}\n    key: {key.public}" for name, key in keys.items())
+    # Every version of provider.md: a 2025 report uses the one kept in history/ (policy history).
+    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
+        head, sep, body = provider.read_text().partition("\n---\n")
+        provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
+    return target

@@ -185,28 +185,39 @@ PREFECT_TEST_ENV = {
 
 @dataclass
 class PrefectServer:
-    """The session's ``prefect server start``: its UI URL, API URL, home and the environment a client process
-    (``serve``, ``prefect deploy``, the CLI) needs to reach it."""
+    """The session's ``prefect server start``: its UI URL, API URL, home, the environment a client process
+    (``serve``, ``prefect deploy``, the CLI) needs to reach it, and the API's basic-auth string (``user:password``,
+    None when the API is open): the UI asks for it on its login page."""
 
     url: str  # http://127.0.0.1:PORT
     api_url: str  # …/api
     home: Path
     env: dict[str, str] = field(default_factory=dict)
+    auth: str | None = field(default=None, repr=False)
 
     def client(self) -> httpx.Client:
+        """An API client that carries the auth string, as Prefect's own clients do."""
+        if self.auth is None:
+            return httpx.Client(base_url=self.api_url, timeout=30)
+        user, _, password = self.auth.partition(":")
+        return httpx.Client(base_url=self.api_url, timeout=30, auth=httpx.BasicAuth(user, password))
+
+    def stranger(self) -> httpx.Client:
+        """An API client without credentials: what anyone else on the machine could send."""
         return httpx.Client(base_url=self.api_url, timeout=30)
 
 
 @contextmanager
-def _prefect_in_this_process(api_url: str) -> Iterator[None]:
-    """Prefect calls of this process (flows run in-process, run_deployment, resume_flow_run) go to ``api_url``.
+def _prefect_in_this_process(api_url: str, auth: str | None) -> Iterator[None]:
+    """Prefect calls of this process (flows run in-process, run_deployment, resume_flow_run) go to ``api_url``,
+    with the auth string ``auth``.
     Prefect reads its settings at import, so they are set through a settings context; the process-global one is
     replaced as well, so threads (which start with an empty context) reach the same server rather than starting
     an ephemeral one. prefect_test_harness does the same (prefect is pinned: the private helper is stable)."""
     from prefect.context import SettingsContext, _temporary_global_settings_context
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_API_AUTH_STRING: auth}):
         context = SettingsContext.get()
         assert context is not None
         with _temporary_global_settings_context(context):
@@ -216,18 +227,22 @@ def _prefect_in_this_process(api_url: str) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     """One real Prefect server (API and UI) for the session, on a free loopback port with its own PREFECT_HOME;
-    in-process Prefect calls go to it. Stopped with its process group at the end; bound to this process so a
-    killed test run leaves no server behind."""
+    in-process Prefect calls go to it. Its API is closed to strangers, as the walkthrough's and `demo --wait`'s
+    are (``PREFECT_SERVER_API_AUTH_STRING``, a fresh random string): every client of the tests carries the
+    string (``env``, ``client()``, this process's settings) and the browser logs in (tests/ui/ui_helpers.py).
+    Stopped with its process group at the end; bound to this process so a killed test run leaves no server
+    behind."""
     home = tmp_path_factory.mktemp("prefect-home")
     started = time.monotonic()
     try:
-        server: LocalPrefectServer = launch(home, 120, auth=False, extra_env=PREFECT_TEST_ENV, bind_to_parent=True)
+        server: LocalPrefectServer = launch(home, 120, auth=True, extra_env=PREFECT_TEST_ENV, bind_to_parent=True)
     except CsaReportError as exc:
         service_missing(f"prefect server ({exc}, after {time.monotonic() - started:.0f} s)")
     try:
-        with _prefect_in_this_process(server.api_url):
+        with _prefect_in_this_process(server.api_url, server.auth):
             try:
-                yield PrefectServer(url=server.url, api_url=server.api_url, home=home, env=server.env)
+                yield PrefectServer(url=server.url, api_url=server.api_url, home=home, env=server.env,
+                                    auth=server.auth)
             finally:  # logs of in-process flow runs, before the server goes away
                 from prefect.logging.handlers import APILogWorker
 

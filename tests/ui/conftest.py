@@ -1,5 +1,7 @@
 """The UI, sign-off and deployment tests: one ``serve`` process for the test deployments, against the session's
 Prefect server (``prefect_server``, tests/support/services.py), and the browser.
+The server's API requires an auth string (PREFECT_SERVER_API_AUTH_STRING): the ``serve`` process gets it in its
+environment, and the browser logs in on the UI's login page first (tests/ui/ui_helpers.py, ``open_ui``).
 
 The ``serve`` process runs in its own process group and is stopped (SIGTERM, then SIGKILL) at the end of the
 session, so no stray process survives. With ``CI=true`` a browser that cannot start fails the run.

