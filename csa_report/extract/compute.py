@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from csa_report.errors import DataError, ToolError
 from csa_report.extract.queries import ALL_QUERIES, account_holders, report_account_values, reported
@@ -34,20 +35,32 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
     queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
     ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
     results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
-    if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
-        results["reports"] += [dict(r) for r in conn.execute(report_account_values()).mappings()]
-    _validate_enumerations(results)
     reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
-    if len(reporting) > MAX_MASK_SERVICES:
+    if _enumeration_problems(results) or len(reporting) > MAX_MASK_SERVICES:
+        # Name every bad value at once, report_accounts' too, before anything else stops the run.
+        results["report_accounts"] = _rows(conn, report_account_values())
+        _validate_enumerations(results)
         raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
                         "fit one extraction (split the services with views)")
-    results["reported"] = [dict(r) for r in conn.execute(reported(q, reporting)).mappings()] if reporting else []
+    if reporting:
+        results["reported"] = _rows(conn, reported(q, reporting))
+        # The enumeration check of report_accounts came with the accounts pass (one row per role and region
+        # and kind of row): sum the rows per value.
+        ra_rows: dict[tuple[object, object], int] = defaultdict(int)
+        for g in results["reported"]:
+            if g["kind"] == "accts":
+                ra_rows[(g["k1"], g["k2"])] += int(g["n2"])
+        results["report_accounts"] = [{"kind": "ra_enum", "service": None, "k1": role, "k2": region, "n1": n}
+                                      for (role, region), n in ra_rows.items()]
+    else:
+        results["reported"] = []
+        results["report_accounts"] = _rows(conn, report_account_values())
+    _validate_enumerations(results)
     acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
     if len(acting) > MAX_MASK_SERVICES:
         raise ToolError(f"{len(acting)} services took account actions in the period; at most "
                         f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)")
-    results["account_holders"] = ([dict(r) for r in conn.execute(account_holders(q, acting)).mappings()]
-                                  if acting else [])
+    results["account_holders"] = _rows(conn, account_holders(q, acting)) if acting else []
     services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
     scopes = [*services, ALL]
     out: list[IndicatorRow] = []
@@ -73,8 +86,8 @@ ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
     ("detections", "user_region"): ("detections", "det", "k3", "n2"),
     ("detections", "verdict"): ("detections", "det", "k4", "n2"),
     ("reports", "category"): ("reports", "rep", "category", "n1"),
-    ("report_accounts", "role"): ("reports", "ra_enum", "k1", "n1"),
-    ("report_accounts", "user_region"): ("reports", "ra_enum", "k2", "n1"),
+    ("report_accounts", "role"): ("report_accounts", "ra_enum", "k1", "n1"),
+    ("report_accounts", "user_region"): ("report_accounts", "ra_enum", "k2", "n1"),
     ("account_actions", "category"): ("account_actions", "aa", "category", "n1"),
     ("account_actions", "user_region"): ("account_actions", "aa", "k1", "n1"),
     ("account_actions", "action"): ("account_actions", "aa", "k2", "n1"),
@@ -85,11 +98,24 @@ ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
 NULLABLE_ENUMS: Final = {("detections", "verdict"), ("complaints", "outcome")}
 
 
+def _rows(conn: Connection, statement: Select[Any]) -> list[Group]:
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
 def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
     """Every enumeration value seen in the group keys must be allowed; name table, column, value, rows."""
+    problems = _enumeration_problems(results)
+    if problems:
+        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))
+
+
+def _enumeration_problems(results: Mapping[str, Sequence[Group]]) -> list[str]:
+    """The enumeration values outside their lists, among the results present (a missing query is skipped)."""
     problems: list[str] = []
     for (table, column), allowed in sorted(ENUMERATIONS.items()):
         query, kind, key, count_key = ENUM_KEYS[(table, column)]
+        if query not in results:
+            continue
         bad: dict[str, int] = defaultdict(int)
         for g in results[query]:
             value = g[key]
@@ -100,5 +126,4 @@ def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
         for value, rows in sorted(bad.items()):
             problems.append(f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
                             f"(allowed: {', '.join(allowed)})")
-    if problems:
-        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))
+    return problems

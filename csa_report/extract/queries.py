@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from csa_report.schema import REGIONS, ROLES
+from csa_report.schema import CATEGORIES
 from csa_report.sql_dialect import PeriodParams, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
@@ -162,85 +162,111 @@ def detections(q: PeriodParams) -> Select[Any]:
     )  # type: ignore[return-value]
 
 
-def _reports_cte(q: PeriodParams) -> Any:
-    """Reports with ``in_p`` (sent in the period) and ``eu`` (concerning an EU user: one of its items'
-    detections or one of its named accounts is in the EU, data-contract §3 v2). The EU test is a semi-join
-    against the report ids that qualify, so each table is read once and no row leaves the database."""
+def reports(q: PeriodParams) -> Select[Any]:
+    """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's).
+
+    Every row of the table, because the category must be checked and every service listed whatever the date;
+    the reports concerning EU users are counted by ``reported``, which reads the tables that say so.
+    """
+    inner = select(REP.c.service, REP.c.category, REP.c.recipient,
+                   flag(q.in_period(REP.c.sent_at)).label("in_p")).subquery("r0")
+    i = inner.c
+    return (
+        select(*_shape("rep", service=i.service, category=i.category, keys=(i.recipient,),
+                       nums=(func.count(), i.in_p)))
+        .group_by(i.service, i.category, i.recipient, i.in_p)
+    )
+
+
+def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
+    """The period's reports, filtered on their own ``sent_at`` with the bound bounds (so the planner estimates
+    them from the column's statistics), each with ``slot`` = category index × len(services) + service index:
+    one small integer per report, so the per-item and per-account groupings build their service bitmasks
+    from integer comparisons."""
     r = REP.c
+    n = len(services)
+    category_no = case(*((r.category == c, literal(j)) for j, c in enumerate(CATEGORIES)), else_=literal(-1))
+    service_no = case(*((r.service == s, literal(i)) for i, s in enumerate(services)), else_=literal(-1))
+    slot = case((service_no < 0, literal(-1)), else_=category_no * n + service_no)
+    return select(r.id, r.service, r.category, slot.label("slot")).where(q.in_period(r.sent_at)).cte("rp")
+
+
+def _category_masks(slot: ColumnElement[Any], services: Sequence[str]) -> list[ColumnElement[Any]]:
+    """Per category (CATEGORIES order), the set of services whose reports touched the group, as a bitmask
+    over ``services`` (bit i = ``services[i]``)."""
+    n = len(services)
+    return [
+        sum((func.max(flag(slot == j * n + i)) * (1 << i) for i in range(n)), literal(0))
+        for j in range(len(CATEGORIES))
+    ]
+
+
+def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
+    """Section 4 from the period's reports: distinct reported items per data type, distinct EU accounts per role,
+    reports concerning EU users — and the enumeration check of report_accounts, folded into its one pass.
+
+    Items are grouped on the detection id alone (a compact key), accounts on (account, role), each carrying one
+    bitmask per category of the services whose reports named it (``n3``..``n5``, CATEGORIES order; bit i =
+    ``services[i]``). Python adds each group to every service in a mask and once to ALL: exact, no
+    COUNT(DISTINCT), no second grouping per scope. ``services`` must list every service with a report in the
+    period (``reports`` gives them).
+    """
+    rp = _period_reports(q, services)
+    bigint_null = cast(null(), BigInteger)
+    # Items: group the (item, period report) pairs by item, then look the item up once.
+    per_item = (
+        select(RI.c.detection_id.label("did"),
+               *(m.label(f"m{j}") for j, m in enumerate(_category_masks(rp.c.slot, services))))
+        .select_from(RI.join(rp, rp.c.id == RI.c.report_id))
+        .group_by(RI.c.detection_id)
+        .subquery("ri")
+    )
+    # Region and file type depend on the detection alone; the file type is only kept where it is listed
+    # (EU other files: other_file_types_reported).
+    file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
+    masks = [per_item.c[f"m{j}"] for j in range(len(CATEGORIES))]
+    items = (
+        select(*_shape("items", keys=(DET.c.data_type, DET.c.user_region, file_type),
+                       nums=(func.count(), bigint_null, *masks)))
+        .select_from(per_item.join(DET, DET.c.id == per_item.c.did))
+        .group_by(DET.c.data_type, DET.c.user_region, file_type, *masks)
+    )
+    # Accounts: every row of report_accounts once. Rows of a period report (``named`` = 1) by an EU user are
+    # grouped per account; all others fall into one group per role and region, which is all the enumeration
+    # check needs (``n2`` = rows).
+    named = flag(rp.c.id.is_not(None))
+    acct = _when(rp.c.id.is_not(None) & (RA.c.user_region == "eu"), RA.c.account_ref)
+    per_acct = (
+        select(RA.c.role, RA.c.user_region, named.label("named"), func.count().label("n"),
+               *(m.label(f"m{j}") for j, m in enumerate(_category_masks(rp.c.slot, services))))
+        .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
+        .group_by(RA.c.role, RA.c.user_region, named, acct)
+        .subquery("ra")
+    )
+    a = per_acct.c
+    a_masks = [a[f"m{j}"] for j in range(len(CATEGORIES))]
+    accts = (
+        select(*_shape("accts", keys=(a.role, a.user_region),
+                       nums=(func.count(), func.sum(a.n), *a_masks, a.named)))
+        .group_by(a.role, a.user_region, a.named, *a_masks)
+    )
+    # Reports concerning an EU user: one of its items' detections or one of its named accounts is in the EU
+    # (data-contract §3 v2).
     eu_ids = union_all(
         select(RI.c.report_id.label("rid")).select_from(RI.join(DET, DET.c.id == RI.c.detection_id))
         .where(DET.c.user_region == "eu"),
         select(RA.c.report_id.label("rid")).where(RA.c.user_region == "eu"),
     )
-    return (
-        select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"),
-               flag(r.id.in_(eu_ids)).label("eu"))
-        .cte("rp")
-        .prefix_with("MATERIALIZED")
+    rep_eu = (
+        select(*_shape("rep_eu", service=rp.c.service, category=rp.c.category, nums=(func.count(),)))
+        .where(rp.c.id.in_(eu_ids))
+        .group_by(rp.c.service, rp.c.category)
     )
-
-
-def reports(q: PeriodParams) -> Select[Any]:
-    """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's), and the
-    enumerations of report_accounts, checked without grouping the whole table (csa_report.extract.compute looks at the
-    values themselves only when there are any)."""
-    rp = _reports_cte(q)
-    rep_rows = (
-        select(*_shape("rep", service=rp.c.service, category=rp.c.category, keys=(rp.c.recipient,),
-                       nums=(func.count(), rp.c.in_p, rp.c.eu)))
-        .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p, rp.c.eu)
-    )
-    bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
-    bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
-    acct_check = select(*_shape("ra_check", nums=(func.count(), func.sum(flag(bad_role)), func.sum(flag(bad_region)))))
-    return union_all(rep_rows, acct_check)  # type: ignore[return-value]
-
-
-def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
-    """Section 4: distinct reported items per data type and distinct EU accounts per role.
-
-    One grouping by item (by account), carrying the set of services whose reports named it as a bitmask over
-    ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask is small.
-    Python adds each group to every service in its mask and once to ALL — no COUNT(DISTINCT), no second
-    grouping per scope.
-    """
-    rp = _reports_cte(q)
-    mask = sum((func.max(flag(rp.c.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
-    # Region and file type depend on the detection alone, so grouping by them too keeps one group per item.
-    # The file type is only kept where it is listed (EU other files: other_file_types_reported).
-    file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
-    per_item = (
-        select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"),
-               mask.label("mask"))
-        .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
-                     .join(DET, DET.c.id == RI.c.detection_id))
-        .group_by(rp.c.category, DET.c.data_type, DET.c.user_region, file_type, RI.c.detection_id)
-        .subquery("ri")
-    )
-    items = (
-        select(*_shape("items_mask", category=per_item.c.category,
-                       keys=(per_item.c.data_type, per_item.c.user_region, per_item.c.file_type),
-                       nums=(func.count(), per_item.c.mask)))
-        .group_by(per_item.c.category, per_item.c.data_type, per_item.c.user_region, per_item.c.file_type,
-                  per_item.c.mask)
-    )
-    per_acct = (
-        select(rp.c.category, RA.c.role, mask.label("mask"))
-        .select_from(RA.join(rp, and_(rp.c.id == RA.c.report_id, rp.c.in_p == 1)))
-        .where(RA.c.user_region == "eu")
-        .group_by(rp.c.category, RA.c.role, RA.c.account_ref)
-        .subquery("ra")
-    )
-    accts = (
-        select(*_shape("accts_mask", category=per_acct.c.category, keys=(per_acct.c.role,),
-                       nums=(func.count(), per_acct.c.mask)))
-        .group_by(per_acct.c.category, per_acct.c.role, per_acct.c.mask)
-    )
-    return union_all(items, accts)  # type: ignore[return-value]
+    return union_all(items, accts, rep_eu)  # type: ignore[return-value]
 
 
 def report_account_values() -> Select[Any]:
-    """Diagnosis only, when ``reports`` found values outside the enumerations of report_accounts."""
+    """The enumeration check of report_accounts when ``reported`` does not run (no report in the period)."""
     return (
         select(*_shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),)))
         .group_by(RA.c.role, RA.c.user_region)
