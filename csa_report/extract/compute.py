@@ -48,8 +48,8 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
         # and kind of row): sum the rows per value.
         ra_rows: dict[tuple[object, object], int] = defaultdict(int)
         for g in results["reported"]:
-            if g["kind"] == "accts":
-                ra_rows[(g["k1"], g["k2"])] += int(g["n2"])
+            if g["kind"] == "accts_mask":
+                ra_rows[(g["k1"], g["k2"])] += int(g["n3"])
         results["report_accounts"] = [{"kind": "ra_enum", "service": None, "k1": role, "k2": region, "n1": n}
                                       for (role, region), n in ra_rows.items()]
     else:

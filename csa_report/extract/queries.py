@@ -180,86 +180,76 @@ def reports(q: PeriodParams) -> Select[Any]:
 
 def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
     """The period's reports, filtered on their own ``sent_at`` with the bound bounds (so the planner estimates
-    them from the column's statistics), each with ``slot`` = category index × len(services) + service index:
-    one small integer per report, so the per-item and per-account groupings build their service bitmasks
-    from integer comparisons."""
+    them from the column's statistics), each with ``bit`` = its service's bit (bit i = ``services[i]``),
+    computed once per report so that the groupings below only OR integers."""
     r = REP.c
-    n = len(services)
-    category_no = case(*((r.category == c, literal(j)) for j, c in enumerate(CATEGORIES)), else_=literal(-1))
-    service_no = case(*((r.service == s, literal(i)) for i, s in enumerate(services)), else_=literal(-1))
-    slot = case((service_no < 0, literal(-1)), else_=category_no * n + service_no)
-    return select(r.id, r.service, r.category, slot.label("slot")).where(q.in_period(r.sent_at)).cte("rp")
+    bit = case(*((r.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0))
+    return (select(r.id, r.service, r.category, cast(bit, BigInteger).label("bit"))
+            .where(q.in_period(r.sent_at)).cte("rp"))
 
 
-def _category_masks(slot: ColumnElement[Any], services: Sequence[str]) -> list[ColumnElement[Any]]:
-    """Per category (CATEGORIES order), the set of services whose reports touched the group, as a bitmask
-    over ``services`` (bit i = ``services[i]``)."""
-    n = len(services)
-    return [
-        sum((func.max(flag(slot == j * n + i)) * (1 << i) for i in range(n)), literal(0))
-        for j in range(len(CATEGORIES))
-    ]
+def _service_mask(q: PeriodParams, rp: Any, services: Sequence[str]) -> ColumnElement[Any]:
+    """The set of services whose period reports named the group, as a bitmask over ``services``."""
+    bit_or = q.sql.bit_or(rp.c.bit)
+    if bit_or is not None:
+        return bit_or
+    # No bitwise-OR aggregate (SQLite): one max per bit; a set bit is 2^i, so their sum is the OR.
+    return sum((func.max(rp.c.bit.op("&")(literal(1 << i))) for i in range(len(services))), literal(0))
 
 
 def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     """Section 4 from the period's reports: distinct reported items per data type, distinct EU accounts per role,
     reports concerning EU users — and the enumeration check of report_accounts, folded into its one pass.
 
-    Items are grouped on the detection id alone (a compact key), accounts on (account, role), each carrying one
-    bitmask per category of the services whose reports named it (``n3``..``n5``, CATEGORIES order; bit i =
-    ``services[i]``). Python adds each group to every service in a mask and once to ALL: exact, no
-    COUNT(DISTINCT), no second grouping per scope. ``services`` must list every service with a report in the
-    period (``reports`` gives them).
+    Each item (account) is grouped once per category, carrying the set of services whose reports named it as a
+    bitmask over ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask
+    is small. Python adds each group to every service in its mask and once to ALL — no COUNT(DISTINCT), no
+    second grouping per scope. ``services`` must list every service with a report in the period.
     """
     rp = _period_reports(q, services)
-    bigint_null = cast(null(), BigInteger)
-    # Items: group the (item, period report) pairs by item, then look the item up once.
+    mask = _service_mask(q, rp, services)
+    # Region and file type depend on the detection alone, so grouping by them too keeps one group per item.
+    # The file type is only kept where it is listed (EU other files: other_file_types_reported).
+    file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
     per_item = (
-        select(RI.c.detection_id.label("did"),
-               *(m.label(f"m{j}") for j, m in enumerate(_category_masks(rp.c.slot, services))))
-        .select_from(RI.join(rp, rp.c.id == RI.c.report_id))
-        .group_by(RI.c.detection_id)
+        select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"),
+               mask.label("mask"))
+        .select_from(RI.join(rp, rp.c.id == RI.c.report_id).join(DET, DET.c.id == RI.c.detection_id))
+        .group_by(rp.c.category, RI.c.detection_id, DET.c.data_type, DET.c.user_region, file_type)
         .subquery("ri")
     )
-    # Region and file type depend on the detection alone; the file type is only kept where it is listed
-    # (EU other files: other_file_types_reported).
-    file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
-    masks = [per_item.c[f"m{j}"] for j in range(len(CATEGORIES))]
+    i = per_item.c
     items = (
-        select(*_shape("items", keys=(DET.c.data_type, DET.c.user_region, file_type),
-                       nums=(func.count(), bigint_null, *masks)))
-        .select_from(per_item.join(DET, DET.c.id == per_item.c.did))
-        .group_by(DET.c.data_type, DET.c.user_region, file_type, *masks)
+        select(*_shape("items_mask", category=i.category, keys=(i.data_type, i.user_region, i.file_type),
+                       nums=(func.count(), i.mask)))
+        .group_by(i.category, i.data_type, i.user_region, i.file_type, i.mask)
     )
-    # Accounts: every row of report_accounts once. Rows of a period report (``named`` = 1) by an EU user are
-    # grouped per account; all others fall into one group per role and region, which is all the enumeration
-    # check needs (``n2`` = rows).
+    # Every row of report_accounts once: the rows of a period report (``named``) by an EU user are grouped per
+    # account; all others fall into one group per role, region and category, which is all the enumeration
+    # check needs (``n3`` = rows).
     named = flag(rp.c.id.is_not(None))
-    acct = _when(rp.c.id.is_not(None) & (RA.c.user_region == "eu"), RA.c.account_ref)
     per_acct = (
-        select(RA.c.role, RA.c.user_region, named.label("named"), func.count().label("n"),
-               *(m.label(f"m{j}") for j, m in enumerate(_category_masks(rp.c.slot, services))))
+        select(rp.c.category, RA.c.role, RA.c.user_region, named.label("named"), func.count().label("n"),
+               mask.label("mask"))
         .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
-        .group_by(RA.c.role, RA.c.user_region, named, acct)
+        .group_by(rp.c.category, RA.c.role, RA.c.user_region, named,
+                  _when(rp.c.id.is_not(None) & (RA.c.user_region == "eu"), RA.c.account_ref))
         .subquery("ra")
     )
     a = per_acct.c
-    a_masks = [a[f"m{j}"] for j in range(len(CATEGORIES))]
     accts = (
-        select(*_shape("accts", keys=(a.role, a.user_region),
-                       nums=(func.count(), func.sum(a.n), *a_masks, a.named)))
-        .group_by(a.role, a.user_region, a.named, *a_masks)
+        select(*_shape("accts_mask", category=a.category, keys=(a.role, a.user_region),
+                       nums=(func.count(), a.mask, func.sum(a.n), a.named)))
+        .group_by(a.category, a.role, a.user_region, a.named, a.mask)
     )
-    # Reports concerning an EU user: one of its items' detections or one of its named accounts is in the EU
-    # (data-contract §3 v2).
-    eu_ids = union_all(
-        select(RI.c.report_id.label("rid")).select_from(RI.join(DET, DET.c.id == RI.c.detection_id))
-        .where(DET.c.user_region == "eu"),
-        select(RA.c.report_id.label("rid")).where(RA.c.user_region == "eu"),
-    )
+    # Reports concerning an EU user: one of its named accounts or one of its items' detections is in the EU
+    # (data-contract §3 v2). Two IN tests, not one over a UNION: each becomes one hashed set of report ids.
+    eu_item = select(RI.c.report_id).select_from(RI.join(DET, DET.c.id == RI.c.detection_id)).where(
+        DET.c.user_region == "eu")
+    eu_account = select(RA.c.report_id).where(RA.c.user_region == "eu")
     rep_eu = (
         select(*_shape("rep_eu", service=rp.c.service, category=rp.c.category, nums=(func.count(),)))
-        .where(rp.c.id.in_(eu_ids))
+        .where(rp.c.id.in_(eu_account) | rp.c.id.in_(eu_item))
         .group_by(rp.c.service, rp.c.category)
     )
     return union_all(items, accts, rep_eu)  # type: ignore[return-value]

@@ -100,20 +100,21 @@ def section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence
             reports.add(g["service"], (g["category"], "all"), g["n1"])
         elif kind == "rep_eu":  # the period's reports concerning EU users
             reports.add(g["service"], (g["category"], "eu"), g["n1"])
-        elif kind == "items":
-            # n1 distinct items named, per category, by exactly the services whose bits are set in its mask.
-            n, data_type, eu = int(g["n1"]), g["k1"], g["k2"] == "eu"
-            for category, in_scope in _masked_scopes(g, reporting):
-                for service in in_scope:
-                    items[(service, category, data_type, "all")] += n
-                    if eu:
-                        items[(service, category, data_type, "eu")] += n
-                        if g["k3"] is not None:
-                            file_types[(service, category)].add(str(g["k3"]))
-        elif kind == "accts" and g["n6"] == 1 and g["k2"] == "eu":  # EU accounts named in the period's reports
-            for category, in_scope in _masked_scopes(g, reporting):
-                for service in in_scope:
-                    accounts[(service, category, g["k1"])] += int(g["n1"])
+        elif kind in ("items_mask", "accts_mask"):
+            # n1 distinct items (accounts) named by exactly the services whose bits are set in n2.
+            if kind == "accts_mask" and not (g["n4"] == 1 and g["k2"] == "eu"):
+                continue  # not an EU account named in a period report: only there for the enumeration check
+            n, mask = int(g["n1"]), int(g["n2"])
+            in_scope = [*(s for i, s in enumerate(reporting) if mask >> i & 1), ALL]
+            for service in in_scope:
+                if kind == "accts_mask":
+                    accounts[(service, g["category"], g["k1"])] += n
+                    continue
+                items[(service, g["category"], g["k1"], "all")] += n
+                if g["k2"] == "eu":
+                    items[(service, g["category"], g["k1"], "eu")] += n
+                    if g["k3"] is not None:
+                        file_types[(service, g["category"])].add(str(g["k3"]))
     rows: list[IndicatorRow] = []
     for s in scopes:
         for c in CATEGORIES:
@@ -132,17 +133,6 @@ def section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence
                 rows.append(_row(s, 4, indicator, accounts.get((s, c, role), 0), "count", category=c,
                                  region="eu"))
     return rows
-
-
-def _masked_scopes(g: Group, reporting: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """(category, scopes) for each category mask of a group (``n3``.. in CATEGORIES order) that is not empty:
-    the services whose bits are set, then ``ALL``."""
-    out: list[tuple[str, list[str]]] = []
-    for j, category in enumerate(CATEGORIES):
-        mask = int(g[f"n{j + 3}"] or 0)
-        if mask:
-            out.append((category, [*(s for i, s in enumerate(reporting) if mask >> i & 1), ALL]))
-    return out
 
 
 def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Sequence[Group],
