@@ -43,7 +43,8 @@ FLOOR = {
 # shared by the item and account groupings through a CTE), joined only where an indicator needs a column of
 # another table (the category of a reported item, removal or contested action; the data type of a reported
 # item), and each distinct count is one hash grouping on its key (reported item, EU account per role,
-# solicitation account, account suspended or restricted). Plain comparisons on the raw timestamp columns, bound parameters.
+# solicitation account, account suspended or restricted). Plain comparisons on the raw timestamp columns, bound
+# parameters.
 FAIR_FLOOR = {
     "processing_volumes": (
         "SELECT data_type, user_region, count(*), sum(items), sum(bytes) FROM processing_volumes "

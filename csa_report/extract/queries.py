@@ -32,7 +32,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
     union_all,
@@ -40,7 +39,6 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from csa_report.schema import CATEGORIES
 from csa_report.sql_dialect import PeriodParams, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
