@@ -35,27 +35,14 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
     queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
     ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
     results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
+    if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
+        results["reports"] += _rows(conn, report_account_values())
+    _validate_enumerations(results)
     reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
-    if _enumeration_problems(results) or len(reporting) > MAX_MASK_SERVICES:
-        # Name every bad value at once, report_accounts' too, before anything else stops the run.
-        results["report_accounts"] = _rows(conn, report_account_values())
-        _validate_enumerations(results)
+    if len(reporting) > MAX_MASK_SERVICES:
         raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
                         "fit one extraction (split the services with views)")
-    if reporting:
-        results["reported"] = _rows(conn, reported(q, reporting))
-        # The enumeration check of report_accounts came with the accounts pass (one row per role and region
-        # and kind of row): sum the rows per value.
-        ra_rows: dict[tuple[object, object], int] = defaultdict(int)
-        for g in results["reported"]:
-            if g["kind"] == "accts_mask":
-                ra_rows[(g["k1"], g["k2"])] += int(g["n3"])
-        results["report_accounts"] = [{"kind": "ra_enum", "service": None, "k1": role, "k2": region, "n1": n}
-                                      for (role, region), n in ra_rows.items()]
-    else:
-        results["reported"] = []
-        results["report_accounts"] = _rows(conn, report_account_values())
-    _validate_enumerations(results)
+    results["reported"] = _rows(conn, reported(q, reporting)) if reporting else []
     acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
     if len(acting) > MAX_MASK_SERVICES:
         raise ToolError(f"{len(acting)} services took account actions in the period; at most "
@@ -86,8 +73,8 @@ ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
     ("detections", "user_region"): ("detections", "det", "k3", "n2"),
     ("detections", "verdict"): ("detections", "det", "k4", "n2"),
     ("reports", "category"): ("reports", "rep", "category", "n1"),
-    ("report_accounts", "role"): ("report_accounts", "ra_enum", "k1", "n1"),
-    ("report_accounts", "user_region"): ("report_accounts", "ra_enum", "k2", "n1"),
+    ("report_accounts", "role"): ("reports", "ra_enum", "k1", "n1"),
+    ("report_accounts", "user_region"): ("reports", "ra_enum", "k2", "n1"),
     ("account_actions", "category"): ("account_actions", "aa", "category", "n1"),
     ("account_actions", "user_region"): ("account_actions", "aa", "k1", "n1"),
     ("account_actions", "action"): ("account_actions", "aa", "k2", "n1"),
@@ -104,18 +91,9 @@ def _rows(conn: Connection, statement: Select[Any]) -> list[Group]:
 
 def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
     """Every enumeration value seen in the group keys must be allowed; name table, column, value, rows."""
-    problems = _enumeration_problems(results)
-    if problems:
-        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))
-
-
-def _enumeration_problems(results: Mapping[str, Sequence[Group]]) -> list[str]:
-    """The enumeration values outside their lists, among the results present (a missing query is skipped)."""
     problems: list[str] = []
     for (table, column), allowed in sorted(ENUMERATIONS.items()):
         query, kind, key, count_key = ENUM_KEYS[(table, column)]
-        if query not in results:
-            continue
         bad: dict[str, int] = defaultdict(int)
         for g in results[query]:
             value = g[key]
@@ -126,4 +104,5 @@ def _enumeration_problems(results: Mapping[str, Sequence[Group]]) -> list[str]:
         for value, rows in sorted(bad.items()):
             problems.append(f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
                             f"(allowed: {', '.join(allowed)})")
-    return problems
+    if problems:
+        raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))

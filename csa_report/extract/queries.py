@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -39,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from csa_report.schema import REGIONS, ROLES
 from csa_report.sql_dialect import PeriodParams, flag
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
@@ -165,19 +167,27 @@ def detections(q: PeriodParams) -> Select[Any]:
 
 
 def reports(q: PeriodParams) -> Select[Any]:
-    """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's).
+    """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's), and the
+    enumerations of report_accounts, checked without grouping the whole table (csa_report.extract.compute looks
+    at the values themselves only when there are any).
 
-    Every row of the table, because the category must be checked and every service listed whatever the date;
-    the reports concerning EU users are counted by ``reported``, which reads the tables that say so.
+    Every report, because the category must be checked and every service listed whatever the date; the reports
+    concerning EU users are counted by ``reported``, which reads the tables that say so. The check of
+    report_accounts is a second read of that table, measured cheaper than folding it into ``reported``'s
+    grouping by account (docs/benchmarks.md).
     """
     inner = select(REP.c.service, REP.c.category, REP.c.recipient,
                    flag(q.in_period(REP.c.sent_at)).label("in_p")).subquery("r0")
     i = inner.c
-    return (
+    rep_rows = (
         select(*_shape("rep", service=i.service, category=i.category, keys=(i.recipient,),
                        nums=(func.count(), i.in_p)))
         .group_by(i.service, i.category, i.recipient, i.in_p)
     )
+    bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
+    bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
+    acct_check = select(*_shape("ra_check", nums=(func.count(), func.sum(flag(bad_role)), func.sum(flag(bad_region)))))
+    return union_all(rep_rows, acct_check)  # type: ignore[return-value]
 
 
 def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
@@ -200,8 +210,8 @@ def _service_mask(q: PeriodParams, rp: Any, services: Sequence[str]) -> ColumnEl
 
 
 def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
-    """Section 4 from the period's reports: distinct reported items per data type, distinct EU accounts per role,
-    reports concerning EU users — and the enumeration check of report_accounts, folded into its one pass.
+    """Section 4 from the period's reports: distinct reported items per data type, distinct EU accounts per role
+    and the reports concerning EU users.
 
     Each item (account) is grouped once per category, carrying the set of services whose reports named it as a
     bitmask over ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask
@@ -226,23 +236,17 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
                        nums=(func.count(), i.mask)))
         .group_by(i.category, i.data_type, i.user_region, i.file_type, i.mask)
     )
-    # Every row of report_accounts once: the rows of a period report (``named``) by an EU user are grouped per
-    # account; all others fall into one group per role, region and category, which is all the enumeration
-    # check needs (``n3`` = rows).
-    named = flag(rp.c.id.is_not(None))
     per_acct = (
-        select(rp.c.category, RA.c.role, RA.c.user_region, named.label("named"), func.count().label("n"),
-               mask.label("mask"))
-        .select_from(RA.outerjoin(rp, rp.c.id == RA.c.report_id))
-        .group_by(rp.c.category, RA.c.role, RA.c.user_region, named,
-                  _when(rp.c.id.is_not(None) & (RA.c.user_region == "eu"), RA.c.account_ref))
+        select(rp.c.category, RA.c.role, mask.label("mask"))
+        .select_from(RA.join(rp, rp.c.id == RA.c.report_id))
+        .where(RA.c.user_region == "eu")
+        .group_by(rp.c.category, RA.c.role, RA.c.account_ref)
         .subquery("ra")
     )
     a = per_acct.c
     accts = (
-        select(*_shape("accts_mask", category=a.category, keys=(a.role, a.user_region),
-                       nums=(func.count(), a.mask, func.sum(a.n), a.named)))
-        .group_by(a.category, a.role, a.user_region, a.named, a.mask)
+        select(*_shape("accts_mask", category=a.category, keys=(a.role,), nums=(func.count(), a.mask)))
+        .group_by(a.category, a.role, a.mask)
     )
     # Reports concerning an EU user: one of its named accounts or one of its items' detections is in the EU
     # (data-contract §3 v2). Two IN tests, not one over a UNION: each becomes one hashed set of report ids.
@@ -258,7 +262,7 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
 
 
 def report_account_values() -> Select[Any]:
-    """The enumeration check of report_accounts when ``reported`` does not run (no report in the period)."""
+    """Diagnosis only, when ``reports`` found values outside the enumerations of report_accounts."""
     return (
         select(*_shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),)))
         .group_by(RA.c.role, RA.c.user_region)

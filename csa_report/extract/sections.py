@@ -102,8 +102,6 @@ def section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence
             reports.add(g["service"], (g["category"], "eu"), g["n1"])
         elif kind in ("items_mask", "accts_mask"):
             # n1 distinct items (accounts) named by exactly the services whose bits are set in n2.
-            if kind == "accts_mask" and not (g["n4"] == 1 and g["k2"] == "eu"):
-                continue  # not an EU account named in a period report: only there for the enumeration check
             n, mask = int(g["n1"]), int(g["n2"])
             in_scope = [*(s for i, s in enumerate(reporting) if mask >> i & 1), ALL]
             for service in in_scope:
