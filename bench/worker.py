@@ -43,7 +43,8 @@ FLOOR = {
 # shared by the item and account groupings through a CTE), joined only where an indicator needs a column of
 # another table (the category of a reported item, removal or contested action; the data type of a reported
 # item), and each distinct count is one hash grouping on its key (reported item, EU account per role,
-# solicitation account). Plain comparisons on the raw timestamp columns, bound parameters.
+# solicitation account, account suspended or restricted). Plain comparisons on the raw timestamp columns, bound
+# parameters.
 FAIR_FLOOR = {
     "processing_volumes": (
         "SELECT data_type, user_region, count(*), sum(items), sum(bytes) FROM processing_volumes "
@@ -70,8 +71,15 @@ FAIR_FLOOR = {
         "SELECT d.category, count(*) FROM content_actions ca JOIN detections d ON d.id = ca.detection_id "
         "WHERE ca.removed_at >= :t0 AND ca.removed_at < :t1 GROUP BY d.category"),
     "account_actions": (
-        "SELECT category, user_region, action, count(*) FROM account_actions "
-        "WHERE taken_at >= :t0 AND taken_at < :t1 GROUP BY category, user_region, action"),
+        "SELECT 'actions', category, user_region, action, count(*), NULL FROM account_actions "
+        "WHERE taken_at >= :t0 AND taken_at < :t1 GROUP BY category, user_region, action "
+        "UNION ALL SELECT 'accounts', category, NULL, kind, count(*), sum(eu) FROM ("
+        " SELECT category, CASE WHEN action = 'restrict' THEN 'restricted' ELSE 'suspended' END AS kind,"
+        "  max(CASE WHEN user_region = 'eu' THEN 1 ELSE 0 END) AS eu FROM account_actions"
+        "  WHERE taken_at >= :t0 AND taken_at < :t1 AND account_ref IS NOT NULL"
+        "  AND action IN ('suspend', 'terminate', 'restrict')"
+        " GROUP BY category, CASE WHEN action = 'restrict' THEN 'restricted' ELSE 'suspended' END, account_ref) a"
+        " GROUP BY category, kind"),
     "complaints": (
         "SELECT c.subject, c.channel, coalesce(d.category, aa.category), count(*),"
         " sum(CASE WHEN c.decided_at <= :asof THEN 1 ELSE 0 END) FROM complaints c"
@@ -158,7 +166,7 @@ _KEY_PLAN = re.compile(r"(Scan|Join|Nested Loop|Aggregate|Sort|Materialize|CTE|G
 
 def explain(url: str, _scale: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of every extraction statement (PostgreSQL); key lines of the heaviest."""
-    from csa_report.extract.queries import ALL_QUERIES, reported
+    from csa_report.extract.queries import ALL_QUERIES, account_holders, reported
     from csa_report.extract.session import Tuning, apply_session
     from csa_report.sql_dialect import PeriodParams, dialect_for
 
@@ -166,6 +174,7 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
         return {"seconds": 0.0, "statement": None, "lines": []}
     timings: dict[str, float] = {}
     plans: dict[str, list[str]] = {}
+    period = {"t0": PERIOD.start_at, "t1": PERIOD.end_before}
     with read_only_source(url) as conn:
         conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
@@ -173,10 +182,15 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
             q = PeriodParams.bind(dialect_for(conn.dialect.name), PERIOD, AS_OF)
             reporting = [r[0] for r in conn.execute(
                 text("SELECT DISTINCT service FROM reports WHERE sent_at >= :t0 AND sent_at < :t1 ORDER BY 1"),
-                {"t0": PERIOD.start_at, "t1": PERIOD.end_before})]
+                period)]
+            acting = [r[0] for r in conn.execute(
+                text("SELECT DISTINCT service FROM account_actions WHERE taken_at >= :t0 AND taken_at < :t1 "
+                     "ORDER BY 1"), period)]
             statements = {b.__name__: b(q) for b in ALL_QUERIES}
             if reporting:
                 statements["reported"] = reported(q, reporting)
+            if acting:
+                statements["account_holders"] = account_holders(q, acting)
             for name, stmt in statements.items():
                 compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
                 t = time.perf_counter()
@@ -185,8 +199,13 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
                 timings[name] = time.perf_counter() - t
                 plans[name] = lines
     heaviest = max(timings, key=lambda n: timings[n])
-    key = [ln.rstrip() for ln in plans[heaviest] if _KEY_PLAN.search(ln)]
-    return {"seconds": timings[heaviest], "statement": heaviest, "timings": timings, "lines": key[:40]}
+    plan = plans[heaviest]
+    key = [ln.rstrip() for ln in plan if _KEY_PLAN.search(ln)]
+    # The buffers of the whole statement (the top node's), the one BUFFERS line worth keeping.
+    buffers = next((ln.strip() for ln in plan if ln.strip().startswith("Buffers:")), None)
+    if buffers:
+        key.insert(1, f"  (whole statement) {buffers}")
+    return {"seconds": timings[heaviest], "statement": heaviest, "timings": timings, "lines": key[:60]}
 
 
 def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:

@@ -112,6 +112,10 @@ class SqlDialect:
         """``col`` (a date) is a day in ``first..last``."""
         return and_(self.day(col) >= self.on(first), self.day(col) <= self.on(last))
 
+    def bit_or(self, col: Any) -> ColumnElement[Any] | None:
+        """The aggregate OR of an integer column's bits, or None where the backend has no such aggregate."""
+        return func.bit_or(col)
+
     @staticmethod
     def instant(value: Any) -> datetime | None:
         """A timestamp as returned by the driver (SQLite gives text) as a naive datetime."""
@@ -169,6 +173,9 @@ class SqliteDialect(SqlDialect):
 
     def month(self, col: Any) -> ColumnElement[str]:
         return func.strftime("%Y-%m", col)
+
+    def bit_or(self, col: Any) -> ColumnElement[Any] | None:
+        return None
 
 
 _DIALECTS: dict[str, type[SqlDialect]] = {d.name: d for d in (PostgresDialect, DuckDBDialect, SqliteDialect)}

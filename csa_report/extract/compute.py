@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from csa_report.errors import DataError, ToolError
 from csa_report.extract.queries import ALL_QUERIES, account_holders, report_account_values, reported
@@ -35,19 +36,18 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
     ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())
     results: dict[str, list[Group]] = {name: list(rows) for name, rows in ran.items()}
     if any(g["kind"] == "ra_check" and (g["n2"] or g["n3"]) for g in results["reports"]):
-        results["reports"] += [dict(r) for r in conn.execute(report_account_values()).mappings()]
+        results["reports"] += _rows(conn, report_account_values())
     _validate_enumerations(results)
     reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
     if len(reporting) > MAX_MASK_SERVICES:
         raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
                         "fit one extraction (split the services with views)")
-    results["reported"] = [dict(r) for r in conn.execute(reported(q, reporting)).mappings()] if reporting else []
+    results["reported"] = _rows(conn, reported(q, reporting)) if reporting else []
     acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
     if len(acting) > MAX_MASK_SERVICES:
         raise ToolError(f"{len(acting)} services took account actions in the period; at most "
                         f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)")
-    results["account_holders"] = ([dict(r) for r in conn.execute(account_holders(q, acting)).mappings()]
-                                  if acting else [])
+    results["account_holders"] = _rows(conn, account_holders(q, acting)) if acting else []
     services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
     scopes = [*services, ALL]
     out: list[IndicatorRow] = []
@@ -83,6 +83,10 @@ ENUM_KEYS: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
     ("complaints", "outcome"): ("complaints", "cmp", "k3", "n1"),
 }
 NULLABLE_ENUMS: Final = {("detections", "verdict"), ("complaints", "outcome")}
+
+
+def _rows(conn: Connection, statement: Select[Any]) -> list[Group]:
+    return [dict(r) for r in conn.execute(statement).mappings()]
 
 
 def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:

@@ -1,10 +1,14 @@
 """The aggregate queries behind every indicator (data-contract §3).
 
-One statement per source table family, each reading its table once over *all* rows and grouping by the
-enumeration columns, so that the same pass both computes the figures (conditional aggregates on the period
-and the as-of instant) and reveals any value outside an enumeration. Only group rows reach Python; where
-distinct accounts are counted the grouping by account happens inside a CTE, so no ``account_ref`` ever
-leaves the database.
+Where a table's enumerations must be checked, or its services listed, whatever the date, one statement reads
+it once over *all* rows and groups by the enumeration columns, so that the same pass both computes the figures
+(conditional aggregates on the period and the as-of instant) and reveals any value outside an enumeration.
+Where a statement joins tables for the period's figures (``reported``, ``account_holders``), it filters each
+table on its own timestamp column with the bound period, never through a flag computed in a CTE, so the
+planner estimates the rows from the column's statistics (a flag hid 1.25 M reports behind an estimate of
+6 k and led PostgreSQL into nested loops, docs/benchmarks.md). Only group rows reach Python; where distinct
+items or accounts are counted the grouping by item or account happens inside the statement, so no
+``account_ref`` ever leaves the database.
 
 Every statement returns rows of the same loose shape, tagged by ``kind``: the Python side
 (csa_report.extract.compute) assembles them into indicator rows. ``service`` is NULL on rows that are already totals
@@ -162,33 +166,23 @@ def detections(q: PeriodParams) -> Select[Any]:
     )  # type: ignore[return-value]
 
 
-def _reports_cte(q: PeriodParams) -> Any:
-    """Reports with ``in_p`` (sent in the period) and ``eu`` (concerning an EU user: one of its items'
-    detections or one of its named accounts is in the EU, data-contract §3 v2). The EU test is a semi-join
-    against the report ids that qualify, so each table is read once and no row leaves the database."""
-    r = REP.c
-    eu_ids = union_all(
-        select(RI.c.report_id.label("rid")).select_from(RI.join(DET, DET.c.id == RI.c.detection_id))
-        .where(DET.c.user_region == "eu"),
-        select(RA.c.report_id.label("rid")).where(RA.c.user_region == "eu"),
-    )
-    return (
-        select(r.id, r.service, r.category, r.recipient, flag(q.in_period(r.sent_at)).label("in_p"),
-               flag(r.id.in_(eu_ids)).label("eu"))
-        .cte("rp")
-        .prefix_with("MATERIALIZED")
-    )
-
-
 def reports(q: PeriodParams) -> Select[Any]:
     """Sections 4 and 9: reports per service, category and recipient (``n2`` tells the period's), and the
-    enumerations of report_accounts, checked without grouping the whole table (csa_report.extract.compute looks at the
-    values themselves only when there are any)."""
-    rp = _reports_cte(q)
+    enumerations of report_accounts, checked without grouping the whole table (csa_report.extract.compute looks
+    at the values themselves only when there are any).
+
+    Every report, because the category must be checked and every service listed whatever the date; the reports
+    concerning EU users are counted by ``reported``, which reads the tables that say so. The check of
+    report_accounts is a second read of that table, measured cheaper than folding it into ``reported``'s
+    grouping by account (docs/benchmarks.md).
+    """
+    inner = select(REP.c.service, REP.c.category, REP.c.recipient,
+                   flag(q.in_period(REP.c.sent_at)).label("in_p")).subquery("r0")
+    i = inner.c
     rep_rows = (
-        select(*_shape("rep", service=rp.c.service, category=rp.c.category, keys=(rp.c.recipient,),
-                       nums=(func.count(), rp.c.in_p, rp.c.eu)))
-        .group_by(rp.c.service, rp.c.category, rp.c.recipient, rp.c.in_p, rp.c.eu)
+        select(*_shape("rep", service=i.service, category=i.category, keys=(i.recipient,),
+                       nums=(func.count(), i.in_p)))
+        .group_by(i.service, i.category, i.recipient, i.in_p)
     )
     bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
     bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
@@ -196,47 +190,75 @@ def reports(q: PeriodParams) -> Select[Any]:
     return union_all(rep_rows, acct_check)  # type: ignore[return-value]
 
 
-def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
-    """Section 4: distinct reported items per data type and distinct EU accounts per role.
+def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
+    """The period's reports, filtered on their own ``sent_at`` with the bound bounds (so the planner estimates
+    them from the column's statistics), each with ``bit`` = its service's bit (bit i = ``services[i]``),
+    computed once per report so that the groupings below only OR integers."""
+    r = REP.c
+    bit = case(*((r.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0))
+    return (select(r.id, r.service, r.category, cast(bit, BigInteger).label("bit"))
+            .where(q.in_period(r.sent_at)).cte("rp"))
 
-    One grouping by item (by account), carrying the set of services whose reports named it as a bitmask over
-    ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask is small.
-    Python adds each group to every service in its mask and once to ALL — no COUNT(DISTINCT), no second
-    grouping per scope.
+
+def _service_mask(q: PeriodParams, rp: Any, services: Sequence[str]) -> ColumnElement[Any]:
+    """The set of services whose period reports named the group, as a bitmask over ``services``."""
+    bit_or = q.sql.bit_or(rp.c.bit)
+    if bit_or is not None:
+        return bit_or
+    # No bitwise-OR aggregate (SQLite): one max per bit; a set bit is 2^i, so their sum is the OR.
+    return sum((func.max(rp.c.bit.op("&")(literal(1 << i))) for i in range(len(services))), literal(0))
+
+
+def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
+    """Section 4 from the period's reports: distinct reported items per data type, distinct EU accounts per role
+    and the reports concerning EU users.
+
+    Each item (account) is grouped once per category, carrying the set of services whose reports named it as a
+    bitmask over ``services`` (bit i = ``services[i]``): hash-aggregable, exact, and the outer grouping by mask
+    is small. Python adds each group to every service in its mask and once to ALL — no COUNT(DISTINCT), no
+    second grouping per scope. ``services`` must list every service with a report in the period.
     """
-    rp = _reports_cte(q)
-    mask = sum((func.max(flag(rp.c.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+    rp = _period_reports(q, services)
+    mask = _service_mask(q, rp, services)
     # Region and file type depend on the detection alone, so grouping by them too keeps one group per item.
     # The file type is only kept where it is listed (EU other files: other_file_types_reported).
     file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
     per_item = (
         select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"),
                mask.label("mask"))
-        .select_from(RI.join(rp, and_(rp.c.id == RI.c.report_id, rp.c.in_p == 1))
-                     .join(DET, DET.c.id == RI.c.detection_id))
-        .group_by(rp.c.category, DET.c.data_type, DET.c.user_region, file_type, RI.c.detection_id)
+        .select_from(RI.join(rp, rp.c.id == RI.c.report_id).join(DET, DET.c.id == RI.c.detection_id))
+        .group_by(rp.c.category, RI.c.detection_id, DET.c.data_type, DET.c.user_region, file_type)
         .subquery("ri")
     )
+    i = per_item.c
     items = (
-        select(*_shape("items_mask", category=per_item.c.category,
-                       keys=(per_item.c.data_type, per_item.c.user_region, per_item.c.file_type),
-                       nums=(func.count(), per_item.c.mask)))
-        .group_by(per_item.c.category, per_item.c.data_type, per_item.c.user_region, per_item.c.file_type,
-                  per_item.c.mask)
+        select(*_shape("items_mask", category=i.category, keys=(i.data_type, i.user_region, i.file_type),
+                       nums=(func.count(), i.mask)))
+        .group_by(i.category, i.data_type, i.user_region, i.file_type, i.mask)
     )
     per_acct = (
         select(rp.c.category, RA.c.role, mask.label("mask"))
-        .select_from(RA.join(rp, and_(rp.c.id == RA.c.report_id, rp.c.in_p == 1)))
+        .select_from(RA.join(rp, rp.c.id == RA.c.report_id))
         .where(RA.c.user_region == "eu")
         .group_by(rp.c.category, RA.c.role, RA.c.account_ref)
         .subquery("ra")
     )
+    a = per_acct.c
     accts = (
-        select(*_shape("accts_mask", category=per_acct.c.category, keys=(per_acct.c.role,),
-                       nums=(func.count(), per_acct.c.mask)))
-        .group_by(per_acct.c.category, per_acct.c.role, per_acct.c.mask)
+        select(*_shape("accts_mask", category=a.category, keys=(a.role,), nums=(func.count(), a.mask)))
+        .group_by(a.category, a.role, a.mask)
     )
-    return union_all(items, accts)  # type: ignore[return-value]
+    # Reports concerning an EU user: one of its named accounts or one of its items' detections is in the EU
+    # (data-contract §3 v2). Two IN tests, not one over a UNION: each becomes one hashed set of report ids.
+    eu_item = select(RI.c.report_id).select_from(RI.join(DET, DET.c.id == RI.c.detection_id)).where(
+        DET.c.user_region == "eu")
+    eu_account = select(RA.c.report_id).where(RA.c.user_region == "eu")
+    rep_eu = (
+        select(*_shape("rep_eu", service=rp.c.service, category=rp.c.category, nums=(func.count(),)))
+        .where(rp.c.id.in_(eu_account) | rp.c.id.in_(eu_item))
+        .group_by(rp.c.service, rp.c.category)
+    )
+    return union_all(items, accts, rep_eu)  # type: ignore[return-value]
 
 
 def report_account_values() -> Select[Any]:

@@ -98,8 +98,8 @@ def section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence
         kind = g["kind"]
         if kind == "rep" and g["n2"] == 1:
             reports.add(g["service"], (g["category"], "all"), g["n1"])
-            if g["n3"] == 1:
-                reports.add(g["service"], (g["category"], "eu"), g["n1"])
+        elif kind == "rep_eu":  # the period's reports concerning EU users
+            reports.add(g["service"], (g["category"], "eu"), g["n1"])
         elif kind in ("items_mask", "accts_mask"):
             # n1 distinct items (accounts) named by exactly the services whose bits are set in n2.
             n, mask = int(g["n1"]), int(g["n2"])
