@@ -97,7 +97,8 @@ def dying_with_this_process() -> Iterator[None]:
 
     class _Bound(real):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("preexec_fn", lambda: die_with_parent(parent))
+            if kwargs.get("preexec_fn") is None:  # start_group passes an explicit None when not bound itself
+                kwargs["preexec_fn"] = lambda: die_with_parent(parent)
             super().__init__(*args, **kwargs)
 
     subprocess.Popen = _Bound  # type: ignore[misc]
