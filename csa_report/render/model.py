@@ -66,6 +66,10 @@ class Section(_Model):
     intro: str
     groups: tuple[Group, ...]
     prose: tuple[Prose, ...] = ()
+    #: One note per policy document the section quotes that took effect after the period began: from when its
+    #: text applies and which version applied before (sections/tense.py). Empty when every document quoted
+    #: was in force on the period's first day.
+    tense: tuple[str, ...] = ()
 
 
 class Column(_Model):

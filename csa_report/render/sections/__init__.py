@@ -17,6 +17,7 @@ from csa_report.render.sections.grounds import section2, section3
 from csa_report.render.sections.measures import section7
 from csa_report.render.sections.recipients import section9
 from csa_report.render.sections.retention import section8
+from csa_report.render.sections.tense import tense_notes
 from csa_report.render.sections.volumes import section1
 
 SectionBuilder = Callable[[FieldBuilder], Section]
@@ -29,7 +30,15 @@ DATA_SECTIONS: Final[tuple[SectionBuilder, ...]] = (section1, section4, section5
 
 
 def build_sections(b: FieldBuilder, which: tuple[SectionBuilder, ...] = SECTIONS) -> tuple[Section, ...]:
-    return tuple(build(b) for build in which)
+    return tuple(_with_tense(b, build) for build in which)
+
+
+def _with_tense(b: FieldBuilder, build: SectionBuilder) -> Section:
+    """The section, with a note for each policy document it quotes that took effect during the period."""
+    b.quoted.clear()
+    section = build(b)
+    notes = tense_notes(b.quoted, b.ind.period, b.policy_folder)
+    return section.model_copy(update={"tense": notes}) if notes else section
 
 
 __all__ = ["DATA_SECTIONS", "SECTIONS", "SECTION_TITLES", "FieldBuilder", "build_sections"]

@@ -7,15 +7,16 @@ A field gets its cells from the indicators (per service and for the total ``ALL`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from csa_report.errors import ToolError
 from csa_report.indicators import ALL, NO, IndicatorRow, Indicators, Unit
-from csa_report.policies.models import NotApplicable, PolicySet
+from csa_report.policies.models import NotApplicable, PolicyDocument, PolicySet
 from csa_report.render import prose
 from csa_report.render.cells import na_cell, row_cell
 from csa_report.render.definitions import DEFINITIONS
 from csa_report.render.model import Cell, Column, Field, Prose
+from csa_report.render.sections.tense import QuotingPolicies
 from csa_report.vocabulary import CATEGORIES
 
 SECTION_TITLES: Final = {
@@ -39,7 +40,12 @@ class FieldBuilder:
 
     def __init__(self, indicators: Indicators, policies: PolicySet) -> None:
         self.ind = indicators
-        self.pol = policies
+        # Section builders read the policies through a view that records the documents they quote, for the
+        # tense notes (sections/tense.py); ``policies`` itself is read here unrecorded.
+        self.quoted: dict[str, PolicyDocument] = {}
+        self._policies = policies
+        self.policy_folder = policies.folder
+        self.pol: PolicySet = cast(PolicySet, QuotingPolicies(policies, self.quoted))
         self.services = indicators.services
         # One column per service plus the total; a single service is its own total.
         self.column_keys: tuple[str, ...] = (
@@ -63,10 +69,16 @@ class FieldBuilder:
         p = policies.provider
         self.not_counted: dict[str, str] = {
             f"{v}_processed": " ".join(reason.split()) for v, reason in p.volumes_not_counted.items()}
+        self._reason_in_measures: set[str] = set()
         if "text_bytes_processed" not in self.not_counted and "solicitation" in self.not_scanned:
             self.not_counted["text_bytes_processed"] = "no text is scanned: " + self.not_scanned["solicitation"]
+            self._reason_in_measures.add("text_bytes_processed")
         if "metadata_processed" not in self.not_counted and not p.metadata_types:
             self.not_counted["metadata_processed"] = "no metadata about users is processed"
+
+    def quote(self, doc: PolicyDocument) -> None:
+        """Record that the section being built quotes ``doc`` (its builder read it through ``pol``)."""
+        QuotingPolicies.record(self.quoted, doc)
 
     # -- lookups --------------------------------------------------------------------------------------
     def row(self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO,
@@ -109,6 +121,9 @@ class FieldBuilder:
         reason = self.not_scanned.get(category) if by_category else self.not_counted.get(indicator)
         if reason is not None and (by_category or all(c.na or c.value in (0, "") for c in cells)):
             cells = [na_cell(reason, c.unit) for c in cells]
+            # The N/A reason is quoted from measures.md (not scanned) or provider.md (not counted).
+            self.quote(self._policies.measures if by_category or indicator in self._reason_in_measures
+                       else self._policies.provider)
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
     def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
