@@ -4,7 +4,6 @@ document states only what a passing suite has shown."""
 
 from __future__ import annotations
 
-from tests.reliability.test_run_kill9_steps import KILL_POINTS as RUN_KILL_POINTS
 from tests.storage.test_kill9 import EXPECTED as KILL_OUTCOMES
 from tests.support.kill_child import POINTS
 
@@ -47,14 +46,16 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
          f"tests/storage/test_kill9.py::test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown[{point}]")
         for point in POINTS
     ),
-    *(
-        (f"kill -9 of `csa-report run` at `{point}`", "SIGKILL of the run's process group",
-         "re-run: exit 0, submitted; one staged set, one version of each archived object, one submitted audit run, "
-         "no duplicate findings, one copy per recipient, artefacts byte-identical to an uninterrupted run",
-         "tests/reliability/test_run_kill9_steps.py::test_kill9_of_run_at_a_step_boundary_then_rerun_loses_nothing_"
-         f"and_repeats_nothing[{point}]")
-        for point in RUN_KILL_POINTS
-    ),
+    ("kill -9 of `csa-report run` before extract, then after extract, check, render and stage (each re-run killed "
+     "one boundary further)", "SIGKILL of the run's process group at each boundary in turn",
+     "last re-run: exit 0, submitted; one staged set, one version of each archived object, one submitted audit run, "
+     "no duplicate findings, one copy per recipient, artefacts byte-identical to an uninterrupted run",
+     "tests/reliability/test_run_kill9_steps.py::test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_"
+     "and_repeats_nothing"),
+    ("kill -9 of `csa-report run` while it waits for sign-off", "SIGKILL of the run's process group",
+     "re-run: exit 0, submitted; the same checks, one approval",
+     "tests/reliability/test_run_kill9_steps.py::test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_"
+     "and_repeats_nothing"),
     ("kill -9 of `csa-report demo`", "SIGKILL of its pid", "its ephemeral Prefect API and SeaweedFS die too",
      "tests/reliability/test_demo_lifecycle.py::test_kill9_of_demo_leaves_no_prefect_or_s3_server_behind"),
     ("S3 unreachable inside a task of `csa-report run`", "a closed port as `CSA_S3_ENDPOINT`",
