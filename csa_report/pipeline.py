@@ -14,7 +14,7 @@ from pathlib import Path
 
 from csa_report.checks import CheckResult, Waiver, evaluate, load_waivers
 from csa_report.errors import InputError
-from csa_report.extract import extract_indicators
+from csa_report.extract import Tuning, extract_indicators
 from csa_report.indicators import Indicators
 from csa_report.period import Period
 from csa_report.policies import load_policies
@@ -38,6 +38,7 @@ class ReportInputs:
     as_of: datetime
     policies: PolicySet
     waivers: tuple[Waiver, ...]
+    tuning: Tuning
 
 
 def report_inputs(source: SourceSettings, period: Period, as_of: datetime) -> ReportInputs:
@@ -47,12 +48,13 @@ def report_inputs(source: SourceSettings, period: Period, as_of: datetime) -> Re
     folder = Path(require(source.policies, "policies"))
     policies = load_policies(folder, period)
     waivers = tuple(load_waivers(source.waivers)) if source.waivers else ()
-    return ReportInputs(db_url, period, as_of, policies, waivers)
+    return ReportInputs(db_url, period, as_of, policies, waivers, Tuning.of(source))
 
 
-def extract(source_db: str, period: Period, as_of: datetime) -> Indicators:
-    """Every indicator of the standard form for ``period`` as of ``as_of``."""
-    return extract_indicators(source_db, period, as_of)
+def extract(source_db: str, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
+    """Every indicator of the standard form for ``period`` as of ``as_of`` (``tuning``: the run's
+    ``CSA_EXTRACT_*`` options; None reads them from the environment)."""
+    return extract_indicators(source_db, period, as_of, tuning)
 
 
 def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet,

@@ -265,7 +265,7 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
     logger = get_run_logger()
     db_url, p, at, policy_set = inputs.source_db, inputs.period, inputs.as_of, inputs.policies
     provider = policy_set.provider.provider
-    indicators = step(extract)(db_url, str(p), at)
+    indicators = step(extract)(db_url, str(p), at, inputs.tuning)
     result = check(db_url, str(p), at, policy_set, inputs.waivers, indicators)
     raise_for_errors(result)
     stop = blocking(result)

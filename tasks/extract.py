@@ -9,14 +9,15 @@ from datetime import datetime
 
 from prefect import task
 
-from csa_report.extract import extract_indicators
+from csa_report.extract import Tuning, extract_indicators
 from csa_report.indicators import Indicators
 from csa_report.period import Period
 from csa_report.tasks.retry import retry_options
 
 
-@task(name="extract", persist_result=True, **retry_options((10, 60)))
-def extract(db_url: str, period: str, as_of: datetime) -> Indicators:
+@task(name="extract", persist_result=True, **retry_options())
+def extract(db_url: str, period: str, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
     """Prefect task: the indicators of ``period`` as of ``as_of`` (arguments are plain values so the cache
-    key can be computed — an engine would silently disable caching)."""
-    return extract_indicators(db_url, Period.parse(period), as_of)
+    key can be computed — an engine would silently disable caching). ``tuning``: the run's extraction options;
+    they change how the numbers are computed, never the numbers."""
+    return extract_indicators(db_url, Period.parse(period), as_of, tuning)

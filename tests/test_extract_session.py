@@ -87,3 +87,11 @@ def test_tuning_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CSA_EXTRACT_CONNECTIONS", "0")
     with pytest.raises(ConfigError, match="CSA_EXTRACT_CONNECTIONS"):
         Tuning.from_settings()
+
+
+def test_tuning_of_the_run_s_source_settings() -> None:
+    """A command or a flow run hands its own settings down: the environment is not read again."""
+    from csa_report.settings import Settings
+
+    settings = Settings(extract_jit=True, extract_parallel_workers=3, extract_connections=2)
+    assert Tuning.of(settings.source) == Tuning(jit=True, parallel_workers=3, connections=2)

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
-        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of)
+        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
         result = pipeline.check_report(inputs, indicators)
         target = out if out is not None else Path()
         target.mkdir(parents=True, exist_ok=True)

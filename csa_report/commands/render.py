@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         published = pipeline.publication_date_of(publication_date, instant)
         usable_out_dir(out)
         inputs = pipeline.report_inputs(settings.source, the_period, instant)
-        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of)
+        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
         result = pipeline.check_report(inputs, indicators)
         if result.errors:
             console.print(findings_table(result))

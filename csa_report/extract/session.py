@@ -16,12 +16,15 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
 from csa_report.db import connect
+
+if TYPE_CHECKING:
+    from csa_report.settings import SourceSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +49,18 @@ class Tuning:
     connections: int = 1
 
     @classmethod
+    def of(cls, source: SourceSettings) -> Tuning:
+        """The extraction options of the run's source settings (``CSA_EXTRACT_*``)."""
+        return cls(jit=source.extract_jit, parallel_workers=source.extract_parallel_workers,
+                   connections=source.extract_connections)
+
+    @classmethod
     def from_settings(cls) -> Tuning:
+        """:meth:`of` the settings read from the environment, for callers that have none (the library used
+        directly, the benchmark); a command or a flow run passes its own."""
         from csa_report.settings import load_settings
 
-        s = load_settings()
-        return cls(jit=s.extract_jit, parallel_workers=s.extract_parallel_workers,
-                   connections=s.extract_connections)
+        return cls.of(load_settings().source)
 
 
 def isolation_level(dialect: str) -> str | None:
