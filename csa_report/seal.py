@@ -27,7 +27,7 @@ from csa_report.errors import ConfigError, TamperedError
 if TYPE_CHECKING:
     from pyhanko.sign.signers import Signer
 
-    from csa_report.settings import Settings
+    from csa_report.settings import SealSettings
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,11 @@ class SealInfo:
     fingerprint_sha256: str
 
 
-def seal_configured(settings: Settings) -> bool:
+def seal_configured(settings: SealSettings) -> bool:
     return settings.seal_pkcs12 is not None or settings.seal_pkcs11_module is not None
 
 
-def describe_seal(settings: Settings) -> str:
+def describe_seal(settings: SealSettings) -> str:
     """The manifest/annex wording of the seal, fixed before sign-off (so it is part of what is approved)."""
     if not seal_configured(settings):
         return UNSEALED
@@ -70,7 +70,7 @@ def describe_seal(settings: Settings) -> str:
             "added as an incremental update, so the sealed file begins with the approved report.pdf")
 
 
-def _pkcs12(settings: Settings) -> tuple[Any, Any, list[Any]]:
+def _pkcs12(settings: SealSettings) -> tuple[Any, Any, list[Any]]:
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     path = settings.seal_pkcs12
@@ -115,7 +115,7 @@ def _check_certificate(cert: Any, public_of_key: Any, at: datetime, what: str) -
                     fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex())
 
 
-def load_signer(settings: Settings, at: datetime) -> tuple[Signer, SealInfo] | None:
+def load_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealInfo] | None:
     """The pyHanko signer of the configured seal, checked valid at ``at`` and matching its key; None when no
     seal is configured. Raises :class:`ConfigError` (exit 2) otherwise."""
     if settings.seal_pkcs12 is not None:
@@ -141,7 +141,7 @@ def load_signer(settings: Settings, at: datetime) -> tuple[Signer, SealInfo] | N
     return None
 
 
-def _pkcs11_signer(settings: Settings, at: datetime) -> tuple[Signer, SealInfo]:
+def _pkcs11_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealInfo]:
     """A key on a PKCS#11 token (HSM, smart card); needs pyHanko's optional ``python-pkcs11``."""
     try:
         from pyhanko.sign import pkcs11

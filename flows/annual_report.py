@@ -278,11 +278,11 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
 
     pub_date = publication_date_of(publication_date, at)
     # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
-    load_signer(settings, utc_now())
-    signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings)}"
+    load_signer(settings.seal, utc_now())
+    signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings.seal)}"
     ctx = step(context)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
                                            correction.describe() if correction else None,
-                                           verification_text(policy_set, seal_configured(settings)))
+                                           verification_text(policy_set, seal_configured(settings.seal)))
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not

@@ -81,7 +81,7 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
     from csa_report.submission import manifest_hashes
 
     services = current()
-    loaded = load_signer(services.settings, utc_now())
+    loaded = load_signer(services.settings.seal, utc_now())
     if loaded is None:
         return None
     data = Path(approved_pdf).read_bytes()

@@ -19,7 +19,7 @@ from csa_report.errors import ConfigError, TamperedError
 from csa_report.period import utc_now
 from csa_report.render.pdf import render_pdf
 from csa_report.seal import SEAL_FIELD, check_prefix, load_signer, make_test_certificate, seal_pdf
-from csa_report.settings import Settings
+from csa_report.settings import SealSettings, Settings
 
 # pyHanko signs and validates at the real time, so the test certificates are made around it.
 NOW = utc_now()
@@ -31,8 +31,8 @@ def approved_pdf() -> bytes:
     return render_pdf(html, attachment=b"{}", attachment_name="report.json", as_of=datetime(2026, 1, 15))
 
 
-def settings_for(p12: Path, password: str = "demo") -> Settings:
-    return Settings(seal_pkcs12=p12, seal_pkcs12_password=password)  # type: ignore[arg-type]
+def settings_for(p12: Path, password: str = "demo") -> SealSettings:
+    return Settings(seal_pkcs12=p12, seal_pkcs12_password=password).seal  # type: ignore[arg-type]
 
 
 def test_sealed_pdf_validates_and_begins_with_the_approved_bytes(approved_pdf: bytes, tmp_path: Path) -> None:
