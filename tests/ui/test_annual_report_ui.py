@@ -31,7 +31,16 @@ from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.services import PrefectServer
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO
-from tests.ui.ui_helpers import final, open_ui, state_names, submit_resume_dialog, task_states, wait_run, waiting_for
+from tests.ui.ui_helpers import (
+    final,
+    open_ui,
+    read_input,
+    state_names,
+    submit_resume_dialog,
+    task_states,
+    wait_run,
+    waiting_for,
+)
 from tests.ui.webhook import WebhookReceiver
 
 DEPLOYMENT = "annual_report/ui-test"
@@ -539,7 +548,7 @@ def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, ch
                                      SHOTS / "annual-report-signed-form.png")
         assert "SSH signature" in form and "csa-report sign" in form
         wait_run(api, run_id, waiting_for("signoff-2"), timeout=180, what="asked again (signoff-2)")
-        description = api.get(f"/flow_runs/{run_id}/input/suspended-signoff-2-description").json()
+        description = read_input(api, run_id, "suspended-signoff-2-description")
         assert "Previous answers were refused" in description and "does not verify" in description
         # 2. The signature over the exact staged bytes, as the reviewer makes it: `csa-report sign`.
         made = subprocess.run([str(Path(sys.executable).with_name("csa-report")), "sign", "--manifest",

@@ -20,6 +20,7 @@ from tests.ui.ui_helpers import (
     final,
     lines,
     open_ui,
+    read_input,
     state_names,
     submit_resume_dialog,
     task_states,
@@ -163,7 +164,7 @@ def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_ser
         resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": PREPARER.upper(),
                                            "manifest_sha256": sha})
         run = wait_run(api, run_id, waiting_for("signoff-3"), what="waiting again (signoff-3)")
-        description = api.get(f"/flow_runs/{run_id}/input/suspended-signoff-3-description").json()
+        description = read_input(api, run_id, "suspended-signoff-3-description")
         assert "Previous answers were refused" in description and "four-eyes" in description
         # 3. an accepted reject ends the run as rejected, nothing submitted
         resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "Bob Reviewer", "manifest_sha256": sha,

@@ -133,3 +133,16 @@ def open_ui(page: Any, url: str, auth: str | None, path: str) -> None:
     field.fill(auth)
     page.get_by_role("button", name="Login").click()
     page.wait_for_url(lambda u: "/login" not in u and u.split("?")[0].endswith(path), timeout=30_000)
+
+
+def read_input(api: httpx.Client, run_id: str, key: str, timeout: float = 30) -> Any:
+    """A run input by key. The server may show the run suspended a moment before the form's description is
+    stored, so a 404 is waited out; AssertionError naming the key when the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get(f"/flow_runs/{run_id}/input/{key}")
+        if response.status_code != 404:
+            return response.json()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id}: input {key!r} was never stored ({timeout:.0f} s)")
+        time.sleep(0.5)
