@@ -106,6 +106,11 @@ def sign(data: bytes, key: Path) -> str:
     A passphrase-protected key asks for it on the terminal, as ``ssh-keygen`` always does."""
     if not key.is_file():
         raise InputError(f"--key {key}: no such private key file")
+    mode = key.stat().st_mode & 0o777
+    if mode & 0o077:
+        # ssh-keygen ignores such a key and says only "No private key found"; say why and what to do.
+        raise InputError(f"--key {key}: the private key is readable by others (mode {mode:04o}), so ssh-keygen "
+                         f"refuses it: chmod 600 {key}")
     with tempfile.TemporaryDirectory(prefix="csa-sign-") as tmp:
         target = Path(tmp) / "manifest.json"
         target.write_bytes(data)

@@ -91,20 +91,36 @@ def demo_seal(out: Path) -> Path:
 
 
 def demo_policies(out: Path, key: Path) -> Path:
-    """The example policies, with the throwaway key of ``demo-reviewer`` added to the signing_keys of every
-    version of provider.md (the current one and those kept in history/, so every period's report is signed)."""
+    """The example policies, with the throwaway key of ``demo-reviewer`` as its entry in the signing_keys of every
+    version of provider.md (the current one and those kept in history/, so every period's report is signed).
+    The example's other keys (Dara Kelly, the preparer Aoife Byrne) stay: the four-eyes rule still sees them."""
     import shutil
 
     target = (out / "policies").resolve()
     shutil.copytree(example_policies(), target, dirs_exist_ok=True)
     public = Path(str(key) + ".pub").read_text("ascii").split()
-    line = f"signing_keys:\n  - name: {DEMO_REVIEWER}\n    key: {public[0]} {public[1]}\n"
+    entry = [f"  - name: {DEMO_REVIEWER}", f"    key: {public[0]} {public[1]}"]
     for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
-        text = provider.read_text("utf-8")
-        if "signing_keys:" not in text:
-            head, sep, body = text.partition("\n---\n")  # front matter ends at the second ---
-            provider.write_text(head + "\n" + line.rstrip("\n") + sep + body, "utf-8")
+        head, sep, body = provider.read_text("utf-8").partition("\n---\n")  # front matter ends at the second ---
+        provider.write_text("\n".join(with_key_entry(head.split("\n"), entry)) + sep + body, "utf-8")
     return target
+
+
+def with_key_entry(front: list[str], entry: list[str]) -> list[str]:
+    """Front-matter lines with ``entry`` (a ``- name: … / key: …`` item) as the first item of signing_keys, an
+    earlier entry for the same name removed (a demo folder made before keeps working with its own key)."""
+    lines, skipping = [], False
+    for line in front:
+        if line.strip().startswith("- name:"):
+            skipping = line.split(":", 1)[1].split("#")[0].strip() == entry[0].split(":", 1)[1].strip()
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            lines.append(line)
+    at = next((i for i, line in enumerate(lines) if line.startswith("signing_keys:")), None)
+    if at is None:
+        return [*lines, "signing_keys:", *entry]
+    return [*lines[: at + 1], *entry, *lines[at + 1:]]
 
 
 def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:

@@ -20,7 +20,7 @@ DOC = REPO / "docs" / "operators.md"
 SCRIPT = REPO / "tests" / "docs" / "walkthrough.sh"
 #: The walkthrough's paths and ports, and the doc's example values, as the script spells them.
 SUBSTITUTIONS = (("/srv/csa-report", "$REPO"), ("/srv/ops", "$OPS"), ("4200", "$PORT"), ("8333", "$S3PORT"),
-                 ("<run-id>", "$RUN_ID"), ("vagabond-cuckoo", "$RUN2"), ("f4111f20…00cc", "$SHA2"))
+                 ("<run-id>", "$RUN_ID"), ("vagabond-cuckoo", "$RUN2"))
 
 
 def logical_lines(text: str) -> list[str]:
@@ -42,7 +42,7 @@ def logical_lines(text: str) -> list[str]:
 
 
 def doc_commands() -> list[str]:
-    blocks = re.findall(r"^```bash\n(.*?)^```", DOC.read_text(encoding="utf-8"), flags=re.S | re.M)
+    blocks = re.findall(r"^ *```bash\n(.*?)^ *```", DOC.read_text(encoding="utf-8"), flags=re.S | re.M)
     commands = []
     for block in blocks:
         for line in logical_lines(block):
@@ -86,8 +86,8 @@ def _free_port_pair() -> tuple[int, int]:
 
 @pytest.mark.timeout(900)
 def test_the_walkthrough_runs_as_written(tmp_path):
-    """The whole of docs/operators.md §0–§7 in a shell: deploy, worker, run, approve (upper-case hash, sloppy
-    name), reject. Several minutes on a small machine."""
+    """The whole of docs/operators.md §0–§7 in a shell: deploy, worker, run, sign with the example key and approve,
+    reject (signed). Several minutes on a small machine."""
     bin_dir = Path(sys.executable).parent
     if not (REPO / ".venv" / "bin" / "activate").exists():
         service_missing(f"the project's virtualenv at {REPO / '.venv'} (make install)")

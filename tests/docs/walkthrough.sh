@@ -2,13 +2,13 @@
 # docs/operators.md, run as written: every command of its `bash` blocks appears below (test_operators_doc.py
 # checks that), with the walkthrough's paths and ports as variables:
 #   /srv/csa-report → $REPO   /srv/ops → $OPS   4200 → $PORT   8333 → $S3PORT
-# and the doc's placeholders: <run-id> → $RUN_ID, vagabond-cuckoo → $RUN2, f4111f20…00cc → $SHA2.
+# and the doc's placeholders: <run-id> → $RUN_ID, vagabond-cuckoo → $RUN2.
 #
 #   tests/docs/walkthrough.sh OPS_DIR [PORT] [S3PORT]
 #
 # Starts a Prefect server (its API closed by an auth string), the local S3 and a process worker (each in its own process group, stopped on exit),
-# deploys, runs the report for 2025, approves it from the shell with an upper-case hash, runs H2 2024 and
-# rejects it. Prints "walkthrough ok" at the end; any failed command stops it (set -e).
+# deploys, runs the report for 2025, signs its manifest with the published example key of Dara Kelly and
+# approves it from the shell, runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
@@ -65,6 +65,7 @@ prefect deployment ls
 step "3. source, local S3, worker"
 mkdir -p $OPS
 csa-report seed --db sqlite:///$OPS/source.db --period 2025
+install -m 600 $REPO/policies/example-keys/dara-kelly $OPS/dara-kelly.key   # the example approver's key
 setsid python infra/local_s3.py $OPS/s3 --port $S3PORT >"$OPS/s3.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the local S3" test -s "$OPS/s3/s3.env"
@@ -98,18 +99,21 @@ prefect flow-run logs $RUN_ID               # the id (the names of runs of one r
 csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
 ls "$OPS/outbox" | grep -- "-signoff-1-dara-kelly-example-ie.eml"
 
-step "6. approve from the shell, hash in upper case"
+step "6. sign the manifest, approve from the shell"
 MANIFEST=$(ls "$OPS"/reports/*/2025-01-01_2025-12-31/manifest.json)
-SHA=$(sha256sum "$MANIFEST" | cut -d' ' -f1 | tr a-f A-F)
-csa-report approve $RUN_ID --reviewer " dara  KELLY " --sha256 $SHA --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
+(cd "$(dirname "$MANIFEST")" && csa-report sign --manifest manifest.json --key $OPS/dara-kelly.key > $OPS/approval.sig)
+grep -q -- "-----BEGIN SSH SIGNATURE-----" "$OPS/approval.sig"
+# What a recipient runs later: OpenSSH alone accepts the signature for the published example key.
+echo "dara.kelly@example.ie namespaces=\"csa-report\" $(cut -d' ' -f1,2 $REPO/policies/example-keys/dara-kelly.pub)" > "$OPS/allowed_signers"
+ssh-keygen -Y verify -f "$OPS/allowed_signers" -I dara.kelly@example.ie -n csa-report -s "$OPS/approval.sig" < "$MANIFEST"
+csa-report approve $RUN_ID --key $OPS/dara-kelly.key --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
 grep -q "ended Completed" "$OPS/approve.log"
 
 step "7. reject"
 prefect deployment run annual_report/yearly --param period='"2024-07-01/2024-12-31"' --param as_of=2025-01-15T00:00:00Z | tee "$OPS/run2.log"
 RUN2=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run2.log" | head -1 | cut -d' ' -f2)
 wait_for 300 "run $RUN2 to wait for sign-off" paused "${RUN2:0:8}"
-SHA2=$(sha256sum "$OPS"/reports/*/2024-07-01_2024-12-31/manifest.json | cut -d' ' -f1)
-csa-report reject $RUN2 --reviewer "Dara Kelly" --sha256 $SHA2 --comment "H2 2024 is out of scope" --wait 90 | tee "$OPS/reject.log"
+csa-report reject $RUN2 --key $OPS/dara-kelly.key --comment "H2 2024 is out of scope" --wait 90 | tee "$OPS/reject.log"
 grep -q "ended Rejected" "$OPS/reject.log"
 csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
 echo "walkthrough ok"

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from csa_report.local.seaweed import S3Endpoint
+from tests.support.example_policies import unsigned_example
 
-EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
+#: The typed sign-off: the example policies without their signing keys.
+EXAMPLE_POLICIES = unsigned_example()
 AUTHORITY = "supervisory-authority@example.org"
 COMMISSION = "commission-csa@example.org"
 

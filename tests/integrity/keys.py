@@ -1,4 +1,4 @@
-"""Real OpenSSH keys made with ssh-keygen for the tests (no key material is checked in)."""
+"""Real OpenSSH keys made with ssh-keygen for the tests (the published example keys are in policies/example-keys)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-EXAMPLE_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "example"
+from tests.support.example_policies import EXAMPLE_POLICIES, provider_versions, strip_signing_keys
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,14 @@ def ssh_keygen_verify(folder: Path, data: bytes, signature: str, principal: str,
 
 
 def keyed_policies(folder: Path, keys: Mapping[str, Key], source: Path = EXAMPLE_POLICIES) -> Path:
-    """A copy of the policies in ``source`` with these public keys (name → key) as ``signing_keys`` in
-    provider.md, so the sign-off asks for an SSH signature."""
+    """A copy of the policies in ``source`` with exactly these public keys (name → key) as ``signing_keys`` in
+    every version of provider.md (the example's published keys are replaced), so the sign-off asks for an SSH
+    signature by one of these keys."""
     target = folder / "policies"
     shutil.copytree(source, target)
+    strip_signing_keys(target)
     entries = "".join(f"\n  - name: {name}\n    key: {key.public}" for name, key in keys.items())
-    # Every version of provider.md: a 2025 report uses the one kept in history/ (policy history).
-    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
+    for provider in provider_versions(target):
         head, sep, body = provider.read_text().partition("\n---\n")
         provider.write_text(head + "\nsigning_keys:" + entries + sep + body)
     return target

@@ -30,12 +30,13 @@ from csa_report.audit import AuditLog
 from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
 from csa_report.seed import seed
+from tests.support.example_policies import unsigned_example
 from tests.support.storage import CollectingHandler, free_port
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_POLICIES = ROOT / "policies" / "example"
+EXAMPLE_POLICIES = unsigned_example()  # typed --approve-as and typed form answers
 AS_OF = "2026-01-15T00:00:00Z"
 APPROVER = "Dara Kelly"
 AUTHORITY = "supervisory-authority@example.org"

@@ -16,6 +16,7 @@ import pytest
 
 from csa_report.period import Period
 from csa_report.seed import seed
+from tests.support.example_policies import unsigned_example
 from tests.support.storage import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def run(fault: str, source: str, tmp_path: Path, **settings: str) -> tuple[int, 
         "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect"), "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "CSA_SOURCE_DB": source, "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(ROOT / "policies" / "example"), "CSA_ERROR_LOG_DIR": str(logs),
+        "CSA_POLICIES": str(unsigned_example()), "CSA_ERROR_LOG_DIR": str(logs),
         "CSA_S3_ACCESS_KEY": "test", "CSA_S3_SECRET_KEY": "test-secret", "CSA_TASK_RETRY_DELAYS_S": "[]",
         **settings,
     })  # fmt: skip

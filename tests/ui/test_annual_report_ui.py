@@ -27,6 +27,7 @@ from csa_report.local.processes import free_port, start_group, stop_group
 from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
 from csa_report.seed import seed
+from tests.support.example_policies import unsigned_example
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.services import PrefectServer
 from tests.support.storage import CollectingHandler
@@ -44,7 +45,7 @@ from tests.ui.ui_helpers import (
 from tests.ui.webhook import WebhookReceiver
 
 DEPLOYMENT = "annual_report/ui-test"
-POLICIES = REPO / "policies" / "example"
+POLICIES = unsigned_example()  # the typed form; the signed one is test_ui_signed_signoff
 AUTHORITY = "supervisory-authority@example.org"
 COMMISSION = "commission-csa@example.org"
 APPROVER_INBOX = "approvers@example.ie"
