@@ -41,6 +41,9 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from csa_report.period import Period
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S"
+#: SQLite's own normal form of an instant, to the millisecond: ``strftime`` with ``%f`` (SS.SSS) is the finest
+#: its date functions give, and every compared value, column or bound, is put in it so that text order is time order.
+_SQLITE_MS = "%Y-%m-%d %H:%M:%f"
 
 
 def day_start(day: date) -> datetime:
@@ -135,35 +138,37 @@ class DuckDBDialect(SqlDialect):
 
 
 class SqliteDialect(SqlDialect):
-    """Timestamps and days are text: every compared column is normalised, every bound value is text."""
+    """Timestamps and days are text: every compared column is normalised, every bound value is text.
+
+    Instants compare to the millisecond (``YYYY-MM-DD HH:MM:SS.SSS``), the finest SQLite's date functions keep:
+    whole seconds would count a verdict at 12:00:00.7 as given by an as-of instant of 12:00:00.5, which
+    PostgreSQL and DuckDB, comparing exactly, do not."""
 
     name: ClassVar[str] = "sqlite"
 
     def ts(self, col: Any) -> ColumnElement[Any]:
-        return func.datetime(col)
+        return func.strftime(_SQLITE_MS, col)
 
     def day(self, col: Any) -> ColumnElement[Any]:
         return func.date(col)
 
     def at(self, value: datetime) -> ColumnElement[Any]:
-        # Whole seconds, as the checks have always compared (``ts`` drops fractions from the column too).
-        return literal(value.strftime(_SQLITE_TS), String)
+        return literal(_sqlite_ms(value), String)
 
     def on(self, value: date) -> ColumnElement[Any]:
         return literal(value.isoformat(), String)
 
     def bind_instant(self, name: str, value: datetime) -> BindParameter[Any]:
-        # The extraction's bounds keep a fraction when the instant has one.
-        return bindparam(name, _sqlite_ts(value), type_=String)
+        return bindparam(name, _sqlite_ms(value), type_=String)
 
     def bind_day(self, name: str, value: date) -> BindParameter[Any]:
         return bindparam(name, value.isoformat(), type_=String)
 
     def plus_days(self, col: Any, days: int) -> ColumnElement[Any]:
-        return func.datetime(col, literal(f"+{days} days", String))
+        return func.strftime(_SQLITE_MS, col, literal(f"+{days} days", String))
 
     def plus_seconds(self, col: Any, seconds: int) -> ColumnElement[Any]:
-        return func.datetime(col, literal(f"+{seconds} seconds", String))
+        return func.strftime(_SQLITE_MS, col, literal(f"+{seconds} seconds", String))
 
     def seconds_between(self, start: Any, end: Any) -> ColumnElement[Any]:
         return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
@@ -230,7 +235,8 @@ def flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, literal(1)), else_=literal(0))
 
 
-def _sqlite_ts(value: datetime | date) -> str:
-    if isinstance(value, datetime) and value.microsecond:
-        return value.strftime(_SQLITE_TS + ".%f")
-    return value.strftime(_SQLITE_TS)
+def _sqlite_ms(value: datetime) -> str:
+    """An instant in SQLite's millisecond form, rounded to the nearest millisecond as SQLite rounds a column's
+    finer fraction."""
+    value = value + timedelta(microseconds=500)
+    return f"{value.strftime(_SQLITE_TS)}.{value.microsecond // 1000:03d}"
