@@ -41,9 +41,6 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from csa_report.period import Period
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S"
-#: SQLite's own normal form of an instant, to the millisecond: ``strftime`` with ``%f`` (SS.SSS) is the finest
-#: its date functions give, and every compared value, column or bound, is put in it so that text order is time order.
-_SQLITE_MS = "%Y-%m-%d %H:%M:%f"
 
 
 def day_start(day: date) -> datetime:
@@ -119,6 +116,24 @@ class SqlDialect:
         """The aggregate OR of an integer column's bits, or None where the backend has no such aggregate."""
         return func.bit_or(col)
 
+    def exact(self, expr: Any) -> ColumnElement[Any]:
+        """An instant (column or :meth:`at_exact` value) in a form that compares with its fraction of a second:
+        comparisons with the as-of instant, which may have one (a review 0.3 s after it is not yet given)."""
+        result: ColumnElement[Any] = expr
+        return result
+
+    def at_exact(self, value: datetime) -> ColumnElement[Any]:
+        """A bound instant with its fraction of a second, for :meth:`exact`."""
+        return self.at(value)
+
+    def not_after(self, col: Any, value: datetime) -> ColumnElement[bool]:
+        """``col`` happened at or before the instant ``value``, fractions of a second included."""
+        return self.exact(col) <= self.exact(self.at_exact(value))
+
+    def after(self, col: Any, value: datetime) -> ColumnElement[bool]:
+        """``col`` happened after the instant ``value``, fractions of a second included."""
+        return self.exact(col) > self.exact(self.at_exact(value))
+
     @staticmethod
     def instant(value: Any) -> datetime | None:
         """A timestamp as returned by the driver (SQLite gives text) as a naive datetime."""
@@ -138,37 +153,35 @@ class DuckDBDialect(SqlDialect):
 
 
 class SqliteDialect(SqlDialect):
-    """Timestamps and days are text: every compared column is normalised, every bound value is text.
-
-    Instants compare to the millisecond (``YYYY-MM-DD HH:MM:SS.SSS``), the finest SQLite's date functions keep:
-    whole seconds would count a verdict at 12:00:00.7 as given by an as-of instant of 12:00:00.5, which
-    PostgreSQL and DuckDB, comparing exactly, do not."""
+    """Timestamps and days are text: every compared column is normalised, every bound value is text."""
 
     name: ClassVar[str] = "sqlite"
 
     def ts(self, col: Any) -> ColumnElement[Any]:
-        return func.strftime(_SQLITE_MS, col)
+        return func.datetime(col)
 
     def day(self, col: Any) -> ColumnElement[Any]:
         return func.date(col)
 
     def at(self, value: datetime) -> ColumnElement[Any]:
-        return literal(_sqlite_ms(value), String)
+        # Whole seconds, as the checks have always compared (``ts`` drops fractions from the column too).
+        return literal(value.strftime(_SQLITE_TS), String)
 
     def on(self, value: date) -> ColumnElement[Any]:
         return literal(value.isoformat(), String)
 
     def bind_instant(self, name: str, value: datetime) -> BindParameter[Any]:
-        return bindparam(name, _sqlite_ms(value), type_=String)
+        # The extraction's bounds keep a fraction when the instant has one.
+        return bindparam(name, _sqlite_ts(value), type_=String)
 
     def bind_day(self, name: str, value: date) -> BindParameter[Any]:
         return bindparam(name, value.isoformat(), type_=String)
 
     def plus_days(self, col: Any, days: int) -> ColumnElement[Any]:
-        return func.strftime(_SQLITE_MS, col, literal(f"+{days} days", String))
+        return func.datetime(col, literal(f"+{days} days", String))
 
     def plus_seconds(self, col: Any, seconds: int) -> ColumnElement[Any]:
-        return func.strftime(_SQLITE_MS, col, literal(f"+{seconds} seconds", String))
+        return func.datetime(col, literal(f"+{seconds} seconds", String))
 
     def seconds_between(self, start: Any, end: Any) -> ColumnElement[Any]:
         return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
@@ -181,6 +194,15 @@ class SqliteDialect(SqlDialect):
 
     def bit_or(self, col: Any) -> ColumnElement[Any] | None:
         return None
+
+    def exact(self, expr: Any) -> ColumnElement[Any]:
+        # julianday keeps the milliseconds that datetime() drops; applied to both sides, SQLite rounds both the
+        # same way. Only the as-of comparisons use it (period bounds are whole days, where datetime() is exact
+        # and several times cheaper than strftime('%f')).
+        return func.julianday(expr)
+
+    def at_exact(self, value: datetime) -> ColumnElement[Any]:
+        return literal(_sqlite_ts(value), String)
 
 
 _DIALECTS: dict[str, type[SqlDialect]] = {d.name: d for d in (PostgresDialect, DuckDBDialect, SqliteDialect)}
@@ -222,8 +244,8 @@ class PeriodParams:
         return (d >= self.first_day) & (d <= self.last_day)
 
     def by_as_of(self, col: ColumnElement[Any]) -> ColumnElement[bool]:
-        """Happened at or before the as-of instant (a null never did)."""
-        return col.is_not(None) & (self.sql.ts(col) <= self.as_of)
+        """Happened at or before the as-of instant (a null never did), fractions of a second included."""
+        return col.is_not(None) & (self.sql.exact(col) <= self.sql.exact(self.as_of))
 
     def seconds(self, col: ColumnElement[Any]) -> ColumnElement[int]:
         """Whole seconds since the epoch (fractions truncated), for exact means."""
@@ -235,8 +257,7 @@ def flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, literal(1)), else_=literal(0))
 
 
-def _sqlite_ms(value: datetime) -> str:
-    """An instant in SQLite's millisecond form, rounded to the nearest millisecond as SQLite rounds a column's
-    finer fraction."""
-    value = value + timedelta(microseconds=500)
-    return f"{value.strftime(_SQLITE_TS)}.{value.microsecond // 1000:03d}"
+def _sqlite_ts(value: datetime | date) -> str:
+    if isinstance(value, datetime) and value.microsecond:
+        return value.strftime(_SQLITE_TS + ".%f")
+    return value.strftime(_SQLITE_TS)

@@ -71,7 +71,7 @@ def notice_1(ctx: CheckContext) -> Violation | None:
         .where(
             q.ts(AA.c.taken_at) >= q.at(ctx.period.start_at),
             q.ts(AA.c.taken_at) < q.at(ctx.period.end_before),
-            or_(AA.c.user_notified_at.is_(None), q.ts(AA.c.user_notified_at) > q.at(ctx.as_of)),
+            or_(AA.c.user_notified_at.is_(None), q.after(AA.c.user_notified_at, ctx.as_of)),
         )
         .group_by(AA.c.service, AA.c.action)
     )
@@ -80,7 +80,7 @@ def notice_1(ctx: CheckContext) -> Violation | None:
         .where(
             q.ts(CA.c.removed_at) >= q.at(ctx.period.start_at),
             q.ts(CA.c.removed_at) < q.at(ctx.period.end_before),
-            or_(CA.c.user_notified_at.is_(None), q.ts(CA.c.user_notified_at) > q.at(ctx.as_of)),
+            or_(CA.c.user_notified_at.is_(None), q.after(CA.c.user_notified_at, ctx.as_of)),
         )
         .group_by(CA.c.service)
     )

@@ -27,7 +27,7 @@ def _not_found_benign(ctx: CheckContext) -> Any:
     verdict after as-of counts as none yet). RET-2 owns what a reviewer found not to be abuse."""
     q = ctx.sql
     cleared = and_(D.c.verdict == "not_abuse", D.c.reviewed_at.is_not(None),
-                   q.ts(D.c.reviewed_at) <= q.at(ctx.as_of))
+                   q.not_after(D.c.reviewed_at, ctx.as_of))
     return or_(D.c.verdict.is_(None), not_(cleared))
 
 
@@ -42,7 +42,7 @@ def ret_1(ctx: CheckContext) -> Violation | None:
     limit = min(policy_days, CEILING_DAYS)
     cutoff = ctx.as_of - timedelta(days=limit)
     q = ctx.sql
-    reviewed = and_(D.c.verdict.is_not(None), D.c.reviewed_at.is_not(None), q.ts(D.c.reviewed_at) <= q.at(ctx.as_of))
+    reviewed = and_(D.c.verdict.is_not(None), D.c.reviewed_at.is_not(None), q.not_after(D.c.reviewed_at, ctx.as_of))
     state = case((reviewed, D.c.verdict), else_=literal("unreviewed"))
     stmt = (
         select(D.c.service, state.label("state"), func.count().label("n"),
@@ -50,7 +50,7 @@ def ret_1(ctx: CheckContext) -> Violation | None:
         .where(
             _not_found_benign(ctx),
             _no_hold(),
-            or_(D.c.erased_at.is_(None), q.ts(D.c.erased_at) > q.at(ctx.as_of)),
+            or_(D.c.erased_at.is_(None), q.after(D.c.erased_at, ctx.as_of)),
             q.ts(D.c.flagged_at) < q.at(cutoff),
         )
         .group_by(D.c.service, state)
@@ -88,7 +88,7 @@ def ret_5(ctx: CheckContext) -> Violation | None:
         select(D.c.hold_ref, func.count().label("n"), func.min(q.ts(D.c.flagged_at)).label("oldest"))
         .where(
             not_(_no_hold()),
-            or_(D.c.erased_at.is_(None), q.ts(D.c.erased_at) > q.at(ctx.as_of)),
+            or_(D.c.erased_at.is_(None), q.after(D.c.erased_at, ctx.as_of)),
             q.ts(D.c.flagged_at) < q.at(cutoff),
         )
         .group_by(D.c.hold_ref)
@@ -119,10 +119,11 @@ def ret_2(ctx: CheckContext) -> Violation | None:
     allowed = max(policy_days, 1)
     q = ctx.sql
     deadline = q.plus_days(D.c.reviewed_at, allowed)
-    erased_by_as_of = and_(D.c.erased_at.is_not(None), q.ts(D.c.erased_at) <= q.at(ctx.as_of))
+    erased_by_as_of = and_(D.c.erased_at.is_not(None), q.not_after(D.c.erased_at, ctx.as_of))
     late = or_(
         and_(erased_by_as_of, q.ts(D.c.erased_at) > deadline),  # erased, but after the deadline
-        and_(not_(erased_by_as_of), deadline < q.at(ctx.as_of)),  # still kept after the deadline
+        # still kept after the deadline
+        and_(not_(erased_by_as_of), q.exact(deadline) < q.exact(q.at_exact(ctx.as_of))),
     )
     before = case((q.ts(D.c.reviewed_at) < q.at(ctx.period.start_at), literal("before_period")),
                   else_=literal("in_period"))
@@ -131,7 +132,7 @@ def ret_2(ctx: CheckContext) -> Violation | None:
         .where(
             D.c.verdict == "not_abuse",
             D.c.reviewed_at.is_not(None),
-            q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
+            q.not_after(D.c.reviewed_at, ctx.as_of),
             late,
         )
         .group_by(D.c.service, before)

@@ -45,7 +45,7 @@ def days(seconds: Any) -> float | None:
 def _done_by(ctx: CheckContext, col: Any) -> ColumnElement[bool]:
     """``col`` is set and happened at or before as-of (later counts as not done yet)."""
     q = ctx.sql
-    return and_(col.is_not(None), q.ts(col) <= q.at(ctx.as_of))
+    return and_(col.is_not(None), q.not_after(col, ctx.as_of))
 
 
 def _late(ctx: CheckContext, start: Any, done: Any, seconds: int) -> ColumnElement[bool]:
@@ -54,7 +54,7 @@ def _late(ctx: CheckContext, start: Any, done: Any, seconds: int) -> ColumnEleme
     deadline = q.plus_seconds(start, seconds)
     return or_(
         and_(_done_by(ctx, done), q.ts(done) > deadline),
-        and_(not_(_done_by(ctx, done)), deadline < q.at(ctx.as_of)),
+        and_(not_(_done_by(ctx, done)), q.exact(deadline) < q.exact(q.at_exact(ctx.as_of))),
     )
 
 
@@ -70,7 +70,7 @@ def delay_1(ctx: CheckContext) -> Violation | None:
     first = (
         select(RI.c.detection_id.label("detection_id"), func.min(q.ts(R.c.sent_at)).label("sent"))
         .select_from(RI.join(R, R.c.id == RI.c.report_id))
-        .where(q.ts(R.c.sent_at) <= q.at(ctx.as_of))
+        .where(q.not_after(R.c.sent_at, ctx.as_of))
         .group_by(RI.c.detection_id)
         .subquery()
     )
@@ -85,7 +85,7 @@ def delay_1(ctx: CheckContext) -> Violation | None:
             D.c.reviewed_at.is_not(None),
             q.ts(D.c.reviewed_at) >= q.at(ctx.period.start_at),
             q.ts(D.c.reviewed_at) < q.at(ctx.period.end_before),
-            q.ts(D.c.reviewed_at) <= q.at(ctx.as_of),
+            q.not_after(D.c.reviewed_at, ctx.as_of),
             _late(ctx, D.c.reviewed_at, sent, max_hours * HOUR),
         )
         .subquery()
@@ -177,7 +177,7 @@ def redress_1(ctx: CheckContext) -> Violation | None:
             C.c.channel == "internal",
             q.ts(C.c.lodged_at) >= q.at(ctx.period.start_at),
             q.ts(C.c.lodged_at) < q.at(ctx.period.end_before),
-            q.ts(C.c.lodged_at) <= q.at(ctx.as_of),
+            q.not_after(C.c.lodged_at, ctx.as_of),
             _late(ctx, C.c.lodged_at, C.c.decided_at, limit * DAY),
         )
         .group_by(C.c.subject)
