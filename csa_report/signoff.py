@@ -19,11 +19,12 @@ from typing import Literal
 import pydantic
 from pydantic import ConfigDict, Field
 
-from csa_report.sshsig import SignatureRefused, Verified, verify
+from csa_report.sshsig import NAMESPACE, REJECT_NAMESPACE, SignatureRefused, Verified, namespace_of, verify
 
 __all__ = [
     "REVIEWER_PATTERN",
     "SHA256_PATTERN",
+    "UNVERIFIED_SIGNER",
     "Decision",
     "Refusal",
     "SignOff",
@@ -78,8 +79,10 @@ class SignedSignOff(SignOff):
     signature: str = Field(
         min_length=40, max_length=20000, title="SSH signature",
         description="Output of `csa-report sign --manifest manifest.json --key ~/.ssh/id_ed25519` (or "
-                    "`ssh-keygen -Y sign -n csa-report -f KEY manifest.json`): the whole block from "
-                    "-----BEGIN SSH SIGNATURE----- to -----END SSH SIGNATURE-----.")
+                    f"`ssh-keygen -Y sign -n {NAMESPACE} -f KEY manifest.json`): the whole block from "
+                    "-----BEGIN SSH SIGNATURE----- to -----END SSH SIGNATURE-----. A rejection is signed "
+                    f"apart, with `csa-report sign --reject` (`-n {REJECT_NAMESPACE}`): a signature counts "
+                    "only for the decision it was made for.")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,11 @@ def explain_refusal(reason: str) -> str:
     return reason
 
 
+#: Recorded as the reviewer of a refused signed answer whose key is none of provider.md's: the typed name is
+#: ignored in signed mode and must not be recorded as if someone had signed.
+UNVERIFIED_SIGNER = "(unverified signature)"
+
+
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -173,16 +181,26 @@ class SignatureCheck:
     manifest: bytes
     approver_keys: Mapping[str, str]
     preparer_keys: Mapping[str, str]
+    #: The preparer's name: refused as a signer by name too (compared like the typed form's names), even when
+    #: provider.md lists no key for them.
+    preparer: str = ""
 
 
 def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str) -> Decision:
-    """A signed answer: accepted when its signature verifies over the manifest with an approver's key. The
-    answer is rewritten with the key owner's canonical name and the manifest's hash, whatever was typed."""
+    """A signed answer: accepted when its signature verifies over the manifest with an approver's key, in the
+    namespace of the answer's decision (an approval's signature never stands for a rejection, nor the reverse).
+    The answer is rewritten with the key owner's canonical name and the manifest's hash, whatever was typed; a
+    refused answer carries the key owner's name when the key is known, else :data:`UNVERIFIED_SIGNER`."""
     text = getattr(answer, "signature", "")
     try:
-        found = verify(check.manifest, text, approvers=check.approver_keys, preparer_keys=check.preparer_keys)
+        found = verify(check.manifest, text, approvers=check.approver_keys, preparer_keys=check.preparer_keys,
+                       namespace=namespace_of(answer.decision))
     except SignatureRefused as exc:
-        return Decision(False, str(exc), answer)
+        return Decision(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
+    if check.preparer.strip() and _norm(found.signer) == _norm(check.preparer):
+        return Decision(False, f"the signature was made with the key of {found.signer}, who prepared this report; "
+                               "the four-eyes rule needs another approver",
+                        answer.model_copy(update={"reviewer": found.signer}))
     canonical = SignOff(decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256,
                         comment=answer.comment)
     verb = "approved" if answer.decision == "approve" else "rejected"

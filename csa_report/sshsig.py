@@ -2,9 +2,13 @@
 
 An approval is an OpenSSH signature (the armoured ``-----BEGIN SSH SIGNATURE-----`` block git uses for signed
 commits) over the exact manifest bytes, in the namespace ``csa-report`` so that a signature made for anything
-else (a git commit, a file) is never accepted. Verification runs OpenSSH's own ``ssh-keygen -Y verify`` against
-an allowed-signers file built from the approvers' public keys in provider.md: the approver recorded is the owner
-of the key that verified, never a typed name. Anyone can repeat the check later with the same command
+else (a git commit, a file) is never accepted. A rejection is signed in its own namespace, ``csa-report-reject``:
+the signature covers the manifest and not the form's decision field, so the namespace is what binds the decision
+(a rejection's signature, which the audit DB keeps and others may read, can never be replayed as an approval of
+the same manifest, nor the reverse; Ed25519 signatures are deterministic, so "seen before" would not tell).
+Verification runs OpenSSH's own ``ssh-keygen -Y verify`` against an allowed-signers file built from the
+approvers' public keys in provider.md: the approver recorded is the owner of the key that verified, never a
+typed name. Anyone can repeat the check later with the same command
 (:func:`verify_command`).
 """
 
@@ -25,10 +29,12 @@ from csa_report.errors import ConfigError, InputError, ToolError
 
 __all__ = [
     "NAMESPACE",
+    "REJECT_NAMESPACE",
     "SIGNATURE_FILE",
     "SignatureRefused",
     "Verified",
     "fingerprint",
+    "namespace_of",
     "normalise_public_key",
     "sign",
     "verify",
@@ -36,6 +42,8 @@ __all__ = [
 ]
 
 NAMESPACE = "csa-report"
+#: The namespace of a signed rejection (``ssh-keygen -Y sign -n csa-report-reject``).
+REJECT_NAMESPACE = "csa-report-reject"
 #: Stored beside manifest.json in staging and the archive.
 SIGNATURE_FILE = "manifest.json.sig"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
@@ -46,7 +54,22 @@ TIMEOUT_S = 30
 
 
 class SignatureRefused(InputError):
-    """The signature does not verify, or was made by a key that may not approve."""
+    """The signature does not verify, or was made by a key that may not approve. ``signer`` is the canonical name
+    of the key's owner when the key is one of provider.md's (the preparer's, or an approver's over other bytes),
+    so a refusal is recorded under who made it rather than under a typed name."""
+
+    def __init__(self, message: str, *, signer: str | None = None) -> None:
+        super().__init__(message)
+        self.signer = signer
+
+
+def namespace_of(decision: str) -> str:
+    """The namespace a signature for ``decision`` (approve or reject) is made in."""
+    return REJECT_NAMESPACE if decision == "reject" else NAMESPACE
+
+
+def _what(namespace: str) -> str:
+    return "a rejection" if namespace == REJECT_NAMESPACE else "an approval"
 
 
 @dataclass(frozen=True)
@@ -101,9 +124,12 @@ def _run(args: list[str], *, data: bytes | None = None) -> subprocess.CompletedP
         raise ToolError(f"ssh-keygen did not answer within {TIMEOUT_S} s") from None
 
 
-def sign(data: bytes, key: Path) -> str:
-    """The armoured signature of ``data`` by the private key at ``key`` (namespace ``csa-report``).
-    A passphrase-protected key asks for it on the terminal, as ``ssh-keygen`` always does."""
+def sign(data: bytes, key: Path, namespace: str = NAMESPACE) -> str:
+    """The armoured signature of ``data`` by the private key at ``key`` (namespace ``csa-report`` for an approval,
+    :data:`REJECT_NAMESPACE` for a rejection). A passphrase-protected key asks for it on the terminal, as
+    ``ssh-keygen`` always does."""
+    if namespace not in (NAMESPACE, REJECT_NAMESPACE):
+        raise ValueError(f"unknown signing namespace {namespace!r}")
     if not key.is_file():
         raise InputError(f"--key {key}: no such private key file")
     mode = key.stat().st_mode & 0o777
@@ -114,7 +140,7 @@ def sign(data: bytes, key: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="csa-sign-") as tmp:
         target = Path(tmp) / "manifest.json"
         target.write_bytes(data)
-        done = subprocess.run([_ssh_keygen(), "-q", "-Y", "sign", "-n", NAMESPACE, "-f", str(key), str(target)],
+        done = subprocess.run([_ssh_keygen(), "-q", "-Y", "sign", "-n", namespace, "-f", str(key), str(target)],
                               capture_output=True, timeout=300, check=False)
         sig = Path(str(target) + ".sig")
         if done.returncode != 0 or not sig.is_file():
@@ -136,10 +162,15 @@ def _principal(index: int) -> str:
 
 
 def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], preparer_keys: Mapping[str, str] = {},
-           ) -> Verified:
-    """Check that ``signature`` is a ``csa-report`` signature over exactly ``data`` by one of ``approvers`` (name
-    → OpenSSH public key). Raises :class:`SignatureRefused` (with the reason to record) otherwise; a key of the
-    preparer is named as such, since the four-eyes rule is about keys as much as names."""
+           namespace: str = NAMESPACE) -> Verified:
+    """Check that ``signature`` is a signature in ``namespace`` (``csa-report`` for an approval,
+    ``csa-report-reject`` for a rejection) over exactly ``data`` by one of ``approvers`` (name → OpenSSH public
+    key). Raises :class:`SignatureRefused` (with the reason to record) otherwise; a key of the preparer is named
+    as such, since the four-eyes rule is about keys as much as names, and a signature made for the other decision
+    is named as such too."""
+    if namespace not in (NAMESPACE, REJECT_NAMESPACE):
+        raise ValueError(f"unknown signing namespace {namespace!r}")
+    other = REJECT_NAMESPACE if namespace == NAMESPACE else NAMESPACE
     armoured = normalise_signature(signature)
     keys = {name: normalise_public_key(key, what=f"key of {name}") for name, key in approvers.items()}
     prep = {normalise_public_key(k, what=f"key of {n}"): n for n, k in preparer_keys.items()}
@@ -150,8 +181,11 @@ def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], prepare
     names = list(allowed.items())
     with tempfile.TemporaryDirectory(prefix="csa-verify-") as tmp:
         signers = Path(tmp) / "allowed_signers"
-        lines = [f'{_principal(i)} namespaces="{NAMESPACE}" {key}' for i, (key, _) in enumerate(names)]
-        lines += [f'preparer-{i} namespaces="{NAMESPACE}" {key}' for i, key in enumerate(prep)]
+        # Both namespaces are allowed here so that a signature for the other decision can be recognised and
+        # refused by name; which one is accepted is the -n of the check below.
+        both = f"{NAMESPACE},{REJECT_NAMESPACE}"
+        lines = [f'{_principal(i)} namespaces="{both}" {key}' for i, (key, _) in enumerate(names)]
+        lines += [f'preparer-{i} namespaces="{both}" {key}' for i, key in enumerate(prep)]
         signers.write_text("\n".join(lines) + "\n", "ascii")
         sig = Path(tmp) / "manifest.json.sig"
         sig.write_text(armoured, "ascii")
@@ -166,17 +200,23 @@ def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], prepare
         if principal.startswith("preparer-"):
             who = list(prep.values())[int(principal.split("-", 1)[1])]
             raise SignatureRefused(f"the signature was made with the key of {who}, who prepared this report; the "
-                                   "four-eyes rule needs another approver")
-        done = _run([_ssh_keygen(), "-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE,
-                     "-s", str(sig)], data=data)
-        if done.returncode != 0:
+                                   "four-eyes rule needs another approver", signer=who)
+        key, name = names[int(principal.split("-", 1)[1])]
+
+        def check(ns: str) -> bool:
+            return _run([_ssh_keygen(), "-Y", "verify", "-f", str(signers), "-I", principal, "-n", ns,
+                         "-s", str(sig)], data=data).returncode == 0
+
+        if not check(namespace):
+            if check(other):
+                raise SignatureRefused(f"this is {_what(other)} signature; {_what(namespace)} is signed with -n "
+                                       f"{namespace}", signer=name)
             raise SignatureRefused("the signature does not verify over this manifest.json (signed other bytes, "
-                                   f"or for another purpose than {NAMESPACE!r})")
-    key, name = names[int(principal.split("-", 1)[1])]
+                                   f"or for another purpose than {namespace!r})", signer=name)
     return Verified(signer=name, fingerprint=fingerprint(key), signature=armoured)
 
 
-def verify_command(signer_file: str = "allowed_signers") -> str:
+def verify_command(signer_file: str = "allowed_signers", namespace: str = NAMESPACE) -> str:
     """How a recipient or auditor repeats the check with OpenSSH alone."""
-    return (f"ssh-keygen -Y verify -f {signer_file} -I <approver> -n {NAMESPACE} -s {SIGNATURE_FILE} "
+    return (f"ssh-keygen -Y verify -f {signer_file} -I <approver> -n {namespace} -s {SIGNATURE_FILE} "
             "< manifest.json")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -35,7 +37,7 @@ from csa_report.seal import describe_seal, load_signer, seal_configured
 from csa_report.services import Services, bound, current
 from csa_report.settings import Settings, SignoffSettings, load_settings
 from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer
-from csa_report.sshsig import sign, verify
+from csa_report.sshsig import REJECT_NAMESPACE, sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
 from csa_report.tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
@@ -133,7 +135,24 @@ def verification_text(policies: PolicySet, sealed: bool) -> str | None:
 def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | None:
     p = policies.provider
     keys = p.approver_keys()
-    return SignatureCheck(manifest, keys, p.preparer_keys()) if keys else None
+    return SignatureCheck(manifest, keys, p.preparer_keys(), p.preparer) if keys else None
+
+
+def refuse_up_front_approval_in_deployment(approve_as: str | None, approve_key: str | None) -> None:
+    """``approve_as``/``approve_key`` are for ``csa-report run --approve-as`` and the demo, which run the flow in
+    their own process. A deployment run is started by whoever can use the UI or API, so these parameters there
+    would let anyone approve as someone else with a key file that happens to be on the worker: refused."""
+    if approve_as is None and approve_key is None:
+        return
+    from prefect.context import FlowRunContext
+    from prefect.runtime import deployment
+
+    ctx = FlowRunContext.get()
+    in_deployment = (ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id is not None) \
+        or deployment.id is not None
+    if in_deployment:
+        raise InputError("approve_as/approve_key cannot be given to a deployment run: the sign-off of a deployment "
+                         "run is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`")
 
 
 def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
@@ -152,6 +171,8 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
                        preparer_keys=check.preparer_keys)
         if " ".join(found.signer.split()).casefold() != " ".join(reviewer.split()).casefold():
             raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
+        if " ".join(found.signer.split()).casefold() == " ".join(p.preparer.split()).casefold():
+            raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
         return SignoffRecord(report_id=report_id, decision="approve", reviewer=found.signer,
                              manifest_sha256=manifest_sha256, decided_at=decided_at,
                              comment="approved up front on the command line (--approve-as, signed)", automatic=True,
@@ -191,12 +212,30 @@ def staged_manifest(rendered: RenderResult, manifest_sha256: str) -> bytes:
     return data
 
 
-def signing_instructions(manifest: bytes) -> str:
-    """How to sign, and the manifest itself (``csa-report approve RUN --key`` signs exactly this block)."""
+def fence_for(text: str) -> str:
+    """A code fence longer than any run of backticks in ``text`` (CommonMark allows any length of 3 or more), so
+    that a correction reason holding ``` cannot end the block early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def signing_instructions(manifest: bytes, signers: Sequence[str] = (), without_key: Sequence[str] = ()) -> str:
+    """How to sign, who can, and the manifest itself (``csa-report approve RUN --key`` signs exactly this block;
+    csa_report.commands.signoff.manifest_in_description reads it back)."""
+    text = manifest.decode("utf-8")
+    fence = fence_for(text)
+    who = ""
+    if signers:
+        who = "Who can sign: " + ", ".join(signers) + " (approvers with a key in provider.md)"
+        if without_key:
+            who += "; " + ", ".join(without_key) + " cannot sign off: provider.md lists no key for them"
+        who += ".\n\n"
     return ("\n**Sign off with your SSH key.** Either run `csa-report approve RUN --key ~/.ssh/id_ed25519` "
-            "(add `reject` for a rejection), or sign the reviewed manifest.json with `csa-report sign --manifest "
-            "manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form.\n\n"
-            "manifest.json:\n\n```json\n" + manifest.decode("utf-8") + "```\n")
+            "(or `csa-report reject RUN --key …`), or sign the reviewed manifest.json with `csa-report sign "
+            "--manifest manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form. "
+            f"A rejection is signed apart (`csa-report sign --reject`, namespace {REJECT_NAMESPACE}): a signature "
+            "counts only for the decision it was made for.\n\n" + who
+            + f"manifest.json:\n\n{fence}json\n" + text + f"{fence}\n")
 
 
 def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
@@ -234,8 +273,11 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
     if check is not None:
         plain = describe
 
+        signers = [a for a in p.approvers if a in check.approver_keys]
+        without_key = [a for a in p.approvers if a not in check.approver_keys]
+
         def describe() -> str:
-            return plain() + signing_instructions(manifest)
+            return plain() + signing_instructions(manifest, signers, without_key)
 
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(SignoffRecord(
@@ -326,12 +368,14 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
                          data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
                                "reviewer": approval.reviewer, "comment": approval.comment})
     step(set_run_status)(run_id, "approved")
-    if approval.signature:
-        step(store_signature)(staged, approval.signature)
 
     recipients = recipients_of(policy_set)
     # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
     step(claim_period)(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
+    # Archived only once the slot is this report's (definitions.md §26: the loser stops before archiving). A
+    # resumed or retried run finds its own claim and stores again: create-only, identical bytes are success.
+    if approval.signature:
+        step(store_signature)(staged, approval.signature)
     sealed = step(seal_report)(staged, str(rendered.paths["report.pdf"]),
                          f"transparency report {staged.report_id} approved by {approval.reviewer}")
     submission = step(submit)(staged, run_id, recipients, message_date=approval.decided_at,
@@ -376,6 +420,7 @@ def annual_report(
     if note:
         logger.info(note)
     try:
+        refuse_up_front_approval_in_deployment(approve_as, approve_key)
         # Read once for the whole run and passed down (steps reach them through the run's Services).
         settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
         at = parse_as_of(as_of) if as_of else run_started_at()

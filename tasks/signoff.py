@@ -235,8 +235,9 @@ def request_signoff(
             # Built now, not before the loop: its review links are issued afresh each time the form is shown.
             body = description() if callable(description) else description
             text = body if not reasons else _with_refusals(body, reasons)
+            how = ("--key ~/.ssh/id_ed25519" if signature_check is not None else "--reviewer NAME --sha256 HASH")
             logger.info("sign-off requested (%s, %s): answer the form in the Prefect UI or run "
-                        "`csa-report approve|reject <run> --reviewer NAME --sha256 HASH`", key, state)
+                        "`csa-report approve|reject <run> %s`", key, state, how)
             if on_request is not None:
                 on_request(key)
             answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s,
@@ -248,7 +249,8 @@ def request_signoff(
         if decision.accepted:
             logger.info("sign-off %s: %s", key, decision.reason)
             return decision
-        refusal = Refusal(attempt=attempt, key=key, reviewer=answer.reviewer, decision=answer.decision,
+        # decision.answer: a refused signed answer names the key's owner (or none), never the typed name.
+        refusal = Refusal(attempt=attempt, key=key, reviewer=decision.answer.reviewer, decision=answer.decision,
                           manifest_sha256=answer.manifest_sha256, comment=answer.comment, reason=decision.reason,
                           input_id=_input_id(f"{state}-{key}-response"),
                           signature=getattr(answer, "signature", None))

@@ -34,9 +34,11 @@ RunArg = Annotated[str, typer.Argument(metavar="RUN", help="Flow-run id or name 
 ReviewerOpt = Annotated[str | None, typer.Option(
     "--reviewer", help="Your name as listed among the approvers (typed sign-off)")]
 ShaOpt = Annotated[str | None, typer.Option(
-    "--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits; typed sign-off)")]
+    "--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits). Typed sign-off: the answer; with "
+    "--key: checked against the manifest the run shows before anything is signed")]
 KeyOpt = Annotated[Path | None, typer.Option(
-    "--key", help="Your OpenSSH private key: sign the waiting run's manifest.json and answer with the signature")]
+    "--key", help="Your OpenSSH private key: sign the waiting run's manifest.json and answer with the signature "
+    "(namespace csa-report for approve, csa-report-reject for reject)")]
 CommentOpt = Annotated[str, typer.Option("--comment", help="Why; recorded in the audit trail")]
 WaitOpt = Annotated[int, typer.Option(
     "--wait", help="Seconds to wait for the flow's verdict (accepted, refused and waiting again, failed); 0: "
@@ -109,25 +111,49 @@ def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
     return dict(keyset)
 
 
-def signed_manifest_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str]) -> bytes:
-    """The manifest the waiting form asks to sign: the ```json block of its description, checked against the
-    SHA-256 the description states, so that what is signed is what the flow will verify."""
-    import hashlib
+def manifest_in_description(text: str) -> tuple[bytes, str] | None:
+    """The manifest block of a signed form's description and the SHA-256 the description states, or None. The
+    block's fence may be longer than three backticks (it is, when the manifest holds ```): it ends at a line
+    holding the same fence alone."""
     import re
+
+    block = re.search(r"^(`{3,})json\n(.*?)^\1$", text, re.S | re.M)
+    shas = re.findall(r"```\n([0-9a-f]{64})\n```", text)
+    if block is None or not shas:
+        return None
+    return block.group(2).encode("utf-8"), shas[0]
+
+
+def signed_manifest_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str],
+                       reviewed_sha256: str | None = None) -> bytes:
+    """The manifest the waiting form asks to sign: the ```json block of its description, checked against the
+    SHA-256 the description states, so that what is signed is what the flow will verify; and against
+    ``reviewed_sha256`` (``--sha256``) when given, so that nothing is signed but the manifest the reviewer read."""
+    import hashlib
 
     try:
         text = str(json.loads(client.read_flow_run_input(fr.id, keyset["description"])))
     except Exception:  # no description: not a signed sign-off form
         text = ""
-    block = re.search(r"```json\n(.*?)```", text, re.S)
-    shas = re.findall(r"```\n([0-9a-f]{64})\n```", text)
-    if block is None or not shas:
+    found = manifest_in_description(text)
+    if found is None:
         raise InputError(f"flow run {fr.name} does not ask for a signed sign-off (its approvers have no SSH keys); "
                          "answer with --reviewer NAME --sha256 HASH")
-    data = block.group(1).encode("utf-8")
-    if hashlib.sha256(data).hexdigest() != shas[0]:
+    data, stated = found
+    if hashlib.sha256(data).hexdigest() != stated:
         raise InputError(f"flow run {fr.name}: the manifest shown does not match its stated SHA-256; not signed")
+    check_reviewed(stated, reviewed_sha256, str(fr.name))
     return data
+
+
+def check_reviewed(shown_sha256: str, reviewed_sha256: str | None, run_name: str) -> None:
+    """``--sha256`` given with ``--key``: the manifest the run shows must be the one reviewed (compared
+    case-insensitively, spaces around it ignored), or nothing is signed."""
+    if reviewed_sha256 is None:
+        return
+    if reviewed_sha256.strip().lower() != shown_sha256.strip().lower():
+        raise InputError(f"--sha256 {reviewed_sha256.strip()[:12]}… is not the manifest flow run {run_name} waits "
+                         f"for ({shown_sha256[:12]}…); review the current version; nothing was signed")
 
 
 def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: str | None, sha256: str | None,
@@ -149,9 +175,10 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
             fr = find_run(client, run)
             keyset = _signoff_keyset(client, fr)
             if key is not None:
-                from csa_report.sshsig import sign
+                from csa_report.sshsig import namespace_of, sign
 
-                answer["signature"] = sign(signed_manifest_of(client, fr, keyset), key)
+                answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key,
+                                           namespace_of(decision))
             result = client.resume_flow_run(fr.id, run_input=answer)
     except httpx.HTTPStatusError as exc:
         raise UnreachableError(f"the Prefect API at {api} answered HTTP {exc.response.status_code}") from None
@@ -259,10 +286,15 @@ def register(app: typer.Typer) -> None:
     def sign(
         manifest: Annotated[Path, typer.Option("--manifest", help="The manifest.json you reviewed")],
         key: Annotated[Path, typer.Option("--key", help="Your OpenSSH private key (e.g. ~/.ssh/id_ed25519)")],
+        reject: Annotated[bool, typer.Option(
+            "--reject", help="Sign a rejection (namespace csa-report-reject); without it the signature approves "
+            "(namespace csa-report). The form refuses a signature made for the other decision")] = False,
     ) -> None:
-        """Print the SSH signature (namespace csa-report) of a manifest.json, to paste into the sign-off form."""
+        """Print the SSH signature of a manifest.json, to paste into the sign-off form: an approval (namespace
+        csa-report), or with --reject a rejection (namespace csa-report-reject)."""
+        from csa_report.sshsig import NAMESPACE, REJECT_NAMESPACE
         from csa_report.sshsig import sign as ssh_sign
 
         if not manifest.is_file():
             raise InputError(f"--manifest {manifest}: no such file")
-        typer.echo(ssh_sign(manifest.read_bytes(), key), nl=False)
+        typer.echo(ssh_sign(manifest.read_bytes(), key, REJECT_NAMESPACE if reject else NAMESPACE), nl=False)

@@ -204,11 +204,15 @@ class ProviderDoc(PolicyDocument):
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:
-        if self.preparer in self.approvers:
-            raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report)")
+        # Compared as the sign-off form compares names (spaces collapsed, case ignored): "aoife  byrne" among the
+        # approvers is the preparer, and the form would let her sign off her own report under that spelling.
+        if _person(self.preparer) in {_person(a) for a in self.approvers}:
+            raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report; names "
+                             "are compared ignoring case and spacing)")
         for k in self.signing_keys:
             if k.name not in self.approvers and k.name != self.preparer:
                 raise ValueError(f"signing_keys: {k.name!r} is neither an approver nor the preparer")
+        _refuse_ambiguous_keys(self.signing_keys)
         _refuse_duplicates("services", [s.name for s in self.services])
         return self
 
@@ -221,6 +225,30 @@ class ProviderDoc(PolicyDocument):
 
     def preparer_keys(self) -> dict[str, str]:
         return {k.name: k.key for k in self.signing_keys if k.name == self.preparer}
+
+
+def _person(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _refuse_ambiguous_keys(keys: tuple[SigningKey, ...]) -> None:
+    """One key per person and one person per key: a second key under the same name would be silently dropped
+    (approver_keys maps a name to one key), and a key under two names would make its signatures ambiguous (who
+    signed? is it the preparer's?)."""
+    from csa_report.sshsig import normalise_public_key
+
+    names: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for k in keys:
+        person = _person(k.name)
+        if person in names:
+            raise ValueError(f"signing_keys: {k.name!r} is listed twice; list one key per person")
+        names[person] = k.name
+        key = normalise_public_key(k.key, what=f"key of {k.name}")  # type+base64: the comment does not count
+        if key in owners:
+            raise ValueError(f"signing_keys: the same key is listed for {owners[key]!r} and {k.name!r}; each "
+                             "person signs with their own key")
+        owners[key] = k.name
 
 
 def _refuse_duplicates(field: str, names: list[str]) -> None:

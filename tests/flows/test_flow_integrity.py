@@ -22,7 +22,7 @@ from csa_report.filing import AlreadyFiled, filings
 from csa_report.period import Period, utc_now
 from csa_report.seal import make_test_certificate
 from csa_report.seed import seed
-from csa_report.sshsig import sign
+from csa_report.sshsig import REJECT_NAMESPACE, SIGNATURE_FILE, sign
 from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
 from tests.integrity.keys import Key, keyed_policies, make_key, ssh_keygen_verify
 
@@ -172,14 +172,26 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     manifest_path = next((tmp_path / "work").rglob("manifest.json"))
     manifest = manifest_path.read_bytes()
     assert "PDF unsealed: no certificate is configured" in json.loads(manifest)["inputs"]["signoff"]
+    # The approver's own rejection signature (the audit DB keeps it, others may read it) replayed as an approval.
+    rejection = sign(manifest, keys["demo-reviewer"].private, REJECT_NAMESPACE)
     answers = [
         ("the preparer", sign(manifest, keys["Aoife Byrne"].private), "prepared this report"),
-        ("a stranger", sign(manifest, stranger.private), "not among the approvers' keys"),
-    ]  # (a signature over other bytes is refused the same way: tests/integrity/test_sshsig.py; the flow asks
-    # at most three times)
+        ("a rejection replayed", rejection, "this is a rejection signature; an approval is signed with -n "
+                                            "csa-report"),
+    ]  # (a stranger's key and a signature over other bytes are refused the same way: tests/integrity/
+    # test_sshsig.py; the flow asks at most three times)
+    assert stranger.public  # a key the flow does not know: the refusal must not record the typed name
     for _who, signature, _reason in answers:
-        resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who})
+        resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who,
+                                           "reviewer": "Typed Name"})
         run_id, key = flow.wait_paused(not_key=key)
+    # `approve --key --sha256` with the hash of another manifest signs nothing and answers nothing (exit 2).
+    from csa_report.commands.signoff import answer_signoff
+
+    with pytest.raises(InputError, match="nothing was signed") as err:
+        answer_signoff(str(run_id), "approve", None, "0" * 64, key=keys["demo-reviewer"].private)
+    assert err.value.exit_code == 2
+    assert flow.wait_paused(timeout=5) == (run_id, key)  # still waiting for the same request
     # The reviewer types nothing but the signature (and a pasted block may arrive with its lines joined).
     good = " ".join(sign(manifest, keys["demo-reviewer"].private).splitlines())
     resume_flow_run(run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly",
@@ -192,7 +204,37 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     assert [s.comment for s in refused] == [a[0] for a in answers]
     for s, (_, signature, reason) in zip(refused, answers, strict=True):
         assert reason in (s.refused_reason or "") and s.signature == signature
+    # Recorded under the key's owner, never the typed name.
+    assert [s.reviewer for s in refused] == ["Aoife Byrne", "demo-reviewer"]
     [accepted] = [s for s in signoffs if not s.refused_reason]
     # Recorded under the key owner's canonical name, whatever was typed.
     assert (accepted.reviewer, accepted.key_fingerprint) == ("demo-reviewer", keys["demo-reviewer"].fingerprint)
     assert ssh_keygen_verify(tmp_path, manifest, accepted.signature or "", "r", keys["demo-reviewer"].public) == 0
+
+
+def test_a_run_that_loses_the_claim_archives_no_signature(prefect_server, signed_env, keys, seaweed, smtp, tmp_path,
+                                                          monkeypatch):
+    """definitions.md §26: the loser of the race for the filing slot stops before archiving, its approval's
+    signature included."""
+    import csa_report.tasks.filing as filing_tasks
+    from csa_report.flows.annual_report import annual_report
+
+    def lost(*_a, **_k):
+        raise AlreadyFiled("a concurrent run filed first (simulated)")
+
+    monkeypatch.setattr(filing_tasks, "claim_filing", lost)
+    monkeypatch.delenv("CSA_SEAL_PKCS12")
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=13)
+    with pytest.raises(AlreadyFiled):
+        annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
+                      approve_key=str(keys["Dara Kelly"].private))
+    from csa_report.settings import load_settings
+
+    s3 = load_settings().s3
+    client = seaweed.client()
+    names = []
+    for bucket, prefix in ((s3.staging_bucket, s3.staging_prefix), (s3.archive_bucket, s3.archive_prefix)):
+        listed = client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        names += [o["Key"].rsplit("/", 1)[-1] for o in listed]
+    assert "manifest.json" in names and SIGNATURE_FILE not in names

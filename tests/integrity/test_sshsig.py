@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from csa_report.sshsig import SignatureRefused, fingerprint, normalise_signature, sign, verify
+from csa_report.sshsig import REJECT_NAMESPACE, SignatureRefused, fingerprint, normalise_signature, sign, verify
 from tests.integrity.keys import Key, make_key, ssh_keygen_verify
 
 MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'
@@ -71,3 +71,29 @@ def test_refused(keys: dict[str, Key], tmp_path: Path, case: str, reason: str) -
         sig = (tmp_path / "m.json.sig").read_text()
     with pytest.raises(SignatureRefused, match=reason):
         verify(MANIFEST, sig, approvers=approvers(keys), preparer_keys={"Aoife Byrne": keys["preparer"].public})
+
+
+def test_a_signature_counts_only_for_the_decision_it_was_made_for(keys: dict[str, Key]) -> None:
+    """A rejection's signature (kept in the audit DB, readable by others) must not approve the same manifest,
+    nor an approval's reject it: the decision is bound by the namespace."""
+    rejection = sign(MANIFEST, keys["dara"].private, REJECT_NAMESPACE)
+    approval = sign(MANIFEST, keys["dara"].private)
+    assert verify(MANIFEST, rejection, approvers=approvers(keys), namespace=REJECT_NAMESPACE).signer == "Dara Kelly"
+    with pytest.raises(SignatureRefused) as refused:
+        verify(MANIFEST, rejection, approvers=approvers(keys))
+    assert str(refused.value) == "this is a rejection signature; an approval is signed with -n csa-report"
+    assert refused.value.signer == "Dara Kelly"
+    with pytest.raises(SignatureRefused) as refused:
+        verify(MANIFEST, approval, approvers=approvers(keys), namespace=REJECT_NAMESPACE)
+    assert str(refused.value) == "this is an approval signature; a rejection is signed with -n csa-report-reject"
+
+
+@pytest.mark.parametrize(("case", "signer"), [("stranger", None), ("preparer", "Aoife Byrne"),
+                                              ("other-bytes", "Dara Kelly")])
+def test_a_refusal_names_the_key_owner_only_when_the_key_is_known(keys: dict[str, Key], case: str,
+                                                                   signer: str | None) -> None:
+    data = MANIFEST + b" " if case == "other-bytes" else MANIFEST
+    sig = sign(data, keys["dara" if case == "other-bytes" else case].private)
+    with pytest.raises(SignatureRefused) as refused:
+        verify(MANIFEST, sig, approvers=approvers(keys), preparer_keys={"Aoife Byrne": keys["preparer"].public})
+    assert refused.value.signer == signer

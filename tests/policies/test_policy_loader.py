@@ -228,3 +228,28 @@ def test_not_applicable_category(folder: Path) -> None:
                     encoding="utf-8")
     m = load_policies(folder).measures
     assert m.category("solicitation").not_applicable == "We do not scan text."  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("spelling", ["aoife byrne", "  Aoife   BYRNE ", "AOIFE\tByrne"])
+def test_preparer_cannot_approve_under_another_case_or_spacing(folder: Path, spelling: str) -> None:
+    # The sign-off form compares names ignoring case and spacing, so the policy must too.
+    _edit(folder, "provider.md", "  - demo-reviewer\n", f"  - {spelling!r}\n".replace("'", '"'))
+    assert _error(folder).startswith(f"{folder}/provider.md:28: preparer: must not be one of the approvers")
+
+
+DARA_KEY = "key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINLECohtS948nscwjSvhk8DNE7JKH21NBzaLZWCWVrV7"
+
+
+def test_one_key_listed_under_two_names_is_refused(folder: Path) -> None:
+    # The same type+base64 with another comment is the same key.
+    _edit(folder, "provider.md", "  - name: Aoife Byrne  #", f"  - name: demo-reviewer\n    {DARA_KEY} other\n"
+                                                          "  - name: Aoife Byrne  #")
+    assert _error(folder).endswith("signing_keys: the same key is listed for 'Dara Kelly' and 'demo-reviewer'; each "
+                                   "person signs with their own key")
+
+
+def test_one_person_listed_twice_in_signing_keys_is_refused(folder: Path) -> None:
+    other = "key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIODpZnCZ9r2NZNMsa9x+9T79DmkdrP8+Apn01WndZ6eu x"
+    _edit(folder, "provider.md", "  - name: Aoife Byrne  #", f"  - name: Dara Kelly\n    {other}\n"
+                                                          "  - name: Aoife Byrne  #")
+    assert _error(folder).endswith("signing_keys: 'Dara Kelly' is listed twice; list one key per person")

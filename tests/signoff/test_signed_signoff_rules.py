@@ -1,0 +1,110 @@
+"""Signed sign-off rules beyond the signature itself (issue 11 review): the decision is bound to the signature,
+the preparer is refused by name, refusals never record a typed name, the manifest block survives backticks, and
+the up-front approval parameters stay out of deployment runs. Real ssh-keygen keys throughout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from csa_report.commands.signoff import check_reviewed, manifest_in_description
+from csa_report.errors import InputError
+from csa_report.flows.annual_report import fence_for, refuse_up_front_approval_in_deployment, signing_instructions
+from csa_report.signoff import UNVERIFIED_SIGNER, SignatureCheck, SignedSignOff, describe_for_reviewer, evaluate_signed
+from csa_report.sshsig import REJECT_NAMESPACE, sign
+from tests.integrity.keys import Key, make_key
+
+MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'
+SHA = hashlib.sha256(MANIFEST).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Key]:
+    folder = tmp_path_factory.mktemp("keys")
+    return {name: make_key(folder, name) for name in ("dara", "aoife", "stranger")}
+
+
+def check(keys: dict[str, Key], **kw: object) -> SignatureCheck:
+    args: dict[str, object] = {"approver_keys": {"Dara Kelly": keys["dara"].public}, "preparer_keys": {},
+                               "preparer": "Aoife Byrne", **kw}
+    return SignatureCheck(MANIFEST, **args)  # type: ignore[arg-type]
+
+
+def answer(decision: str, signature: str, reviewer: str = "Dara Kelly") -> SignedSignOff:
+    return SignedSignOff(decision=decision, signature=signature, reviewer=reviewer)  # type: ignore[arg-type]
+
+
+def test_a_rejection_signature_cannot_be_replayed_as_an_approval(keys: dict[str, Key]) -> None:
+    rejection = sign(MANIFEST, keys["dara"].private, REJECT_NAMESPACE)
+    rejected = evaluate_signed(answer("reject", rejection), check(keys), manifest_sha256=SHA)
+    assert rejected.rejected and rejected.answer.reviewer == "Dara Kelly"
+    replayed = evaluate_signed(answer("approve", rejection), check(keys), manifest_sha256=SHA)
+    assert not replayed.accepted
+    assert replayed.reason == "this is a rejection signature; an approval is signed with -n csa-report"
+    assert replayed.answer.reviewer == "Dara Kelly"
+
+
+def test_an_approval_signature_does_not_reject(keys: dict[str, Key]) -> None:
+    approval = sign(MANIFEST, keys["dara"].private)
+    assert evaluate_signed(answer("approve", approval), check(keys), manifest_sha256=SHA).approved
+    refused = evaluate_signed(answer("reject", approval), check(keys), manifest_sha256=SHA)
+    assert not refused.accepted
+    assert refused.reason == "this is an approval signature; a rejection is signed with -n csa-report-reject"
+
+
+@pytest.mark.parametrize("listed", ["aoife byrne", " AOIFE  Byrne"])
+def test_the_preparer_is_refused_by_name_even_without_a_key_of_her_own(keys: dict[str, Key], listed: str) -> None:
+    # The policy loader refuses this configuration; the sign-off does not rely on it.
+    keyed = check(keys, approver_keys={"Dara Kelly": keys["dara"].public, listed: keys["aoife"].public})
+    decision = evaluate_signed(answer("approve", sign(MANIFEST, keys["aoife"].private), "Dara Kelly"), keyed,
+                               manifest_sha256=SHA)
+    assert not decision.accepted and "who prepared this report" in decision.reason
+    assert decision.answer.reviewer == listed
+
+
+def test_a_refused_signed_answer_never_carries_the_typed_name(keys: dict[str, Key]) -> None:
+    stranger = evaluate_signed(answer("approve", sign(MANIFEST, keys["stranger"].private), "Dara Kelly"),
+                               check(keys), manifest_sha256=SHA)
+    assert not stranger.accepted and stranger.answer.reviewer == UNVERIFIED_SIGNER
+    other_bytes = evaluate_signed(answer("approve", sign(MANIFEST + b" ", keys["dara"].private), "Somebody Else"),
+                                  check(keys), manifest_sha256=SHA)
+    assert not other_bytes.accepted and other_bytes.answer.reviewer == "Dara Kelly"
+
+
+def test_the_manifest_block_survives_backticks_in_the_manifest() -> None:
+    manifest = (json.dumps({"correction": {"reason": "the ```json block ```` was wrong"}}) + "\n").encode()
+    sha = hashlib.sha256(manifest).hexdigest()
+    assert fence_for(manifest.decode()) == "`" * 5 and fence_for("plain") == "```"
+    text = describe_for_reviewer(title="t", manifest_sha256=sha) + signing_instructions(manifest, ["Dara Kelly"])
+    assert manifest_in_description(text) == (manifest, sha)
+    # The stored description is what `csa-report approve --key` reads back through JSON.
+    assert manifest_in_description(json.loads(json.dumps(text))) == (manifest, sha)
+
+
+def test_the_description_says_who_can_sign() -> None:
+    text = signing_instructions(MANIFEST, ["Dara Kelly"], ["demo-reviewer"])
+    assert "Who can sign: Dara Kelly (approvers with a key in provider.md); demo-reviewer cannot sign off" in text
+    assert "csa-report sign --reject" in text and REJECT_NAMESPACE in text
+
+
+def test_approve_with_key_checks_the_reviewed_sha256() -> None:
+    check_reviewed(SHA, None, "run")
+    check_reviewed(SHA, f"  {SHA.upper()} ", "run")
+    with pytest.raises(InputError, match="is not the manifest flow run run waits for") as err:
+        check_reviewed(SHA, "0" * 64, "run")
+    assert err.value.exit_code == 2
+
+
+def test_up_front_approval_is_refused_in_a_deployment_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse_up_front_approval_in_deployment(None, None)
+    refuse_up_front_approval_in_deployment("demo-reviewer", "/tmp/key")  # no deployment: the CLI and the demo
+    from prefect.runtime import deployment
+
+    monkeypatch.setattr(deployment, "id", "5b4c0a4e-0000-0000-0000-000000000000", raising=False)
+    refuse_up_front_approval_in_deployment(None, None)
+    for given in (("demo-reviewer", None), (None, "/tmp/key")):
+        with pytest.raises(InputError, match="cannot be given to a deployment run") as err:
+            refuse_up_front_approval_in_deployment(*given)
+        assert err.value.exit_code == 2
