@@ -139,10 +139,12 @@ def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | No
 
 
 def refuse_up_front_approval_in_deployment(approve_as: str | None, approve_key: str | None) -> None:
-    """``approve_as``/``approve_key`` are for ``csa-report run --approve-as`` and the demo, which run the flow in
-    their own process. A deployment run is started by whoever can use the UI or API, so these parameters there
-    would let anyone approve as someone else with a key file that happens to be on the worker: refused."""
-    if approve_as is None and approve_key is None:
+    """``approve_key`` is for ``csa-report run --approve-as … --key`` and the demo, which run the flow in their own
+    process. A deployment run is started by whoever can use the UI or API, so a key path there would let anyone
+    sign as someone else with a key file that happens to be on the worker: refused. ``approve_as`` alone stays
+    allowed (an unsigned installation's automatic sign-off, recorded as such): it gives nobody more than the
+    typed form already does, and with keys it is refused anyway for want of a signature."""
+    if approve_key is None:
         return
     from prefect.context import FlowRunContext
     from prefect.runtime import deployment
@@ -151,8 +153,8 @@ def refuse_up_front_approval_in_deployment(approve_as: str | None, approve_key: 
     in_deployment = (ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id is not None) \
         or deployment.id is not None
     if in_deployment:
-        raise InputError("approve_as/approve_key cannot be given to a deployment run: the sign-off of a deployment "
-                         "run is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`")
+        raise InputError("approve_key cannot be given to a deployment run: a signed sign-off of a deployment run "
+                         "is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`")
 
 
 def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,

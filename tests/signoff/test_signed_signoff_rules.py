@@ -97,14 +97,16 @@ def test_approve_with_key_checks_the_reviewed_sha256() -> None:
     assert err.value.exit_code == 2
 
 
-def test_up_front_approval_is_refused_in_a_deployment_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_up_front_signing_key_is_refused_in_a_deployment_run(monkeypatch: pytest.MonkeyPatch) -> None:
     refuse_up_front_approval_in_deployment(None, None)
     refuse_up_front_approval_in_deployment("demo-reviewer", "/tmp/key")  # no deployment: the CLI and the demo
     from prefect.runtime import deployment
 
     monkeypatch.setattr(deployment, "id", "5b4c0a4e-0000-0000-0000-000000000000", raising=False)
     refuse_up_front_approval_in_deployment(None, None)
-    for given in (("demo-reviewer", None), (None, "/tmp/key")):
-        with pytest.raises(InputError, match="cannot be given to a deployment run") as err:
+    # A typed automatic sign-off gives nobody more than the typed form: allowed (and refused with keys, unsigned).
+    refuse_up_front_approval_in_deployment("Dara Kelly", None)
+    for given in (("demo-reviewer", "/tmp/key"), (None, "/tmp/key")):
+        with pytest.raises(InputError, match="approve_key cannot be given to a deployment run") as err:
             refuse_up_front_approval_in_deployment(*given)
         assert err.value.exit_code == 2
