@@ -75,7 +75,12 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     from csa_report.filing import Correction, filings
     from csa_report.seal import SEALED_NAME
 
-    filed = next((f for f in filings(audit, run.provider, run.period) if f.report_id == run.report_id), None)
+    period_filings = filings(audit, run.provider, run.period)
+    filed = next((f for f in period_filings if f.report_id == run.report_id), None)
+    if filed is not None and period_filings[-1].seq > filed.seq:
+        raise InputError(f"run {run_id}: report {run.report_id} was superseded by report "
+                         f"{period_filings[-1].report_id}; sending it again would deliver the wrong version after "
+                         "its correction (settle it with `csa-report delivery confirm` if it arrived)")
     correction = (Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes
                   else None)
     if SEALED_NAME in contents:

@@ -100,10 +100,15 @@ def _record(r: Filing) -> FilingRecord:
 def _next_seq(existing: list[FilingRecord], provider: str, period: str, report_id: str,
               correction: Correction | None) -> int | FilingRecord:
     """The seq this report would file under, or its own filing when it was filed before (a re-run)."""
+    latest = existing[-1] if existing else None
     for f in existing:
         if f.report_id == report_id:
+            if latest is not None and latest.seq > f.seq:
+                # A re-run or retry of a superseded report would complete its deliveries after the correction.
+                raise AlreadyFiled(
+                    f"{provider}, period {period}: report {report_id} was superseded by report {latest.report_id}; "
+                    "nothing of it is staged or sent again")
             return f
-    latest = existing[-1] if existing else None
     if correction is None:
         if latest is None:
             return 0

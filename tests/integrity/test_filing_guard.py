@@ -111,6 +111,19 @@ def test_corrections_must_name_the_latest_known_report(new_db_url: str) -> None:
     assert check_not_filed(audit, P, PERIOD, C, Correction(B, "second correction")) is None
 
 
+def test_a_superseded_report_is_never_staged_or_sent_again(new_db_url: str) -> None:
+    """A re-run or retry of the original after its correction would complete the original's deliveries after
+    the corrected version went out: both the guard before staging and the claim stop it (exit 2)."""
+    audit = AuditLog.open(new_db_url)
+    claim(audit, A)
+    claim(audit, B, Correction(A, "typo"))
+    for attempt in (lambda: check_not_filed(audit, P, PERIOD, A, None), lambda: claim(audit, A)):
+        with pytest.raises(AlreadyFiled, match=f"report {A} was superseded by report {B}") as err:
+            attempt()
+        assert err.value.exit_code == 2
+    assert check_not_filed(audit, P, PERIOD, B, None) is not None  # the correction itself may resume
+
+
 @pytest.mark.parametrize(("supersedes", "reason", "message"), [
     (A, None, "needs --reason"),
     (A, "   ", "needs --reason"),

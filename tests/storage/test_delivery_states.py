@@ -157,3 +157,22 @@ def test_cli_confirm_records_evidence_and_unknown_run_is_exit_2(
     assert audit.delivery_events(ref.report_id)[-1].detail == "confirmed by the operator: ticket 42"
     assert main(["delivery", "confirm", "999", AUTHORITY, "--evidence", "x", "--audit-db", settings.audit_db]) == 2
     assert "run 999 is not in the audit database" in capsys.readouterr().err
+
+
+def test_resend_of_a_superseded_report_is_refused(settings: Settings, report: FakeReport, audit: AuditLog) -> None:
+    """Its correction went out meanwhile: sending the original now would deliver the wrong version last."""
+    from csa_report.filing import Correction, claim_filing
+
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
+    with scripted_smtp("reset-before-reply") as (port, _first):
+        with pytest.raises(DeliveryUnknown):
+            submit(_on(settings, port), report, audit, run_id)
+    ref = report.ref
+    for report_id, correction in ((ref.report_id, None), ("c0rrec7edc0rrec7", Correction(ref.report_id, "typo"))):
+        claim_filing(audit, provider=ref.provider, period=str(ref.period), report_id=report_id,
+                     manifest_sha256=report_id * 4, correction=correction, run_id=None, at=NOW)
+    with scripted_smtp("accept") as (port, second), \
+            pytest.raises(InputError, match=f"report {ref.report_id} was superseded by report c0rrec7edc0rrec7"):
+        delivery_ops.resend(audit, _on(settings, port), S3Store.from_settings(settings), run_id, COMMISSION)
+    assert second.messages == []
+    assert _states(audit, report) == {AUTHORITY: ("unknown", 1), COMMISSION: ("unknown", 1)}
