@@ -306,15 +306,22 @@ def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
 
     Like ``reported``: one grouping by (category, kind, account) over the period's actions, carrying two
     service bitmasks — services that acted on the account at all (``n2``) and services that acted on it as an
-    EU user (``n3``). Python adds each group to every service in a mask and once to ALL, so an account acted
-    on twice, or by two services, is one account. A null ``account_ref`` is never counted.
+    EU user (``n3``), each OR-ing the row's service bit (``bit_or`` where the backend has it). Python adds each
+    group to every service in a mask and once to ALL, so an account acted on twice, or by two services, is one
+    account. A null ``account_ref`` is never counted.
     """
     a = AA.c
     kind = case((a.action.in_(SUSPENSIONS), literal("suspended")), else_=literal("restricted"))
     eu = a.user_region == "eu"
-    mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
-    mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
-                  literal(0))
+    bit = cast(case(*((a.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0)),
+               BigInteger)
+    mask_all = q.sql.bit_or(bit)
+    mask_eu = q.sql.bit_or(case((eu, bit), else_=cast(literal(0), BigInteger)))
+    if mask_all is None or mask_eu is None:
+        # No bitwise-OR aggregate (SQLite): one max per service and mask; a set bit is 2^i, so the sum is the OR.
+        mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+        mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
+                      literal(0))
     per_acct = (
         select(a.category, kind.label("kind"), mask_all.label("m_all"), mask_eu.label("m_eu"))
         .where(q.in_period(a.taken_at) & a.account_ref.is_not(None)
