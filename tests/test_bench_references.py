@@ -29,17 +29,22 @@ def _pairs() -> list[tuple[str, Any]]:
     pairs: list[tuple[str, Any]] = []
     for c in (K, N, S):
         pairs.append((f"reports|{c}", expected(4, "reports", c)))
+        pairs.append((f"reports|{c}|eu", expected(4, "reports", c, region="eu")))
     for c in (K, N):
         for dt, ind in REPORTED.items():
             pairs.append((f"reported_items|{c}|{dt}", expected(4, ind, c)))
+            pairs.append((f"reported_items|{c}|{dt}|eu", expected(4, ind, c, region="eu")))
         for role in ("sender", "receiver"):
             pairs.append((f"accounts|{c}|{role}", expected(4, ROLES[role], c, region="eu")))
         pairs.append((f"content_removed|{c}", expected(5, "content_removed", c)))
+        pairs.append((f"content_removed|{c}|eu", expected(5, "content_removed", c, region="eu")))
         for tech in EXPECTED_TECHNOLOGIES[(ALL, c)]:
             for ind in ("flagged", "human_reviewed", "not_abuse"):
                 pairs.append((f"{ind}|{c}|{tech}", expected(6, ind, c, tech)))
         for channel in ("internal", "judicial"):
             pairs.append((f"content_complaints|{channel}|{c}", expected(5, f"content_complaints_{channel}", c)))
+            pairs.append((f"content_complaints|{channel}|{c}|eu",
+                           expected(5, f"content_complaints_{channel}", c, region="eu")))
     for role in ("soliciting", "solicited"):
         pairs.append((f"accounts|{S}|{role}", expected(4, ROLES[role], S, region="eu")))
     for ind in ("flagged", "human_reviewed", "not_abuse"):
@@ -47,6 +52,8 @@ def _pairs() -> list[tuple[str, Any]]:
     for c in (K, N, S):
         for channel in ("internal", "judicial"):
             pairs.append((f"account_complaints|{channel}|{c}", expected(5, f"account_complaints_{channel}", c)))
+            pairs.append((f"account_complaints|{channel}|{c}|eu",
+                           expected(5, f"account_complaints_{channel}", c, region="eu")))
         pairs.append((f"accounts_suspended|{c}|eu", expected(5, "accounts_suspended", c, region="eu")))
     pairs.append(("volume_items|image|eu", expected(1, "images_processed", "-", region="eu")))
     pairs.append(("volume_bytes|text|eu", expected(1, "text_bytes_processed", "-", region="eu")))
@@ -60,34 +67,58 @@ def loaded_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", "duckdb", "pg"])
+def floor_url(request: pytest.FixtureRequest) -> str:
+    """The fair floor runs unchanged on every backend the benchmark measures: each is checked."""
+    url = str(request.getfixturevalue(f"new_{request.param}_url"))
+    fx.load(url)
+    return url
+
+
 def test_pandas_version_gives_the_hand_counted_values(loaded_url: str) -> None:
     figures = worker.pandas_indicators(loaded_url, 0)["figures"]
     pairs = _pairs()
     got = {key: figures.get(key, 0) for key, _ in pairs}
     assert got == dict(pairs)
-    assert len(pairs) == 44  # every figure the pandas version computes that the fixture has a hand count for
+    assert len(pairs) == 65  # every figure the pandas version computes that the fixture has a hand count for
 
 
-def test_fair_floor_gives_the_hand_counted_values(loaded_url: str) -> None:
-    params = worker._params(loaded_url)
-    engine = make_engine(loaded_url, read_only=True)
+def test_fair_floor_gives_the_hand_counted_values(floor_url: str) -> None:
+    params = worker._params(floor_url)
+    engine = make_engine(floor_url, read_only=True)
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name, sql in worker.FAIR_FLOOR.items():
             rows[name] = [tuple(r) for r in conn.execute(
                 text(sql), {k: v for k, v in params.items() if f":{k}" in sql})]
     engine.dispose()
-    ria = {(kind, cat, key): n for kind, cat, key, n in rows["reports_items_accounts"]}
+    # (kind, category, data type or role, region) -> count; the region is only a key of the reported items.
+    ria = {(kind, cat, key, region): n for kind, cat, key, region, n in rows["reports_items_accounts"]}
     for c in (K, N, S):
-        assert ria[("rep", c, None)] == expected(4, "reports", c)
+        assert ria[("rep", c, None, None)] == expected(4, "reports", c)
+        assert ria.get(("rep_eu", c, None, None), 0) == expected(4, "reports", c, region="eu"), c
     for c in (K, N):
         for dt, ind in REPORTED.items():
-            assert ria.get(("items", c, dt), 0) == expected(4, ind, c), (c, dt)
+            by_region = {r: ria.get(("items", c, dt, r), 0) for r in ("eu", "non_eu")}
+            assert sum(by_region.values()) == expected(4, ind, c), (c, dt)
+            assert by_region["eu"] == expected(4, ind, c, region="eu"), (c, dt)
     for (c, role), ind in {(K, "sender"): ROLES["sender"], (N, "receiver"): ROLES["receiver"],
                            (S, "soliciting"): ROLES["soliciting"], (S, "solicited"): ROLES["solicited"]}.items():
-        assert ria[("accts", c, role)] == expected(4, ind, c, region="eu")
-    removed = dict(rows["content_actions"])
-    assert (removed[K], removed[N]) == (expected(5, "content_removed", K), expected(5, "content_removed", N))
+        assert ria[("accts", c, role, None)] == expected(4, ind, c, region="eu")
+    # (category, region) -> removals
+    removed = {(c, r): n for c, r, n in rows["content_actions"]}
+    for c in (K, N):
+        assert removed.get((c, "eu"), 0) + removed.get((c, "non_eu"), 0) == expected(5, "content_removed", c)
+        assert removed.get((c, "eu"), 0) == expected(5, "content_removed", c, region="eu")
+    # (subject, channel, category, region) -> complaints
+    complaints = {(sub, ch, c, r): n for sub, ch, c, r, n, _decided in rows["complaints"]}
+    for subject, categories in (("content", (K, N)), ("account", (K, N, S))):
+        for c in categories:
+            for channel in ("internal", "judicial"):
+                ind = f"{subject}_complaints_{channel}"
+                eu = complaints.get((subject, channel, c, "eu"), 0)
+                assert eu + complaints.get((subject, channel, c, "non_eu"), 0) == expected(5, ind, c), ind
+                assert eu == expected(5, ind, c, region="eu"), (ind, c)
     # (category, technology) -> (distinct EU solicitation accounts, automated flags, reviewed by as-of)
     det = {(c, t): (accounts, n, r) for c, t, accounts, n, r in rows["detections"]}
     for c in (K, N):

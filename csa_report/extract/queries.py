@@ -3,8 +3,9 @@
 Where a table's enumerations must be checked, or its services listed, whatever the date, one statement reads
 it once over *all* rows and groups by the enumeration columns, so that the same pass both computes the figures
 (conditional aggregates on the period and the as-of instant) and reveals any value outside an enumeration.
-Where a statement joins tables for the period's figures (``reported``, ``account_holders``), it filters each
-table on its own timestamp column with the bound period, never through a flag computed in a CTE, so the
+Where a statement joins tables for the period's figures (``reported``, ``account_holders``, and the period's
+part of ``content_actions`` and ``complaints``, whose whole-table part needs no join), it filters each table on
+its own timestamp column with the bound period, never through a flag computed in a CTE, so the
 planner estimates the rows from the column's statistics (a flag hid 1.25 M reports behind an estimate of
 6 k and led PostgreSQL into nested loops, docs/benchmarks.md). Only group rows reach Python; where distinct
 items or accounts are counted the grouping by item or account happens inside the statement, so no
@@ -270,18 +271,21 @@ def report_account_values() -> Select[Any]:
 
 
 def content_actions(q: PeriodParams) -> Select[Any]:
-    """Section 5: removals per service, category and region of the removed detection."""
-    inner = (
-        select(CA.c.service, DET.c.category, DET.c.user_region,
-               flag(q.in_period(CA.c.removed_at)).label("in_p"))
-        .select_from(CA.outerjoin(DET, DET.c.id == CA.c.detection_id))
-        .subquery("ca0")
+    """Section 5: the period's removals per service, category and region of the removed detection (``ca``),
+    and every service with a removal whatever the date (``ca_svc``, definitions 1).
+
+    Only the period's removals are joined to their detections: the whole-table pass lists the services and needs
+    no column of another table. A removal whose detection is missing has no category (definitions 10).
+    """
+    services = select(*_shape("ca_svc", service=CA.c.service, nums=(func.count(),))).group_by(CA.c.service)
+    removals = (
+        select(*_shape("ca", service=CA.c.service, category=DET.c.category, keys=(DET.c.user_region,),
+                       nums=(func.count(),)))
+        .select_from(CA.join(DET, DET.c.id == CA.c.detection_id))
+        .where(q.in_period(CA.c.removed_at))
+        .group_by(CA.c.service, DET.c.category, DET.c.user_region)
     )
-    return (
-        select(*_shape("ca", service=inner.c.service, category=inner.c.category,
-                       keys=(inner.c.in_p, inner.c.user_region), nums=(func.count(),)))
-        .group_by(inner.c.service, inner.c.category, inner.c.in_p, inner.c.user_region)
-    )
+    return union_all(services, removals)  # type: ignore[return-value]
 
 
 def account_actions(q: PeriodParams) -> Select[Any]:
@@ -306,15 +310,22 @@ def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
 
     Like ``reported``: one grouping by (category, kind, account) over the period's actions, carrying two
     service bitmasks — services that acted on the account at all (``n2``) and services that acted on it as an
-    EU user (``n3``). Python adds each group to every service in a mask and once to ALL, so an account acted
-    on twice, or by two services, is one account. A null ``account_ref`` is never counted.
+    EU user (``n3``), each OR-ing the row's service bit (``bit_or`` where the backend has it). Python adds each
+    group to every service in a mask and once to ALL, so an account acted on twice, or by two services, is one
+    account. A null ``account_ref`` is never counted.
     """
     a = AA.c
     kind = case((a.action.in_(SUSPENSIONS), literal("suspended")), else_=literal("restricted"))
     eu = a.user_region == "eu"
-    mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
-    mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
-                  literal(0))
+    bit = cast(case(*((a.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0)),
+               BigInteger)
+    mask_all = q.sql.bit_or(bit)
+    mask_eu = q.sql.bit_or(case((eu, bit), else_=cast(literal(0), BigInteger)))
+    if mask_all is None or mask_eu is None:
+        # No bitwise-OR aggregate (SQLite): one max per service and mask; a set bit is 2^i, so the sum is the OR.
+        mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
+        mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
+                      literal(0))
     per_acct = (
         select(a.category, kind.label("kind"), mask_all.label("m_all"), mask_eu.label("m_eu"))
         .where(q.in_period(a.taken_at) & a.account_ref.is_not(None)
@@ -330,14 +341,21 @@ def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
 
 
 def complaints(q: PeriodParams) -> Select[Any]:
-    """Section 5: complaints per service, subject, channel, outcome and category of the contested action.
+    """Section 5: the period's complaints per service, subject, channel, outcome and category of the contested
+    action (``cmp_p``), and every complaint per service, subject, channel and outcome whatever the date
+    (``cmp``: the enumerations are checked and the services listed over the whole table, definitions 1 and 12).
 
-    n1 = complaints, n2 = decided by as-of, n3 = restored by as-of, n4 = Σ decision seconds over decided,
-    n5 = restored and complied by as-of, n6 = Σ compliance seconds over those. ``k5`` is the region of the
-    contested action (its detection's, for a removal) and ``k6`` the account action (Python drops complaints
-    against restrictions: the form asks about suspensions).
+    Only the period's complaints are joined to the contested actions (the whole-table pass needs no column of
+    another table). On ``cmp_p`` rows: n1 = complaints, n2 = decided by as-of, n3 = restored by as-of, n4 = Σ
+    decision seconds over decided, n5 = restored and complied by as-of, n6 = Σ compliance seconds over those;
+    ``k4`` is the region of the contested action (its detection's, for a removal) and ``k5`` the account action
+    (Python drops complaints against restrictions: the form asks about suspensions).
     """
     c = CMP.c
+    every = (
+        select(*_shape("cmp", service=c.service, keys=(c.subject, c.channel, c.outcome), nums=(func.count(),)))
+        .group_by(c.service, c.subject, c.channel, c.outcome)
+    )
     decided = q.by_as_of(c.decided_at)
     restored = decided & (c.outcome == "restored")
     complied = restored & q.by_as_of(c.complied_at)
@@ -347,7 +365,6 @@ def complaints(q: PeriodParams) -> Select[Any]:
             func.coalesce(DET.c.category, AA.c.category).label("category"),
             func.coalesce(DET.c.user_region, AA.c.user_region).label("region"),
             AA.c.action.label("action"),
-            flag(q.in_period(c.lodged_at)).label("in_p"),
             flag(decided).label("dec"),
             flag(restored).label("res"),
             _when(decided, q.seconds(c.decided_at) - q.seconds(c.lodged_at)).label("dec_s"),
@@ -359,17 +376,19 @@ def complaints(q: PeriodParams) -> Select[Any]:
             .outerjoin(DET, DET.c.id == CA.c.detection_id)
             .outerjoin(AA, and_(c.subject == "account", AA.c.id == c.account_action_id))
         )
+        .where(q.in_period(c.lodged_at))
         .subquery("c0")
     )
     i = inner.c
-    return (
-        select(*_shape("cmp", service=i.service, category=i.category,
-                       keys=(i.subject, i.channel, i.outcome, i.in_p, i.region, i.action),
+    period = (
+        select(*_shape("cmp_p", service=i.service, category=i.category,
+                       keys=(i.subject, i.channel, i.outcome, i.region, i.action),
                        nums=(func.count(), func.sum(i.dec), func.sum(i.res),
                              func.coalesce(func.sum(i.dec_s), 0), func.sum(i.comp),
                              func.coalesce(func.sum(i.comp_s), 0))))
-        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.in_p, i.region, i.action)
+        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.region, i.action)
     )
+    return union_all(every, period)  # type: ignore[return-value]
 
 
 def _when(cond: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:

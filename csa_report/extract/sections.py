@@ -137,9 +137,9 @@ def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Se
               scopes: Sequence[str], acting: Sequence[str]) -> list[IndicatorRow]:
     removed = _Sums()
     for g in removals:
-        if g["k1"] == 1:
+        if g["kind"] == "ca":  # the period's removals (``ca_svc`` only lists services)
             removed.add(g["service"], (g["category"], "all"), g["n1"])
-            if g["k2"] == "eu":
+            if g["k1"] == "eu":
                 removed.add(g["service"], (g["category"], "eu"), g["n1"])
     # (scope, category, suspended|restricted, region) -> distinct accounts; n2/n3 are service bitmasks.
     holders_n: dict[tuple[str, str, str, str], int] = defaultdict(int)
@@ -152,11 +152,11 @@ def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Se
                 holders_n[(service, g["category"], g["k1"], region)] += n
     cmp = _Sums()
     for g in complaints:
-        if g["k4"] != 1 or g["category"] is None:
-            continue
-        if g["k1"] == "account" and g["k6"] not in SUSPENSIONS:
+        if g["kind"] != "cmp_p" or g["category"] is None:
+            continue  # ``cmp`` rows are every complaint, for the enumeration check and the services
+        if g["k1"] == "account" and g["k5"] not in SUSPENSIONS:
             continue  # a complaint against a restriction is not one against a suspension
-        for region in ("all", "eu") if g["k5"] == "eu" else ("all",):
+        for region in ("all", "eu") if g["k4"] == "eu" else ("all",):
             key = (g["k1"], g["k2"], g["category"], region)  # subject, channel, category, region
             for name, col in (("n", "n1"), ("decided", "n2"), ("restored", "n3"), ("dec_s", "n4"),
                               ("complied", "n5"), ("comp_s", "n6")):
