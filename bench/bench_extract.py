@@ -157,6 +157,8 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", default="1000000,10000000")
+    ap.add_argument("--scales-for", default="", help="per-backend scales overriding --scales, e.g. "
+                    "'sqlite=1000000;duckdb=1000000' (the 10 M targets concern PostgreSQL and Parquet)")
     ap.add_argument("--backends", default="postgresql,sqlite,duckdb,parquet")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (median shown)")
     ap.add_argument("--pandas-scale", type=int, default=1_000_000)
@@ -169,10 +171,12 @@ def main() -> None:
     details: list[str] = []
     header_machine = machine()
     backends = args.backends.split(",")
-    done, total = 0, len(backends) * len(scales)
+    per_backend = {b: [int(x) for x in v.split(",")]
+                   for b, v in (item.split("=", 1) for item in args.scales_for.split(";") if item)}
+    done, total = 0, sum(len(per_backend.get(b, scales)) for b in backends)
     measured: dict[tuple[str, int], tuple[float, float, float]] = {}
     for backend in backends:
-        for scale in scales:
+        for scale in per_backend.get(backend, scales):
             url = fresh_db(backend, scale, args.workdir)
             print(f"[{backend} {scale:,}] seeding …", flush=True)
             seeded = run("seed", url, scale)
