@@ -266,7 +266,7 @@ def report(args: argparse.Namespace, header_machine: str, scales: list[int], tab
            "work, so these ratios say nothing about the targets at 10 M detections._", ""]
           if max(scales) < 1_000_000 else []),
         "| backend | detections | rows seeded (all tables) | load | load RSS | fair floor | extraction "
-        "| extraction ÷ fair floor | naive floor | extraction ÷ naive | extraction RSS | pandas (same indicators) |",
+        "| extraction ÷ fair floor | naive floor | extraction ÷ naive | extraction RSS | pandas (subset: see above) |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *table,
         "",
