@@ -101,7 +101,7 @@ def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
     return [("supervisory_authority", p.supervisory_authority.email), ("commission", p.commission_email)]
 
 
-#: Manifest/annex wording of the two human sign-off modes (workflow.md, "Version 2 of the filing path").
+#: Manifest/annex wording of the two human sign-off modes (docs/workflow.md, step 5).
 SIGNED_SIGNOFF = ("signed: a listed approver other than the preparer signs manifest.json with their OpenSSH key "
                   "(ssh-keygen -Y sign -n csa-report); the signature is archived beside it as manifest.json.sig")
 UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
