@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import Numeric, case, column, func, literal, select, table, text
+from sqlalchemy import Double, Numeric, case, column, func, literal, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,6 +41,7 @@ def _n(cond: ColumnElement[bool]) -> ColumnElement[int]:
 def validate_types(conn: Connection) -> None:
     """Raise DataError listing every (table, column) whose values do not have the contract's type."""
     sqlite = conn.dialect.name == "sqlite"
+    duckdb = conn.dialect.name == "duckdb"
     problems: list[str] = []
     for name in sorted(set(COUNTS) | set(NAMES)):
         counts, names = COUNTS.get(name, ()), NAMES.get(name, ())
@@ -55,12 +56,22 @@ def validate_types(conn: Connection) -> None:
             col = t.c[c]
             if sqlite:
                 exprs.append(_n(func.typeof(col).not_in(("integer", "null"))))
+            elif duckdb:
+                # DuckDB's NUMERIC is DECIMAL(18,3): a petabyte of bytes in one row would not fit the cast.
+                # floor() keeps an integer column's type and a fraction of a floating one.
+                exprs.append(_n(col != func.floor(col)))
             else:
                 exprs.append(_n(func.cast(col, Numeric) != func.floor(func.cast(col, Numeric))))
             exprs.append(_n((col < 0) if not sqlite else ((func.typeof(col) == "integer") & (col < 0))))
-            # TOTAL (SQLite) / SUM as numeric (elsewhere) never overflows itself, so it can say whether the
-            # indicator sums would.
-            total = func.total(col) if sqlite else func.sum(func.cast(col, Numeric))
+            # TOTAL (SQLite), SUM as arbitrary-precision NUMERIC (PostgreSQL) or as DOUBLE (DuckDB) never
+            # overflows itself, so it can say whether the indicator sums would (near 2^63 a double is close
+            # enough: the limit is what matters, not the last digit).
+            if sqlite:
+                total = func.total(col)
+            elif duckdb:
+                total = func.sum(func.cast(col, Double))
+            else:
+                total = func.sum(func.cast(col, Numeric))
             exprs.append(func.coalesce(total, literal(0)))
         for c in names:
             col = t.c[c]

@@ -110,3 +110,24 @@ def test_cli_upgrade_seed_extract_check_as_on_sqlite(tmp_path: Path, new_duckdb_
     assert codes["duckdb"] == codes["sqlite"] == 1  # the injected breach is a blocking finding on both
     for file in ("findings.json", "indicators.csv", "indicators.json"):
         assert (tmp_path / "duckdb" / file).read_bytes() == (tmp_path / "sqlite" / file).read_bytes(), file
+
+
+def test_a_petabyte_count_in_one_row_is_summed_exactly(new_duckdb_url: str) -> None:
+    """DuckDB's NUMERIC is DECIMAL(18,3); the type check must not cast a count of 1.4 × 10^15 bytes into it (the
+    10 M-detection benchmark seeded such a row and the extraction failed). pv11: 3,000,000 text bytes, Alpha Chat,
+    EU, hand-counted; made 1,416,421,429,700,903 it gives exactly that, and ALL adds Beta Mail's 450,000."""
+    from sqlalchemy import update
+
+    from csa_report.source_schema import ProcessingVolume
+    from tests.fixtures import handcount as fx
+
+    fx.load(new_duckdb_url)
+    engine = make_engine(new_duckdb_url)
+    with engine.begin() as conn:
+        t = ProcessingVolume.__table__
+        conn.execute(update(t).where(t.c.id == 11).values(bytes=1_416_421_429_700_903))
+    engine.dispose()
+    got = {(r.service, r.region): r.value for r in extract_indicators(new_duckdb_url, fx.PERIOD, fx.AS_OF).rows
+           if r.indicator == "text_bytes_processed"}
+    assert got[("Alpha Chat", "eu")] == 1_416_421_429_700_903
+    assert got[("ALL", "eu")] == 1_416_421_429_700_903 + 450_000
