@@ -65,7 +65,8 @@ def run(kind: str, url: str, scale: int) -> Measure:
     if proc.returncode != 0:
         raise SystemExit(f"bench worker {kind} on {url} failed with exit code {proc.returncode}")
     data = json.loads(out.strip().splitlines()[-1])
-    return Measure(float(data["seconds"]), usage.ru_maxrss / 1024, data)
+    # The child's own high-water mark (bench/worker.py peak_rss_mb); rusage only where /proc is missing.
+    return Measure(float(data["seconds"]), float(data.get("peak_rss_mb") or usage.ru_maxrss / 1024), data)
 
 
 def alternate(kinds: list[str], url: str, scale: int, rounds: int) -> dict[str, Rounds]:

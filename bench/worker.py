@@ -332,7 +332,21 @@ def main() -> None:
     kind, url, scale = sys.argv[1], sys.argv[2], int(sys.argv[3])
     result = {"seed": seed, "extract": extract, "floor": floor, "fair": fair_floor, "explain": explain,
               "pandas": pandas_indicators}[kind](url, scale)
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
+
+
+def peak_rss_mb() -> float | None:
+    """This process's own peak resident memory (VmHWM, Linux). Not the rusage of the child as its parent sees
+    it: Linux carries the parent's high-water mark over fork and exec into the child's ru_maxrss, so a parent
+    that once held a DuckDB export would make every later child look as large."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == "__main__":
