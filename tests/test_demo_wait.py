@@ -68,7 +68,15 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
             "annual-report-2025-example-communications-ireland-ltd"
         assert proc.poll() is None  # still up after completion
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0, "".join(lines)[-3000:]
+        # Stopping is bounded (each local server gets SIGTERM, a grace period, then SIGKILL: at most about 50 s in
+        # all), but on a loaded CI machine the whole shutdown once took over 60 s: the bound here is that sum
+        # with room, not the time a user usually waits (a few seconds).
+        try:
+            code = proc.wait(timeout=150)
+        except subprocess.TimeoutExpired:
+            tail = "".join(lines)[-3000:]
+            raise AssertionError(f"demo --wait did not stop within 150 s of Ctrl-C:\n{tail}") from None
+        assert code == 0, "".join(lines)[-3000:]
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
