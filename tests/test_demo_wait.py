@@ -39,8 +39,11 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
     operators_home = tmp_path / "operators-prefect-home"  # what an operator's shell might export
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
     env.update({"PREFECT_HOME": str(operators_home), "COLUMNS": "400", "CSA_SIGNOFF_POLL_S": "2"})
+    # Started the way a shell script starts a background job (and a test runner's worker may): with SIGINT
+    # ignored, which Python keeps; the demo must still stop on Ctrl-C / kill -INT.
     proc = subprocess.Popen([str(CLI), "demo", "--wait", "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()

@@ -215,6 +215,15 @@ def keep_ui_up() -> None:
     console.print(f"\n[bold]The run has finished.[/] Prefect UI: {link}")
     console.print("The Prefect server stays up so you can look at the run; press Ctrl-C to stop it.")
     sys.stdout.flush()
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A process started in the background by a shell script (or by a test runner's worker) inherits SIGINT
+    # *ignored*, and Python then leaves it ignored: Ctrl-C or `kill -INT` would never end the wait. SIGTERM
+    # ends it the same way, so the servers are always stopped by the code below, not left running.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         while True:
             signal.pause()
