@@ -19,6 +19,7 @@ from typing import Literal
 import pydantic
 from pydantic import ConfigDict, Field
 
+from csa_report.policies.models import person_key
 from csa_report.sshsig import NAMESPACE, REJECT_NAMESPACE, SignatureRefused, Verified, namespace_of, verify
 
 __all__ = [
@@ -144,21 +145,17 @@ def explain_refusal(reason: str) -> str:
 UNVERIFIED_SIGNER = "(unverified signature)"
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manifest_sha256: str) -> Decision:
     """Apply the rules the form cannot: the reviewer is an approver, is not the preparer (names compared
     trimmed and case-insensitively) and confirms the hash of the staged manifest. Same rules for both decisions:
     a rejection is an official act too."""
-    reviewer = _norm(answer.reviewer)
-    allowed = {_norm(a) for a in approvers if a.strip()}
+    reviewer = person_key(answer.reviewer)
+    allowed = {person_key(a) for a in approvers if a.strip()}
     if not allowed:
         return Decision(False, "no approvers are configured for this provider", answer)
     if reviewer not in allowed:
         return Decision(False, f"reviewer {answer.reviewer!r} is not among the provider's approvers", answer)
-    if reviewer == _norm(preparer):
+    if reviewer == person_key(preparer):
         return Decision(False, f"reviewer {answer.reviewer!r} prepared this report; the four-eyes rule needs "
                                "another approver", answer)
     expected = manifest_sha256.strip().lower()
@@ -166,7 +163,7 @@ def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manife
         return Decision(False, f"manifest SHA-256 {answer.manifest_sha256[:12]}… does not match the staged "
                                f"manifest {expected[:12]}…; review the current version", answer)
     # Recorded canonically: the name as provider.md lists it, the hash in lower case.
-    canonical = next(a.strip() for a in approvers if a.strip() and _norm(a) == reviewer)
+    canonical = next(a.strip() for a in approvers if a.strip() and person_key(a) == reviewer)
     answer = answer.model_copy(update={"reviewer": canonical, "manifest_sha256": expected,
                                        "comment": answer.comment.strip()})
     verb = "approved" if answer.decision == "approve" else "rejected"
@@ -197,7 +194,7 @@ def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: 
                        namespace=namespace_of(answer.decision))
     except SignatureRefused as exc:
         return Decision(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
-    if check.preparer.strip() and _norm(found.signer) == _norm(check.preparer):
+    if check.preparer.strip() and person_key(found.signer) == person_key(check.preparer):
         return Decision(False, f"the signature was made with the key of {found.signer}, who prepared this report; "
                                "the four-eyes rule needs another approver",
                         answer.model_copy(update={"reviewer": found.signer}))

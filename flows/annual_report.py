@@ -30,7 +30,7 @@ from csa_report.indicators import Indicators
 from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.pipeline import ReportInputs, publication_date_of, report_inputs
-from csa_report.policies.models import PolicySet
+from csa_report.policies.models import PolicySet, person_key
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.report import RenderResult
 from csa_report.seal import describe_seal, load_signer, seal_configured
@@ -171,21 +171,21 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
                              "must be signed: give --key with the reviewer's private key")
         found = verify(manifest, sign(manifest, Path(approve_key)), approvers=check.approver_keys,
                        preparer_keys=check.preparer_keys)
-        if " ".join(found.signer.split()).casefold() != " ".join(reviewer.split()).casefold():
+        if person_key(found.signer) != person_key(reviewer):
             raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
-        if " ".join(found.signer.split()).casefold() == " ".join(p.preparer.split()).casefold():
+        if person_key(found.signer) == person_key(p.preparer):
             raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
         return SignoffRecord(report_id=report_id, decision="approve", reviewer=found.signer,
                              manifest_sha256=manifest_sha256, decided_at=decided_at,
                              comment="approved up front on the command line (--approve-as, signed)", automatic=True,
                              run_id=run_id, signature=found.signature, key_fingerprint=found.fingerprint)
     # Same leniency as the form: case and spaces do not matter; the name is recorded as provider.md lists it.
-    listed = [a.strip() for a in p.approvers if " ".join(a.split()).casefold() == " ".join(reviewer.split()).casefold()]
+    listed = [a.strip() for a in p.approvers if person_key(a) == person_key(reviewer)]
     if not listed:
         allowed = ", ".join(p.approvers)
         raise InputError(f"--approve-as {reviewer!r}: not among the approvers of provider.md ({allowed})")
     reviewer = listed[0]
-    if " ".join(reviewer.split()).casefold() == " ".join(p.preparer.split()).casefold():
+    if person_key(reviewer) == person_key(p.preparer):
         raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
     return SignoffRecord(report_id=report_id, decision="approve", reviewer=reviewer, manifest_sha256=manifest_sha256,
                          decided_at=decided_at, comment="approved up front on the command line (--approve-as)",

@@ -206,7 +206,7 @@ class ProviderDoc(PolicyDocument):
     def _people(self) -> ProviderDoc:
         # Compared as the sign-off form compares names (spaces collapsed, case ignored): "aoife  byrne" among the
         # approvers is the preparer, and the form would let her sign off her own report under that spelling.
-        if _person(self.preparer) in {_person(a) for a in self.approvers}:
+        if person_key(self.preparer) in {person_key(a) for a in self.approvers}:
             raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report; names "
                              "are compared ignoring case and spacing)")
         for k in self.signing_keys:
@@ -227,7 +227,9 @@ class ProviderDoc(PolicyDocument):
         return {k.name: k.key for k in self.signing_keys if k.name == self.preparer}
 
 
-def _person(name: str) -> str:
+def person_key(name: str) -> str:
+    """A person's name as every sign-off comparison sees it: spaces collapsed, case ignored ("dara  KELLY" is Dara
+    Kelly). The one rule for the policy's four-eyes check, the typed form, and the signed and up-front approvals."""
     return " ".join(name.split()).casefold()
 
 
@@ -240,7 +242,7 @@ def _refuse_ambiguous_keys(keys: tuple[SigningKey, ...]) -> None:
     names: dict[str, str] = {}
     owners: dict[str, str] = {}
     for k in keys:
-        person = _person(k.name)
+        person = person_key(k.name)
         if person in names:
             raise ValueError(f"signing_keys: {k.name!r} is listed twice; list one key per person")
         names[person] = k.name
