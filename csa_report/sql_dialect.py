@@ -134,6 +134,11 @@ class SqlDialect:
         """``col`` happened after the instant ``value``, fractions of a second included."""
         return self.exact(col) > self.exact(self.at_exact(value))
 
+    def before(self, col: Any, value: datetime) -> ColumnElement[bool]:
+        """``col`` (a timestamp or a computed deadline) lies before the instant ``value``, fractions of a second
+        included."""
+        return self.exact(col) < self.exact(self.at_exact(value))
+
     @staticmethod
     def instant(value: Any) -> datetime | None:
         """A timestamp as returned by the driver (SQLite gives text) as a naive datetime."""

@@ -122,8 +122,7 @@ def ret_2(ctx: CheckContext) -> Violation | None:
     erased_by_as_of = and_(D.c.erased_at.is_not(None), q.not_after(D.c.erased_at, ctx.as_of))
     late = or_(
         and_(erased_by_as_of, q.ts(D.c.erased_at) > deadline),  # erased, but after the deadline
-        # still kept after the deadline
-        and_(not_(erased_by_as_of), q.exact(deadline) < q.exact(q.at_exact(ctx.as_of))),
+        and_(not_(erased_by_as_of), q.before(deadline, ctx.as_of)),  # still kept after the deadline
     )
     before = case((q.ts(D.c.reviewed_at) < q.at(ctx.period.start_at), literal("before_period")),
                   else_=literal("in_period"))

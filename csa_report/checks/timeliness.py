@@ -54,7 +54,7 @@ def _late(ctx: CheckContext, start: Any, done: Any, seconds: int) -> ColumnEleme
     deadline = q.plus_seconds(start, seconds)
     return or_(
         and_(_done_by(ctx, done), q.ts(done) > deadline),
-        and_(not_(_done_by(ctx, done)), q.exact(deadline) < q.exact(q.at_exact(ctx.as_of))),
+        and_(not_(_done_by(ctx, done)), q.before(deadline, ctx.as_of)),
     )
 
 
