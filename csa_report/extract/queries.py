@@ -196,18 +196,24 @@ def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
     them from the column's statistics), each with ``bit`` = its service's bit (bit i = ``services[i]``),
     computed once per report so that the groupings below only OR integers."""
     r = REP.c
-    bit = case(*((r.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0))
-    return (select(r.id, r.service, r.category, cast(bit, BigInteger).label("bit"))
+    return (select(r.id, r.service, r.category, _service_bit(r.service, services).label("bit"))
             .where(q.in_period(r.sent_at)).cte("rp"))
 
 
-def _service_mask(q: PeriodParams, rp: Any, services: Sequence[str]) -> ColumnElement[Any]:
-    """The set of services whose period reports named the group, as a bitmask over ``services``."""
-    bit_or = q.sql.bit_or(rp.c.bit)
+def _service_bit(service: ColumnElement[Any], services: Sequence[str]) -> ColumnElement[Any]:
+    """The row's service as one bit (bit i = ``services[i]``), for :func:`_service_mask`."""
+    bit = case(*((service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0))
+    return cast(bit, BigInteger)
+
+
+def _service_mask(q: PeriodParams, bit: ColumnElement[Any], services: Sequence[str]) -> ColumnElement[Any]:
+    """The aggregate OR of the group's service bits (:func:`_service_bit`): the set of its services, as a
+    bitmask over ``services``."""
+    bit_or = q.sql.bit_or(bit)
     if bit_or is not None:
         return bit_or
     # No bitwise-OR aggregate (SQLite): one max per bit; a set bit is 2^i, so their sum is the OR.
-    return sum((func.max(rp.c.bit.op("&")(literal(1 << i))) for i in range(len(services))), literal(0))
+    return sum((func.max(bit.op("&")(literal(1 << i))) for i in range(len(services))), literal(0))
 
 
 def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
@@ -220,7 +226,7 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     second grouping per scope. ``services`` must list every service with a report in the period.
     """
     rp = _period_reports(q, services)
-    mask = _service_mask(q, rp, services)
+    mask = _service_mask(q, rp.c.bit, services)
     # Region and file type depend on the detection alone, so grouping by them too keeps one group per item.
     # The file type is only kept where it is listed (EU other files: other_file_types_reported).
     file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
@@ -317,15 +323,9 @@ def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     a = AA.c
     kind = case((a.action.in_(SUSPENSIONS), literal("suspended")), else_=literal("restricted"))
     eu = a.user_region == "eu"
-    bit = cast(case(*((a.service == s, literal(1 << i)) for i, s in enumerate(services)), else_=literal(0)),
-               BigInteger)
-    mask_all = q.sql.bit_or(bit)
-    mask_eu = q.sql.bit_or(case((eu, bit), else_=cast(literal(0), BigInteger)))
-    if mask_all is None or mask_eu is None:
-        # No bitwise-OR aggregate (SQLite): one max per service and mask; a set bit is 2^i, so the sum is the OR.
-        mask_all = sum((func.max(flag(a.service == s)) * (1 << i) for i, s in enumerate(services)), literal(0))
-        mask_eu = sum((func.max(flag((a.service == s) & eu)) * (1 << i) for i, s in enumerate(services)),
-                      literal(0))
+    bit = _service_bit(a.service, services)
+    mask_all = _service_mask(q, bit, services)
+    mask_eu = _service_mask(q, case((eu, bit), else_=cast(literal(0), BigInteger)), services)
     per_acct = (
         select(a.category, kind.label("kind"), mask_all.label("m_all"), mask_eu.label("m_eu"))
         .where(q.in_period(a.taken_at) & a.account_ref.is_not(None)
