@@ -100,6 +100,8 @@ FAIR_FLOOR = {
         " AND (c.subject = 'content' OR aa.action IN ('suspend', 'terminate'))"
         " GROUP BY c.subject, c.channel, coalesce(d.category, aa.category), coalesce(d.user_region, aa.user_region)"),
 }
+
+
 def _params(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # SQLite keeps instants as text; the seed and SQLAlchemy write 'YYYY-MM-DD HH:MM:SS.ffffff', so bounds in

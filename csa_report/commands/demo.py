@@ -96,11 +96,13 @@ def demo_policies(out: Path, key: Path) -> Path:
     The example's other keys (Dara Kelly, the preparer Aoife Byrne) stay: the four-eyes rule still sees them."""
     import shutil
 
+    from csa_report.policies.loader import provider_versions
+
     target = (out / "policies").resolve()
     shutil.copytree(example_policies(), target, dirs_exist_ok=True)
     public = Path(str(key) + ".pub").read_text("ascii").split()
     entry = [f"  - name: {DEMO_REVIEWER}", f"    key: {public[0]} {public[1]}"]
-    for provider in (target / "provider.md", *sorted((target / "history" / "provider").glob("*.md"))):
+    for provider in provider_versions(target):
         head, sep, body = provider.read_text("utf-8").partition("\n---\n")  # front matter ends at the second ---
         provider.write_text("\n".join(with_key_entry(head.split("\n"), entry)) + sep + body, "utf-8")
     return target

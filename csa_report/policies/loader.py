@@ -51,6 +51,12 @@ _NAME_FIELDS = ("provider", "name")
 HISTORY = "history"
 
 
+def provider_versions(folder: Path) -> list[Path]:
+    """Every version of provider.md in a policy folder: the current one, then those kept in history/ (a report
+    for an earlier period quotes the version then in force)."""
+    return [folder / "provider.md", *sorted((folder / HISTORY / "provider").glob("*.md"))]
+
+
 def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
     """Load the five documents of ``folder``; raise PolicyError on the first invalid or missing one.
 

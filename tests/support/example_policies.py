@@ -10,14 +10,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from csa_report.policies.loader import provider_versions
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_POLICIES = REPO / "policies" / "example"
 EXAMPLE_KEYS = REPO / "policies" / "example-keys"
-
-
-def provider_versions(folder: Path) -> list[Path]:
-    """Every version of provider.md in a policy folder: a 2025 report uses the one kept in history/."""
-    return [folder / "provider.md", *sorted((folder / "history" / "provider").glob("*.md"))]
 
 
 def without_signing_keys(front: str) -> str:
