@@ -56,8 +56,9 @@ class Rounds:
 
 
 def run(kind: str, url: str, scale: int) -> Measure:
-    proc = subprocess.Popen([sys.executable, "-m", "bench.worker", kind, url, str(scale)], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.worker", kind, url, str(scale)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -149,17 +150,23 @@ def machine() -> str:
     except ImportError:
         pd = "not installed"
     load = os.getloadavg()
-    return (f"{os.cpu_count()} × {cpu}, {mem_gb:.0f} GiB RAM, {platform.platform()}; Python "
-            f"{platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, PostgreSQL {pg}, "
-            f"SQLite {sqlite3.sqlite_version}, DuckDB {duck}, psycopg {psycopg.__version__}, pandas {pd}; "
-            f"load average at the start {load[0]:.1f}")
+    return (
+        f"{os.cpu_count()} × {cpu}, {mem_gb:.0f} GiB RAM, {platform.platform()}; Python "
+        f"{platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, PostgreSQL {pg}, "
+        f"SQLite {sqlite3.sqlite_version}, DuckDB {duck}, psycopg {psycopg.__version__}, pandas {pd}; "
+        f"load average at the start {load[0]:.1f}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", default="1000000,10000000")
-    ap.add_argument("--scales-for", default="", help="per-backend scales overriding --scales, e.g. "
-                    "'sqlite=1000000;duckdb=1000000' (the 10 M targets concern PostgreSQL and Parquet)")
+    ap.add_argument(
+        "--scales-for",
+        default="",
+        help="per-backend scales overriding --scales, e.g. "
+        "'sqlite=1000000;duckdb=1000000' (the 10 M targets concern PostgreSQL and Parquet)",
+    )
     ap.add_argument("--backends", default="postgresql,sqlite,duckdb,parquet")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (median shown)")
     ap.add_argument("--pandas-scale", type=int, default=1_000_000)
@@ -172,8 +179,10 @@ def main() -> None:
     details: list[str] = []
     header_machine = machine()
     backends = args.backends.split(",")
-    per_backend = {b: [int(x) for x in v.split(",")]
-                   for b, v in (item.split("=", 1) for item in args.scales_for.split(";") if item)}
+    per_backend = {
+        b: [int(x) for x in v.split(",")]
+        for b, v in (item.split("=", 1) for item in args.scales_for.split(";") if item)
+    }
     done, total = 0, sum(len(per_backend.get(b, scales)) for b in backends)
     measured: dict[tuple[str, int], tuple[float, float, float]] = {}
     for backend in backends:
@@ -195,29 +204,40 @@ def main() -> None:
             fair, ext, naive = r["fair"], r["extract"], r["floor"]
             pandas = run("pandas", measured_url, scale) if scale == args.pandas_scale else None
             ratio = ext.seconds / fair.seconds
-            print(f"[{backend} {scale:,}] fair floor {fair.seconds:.2f} s, extract {ext.seconds:.2f} s "
-                  f"(ratio {ratio:.2f}), naive floor {naive.seconds:.2f} s, extract RSS {ext.rss_mb:.0f} MB",
-                  flush=True)
+            print(
+                f"[{backend} {scale:,}] fair floor {fair.seconds:.2f} s, extract {ext.seconds:.2f} s "
+                f"(ratio {ratio:.2f}), naive floor {naive.seconds:.2f} s, extract RSS {ext.rss_mb:.0f} MB",
+                flush=True,
+            )
             measured[(backend, scale)] = (fair.seconds, ext.seconds, ext.rss_mb)
             table.append(
                 f"| {backend} | {scale:,} | {rows:,} | {load_note} | {seeded.rss_mb:.0f} MB "
                 f"| {fair.seconds:.2f} s | {ext.seconds:.2f} s | **{ratio:.2f}** | {naive.seconds:.2f} s "
                 f"| {ext.seconds / naive.seconds:.1f} | {ext.rss_mb:.0f} MB | "
-                + (f"{pandas.seconds:.2f} s ({pandas.seconds / ext.seconds:.1f}× extraction), "
-                   f"{pandas.rss_mb:.0f} MB" if pandas else "–")
+                + (
+                    f"{pandas.seconds:.2f} s ({pandas.seconds / ext.seconds:.1f}× extraction), {pandas.rss_mb:.0f} MB"
+                    if pandas
+                    else "–"
+                )
                 + " |"
             )
-            details.append(f"- **{backend}, {scale:,} detections** — fair floor: {fair.all()} s; extraction: "
-                           f"{ext.all()} s; naive floor: {naive.all()} s")
+            details.append(
+                f"- **{backend}, {scale:,} detections** — fair floor: {fair.all()} s; extraction: "
+                f"{ext.all()} s; naive floor: {naive.all()} s"
+            )
             per_table = fair.runs[0].data.get("per_table", {})
             if per_table:
-                details.append("  - fair floor by statement (round 1): " + ", ".join(
-                    f"{k} {v:.2f} s" for k, v in per_table.items()))
+                details.append(
+                    "  - fair floor by statement (round 1): "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in per_table.items())
+                )
             if backend == "postgresql":
                 plan = run("explain", measured_url, scale).data
-                details.append(f"  - heaviest extraction statement: `{plan['statement']}` "
-                               f"({plan['seconds']:.2f} s under EXPLAIN ANALYZE); all: " + ", ".join(
-                                   f"{k} {v:.2f} s" for k, v in plan["timings"].items()))
+                details.append(
+                    f"  - heaviest extraction statement: `{plan['statement']}` "
+                    f"({plan['seconds']:.2f} s under EXPLAIN ANALYZE); all: "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in plan["timings"].items())
+                )
                 details += ["", "    ```", *[f"    {ln}" for ln in plan["lines"]], "    ```", ""]
             drop_db(backend, url)
             if measured_url != url:
@@ -225,8 +245,12 @@ def main() -> None:
             done += 1
             if done < total:
                 # Hours of measuring must not be lost to an interrupted run: the table so far is written now.
-                write_measured(args.out, report(args, header_machine, scales, table, details,
-                                                f"{done} of {total} measurements so far", measured))
+                write_measured(
+                    args.out,
+                    report(
+                        args, header_machine, scales, table, details, f"{done} of {total} measurements so far", measured
+                    ),
+                )
     shutil.rmtree(args.workdir, ignore_errors=True)
     write_measured(args.out, report(args, header_machine, scales, table, details, None, measured))
     print(f"wrote {args.out}")
@@ -239,33 +263,51 @@ def targets(measured: dict[tuple[str, int], tuple[float, float, float]]) -> list
     for (backend, scale), (fair, ext, _rss) in sorted(measured.items(), key=lambda m: (m[0][0] != "postgresql", m[0])):
         if backend == "postgresql":
             verdict = ("met" if ext / fair <= 1.25 else "not met") if scale >= 10_000_000 else "the target is at 10 M"
-            out.append(f"- PostgreSQL, {scale:,} detections: extraction ÷ fair floor **{ext / fair:.2f}** "
-                       f"(target ≤ 1.25 at 10 M: {verdict})")
+            out.append(
+                f"- PostgreSQL, {scale:,} detections: extraction ÷ fair floor **{ext / fair:.2f}** "
+                f"(target ≤ 1.25 at 10 M: {verdict})"
+            )
         if backend == "parquet" and ("postgresql", scale) in measured:
             pg = measured[("postgresql", scale)][1]
             met = "met" if pg / ext >= 3 else "not met"
-            out.append(f"- DuckDB on Parquet, {scale:,} detections: extraction {ext:.2f} s against PostgreSQL's "
-                       f"{pg:.2f} s, **{pg / ext:.1f} ×** faster (target ≥ 3 ×: {met})")
+            out.append(
+                f"- DuckDB on Parquet, {scale:,} detections: extraction {ext:.2f} s against PostgreSQL's "
+                f"{pg:.2f} s, **{pg / ext:.1f} ×** faster (target ≥ 3 ×: {met})"
+            )
     for backend in ("postgresql", "sqlite"):
         rss = [m[2] for (b, _s), m in measured.items() if b == backend]
         if rss:
-            out.append(f"- Peak memory of the extraction on {backend}: **{max(rss):.0f} MB** at most "
-                       f"(target < 300 MB: {'met' if max(rss) < 300 else 'not met'})")
+            out.append(
+                f"- Peak memory of the extraction on {backend}: **{max(rss):.0f} MB** at most "
+                f"(target < 300 MB: {'met' if max(rss) < 300 else 'not met'})"
+            )
     return out
 
 
-def report(args: argparse.Namespace, header_machine: str, scales: list[int], table: list[str],
-           details: list[str], partial: str | None,
-           measured: dict[tuple[str, int], tuple[float, float, float]]) -> str:
+def report(
+    args: argparse.Namespace,
+    header_machine: str,
+    scales: list[int],
+    table: list[str],
+    details: list[str],
+    partial: str | None,
+    measured: dict[tuple[str, int], tuple[float, float, float]],
+) -> str:
     lines = [
         f"Generated by `python bench/bench_extract.py` ({args.rounds} alternating rounds, medians shown; every",
         "round listed below the table). Definitions of the floors and the method: docs/benchmarks.md.",
         "",
         f"Machine: {header_machine}.",
         "",
-        *(["_A validation run at small scale: fixed costs (connecting, reading the catalog) weigh as much as the "
-           "work, so these ratios say nothing about the targets at 10 M detections._", ""]
-          if max(scales) < 1_000_000 else []),
+        *(
+            [
+                "_A validation run at small scale: fixed costs (connecting, reading the catalog) weigh as much as the "
+                "work, so these ratios say nothing about the targets at 10 M detections._",
+                "",
+            ]
+            if max(scales) < 1_000_000
+            else []
+        ),
         "| backend | detections | rows seeded (all tables) | load | load RSS | fair floor | extraction "
         "| extraction ÷ fair floor | naive floor | extraction ÷ naive | extraction RSS | pandas (subset: see above) |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",

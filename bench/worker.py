@@ -26,16 +26,16 @@ AS_OF = datetime(2026, 1, 15)
 # counts rows, so it skips the work that exact distinct counts need.
 FLOOR = {
     "processing_volumes": "SELECT count(*), sum(items), sum(bytes) FROM processing_volumes "
-                          "WHERE day >= :d0 AND day <= :d1",
+    "WHERE day >= :d0 AND day <= :d1",
     "detections": "SELECT count(*), sum(CASE WHEN reviewed_at <= :asof THEN 1 ELSE 0 END) FROM detections "
-                  "WHERE flagged_at >= :t0 AND flagged_at < :t1",
+    "WHERE flagged_at >= :t0 AND flagged_at < :t1",
     "reports": "SELECT count(*) FROM reports WHERE sent_at >= :t0 AND sent_at < :t1",
     "report_items": "SELECT count(*), sum(detection_id) FROM report_items",
     "report_accounts": "SELECT count(*), max(account_ref) FROM report_accounts",
     "content_actions": "SELECT count(*) FROM content_actions WHERE removed_at >= :t0 AND removed_at < :t1",
     "account_actions": "SELECT count(*) FROM account_actions WHERE taken_at >= :t0 AND taken_at < :t1",
     "complaints": "SELECT count(*), sum(CASE WHEN decided_at <= :asof THEN 1 ELSE 0 END) FROM complaints "
-                  "WHERE lodged_at >= :t0 AND lodged_at < :t1",
+    "WHERE lodged_at >= :t0 AND lodged_at < :t1",
 }
 
 # The fair floor (the headline reference): the least work that gives the standard form's exact numbers for all
@@ -52,7 +52,8 @@ FLOOR = {
 FAIR_FLOOR = {
     "processing_volumes": (
         "SELECT data_type, user_region, count(*), sum(items), sum(bytes) FROM processing_volumes "
-        "WHERE day >= :d0 AND day <= :d1 GROUP BY data_type, user_region"),
+        "WHERE day >= :d0 AND day <= :d1 GROUP BY data_type, user_region"
+    ),
     "detections": (
         "SELECT category, technology, count(acct), sum(n), sum(r) FROM ("
         " SELECT category, technology, acct, count(*) AS n,"
@@ -60,7 +61,8 @@ FAIR_FLOOR = {
         "  SELECT category, technology, reviewed_at, CASE WHEN category = 'solicitation' AND user_region = 'eu'"
         "   THEN account_ref END AS acct FROM detections"
         "   WHERE flagged_at >= :t0 AND flagged_at < :t1 AND automated) d0"
-        " GROUP BY category, technology, acct) g GROUP BY category, technology"),
+        " GROUP BY category, technology, acct) g GROUP BY category, technology"
+    ),
     "reports_items_accounts": (
         "WITH rp AS MATERIALIZED (SELECT id, category FROM reports WHERE sent_at >= :t0 AND sent_at < :t1) "
         "SELECT 'rep', category, NULL, NULL, count(*) FROM rp GROUP BY category "
@@ -75,11 +77,13 @@ FAIR_FLOOR = {
         "UNION ALL SELECT 'rep_eu', category, NULL, NULL, count(*) FROM rp"
         " WHERE id IN (SELECT report_id FROM report_accounts WHERE user_region = 'eu')"
         " OR id IN (SELECT ri.report_id FROM report_items ri JOIN detections d ON d.id = ri.detection_id"
-        " WHERE d.user_region = 'eu') GROUP BY category"),
+        " WHERE d.user_region = 'eu') GROUP BY category"
+    ),
     "content_actions": (
         "SELECT d.category, d.user_region, count(*) FROM content_actions ca JOIN detections d"
         " ON d.id = ca.detection_id "
-        "WHERE ca.removed_at >= :t0 AND ca.removed_at < :t1 GROUP BY d.category, d.user_region"),
+        "WHERE ca.removed_at >= :t0 AND ca.removed_at < :t1 GROUP BY d.category, d.user_region"
+    ),
     "account_actions": (
         "SELECT 'actions', category, user_region, action, count(*), NULL FROM account_actions "
         "WHERE taken_at >= :t0 AND taken_at < :t1 GROUP BY category, user_region, action "
@@ -89,7 +93,8 @@ FAIR_FLOOR = {
         "  WHERE taken_at >= :t0 AND taken_at < :t1 AND account_ref IS NOT NULL"
         "  AND action IN ('suspend', 'terminate', 'restrict')"
         " GROUP BY category, CASE WHEN action = 'restrict' THEN 'restricted' ELSE 'suspended' END, account_ref) a"
-        " GROUP BY category, kind"),
+        " GROUP BY category, kind"
+    ),
     "complaints": (
         "SELECT c.subject, c.channel, coalesce(d.category, aa.category), coalesce(d.user_region, aa.user_region),"
         " count(*), sum(CASE WHEN c.decided_at <= :asof THEN 1 ELSE 0 END) FROM complaints c"
@@ -98,7 +103,8 @@ FAIR_FLOOR = {
         " LEFT JOIN account_actions aa ON c.subject = 'account' AND aa.id = c.account_action_id"
         " WHERE c.lodged_at >= :t0 AND c.lodged_at < :t1"
         " AND (c.subject = 'content' OR aa.action IN ('suspend', 'terminate'))"
-        " GROUP BY c.subject, c.channel, coalesce(d.category, aa.category), coalesce(d.user_region, aa.user_region)"),
+        " GROUP BY c.subject, c.channel, coalesce(d.category, aa.category), coalesce(d.user_region, aa.user_region)"
+    ),
 }
 
 
@@ -106,8 +112,13 @@ def _params(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # SQLite keeps instants as text; the seed and SQLAlchemy write 'YYYY-MM-DD HH:MM:SS.ffffff', so bounds in
         # that form compare exactly on the raw column (the floors assume that one form; the extraction does not).
-        return {"d0": "2025-01-01", "d1": "2025-12-31", "t0": "2025-01-01 00:00:00.000000",
-                "t1": "2026-01-01 00:00:00.000000", "asof": "2026-01-15 00:00:00.000000"}
+        return {
+            "d0": "2025-01-01",
+            "d1": "2025-12-31",
+            "t0": "2025-01-01 00:00:00.000000",
+            "t1": "2026-01-01 00:00:00.000000",
+            "asof": "2026-01-15 00:00:00.000000",
+        }
     return {"d0": PERIOD.start, "d1": PERIOD.end, "t0": PERIOD.start_at, "t1": PERIOD.end_before, "asof": AS_OF}
 
 
@@ -170,8 +181,10 @@ def fair_floor(url: str, _scale: int) -> dict[str, Any]:
 
 
 #: Plan nodes worth showing from EXPLAIN ANALYZE: what is scanned, joined, grouped, and where time goes.
-_KEY_PLAN = re.compile(r"(Scan|Join|Nested Loop|Aggregate|Sort|Materialize|CTE|Gather|Planning Time|"
-                       r"Execution Time|JIT|Timing|Functions|Workers)")
+_KEY_PLAN = re.compile(
+    r"(Scan|Join|Nested Loop|Aggregate|Sort|Materialize|CTE|Gather|Planning Time|"
+    r"Execution Time|JIT|Timing|Functions|Workers)"
+)
 
 
 def explain(url: str, _scale: int) -> dict[str, Any]:
@@ -190,12 +203,23 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
         with conn.begin():
             apply_session(conn, Tuning.from_settings())
             q = PeriodParams.bind(dialect_for(conn.dialect.name), PERIOD, AS_OF)
-            reporting = [r[0] for r in conn.execute(
-                text("SELECT DISTINCT service FROM reports WHERE sent_at >= :t0 AND sent_at < :t1 ORDER BY 1"),
-                period)]
-            acting = [r[0] for r in conn.execute(
-                text("SELECT DISTINCT service FROM account_actions WHERE taken_at >= :t0 AND taken_at < :t1 "
-                     "ORDER BY 1"), period)]
+            reporting = [
+                r[0]
+                for r in conn.execute(
+                    text("SELECT DISTINCT service FROM reports WHERE sent_at >= :t0 AND sent_at < :t1 ORDER BY 1"),
+                    period,
+                )
+            ]
+            acting = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT DISTINCT service FROM account_actions WHERE taken_at >= :t0 AND taken_at < :t1 "
+                        "ORDER BY 1"
+                    ),
+                    period,
+                )
+            ]
             statements = {b.__name__: b(q) for b in ALL_QUERIES}
             if reporting:
                 statements["reported"] = reported(q, reporting)
@@ -204,8 +228,9 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
             for name, stmt in statements.items():
                 compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
                 t = time.perf_counter()
-                lines = [r[0] for r in conn.exec_driver_sql(
-                    "EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), compiled.params)]
+                lines = [
+                    r[0] for r in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), compiled.params)
+                ]
                 timings[name] = time.perf_counter() - t
                 plans[name] = lines
     heaviest = max(timings, key=lambda n: timings[n])
@@ -239,23 +264,40 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
     out: dict[tuple[str, ...], int] = {}
     t = time.perf_counter()
     with read_only_source(url) as conn:
+
         def read(sql: str, **params: Any) -> Any:
             return pd.read_sql(text(sql), conn, params=params)
 
-        pv = read("SELECT data_type, user_region, items, bytes FROM processing_volumes WHERE day >= :d0 AND "
-                  "day <= :d1", d0=p["d0"], d1=p["d1"])
-        det = read("SELECT category, technology, user_region, account_ref, reviewed_at, verdict FROM detections "
-                   "WHERE flagged_at >= :t0 AND flagged_at < :t1 AND automated", t0=t0, t1=t1)
+        pv = read(
+            "SELECT data_type, user_region, items, bytes FROM processing_volumes WHERE day >= :d0 AND day <= :d1",
+            d0=p["d0"],
+            d1=p["d1"],
+        )
+        det = read(
+            "SELECT category, technology, user_region, account_ref, reviewed_at, verdict FROM detections "
+            "WHERE flagged_at >= :t0 AND flagged_at < :t1 AND automated",
+            t0=t0,
+            t1=t1,
+        )
         rep = read("SELECT id, category FROM reports WHERE sent_at >= :t0 AND sent_at < :t1", t0=t0, t1=t1)
         ri = read("SELECT report_id, detection_id FROM report_items")
         ra = read("SELECT report_id, account_ref, role FROM report_accounts WHERE user_region = 'eu'")
         dtypes = read("SELECT id, category, data_type, user_region FROM detections")
-        ca = read("SELECT id, detection_id FROM content_actions WHERE removed_at >= :t0 AND removed_at < :t1",
-                  t0=t0, t1=t1)
-        aa = read("SELECT category, user_region, action, account_ref FROM account_actions WHERE taken_at >= :t0 "
-                  "AND taken_at < :t1", t0=t0, t1=t1)
-        cmp = read("SELECT subject, channel, content_action_id, account_action_id, decided_at FROM complaints "
-                   "WHERE lodged_at >= :t0 AND lodged_at < :t1", t0=t0, t1=t1)
+        ca = read(
+            "SELECT id, detection_id FROM content_actions WHERE removed_at >= :t0 AND removed_at < :t1", t0=t0, t1=t1
+        )
+        aa = read(
+            "SELECT category, user_region, action, account_ref FROM account_actions WHERE taken_at >= :t0 "
+            "AND taken_at < :t1",
+            t0=t0,
+            t1=t1,
+        )
+        cmp = read(
+            "SELECT subject, channel, content_action_id, account_action_id, decided_at FROM complaints "
+            "WHERE lodged_at >= :t0 AND lodged_at < :t1",
+            t0=t0,
+            t1=t1,
+        )
         all_ca = read("SELECT id, detection_id FROM content_actions")
         all_aa = read("SELECT id, category, user_region, action FROM account_actions")
     for (dt, region), g in pv.groupby(["data_type", "user_region"]):
@@ -279,24 +321,28 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
     for cat, g in rep.groupby("category"):
         out[("reports", cat)] = len(g)
     rep_items = ri.merge(rep, left_on="report_id", right_on="id").merge(
-        dtypes[["id", "data_type", "user_region"]], left_on="detection_id", right_on="id", suffixes=("", "_d"))
+        dtypes[["id", "data_type", "user_region"]], left_on="detection_id", right_on="id", suffixes=("", "_d")
+    )
     distinct_items = rep_items.drop_duplicates(["category", "data_type", "detection_id"])
     for (cat, dt), n in distinct_items.groupby(["category", "data_type"]).size().items():
         out[("reported_items", cat, dt)] = int(n)
-    for (cat, dt), n in distinct_items[distinct_items["user_region"] == "eu"].groupby(
-            ["category", "data_type"]).size().items():
+    for (cat, dt), n in (
+        distinct_items[distinct_items["user_region"] == "eu"].groupby(["category", "data_type"]).size().items()
+    ):
         out[("reported_items", cat, dt, "eu")] = int(n)
     # Reports concerning an EU user: one of its items' detections or named accounts is an EU user's.
     eu_ids = set(rep_items.loc[rep_items["user_region"] == "eu", "report_id"]) | set(ra["report_id"])
     for cat, n in rep[rep["id"].isin(eu_ids)].groupby("category").size().items():
         out[("reports", cat, "eu")] = int(n)
     rep_accts = ra.merge(rep, left_on="report_id", right_on="id")
-    for (cat, role), n in rep_accts.drop_duplicates(["category", "role", "account_ref"]).groupby(
-            ["category", "role"]).size().items():
+    for (cat, role), n in (
+        rep_accts.drop_duplicates(["category", "role", "account_ref"]).groupby(["category", "role"]).size().items()
+    ):
         out[("accounts", cat, role)] = int(n)
     # section 5
-    removed = ca.merge(dtypes[["id", "category", "user_region"]], left_on="detection_id", right_on="id",
-                       suffixes=("", "_d"))
+    removed = ca.merge(
+        dtypes[["id", "category", "user_region"]], left_on="detection_id", right_on="id", suffixes=("", "_d")
+    )
     for cat, n in removed.groupby("category").size().items():
         out[("content_removed", cat)] = int(n)
     for cat, n in removed[removed["user_region"] == "eu"].groupby("category").size().items():
@@ -307,14 +353,19 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
     susp = aa[aa["action"].isin(["suspend", "terminate"])]
     for (cat, region), g in susp.groupby(["category", "user_region"]):
         out[("accounts_suspended", cat, region)] = int(g["account_ref"].nunique())
-    content_cat = all_ca.merge(dtypes[["id", "category", "user_region"]], left_on="detection_id", right_on="id",
-                               suffixes=("", "_d"))[["id", "category", "user_region"]]
-    cmp = cmp.merge(content_cat.rename(columns={"id": "content_action_id", "category": "c_cat",
-                                                "user_region": "c_region"}),
-                    on="content_action_id", how="left")
-    cmp = cmp.merge(all_aa.rename(columns={"id": "account_action_id", "category": "a_cat",
-                                           "user_region": "a_region"}),
-                    on="account_action_id", how="left")
+    content_cat = all_ca.merge(
+        dtypes[["id", "category", "user_region"]], left_on="detection_id", right_on="id", suffixes=("", "_d")
+    )[["id", "category", "user_region"]]
+    cmp = cmp.merge(
+        content_cat.rename(columns={"id": "content_action_id", "category": "c_cat", "user_region": "c_region"}),
+        on="content_action_id",
+        how="left",
+    )
+    cmp = cmp.merge(
+        all_aa.rename(columns={"id": "account_action_id", "category": "a_cat", "user_region": "a_region"}),
+        on="account_action_id",
+        how="left",
+    )
     # v2: complaints about accounts count only against suspensions and terminations.
     cmp = cmp[(cmp["subject"] == "content") | cmp["action"].isin(["suspend", "terminate"])]
     cmp["category"] = cmp["c_cat"].where(cmp["subject"] == "content", cmp["a_cat"])
@@ -332,8 +383,14 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
 
 def main() -> None:
     kind, url, scale = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    result = {"seed": seed, "extract": extract, "floor": floor, "fair": fair_floor, "explain": explain,
-              "pandas": pandas_indicators}[kind](url, scale)
+    result = {
+        "seed": seed,
+        "extract": extract,
+        "floor": floor,
+        "fair": fair_floor,
+        "explain": explain,
+        "pandas": pandas_indicators,
+    }[kind](url, scale)
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 

@@ -48,5 +48,7 @@ def report_unexpected(exc: BaseException, argv: list[str]) -> str:
         where = f"traceback in {name}"
     except OSError:
         pass
-    return (f"{command}: internal error ({type(exc).__name__}) in step {step}; this is a bug in csa-report, "
-            f"please report it with the log file ({where})")
+    return (
+        f"{command}: internal error ({type(exc).__name__}) in step {step}; this is a bug in csa-report, "
+        f"please report it with the log file ({where})"
+    )

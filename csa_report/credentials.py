@@ -41,8 +41,10 @@ def use_block_store(store: BlockStore | None) -> None:
 
 def _blocks(setting: str, name: str) -> BlockStore:
     if _store is None:
-        raise ConfigError(f"setting {setting} names the block {name!r}, but no Prefect block store is installed in "
-                          "this process (csa_report.tasks.credentials.install(); the CLI and the flow do it)")
+        raise ConfigError(
+            f"setting {setting} names the block {name!r}, but no Prefect block store is installed in "
+            "this process (csa_report.tasks.credentials.install(); the CLI and the flow do it)"
+        )
     return _store
 
 

@@ -49,8 +49,10 @@ def normalise_url(raw: str) -> URL:
     backend = url.get_backend_name()
     driver = url.get_driver_name() if "+" in url.drivername else ""
     if driver in _ASYNC_DRIVERS or driver.startswith("async") or driver.startswith("aio"):
-        raise ConfigError(f"database URL {redact(raw)!r}: the asynchronous driver {driver!r} is not supported; "
-                          "use postgresql:// or sqlite:///")
+        raise ConfigError(
+            f"database URL {redact(raw)!r}: the asynchronous driver {driver!r} is not supported; "
+            "use postgresql:// or sqlite:///"
+        )
     if backend == "postgresql" and "+" not in url.drivername:
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is what we install
     elif backend in ("sqlite", "duckdb"):
@@ -87,8 +89,10 @@ def _create(url: URL | str, **kw: Any) -> Engine:
         return create_engine(url, **kw)
     except (NoSuchModuleError, ImportError) as exc:
         name = url.drivername if isinstance(url, URL) else str(url)
-        raise ConfigError(f"database driver {name!r} is not available ({type(exc).__name__}); csa-report "
-                          "supports postgresql:// (psycopg 3) and sqlite:///") from None
+        raise ConfigError(
+            f"database driver {name!r} is not available ({type(exc).__name__}); csa-report "
+            "supports postgresql:// (psycopg 3) and sqlite:///"
+        ) from None
 
 
 def redact(raw: str) -> str:
@@ -146,8 +150,9 @@ def _duckdb_engine(url: URL, *, read_only: bool, must_exist: bool) -> Engine:
     try:
         import duckdb_engine  # noqa: F401 - registers the dialect
     except ImportError:
-        raise ConfigError(f"database URL {describe(url)}: DuckDB support is not installed "
-                          "(pip install 'csa-report[duckdb]')") from None
+        raise ConfigError(
+            f"database URL {describe(url)}: DuckDB support is not installed (pip install 'csa-report[duckdb]')"
+        ) from None
     path = _sqlite_path(url)
     if (read_only or must_exist) and path is not None and not path.exists():
         raise DataError(f"DuckDB database {path} does not exist (from {describe(url)})")
@@ -186,7 +191,7 @@ def _missing_database_or_role(exc: DBAPIError) -> str | None:
     for marker in ("does not exist", "authentication failed", "no pg_hba.conf entry"):
         if marker in lowered:
             start = lowered.find("fatal:")
-            return text[start + 6:].strip() if start >= 0 else text[:200]
+            return text[start + 6 :].strip() if start >= 0 else text[:200]
     return None
 
 
@@ -194,8 +199,17 @@ def _is_connection_error(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     text = str(exc.orig).lower()
-    markers = ("connection refused", "could not connect", "timeout", "timed out", "unable to open database",
-               "could not translate host", "name or service not known", "connection to server", "no route")
+    markers = (
+        "connection refused",
+        "could not connect",
+        "timeout",
+        "timed out",
+        "unable to open database",
+        "could not translate host",
+        "name or service not known",
+        "connection to server",
+        "no route",
+    )
     return any(m in text for m in markers)
 
 
@@ -251,9 +265,12 @@ def require_tables(conn: Connection, columns: dict[str, tuple[str, ...]]) -> Non
 def _duckdb_columns(conn: Connection) -> dict[str, set[str]]:
     """Tables and views of the current schema with their columns, from DuckDB's information schema (the
     SQLAlchemy inspector of duckdb-engine runs PostgreSQL catalog queries that DuckDB does not answer)."""
-    rows = conn.execute(text(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_catalog = current_database()"))
+    rows = conn.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_catalog = current_database()"
+        )
+    )
     out: dict[str, set[str]] = {}
     for table, column in rows:
         out.setdefault(str(table), set()).add(str(column))

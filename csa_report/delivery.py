@@ -148,8 +148,11 @@ def write_outbox(outbox: Path, report_id: str, recipient: str, data: bytes) -> P
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         if path.read_bytes() == data:
-            log.info("outbox %s already holds this message (sha256=%s); nothing written", path,
-                     hashlib.sha256(data).hexdigest())  # fmt: skip
+            log.info(
+                "outbox %s already holds this message (sha256=%s); nothing written",
+                path,
+                hashlib.sha256(data).hexdigest(),
+            )
             return path
         raise StorageConflict(f"outbox file {path} exists with a different message; not overwritten") from None
     with os.fdopen(fd, "wb") as fh:
@@ -177,8 +180,9 @@ class DeliveryProgress:
             self._on_accepted(reply)
 
 
-def _send_smtp(settings: SmtpSettings, recipient: str, msg: EmailMessage,
-               progress: DeliveryProgress | None = None) -> Delivered:  # fmt: skip
+def _send_smtp(
+    settings: SmtpSettings, recipient: str, msg: EmailMessage, progress: DeliveryProgress | None = None
+) -> Delivered:
     host, port = settings.smtp_host or "", settings.smtp_port
     where = f"SMTP server {host}:{port}"
     mid = str(msg["Message-ID"])
@@ -213,8 +217,9 @@ def _send_smtp(settings: SmtpSettings, recipient: str, msg: EmailMessage,
             raise DeliveryError(f"{where} deferred recipient {recipient}: {code} {_text(text)}") from None
         raise DeliveryRefused(recipient, f"{code} {_text(text)}") from None
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"{where} refused the login of CSA_SMTP_USER: {exc.smtp_code}; check CSA_SMTP_USER "
-                            "and CSA_SMTP_PASSWORD") from None
+        raise DeliveryError(
+            f"{where} refused the login of CSA_SMTP_USER: {exc.smtp_code}; check CSA_SMTP_USER and CSA_SMTP_PASSWORD"
+        ) from None
     except smtplib.SMTPResponseException as exc:
         if exc.smtp_code >= 500:
             raise DeliveryRefused(recipient, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
@@ -223,9 +228,11 @@ def _send_smtp(settings: SmtpSettings, recipient: str, msg: EmailMessage,
         if progress.stage == "data-sent":
             raise DeliveryUnknown(
                 f"{where} lost the connection ({type(exc).__name__}) after the message to {recipient} was handed "
-                "over and before its answer: the outcome is unknown") from None
-        raise UnreachableError(f"{where} unreachable ({type(exc).__name__}); check CSA_SMTP_HOST and "
-                               "CSA_SMTP_PORT") from None
+                "over and before its answer: the outcome is unknown"
+            ) from None
+        raise UnreachableError(
+            f"{where} unreachable ({type(exc).__name__}); check CSA_SMTP_HOST and CSA_SMTP_PORT"
+        ) from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"{where} failed for {recipient}: {type(exc).__name__}") from None
     finally:

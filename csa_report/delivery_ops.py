@@ -40,8 +40,9 @@ def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, Deli
         known = ", ".join(d.recipient for d in run.deliveries) or "none"
         raise InputError(f"run {run_id} has no delivery to {recipient} (deliveries: {known})")
     if row.status not in OUTCOME_OPEN:
-        raise InputError(f"run {run_id}: the delivery to {row.recipient} is {row.status}, not of unknown outcome; "
-                         "nothing to settle")
+        raise InputError(
+            f"run {run_id}: the delivery to {row.recipient} is {row.status}, not of unknown outcome; nothing to settle"
+        )
     return run, row
 
 
@@ -50,8 +51,9 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
         raise InputError("--evidence is empty: say how you know the report arrived (e.g. the authority's reply)")
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
-    if not audit.confirm_delivery(run.provider, run.period, run.report_id, row.recipient,
-                                  evidence=" ".join(evidence.split()), at=utc_now()):  # fmt: skip
+    if not audit.confirm_delivery(
+        run.provider, run.period, run.report_id, row.recipient, evidence=" ".join(evidence.split()), at=utc_now()
+    ):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
     log.info("delivery to %s of report %s confirmed by the operator", row.recipient, run.report_id)
     return _settled(audit, run, row.recipient, "confirmed")
@@ -78,11 +80,12 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     period_filings = filings(audit, run.provider, run.period)
     filed = next((f for f in period_filings if f.report_id == run.report_id), None)
     if filed is not None and period_filings[-1].seq > filed.seq:
-        raise InputError(f"run {run_id}: report {run.report_id} was superseded by report "
-                         f"{period_filings[-1].report_id}; sending it again would deliver the wrong version after "
-                         "its correction (settle it with `csa-report delivery confirm` if it arrived)")
-    correction = (Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes
-                  else None)
+        raise InputError(
+            f"run {run_id}: report {run.report_id} was superseded by report "
+            f"{period_filings[-1].report_id}; sending it again would deliver the wrong version after "
+            "its correction (settle it with `csa-report delivery confirm` if it arrived)"
+        )
+    correction = Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes else None
     if SEALED_NAME in contents:
         contents = {**contents, "report.pdf": contents[SEALED_NAME]}
     subject, body = message_text(ref, run.manifest_sha256, correction)
@@ -91,26 +94,34 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
     mid = message_id(run.report_id, row.recipient)
     progress = DeliveryProgress(
-        on_accepted=lambda reply: audit.mark_accepted(*key, message_id=mid, detail=reply, at=utc_now()))
+        on_accepted=lambda reply: audit.mark_accepted(*key, message_id=mid, detail=reply, at=utc_now())
+    )
     try:
         done: Delivered = deliver(
-            settings.smtp, report_id=run.report_id, recipient=row.recipient, subject=subject, body=body,
-            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS], date=approval.decided_at,
+            settings.smtp,
+            report_id=run.report_id,
+            recipient=row.recipient,
+            subject=subject,
+            body=body,
+            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
+            date=approval.decided_at,
             progress=progress,
-        )  # fmt: skip
+        )
     except DeliveryUnknown as exc:
         audit.mark_unknown(*key, detail=str(exc), at=utc_now())
         raise
     except (DeliveryError, UnreachableError) as exc:
         audit.mark_failed(*key, detail=f"resend failed: {exc}", at=utc_now())
         raise
-    audit.mark_delivered(*key, message_id=done.message_id, detail=f"resent: {done.detail}", at=utc_now(),
-                         channel=done.channel)  # fmt: skip
+    audit.mark_delivered(
+        *key, message_id=done.message_id, detail=f"resent: {done.detail}", at=utc_now(), channel=done.channel
+    )
     return _settled(audit, run, row.recipient, "sent")
 
 
 def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> Settled:
     assert run.report_id is not None
     rows = audit.deliveries(run.report_id)
-    return Settled(run, recipient, status, message_id(run.report_id, recipient),
-                   all(d.status in DELIVERED for d in rows))  # fmt: skip
+    return Settled(
+        run, recipient, status, message_id(run.report_id, recipient), all(d.status in DELIVERED for d in rows)
+    )

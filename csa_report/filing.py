@@ -86,19 +86,28 @@ def correction_of(supersedes: str | None, reason: str | None) -> Correction | No
 def filings(audit: AuditLog, provider: str, period: str) -> list[FilingRecord]:
     """The filings of a period, first filing first."""
     with audit._tx() as conn:
-        rows = conn.scalars(select(Filing).where(Filing.provider == provider, Filing.period == period)
-                            .order_by(Filing.seq)).all()
+        rows = conn.scalars(
+            select(Filing).where(Filing.provider == provider, Filing.period == period).order_by(Filing.seq)
+        ).all()
         return [_record(r) for r in rows]
 
 
 def _record(r: Filing) -> FilingRecord:
-    return FilingRecord(provider=r.provider, period=r.period, seq=int(r.seq), report_id=r.report_id,
-                        manifest_sha256=r.manifest_sha256, supersedes=r.supersedes, reason=r.reason,
-                        status=r.status)
+    return FilingRecord(
+        provider=r.provider,
+        period=r.period,
+        seq=int(r.seq),
+        report_id=r.report_id,
+        manifest_sha256=r.manifest_sha256,
+        supersedes=r.supersedes,
+        reason=r.reason,
+        status=r.status,
+    )
 
 
-def _next_seq(existing: list[FilingRecord], provider: str, period: str, report_id: str,
-              correction: Correction | None) -> int | FilingRecord:
+def _next_seq(
+    existing: list[FilingRecord], provider: str, period: str, report_id: str, correction: Correction | None
+) -> int | FilingRecord:
     """The seq this report would file under, or its own filing when it was filed before (a re-run)."""
     latest = existing[-1] if existing else None
     for f in existing:
@@ -107,7 +116,8 @@ def _next_seq(existing: list[FilingRecord], provider: str, period: str, report_i
                 # A re-run or retry of a superseded report would complete its deliveries after the correction.
                 raise AlreadyFiled(
                     f"{provider}, period {period}: report {report_id} was superseded by report {latest.report_id}; "
-                    "nothing of it is staged or sent again")
+                    "nothing of it is staged or sent again"
+                )
             return f
     if correction is None:
         if latest is None:
@@ -115,22 +125,28 @@ def _next_seq(existing: list[FilingRecord], provider: str, period: str, report_i
         raise AlreadyFiled(
             f"{provider}, period {period}: already filed as report {latest.report_id} ({latest.status}); nothing "
             f"is staged or sent again. To file a correction, run again with --supersedes {latest.report_id} "
-            "--reason TEXT")
+            "--reason TEXT"
+        )
     known = {f.report_id: f for f in existing}
     target = known.get(correction.supersedes)
     if target is None:
         filed = ", ".join(f.report_id for f in existing) or "none"
-        raise InputError(f"--supersedes {correction.supersedes}: no such report was filed for {provider}, period "
-                         f"{period} (filed: {filed})")
+        raise InputError(
+            f"--supersedes {correction.supersedes}: no such report was filed for {provider}, period "
+            f"{period} (filed: {filed})"
+        )
     assert latest is not None
     if target.report_id != latest.report_id:
-        raise InputError(f"--supersedes {correction.supersedes}: that report was already superseded by report "
-                         f"{latest.report_id}; a correction supersedes the latest filing")
+        raise InputError(
+            f"--supersedes {correction.supersedes}: that report was already superseded by report "
+            f"{latest.report_id}; a correction supersedes the latest filing"
+        )
     return target.seq + 1
 
 
-def check_not_filed(audit: AuditLog, provider: str, period: str, report_id: str,
-                    correction: Correction | None) -> FilingRecord | None:
+def check_not_filed(
+    audit: AuditLog, provider: str, period: str, report_id: str, correction: Correction | None
+) -> FilingRecord | None:
     """Before staging: raise :class:`AlreadyFiled` (exit 2) when the period is filed and this run is not a
     correction of its latest filing, :class:`InputError` when the correction names an unknown or superseded
     report. Returns the run's own filing when this very report was filed before."""
@@ -138,8 +154,17 @@ def check_not_filed(audit: AuditLog, provider: str, period: str, report_id: str,
     return found if isinstance(found, FilingRecord) else None
 
 
-def claim_filing(audit: AuditLog, *, provider: str, period: str, report_id: str, manifest_sha256: str,
-                 correction: Correction | None, run_id: int | None, at: datetime) -> FilingRecord:
+def claim_filing(
+    audit: AuditLog,
+    *,
+    provider: str,
+    period: str,
+    report_id: str,
+    manifest_sha256: str,
+    correction: Correction | None,
+    run_id: int | None,
+    at: datetime,
+) -> FilingRecord:
     """Before archiving: take the period's next filing slot for this report, or find it taken by this report
     already. Raises :class:`AlreadyFiled` when another report holds it (e.g. a concurrent run won the race)."""
     existing = filings(audit, provider, period)
@@ -148,33 +173,60 @@ def claim_filing(audit: AuditLog, *, provider: str, period: str, report_id: str,
         return found
     try:
         with audit._tx() as conn:
-            conn.execute(insert(Filing).values(
-                provider=provider, period=period, seq=found, report_id=report_id, manifest_sha256=manifest_sha256,
-                supersedes=correction.supersedes if correction else None,
-                reason=correction.reason if correction else None, status="submitting", run_id=run_id,
-                created_at=at, updated_at=at))
+            conn.execute(
+                insert(Filing).values(
+                    provider=provider,
+                    period=period,
+                    seq=found,
+                    report_id=report_id,
+                    manifest_sha256=manifest_sha256,
+                    supersedes=correction.supersedes if correction else None,
+                    reason=correction.reason if correction else None,
+                    status="submitting",
+                    run_id=run_id,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
     except DbIntegrityError:
         now = filings(audit, provider, period)
         mine = [f for f in now if f.report_id == report_id]
         if mine:  # the same report claimed by a concurrent run of itself: one filing, deliveries stay once-only
             return mine[0]
         winner = next((f for f in now if f.seq == found), None)
-        log.warning("filing of %s %s seq %d lost to report %s", provider, period, found,
-                    winner.report_id if winner else "?")
+        log.warning(
+            "filing of %s %s seq %d lost to report %s", provider, period, found, winner.report_id if winner else "?"
+        )
         raise AlreadyFiled(
             f"{provider}, period {period}: report {winner.report_id if winner else '?'} was filed by a concurrent "
             f"run first; report {report_id} is not archived or sent. To file it anyway, run again as a correction "
-            f"(--supersedes {winner.report_id if winner else 'REPORT_ID'} --reason TEXT)") from None
-    log.info("filing claimed: %s %s seq %d report %s%s", provider, period, found, report_id,
-             f" (supersedes {correction.supersedes})" if correction else "")
-    return FilingRecord(provider, period, found, report_id, manifest_sha256,
-                        correction.supersedes if correction else None, correction.reason if correction else None,
-                        "submitting")
+            f"(--supersedes {winner.report_id if winner else 'REPORT_ID'} --reason TEXT)"
+        ) from None
+    log.info(
+        "filing claimed: %s %s seq %d report %s%s",
+        provider,
+        period,
+        found,
+        report_id,
+        f" (supersedes {correction.supersedes})" if correction else "",
+    )
+    return FilingRecord(
+        provider,
+        period,
+        found,
+        report_id,
+        manifest_sha256,
+        correction.supersedes if correction else None,
+        correction.reason if correction else None,
+        "submitting",
+    )
 
 
 def mark_filed(audit: AuditLog, provider: str, period: str, report_id: str, at: datetime) -> None:
     """Every delivery of the report went out: the filing is complete."""
     with audit._tx() as conn:
-        conn.execute(update(Filing).where(Filing.provider == provider, Filing.period == period,
-                                          Filing.report_id == report_id)
-                     .values(status="submitted", updated_at=at))
+        conn.execute(
+            update(Filing)
+            .where(Filing.provider == provider, Filing.period == period, Filing.report_id == report_id)
+            .values(status="submitted", updated_at=at)
+        )

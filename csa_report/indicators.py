@@ -20,8 +20,18 @@ Value = int | Decimal | str | bool | None
 ALL: Final = "ALL"
 NO: Final = "-"  # category/technology where it does not apply
 SCHEMA_ID: Final = "csa-report/indicators/2"
-CSV_FIELDS: Final = ("service", "period", "section", "indicator", "category", "technology", "region",
-                     "value", "unit", "note")
+CSV_FIELDS: Final = (
+    "service",
+    "period",
+    "section",
+    "indicator",
+    "category",
+    "technology",
+    "region",
+    "value",
+    "unit",
+    "note",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +82,30 @@ class Indicators:
     rows: tuple[IndicatorRow, ...] = field(default_factory=tuple)
 
     @classmethod
-    def build(cls, period: Period, as_of: datetime, services: Iterable[str],
-              rows: Iterable[IndicatorRow]) -> Indicators:
+    def build(
+        cls, period: Period, as_of: datetime, services: Iterable[str], rows: Iterable[IndicatorRow]
+    ) -> Indicators:
         return cls(period, as_of, tuple(sorted(set(services))), tuple(sorted(rows, key=lambda r: r.sort_key)))
 
-    def get(self, indicator: str, *, service: str = ALL, category: str = NO, technology: str = NO,
-            region: str = "all", section: int | None = None) -> IndicatorRow:
+    def get(
+        self,
+        indicator: str,
+        *,
+        service: str = ALL,
+        category: str = NO,
+        technology: str = NO,
+        region: str = "all",
+        section: int | None = None,
+    ) -> IndicatorRow:
         for r in self.rows:
-            if (r.indicator == indicator and r.service == service and r.category == category
-                    and r.technology == technology and r.region == region
-                    and (section is None or r.section == section)):
+            if (
+                r.indicator == indicator
+                and r.service == service
+                and r.category == category
+                and r.technology == technology
+                and r.region == region
+                and (section is None or r.section == section)
+            ):
                 return r
         raise KeyError((indicator, service, category, technology, region))
 
@@ -94,8 +118,18 @@ class Indicators:
         writer.writerow(CSV_FIELDS)
         period = str(self.period)
         for r in sorted((*self.rows, *extra), key=lambda r: r.sort_key):
-            cells = [r.service, period, r.section, r.indicator, r.category, r.technology, r.region,
-                     r.value_text(), r.unit, r.note]
+            cells = [
+                r.service,
+                period,
+                r.section,
+                r.indicator,
+                r.category,
+                r.technology,
+                r.region,
+                r.value_text(),
+                r.unit,
+                r.note,
+            ]
             writer.writerow([safe_cell(c) for c in cells])  # CSV injection: see csa_report.spreadsheet
         return buf.getvalue()
 
@@ -107,9 +141,18 @@ class Indicators:
             "as_of": format_instant(self.as_of),
             "services": list(self.services),
             "rows": [
-                {"service": r.service, "period": period, "section": r.section, "indicator": r.indicator,
-                 "category": r.category, "technology": r.technology, "region": r.region,
-                 "value": r.value_json(), "unit": r.unit, "note": r.note}
+                {
+                    "service": r.service,
+                    "period": period,
+                    "section": r.section,
+                    "indicator": r.indicator,
+                    "category": r.category,
+                    "technology": r.technology,
+                    "region": r.region,
+                    "value": r.value_json(),
+                    "unit": r.unit,
+                    "note": r.note,
+                }
                 for r in sorted((*self.rows, *extra), key=lambda r: r.sort_key)
             ],
         }

@@ -30,8 +30,10 @@ def parquet_source(folder: Path, table: str) -> str:
         return str(single.resolve())
     if parts.is_dir() and any(parts.rglob("*.parquet")):
         return str(parts.resolve() / "**" / "*.parquet")
-    raise DataError(f"Parquet folder {folder}: no {table}.parquet and no folder {table}/ of *.parquet files "
-                    "(one export per table of the reporting schema is needed)")
+    raise DataError(
+        f"Parquet folder {folder}: no {table}.parquet and no folder {table}/ of *.parquet files "
+        "(one export per table of the reporting schema is needed)"
+    )
 
 
 def view_statements(folder: Path) -> list[str]:

@@ -58,8 +58,7 @@ def message(req: SignoffRequest) -> tuple[str, str]:
         f"Answer in the Prefect UI, run {req.flow_run_name}: {req.run_url or req.flow_run_id}",
         "(open the run, then Resume, and fill in the form)",
         "",
-        f"Deadline: {format_instant(req.deadline)}. Without an answer by then the run fails and nothing is "
-        "submitted.",
+        f"Deadline: {format_instant(req.deadline)}. Without an answer by then the run fails and nothing is submitted.",
         "",
         f"Review the staged files (links valid until {format_instant(req.links_expire)}):",
         *[f"  {name}: {url}" for name, url in req.links],
@@ -90,12 +89,24 @@ def notify_signoff_request(settings: Settings, audit: AuditLog, req: SignoffRequ
             continue
         try:
             # Its own message identity (report, run, request): never confused with the report's delivery.
-            done = deliver(settings.smtp, report_id=f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}",
-                           recipient=recipient, subject=subject, body=body, attachments=(), date=req.requested_at)
+            done = deliver(
+                settings.smtp,
+                report_id=f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}",
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                attachments=(),
+                date=req.requested_at,
+            )
         except CsaReportError as exc:
             _finish(audit, req, recipient, "failed", None, str(exc), req.requested_at)
-            log.warning("sign-off request %s not e-mailed to %s: %s (check CSA_SMTP_HOST, CSA_SMTP_PORT and "
-                        "CSA_SIGNOFF_NOTIFY)", req.key, recipient, exc)
+            log.warning(
+                "sign-off request %s not e-mailed to %s: %s (check CSA_SMTP_HOST, CSA_SMTP_PORT and "
+                "CSA_SIGNOFF_NOTIFY)",
+                req.key,
+                recipient,
+                exc,
+            )
             outcome[recipient] = f"failed: {exc}"
             continue
         _finish(audit, req, recipient, "sent", done.message_id, done.detail, req.requested_at)
@@ -107,43 +118,71 @@ def notify_signoff_request(settings: Settings, audit: AuditLog, req: SignoffRequ
 def notifications(audit: AuditLog, flow_run_id: str) -> list[tuple[str, str, str]]:
     """(request key, recipient, status) of one flow run, sorted."""
     with Session(audit.engine) as s:
-        rows = s.execute(select(SignoffNotification.request_key, SignoffNotification.recipient,
-                                SignoffNotification.status)
-                         .where(SignoffNotification.flow_run_id == flow_run_id)
-                         .order_by(SignoffNotification.request_key, SignoffNotification.recipient)).all()
+        rows = s.execute(
+            select(SignoffNotification.request_key, SignoffNotification.recipient, SignoffNotification.status)
+            .where(SignoffNotification.flow_run_id == flow_run_id)
+            .order_by(SignoffNotification.request_key, SignoffNotification.recipient)
+        ).all()
     return [(str(a), str(b), str(c)) for a, b, c in rows]
 
 
 def _claim(audit: AuditLog, req: SignoffRequest, recipient: str, channel: str) -> bool:
     """True if this caller may send: a new row, or a failed one taken over (one winner: conditional UPDATE)."""
-    key = (SignoffNotification.flow_run_id == req.flow_run_id, SignoffNotification.request_key == req.key,
-           SignoffNotification.recipient == recipient)
+    key = (
+        SignoffNotification.flow_run_id == req.flow_run_id,
+        SignoffNotification.request_key == req.key,
+        SignoffNotification.recipient == recipient,
+    )
     conn = with_retries(audit.engine.connect, audit.what)
     try:
         try:
             with conn.begin():
-                conn.execute(insert(SignoffNotification).values(
-                    flow_run_id=req.flow_run_id, request_key=req.key, report_id=req.report_id, recipient=recipient,
-                    channel=channel, status="pending", created_at=req.requested_at, updated_at=req.requested_at))
+                conn.execute(
+                    insert(SignoffNotification).values(
+                        flow_run_id=req.flow_run_id,
+                        request_key=req.key,
+                        report_id=req.report_id,
+                        recipient=recipient,
+                        channel=channel,
+                        status="pending",
+                        created_at=req.requested_at,
+                        updated_at=req.requested_at,
+                    )
+                )
             return True
         except IntegrityError:
             pass
         with conn.begin():
-            result = conn.execute(update(SignoffNotification).where(*key, SignoffNotification.status == "failed")
-                                  .values(status="pending", channel=channel, updated_at=req.requested_at))
+            result = conn.execute(
+                update(SignoffNotification)
+                .where(*key, SignoffNotification.status == "failed")
+                .values(status="pending", channel=channel, updated_at=req.requested_at)
+            )
             return bool(getattr(result, "rowcount", 0))
     finally:
         conn.close()
 
 
-def _finish(audit: AuditLog, req: SignoffRequest, recipient: str, status: str, message_id: str | None,
-            detail: str | None, at: datetime) -> None:
+def _finish(
+    audit: AuditLog,
+    req: SignoffRequest,
+    recipient: str,
+    status: str,
+    message_id: str | None,
+    detail: str | None,
+    at: datetime,
+) -> None:
     conn = with_retries(audit.engine.connect, audit.what)
     try:
         with conn.begin():
-            conn.execute(update(SignoffNotification).where(
-                SignoffNotification.flow_run_id == req.flow_run_id, SignoffNotification.request_key == req.key,
-                SignoffNotification.recipient == recipient).values(
-                status=status, message_id=message_id, detail=(detail or "")[:500] or None, updated_at=at))
+            conn.execute(
+                update(SignoffNotification)
+                .where(
+                    SignoffNotification.flow_run_id == req.flow_run_id,
+                    SignoffNotification.request_key == req.key,
+                    SignoffNotification.recipient == recipient,
+                )
+                .values(status=status, message_id=message_id, detail=(detail or "")[:500] or None, updated_at=at)
+            )
     finally:
         conn.close()

@@ -23,10 +23,13 @@ def usable_out_dir(path: Path, option: str = "--out") -> Path:
     except ConfigError:
         raise
     except OSError as exc:
-        reason = {errno.ENAMETOOLONG: "the path is too long for the file system",
-                  errno.ENOTDIR: "a part of the path is a file, not a folder",
-                  errno.EACCES: "permission denied", errno.EROFS: "the file system is read-only",
-                  errno.EEXIST: "it exists and is not a folder"}.get(exc.errno or 0, exc.strerror or str(exc))
+        reason = {
+            errno.ENAMETOOLONG: "the path is too long for the file system",
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.EACCES: "permission denied",
+            errno.EROFS: "the file system is read-only",
+            errno.EEXIST: "it exists and is not a folder",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
         raise ConfigError(f"{option} {path} cannot be used as the output folder: {reason}") from None
     except ValueError as exc:  # e.g. an embedded NUL character
         raise ConfigError(f"{option} {path!r} is not a usable path: {exc}") from None

@@ -18,7 +18,8 @@ _RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})
 #: The as-of forms of data-contract §2: a date, or a date-time to the second (optional fraction) with no offset,
 #: ``Z`` or ``±HH:MM``.
 _AS_OF = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 #: Periods must leave room for the day after their end (the exclusive bound) and for an as-of after it.
 _FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9998, 12, 31)
 
@@ -36,8 +37,9 @@ class Period:
         if _YEAR.match(raw):
             year = int(raw)
             if not _FIRST_DAY.year <= year <= _LAST_DAY.year:
-                raise PeriodError(f"period {text!r} is outside the supported years "
-                                  f"{_FIRST_DAY.year:04d}–{_LAST_DAY.year}")
+                raise PeriodError(
+                    f"period {text!r} is outside the supported years {_FIRST_DAY.year:04d}–{_LAST_DAY.year}"
+                )
             return cls(date(year, 1, 1), date(year, 12, 31))
         m = _RANGE.match(raw)
         if not m:

@@ -25,8 +25,17 @@ from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.series import monthly_series_from_url
 from csa_report.settings import SourceSettings, require
 
-__all__ = ["ReportInputs", "check_report", "extract", "publication_date_of", "render_artefacts", "report_context",
-           "report_inputs", "run_checks", "segment_indicators"]
+__all__ = [
+    "ReportInputs",
+    "check_report",
+    "extract",
+    "publication_date_of",
+    "render_artefacts",
+    "report_context",
+    "report_inputs",
+    "run_checks",
+    "segment_indicators",
+]
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,15 @@ def extract(source_db: str, period: Period, as_of: datetime, tuning: Tuning | No
     return extract_indicators(source_db, period, as_of, tuning)
 
 
-def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
-               waivers: Sequence[Waiver] = (), *, indicators: Indicators | None = None) -> CheckResult:
+def run_checks(
+    db_url: str,
+    period: Period,
+    as_of: datetime,
+    policies: PolicySet,
+    waivers: Sequence[Waiver] = (),
+    *,
+    indicators: Indicators | None = None,
+) -> CheckResult:
     """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
     if indicators is None:
         indicators = extract(db_url, period, as_of)
@@ -66,8 +82,9 @@ def run_checks(db_url: str, period: Period, as_of: datetime, policies: PolicySet
 
 
 def check_report(inputs: ReportInputs, indicators: Indicators) -> CheckResult:
-    return run_checks(inputs.source_db, inputs.period, inputs.as_of, inputs.policies, inputs.waivers,
-                      indicators=indicators)
+    return run_checks(
+        inputs.source_db, inputs.period, inputs.as_of, inputs.policies, inputs.waivers, indicators=indicators
+    )
 
 
 def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:
@@ -82,15 +99,31 @@ def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators,
     return tuple(extract(db_url, Period.parse(f"{s.first_day}/{s.last_day}"), indicators.as_of) for s in segments)
 
 
-def report_context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-                   publication_date: date, signoff: str = HUMAN_SIGNOFF,
-                   correction: str | None = None, verification: str | None = None) -> ReportContext:
+def report_context(
+    db_url: str,
+    indicators: Indicators,
+    policies: PolicySet,
+    result: CheckResult,
+    publication_date: date,
+    signoff: str = HUMAN_SIGNOFF,
+    correction: str | None = None,
+    verification: str | None = None,
+) -> ReportContext:
     """The one context a report is rendered from: figures, policy prose, findings, regimes, monthly series."""
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
-    return build_context(indicators, policies, findings=result.findings, waivers=result.waivers,
-                         regimes=regimes(), series=series, publication_date=publication_date, signoff=signoff,
-                         segments=segment_indicators(db_url, indicators),
-                         correction=correction, verification=verification)
+    return build_context(
+        indicators,
+        policies,
+        findings=result.findings,
+        waivers=result.waivers,
+        regimes=regimes(),
+        series=series,
+        publication_date=publication_date,
+        signoff=signoff,
+        segments=segment_indicators(db_url, indicators),
+        correction=correction,
+        verification=verification,
+    )
 
 
 def render_artefacts(context: ReportContext, out_dir: Path, template_dir: Path | None = None) -> RenderResult:

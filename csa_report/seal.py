@@ -46,8 +46,10 @@ __all__ = [
 SEAL_FIELD = "csa-report-seal"
 #: The sealed PDF's name in the archive (report.pdf stays the approved bytes the manifest lists).
 SEALED_NAME = "report.sealed.pdf"
-UNSEALED = ("unsealed: no certificate is configured (CSA_SEAL_PKCS12 or CSA_SEAL_PKCS11_*); the approved PDF is "
-            "sent as rendered")
+UNSEALED = (
+    "unsealed: no certificate is configured (CSA_SEAL_PKCS12 or CSA_SEAL_PKCS11_*); the approved PDF is "
+    "sent as rendered"
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ def describe_seal(settings: SealSettings) -> str:
     """The manifest/annex wording of the seal, fixed before sign-off (so it is part of what is approved)."""
     if not seal_configured(settings):
         return UNSEALED
-    return ("sealed: after approval the PDF gets a PAdES baseline signature with the provider's certificate, "
-            "added as an incremental update, so the sealed file begins with the approved report.pdf")
+    return (
+        "sealed: after approval the PDF gets a PAdES baseline signature with the provider's certificate, "
+        "added as an incremental update, so the sealed file begins with the approved report.pdf"
+    )
 
 
 def _pkcs12(settings: SealSettings) -> tuple[Any, Any, list[Any]]:
@@ -83,13 +87,16 @@ def _pkcs12(settings: SealSettings) -> tuple[Any, Any, list[Any]]:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, password)
     except ValueError:
-        raise ConfigError(f"CSA_SEAL_PKCS12 {path}: not a PKCS#12 file, or the password "
-                          "(CSA_SEAL_PKCS12_PASSWORD) is wrong") from None
+        raise ConfigError(
+            f"CSA_SEAL_PKCS12 {path}: not a PKCS#12 file, or the password (CSA_SEAL_PKCS12_PASSWORD) is wrong"
+        ) from None
     if key is not None and cert is None and extra:
         # PKCS#12 pairs the key with the certificate of the same public key; none did.
         names = ", ".join(c.subject.rfc4514_string() for c in extra)
-        raise ConfigError(f"CSA_SEAL_PKCS12 {path}: the private key does not belong to the seal certificate "
-                          f"({names}); nothing was sent")
+        raise ConfigError(
+            f"CSA_SEAL_PKCS12 {path}: the private key does not belong to the seal certificate "
+            f"({names}); nothing was sent"
+        )
     if key is None or cert is None:
         raise ConfigError(f"CSA_SEAL_PKCS12 {path}: must hold both the certificate and its private key")
     return key, cert, list(extra)
@@ -101,18 +108,26 @@ def _check_certificate(cert: Any, public_of_key: Any, at: datetime, what: str) -
 
     now = at.replace(tzinfo=UTC) if at.tzinfo is None else at
     if cert.not_valid_after_utc <= now:
-        raise ConfigError(f"{what}: the seal certificate ({cert.subject.rfc4514_string()}) expired on "
-                          f"{cert.not_valid_after_utc:%Y-%m-%d}; nothing was sent")
+        raise ConfigError(
+            f"{what}: the seal certificate ({cert.subject.rfc4514_string()}) expired on "
+            f"{cert.not_valid_after_utc:%Y-%m-%d}; nothing was sent"
+        )
     if cert.not_valid_before_utc > now:
         raise ConfigError(f"{what}: the seal certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}")
     spki = PublicFormat.SubjectPublicKeyInfo
-    if public_of_key is not None and (public_of_key.public_bytes(Encoding.DER, spki)
-                                      != cert.public_key().public_bytes(Encoding.DER, spki)):
-        raise ConfigError(f"{what}: the private key does not belong to the seal certificate "
-                          f"({cert.subject.rfc4514_string()}); nothing was sent")
-    return SealInfo(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-                    not_after=cert.not_valid_after_utc.replace(tzinfo=None),
-                    fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex())
+    if public_of_key is not None and (
+        public_of_key.public_bytes(Encoding.DER, spki) != cert.public_key().public_bytes(Encoding.DER, spki)
+    ):
+        raise ConfigError(
+            f"{what}: the private key does not belong to the seal certificate "
+            f"({cert.subject.rfc4514_string()}); nothing was sent"
+        )
+    return SealInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        not_after=cert.not_valid_after_utc.replace(tzinfo=None),
+        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+    )
 
 
 def load_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealInfo] | None:
@@ -131,9 +146,11 @@ def load_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealInfo]
         signer = SimpleSigner(
             signing_cert=asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER)),
             signing_key=asn1_keys.PrivateKeyInfo.load(
-                key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
+                key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+            ),
             cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-                [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in extra]),
+                [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in extra]
+            ),
         )
         return signer, info
     if settings.seal_pkcs11_module is not None:
@@ -146,8 +163,9 @@ def _pkcs11_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealIn
     try:
         from pyhanko.sign import pkcs11
     except ImportError:
-        raise ConfigError("CSA_SEAL_PKCS11_MODULE is set but python-pkcs11 is not installed "
-                          "(pip install 'pyHanko[pkcs11]')") from None
+        raise ConfigError(
+            "CSA_SEAL_PKCS11_MODULE is set but python-pkcs11 is not installed (pip install 'pyHanko[pkcs11]')"
+        ) from None
     from cryptography import x509
 
     if not settings.seal_pkcs11_token or not settings.seal_pkcs11_key_label:
@@ -156,14 +174,19 @@ def _pkcs11_signer(settings: SealSettings, at: datetime) -> tuple[Signer, SealIn
     try:
         from pyhanko.config.pkcs11 import TokenCriteria
 
-        session = pkcs11.open_pkcs11_session(str(settings.seal_pkcs11_module),
-                                             token_criteria=TokenCriteria(label=settings.seal_pkcs11_token),
-                                             user_pin=pin)
+        session = pkcs11.open_pkcs11_session(
+            str(settings.seal_pkcs11_module),
+            token_criteria=TokenCriteria(label=settings.seal_pkcs11_token),
+            user_pin=pin,
+        )
     except Exception as exc:  # the library raises its own hierarchy; the user needs the token named
-        raise ConfigError(f"PKCS#11 token {settings.seal_pkcs11_token!r} via {settings.seal_pkcs11_module}: "
-                          f"cannot open a session ({type(exc).__name__})") from None
-    signer = pkcs11.PKCS11Signer(session, cert_label=settings.seal_pkcs11_key_label,
-                                 key_label=settings.seal_pkcs11_key_label)
+        raise ConfigError(
+            f"PKCS#11 token {settings.seal_pkcs11_token!r} via {settings.seal_pkcs11_module}: "
+            f"cannot open a session ({type(exc).__name__})"
+        ) from None
+    signer = pkcs11.PKCS11Signer(
+        session, cert_label=settings.seal_pkcs11_key_label, key_label=settings.seal_pkcs11_key_label
+    )
     cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
     # The key never leaves the token, so the pairing is proven by the token's own lookup by one label.
     info = _check_certificate(cert, None, at, f"PKCS#11 key {settings.seal_pkcs11_key_label!r}")
@@ -176,8 +199,13 @@ def seal_pdf(pdf: bytes, signer: Signer, *, reason: str, location: str | None = 
     from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    meta = signers.PdfSignatureMetadata(field_name=SEAL_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
-                                        md_algorithm="sha256", reason=reason, location=location)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+    )
     out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
     sealed = out.getvalue() if isinstance(out, BytesIO) else bytes(out.read())
     check_prefix(sealed, hashlib.sha256(pdf).hexdigest(), len(pdf))
@@ -188,12 +216,15 @@ def check_prefix(sealed: bytes, approved_sha256: str, approved_size: int) -> Non
     """The sealed file must begin with exactly the approved bytes (their SHA-256 as the signed manifest lists
     it): a seal that rewrote anything instead of appending is refused as tampering (exit 5)."""
     if len(sealed) <= approved_size or hashlib.sha256(sealed[:approved_size]).hexdigest() != approved_sha256:
-        raise TamperedError("the sealed PDF does not begin with the approved report.pdf (its first "
-                            f"{approved_size} bytes do not have the SHA-256 the signed manifest lists); not sent")
+        raise TamperedError(
+            "the sealed PDF does not begin with the approved report.pdf (its first "
+            f"{approved_size} bytes do not have the SHA-256 the signed manifest lists); not sent"
+        )
 
 
-def make_test_certificate(folder: Path, *, common_name: str, days: int = 30, password: str = "demo",
-                          now: datetime | None = None) -> tuple[Path, bytes]:
+def make_test_certificate(
+    folder: Path, *, common_name: str, days: int = 30, password: str = "demo", now: datetime | None = None
+) -> tuple[Path, bytes]:
     """A throwaway CA and seal certificate (RSA 2048) in ``folder``: returns the PKCS#12 file and the CA
     certificate (PEM) a validator trusts. For the demo and tests only; a provider uses its own certificate."""
     from cryptography import x509
@@ -206,27 +237,63 @@ def make_test_certificate(folder: Path, *, common_name: str, days: int = 30, pas
     folder.mkdir(parents=True, exist_ok=True)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(start)
-          .not_valid_after(start + timedelta(days=days + 365))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days + 365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(start + timedelta(days=days))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     p12 = folder / "seal.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"seal", key, cert, [ca], serialization.BestAvailableEncryption(password.encode())))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", key, cert, [ca], serialization.BestAvailableEncryption(password.encode())
+        )
+    )
     ca_pem = ca.public_bytes(serialization.Encoding.PEM)
     (folder / "seal-ca.pem").write_bytes(ca_pem)
     return p12, ca_pem

@@ -141,11 +141,14 @@ class Settings(BaseSettings):
     sse: str | None = Field("AES256", description="Server-side encryption for uploads, or None")
     review_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
     kms_key_id: str | None = Field(
-        None, description="KMS key (id or ARN) for the buckets' default encryption (`storage init`); None = AES256")
+        None, description="KMS key (id or ARN) for the buckets' default encryption (`storage init`); None = AES256"
+    )
     staging_expire_days: int = Field(
-        90, ge=1, description="`storage init`: staged (review) copies expire after this many days")
+        90, ge=1, description="`storage init`: staged (review) copies expire after this many days"
+    )
     aws_credentials_block: str | None = Field(
-        None, description="Name of a Prefect AwsCredentials block used for S3 when no S3 keys are set")
+        None, description="Name of a Prefect AwsCredentials block used for S3 when no S3 keys are set"
+    )
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -155,30 +158,41 @@ class Settings(BaseSettings):
     smtp_from: str = "csa-report@localhost"
     outbox: Path = Path("outbox")
     smtp_password_block: str | None = Field(
-        None, description="Name of a Prefect Secret block holding the SMTP password (instead of smtp_password)")
+        None, description="Name of a Prefect Secret block holding the SMTP password (instead of smtp_password)"
+    )
     prefect_startup_timeout_s: float = Field(
-        90.0, gt=0, description="How long the ephemeral Prefect API may take to start before the run exits 3")
+        90.0, gt=0, description="How long the ephemeral Prefect API may take to start before the run exits 3"
+    )
     error_log_dir: Path | None = Field(
-        None, description="Where the CLI writes the traceback of an unexpected error (default: <tmp>/csa-report)")
+        None, description="Where the CLI writes the traceback of an unexpected error (default: <tmp>/csa-report)"
+    )
     smtp_timeout_s: float = Field(30.0, gt=0, le=600, description="Seconds to wait for each SMTP server reply")
     delivery_claim_wait_s: float = Field(
-        120.0, ge=0, le=3600,
-        description="How long a run waits for a delivery another live run has claimed before calling it unknown")
+        120.0,
+        ge=0,
+        le=3600,
+        description="How long a run waits for a delivery another live run has claimed before calling it unknown",
+    )
 
     signoff_timeout_s: int = Field(14 * 24 * 3600, ge=1)
     task_retry_delays_s: tuple[int, ...] = Field(
-        (5, 30, 120), description="Back-off between retries of a step whose database, store or server is unreachable")
+        (5, 30, 120), description="Back-off between retries of a step whose database, store or server is unreachable"
+    )
     signoff_poll_s: int = Field(10, ge=1, description="How often a paused (ad-hoc) run checks for the answer")
     signoff_notify: tuple[str, ...] = Field(
-        (), description="E-mail addresses told when a run waits for sign-off (JSON list); empty = no e-mail")
-    ui_url: str | None = Field(None, description="Prefect UI address used in notification links; default: the "
-                               "Prefect setting PREFECT_UI_URL")
+        (), description="E-mail addresses told when a run waits for sign-off (JSON list); empty = no e-mail"
+    )
+    ui_url: str | None = Field(
+        None, description="Prefect UI address used in notification links; default: the Prefect setting PREFECT_UI_URL"
+    )
 
     extract_jit: bool = Field(False, description="PostgreSQL JIT in the read-only extraction transaction")
     extract_parallel_workers: int = Field(
-        0, ge=0, le=64, description="PostgreSQL max_parallel_workers_per_gather in the extraction transaction")
+        0, ge=0, le=64, description="PostgreSQL max_parallel_workers_per_gather in the extraction transaction"
+    )
     extract_connections: int = Field(
-        1, ge=1, le=8, description="Read-only connections sharing one snapshot for the extraction (PostgreSQL)")
+        1, ge=1, le=8, description="Read-only connections sharing one snapshot for the extraction (PostgreSQL)"
+    )
 
     seal_pkcs12: Path | None = Field(None, description="PKCS#12 file (certificate + key) that seals the PDF (PAdES)")
     seal_pkcs12_password: SecretStr | None = Field(None, description="Passphrase of the seal's PKCS#12 file")

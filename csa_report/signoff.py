@@ -53,17 +53,22 @@ class SignOff(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"] = Field(
-        description="approve: submit this exact report to the authorities. reject: stop; the staged copy is kept.")
+        description="approve: submit this exact report to the authorities. reject: stop; the staged copy is kept."
+    )
     reviewer: str = Field(
-        min_length=2, max_length=200, pattern=REVIEWER_PATTERN,
+        min_length=2,
+        max_length=200,
+        pattern=REVIEWER_PATTERN,
         description="Your name as listed among the provider's approvers (not the preparer of the report). "
-                    "Case and spaces around or between words do not matter; the name is recorded as listed.")
+        "Case and spaces around or between words do not matter; the name is recorded as listed.",
+    )
     manifest_sha256: str = Field(
-        pattern=SHA256_PATTERN, title="Manifest SHA-256",
+        pattern=SHA256_PATTERN,
+        title="Manifest SHA-256",
         description="SHA-256 of the manifest.json you reviewed, as shown above: 64 hex digits, upper or lower "
-                    "case (`sha256sum`, `certutil` and `Get-FileHash` output all work).")
-    comment: str = Field(
-        "", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
+        "case (`sha256sum`, `certutil` and `Get-FileHash` output all work).",
+    )
+    comment: str = Field("", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
 
 
 class SignedSignOff(SignOff):
@@ -72,18 +77,28 @@ class SignedSignOff(SignOff):
     fields are filled in by the flow and hidden behind their defaults."""
 
     reviewer: str = Field(
-        "(from the signing key)", min_length=2, max_length=200, pattern=REVIEWER_PATTERN,
-        description="Ignored: the approver recorded is the owner of the key that made the signature.")
+        "(from the signing key)",
+        min_length=2,
+        max_length=200,
+        pattern=REVIEWER_PATTERN,
+        description="Ignored: the approver recorded is the owner of the key that made the signature.",
+    )
     manifest_sha256: str = Field(
-        "0" * 64, pattern=SHA256_PATTERN, title="Manifest SHA-256",
-        description="Ignored: the signature covers the manifest's exact bytes.")
+        "0" * 64,
+        pattern=SHA256_PATTERN,
+        title="Manifest SHA-256",
+        description="Ignored: the signature covers the manifest's exact bytes.",
+    )
     signature: str = Field(
-        min_length=40, max_length=20000, title="SSH signature",
+        min_length=40,
+        max_length=20000,
+        title="SSH signature",
         description="Output of `csa-report sign --manifest manifest.json --key ~/.ssh/id_ed25519` (or "
-                    f"`ssh-keygen -Y sign -n {NAMESPACE} -f KEY manifest.json`): the whole block from "
-                    "-----BEGIN SSH SIGNATURE----- to -----END SSH SIGNATURE-----. A rejection is signed "
-                    f"apart, with `csa-report sign --reject` (`-n {REJECT_NAMESPACE}`): a signature counts "
-                    "only for the decision it was made for.")
+        f"`ssh-keygen -Y sign -n {NAMESPACE} -f KEY manifest.json`): the whole block from "
+        "-----BEGIN SSH SIGNATURE----- to -----END SSH SIGNATURE-----. A rejection is signed "
+        f"apart, with `csa-report sign --reject` (`-n {REJECT_NAMESPACE}`): a signature counts "
+        "only for the decision it was made for.",
+    )
 
 
 @dataclass(frozen=True)
@@ -156,16 +171,24 @@ def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manife
     if reviewer not in allowed:
         return Decision(False, f"reviewer {answer.reviewer!r} is not among the provider's approvers", answer)
     if reviewer == person_key(preparer):
-        return Decision(False, f"reviewer {answer.reviewer!r} prepared this report; the four-eyes rule needs "
-                               "another approver", answer)
+        return Decision(
+            False,
+            f"reviewer {answer.reviewer!r} prepared this report; the four-eyes rule needs another approver",
+            answer,
+        )
     expected = manifest_sha256.strip().lower()
     if answer.manifest_sha256.strip().lower() != expected:
-        return Decision(False, f"manifest SHA-256 {answer.manifest_sha256[:12]}… does not match the staged "
-                               f"manifest {expected[:12]}…; review the current version", answer)
+        return Decision(
+            False,
+            f"manifest SHA-256 {answer.manifest_sha256[:12]}… does not match the staged "
+            f"manifest {expected[:12]}…; review the current version",
+            answer,
+        )
     # Recorded canonically: the name as provider.md lists it, the hash in lower case.
     canonical = next(a.strip() for a in approvers if a.strip() and person_key(a) == reviewer)
-    answer = answer.model_copy(update={"reviewer": canonical, "manifest_sha256": expected,
-                                       "comment": answer.comment.strip()})
+    answer = answer.model_copy(
+        update={"reviewer": canonical, "manifest_sha256": expected, "comment": answer.comment.strip()}
+    )
     verb = "approved" if answer.decision == "approve" else "rejected"
     return Decision(True, f"{verb} by {canonical}", answer)
 
@@ -190,16 +213,25 @@ def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: 
     refused answer carries the key owner's name when the key is known, else :data:`UNVERIFIED_SIGNER`."""
     text = getattr(answer, "signature", "")
     try:
-        found = verify(check.manifest, text, approvers=check.approver_keys, preparer_keys=check.preparer_keys,
-                       namespace=namespace_of(answer.decision))
+        found = verify(
+            check.manifest,
+            text,
+            approvers=check.approver_keys,
+            preparer_keys=check.preparer_keys,
+            namespace=namespace_of(answer.decision),
+        )
     except SignatureRefused as exc:
         return Decision(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
     if check.preparer.strip() and person_key(found.signer) == person_key(check.preparer):
-        return Decision(False, f"the signature was made with the key of {found.signer}, who prepared this report; "
-                               "the four-eyes rule needs another approver",
-                        answer.model_copy(update={"reviewer": found.signer}))
-    canonical = SignOff(decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256,
-                        comment=answer.comment)
+        return Decision(
+            False,
+            f"the signature was made with the key of {found.signer}, who prepared this report; "
+            "the four-eyes rule needs another approver",
+            answer.model_copy(update={"reviewer": found.signer}),
+        )
+    canonical = SignOff(
+        decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256, comment=answer.comment
+    )
     verb = "approved" if answer.decision == "approve" else "rejected"
     return Decision(True, f"{verb} by {found.signer} (SSH key {found.fingerprint})", canonical, found)
 
@@ -247,8 +279,11 @@ def describe_for_reviewer(
     pairs = list(links.items()) if isinstance(links, Mapping) else list(links)
     if pairs:
         expiry = f" (links valid until {links_expire})" if links_expire else ""
-        lines += [f"**Review the staged files{expiry}:** "
-                  + " · ".join(f"[{_cell(name)}]({_url(url)})" for name, url in pairs), ""]
+        lines += [
+            f"**Review the staged files{expiry}:** "
+            + " · ".join(f"[{_cell(name)}]({_url(url)})" for name, url in pairs),
+            "",
+        ]
     lines += [
         "**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum manifest.json`) must be:",
         "",
@@ -256,7 +291,7 @@ def describe_for_reviewer(
         manifest_sha256,
         "```",
         "",
-        f"(in groups: {' '.join(manifest_sha256[i:i + 16] for i in range(0, len(manifest_sha256), 16))})",
+        f"(in groups: {' '.join(manifest_sha256[i : i + 16] for i in range(0, len(manifest_sha256), 16))})",
         "",
     ]
     who = []

@@ -98,8 +98,7 @@ def validate_types(conn: Connection) -> None:
         raise DataError("source data outside the types of data-contract §1: " + "; ".join(problems))
 
 
-_INTEGER_TYPES: Final = ("SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER", "NUMERIC",
-                         "DECIMAL")
+_INTEGER_TYPES: Final = ("SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER", "NUMERIC", "DECIMAL")
 _TEXT_TYPES: Final = ("TEXT", "VARCHAR", "CHARACTER VARYING", "CHARACTER", "CHAR", "STRING")
 
 
@@ -107,9 +106,12 @@ def _declared_types(conn: Connection) -> list[str]:
     """Outside SQLite the declared column type decides: counts integer or numeric, names text. Read from the
     information schema, which PostgreSQL and DuckDB both answer (duckdb-engine's SQLAlchemy inspector does not)."""
     found: list[str] = []
-    rows = conn.execute(text(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = current_schema()"))
+    rows = conn.execute(
+        text(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        )
+    )
     declared = {(str(t), str(c)): str(d).upper() for t, c, d in rows}
     for name in sorted(set(COUNTS) | set(NAMES)):
         for c in COUNTS.get(name, ()):

@@ -48,8 +48,15 @@ REJECT_NAMESPACE = "csa-report-reject"
 SIGNATURE_FILE = "manifest.json.sig"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
-KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
 TIMEOUT_S = 30
 
 
@@ -84,8 +91,9 @@ class Verified:
 def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if found is None:
-        raise ConfigError("ssh-keygen (OpenSSH) is not installed: signed sign-offs need it (apt install "
-                          "openssh-client)")
+        raise ConfigError(
+            "ssh-keygen (OpenSSH) is not installed: signed sign-offs need it (apt install openssh-client)"
+        )
     return found
 
 
@@ -93,8 +101,10 @@ def normalise_public_key(text: str, *, what: str = "public key") -> str:
     """``type base64`` of an OpenSSH public key line (the comment dropped), or :class:`InputError`."""
     parts = text.split()
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
-        raise InputError(f"{what}: not an OpenSSH public key (expected 'ssh-ed25519 AAAA…' or another of "
-                         f"{', '.join(KEY_TYPES[:3])}, …)")
+        raise InputError(
+            f"{what}: not an OpenSSH public key (expected 'ssh-ed25519 AAAA…' or another of "
+            f"{', '.join(KEY_TYPES[:3])}, …)"
+        )
     try:
         base64.b64decode(parts[1], validate=True)
     except (binascii.Error, ValueError):
@@ -107,13 +117,15 @@ def normalise_signature(text: str) -> str:
     lines with spaces, or added indentation. Raises :class:`SignatureRefused` when there is no complete block."""
     s = text.strip()
     if BEGIN not in s or END not in s:
-        raise SignatureRefused(f"not an SSH signature: expected a block from {BEGIN} to {END} "
-                               "(the output of `csa-report sign` or `ssh-keygen -Y sign -n csa-report`)")
+        raise SignatureRefused(
+            f"not an SSH signature: expected a block from {BEGIN} to {END} "
+            "(the output of `csa-report sign` or `ssh-keygen -Y sign -n csa-report`)"
+        )
     body = s.split(BEGIN, 1)[1].split(END, 1)[0]
     data = re.sub(r"\s+", "", body)
     if not data or not re.fullmatch(r"[A-Za-z0-9+/=]+", data):
         raise SignatureRefused("the SSH signature block is damaged (characters outside base64)")
-    lines = [data[i:i + 70] for i in range(0, len(data), 70)]
+    lines = [data[i : i + 70] for i in range(0, len(data), 70)]
     return "\n".join([BEGIN, *lines, END]) + "\n"
 
 
@@ -135,13 +147,19 @@ def sign(data: bytes, key: Path, namespace: str = NAMESPACE) -> str:
     mode = key.stat().st_mode & 0o777
     if mode & 0o077:
         # ssh-keygen ignores such a key and says only "No private key found"; say why and what to do.
-        raise InputError(f"--key {key}: the private key is readable by others (mode {mode:04o}), so ssh-keygen "
-                         f"refuses it: chmod 600 {key}")
+        raise InputError(
+            f"--key {key}: the private key is readable by others (mode {mode:04o}), so ssh-keygen "
+            f"refuses it: chmod 600 {key}"
+        )
     with tempfile.TemporaryDirectory(prefix="csa-sign-") as tmp:
         target = Path(tmp) / "manifest.json"
         target.write_bytes(data)
-        done = subprocess.run([_ssh_keygen(), "-q", "-Y", "sign", "-n", namespace, "-f", str(key), str(target)],
-                              capture_output=True, timeout=300, check=False)
+        done = subprocess.run(
+            [_ssh_keygen(), "-q", "-Y", "sign", "-n", namespace, "-f", str(key), str(target)],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         sig = Path(str(target) + ".sig")
         if done.returncode != 0 or not sig.is_file():
             why = done.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -161,8 +179,14 @@ def _principal(index: int) -> str:
     return f"approver-{index}"
 
 
-def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], preparer_keys: Mapping[str, str] = {},
-           namespace: str = NAMESPACE) -> Verified:
+def verify(
+    data: bytes,
+    signature: str,
+    *,
+    approvers: Mapping[str, str],
+    preparer_keys: Mapping[str, str] = {},
+    namespace: str = NAMESPACE,
+) -> Verified:
     """Check that ``signature`` is a signature in ``namespace`` (``csa-report`` for an approval,
     ``csa-report-reject`` for a rejection) over exactly ``data`` by one of ``approvers`` (name → OpenSSH public
     key). Raises :class:`SignatureRefused` (with the reason to record) otherwise; a key of the preparer is named
@@ -176,8 +200,7 @@ def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], prepare
     prep = {normalise_public_key(k, what=f"key of {n}"): n for n, k in preparer_keys.items()}
     allowed = {key: name for name, key in keys.items() if key not in prep}
     if not allowed:
-        raise ConfigError("no approver has an OpenSSH public key in provider.md: a signed sign-off cannot be "
-                          "verified")
+        raise ConfigError("no approver has an OpenSSH public key in provider.md: a signed sign-off cannot be verified")
     names = list(allowed.items())
     with tempfile.TemporaryDirectory(prefix="csa-verify-") as tmp:
         signers = Path(tmp) / "allowed_signers"
@@ -194,29 +217,41 @@ def verify(data: bytes, signature: str, *, approvers: Mapping[str, str], prepare
         if not principals:
             if b"parse" in found.stderr.lower() or b"invalid" in found.stderr.lower():
                 raise SignatureRefused("the SSH signature cannot be read (truncated or damaged)")
-            raise SignatureRefused("the signature was made by a key that is not among the approvers' keys in "
-                                   "provider.md")
+            raise SignatureRefused(
+                "the signature was made by a key that is not among the approvers' keys in provider.md"
+            )
         principal = principals[0]
         if principal.startswith("preparer-"):
             who = list(prep.values())[int(principal.split("-", 1)[1])]
-            raise SignatureRefused(f"the signature was made with the key of {who}, who prepared this report; the "
-                                   "four-eyes rule needs another approver", signer=who)
+            raise SignatureRefused(
+                f"the signature was made with the key of {who}, who prepared this report; the "
+                "four-eyes rule needs another approver",
+                signer=who,
+            )
         key, name = names[int(principal.split("-", 1)[1])]
 
         def check(ns: str) -> bool:
-            return _run([_ssh_keygen(), "-Y", "verify", "-f", str(signers), "-I", principal, "-n", ns,
-                         "-s", str(sig)], data=data).returncode == 0
+            return (
+                _run(
+                    [_ssh_keygen(), "-Y", "verify", "-f", str(signers), "-I", principal, "-n", ns, "-s", str(sig)],
+                    data=data,
+                ).returncode
+                == 0
+            )
 
         if not check(namespace):
             if check(other):
-                raise SignatureRefused(f"this is {_what(other)} signature; {_what(namespace)} is signed with -n "
-                                       f"{namespace}", signer=name)
-            raise SignatureRefused("the signature does not verify over this manifest.json (signed other bytes, "
-                                   f"or for another purpose than {namespace!r})", signer=name)
+                raise SignatureRefused(
+                    f"this is {_what(other)} signature; {_what(namespace)} is signed with -n {namespace}", signer=name
+                )
+            raise SignatureRefused(
+                "the signature does not verify over this manifest.json (signed other bytes, "
+                f"or for another purpose than {namespace!r})",
+                signer=name,
+            )
     return Verified(signer=name, fingerprint=fingerprint(key), signature=armoured)
 
 
 def verify_command(signer_file: str = "allowed_signers", namespace: str = NAMESPACE) -> str:
     """How a recipient or auditor repeats the check with OpenSSH alone."""
-    return (f"ssh-keygen -Y verify -f {signer_file} -I <approver> -n {namespace} -s {SIGNATURE_FILE} "
-            "< manifest.json")
+    return f"ssh-keygen -Y verify -f {signer_file} -I <approver> -n {namespace} -s {SIGNATURE_FILE} < manifest.json"

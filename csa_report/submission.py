@@ -98,8 +98,20 @@ def submit_report(
     audit.record_objects(ref.report_id, "archive", archived, clock())
     audit.set_run_status(run_id, "archived", clock())
 
-    sent, skipped, failed = _deliver_all(audit, settings, ref, contents, manifest_sha256, recipients,
-                                         message_date, clock, send, run_id, correction, sealed_pdf)  # fmt: skip
+    sent, skipped, failed = _deliver_all(
+        audit,
+        settings,
+        ref,
+        contents,
+        manifest_sha256,
+        recipients,
+        message_date,
+        clock,
+        send,
+        run_id,
+        correction,
+        sealed_pdf,
+    )
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
@@ -109,31 +121,46 @@ def submit_report(
         )
 
     bucket = settings.publication_bucket or settings.staging_bucket
-    publication = publish(store, staged, bucket=bucket, prefix=settings.publication_prefix, contents=contents,
-                          public_base_url=public_base_url)  # fmt: skip
+    publication = publish(
+        store,
+        staged,
+        bucket=bucket,
+        prefix=settings.publication_prefix,
+        contents=contents,
+        public_base_url=public_base_url,
+    )
     audit.record_objects(ref.report_id, "publication", publication.objects, clock())
     audit.set_run_status(run_id, "submitted", clock(), publication_url=publication.url)
-    log.info("report %s submitted: %d archived, %d sent now, %d sent before, published at %s",
-             ref.report_id, len(archived), len(sent), len(skipped), publication.url)  # fmt: skip
+    log.info(
+        "report %s submitted: %d archived, %d sent now, %d sent before, published at %s",
+        ref.report_id,
+        len(archived),
+        len(sent),
+        len(skipped),
+        publication.url,
+    )
     return SubmissionResult(tuple(archived), tuple(sent), tuple(skipped), (), publication)
 
 
 # -- verify ------------------------------------------------------------------------------------------------
 
 
-def _archive_sealed(store: S3Store, settings: Settings, staged: Sequence[StoredObject], contents: Mapping[str, bytes],
-                    sealed: bytes) -> StoredObject:
+def _archive_sealed(
+    store: S3Store, settings: Settings, staged: Sequence[StoredObject], contents: Mapping[str, bytes], sealed: bytes
+) -> StoredObject:
     """Archive the PAdES-sealed PDF beside the approved one, after proving it begins with exactly the bytes the
     signed manifest lists for report.pdf (an incremental update appends; it never rewrites)."""
     from csa_report.seal import SEALED_NAME, check_prefix
 
     approved = contents["report.pdf"]
-    check_prefix(sealed, manifest_hashes(contents[MANIFEST]).get("report.pdf", hashlib.sha256(approved).hexdigest()),
-                 len(approved))
+    check_prefix(
+        sealed,
+        manifest_hashes(contents[MANIFEST]).get("report.pdf", hashlib.sha256(approved).hexdigest()),
+        len(approved),
+    )
     pdf = next(o for o in staged if o.name == "report.pdf")
     key = archive_key(pdf, settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
     return store.put_create_only(settings.archive_bucket, key, sealed, "application/pdf")
-
 
 
 def _verify(
@@ -237,10 +264,14 @@ def message_text(ref: ReportRef, manifest_sha256: str, correction: Correction | 
     corrected = ""
     if correction is not None:
         # A correction says so first, in the subject and the opening of the body, so nobody files it as a duplicate.
-        subject = (f"Corrected transparency report {ref.provider} {ref.period} (report {ref.report_id}, "
-                   f"supersedes {correction.supersedes})")
-        corrected = (f"This is a corrected version: it supersedes report {correction.supersedes}, which was sent "
-                     f"to you earlier for the same period, because: {correction.reason}\n\n")
+        subject = (
+            f"Corrected transparency report {ref.provider} {ref.period} (report {ref.report_id}, "
+            f"supersedes {correction.supersedes})"
+        )
+        corrected = (
+            f"This is a corrected version: it supersedes report {correction.supersedes}, which was sent "
+            f"to you earlier for the same period, because: {correction.reason}\n\n"
+        )
     body = (
         f"Dear Sir or Madam,\n\n"
         f"{corrected}"
@@ -273,8 +304,15 @@ def _alive(owner: str | None) -> bool:
     return True
 
 
-def _claim(audit: AuditLog, key: tuple[str, Period, str, str], channel: str, role: str, me: str, wait_s: float,
-           clock: Callable[[], datetime]) -> str:  # fmt: skip
+def _claim(
+    audit: AuditLog,
+    key: tuple[str, Period, str, str],
+    channel: str,
+    role: str,
+    me: str,
+    wait_s: float,
+    clock: Callable[[], datetime],
+) -> str:
     """``claimed``, ``done`` or ``unknown``. A claim held by a live process (a concurrent run) is waited for, up
     to ``wait_s``; one whose process died, or that outlives the wait, has an unknown outcome."""
     deadline = time.monotonic() + wait_s
@@ -283,22 +321,28 @@ def _claim(audit: AuditLog, key: tuple[str, Period, str, str], channel: str, rol
         if claim.outcome != "pending":
             return claim.outcome
         if not _alive(claim.owner) or time.monotonic() >= deadline:
-            audit.mark_unknown(*key, detail=f"claim by {claim.owner or 'an earlier run'} never answered (the "
-                               "process stopped between claim and answer)", at=clock())  # fmt: skip
+            audit.mark_unknown(
+                *key,
+                detail=f"claim by {claim.owner or 'an earlier run'} never answered (the "
+                "process stopped between claim and answer)",
+                at=clock(),
+            )
             return "unknown"
         time.sleep(0.1)
 
 
-def _recorder(audit: AuditLog, key: tuple[str, Period, str, str], address: str,
-              clock: Callable[[], datetime]) -> Callable[[str], None]:  # fmt: skip
+def _recorder(
+    audit: AuditLog, key: tuple[str, Period, str, str], address: str, clock: Callable[[], datetime]
+) -> Callable[[str], None]:
     def accepted(reply: str) -> None:
         audit.mark_accepted(*key, message_id=message_id(key[2], address), detail=reply, at=clock())
 
     return accepted
 
 
-def raise_unknown(audit: AuditLog, ref: ReportRef, run_id: int, recipients: Sequence[str],
-                  clock: Callable[[], datetime]) -> NoReturn:  # fmt: skip
+def raise_unknown(
+    audit: AuditLog, ref: ReportRef, run_id: int, recipients: Sequence[str], clock: Callable[[], datetime]
+) -> NoReturn:
     """Stop the run as ``delivery-unknown`` with the two commands that settle each such delivery."""
     audit.set_run_status(run_id, "delivery-unknown", clock())
     first = recipients[0]
@@ -350,8 +394,16 @@ def _deliver_all(
             # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
         progress = DeliveryProgress(on_accepted=_recorder(audit, key, address, clock))
         try:
-            done = send(settings.smtp, report_id=ref.report_id, recipient=address, subject=subject, body=body,
-                        attachments=attachments, date=message_date, progress=progress)  # fmt: skip
+            done = send(
+                settings.smtp,
+                report_id=ref.report_id,
+                recipient=address,
+                subject=subject,
+                body=body,
+                attachments=attachments,
+                date=message_date,
+                progress=progress,
+            )
         except DeliveryUnknown as exc:
             audit.mark_unknown(*key, detail=str(exc), at=clock())
             unknown.append((address, str(exc)))
@@ -366,16 +418,25 @@ def _deliver_all(
             if progress.stage == "connecting":
                 audit.mark_failed(*key, detail=f"interrupted before sending: {type(exc).__name__}", at=clock())
             elif progress.stage == "data-sent":
-                audit.mark_unknown(*key, detail=f"interrupted awaiting the server's answer: {type(exc).__name__}",
-                                   at=clock())  # fmt: skip
+                audit.mark_unknown(
+                    *key, detail=f"interrupted awaiting the server's answer: {type(exc).__name__}", at=clock()
+                )
             else:
-                audit.mark_delivered(*key, message_id=message_id(ref.report_id, address), detail=progress.reply,
-                                     at=clock())  # fmt: skip
+                audit.mark_delivered(
+                    *key, message_id=message_id(ref.report_id, address), detail=progress.reply, at=clock()
+                )
             raise
         audit.mark_delivered(*key, message_id=done.message_id, detail=done.detail, at=clock(), channel=done.channel)
         sent.append(done)
-        log.info("report %s delivered to %s (%s) via %s message_id=%s at %s", ref.report_id, address, role,
-                 done.channel, done.message_id, format_instant(message_date))  # fmt: skip
+        log.info(
+            "report %s delivered to %s (%s) via %s message_id=%s at %s",
+            ref.report_id,
+            address,
+            role,
+            done.channel,
+            done.message_id,
+            format_instant(message_date),
+        )
     if unknown:
         raise_unknown(audit, ref, run_id, [r for r, _ in unknown], clock)
     return sent, skipped, failed

@@ -102,8 +102,10 @@ def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
 
 
 #: Manifest/annex wording of the two human sign-off modes (docs/workflow.md, step 5).
-SIGNED_SIGNOFF = ("signed: a listed approver other than the preparer signs manifest.json with their OpenSSH key "
-                  "(ssh-keygen -Y sign -n csa-report); the signature is archived beside it as manifest.json.sig")
+SIGNED_SIGNOFF = (
+    "signed: a listed approver other than the preparer signs manifest.json with their OpenSSH key "
+    "(ssh-keygen -Y sign -n csa-report); the signature is archived beside it as manifest.json.sig"
+)
 UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
 
 
@@ -122,13 +124,15 @@ def verification_text(policies: PolicySet, sealed: bool) -> str | None:
             "Put the approver's public key in a file allowed_signers as a line 'NAME namespaces=\"csa-report\" "
             "ssh-ed25519 AAAA…', then 'ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s "
             "manifest.json.sig < manifest.json' prints 'Good signature'; manifest.json lists the SHA-256 of every "
-            "other file.")
+            "other file."
+        )
     if sealed:
         parts.append(
             f"The PDF carries a PAdES signature (seal) of {policies.provider.provider}: a PDF reader's signature "
             "panel, or 'pyhanko sign validate --trust CA.pem report.pdf', checks it against the provider's "
             "certificate; its signed first revision is byte for byte the report.pdf whose SHA-256 manifest.json "
-            "lists.")
+            "lists."
+        )
     return " ".join(parts) or None
 
 
@@ -150,16 +154,26 @@ def refuse_up_front_approval_in_deployment(approve_as: str | None, approve_key: 
     from prefect.runtime import deployment
 
     ctx = FlowRunContext.get()
-    in_deployment = (ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id is not None) \
-        or deployment.id is not None
+    in_deployment = (
+        ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id is not None
+    ) or deployment.id is not None
     if in_deployment:
-        raise InputError("approve_key cannot be given to a deployment run: a signed sign-off of a deployment run "
-                         "is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`")
+        raise InputError(
+            "approve_key cannot be given to a deployment run: a signed sign-off of a deployment run "
+            "is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`"
+        )
 
 
-def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, manifest_sha256: str,
-                          run_id: int, decided_at: datetime, manifest: bytes = b"",
-                          approve_key: str | None = None) -> SignoffRecord:
+def command_line_approval(
+    reviewer: str,
+    policies: PolicySet,
+    report_id: str,
+    manifest_sha256: str,
+    run_id: int,
+    decided_at: datetime,
+    manifest: bytes = b"",
+    approve_key: str | None = None,
+) -> SignoffRecord:
     """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
     form: the reviewer must be an approver and must not be the preparer. Recorded as automatic. When the
     approvers have keys it must be signed too (``approve_key``), and the key must be the reviewer's."""
@@ -167,18 +181,32 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
     check = signature_check(policies, manifest)
     if check is not None:
         if not approve_key:
-            raise InputError(f"--approve-as {reviewer!r}: provider.md lists the approvers' SSH keys, so an approval "
-                             "must be signed: give --key with the reviewer's private key")
-        found = verify(manifest, sign(manifest, Path(approve_key)), approvers=check.approver_keys,
-                       preparer_keys=check.preparer_keys)
+            raise InputError(
+                f"--approve-as {reviewer!r}: provider.md lists the approvers' SSH keys, so an approval "
+                "must be signed: give --key with the reviewer's private key"
+            )
+        found = verify(
+            manifest,
+            sign(manifest, Path(approve_key)),
+            approvers=check.approver_keys,
+            preparer_keys=check.preparer_keys,
+        )
         if person_key(found.signer) != person_key(reviewer):
             raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
         if person_key(found.signer) == person_key(p.preparer):
             raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
-        return SignoffRecord(report_id=report_id, decision="approve", reviewer=found.signer,
-                             manifest_sha256=manifest_sha256, decided_at=decided_at,
-                             comment="approved up front on the command line (--approve-as, signed)", automatic=True,
-                             run_id=run_id, signature=found.signature, key_fingerprint=found.fingerprint)
+        return SignoffRecord(
+            report_id=report_id,
+            decision="approve",
+            reviewer=found.signer,
+            manifest_sha256=manifest_sha256,
+            decided_at=decided_at,
+            comment="approved up front on the command line (--approve-as, signed)",
+            automatic=True,
+            run_id=run_id,
+            signature=found.signature,
+            key_fingerprint=found.fingerprint,
+        )
     # Same leniency as the form: case and spaces do not matter; the name is recorded as provider.md lists it.
     listed = [a.strip() for a in p.approvers if person_key(a) == person_key(reviewer)]
     if not listed:
@@ -187,9 +215,16 @@ def command_line_approval(reviewer: str, policies: PolicySet, report_id: str, ma
     reviewer = listed[0]
     if person_key(reviewer) == person_key(p.preparer):
         raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
-    return SignoffRecord(report_id=report_id, decision="approve", reviewer=reviewer, manifest_sha256=manifest_sha256,
-                         decided_at=decided_at, comment="approved up front on the command line (--approve-as)",
-                         automatic=True, run_id=run_id)
+    return SignoffRecord(
+        report_id=report_id,
+        decision="approve",
+        reviewer=reviewer,
+        manifest_sha256=manifest_sha256,
+        decided_at=decided_at,
+        comment="approved up front on the command line (--approve-as)",
+        automatic=True,
+        run_id=run_id,
+    )
 
 
 def signoff_timeout(settings: SignoffSettings) -> int:
@@ -201,8 +236,12 @@ def signoff_timeout(settings: SignoffSettings) -> int:
             logger: Any = get_run_logger()
         except MissingContextError:  # called outside a run (tests, tools)
             logger = logging.getLogger(__name__)
-        logger.info("sign-off time-out %d s capped to the review-link lifetime %d s (CSA_REVIEW_LINK_SECONDS), "
-                    "so the links never expire before the form does", settings.signoff_timeout_s, timeout)
+        logger.info(
+            "sign-off time-out %d s capped to the review-link lifetime %d s (CSA_REVIEW_LINK_SECONDS), "
+            "so the links never expire before the form does",
+            settings.signoff_timeout_s,
+            timeout,
+        )
     return timeout
 
 
@@ -232,17 +271,29 @@ def signing_instructions(manifest: bytes, signers: Sequence[str] = (), without_k
         if without_key:
             who += "; " + ", ".join(without_key) + " cannot sign off: provider.md lists no key for them"
         who += ".\n\n"
-    return ("\n**Sign off with your SSH key.** Either run `csa-report approve RUN --key ~/.ssh/id_ed25519` "
-            "(or `csa-report reject RUN --key …`), or sign the reviewed manifest.json with `csa-report sign "
-            "--manifest manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form. "
-            f"A rejection is signed apart (`csa-report sign --reject`, namespace {REJECT_NAMESPACE}): a signature "
-            "counts only for the decision it was made for.\n\n" + who
-            + f"manifest.json:\n\n{fence}json\n" + text + f"{fence}\n")
+    return (
+        "\n**Sign off with your SSH key.** Either run `csa-report approve RUN --key ~/.ssh/id_ed25519` "
+        "(or `csa-report reject RUN --key …`), or sign the reviewed manifest.json with `csa-report sign "
+        "--manifest manifest.json --key ~/.ssh/id_ed25519` and paste the whole signature block into the form. "
+        f"A rejection is signed apart (`csa-report sign --reject`, namespace {REJECT_NAMESPACE}): a signature "
+        "counts only for the decision it was made for.\n\n"
+        + who
+        + f"manifest.json:\n\n{fence}json\n"
+        + text
+        + f"{fence}\n"
+    )
 
 
-def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicators, result: CheckResult,
-                  links: dict[str, str], run_id: int, settings: SignoffSettings,
-                  manifest: bytes = b"") -> SignoffRecord:
+def human_signoff(
+    policies: PolicySet,
+    staged: StagedReport,
+    indicators: Indicators,
+    result: CheckResult,
+    links: dict[str, str],
+    run_id: int,
+    settings: SignoffSettings,
+    manifest: bytes = b"",
+) -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
     are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
@@ -254,22 +305,37 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
         fresh = links_for(staged)
         expire = utc_now() + timedelta(seconds=settings.review_link_seconds)
         return describe_for_reviewer(
-            title=f"{p.provider}, {staged.period}, report {staged.report_id}", manifest_sha256=staged.manifest_sha256,
-            key_figures=key_figures(indicators), findings=findings, links=fresh, preparer=p.preparer,
-            approvers=p.approvers, links_expire=format_instant(expire),
-            deadline=deadline_for(result.period).describe(utc_now()))
+            title=f"{p.provider}, {staged.period}, report {staged.report_id}",
+            manifest_sha256=staged.manifest_sha256,
+            key_figures=key_figures(indicators),
+            findings=findings,
+            links=fresh,
+            preparer=p.preparer,
+            approvers=p.approvers,
+            links_expire=format_instant(expire),
+            deadline=deadline_for(result.period).describe(utc_now()),
+        )
 
     def notify(key: str) -> None:
         now = utc_now()
         fr_id = str(flow_run.get_id() or "")
-        step(notify_approvers)(SignoffRequest(
-            provider=p.provider, period=staged.period, report_id=staged.report_id,
-            manifest_sha256=staged.manifest_sha256, flow_run_id=fr_id,
-            flow_run_name=run_name(p.provider, Period.parse(staged.period)),
-            key=key, run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
-            links=tuple(sorted(links_for(staged).items())),
-            links_expire=now + timedelta(seconds=settings.review_link_seconds),
-            deadline=now + timedelta(seconds=timeout_s), approvers=tuple(p.approvers), requested_at=now))
+        step(notify_approvers)(
+            SignoffRequest(
+                provider=p.provider,
+                period=staged.period,
+                report_id=staged.report_id,
+                manifest_sha256=staged.manifest_sha256,
+                flow_run_id=fr_id,
+                flow_run_name=run_name(p.provider, Period.parse(staged.period)),
+                key=key,
+                run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
+                links=tuple(sorted(links_for(staged).items())),
+                links_expire=now + timedelta(seconds=settings.review_link_seconds),
+                deadline=now + timedelta(seconds=timeout_s),
+                approvers=tuple(p.approvers),
+                requested_at=now,
+            )
+        )
 
     check = signature_check(policies, manifest)
     if check is not None:
@@ -282,29 +348,59 @@ def human_signoff(policies: PolicySet, staged: StagedReport, indicators: Indicat
             return plain() + signing_instructions(manifest, signers, without_key)
 
     def on_refusal(refusal: Refusal) -> None:
-        audit_log().record_signoff(SignoffRecord(
-            report_id=staged.report_id, decision=refusal.decision, reviewer=refusal.reviewer,  # type: ignore[arg-type]
-            manifest_sha256=refusal.manifest_sha256, decided_at=utc_now(), comment=refusal.comment or None,
-            refused_reason=refusal.reason, run_id=run_id, signature=refusal.signature))
+        audit_log().record_signoff(
+            SignoffRecord(
+                report_id=staged.report_id,
+                decision=refusal.decision,  # type: ignore[arg-type]
+                reviewer=refusal.reviewer,
+                manifest_sha256=refusal.manifest_sha256,
+                decided_at=utc_now(),
+                comment=refusal.comment or None,
+                refused_reason=refusal.reason,
+                run_id=run_id,
+                signature=refusal.signature,
+            )
+        )
 
-    decision = request_signoff(describe, approvers=p.approvers, preparer=p.preparer,
-                               manifest_sha256=staged.manifest_sha256, on_refusal=on_refusal, on_request=notify,
-                               timeout_s=timeout_s, poll_interval_s=settings.signoff_poll_s, signature_check=check)
+    decision = request_signoff(
+        describe,
+        approvers=p.approvers,
+        preparer=p.preparer,
+        manifest_sha256=staged.manifest_sha256,
+        on_refusal=on_refusal,
+        on_request=notify,
+        timeout_s=timeout_s,
+        poll_interval_s=settings.signoff_poll_s,
+        signature_check=check,
+    )
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
     # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
     decided_at = first_seen_at(f"signoff-{staged.report_id}-{decision.answer.decision}-{decision.answer.reviewer}")
-    record = SignoffRecord(report_id=staged.report_id, decision=decision.answer.decision,
-                           reviewer=decision.answer.reviewer, manifest_sha256=decision.answer.manifest_sha256,
-                           decided_at=decided_at, comment=decision.answer.comment or None, run_id=run_id,
-                           signature=decision.verified.signature if decision.verified else None,
-                           key_fingerprint=decision.verified.fingerprint if decision.verified else None)
+    record = SignoffRecord(
+        report_id=staged.report_id,
+        decision=decision.answer.decision,
+        reviewer=decision.answer.reviewer,
+        manifest_sha256=decision.answer.manifest_sha256,
+        decided_at=decided_at,
+        comment=decision.answer.comment or None,
+        run_id=run_id,
+        signature=decision.verified.signature if decision.verified else None,
+        key_fingerprint=decision.verified.fingerprint if decision.verified else None,
+    )
     step(record_signoff)(record)
     return record
 
 
-def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction | None,
-             publication_date: str | None, out_dir: str | None, approve_as: str | None,
-             approve_key: str | None) -> dict[str, Any] | Any:
+def _produce(
+    *,
+    settings: Settings,
+    inputs: ReportInputs,
+    correction: Correction | None,
+    publication_date: str | None,
+    out_dir: str | None,
+    approve_as: str | None,
+    approve_key: str | None,
+) -> dict[str, Any] | Any:
     """extract → check → context → render → stage → sign-off → submit, on the run's bound Services."""
     logger = get_run_logger()
     db_url, p, at, policy_set = inputs.source_db, inputs.period, inputs.as_of, inputs.policies
@@ -317,16 +413,25 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
         run_id = step(record_run)(provider, str(p), at, "blocked")
         step(record_findings)(run_id, result)
         rules = ", ".join(sorted({f.rule for f in stop}))
-        raise BlockingFindings(f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
-                               f"see the '{artifact_key(provider, p, 'findings')}' artifact")
+        raise BlockingFindings(
+            f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
+            f"see the '{artifact_key(provider, p, 'findings')}' artifact"
+        )
 
     pub_date = publication_date_of(publication_date, at)
     # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
     load_signer(settings.seal, utc_now())
     signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings.seal)}"
-    ctx = step(context)(db_url, indicators, policy_set, result, pub_date, signoff_mode,
-                                           correction.describe() if correction else None,
-                                           verification_text(policy_set, seal_configured(settings.seal)))
+    ctx = step(context)(
+        db_url,
+        indicators,
+        policy_set,
+        result,
+        pub_date,
+        signoff_mode,
+        correction.describe() if correction else None,
+        verification_text(policy_set, seal_configured(settings.seal)),
+    )
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = render(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
@@ -334,8 +439,9 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
     guard = step(period_guard)(provider, str(p), at, rendered.report_id, rendered.sha256["manifest.json"], correction)
     if isinstance(guard, InputError):
         logger.warning("%s", guard)
-        return Failed(name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection",
-                      message=str(guard), data=guard)
+        return Failed(
+            name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection", message=str(guard), data=guard
+        )
     staged = step(stage_report)(rendered, provider, str(p))
     run_id = step(record_run)(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     step(record_findings)(run_id, result)
@@ -348,13 +454,20 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
     if approval is not None:
         logger.info("report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer)
     elif approve_as is not None:
-        approval = command_line_approval(approve_as, policy_set, staged.report_id, staged.manifest_sha256, run_id,
-                                         decided_at=at, manifest=manifest, approve_key=approve_key)
+        approval = command_line_approval(
+            approve_as,
+            policy_set,
+            staged.report_id,
+            staged.manifest_sha256,
+            run_id,
+            decided_at=at,
+            manifest=manifest,
+            approve_key=approve_key,
+        )
         step(record_signoff)(approval)
     else:
         try:
-            approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff,
-                                     manifest)
+            approval = human_signoff(policy_set, staged, indicators, result, links, run_id, settings.signoff, manifest)
         except SignOffMissing as exc:
             # Recorded, then re-raised: the run fails, the staged copy stays for a new run.
             step(set_run_status)(run_id, "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused")
@@ -362,13 +475,25 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
     signoff_artifact(staged, approval)
     if approval.decision == "reject":
         step(set_run_status)(run_id, "rejected")
-        logger.warning("report %s rejected by %s: %s; the staged copy is kept", staged.report_id,
-                       approval.reviewer, approval.comment or "no reason given")
+        logger.warning(
+            "report %s rejected by %s: %s; the staged copy is kept",
+            staged.report_id,
+            approval.reviewer,
+            approval.comment or "no reason given",
+        )
         # A Cancelled-type state named Rejected: the UI shows it apart from Completed (grey, not a green check),
         # nothing was submitted, and Retry stays available. Completed + a name would look like success.
-        return Cancelled(name="Rejected", message=f"rejected by {approval.reviewer}",
-                         data={"period": str(p), "report_id": staged.report_id, "decision": "reject",
-                               "reviewer": approval.reviewer, "comment": approval.comment})
+        return Cancelled(
+            name="Rejected",
+            message=f"rejected by {approval.reviewer}",
+            data={
+                "period": str(p),
+                "report_id": staged.report_id,
+                "decision": "reject",
+                "reviewer": approval.reviewer,
+                "comment": approval.comment,
+            },
+        )
     step(set_run_status)(run_id, "approved")
 
     recipients = recipients_of(policy_set)
@@ -378,10 +503,14 @@ def _produce(*, settings: Settings, inputs: ReportInputs, correction: Correction
     # resumed or retried run finds its own claim and stores again: create-only, identical bytes are success.
     if approval.signature:
         step(store_signature)(staged, approval.signature)
-    sealed = step(seal_report)(staged, str(rendered.paths["report.pdf"]),
-                         f"transparency report {staged.report_id} approved by {approval.reviewer}")
-    submission = step(submit)(staged, run_id, recipients, message_date=approval.decided_at,
-                                                 correction=correction, sealed_pdf=sealed)
+    sealed = step(seal_report)(
+        staged,
+        str(rendered.paths["report.pdf"]),
+        f"transparency report {staged.report_id} approved by {approval.reviewer}",
+    )
+    submission = step(submit)(
+        staged, run_id, recipients, message_date=approval.decided_at, correction=correction, sealed_pdf=sealed
+    )
     step(filed)(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)
     return {
@@ -435,9 +564,15 @@ def annual_report(
         # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
         # and one audit log.
         with bound(Services.start(settings)):
-            return _produce(settings=settings, inputs=inputs, correction=correction,
-                            publication_date=publication_date, out_dir=out_dir, approve_as=approve_as,
-                            approve_key=approve_key)
+            return _produce(
+                settings=settings,
+                inputs=inputs,
+                correction=correction,
+                publication_date=publication_date,
+                out_dir=out_dir,
+                approve_as=approve_as,
+                approve_key=approve_key,
+            )
     except Exception as exc:
         # The run's Failed message is built from this error: make it name the step, cause and setting.
         explain_failure(exc)

@@ -46,8 +46,7 @@ def main(argv: list[str]) -> int:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for key, value in s3.settings_overrides().items():
                 fh.write(f"export CSA_{key.upper()}={shlex.quote(str(value))}\n")
-        print(f"S3 at {s3.url} (buckets csa-staging, csa-archive with Object Lock); settings in {env_file}",
-              flush=True)
+        print(f"S3 at {s3.url} (buckets csa-staging, csa-archive with Object Lock); settings in {env_file}", flush=True)
         try:
             stop.wait()
         except KeyboardInterrupt:

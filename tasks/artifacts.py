@@ -50,8 +50,11 @@ def publish_artifact(key: str, kind: str, data: str | list[dict[str, str]], desc
             from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
             with get_client(sync_client=True) as client:
-                found = client.read_artifacts(artifact_filter=ArtifactFilter(
-                    key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+                found = client.read_artifacts(
+                    artifact_filter=ArtifactFilter(
+                        key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])
+                    )
+                )
                 existing = found[0] if found else None
                 if existing is not None:
                     from prefect.client.schemas.actions import ArtifactUpdate
@@ -97,8 +100,11 @@ def key_figures_markdown(ind: Indicators, previous: tuple[str, dict[Key, str]] |
         head += ["previous report", "change"]
     lines = [f"# Key figures of report {report_id} ({ind.period})", ""]
     if previous is not None:
-        lines += [f"Compared with the previous submitted report {previous[0]} (period "
-                  f"{previous_period(ind.period)}), all services.", ""]
+        lines += [
+            f"Compared with the previous submitted report {previous[0]} (period "
+            f"{previous_period(ind.period)}), all services.",
+            "",
+        ]
     else:
         lines += [f"No previous submitted report was found for {previous_period(ind.period)}: no comparison.", ""]
     lines += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
@@ -121,7 +127,8 @@ def key_figures_rows(ind: Indicators, previous: tuple[str, dict[Key, str]] | Non
         if previous is not None:
             r = key_row(ind, indicator, ALL, selectors)
             entry[f"{ALL}, previous report"] = previous[1].get(
-                (ALL, r.indicator, r.category, r.technology, r.region), "–")
+                (ALL, r.indicator, r.category, r.technology, r.region), "–"
+            )
         rows.append(entry)
     return rows
 
@@ -136,39 +143,73 @@ def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[s
         log.warning("previous report not available for comparison: %s", exc)
         previous = None
     desc = f"Key figures of report {staged.report_id} ({staged.period})"
-    desc += f", with the previous submitted report {previous[0]}" if previous is not None else \
-        ", no previous submitted report to compare with"
-    publish_artifact(artifact_key(staged.provider, staged.period, "key-figures"), "markdown",
-                     key_figures_markdown(indicators, previous, staged.report_id), desc)
-    lines = [f"# Report {staged.report_id} staged for sign-off", "",
-             f"Manifest SHA-256: `{staged.manifest_sha256}`", "",
-             "| file | SHA-256 | version | link |", "|---|---|---|---|"]
+    desc += (
+        f", with the previous submitted report {previous[0]}"
+        if previous is not None
+        else ", no previous submitted report to compare with"
+    )
+    publish_artifact(
+        artifact_key(staged.provider, staged.period, "key-figures"),
+        "markdown",
+        key_figures_markdown(indicators, previous, staged.report_id),
+        desc,
+    )
+    lines = [
+        f"# Report {staged.report_id} staged for sign-off",
+        "",
+        f"Manifest SHA-256: `{staged.manifest_sha256}`",
+        "",
+        "| file | SHA-256 | version | link |",
+        "|---|---|---|---|",
+    ]
     for obj in staged.objects:
         link = f"[open]({links[obj.name]})" if obj.name in links else "–"
         lines.append(f"| {obj.name} | `{obj.sha256_hex[:16]}…` | `{obj.version_id or '–'}` | {link} |")
     settings = current().settings.s3
-    lines += ["", f"Links valid for {settings.review_link_seconds // 3600} h from the time this run was last "
-              "started; the sign-off form always carries fresh ones."]
-    publish_artifact(artifact_key(staged.provider, staged.period, "staged-report"), "markdown",
-                     "\n".join(lines) + "\n", "Staged artefacts (links are time-limited)")
+    lines += [
+        "",
+        f"Links valid for {settings.review_link_seconds // 3600} h from the time this run was last "
+        "started; the sign-off form always carries fresh ones.",
+    ]
+    publish_artifact(
+        artifact_key(staged.provider, staged.period, "staged-report"),
+        "markdown",
+        "\n".join(lines) + "\n",
+        "Staged artefacts (links are time-limited)",
+    )
 
 
 @task(name="delivery-receipts")
-def delivery_receipts(staged: StagedReport, submission: SubmissionResult,
-                      recipients: Sequence[tuple[str, str]]) -> None:
+def delivery_receipts(
+    staged: StagedReport, submission: SubmissionResult, recipients: Sequence[tuple[str, str]]
+) -> None:
     by_address = {d.recipient: d for d in current().audit.deliveries(staged.report_id)}
     table = []
     for role, address in recipients:
         d = by_address.get(address)
-        table.append({"recipient": address, "role": role, "status": d.status if d else "–",
-                      "channel": d.channel if d else "–", "message_id": (d.message_id or "–") if d else "–",
-                      "attempts": str(d.attempts) if d else "0"})
-    publish_artifact(artifact_key(staged.provider, staged.period, "delivery-receipts"), "table", table,
-                     f"Deliveries of report {staged.report_id}; archived {len(submission.archived)} objects under "
-                     "Object Lock")
+        table.append(
+            {
+                "recipient": address,
+                "role": role,
+                "status": d.status if d else "–",
+                "channel": d.channel if d else "–",
+                "message_id": (d.message_id or "–") if d else "–",
+                "attempts": str(d.attempts) if d else "0",
+            }
+        )
+    publish_artifact(
+        artifact_key(staged.provider, staged.period, "delivery-receipts"),
+        "table",
+        table,
+        f"Deliveries of report {staged.report_id}; archived {len(submission.archived)} objects under Object Lock",
+    )
     if submission.publication is not None:
-        publish_artifact(artifact_key(staged.provider, staged.period, "publication"), "markdown",
-                         f"Published: <{submission.publication.url}>\n", f"Public copy of report {staged.report_id}")
+        publish_artifact(
+            artifact_key(staged.provider, staged.period, "publication"),
+            "markdown",
+            f"Published: <{submission.publication.url}>\n",
+            f"Public copy of report {staged.report_id}",
+        )
 
 
 def signoff_markdown(staged: StagedReport, record: SignoffRecord) -> str:
@@ -176,15 +217,20 @@ def signoff_markdown(staged: StagedReport, record: SignoffRecord) -> str:
     verb = {"approve": "Approved", "reject": "Rejected"}.get(record.decision, record.decision)
     how = "given up front on the command line" if record.automatic else "answered in the sign-off form"
     signature = getattr(record, "signature", None)
-    lines = [f"# {verb}: report {staged.report_id} ({staged.period})", "",
-             "| | |", "|---|---|",
-             f"| Decision | {record.decision} |",
-             f"| Reviewer | {_md(record.reviewer)} |",
-             f"| Time (UTC) | {format_instant(record.decided_at)} |",
-             f"| Comment | {_md(record.comment or '–')} |",
-             f"| Manifest SHA-256 | `{record.manifest_sha256}` |",
-             f"| How | {how} |",
-             f"| Signature | {'`' + _md(str(signature)) + '`' if signature else 'none (unsigned sign-off)'} |", ""]
+    lines = [
+        f"# {verb}: report {staged.report_id} ({staged.period})",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Decision | {record.decision} |",
+        f"| Reviewer | {_md(record.reviewer)} |",
+        f"| Time (UTC) | {format_instant(record.decided_at)} |",
+        f"| Comment | {_md(record.comment or '–')} |",
+        f"| Manifest SHA-256 | `{record.manifest_sha256}` |",
+        f"| How | {how} |",
+        f"| Signature | {'`' + _md(str(signature)) + '`' if signature else 'none (unsigned sign-off)'} |",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -194,6 +240,9 @@ def _md(text: str) -> str:
 
 @task(name="signoff-artifact")
 def signoff_artifact(staged: StagedReport, record: SignoffRecord) -> None:
-    publish_artifact(artifact_key(staged.provider, staged.period, "signoff"), "markdown",
-                     signoff_markdown(staged, record),
-                     f"Sign-off of report {staged.report_id}: {record.decision} by {record.reviewer}")
+    publish_artifact(
+        artifact_key(staged.provider, staged.period, "signoff"),
+        "markdown",
+        signoff_markdown(staged, record),
+        f"Sign-off of report {staged.report_id}: {record.decision} by {record.reviewer}",
+    )

@@ -23,20 +23,36 @@ def audit_log() -> AuditLog:
 
 
 @task(name="record-run", **retry_options())
-def record_run(provider: str, period: str, as_of: datetime, status: str, report_id: str | None = None,
-               manifest_sha256: str | None = None) -> int:
+def record_run(
+    provider: str,
+    period: str,
+    as_of: datetime,
+    status: str,
+    report_id: str | None = None,
+    manifest_sha256: str | None = None,
+) -> int:
     run_id = flow_run.get_id()
-    return audit_log().record_run(provider=provider, period=period, as_of=as_of, status=status, at=utc_now(),
-                                  report_id=report_id, manifest_sha256=manifest_sha256,
-                                  flow_run_id=str(run_id) if run_id else None)
+    return audit_log().record_run(
+        provider=provider,
+        period=period,
+        as_of=as_of,
+        status=status,
+        at=utc_now(),
+        report_id=report_id,
+        manifest_sha256=manifest_sha256,
+        flow_run_id=str(run_id) if run_id else None,
+    )
 
 
 @task(name="record-findings", **retry_options())
 def record_findings(run_id: int, result: CheckResult) -> None:
-    audit_log().record_findings(run_id, [
-        FindingRecord(rule=f.rule, severity=f.severity, message=f.message, count=f.count, waived_by=f.waived_by)
-        for f in result.findings
-    ])
+    audit_log().record_findings(
+        run_id,
+        [
+            FindingRecord(rule=f.rule, severity=f.severity, message=f.message, count=f.count, waived_by=f.waived_by)
+            for f in result.findings
+        ],
+    )
 
 
 @task(name="record-signoff", **retry_options())

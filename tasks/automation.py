@@ -23,8 +23,10 @@ AUTOMATION_NAME = "csa-report: run waiting for sign-off"
 BLOCK_NAMES = {"webhook": "csa-signoff-webhook", "slack": "csa-signoff-slack", "teams": "csa-signoff-teams"}
 SUBJECT = "Sign-off needed: {{ flow_run.name }}"
 #: Jinja, rendered by the Prefect server with the flow run of the event (its ui_url filter gives the link).
-BODY = ("Flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }} and waits for a sign-off. "
-        "Open it, choose Resume and fill in the form: {{ flow_run|ui_url }}")
+BODY = (
+    "Flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }} and waits for a sign-off. "
+    "Open it, choose Resume and fill in the form: {{ flow_run|ui_url }}"
+)
 
 
 def _given(value: str | None) -> str | None:
@@ -35,9 +37,13 @@ def _given(value: str | None) -> str | None:
     return None if not value or value.startswith("{{") else value
 
 
-def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | None = None,
-                              teams_url: str | None = None, flow_name: str = "annual_report",
-                              **_: Any) -> dict[str, Any]:
+def ensure_signoff_automation(
+    webhook_url: str | None = None,
+    slack_url: str | None = None,
+    teams_url: str | None = None,
+    flow_name: str = "annual_report",
+    **_: Any,
+) -> dict[str, Any]:
     """Prefect deployment step (and library function): create or update the notification blocks and the
     automation; returns ``{"automation": name or None, "targets": [...]}`` (step output)."""
     from prefect.automations import Automation
@@ -51,16 +57,26 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
 
     blocks: list[tuple[str, Any]] = []
     if url := _given(webhook_url):
-        blocks.append(("webhook", CustomWebhookNotificationBlock(
-            name="csa-report sign-off", url=url, method="POST",
-            json_data={"subject": "{{subject}}", "text": "{{body}}", "title": "{{name}}"})))
+        blocks.append(
+            (
+                "webhook",
+                CustomWebhookNotificationBlock(
+                    name="csa-report sign-off",
+                    url=url,
+                    method="POST",
+                    json_data={"subject": "{{subject}}", "text": "{{body}}", "title": "{{name}}"},
+                ),
+            )
+        )
     if url := _given(slack_url):
         blocks.append(("slack", SlackWebhook(url=url)))
     if url := _given(teams_url):
         blocks.append(("teams", MicrosoftTeamsWebhook(url=url)))
     if not blocks:
-        print("no chat target (CSA_NOTIFY_WEBHOOK_URL, CSA_NOTIFY_SLACK_URL, CSA_NOTIFY_TEAMS_URL): no sign-off "
-              "automation created")
+        print(
+            "no chat target (CSA_NOTIFY_WEBHOOK_URL, CSA_NOTIFY_SLACK_URL, CSA_NOTIFY_TEAMS_URL): no sign-off "
+            "automation created"
+        )
         return {"automation": None, "targets": []}
     actions = []
     for kind, block in blocks:
@@ -70,9 +86,13 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
         expect={"prefect.flow-run.Suspended", "prefect.flow-run.Paused"},
         match={"prefect.resource.id": "prefect.flow-run.*"},
         match_related={"prefect.resource.role": "flow", "prefect.resource.name": flow_name},
-        posture=Posture.Reactive, threshold=1)
-    description = (f"Tells the chat targets ({', '.join(k for k, _ in blocks)}) when a {flow_name} run waits for "
-                   "the human sign-off. Managed by csa-report (infra/prefect.yaml); changes here are overwritten.")
+        posture=Posture.Reactive,
+        threshold=1,
+    )
+    description = (
+        f"Tells the chat targets ({', '.join(k for k, _ in blocks)}) when a {flow_name} run waits for "
+        "the human sign-off. Managed by csa-report (infra/prefect.yaml); changes here are overwritten."
+    )
     try:
         # sync call (async_dispatch runs it synchronously outside an event loop)
         existing: Automation | None = cast(Automation, Automation.read(name=AUTOMATION_NAME))
@@ -85,8 +105,9 @@ def ensure_signoff_automation(webhook_url: str | None = None, slack_url: str | N
         existing.enabled = True
         existing.update()
     else:
-        Automation(name=AUTOMATION_NAME, description=description, enabled=True, trigger=trigger,
-                   actions=actions).create()
+        Automation(
+            name=AUTOMATION_NAME, description=description, enabled=True, trigger=trigger, actions=actions
+        ).create()
     targets = [k for k, _ in blocks]
     print(f"automation {AUTOMATION_NAME!r}: {flow_name} runs waiting for sign-off notify {', '.join(targets)}")
     return {"automation": AUTOMATION_NAME, "targets": targets}

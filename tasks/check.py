@@ -51,13 +51,23 @@ def _row(f: Finding) -> str:
 
 
 @task(name="check", persist_result=True)
-def check(db_url: str, period: str, as_of: datetime, policies: PolicySet, waivers: Sequence[Waiver] = (),
-          indicators: Indicators | None = None) -> CheckResult:
+def check(
+    db_url: str,
+    period: str,
+    as_of: datetime,
+    policies: PolicySet,
+    waivers: Sequence[Waiver] = (),
+    indicators: Indicators | None = None,
+) -> CheckResult:
     """Prefect task: run the checks and publish the findings as a markdown artifact (key
     ``{provider}-{period}-findings``)."""
     result = run_checks(db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators)
     from csa_report.tasks.artifacts import artifact_key, publish_artifact  # stable key per report, updated in place
 
-    publish_artifact(artifact_key(policies.provider.provider, period, "findings"), "markdown",
-                     findings_markdown(result), f"Compliance findings for {period}")
+    publish_artifact(
+        artifact_key(policies.provider.provider, period, "findings"),
+        "markdown",
+        findings_markdown(result),
+        f"Compliance findings for {period}",
+    )
     return result

@@ -20,11 +20,17 @@ __all__ = ["automatic_signoff", "context", "report_context", "segment_indicators
 
 
 @task(name="context", persist_result=True, **retry_options())
-def context(db_url: str, indicators: Indicators, policies: PolicySet, result: CheckResult,
-            publication_date: date, signoff: str = HUMAN_SIGNOFF, correction: str | None = None,
-            verification: str | None = None) -> ReportContext:
-    return report_context(db_url, indicators, policies, result, publication_date, signoff, correction,
-                          verification)
+def context(
+    db_url: str,
+    indicators: Indicators,
+    policies: PolicySet,
+    result: CheckResult,
+    publication_date: date,
+    signoff: str = HUMAN_SIGNOFF,
+    correction: str | None = None,
+    verification: str | None = None,
+) -> ReportContext:
+    return report_context(db_url, indicators, policies, result, publication_date, signoff, correction, verification)
 
 
 def automatic_signoff(reviewer: str) -> str:

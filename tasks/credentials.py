@@ -44,5 +44,7 @@ def _load_block(cls: Any, name: str, kind: str, setting: str) -> Any:
     try:
         return cls.load(name, _sync=True)
     except ValueError:
-        raise ConfigError(f"setting {setting} names the {kind} block {name!r}, which does not exist in the "
-                          "Prefect API this process uses") from None
+        raise ConfigError(
+            f"setting {setting} names the {kind} block {name!r}, which does not exist in the "
+            "Prefect API this process uses"
+        ) from None

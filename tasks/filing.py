@@ -21,8 +21,9 @@ from csa_report.tasks.stage import StagedReport
 
 
 @task(name="period-guard", **retry_options())
-def period_guard(provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str,
-                 correction: Correction | None) -> FilingRecord | InputError | None:
+def period_guard(
+    provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str, correction: Correction | None
+) -> FilingRecord | InputError | None:
     """Whether this run may go on to staging: the run's own earlier filing, None (not filed), or the reason to
     stop (the period was filed and this is not its correction, or the correction names the wrong report).
     The reason is returned, not raised, so the flow can end Failed with it as the UI-visible message without
@@ -31,21 +32,37 @@ def period_guard(provider: str, period: str, as_of: datetime, report_id: str, ma
     try:
         return check_not_filed(audit, provider, period, report_id, correction)
     except AlreadyFiled as exc:
-        audit.record_run(provider=provider, period=period, as_of=as_of, status="already-filed", at=utc_now(),
-                         report_id=report_id, manifest_sha256=manifest_sha256)
+        audit.record_run(
+            provider=provider,
+            period=period,
+            as_of=as_of,
+            status="already-filed",
+            at=utc_now(),
+            report_id=report_id,
+            manifest_sha256=manifest_sha256,
+        )
         return exc
     except InputError as exc:
         return exc
 
 
 @task(name="claim-filing", **retry_options())
-def claim_period(provider: str, period: str, report_id: str, manifest_sha256: str, correction: Correction | None,
-                 run_id: int) -> FilingRecord:
+def claim_period(
+    provider: str, period: str, report_id: str, manifest_sha256: str, correction: Correction | None, run_id: int
+) -> FilingRecord:
     """Take the period's filing slot for this report (the unique constraint decides between concurrent runs)."""
     audit = audit_log()
     try:
-        return claim_filing(audit, provider=provider, period=period, report_id=report_id,
-                            manifest_sha256=manifest_sha256, correction=correction, run_id=run_id, at=utc_now())
+        return claim_filing(
+            audit,
+            provider=provider,
+            period=period,
+            report_id=report_id,
+            manifest_sha256=manifest_sha256,
+            correction=correction,
+            run_id=run_id,
+            at=utc_now(),
+        )
     except AlreadyFiled:
         audit.set_run_status(run_id, "already-filed", utc_now())
         raise
@@ -63,10 +80,12 @@ def store_signature(staged: StagedReport, signature: str) -> list[str]:
     services = current()
     settings, store = services.settings.s3, services.store
     data = signature.encode("ascii")
-    staged_obj = store.put_create_only(settings.staging_bucket, staged.ref.key(settings.staging_prefix,
-                                       SIGNATURE_FILE), data, "text/plain")
-    archived = store.put_create_only(settings.archive_bucket, archive_key(staged_obj, settings.archive_prefix),
-                                     data, "text/plain")
+    staged_obj = store.put_create_only(
+        settings.staging_bucket, staged.ref.key(settings.staging_prefix, SIGNATURE_FILE), data, "text/plain"
+    )
+    archived = store.put_create_only(
+        settings.archive_bucket, archive_key(staged_obj, settings.archive_prefix), data, "text/plain"
+    )
     audit_log().record_objects(staged.report_id, "staging", [staged_obj], utc_now())
     audit_log().record_objects(staged.report_id, "archive", [archived], utc_now())
     return [staged_obj.uri, archived.uri]

@@ -26,8 +26,12 @@ RUN_NAME_PREFIX = "annual-report"
 
 def period_label(period: Period) -> str:
     """``2025`` for a calendar year, ``2024-07-01_2024-12-31`` otherwise."""
-    if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31) \
-            and period.start.year == period.end.year:
+    if (period.start.month, period.start.day, period.end.month, period.end.day) == (
+        1,
+        1,
+        12,
+        31,
+    ) and period.start.year == period.end.year:
         return str(period.start.year)
     return period.slug
 
@@ -78,25 +82,29 @@ def resume_note() -> str | None:
 
         with get_client(sync_client=True) as client:
             states = _states(client, run_id)
-            marker = next((i for i in range(len(states) - 1, -1, -1)
-                           if states[i].name in ("Resuming", "AwaitingRetry")), None)
+            marker = next(
+                (i for i in range(len(states) - 1, -1, -1) if states[i].name in ("Resuming", "AwaitingRetry")), None
+            )
             if marker is None:
                 return None
             before = states[:marker]
             if states[marker].name == "Resuming":
                 paused = next((s for s in reversed(before) if s.type.value == "PAUSED"), None)
                 key = paused.state_details.pause_key if paused is not None else None
-                return (f"resuming after the answer to sign-off request {key or '(unknown)'}: the steps before "
-                        "sign-off come from their persisted results (Cached); next: checking the answer")
+                return (
+                    f"resuming after the answer to sign-off request {key or '(unknown)'}: the steps before "
+                    "sign-off come from their persisted results (Cached); next: checking the answer"
+                )
             last = next((s for s in reversed(before) if s.is_final()), None)
             if last is not None and last.is_completed():
-                return ("retrying a finished run: every step replays from its persisted result (Cached); a "
-                        "sign-off given is reused and nothing is sent twice")
+                return (
+                    "retrying a finished run: every step replays from its persisted result (Cached); a "
+                    "sign-off given is reused and nothing is sent twice"
+                )
             step = failed_step(client, run_id)
             what = f"at step {step}" if step else "where it stopped"
             why = f" ({last.message})" if last is not None and last.message else ""
-            return (f"retrying this run {what}{why}: the steps that finished come from their persisted results "
-                    "(Cached)")
+            return f"retrying this run {what}{why}: the steps that finished come from their persisted results (Cached)"
     except Exception as exc:  # the note is a courtesy
         log.debug("could not tell where the run resumes: %s", exc)
         return None
@@ -115,7 +123,8 @@ def failed_step(client: Any, run_id: Any) -> str | None:
 
     runs = client.read_task_runs(
         flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
-        task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.FAILED]))))
+        task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.FAILED]))),
+    )
     if not runs:
         return None
     last = max(runs, key=lambda r: (r.end_time or r.expected_start_time or r.created) if r else 0)

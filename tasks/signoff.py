@@ -84,8 +84,7 @@ class SignedSignOffInput(SignedSignOff, SignOffInput):
 
 
 def _copy_field(original: pydantic.fields.FieldInfo, default: Any) -> pydantic.fields.FieldInfo:
-    info: pydantic.fields.FieldInfo = Field(
-        default, description=original.description, title=original.title)
+    info: pydantic.fields.FieldInfo = Field(default, description=original.description, title=original.title)
     info.metadata = list(original.metadata)
     return info
 
@@ -93,7 +92,6 @@ def _copy_field(original: pydantic.fields.FieldInfo, default: Any) -> pydantic.f
 def signoff_key(attempt: int) -> str:
     """The pause key of the ``attempt``-th request; its input keys are ``suspended-signoff-N-…``."""
     return f"signoff-{attempt}"
-
 
 
 def running_from_deployment() -> bool:
@@ -235,13 +233,24 @@ def request_signoff(
             # Built now, not before the loop: its review links are issued afresh each time the form is shown.
             body = description() if callable(description) else description
             text = body if not reasons else _with_refusals(body, reasons)
-            how = ("--key ~/.ssh/id_ed25519" if signature_check is not None else "--reviewer NAME --sha256 HASH")
-            logger.info("sign-off requested (%s, %s): answer the form in the Prefect UI or run "
-                        "`csa-report approve|reject <run> %s`", key, state, how)
+            how = "--key ~/.ssh/id_ed25519" if signature_check is not None else "--reviewer NAME --sha256 HASH"
+            logger.info(
+                "sign-off requested (%s, %s): answer the form in the Prefect UI or run "
+                "`csa-report approve|reject <run> %s`",
+                key,
+                state,
+                how,
+            )
             if on_request is not None:
                 on_request(key)
-            answer = wait_for_signoff(text, timeout_s, deployment=suspend, key=key, poll_interval_s=poll_interval_s,
-                                      signed=signature_check is not None)
+            answer = wait_for_signoff(
+                text,
+                timeout_s,
+                deployment=suspend,
+                key=key,
+                poll_interval_s=poll_interval_s,
+                signed=signature_check is not None,
+            )
         if signature_check is not None:
             decision = evaluate_signed(answer, signature_check, manifest_sha256=manifest_sha256)
         else:
@@ -250,14 +259,22 @@ def request_signoff(
             logger.info("sign-off %s: %s", key, decision.reason)
             return decision
         # decision.answer: a refused signed answer names the key's owner (or none), never the typed name.
-        refusal = Refusal(attempt=attempt, key=key, reviewer=decision.answer.reviewer, decision=answer.decision,
-                          manifest_sha256=answer.manifest_sha256, comment=answer.comment, reason=decision.reason,
-                          input_id=_input_id(f"{state}-{key}-response"),
-                          signature=getattr(answer, "signature", None))
+        refusal = Refusal(
+            attempt=attempt,
+            key=key,
+            reviewer=decision.answer.reviewer,
+            decision=answer.decision,
+            manifest_sha256=answer.manifest_sha256,
+            comment=answer.comment,
+            reason=decision.reason,
+            input_id=_input_id(f"{state}-{key}-response"),
+            signature=getattr(answer, "signature", None),
+        )
         record_refusal(refusal, on_refusal)
         reasons.append(f"{key}: {decision.reason}")
-    raise SignOffRefused(f"{max_refusals} sign-off answer(s) refused, last: {reasons[-1].split(': ', 1)[1]}; "
-                         "nothing was submitted")
+    raise SignOffRefused(
+        f"{max_refusals} sign-off answer(s) refused, last: {reasons[-1].split(': ', 1)[1]}; nothing was submitted"
+    )
 
 
 def _with_refusals(description: str, reasons: Sequence[str]) -> str:

@@ -39,8 +39,9 @@ def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> Stage
     ref = ReportRef(provider, Period.parse(period), rendered.report_id)
     artefacts = {name: path.read_bytes() for name, path in sorted(rendered.paths.items())}
     objects = stage(store, artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=ref)
-    return StagedReport(provider, str(Period.parse(period)), rendered.report_id,
-                        rendered.sha256["manifest.json"], tuple(objects))
+    return StagedReport(
+        provider, str(Period.parse(period)), rendered.report_id, rendered.sha256["manifest.json"], tuple(objects)
+    )
 
 
 @task(name="stage", persist_result=True, **retry_options())

@@ -17,14 +17,27 @@ from csa_report.tasks.stage import StagedReport
 
 
 @task(name="submit", persist_result=True, **retry_options())
-def submit(staged: StagedReport, run_id: int, recipients: Sequence[tuple[str, str]],
-           message_date: datetime, correction: Correction | None = None,
-           sealed_pdf: bytes | None = None) -> SubmissionResult:
+def submit(
+    staged: StagedReport,
+    run_id: int,
+    recipients: Sequence[tuple[str, str]],
+    message_date: datetime,
+    correction: Correction | None = None,
+    sealed_pdf: bytes | None = None,
+) -> SubmissionResult:
     services = current()
     settings = services.settings
     return submit_report(
-        store=services.store, audit=services.audit, settings=settings,
-        ref=staged.ref, run_id=run_id, staged=staged.objects, manifest_sha256=staged.manifest_sha256,
-        recipients=recipients, message_date=message_date, public_base_url=settings.publication_base_url,
-        correction=correction, sealed_pdf=sealed_pdf,
+        store=services.store,
+        audit=services.audit,
+        settings=settings,
+        ref=staged.ref,
+        run_id=run_id,
+        staged=staged.objects,
+        manifest_sha256=staged.manifest_sha256,
+        recipients=recipients,
+        message_date=message_date,
+        public_base_url=settings.publication_base_url,
+        correction=correction,
+        sealed_pdf=sealed_pdf,
     )

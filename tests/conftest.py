@@ -23,11 +23,15 @@ pytest_plugins = ["tests.support.services"]
 #: ``prefect_server`` fixture). `make test-fast` leaves both out; `make test` and CI run everything.
 UI_PATHS = ("tests/ui/",)
 SLOW_PATHS = (
-    "tests/storage/test_kill9.py", "tests/storage/test_s3_submission_faults.py",
-    "tests/reliability/test_fuzz.py", "tests/policies/test_policy_fuzz.py",
+    "tests/storage/test_kill9.py",
+    "tests/storage/test_s3_submission_faults.py",
+    "tests/reliability/test_fuzz.py",
+    "tests/policies/test_policy_fuzz.py",
     "tests/reliability/test_prefect_lifecycle.py::test_ephemeral_server_dies_with_a_killed_parent",
-    "tests/docs/test_operators_doc.py::test_the_walkthrough_runs_as_written", "tests/integrity/test_api_auth.py",
-    "tests/checks/test_check_seed_end_to_end.py", "tests/seed/test_seed_database.py",
+    "tests/docs/test_operators_doc.py::test_the_walkthrough_runs_as_written",
+    "tests/integrity/test_api_auth.py",
+    "tests/checks/test_check_seed_end_to_end.py",
+    "tests/seed/test_seed_database.py",
     "tests/render/test_render_reproducible.py::test_render_in_another_process_is_byte_identical",
     "tests/render/test_render_reproducible.py::test_two_renders_are_byte_identical",
     "tests/seed/test_seed_generator.py::test_rows_do_not_depend_on_the_process_hash_seed",

@@ -16,8 +16,12 @@ from tests.fixtures.handcount_expected import ALL, EXPECTED, EXPECTED_TECHNOLOGI
 
 K, N, S = "known_csam", "new_csam", "solicitation"
 REPORTED = {"image": "images_reported", "video": "videos_reported", "other_file": "other_files_reported"}
-ROLES = {"sender": "accounts_sending", "receiver": "accounts_receiving", "soliciting": "accounts_soliciting",
-         "solicited": "accounts_solicited"}
+ROLES = {
+    "sender": "accounts_sending",
+    "receiver": "accounts_receiving",
+    "soliciting": "accounts_soliciting",
+    "solicited": "accounts_solicited",
+}
 
 
 def expected(section: int, indicator: str, category: str, technology: str = "-", region: str = "all") -> Any:
@@ -43,8 +47,9 @@ def _pairs() -> list[tuple[str, Any]]:
                 pairs.append((f"{ind}|{c}|{tech}", expected(6, ind, c, tech)))
         for channel in ("internal", "judicial"):
             pairs.append((f"content_complaints|{channel}|{c}", expected(5, f"content_complaints_{channel}", c)))
-            pairs.append((f"content_complaints|{channel}|{c}|eu",
-                           expected(5, f"content_complaints_{channel}", c, region="eu")))
+            pairs.append(
+                (f"content_complaints|{channel}|{c}|eu", expected(5, f"content_complaints_{channel}", c, region="eu"))
+            )
     for role in ("soliciting", "solicited"):
         pairs.append((f"accounts|{S}|{role}", expected(4, ROLES[role], S, region="eu")))
     for ind in ("flagged", "human_reviewed", "not_abuse"):
@@ -52,8 +57,9 @@ def _pairs() -> list[tuple[str, Any]]:
     for c in (K, N, S):
         for channel in ("internal", "judicial"):
             pairs.append((f"account_complaints|{channel}|{c}", expected(5, f"account_complaints_{channel}", c)))
-            pairs.append((f"account_complaints|{channel}|{c}|eu",
-                           expected(5, f"account_complaints_{channel}", c, region="eu")))
+            pairs.append(
+                (f"account_complaints|{channel}|{c}|eu", expected(5, f"account_complaints_{channel}", c, region="eu"))
+            )
         pairs.append((f"accounts_suspended|{c}|eu", expected(5, "accounts_suspended", c, region="eu")))
     pairs.append(("volume_items|image|eu", expected(1, "images_processed", "-", region="eu")))
     pairs.append(("volume_bytes|text|eu", expected(1, "text_bytes_processed", "-", region="eu")))
@@ -89,8 +95,9 @@ def test_fair_floor_gives_the_hand_counted_values(floor_url: str) -> None:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name, sql in worker.FAIR_FLOOR.items():
-            rows[name] = [tuple(r) for r in conn.execute(
-                text(sql), {k: v for k, v in params.items() if f":{k}" in sql})]
+            rows[name] = [
+                tuple(r) for r in conn.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql})
+            ]
     engine.dispose()
     # (kind, category, data type or role, region) -> count; the region is only a key of the reported items.
     ria = {(kind, cat, key, region): n for kind, cat, key, region, n in rows["reports_items_accounts"]}
@@ -102,8 +109,12 @@ def test_fair_floor_gives_the_hand_counted_values(floor_url: str) -> None:
             by_region = {r: ria.get(("items", c, dt, r), 0) for r in ("eu", "non_eu")}
             assert sum(by_region.values()) == expected(4, ind, c), (c, dt)
             assert by_region["eu"] == expected(4, ind, c, region="eu"), (c, dt)
-    for (c, role), ind in {(K, "sender"): ROLES["sender"], (N, "receiver"): ROLES["receiver"],
-                           (S, "soliciting"): ROLES["soliciting"], (S, "solicited"): ROLES["solicited"]}.items():
+    for (c, role), ind in {
+        (K, "sender"): ROLES["sender"],
+        (N, "receiver"): ROLES["receiver"],
+        (S, "soliciting"): ROLES["soliciting"],
+        (S, "solicited"): ROLES["solicited"],
+    }.items():
         assert ria[("accts", c, role, None)] == expected(4, ind, c, region="eu")
     # (category, region) -> removals
     removed = {(c, r): n for c, r, n in rows["content_actions"]}
@@ -135,7 +146,8 @@ def test_measured_tables_replace_only_the_marked_part(tmp_path) -> None:
     doc.write_text(f"# Method\n\nhand-written\n\n{START}\nold table\n{END}\n\n## History\n\nkept\n", encoding="utf-8")
     write_measured(doc, "| new | table |")
     assert doc.read_text(encoding="utf-8") == (
-        f"# Method\n\nhand-written\n\n{START}\n| new | table |\n{END}\n\n## History\n\nkept\n")
+        f"# Method\n\nhand-written\n\n{START}\n| new | table |\n{END}\n\n## History\n\nkept\n"
+    )
     fresh = tmp_path / "fresh.md"
     write_measured(fresh, "| t |")
     assert fresh.read_text(encoding="utf-8") == "# Benchmarks (measured)\n\n| t |\n"

@@ -43,8 +43,12 @@ def test_extract_writes_valid_deterministic_files(seeded: str, tmp_path: Path, c
     out = capsys.readouterr().out
     assert "indicators.csv" in out.replace("\n", "")  # the console wraps long paths at any character
     # No pseudonymous account identifier may leave the database.
-    refs = [r[0] for r in sqlite3.connect(seeded.removeprefix("sqlite:///")).execute(
-        "SELECT DISTINCT account_ref FROM detections WHERE account_ref IS NOT NULL")]
+    refs = [
+        r[0]
+        for r in sqlite3.connect(seeded.removeprefix("sqlite:///")).execute(
+            "SELECT DISTINCT account_ref FROM detections WHERE account_ref IS NOT NULL"
+        )
+    ]
     text = (tmp_path / "a" / "indicators.csv").read_text() + (tmp_path / "a" / "indicators.json").read_text()
     assert refs and not any(ref in text for ref in refs)
 
@@ -94,8 +98,19 @@ def test_value_outside_enumeration_names_table_column_value_and_rows(seeded, tmp
     shutil.copy(seeded.removeprefix("sqlite:///"), copy)
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE detections SET data_type = 'photo' WHERE id IN (SELECT id FROM detections LIMIT 3)")
-    code = main(["extract", "--db", f"sqlite:///{copy}", "--period", "2025", "--as-of", "2026-01-15",
-                 "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "extract",
+            "--db",
+            f"sqlite:///{copy}",
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "detections.data_type has value 'photo' in 3 rows" in err
@@ -103,8 +118,7 @@ def test_value_outside_enumeration_names_table_column_value_and_rows(seeded, tmp
 
 def test_unreachable_database_exit_3_after_retries(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(csa_report.db, "CONNECT_BACKOFF_S", 0.01)
-    code = main(["extract", "--db", "postgresql://nobody@127.0.0.1:1/none", "--period", "2025",
-                 "--out", str(tmp_path)])
+    code = main(["extract", "--db", "postgresql://nobody@127.0.0.1:1/none", "--period", "2025", "--out", str(tmp_path)])
     assert code == 3
     err = capsys.readouterr().err
     assert "stayed unreachable after 4 attempts" in err

@@ -17,8 +17,9 @@ ARTEFACTS = ["manifest.json", "report.csv", "report.html", "report.json", "repor
 
 def run_demo(out: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
-    proc = subprocess.run([str(CLI), "demo", "--out", str(out)], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    proc = subprocess.run(
+        [str(CLI), "demo", "--out", str(out)], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return " ".join(proc.stdout.split())  # rich wraps long lines
 
@@ -42,7 +43,8 @@ def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
     second = run_demo(out)
     assert "not seeding again" in second
     assert second.count("by an earlier run: not sent again") == 2 and "delivered to" not in second.replace(
-        "already delivered to", "")
+        "already delivered to", ""
+    )
     assert digests(out / "report") == report  # same inputs, same bytes
     assert digests(out / "outbox") == mails  # nothing delivered twice
     leftover = subprocess.run(["pgrep", "-f", f"-dir={out}"], capture_output=True, text=True, check=False)
@@ -51,8 +53,14 @@ def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
     # `demo --wait` after `demo`: its report differs (human sign-off), and the period is filed: it stops before
     # staging with exit 2 and delivers nothing; the outbox holds exactly the first run's messages.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
-    waited = subprocess.run([str(CLI), "demo", "--wait", "--out", str(out)], env=env, capture_output=True,
-                            text=True, timeout=600, check=False)
+    waited = subprocess.run(
+        [str(CLI), "demo", "--wait", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     said = " ".join((waited.stdout + waited.stderr).split())
     assert waited.returncode == 2, said[-3000:]
     assert "already filed as report" in said and "--supersedes" in said and "Traceback" not in said

@@ -41,9 +41,15 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
     env.update({"PREFECT_HOME": str(operators_home), "COLUMNS": "400", "CSA_SIGNOFF_POLL_S": "2"})
     # Started the way a shell script starts a background job (and a test runner's worker may): with SIGINT
     # ignored, which Python keeps; the demo must still stop on Ctrl-C / kill -INT.
-    proc = subprocess.Popen([str(CLI), "demo", "--wait", "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    proc = subprocess.Popen(
+        [str(CLI), "demo", "--wait", "--out", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
@@ -51,14 +57,27 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
         ui = wait_for_line(lines, r"Prefect UI: (http://127\.0\.0\.1:\d+)/v2/runs/flow-run/([0-9a-f-]{36})", proc, 600)
         # The demo's approvers sign with SSH keys and its API is closed to strangers: the printed command carries
         # the auth string and the throwaway key of demo-reviewer.
-        cmd = wait_for_line(lines, r"PREFECT_API_URL=(\S+) PREFECT_API_AUTH_STRING='(\S+)' csa-report approve "
-                                   r"(\S+) --key (\S+)", proc, 30)
+        cmd = wait_for_line(
+            lines,
+            r"PREFECT_API_URL=(\S+) PREFECT_API_AUTH_STRING='(\S+)' csa-report approve "
+            r"(\S+) --key (\S+)",
+            proc,
+            30,
+        )
         api, auth, run_id, key = cmd.group(1), cmd.group(2), cmd.group(3), cmd.group(4)
         assert api == f"{ui.group(1)}/api" and run_id == ui.group(2)
-        approve = subprocess.run([str(CLI), "approve", run_id, "--key", key],
-                                 env={**env, "PREFECT_API_URL": api, "PREFECT_API_AUTH_STRING": auth,
-                                      "PREFECT_HOME": str(tmp_path / "cli-home")},
-                                 capture_output=True, text=True, timeout=120)
+        approve = subprocess.run(
+            [str(CLI), "approve", run_id, "--key", key],
+            env={
+                **env,
+                "PREFECT_API_URL": api,
+                "PREFECT_API_AUTH_STRING": auth,
+                "PREFECT_HOME": str(tmp_path / "cli-home"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert approve.returncode == 0, approve.stdout + approve.stderr
         wait_for_line(lines, r"press Ctrl-C to stop it", proc, 600)
         # The last link printed is the finished run's page in the current UI, and the server still answers.
@@ -67,8 +86,10 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
         headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()}
         assert httpx.get(f"{api}/health", headers=headers, timeout=10).status_code == 200
         run = httpx.get(f"{api}/flow_runs/{run_id}", headers=headers, timeout=10).json()
-        assert run["state"]["type"] == "COMPLETED" and run["name"] == \
-            "annual-report-2025-example-communications-ireland-ltd"
+        assert (
+            run["state"]["type"] == "COMPLETED"
+            and run["name"] == "annual-report-2025-example-communications-ireland-ltd"
+        )
         assert proc.poll() is None  # still up after completion
         proc.send_signal(signal.SIGINT)
         # Stopping is bounded (each local server gets SIGTERM, a grace period, then SIGKILL: at most about 50 s in

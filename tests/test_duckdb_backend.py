@@ -55,8 +55,9 @@ def test_missing_duckdb_file_is_a_data_error(tmp_path: Path, new_duckdb_url: str
         extract_indicators(f"duckdb:///{tmp_path / 'nope.duckdb'}", PERIOD, AS_OF)
 
 
-def test_parquet_views_with_files_and_part_folders(seeded_duckdb: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_parquet_views_with_files_and_part_folders(
+    seeded_duckdb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lake = tmp_path / "lake"
     export_parquet(seeded_duckdb, lake)
     assert sorted(p.name for p in lake.iterdir()) == sorted(f"{t}.parquet" for t in TABLE_ORDER)
@@ -68,15 +69,19 @@ def test_parquet_views_with_files_and_part_folders(seeded_duckdb: str, tmp_path:
     assert main(["db", "parquet-views", "--db", views, "--folder", str(lake)]) == 0
     out = capsys.readouterr().out
     assert "8 views over" in out and "detections" in out
-    assert extract_indicators(views, PERIOD, AS_OF).to_csv() == extract_indicators(seeded_duckdb, PERIOD,
-                                                                                   AS_OF).to_csv()
+    assert (
+        extract_indicators(views, PERIOD, AS_OF).to_csv() == extract_indicators(seeded_duckdb, PERIOD, AS_OF).to_csv()
+    )
     sql = view_statements(lake)
-    assert sql[1] == ("CREATE OR REPLACE VIEW detections AS SELECT * FROM "
-                      f"read_parquet('{(lake / 'detections').resolve()}/**/*.parquet')")
+    assert sql[1] == (
+        "CREATE OR REPLACE VIEW detections AS SELECT * FROM "
+        f"read_parquet('{(lake / 'detections').resolve()}/**/*.parquet')"
+    )
 
 
-def test_parquet_folder_missing_a_table_names_it(tmp_path: Path, new_duckdb_url: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_parquet_folder_missing_a_table_names_it(
+    tmp_path: Path, new_duckdb_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "detections.parquet").write_bytes(b"")
@@ -94,18 +99,49 @@ def test_parquet_views_need_a_duckdb_url(tmp_path: Path, new_sqlite_url: str) ->
         create_parquet_views(f"duckdb:///{tmp_path / 'v.duckdb'}", tmp_path / "absent")
 
 
-def test_cli_upgrade_seed_extract_check_as_on_sqlite(tmp_path: Path, new_duckdb_url: str, new_sqlite_url: str,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_upgrade_seed_extract_check_as_on_sqlite(
+    tmp_path: Path, new_duckdb_url: str, new_sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The commands a provider runs, on DuckDB and on SQLite with the same seed: same files, same exit code."""
     policies = Path(__file__).parents[1] / "policies" / "example"
     codes = {}
     for name, url in (("duckdb", new_duckdb_url), ("sqlite", new_sqlite_url)):
         assert main(["db", "upgrade", "--db", url]) == 0
-        assert main(["seed", "--db", url, "--period", "2025", "--scale", "250", "--seed", "4", "--no-progress",
-                     "--violations", "retention"]) == 0
+        assert (
+            main(
+                [
+                    "seed",
+                    "--db",
+                    url,
+                    "--period",
+                    "2025",
+                    "--scale",
+                    "250",
+                    "--seed",
+                    "4",
+                    "--no-progress",
+                    "--violations",
+                    "retention",
+                ]
+            )
+            == 0
+        )
         out = tmp_path / name
-        codes[name] = main(["check", "--db", url, "--period", "2025", "--as-of", "2026-01-15T00:00:00Z",
-                            "--policies", str(policies), "--out", str(out)])
+        codes[name] = main(
+            [
+                "check",
+                "--db",
+                url,
+                "--period",
+                "2025",
+                "--as-of",
+                "2026-01-15T00:00:00Z",
+                "--policies",
+                str(policies),
+                "--out",
+                str(out),
+            ]
+        )
     capsys.readouterr()
     assert codes["duckdb"] == codes["sqlite"] == 1  # the injected breach is a blocking finding on both
     for file in ("findings.json", "indicators.csv", "indicators.json"):
@@ -127,7 +163,10 @@ def test_a_petabyte_count_in_one_row_is_summed_exactly(new_duckdb_url: str) -> N
         t = ProcessingVolume.__table__
         conn.execute(update(t).where(t.c.id == 11).values(bytes=1_416_421_429_700_903))
     engine.dispose()
-    got = {(r.service, r.region): r.value for r in extract_indicators(new_duckdb_url, fx.PERIOD, fx.AS_OF).rows
-           if r.indicator == "text_bytes_processed"}
+    got = {
+        (r.service, r.region): r.value
+        for r in extract_indicators(new_duckdb_url, fx.PERIOD, fx.AS_OF).rows
+        if r.indicator == "text_bytes_processed"
+    }
     assert got[("Alpha Chat", "eu")] == 1_416_421_429_700_903
     assert got[("ALL", "eu")] == 1_416_421_429_700_903 + 450_000

@@ -98,8 +98,9 @@ def new_pg_icu_url(pg_admin_dsn: str) -> Iterator[str]:
     name = f"csa_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
         try:
-            conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
-                         "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+            conn.execute(
+                f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            )
         except psycopg.Error as exc:  # no ICU in this server build
             service_missing(f"PostgreSQL with ICU collations (CREATE DATABASE … LOCALE_PROVIDER icu: {exc})")
     base = pg_admin_dsn.rsplit("/", 1)[0]
@@ -118,13 +119,26 @@ def _rule_keys() -> set[tuple[str, int, str, str, str, str]]:
     K, N, S = "known_csam", "new_csam", "solicitation"
     keys: set[tuple[str, int, str, str, str, str]] = set()
     for svc in (*EXPECTED_SERVICES, ALL):
-        def add(section: int, indicator: str, cats: tuple[str, ...], regions: tuple[str, ...],
-                tech: str = "-", svc: str = svc) -> None:
+
+        def add(
+            section: int,
+            indicator: str,
+            cats: tuple[str, ...],
+            regions: tuple[str, ...],
+            tech: str = "-",
+            svc: str = svc,
+        ) -> None:
             for c in cats:
                 for r in regions:
                     keys.add((svc, section, indicator, c, tech, r))
-        for ind in ("images_processed", "videos_processed", "other_files_processed", "text_bytes_processed",
-                    "metadata_processed"):
+
+        for ind in (
+            "images_processed",
+            "videos_processed",
+            "other_files_processed",
+            "text_bytes_processed",
+            "metadata_processed",
+        ):
             add(1, ind, ("-",), ("eu", "non_eu"))
         add(1, "other_file_types", ("-",), ("all",))
         add(4, "reports", (K, N, S), ("eu", "all"))
@@ -139,9 +153,14 @@ def _rule_keys() -> set[tuple[str, int, str, str, str, str]]:
         add(5, "accounts_suspended", (K, N, S), ("eu", "all"))
         add(5, "accounts_restricted", (K, N, S), ("eu", "all"))
         for subject, cats in (("content", (K, N)), ("account", (K, N, S))):
-            for ind in (f"{subject}_complaints_internal", f"{subject}_complaints_judicial",
-                        f"{subject}_restored_internal", f"{subject}_restored_judicial",
-                        f"{subject}_decision_days_internal", f"{subject}_compliance_days_judicial"):
+            for ind in (
+                f"{subject}_complaints_internal",
+                f"{subject}_complaints_judicial",
+                f"{subject}_restored_internal",
+                f"{subject}_restored_judicial",
+                f"{subject}_decision_days_internal",
+                f"{subject}_compliance_days_judicial",
+            ):
                 add(5, ind, cats, ("eu", "all"))
         for cat in (K, N, S):
             region = ("eu",) if cat == S else ("all",)
@@ -283,11 +302,14 @@ def test_json_document(result: Indicators) -> None:
     assert all(set(r) == fields for r in doc["rows"])
     # same order as the CSV
     csv_rows = list(csv.DictReader(io.StringIO(result.to_csv())))
-    assert [(r["service"], str(r["section"]), r["indicator"], r["category"], r["technology"], r["region"])
-            for r in doc["rows"]] == [
-        (r["service"], r["section"], r["indicator"], r["category"], r["technology"], r["region"]) for r in csv_rows]
-    by_key = {(r["service"], r["section"], r["indicator"], r["category"], r["technology"], r["region"]): r
-              for r in doc["rows"]}
+    assert [
+        (r["service"], str(r["section"]), r["indicator"], r["category"], r["technology"], r["region"])
+        for r in doc["rows"]
+    ] == [(r["service"], r["section"], r["indicator"], r["category"], r["technology"], r["region"]) for r in csv_rows]
+    by_key = {
+        (r["service"], r["section"], r["indicator"], r["category"], r["technology"], r["region"]): r
+        for r in doc["rows"]
+    }
     assert by_key[("Alpha Chat", 6, "error_rate", "known_csam", "photodna", "all")]["value"] == 33.33
     assert by_key[("ALL", 1, "text_bytes_processed", "-", "-", "eu")]["value"] == 3_450_000
     none_row = by_key[("ALL", 6, "error_rate", "solicitation", "keyword_model", "eu")]
@@ -325,17 +347,27 @@ def test_missing_table_is_a_data_error(any_db_url: str, table: str) -> None:
 _BAD_CASES: list[tuple[str, str, str, str, int]] = [
     # table, column, bad value, SQL condition on the table (no user input), rows it hits
     ("detections", "category", "known", "id IN (1, 2, 3)", 3),
-    *[(t, c, f"bogus_{c}", "report_id = 2" if t == "report_accounts" else "id IN (1, 2)",
-       3 if t == "report_accounts" else 2)
-      for (t, c) in ENUMERATIONS if (t, c) != ("detections", "category")],
-    ("detections", "verdict", "false_positive", "id IN (7, 13)", 2),   # d7, d13: flagged 2026-01-01 (out)
+    *[
+        (
+            t,
+            c,
+            f"bogus_{c}",
+            "report_id = 2" if t == "report_accounts" else "id IN (1, 2)",
+            3 if t == "report_accounts" else 2,
+        )
+        for (t, c) in ENUMERATIONS
+        if (t, c) != ("detections", "category")
+    ],
+    ("detections", "verdict", "false_positive", "id IN (7, 13)", 2),  # d7, d13: flagged 2026-01-01 (out)
 ]
 
 
-@pytest.mark.parametrize(("table", "column", "bad", "where", "count"), _BAD_CASES,
-                         ids=[f"{t}.{c}={b}" for t, c, b, _, _ in _BAD_CASES])
-def test_bad_enum_value_is_a_data_error(any_db_url: str, table: str, column: str, bad: str, where: str,
-                                        count: int) -> None:
+@pytest.mark.parametrize(
+    ("table", "column", "bad", "where", "count"), _BAD_CASES, ids=[f"{t}.{c}={b}" for t, c, b, _, _ in _BAD_CASES]
+)
+def test_bad_enum_value_is_a_data_error(
+    any_db_url: str, table: str, column: str, bad: str, where: str, count: int
+) -> None:
     new_db_url = any_db_url
     fx.load(new_db_url)
     engine = make_engine(new_db_url)
@@ -348,8 +380,8 @@ def test_bad_enum_value_is_a_data_error(any_db_url: str, table: str, column: str
     msg = str(info.value)
     assert re.search(rf"\b{table}\b", msg), msg
     assert re.search(rf"\b{column}\b", msg), msg
-    assert re.search(rf"\b{bad}\b", msg), msg                     # 'known', not only 'known_csam'
-    assert re.search(rf"(?<![\d.§]){count}(?![\d.])", msg), msg   # the row count
+    assert re.search(rf"\b{bad}\b", msg), msg  # 'known', not only 'known_csam'
+    assert re.search(rf"(?<![\d.§]){count}(?![\d.])", msg), msg  # the row count
     for ref in fx.account_refs():
         assert ref not in msg
 
@@ -374,15 +406,35 @@ def test_rate_ties_round_half_away_from_zero(any_db_url: str) -> None:
     base = {"service": svc, "file_type": None, "automated": True, "erased_at": None, "hold_ref": None}
     rows = []
     for i in range(32):  # known_csam: 32 items, 1 not_abuse
-        rows.append({**base, "id": 1 + i, "technology": "photodna", "category": "known_csam",
-                     "data_type": "image", "user_region": "eu", "account_ref": f"acct-k{i}",
-                     "flagged_at": datetime(2025, 6, 1), "reviewed_at": datetime(2025, 6, 2),
-                     "verdict": "not_abuse" if i == 0 else "confirmed"})
+        rows.append(
+            {
+                **base,
+                "id": 1 + i,
+                "technology": "photodna",
+                "category": "known_csam",
+                "data_type": "image",
+                "user_region": "eu",
+                "account_ref": f"acct-k{i}",
+                "flagged_at": datetime(2025, 6, 1),
+                "reviewed_at": datetime(2025, 6, 2),
+                "verdict": "not_abuse" if i == 0 else "confirmed",
+            }
+        )
     for i in range(32):  # solicitation: 32 EU accounts, 5 with only not_abuse
-        rows.append({**base, "id": 101 + i, "technology": "grooming_classifier", "category": "solicitation",
-                     "data_type": "text", "user_region": "eu", "account_ref": f"acct-q{i}",
-                     "flagged_at": datetime(2025, 6, 1), "reviewed_at": datetime(2025, 6, 2),
-                     "verdict": "not_abuse" if i < 5 else "confirmed"})
+        rows.append(
+            {
+                **base,
+                "id": 101 + i,
+                "technology": "grooming_classifier",
+                "category": "solicitation",
+                "data_type": "text",
+                "user_region": "eu",
+                "account_ref": f"acct-q{i}",
+                "flagged_at": datetime(2025, 6, 1),
+                "reviewed_at": datetime(2025, 6, 2),
+                "verdict": "not_abuse" if i < 5 else "confirmed",
+            }
+        )
     engine = make_engine(new_db_url)
     with engine.begin() as conn:
         conn.execute(insert(Detection), rows)

@@ -32,8 +32,9 @@ def test_any_seed_is_consistent(tmp_path_factory, seed_value: int, scale: int) -
             assert isinstance(a, int) and isinstance(b, int) and isinstance(c, int)
             assert b <= a and c <= a and b <= c, r
         if r.section == 5 and "_restored_" in r.indicator:
-            total = by_key[(r.service, 5, r.indicator.replace("_restored_", "_complaints_"), r.category,
-                            r.technology, r.region)].value
+            total = by_key[
+                (r.service, 5, r.indicator.replace("_restored_", "_complaints_"), r.category, r.technology, r.region)
+            ].value
             assert isinstance(r.value, int) and isinstance(total, int)
             assert r.value <= total, r
         if r.section == 5 and r.indicator == "accounts_suspended" and r.region == "eu":
@@ -41,7 +42,8 @@ def test_any_seed_is_consistent(tmp_path_factory, seed_value: int, scale: int) -
     # Counts that are plain sums over services add up; distinct accounts need not (an account may use both).
     for r in ind.rows:
         distinct_accounts = (r.section == 4 and r.indicator.startswith("accounts_")) or (
-            r.section == 6 and r.category == "solicitation")
+            r.section == 6 and r.category == "solicitation"
+        )
         if r.service == ALL and isinstance(r.value, int) and not distinct_accounts:
             parts = [by_key[(s, *r.key[1:])].value for s in ind.services if (s, *r.key[1:]) in by_key]
             assert sum(p for p in parts if isinstance(p, int)) == r.value, r

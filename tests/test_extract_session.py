@@ -19,11 +19,23 @@ def test_session_options_are_local_to_the_read_only_transaction(new_pg_url: str)
         with engine.connect() as conn:
             with conn.begin():
                 apply_session(conn, Tuning(jit=False, parallel_workers=3))
-                shown = {name: conn.exec_driver_sql(f"SHOW {name}").scalar_one()
-                         for name in ("jit", "max_parallel_workers_per_gather", "work_mem", "enable_sort",
-                                      "transaction_read_only")}
-            assert shown == {"jit": "off", "max_parallel_workers_per_gather": "3", "work_mem": "256MB",
-                             "enable_sort": "off", "transaction_read_only": "on"}
+                shown = {
+                    name: conn.exec_driver_sql(f"SHOW {name}").scalar_one()
+                    for name in (
+                        "jit",
+                        "max_parallel_workers_per_gather",
+                        "work_mem",
+                        "enable_sort",
+                        "transaction_read_only",
+                    )
+                }
+            assert shown == {
+                "jit": "off",
+                "max_parallel_workers_per_gather": "3",
+                "work_mem": "256MB",
+                "enable_sort": "off",
+                "transaction_read_only": "on",
+            }
             with conn.begin():
                 apply_session(conn, Tuning(jit=True, parallel_workers=0))
                 assert conn.exec_driver_sql("SHOW jit").scalar_one() == "on"
@@ -48,8 +60,9 @@ def test_concurrent_statements_read_the_snapshot_of_the_main_transaction(new_pg_
                 assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 5  # snapshot taken here
                 with writer.begin() as w:  # committed after the snapshot: invisible to every statement below
                     w.execute(text("INSERT INTO t SELECT generate_series(6, 12)"))
-                statements = {f"s{i}": text(f"SELECT count(*) AS n, sum(n) AS total, {i} AS i FROM t")
-                              for i in range(5)}
+                statements = {
+                    f"s{i}": text(f"SELECT count(*) AS n, sum(n) AS total, {i} AS i FROM t") for i in range(5)
+                }
                 got = run_statements(conn, statements, Tuning(connections=3))
         assert list(got) == ["s0", "s1", "s2", "s3", "s4"]
         assert got == {f"s{i}": [{"n": 5, "total": 15, "i": i}] for i in range(5)}
@@ -63,8 +76,7 @@ def test_concurrent_statements_read_the_snapshot_of_the_main_transaction(new_pg_
 def test_concurrent_extraction_equals_the_sequential_one(new_pg_url: str) -> None:
     fx.load(new_pg_url)
     one = extract_indicators(new_pg_url, fx.PERIOD, fx.AS_OF, Tuning(connections=1))
-    three = extract_indicators(new_pg_url, fx.PERIOD, fx.AS_OF, Tuning(connections=3, parallel_workers=2,
-                                                                         jit=True))
+    three = extract_indicators(new_pg_url, fx.PERIOD, fx.AS_OF, Tuning(connections=3, parallel_workers=2, jit=True))
     assert three.to_csv() == one.to_csv()
     assert one.value("accounts_sending", category="known_csam", region="eu") == 3  # the hand count
 

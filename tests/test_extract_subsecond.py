@@ -29,8 +29,9 @@ def _figures(url: str, reviewed_at: datetime | None, as_of: datetime) -> dict[tu
         engine = make_engine(url)
         try:
             with engine.begin() as conn:
-                conn.execute(update(Detection.__table__).where(Detection.__table__.c.id == 2)
-                             .values(reviewed_at=reviewed_at))
+                conn.execute(
+                    update(Detection.__table__).where(Detection.__table__.c.id == 2).values(reviewed_at=reviewed_at)
+                )
         finally:
             engine.dispose()
     return {r.key: r.value for r in extract_indicators(url, fx.PERIOD, as_of).rows}

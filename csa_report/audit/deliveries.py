@@ -66,8 +66,13 @@ class Deliveries(AuditStore):
                 conn.execute(
                     update(Delivery)
                     .where(*_delivery_where(key), Delivery.status == "failed")
-                    .values(status="pending", attempts=Delivery.attempts + 1, channel=channel, detail=claimed_by,
-                            updated_at=at)
+                    .values(
+                        status="pending",
+                        attempts=Delivery.attempts + 1,
+                        channel=channel,
+                        detail=claimed_by,
+                        updated_at=at,
+                    )
                 )
             )
             if won == 1:
@@ -80,8 +85,14 @@ class Deliveries(AuditStore):
         log.info("audit delivery not claimed (%s): report=%s recipient=%s", status, report_id, recipient)
         if status == "accepted":
             # The server took the message; the process stopped before recording 'sent'. It is delivered.
-            self._finish(key, {"status": "sent", "updated_at": at}, "sent", "accepted before; recorded now", at,
-                         from_status=("accepted",))  # fmt: skip
+            self._finish(
+                key,
+                {"status": "sent", "updated_at": at},
+                "sent",
+                "accepted before; recorded now",
+                at,
+                from_status=("accepted",),
+            )
             return Claim("done")
         if status in DELIVERED:
             return Claim("done")
@@ -91,12 +102,18 @@ class Deliveries(AuditStore):
         return Claim("unknown")
 
     def mark_accepted(
-        self, provider: str, period: Period | str, report_id: str, recipient: str, *, message_id: str, detail: str,
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        message_id: str,
+        detail: str,
         at: datetime,
     ) -> None:
         """The server answered 250 to the message: from here on it is never sent again."""
-        values: dict[str, object] = {"status": "accepted", "message_id": message_id, "detail": detail,
-                                     "updated_at": at}  # fmt: skip
+        values: dict[str, object] = {"status": "accepted", "message_id": message_id, "detail": detail, "updated_at": at}
         self._finish(_delivery_key(provider, period, report_id, recipient), values, "accepted", detail, at)
         log.info("audit delivery accepted by the server: report=%s recipient=%s", report_id, recipient)
 
@@ -104,8 +121,13 @@ class Deliveries(AuditStore):
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
     ) -> None:
         """The outcome of a claimed delivery is unknown; only an operator's confirm or resend moves it on."""
-        self._finish(_delivery_key(provider, period, report_id, recipient),
-                     {"status": "unknown", "detail": detail, "updated_at": at}, "unknown", detail, at)  # fmt: skip
+        self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            {"status": "unknown", "detail": detail, "updated_at": at},
+            "unknown",
+            detail,
+            at,
+        )
         log.warning("audit delivery outcome unknown: report=%s recipient=%s (%s)", report_id, recipient, detail)
 
     def confirm_delivery(
@@ -114,9 +136,14 @@ class Deliveries(AuditStore):
         """Operator action: a delivery of unknown outcome did arrive (``evidence``, e.g. the authority's reply).
         True if the row was unknown or pending and is now 'confirmed'."""
         detail = f"confirmed by the operator: {evidence}"
-        return self._finish(_delivery_key(provider, period, report_id, recipient),
-                            {"status": "confirmed", "detail": detail, "updated_at": at}, "confirmed", detail, at,
-                            from_status=OUTCOME_OPEN)  # fmt: skip
+        return self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            {"status": "confirmed", "detail": detail, "updated_at": at},
+            "confirmed",
+            detail,
+            at,
+            from_status=OUTCOME_OPEN,
+        )
 
     def begin_resend(
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, owner: str, at: datetime
@@ -124,8 +151,14 @@ class Deliveries(AuditStore):
         """Operator action: claim a delivery of unknown outcome for sending again (same Message-ID)."""
         detail = f"resend by the operator, claimed by {owner}"
         values = {"status": "pending", "attempts": Delivery.attempts + 1, "detail": detail, "updated_at": at}
-        return self._finish(_delivery_key(provider, period, report_id, recipient), values, "resend", detail, at,
-                            from_status=OUTCOME_OPEN)  # fmt: skip
+        return self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            values,
+            "resend",
+            detail,
+            at,
+            from_status=OUTCOME_OPEN,
+        )
 
     def delivery_events(self, report_id: str) -> list[DeliveryEventRecord]:
         with self._tx() as conn:
@@ -149,8 +182,14 @@ class Deliveries(AuditStore):
         values: dict[str, object] = {"status": "sent", "message_id": message_id, "detail": detail, "updated_at": at}
         if channel:
             values["channel"] = channel
-        self._finish(_delivery_key(provider, period, report_id, recipient), values, "sent", detail, at,
-                     from_status=("pending", "accepted"))  # fmt: skip
+        self._finish(
+            _delivery_key(provider, period, report_id, recipient),
+            values,
+            "sent",
+            detail,
+            at,
+            from_status=("pending", "accepted"),
+        )
         log.info("audit delivery sent: report=%s recipient=%s message_id=%s", report_id, recipient, message_id)
 
     def mark_failed(
@@ -158,7 +197,10 @@ class Deliveries(AuditStore):
     ) -> None:
         self._finish(
             _delivery_key(provider, period, report_id, recipient),
-            {"status": "failed", "detail": detail, "updated_at": at}, "failed", detail, at,
+            {"status": "failed", "detail": detail, "updated_at": at},
+            "failed",
+            detail,
+            at,
         )
         log.info("audit delivery failed: report=%s recipient=%s (%s)", report_id, recipient, detail)
 
@@ -177,12 +219,22 @@ class Deliveries(AuditStore):
             )
         return done == 1
 
-    def _finish(self, key: dict[str, str], values: dict[str, object], event: str, detail: str | None,
-                at: datetime, from_status: tuple[str, ...] = ("pending",)) -> bool:  # fmt: skip
+    def _finish(
+        self,
+        key: dict[str, str],
+        values: dict[str, object],
+        event: str,
+        detail: str | None,
+        at: datetime,
+        from_status: tuple[str, ...] = ("pending",),
+    ) -> bool:
         """Move the row on (only from ``from_status``: one winner) and log the event; True if it moved."""
         with self._tx() as conn:
-            done = rowcount(conn.execute(
-                update(Delivery).where(*_delivery_where(key), Delivery.status.in_(from_status)).values(**values)))
+            done = rowcount(
+                conn.execute(
+                    update(Delivery).where(*_delivery_where(key), Delivery.status.in_(from_status)).values(**values)
+                )
+            )
             if done == 1:
                 conn.execute(_insert_event(key, event, detail, at))
         return done == 1
@@ -214,6 +266,12 @@ def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:
 
 def delivery_summary(r: Delivery) -> DeliverySummary:
     return DeliverySummary(
-        recipient=r.recipient, role=r.role, channel=r.channel, status=r.status, attempts=int(r.attempts),
-        message_id=r.message_id, detail=r.detail, updated_at=r.updated_at,
-    )  # fmt: skip
+        recipient=r.recipient,
+        role=r.role,
+        channel=r.channel,
+        status=r.status,
+        attempts=int(r.attempts),
+        message_id=r.message_id,
+        detail=r.detail,
+        updated_at=r.updated_at,
+    )

@@ -31,8 +31,9 @@ class Findings(AuditStore):
 
 
 def _insert_finding(run_id: int, f: FindingRecord) -> Any:
-    return insert(Finding).values(run_id=run_id, rule=f.rule, severity=f.severity, count=f.count,
-                                  message=f.message, waived_by=f.waived_by)
+    return insert(Finding).values(
+        run_id=run_id, rule=f.rule, severity=f.severity, count=f.count, message=f.message, waived_by=f.waived_by
+    )
 
 
 def finding_record(f: Finding) -> FindingRecord:

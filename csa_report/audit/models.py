@@ -145,8 +145,9 @@ class SignoffNotification(AuditBase):
     e-mail go out once per request, however often the flow body runs again (resume, retry)."""
 
     __tablename__ = "signoff_notifications"
-    __table_args__ = (UniqueConstraint("flow_run_id", "request_key", "recipient",
-                                       name="uq_signoff_notifications_once"),)
+    __table_args__ = (
+        UniqueConstraint("flow_run_id", "request_key", "recipient", name="uq_signoff_notifications_once"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     flow_run_id: Mapped[str] = mapped_column(Text)

@@ -50,8 +50,15 @@ class Objects(AuditStore):
                     )
             except DbIntegrityError:
                 continue  # recorded concurrently by another run
-            log.info("audit object recorded: report=%s %s s3://%s/%s version=%s sha256=%s", report_id, location,
-                     obj.bucket, obj.key, obj.version_id, obj.sha256_hex)  # fmt: skip
+            log.info(
+                "audit object recorded: report=%s %s s3://%s/%s version=%s sha256=%s",
+                report_id,
+                location,
+                obj.bucket,
+                obj.key,
+                obj.version_id,
+                obj.sha256_hex,
+            )
 
     def stored_objects(self, report_id: str, location: Location) -> list[StoredObject]:
         with self._tx() as conn:

@@ -36,8 +36,14 @@ class Signoffs(AuditStore):
                     .returning(Signoff.id)
                 ).scalar_one()
             )
-        log.info("audit sign-off %d: report=%s decision=%s automatic=%s refused=%s", signoff_id,
-                 record.report_id, record.decision, record.automatic, bool(record.refused_reason))  # fmt: skip
+        log.info(
+            "audit sign-off %d: report=%s decision=%s automatic=%s refused=%s",
+            signoff_id,
+            record.report_id,
+            record.decision,
+            record.automatic,
+            bool(record.refused_reason),
+        )
         return signoff_id
 
     def approval_for(self, report_id: str, sha256: str) -> SignoffRecord | None:

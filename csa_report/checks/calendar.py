@@ -6,9 +6,14 @@ from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.deadline import deadline_for
 
 
-@rule("POLICY-1", "review", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vii); Implementing Reg. (EU) "
-      "2024/2916 Annex (the report describes the reporting period)",
-      "every policy document quoted was in force when the period began", "policies")
+@rule(
+    "POLICY-1",
+    "review",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vii); Implementing Reg. (EU) "
+    "2024/2916 Annex (the report describes the reporting period)",
+    "every policy document quoted was in force when the period began",
+    "policies",
+)
 def policy_1(ctx: CheckContext) -> Violation | None:
     late = [d for d in ctx.policies.documents() if d.effective_from > ctx.period.start]
     if not late:
@@ -17,14 +22,24 @@ def policy_1(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{len(late)} policy document(s) took effect after the period began on {ctx.period.start.isoformat()}: "
         f"{names}; the report may describe another year's practice",
-        len(late), {"period_start": ctx.period.start,
-                    "documents": [{"file": d.path.name, "kind": d.kind, "version": d.version,
-                                   "effective_from": d.effective_from} for d in late]},
+        len(late),
+        {
+            "period_start": ctx.period.start,
+            "documents": [
+                {"file": d.path.name, "kind": d.kind, "version": d.version, "effective_from": d.effective_from}
+                for d in late
+            ],
+        },
     )
 
 
-@rule("DEADLINE-1", "review", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vii) (report by 31 January)",
-      "the report is not past its deadline", "policies")
+@rule(
+    "DEADLINE-1",
+    "review",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vii) (report by 31 January)",
+    "the report is not past its deadline",
+    "policies",
+)
 def deadline_1(ctx: CheckContext) -> Violation | None:
     deadline = deadline_for(ctx.period)
     late = -deadline.days_left(ctx.as_of)
@@ -34,5 +49,6 @@ def deadline_1(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"the report on {ctx.period} was due by {deadline.due.isoformat()}; at as-of it is {late} day(s) "
         f"late{unconfirmed}",
-        late, {"due": deadline.due, "days_late": late, "deadline_confirmed": deadline.confirmed},
+        late,
+        {"due": deadline.due, "days_late": late, "deadline_confirmed": deadline.confirmed},
     )

@@ -17,8 +17,14 @@ from csa_report.vocabulary import CATEGORIES
 
 #: Indicators each data section must contain (data-contract §3), at least for service ALL.
 REQUIRED: Final[dict[int, tuple[str, ...]]] = {
-    1: ("images_processed", "videos_processed", "other_files_processed", "text_bytes_processed",
-        "metadata_processed", "other_file_types"),
+    1: (
+        "images_processed",
+        "videos_processed",
+        "other_files_processed",
+        "text_bytes_processed",
+        "metadata_processed",
+        "other_file_types",
+    ),
     4: ("reports",),
     5: ("content_removed", "accounts_suspended"),
     6: ("flagged", "not_abuse", "error_rate", "human_reviewed"),
@@ -36,12 +42,13 @@ def indicator_gaps(data: Indicators) -> list[str]:
     gaps: list[str] = []
     present = {(r.section, r.indicator) for r in data.rows if r.service == "ALL"}
     for section, names in REQUIRED.items():
-        gaps += [f"section {section}: indicator {name} is missing" for name in names
-                 if (section, name) not in present]
+        gaps += [f"section {section}: indicator {name} is missing" for name in names if (section, name) not in present]
     for r in data.rows:
         if (r.value is None or r.value == "") and not r.note.strip() and r.unit != "text":
-            gaps.append(f"section {r.section}: {r.indicator} ({r.service}, {r.category}, {r.technology}, "
-                        f"{r.region}) has no value and no N/A reason")
+            gaps.append(
+                f"section {r.section}: {r.indicator} ({r.service}, {r.category}, {r.technology}, "
+                f"{r.region}) has no value and no N/A reason"
+            )
     return gaps
 
 
@@ -57,22 +64,40 @@ def policy_gaps(policies: PolicySet, data: Indicators | None) -> list[str]:
         gaps.append("section 7: measures.md has no text describing the measures")
     for category in CATEGORIES:
         if isinstance(policies.measures.category(category), NotApplicable) and data is not None:
-            flagged = [r for r in data.rows if r.service == "ALL" and r.section == 6 and r.indicator == "flagged"
-                       and r.category == category and r.technology == "-" and (_int(r.value) or 0) > 0]
+            flagged = [
+                r
+                for r in data.rows
+                if r.service == "ALL"
+                and r.section == 6
+                and r.indicator == "flagged"
+                and r.category == category
+                and r.technology == "-"
+                and (_int(r.value) or 0) > 0
+            ]
             if flagged:
-                gaps.append(f"section 7: measures.md marks {category} not applicable, but detections of that "
-                            "category were flagged in the period")
+                gaps.append(
+                    f"section 7: measures.md marks {category} not applicable, but detections of that "
+                    "category were flagged in the period"
+                )
     return gaps
 
 
-@rule("COMPLETE-1", "blocking", "Reg. (EU) 2021/1232 Art. 3(1)(g)(vii) and 3(4); Implementing Reg. (EU) "
-      "2024/2916 Annex", "every section 1-9 has its values or an explicit N/A with a reason", "indicators")
+@rule(
+    "COMPLETE-1",
+    "blocking",
+    "Reg. (EU) 2021/1232 Art. 3(1)(g)(vii) and 3(4); Implementing Reg. (EU) 2024/2916 Annex",
+    "every section 1-9 has its values or an explicit N/A with a reason",
+    "indicators",
+)
 def complete_1(ctx: CheckContext) -> Violation | None:
     gaps = indicator_gaps(ctx.data) + policy_gaps(ctx.policies, ctx.data)
     if not gaps:
         return None
-    return Violation(f"{len(gaps)} part(s) of the report have neither a value nor an N/A with a reason",
-                     len(gaps), {"gaps": gaps[:MAX_EXAMPLES], "more": max(0, len(gaps) - MAX_EXAMPLES)})
+    return Violation(
+        f"{len(gaps)} part(s) of the report have neither a value nor an N/A with a reason",
+        len(gaps),
+        {"gaps": gaps[:MAX_EXAMPLES], "more": max(0, len(gaps) - MAX_EXAMPLES)},
+    )
 
 
 Key = tuple[str, int, str, str, str]  # service, section, indicator, category, technology
@@ -97,8 +122,18 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
                 continue
             other = values.get((svc, sec, big, cat, tech, reg))
             if other is not None and v > other:
-                errors.append({"relation": relation, "service": svc, "section": sec, "category": cat,
-                               "technology": tech, "region": reg, small: v, big: other})
+                errors.append(
+                    {
+                        "relation": relation,
+                        "service": svc,
+                        "section": sec,
+                        "category": cat,
+                        "technology": tech,
+                        "region": reg,
+                        small: v,
+                        big: other,
+                    }
+                )
 
     le("not_abuse", "flagged", 6, "B <= A")
     le("human_reviewed", "flagged", 6, "C <= A")
@@ -111,9 +146,19 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
         regions[(svc, sec, ind, cat, tech)][reg] = v
     for (svc, sec, ind, cat, tech), by_region in sorted(regions.items()):
         if {"eu", "non_eu", "all"} <= by_region.keys() and by_region["eu"] + by_region["non_eu"] != by_region["all"]:
-            errors.append({"relation": "eu + non_eu = all", "service": svc, "section": sec, "indicator": ind,
-                           "category": cat, "technology": tech, "eu": by_region["eu"],
-                           "non_eu": by_region["non_eu"], "all": by_region["all"]})
+            errors.append(
+                {
+                    "relation": "eu + non_eu = all",
+                    "service": svc,
+                    "section": sec,
+                    "indicator": ind,
+                    "category": cat,
+                    "technology": tech,
+                    "eu": by_region["eu"],
+                    "non_eu": by_region["non_eu"],
+                    "all": by_region["all"],
+                }
+            )
     # Any count given for the EU and for all regions: the EU part cannot exceed the whole. Generic over
     # indicators, so it holds whichever sections carry eu/all rows.
     for (svc, sec, ind, cat, tech, reg), v in sorted(values.items()):
@@ -121,17 +166,35 @@ def arithmetic_errors(data: Indicators) -> list[dict[str, Any]]:
             continue
         whole = (svc, sec, ind, cat, tech, "all")
         if whole in counts and v > values[whole]:
-            errors.append({"relation": "eu <= all", "service": svc, "section": sec, "indicator": ind,
-                           "category": cat, "technology": tech, "eu": v, "all": values[whole]})
+            errors.append(
+                {
+                    "relation": "eu <= all",
+                    "service": svc,
+                    "section": sec,
+                    "indicator": ind,
+                    "category": cat,
+                    "technology": tech,
+                    "eu": v,
+                    "all": values[whole],
+                }
+            )
     return errors
 
 
-@rule("CONSIST-1", "blocking", "Implementing Reg. (EU) 2024/2916 Annex, sections 5 and 6",
-      "the form's arithmetic holds", "indicators")
+@rule(
+    "CONSIST-1",
+    "blocking",
+    "Implementing Reg. (EU) 2024/2916 Annex, sections 5 and 6",
+    "the form's arithmetic holds",
+    "indicators",
+)
 def consist_1(ctx: CheckContext) -> Violation | None:
     errors = arithmetic_errors(ctx.data)
     if not errors:
         return None
     relations = sorted({str(e["relation"]) for e in errors})
-    return Violation(f"{len(errors)} arithmetic relation(s) of the form do not hold ({', '.join(relations)})",
-                     len(errors), {"relations": errors[:MAX_EXAMPLES], "more": max(0, len(errors) - MAX_EXAMPLES)})
+    return Violation(
+        f"{len(errors)} arithmetic relation(s) of the form do not hold ({', '.join(relations)})",
+        len(errors),
+        {"relations": errors[:MAX_EXAMPLES], "more": max(0, len(errors) - MAX_EXAMPLES)},
+    )

@@ -50,8 +50,12 @@ class Finding:
 
     def to_json_obj(self) -> dict[str, Any]:
         obj: dict[str, Any] = {
-            "rule": self.rule, "severity": self.severity, "message": self.message, "count": self.count,
-            "reference": self.reference, "evidence": _jsonable(self.evidence),
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "count": self.count,
+            "reference": self.reference,
+            "evidence": _jsonable(self.evidence),
         }
         if self.waived_by is not None:
             obj["waived_by"] = self.waived_by
@@ -93,8 +97,13 @@ class WaiverUse:
     status: WaiverStatus
 
     def to_json_obj(self) -> dict[str, Any]:
-        return {"rule": self.rule, "reason": self.reason, "waived_by": self.waived_by,
-                "expires": self.expires.isoformat() if self.expires else None, "status": self.status}
+        return {
+            "rule": self.rule,
+            "reason": self.reason,
+            "waived_by": self.waived_by,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,13 +119,26 @@ class CheckResult:
     policies: tuple[Mapping[str, str], ...] = ()
 
     @classmethod
-    def build(cls, period: Period, as_of: datetime, findings: Sequence[Finding], *,
-              errors: Sequence[CheckFailure] = (), waivers: Sequence[WaiverUse] = (), rules: Sequence[str] = (),
-              policies: Sequence[Mapping[str, str]] = ()) -> CheckResult:
-        return cls(period, as_of, tuple(sorted(findings, key=lambda f: f.sort_key)),
-                   tuple(sorted(errors, key=lambda e: (e.rule, e.message))),
-                   tuple(sorted(waivers, key=lambda w: (w.rule, w.waived_by, w.reason))),
-                   tuple(rules), tuple(policies))
+    def build(
+        cls,
+        period: Period,
+        as_of: datetime,
+        findings: Sequence[Finding],
+        *,
+        errors: Sequence[CheckFailure] = (),
+        waivers: Sequence[WaiverUse] = (),
+        rules: Sequence[str] = (),
+        policies: Sequence[Mapping[str, str]] = (),
+    ) -> CheckResult:
+        return cls(
+            period,
+            as_of,
+            tuple(sorted(findings, key=lambda f: f.sort_key)),
+            tuple(sorted(errors, key=lambda e: (e.rule, e.message))),
+            tuple(sorted(waivers, key=lambda w: (w.rule, w.waived_by, w.reason))),
+            tuple(rules),
+            tuple(policies),
+        )
 
     @property
     def blocking(self) -> list[Finding]:

@@ -14,27 +14,37 @@ D = Detection.__table__
 RI = ReportItem.__table__
 
 
-@rule("HUMAN-1", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(iii)",
-      "new material and solicitation are confirmed by a human before reporting", "data",
-      {"reports": ("id", "service", "category", "sent_at", "human_confirmed_at"),
-       "report_items": ("report_id", "detection_id"), "detections": ("id", "reviewed_at", "verdict")})
+@rule(
+    "HUMAN-1",
+    "blocking",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(iii)",
+    "new material and solicitation are confirmed by a human before reporting",
+    "data",
+    {
+        "reports": ("id", "service", "category", "sent_at", "human_confirmed_at"),
+        "report_items": ("report_id", "detection_id"),
+        "detections": ("id", "reviewed_at", "verdict"),
+    },
+)
 def human_1(ctx: CheckContext) -> Violation | None:
     """Reports of new material or solicitation sent in the period without a report-level confirmation at or
     before sending, or with an item that has no ``confirmed`` verdict reviewed at or before sending. The
     report-level timestamp alone is not trusted: every item must show its own human verdict."""
     q = ctx.sql
-    confirmed_in_time = and_(D.c.verdict == "confirmed", D.c.reviewed_at.is_not(None),
-                             q.ts(D.c.reviewed_at) <= q.ts(R.c.sent_at))
+    confirmed_in_time = and_(
+        D.c.verdict == "confirmed", D.c.reviewed_at.is_not(None), q.ts(D.c.reviewed_at) <= q.ts(R.c.sent_at)
+    )
     unconfirmed_item = exists(
         select(RI.c.detection_id)
         .select_from(RI.join(D, D.c.id == RI.c.detection_id))
         .where(RI.c.report_id == R.c.id, not_(confirmed_in_time))
     )
-    no_report_confirmation = or_(R.c.human_confirmed_at.is_(None),
-                                 q.ts(R.c.human_confirmed_at) > q.ts(R.c.sent_at))
+    no_report_confirmation = or_(R.c.human_confirmed_at.is_(None), q.ts(R.c.human_confirmed_at) > q.ts(R.c.sent_at))
     stmt = (
         select(
-            R.c.service, R.c.category, func.count().label("n"),
+            R.c.service,
+            R.c.category,
+            func.count().label("n"),
             func.sum(case((no_report_confirmation, 1), else_=0)).label("no_report_confirmation"),
             func.sum(case((unconfirmed_item, 1), else_=0)).label("unconfirmed_items"),
         )
@@ -54,16 +64,33 @@ def human_1(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{total} report(s) of new material or solicitation were sent without a human confirmation at or "
         "before sending (of the report, or of each of its items)",
-        total, {"by_service": [{"service": s, "category": c, "count": int(n),
-                                "without_report_confirmation": int(a or 0),
-                                "with_unconfirmed_items": int(b or 0)} for s, c, n, a, b in rows]},
+        total,
+        {
+            "by_service": [
+                {
+                    "service": s,
+                    "category": c,
+                    "count": int(n),
+                    "without_report_confirmation": int(a or 0),
+                    "with_unconfirmed_items": int(b or 0),
+                }
+                for s, c, n, a, b in rows
+            ]
+        },
     )
 
 
-@rule("NOTICE-1", "warning", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vi)",
-      "users are told of account actions and content removals and of their redress options", "data",
-      {"account_actions": ("service", "action", "taken_at", "user_notified_at"),
-       "content_actions": ("service", "removed_at", "user_notified_at")})
+@rule(
+    "NOTICE-1",
+    "warning",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vi)",
+    "users are told of account actions and content removals and of their redress options",
+    "data",
+    {
+        "account_actions": ("service", "action", "taken_at", "user_notified_at"),
+        "content_actions": ("service", "removed_at", "user_notified_at"),
+    },
+)
 def notice_1(ctx: CheckContext) -> Violation | None:
     q = ctx.sql
     stmt = (
@@ -84,8 +111,9 @@ def notice_1(ctx: CheckContext) -> Violation | None:
         )
         .group_by(CA.c.service)
     )
-    rows = sorted((str(s), str(a), int(n)) for s, a, n in
-                  [*ctx.db.execute(stmt).all(), *ctx.db.execute(removals).all()])
+    rows = sorted(
+        (str(s), str(a), int(n)) for s, a, n in [*ctx.db.execute(stmt).all(), *ctx.db.execute(removals).all()]
+    )
     if not rows:
         return None
     total = sum(n for _, _, n in rows)
@@ -93,5 +121,6 @@ def notice_1(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{total} action(s) taken in the period have no record that the user was notified "
         f"({actions} account action(s), {total - actions} content removal(s))",
-        total, {"by_service": [{"service": s, "action": a, "count": n} for s, a, n in rows]},
+        total,
+        {"by_service": [{"service": s, "action": a, "count": n} for s, a, n in rows]},
     )

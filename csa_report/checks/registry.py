@@ -73,20 +73,54 @@ class Rule:
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def finding(self, v: Violation) -> Finding:
-        return Finding(rule=self.id, severity=self.severity, message=v.message, count=v.count,
-                       reference=self.reference, evidence=v.evidence)
+        return Finding(
+            rule=self.id,
+            severity=self.severity,
+            message=v.message,
+            count=v.count,
+            reference=self.reference,
+            evidence=v.evidence,
+        )
 
 
 #: The order rules run and are listed in (policies.md §3).
-RULE_IDS: Final = ("COMPLETE-1", "CONSIST-1", "RET-1", "RET-2", "RET-3", "RET-4", "HUMAN-1", "XFER-1", "XFER-2",
-                   "XFER-3", "BASIS-1", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1",
-                   # version 2 (policies.md "Rules, version 2")
-                   "RET-5", "DELAY-1", "CORRECT-1", "REDRESS-1", "TECH-1", "XFER-4", "POLICY-1", "DEADLINE-1")
+RULE_IDS: Final = (
+    "COMPLETE-1",
+    "CONSIST-1",
+    "RET-1",
+    "RET-2",
+    "RET-3",
+    "RET-4",
+    "HUMAN-1",
+    "XFER-1",
+    "XFER-2",
+    "XFER-3",
+    "BASIS-1",
+    "SCOPE-1",
+    "SCOPE-2",
+    "SCOPE-3",
+    "NOTICE-1",
+    # version 2 (policies.md "Rules, version 2")
+    "RET-5",
+    "DELAY-1",
+    "CORRECT-1",
+    "REDRESS-1",
+    "TECH-1",
+    "XFER-4",
+    "POLICY-1",
+    "DEADLINE-1",
+)
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, reference: str, title: str, needs: Needs,
-         tables: Mapping[str, tuple[str, ...]] | None = None) -> Callable[[RuleFn], RuleFn]:
+def rule(
+    rule_id: str,
+    severity: Severity,
+    reference: str,
+    title: str,
+    needs: Needs,
+    tables: Mapping[str, tuple[str, ...]] | None = None,
+) -> Callable[[RuleFn], RuleFn]:
     """Register a rule function under ``rule_id``."""
     if rule_id not in RULE_IDS:
         raise ValueError(f"unknown rule id {rule_id}")

@@ -27,8 +27,15 @@ from csa_report.policies.models import PolicySet
 log = logging.getLogger(__name__)
 
 
-def evaluate(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
-             waivers: Sequence[Waiver] = (), *, indicators: Indicators | None) -> CheckResult:
+def evaluate(
+    db_url: str,
+    period: Period,
+    as_of: datetime,
+    policies: PolicySet,
+    waivers: Sequence[Waiver] = (),
+    *,
+    indicators: Indicators | None,
+) -> CheckResult:
     """Every rule on the source database at ``db_url`` (read-only), the policies and the indicators."""
     check_as_of(period, as_of)
     rules = all_rules()
@@ -52,12 +59,20 @@ def evaluate(db_url: str, period: Period, as_of: datetime, policies: PolicySet,
                 elif outcome is not None:
                     findings.append(outcome)
     applied, uses = apply_waivers(findings, waivers, as_of)
-    return CheckResult.build(period, as_of, applied, errors=errors, waivers=uses, rules=[r.id for r in rules],
-                             policies=policies.provenance())
+    return CheckResult.build(
+        period, as_of, applied, errors=errors, waivers=uses, rules=[r.id for r in rules], policies=policies.provenance()
+    )
 
 
-def run_rule(rule_id: str, db_url: str | None, period: Period, as_of: datetime, policies: PolicySet, *,
-             indicators: Indicators | None = None) -> Finding | CheckFailure | None:
+def run_rule(
+    rule_id: str,
+    db_url: str | None,
+    period: Period,
+    as_of: datetime,
+    policies: PolicySet,
+    *,
+    indicators: Indicators | None = None,
+) -> Finding | CheckFailure | None:
     """One rule on its own (tests, debugging): its finding, the reason it could not run, or None if it holds."""
     r = next((x for x in all_rules() if x.id == rule_id), None)
     if r is None:

@@ -14,14 +14,23 @@ D = Detection.__table__
 PV = ProcessingVolume.__table__
 
 
-@rule("SCOPE-1", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 1(2) (audio communications excluded)",
-      "no audio is scanned", "data", {"detections": ("service", "data_type", "flagged_at")})
+@rule(
+    "SCOPE-1",
+    "blocking",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 1(2) (audio communications excluded)",
+    "no audio is scanned",
+    "data",
+    {"detections": ("service", "data_type", "flagged_at")},
+)
 def scope_1(ctx: CheckContext) -> Violation | None:
     q = ctx.sql
     stmt = (
         select(D.c.service, func.count())
-        .where(D.c.data_type == "audio", q.ts(D.c.flagged_at) >= q.at(ctx.period.start_at),
-               q.ts(D.c.flagged_at) < q.at(ctx.period.end_before))
+        .where(
+            D.c.data_type == "audio",
+            q.ts(D.c.flagged_at) >= q.at(ctx.period.start_at),
+            q.ts(D.c.flagged_at) < q.at(ctx.period.end_before),
+        )
         .group_by(D.c.service)
         .order_by(D.c.service)
     )
@@ -29,13 +38,21 @@ def scope_1(ctx: CheckContext) -> Violation | None:
     if not rows:
         return None
     total = sum(int(n) for _, n in rows)
-    return Violation(f"{total} detection(s) in the period concern audio, which the Regulation excludes",
-                     total, {"by_service": [{"service": s, "count": int(n)} for s, n in rows]})
+    return Violation(
+        f"{total} detection(s) in the period concern audio, which the Regulation excludes",
+        total,
+        {"by_service": [{"service": s, "count": int(n)} for s, n in rows]},
+    )
 
 
-@rule("SCOPE-2", "review", "Directive 2002/58/EC Art. 5(1) and 6(1) (no derogation in force on those days)",
-      "no processing happens on days without a derogation in force", "data",
-      {"processing_volumes": ("service", "day", "items"), "detections": ("service", "flagged_at")})
+@rule(
+    "SCOPE-2",
+    "review",
+    "Directive 2002/58/EC Art. 5(1) and 6(1) (no derogation in force on those days)",
+    "no processing happens on days without a derogation in force",
+    "data",
+    {"processing_volumes": ("service", "day", "items"), "detections": ("service", "flagged_at")},
+)
 def scope_2(ctx: CheckContext) -> Violation | None:
     spans = no_derogation_spans(ctx.period)
     if not spans:
@@ -57,9 +74,7 @@ def scope_2(ctx: CheckContext) -> Violation | None:
             entry["days"] += int(days)
             volume_rows += int(rows)
         d_stmt = (
-            select(D.c.service, func.count())
-            .where(q.between_days(D.c.flagged_at, first, last))
-            .group_by(D.c.service)
+            select(D.c.service, func.count()).where(q.between_days(D.c.flagged_at, first, last)).group_by(D.c.service)
         )
         for service, n in ctx.db.execute(d_stmt).all():
             by_service.setdefault(service, _empty(service))["detections"] += int(n)
@@ -73,9 +88,12 @@ def scope_2(ctx: CheckContext) -> Violation | None:
         f"processing on days with no derogation in force ({windows}): {volume_rows} processing_volumes row(s) "
         f"with items and {detections} detection(s); a legal decision is needed",
         count,
-        {"windows": [{"from": s.closed()[0], "until": s.closed()[1]} for s in spans],
-         "volume_rows": volume_rows, "detections": detections,
-         "by_service": [by_service[k] for k in sorted(by_service)]},
+        {
+            "windows": [{"from": s.closed()[0], "until": s.closed()[1]} for s in spans],
+            "volume_rows": volume_rows,
+            "detections": detections,
+            "by_service": [by_service[k] for k in sorted(by_service)],
+        },
     )
 
 
@@ -83,9 +101,14 @@ def _empty(service: str) -> dict[str, Any]:
     return {"service": service, "volume_rows": 0, "items": 0, "days": 0, "detections": 0}
 
 
-@rule("SCOPE-3", "blocking", "Reg. (EU) 2026/1881 Art. 1(3) (end-to-end encrypted communications excluded)",
-      "no scanning of an end-to-end encrypted service while 2026/1881 applies", "data",
-      {"detections": ("service", "flagged_at", "automated"), "processing_volumes": ("service", "day", "items")})
+@rule(
+    "SCOPE-3",
+    "blocking",
+    "Reg. (EU) 2026/1881 Art. 1(3) (end-to-end encrypted communications excluded)",
+    "no scanning of an end-to-end encrypted service while 2026/1881 applies",
+    "data",
+    {"detections": ("service", "flagged_at", "automated"), "processing_volumes": ("service", "day", "items")},
+)
 def scope_3(ctx: CheckContext) -> Violation | None:
     """Automated detections, and processing_volumes rows with items, of an ``e2ee`` service on days from its
     ``e2ee_from`` while an E2EE-excluding regime applies. A user's own report is not scanning; scanning that
@@ -112,8 +135,16 @@ def scope_3(ctx: CheckContext) -> Violation | None:
         )
         v_rows, v_items = ctx.db.execute(v_stmt).one()
         if n or v_rows:
-            found.append({"service": service.name, "e2ee_from": service.e2ee_from, "count": n + int(v_rows),
-                          "detections": n, "volume_rows": int(v_rows), "items": int(v_items)})
+            found.append(
+                {
+                    "service": service.name,
+                    "e2ee_from": service.e2ee_from,
+                    "count": n + int(v_rows),
+                    "detections": n,
+                    "volume_rows": int(v_rows),
+                    "items": int(v_items),
+                }
+            )
     if not found:
         return None
     total = sum(int(f["count"]) for f in found)
@@ -123,5 +154,6 @@ def scope_3(ctx: CheckContext) -> Violation | None:
         f"scanning of end-to-end encrypted service(s) ({names}) on days when Regulation (EU) 2026/1881 applies, "
         f"which excludes such communications: {detections} automated detection(s) and "
         f"{total - detections} processing_volumes row(s)",
-        total, {"by_service": found},
+        total,
+        {"by_service": found},
     )

@@ -18,15 +18,23 @@ from csa_report.source_schema import Detection
 D = Detection.__table__
 
 
-@rule("TECH-1", "blocking", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(c)-(d); GDPR Art. 35-36",
-      "every technology used had a DPIA and a prior consultation, and reported back where required", "data",
-      {"detections": ("technology", "category", "flagged_at", "automated")})
+@rule(
+    "TECH-1",
+    "blocking",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(c)-(d); GDPR Art. 35-36",
+    "every technology used had a DPIA and a prior consultation, and reported back where required",
+    "data",
+    {"detections": ("technology", "category", "flagged_at", "automated")},
+)
 def tech_1(ctx: CheckContext) -> Violation | None:
     q = ctx.sql
     stmt = (
         select(D.c.technology, D.c.category, func.count(), func.min(q.ts(D.c.flagged_at)))
-        .where(D.c.automated.is_(True), q.ts(D.c.flagged_at) >= q.at(ctx.period.start_at),
-               q.ts(D.c.flagged_at) < q.at(ctx.period.end_before))
+        .where(
+            D.c.automated.is_(True),
+            q.ts(D.c.flagged_at) >= q.at(ctx.period.start_at),
+            q.ts(D.c.flagged_at) < q.at(ctx.period.end_before),
+        )
         .group_by(D.c.technology, D.c.category)
         .order_by(D.c.technology, D.c.category)
     )
@@ -43,8 +51,14 @@ def tech_1(ctx: CheckContext) -> Violation | None:
         entry = used[tech_id]
         problems = _problems(ctx, tech_id, entry["categories"], entry["first"])
         if problems:
-            failing.append({"technology": tech_id, "detections": entry["detections"],
-                            "first_detection_day": entry["first"], "problems": problems})
+            failing.append(
+                {
+                    "technology": tech_id,
+                    "detections": entry["detections"],
+                    "first_detection_day": entry["first"],
+                    "problems": problems,
+                }
+            )
     if not failing:
         return None
     names = ", ".join(f["technology"] for f in failing)
@@ -53,7 +67,8 @@ def tech_1(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{detections} detection(s) in the period by {len(failing)} technolog(ies) that lack a documented DPIA, "
         f"prior consultation or report back to the supervisory authority in measures.md: {names}",
-        detections, {"technologies": failing},
+        detections,
+        {"technologies": failing},
     )
 
 

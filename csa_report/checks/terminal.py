@@ -45,6 +45,10 @@ def findings_table(result: CheckResult) -> RenderableType:
         parts.append(errors)
     summary = result.summary()
     held = len(result.rules) - len({f.rule for f in result.findings}) - len({e.rule for e in result.errors})
-    parts.append(Text(f"{summary['blocking']} blocking, {summary['review']} for review, {summary['warning']} "
-                      f"warning(s), {summary['errors']} rule(s) could not run; {held} rule(s) hold"))
+    parts.append(
+        Text(
+            f"{summary['blocking']} blocking, {summary['review']} for review, {summary['warning']} "
+            f"warning(s), {summary['errors']} rule(s) could not run; {held} rule(s) hold"
+        )
+    )
     return Group(*parts)

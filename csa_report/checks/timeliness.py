@@ -58,10 +58,18 @@ def _late(ctx: CheckContext, start: Any, done: Any, seconds: int) -> ColumnEleme
     )
 
 
-@rule("DELAY-1", "review", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(j) (reported without delay)",
-      "confirmed cases are reported without delay", "data",
-      {"detections": ("id", "category", "reviewed_at", "verdict"), "reports": ("id", "sent_at"),
-       "report_items": ("report_id", "detection_id")})
+@rule(
+    "DELAY-1",
+    "review",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(j) (reported without delay)",
+    "confirmed cases are reported without delay",
+    "data",
+    {
+        "detections": ("id", "category", "reviewed_at", "verdict"),
+        "reports": ("id", "sent_at"),
+        "report_items": ("report_id", "detection_id"),
+    },
+)
 def delay_1(ctx: CheckContext) -> Violation | None:
     """Detections confirmed in the period (verdict at or before as-of) whose first report came more than
     ``reporting.max_hours`` after ``reviewed_at``, or that are still unreported when that time has passed."""
@@ -77,8 +85,11 @@ def delay_1(ctx: CheckContext) -> Violation | None:
     sent = first.c.sent
     waited = q.seconds_between(D.c.reviewed_at, func.coalesce(sent, q.at(ctx.as_of)))
     offending = (
-        select(D.c.category.label("category"), waited.label("delay"),
-               case((sent.is_(None), 1), else_=0).label("unreported"))
+        select(
+            D.c.category.label("category"),
+            waited.label("delay"),
+            case((sent.is_(None), 1), else_=0).label("unreported"),
+        )
         .select_from(D.outerjoin(first, first.c.detection_id == D.c.id))
         .where(
             D.c.verdict == "confirmed",
@@ -91,29 +102,44 @@ def delay_1(ctx: CheckContext) -> Violation | None:
         .subquery()
     )
     ranked = select(
-        offending.c.category, offending.c.delay, offending.c.unreported,
+        offending.c.category,
+        offending.c.delay,
+        offending.c.unreported,
         func.row_number().over(partition_by=offending.c.category, order_by=offending.c.delay).label("rn"),
         func.count().over(partition_by=offending.c.category).label("n"),
     ).subquery()
     # the median: the middle row, or the mean of the two middle rows (integer division picks them)
     middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
     stmt = (
-        select(ranked.c.category, func.count(), func.sum(ranked.c.unreported),
-               func.avg(case((middle, ranked.c.delay), else_=None)), func.max(ranked.c.delay))
+        select(
+            ranked.c.category,
+            func.count(),
+            func.sum(ranked.c.unreported),
+            func.avg(case((middle, ranked.c.delay), else_=None)),
+            func.max(ranked.c.delay),
+        )
         .group_by(ranked.c.category)
         .order_by(ranked.c.category)
     )
     rows = ctx.db.execute(stmt).all()
     if not rows:
         return None
-    by_category = [{"category": cat, "count": int(n), "unreported": int(unrep or 0),
-                    "median_delay_hours": hours(med), "max_delay_hours": hours(mx)}
-                   for cat, n, unrep, med, mx in rows]
+    by_category = [
+        {
+            "category": cat,
+            "count": int(n),
+            "unreported": int(unrep or 0),
+            "median_delay_hours": hours(med),
+            "max_delay_hours": hours(mx),
+        }
+        for cat, n, unrep, med, mx in rows
+    ]
     total = sum(int(c["count"]) for c in by_category)
     return Violation(
         f"{total} confirmed detection(s) were reported more than {max_hours} hour(s) after confirmation, or "
         "are still unreported after that time",
-        total, {"max_hours": max_hours, "by_category": by_category},
+        total,
+        {"max_hours": max_hours, "by_category": by_category},
     )
 
 
@@ -121,10 +147,18 @@ def _restored_at() -> Any:
     return func.coalesce(CA.c.restored_at, AA.c.restored_at)
 
 
-@rule("CORRECT-1", "warning", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(e) (errors corrected without delay)",
-      "a removal or account action reversed on complaint is undone in time", "data",
-      {"complaints": ("content_action_id", "account_action_id", "channel", "subject", "decided_at", "outcome"),
-       "content_actions": ("id", "restored_at"), "account_actions": ("id", "restored_at")})
+@rule(
+    "CORRECT-1",
+    "warning",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(e) (errors corrected without delay)",
+    "a removal or account action reversed on complaint is undone in time",
+    "data",
+    {
+        "complaints": ("content_action_id", "account_action_id", "channel", "subject", "decided_at", "outcome"),
+        "content_actions": ("id", "restored_at"),
+        "account_actions": ("id", "restored_at"),
+    },
+)
 def correct_1(ctx: CheckContext) -> Violation | None:
     """Complaints decided ``restored`` in the period (at or before as-of) whose action was restored more than
     ``redress.restore_within_hours`` after ``decided_at``, or not at all by as-of once that time has passed."""
@@ -133,10 +167,14 @@ def correct_1(ctx: CheckContext) -> Violation | None:
     restored = _restored_at()
     waited = q.seconds_between(C.c.decided_at, case((_done_by(ctx, restored), restored), else_=q.at(ctx.as_of)))
     stmt = (
-        select(C.c.channel, C.c.subject, func.count(),
-               func.sum(case((_done_by(ctx, restored), 0), else_=1)), func.max(waited))
-        .select_from(C.outerjoin(CA, CA.c.id == C.c.content_action_id)
-                     .outerjoin(AA, AA.c.id == C.c.account_action_id))
+        select(
+            C.c.channel,
+            C.c.subject,
+            func.count(),
+            func.sum(case((_done_by(ctx, restored), 0), else_=1)),
+            func.max(waited),
+        )
+        .select_from(C.outerjoin(CA, CA.c.id == C.c.content_action_id).outerjoin(AA, AA.c.id == C.c.account_action_id))
         .where(
             C.c.outcome == "restored",
             _done_by(ctx, C.c.decided_at),
@@ -150,29 +188,37 @@ def correct_1(ctx: CheckContext) -> Violation | None:
     rows = ctx.db.execute(stmt).all()
     if not rows:
         return None
-    groups = [{"channel": ch, "subject": sub, "count": int(n), "not_restored": int(nr or 0),
-               "longest_hours": hours(mx)} for ch, sub, n, nr, mx in rows]
+    groups = [
+        {"channel": ch, "subject": sub, "count": int(n), "not_restored": int(nr or 0), "longest_hours": hours(mx)}
+        for ch, sub, n, nr, mx in rows
+    ]
     total = sum(int(g["count"]) for g in groups)
     return Violation(
         f"{total} action(s) reversed on complaint were restored more than {limit} hour(s) after the decision, "
         "or not at all",
-        total, {"restore_within_hours": limit, "by_channel": groups},
+        total,
+        {"restore_within_hours": limit, "by_channel": groups},
     )
 
 
-@rule("REDRESS-1", "warning", "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(iv) (complaints dealt with "
-      "within a reasonable time)", "internal complaints are decided in time", "data",
-      {"complaints": ("channel", "subject", "lodged_at", "decided_at")})
+@rule(
+    "REDRESS-1",
+    "warning",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(iv) (complaints dealt with within a reasonable time)",
+    "internal complaints are decided in time",
+    "data",
+    {"complaints": ("channel", "subject", "lodged_at", "decided_at")},
+)
 def redress_1(ctx: CheckContext) -> Violation | None:
     """Internal complaints lodged in the period that were decided more than ``redress.decide_within_days``
     after lodging, or are still undecided at as-of after that time."""
     limit = ctx.policies.retention.redress.decide_within_days
     q = ctx.sql
-    waited = q.seconds_between(C.c.lodged_at, case((_done_by(ctx, C.c.decided_at), C.c.decided_at),
-                                                   else_=q.at(ctx.as_of)))
+    waited = q.seconds_between(
+        C.c.lodged_at, case((_done_by(ctx, C.c.decided_at), C.c.decided_at), else_=q.at(ctx.as_of))
+    )
     stmt = (
-        select(C.c.subject, func.count(), func.sum(case((_done_by(ctx, C.c.decided_at), 0), else_=1)),
-               func.max(waited))
+        select(C.c.subject, func.count(), func.sum(case((_done_by(ctx, C.c.decided_at), 0), else_=1)), func.max(waited))
         .where(
             C.c.channel == "internal",
             q.ts(C.c.lodged_at) >= q.at(ctx.period.start_at),
@@ -186,13 +232,14 @@ def redress_1(ctx: CheckContext) -> Violation | None:
     rows = ctx.db.execute(stmt).all()
     if not rows:
         return None
-    groups = [{"subject": sub, "count": int(n), "undecided": int(u or 0), "longest_wait_days": days(mx)}
-              for sub, n, u, mx in rows]
+    groups = [
+        {"subject": sub, "count": int(n), "undecided": int(u or 0), "longest_wait_days": days(mx)}
+        for sub, n, u, mx in rows
+    ]
     total = sum(int(g["count"]) for g in groups)
     return Violation(
         f"{total} internal complaint(s) were decided more than {limit} day(s) after they were lodged, or are "
         "still undecided after that time",
-        total, {"decide_within_days": limit, "by_subject": groups},
+        total,
+        {"decide_within_days": limit, "by_subject": groups},
     )
-
-

@@ -44,11 +44,15 @@ def ground_spans(recipient: Recipient) -> list[Span]:
     spans: list[Span] = []
     evidence = [Span(g.valid_from, g.valid_until) for g in recipient.grounds if g.article == "45"]
     if recipient.country == DPF_COUNTRY:
-        evidence = ([Span(recipient.dpf_certified_from, recipient.dpf_certified_until)]
-                    if recipient.dpf_certified and recipient.dpf_certified_from is not None else [])
+        evidence = (
+            [Span(recipient.dpf_certified_from, recipient.dpf_certified_until)]
+            if recipient.dpf_certified and recipient.dpf_certified_from is not None
+            else []
+        )
     for decision in adequacy_decisions():
         if decision.country == recipient.country or (
-                decision.organisation is not None and decision.organisation == recipient.name):
+            decision.organisation is not None and decision.organisation == recipient.name
+        ):
             in_force = Span(decision.in_force_from, decision.in_force_until)
             if decision.restricted_scope:
                 spans += [s for e in evidence if (s := in_force.intersect(e)) is not None]
@@ -91,8 +95,14 @@ def _recipients_in_period(ctx: CheckContext) -> list[tuple[str, int]]:
     return [(str(r), int(n)) for r, n in ctx.db.execute(stmt).all()]
 
 
-@rule("XFER-1", "blocking", "Reg. (EU) 2021/1232 Art. 3(1)(g)(vii) items 3 and 9, Art. 7; GDPR Chapter V",
-      "every recipient of reports is listed in transfers.md", "data", {"reports": _REPORT_COLS})
+@rule(
+    "XFER-1",
+    "blocking",
+    "Reg. (EU) 2021/1232 Art. 3(1)(g)(vii) items 3 and 9, Art. 7; GDPR Chapter V",
+    "every recipient of reports is listed in transfers.md",
+    "data",
+    {"reports": _REPORT_COLS},
+)
 def xfer_1(ctx: CheckContext) -> Violation | None:
     listed = {r.name for r in ctx.policies.transfers.recipients}
     unlisted = [(name, n) for name, n in _recipients_in_period(ctx) if name not in listed]
@@ -102,13 +112,19 @@ def xfer_1(ctx: CheckContext) -> Violation | None:
     names = ", ".join(repr(name) for name, _ in unlisted)
     return Violation(
         f"{total} report(s) went to recipient(s) not listed in transfers.md: {names}",
-        total, {"recipients": [{"recipient": name, "reports": n} for name, n in unlisted]},
+        total,
+        {"recipients": [{"recipient": name, "reports": n} for name, n in unlisted]},
     )
 
 
-@rule("XFER-2", "blocking", "GDPR Art. 44-46 (Chapter V); Implementing Decision (EU) 2021/914 Art. 4",
-      "every report outside the EEA had a transfer ground on its sending day", "data",
-      {"reports": _REPORT_COLS})
+@rule(
+    "XFER-2",
+    "blocking",
+    "GDPR Art. 44-46 (Chapter V); Implementing Decision (EU) 2021/914 Art. 4",
+    "every report outside the EEA had a transfer ground on its sending day",
+    "data",
+    {"reports": _REPORT_COLS},
+)
 def xfer_2(ctx: CheckContext) -> Violation | None:
     q = ctx.sql
     eea = eea_members()
@@ -129,13 +145,19 @@ def xfer_2(ctx: CheckContext) -> Violation | None:
         n, first, last = ctx.db.execute(stmt).one()
         if n:
             first_at, last_at = q.instant(first), q.instant(last)
-            failing.append({
-                "recipient": recipient.name, "country": recipient.country, "reports": int(n),
-                "first_day": first_at.date() if first_at else None,
-                "last_day": last_at.date() if last_at else None,
-                "grounds": [{"article": g.article, "valid_from": g.valid_from, "valid_until": g.valid_until}
-                            for g in recipient.grounds],
-            })
+            failing.append(
+                {
+                    "recipient": recipient.name,
+                    "country": recipient.country,
+                    "reports": int(n),
+                    "first_day": first_at.date() if first_at else None,
+                    "last_day": last_at.date() if last_at else None,
+                    "grounds": [
+                        {"article": g.article, "valid_from": g.valid_from, "valid_until": g.valid_until}
+                        for g in recipient.grounds
+                    ],
+                }
+            )
     if not failing:
         return None
     total = sum(int(f["reports"]) for f in failing)
@@ -143,15 +165,22 @@ def xfer_2(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{total} report(s) to recipient(s) outside the EEA had no transfer ground valid on the day they were "
         f"sent: {names}",
-        total, {"recipients": failing},
+        total,
+        {"recipients": failing},
     )
 
 
-@rule("XFER-3", "review", "GDPR Art. 49; EDPB Guidelines 2/2018 on Art. 49 derogations",
-      "no recipient relies on an Art. 49 derogation for systematic transfers", "policies")
+@rule(
+    "XFER-3",
+    "review",
+    "GDPR Art. 49; EDPB Guidelines 2/2018 on Art. 49 derogations",
+    "no recipient relies on an Art. 49 derogation for systematic transfers",
+    "policies",
+)
 def xfer_3(ctx: CheckContext) -> Violation | None:
-    relying: Sequence[Recipient] = [r for r in ctx.policies.transfers.recipients
-                                    if any(is_derogation(g.article) for g in r.grounds)]
+    relying: Sequence[Recipient] = [
+        r for r in ctx.policies.transfers.recipients if any(is_derogation(g.article) for g in r.grounds)
+    ]
     if not relying:
         return None
     names = ", ".join(repr(r.name) for r in relying)
@@ -159,15 +188,27 @@ def xfer_3(ctx: CheckContext) -> Violation | None:
         f"{len(relying)} recipient(s) rely on an Art. 49 derogation, which is not meant for systematic or "
         f"repeated transfers: {names}",
         len(relying),
-        {"recipients": [{"recipient": r.name, "country": r.country,
-                         "articles": sorted({g.article for g in r.grounds if is_derogation(g.article)})}
-                        for r in relying]},
+        {
+            "recipients": [
+                {
+                    "recipient": r.name,
+                    "country": r.country,
+                    "articles": sorted({g.article for g in r.grounds if is_derogation(g.article)}),
+                }
+                for r in relying
+            ]
+        },
     )
 
 
-@rule("XFER-4", "warning", "Reg. (EU) 2021/1232 and 2026/1881 Art. 7 (public-interest organisations notified "
-      "to the Commission)", "every public-interest organisation that received reports was notified to the "
-      "Commission", "data", {"reports": _REPORT_COLS})
+@rule(
+    "XFER-4",
+    "warning",
+    "Reg. (EU) 2021/1232 and 2026/1881 Art. 7 (public-interest organisations notified to the Commission)",
+    "every public-interest organisation that received reports was notified to the Commission",
+    "data",
+    {"reports": _REPORT_COLS},
+)
 def xfer_4(ctx: CheckContext) -> Violation | None:
     """Public-interest organisations with reports in the period whose ``notified_to_commission`` is missing or
     later than the day of the first of those reports."""
@@ -187,8 +228,14 @@ def xfer_4(ctx: CheckContext) -> Violation | None:
         first_day = first_at.date() if first_at else None
         notified = recipient.notified_to_commission
         if notified is None or (first_day is not None and notified > first_day):
-            failing.append({"recipient": recipient.name, "reports": int(n), "first_report_day": first_day,
-                            "notified_to_commission": notified})
+            failing.append(
+                {
+                    "recipient": recipient.name,
+                    "reports": int(n),
+                    "first_report_day": first_day,
+                    "notified_to_commission": notified,
+                }
+            )
     if not failing:
         return None
     total = sum(int(f["reports"]) for f in failing)
@@ -196,5 +243,6 @@ def xfer_4(ctx: CheckContext) -> Violation | None:
     return Violation(
         f"{total} report(s) went to public-interest organisation(s) not notified to the Commission before the "
         f"first report: {names}",
-        total, {"recipients": failing},
+        total,
+        {"recipients": failing},
     )

@@ -60,8 +60,9 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     if data is None or node is None:
         return ()
     if not isinstance(data, list):
-        raise PolicyError(f"{path}:1: expected a list of waivers (lines starting with `- rule: …`), "
-                          f"got {type(data).__name__}")
+        raise PolicyError(
+            f"{path}:1: expected a list of waivers (lines starting with `- rule: …`), got {type(data).__name__}"
+        )
     check_duplicate_keys(path, node, offset=1)
     try:
         waivers = _WaiverFile.model_validate({"waivers": data}).waivers
@@ -71,16 +72,21 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     blocking = {r.id for r in all_rules() if r.severity == "blocking"}
     for i, w in enumerate(waivers):
         if w.rule not in RULE_IDS:
-            raise PolicyError(f"{path}:{line_of(node, (i, 'rule'), 1)}: [{i}].rule: unknown rule {w.rule!r} "
-                              f"(expected one of: {', '.join(RULE_IDS)})")
+            raise PolicyError(
+                f"{path}:{line_of(node, (i, 'rule'), 1)}: [{i}].rule: unknown rule {w.rule!r} "
+                f"(expected one of: {', '.join(RULE_IDS)})"
+            )
         if w.rule not in blocking:
-            raise PolicyError(f"{path}:{line_of(node, (i, 'rule'), 1)}: [{i}].rule: {w.rule} is not a blocking "
-                              f"rule; only blocking findings can be waived ({', '.join(sorted(blocking))})")
+            raise PolicyError(
+                f"{path}:{line_of(node, (i, 'rule'), 1)}: [{i}].rule: {w.rule} is not a blocking "
+                f"rule; only blocking findings can be waived ({', '.join(sorted(blocking))})"
+            )
     return waivers
 
 
-def apply_waivers(findings: Sequence[Finding], waivers: Sequence[Waiver],
-                  as_of: datetime) -> tuple[list[Finding], list[WaiverUse]]:
+def apply_waivers(
+    findings: Sequence[Finding], waivers: Sequence[Waiver], as_of: datetime
+) -> tuple[list[Finding], list[WaiverUse]]:
     """Downgrade each blocking finding named by an unexpired waiver (expires on or after the as-of day)."""
     out: list[Finding] = []
     used: set[int] = set()

@@ -51,8 +51,10 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def db_upgrade(
         db: DbOpt,
-        schema: Annotated[Literal["source", "audit"], typer.Option(
-            help="source: the reporting schema (demo/test source); audit: the audit database")] = "source",
+        schema: Annotated[
+            Literal["source", "audit"],
+            typer.Option(help="source: the reporting schema (demo/test source); audit: the audit database"),
+        ] = "source",
     ) -> None:
         """Create or migrate a database to the latest schema."""
         from csa_report.db import redact
@@ -63,9 +65,16 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command("parquet-views")
     def db_parquet_views(
-        db: Annotated[str, typer.Option("--db", help="DuckDB database URL to hold the views, e.g. duckdb:///lake.duckdb")],
-        folder: Annotated[Path, typer.Option("--folder", help="Folder with <table>.parquet (or <table>/*.parquet) "
-                                             "for every table of the reporting schema")],
+        db: Annotated[
+            str, typer.Option("--db", help="DuckDB database URL to hold the views, e.g. duckdb:///lake.duckdb")
+        ],
+        folder: Annotated[
+            Path,
+            typer.Option(
+                "--folder",
+                help="Folder with <table>.parquet (or <table>/*.parquet) for every table of the reporting schema",
+            ),
+        ],
     ) -> None:
         """Map a folder of Parquet exports as the reporting schema: one DuckDB view per table."""
         from csa_report.db import redact
@@ -95,8 +104,9 @@ def register(app: typer.Typer) -> None:
             return
         if not db or not period:
             raise InputError("seed needs --db URL and --period P (or --list to see the violations)")
-        summary = run_seed(db, Period.parse(period), scale=scale, seed=seed,
-                           violations=parse_violations(violations), progress=progress)
+        summary = run_seed(
+            db, Period.parse(period), scale=scale, seed=seed, violations=parse_violations(violations), progress=progress
+        )
         console.print(f"seeded {redact(db)}: period {summary.period}, scale {summary.scale:,}, seed {summary.seed}")
         table = Table()
         table.add_column("table")

@@ -55,8 +55,6 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-
-
 def example_policies() -> Path:
     """The example policy folder shipped with the project (policies/example)."""
     from csa_report.resources import example_policies_dir
@@ -74,8 +72,22 @@ def demo_key(out: Path) -> Path:
     key = (out / "keys" / DEMO_REVIEWER).resolve()
     if not key.exists():
         key.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([_ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-C", f"{DEMO_REVIEWER} (demo, throwaway)",
-                        "-f", str(key)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                _ssh_keygen(),
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"{DEMO_REVIEWER} (demo, throwaway)",
+                "-f",
+                str(key),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return key
 
 
@@ -85,8 +97,12 @@ def demo_seal(out: Path) -> Path:
 
     p12 = (out / "seal" / "seal.p12").resolve()
     if not p12.exists():
-        make_test_certificate(p12.parent, common_name="Example Communications Ireland Ltd (demo seal)",
-                              days=5 * 365, password=DEMO_SEAL_PASSWORD)
+        make_test_certificate(
+            p12.parent,
+            common_name="Example Communications Ireland Ltd (demo seal)",
+            days=5 * 365,
+            password=DEMO_SEAL_PASSWORD,
+        )
     return p12
 
 
@@ -122,22 +138,24 @@ def with_key_entry(front: list[str], entry: list[str]) -> list[str]:
     at = next((i for i, line in enumerate(lines) if line.startswith("signing_keys:")), None)
     if at is None:
         return [*lines, "signing_keys:", *entry]
-    return [*lines[: at + 1], *entry, *lines[at + 1:]]
+    return [*lines[: at + 1], *entry, *lines[at + 1 :]]
 
 
 def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
     """The CSA_* settings of the demo: every component local, inside ``out``."""
     env = {f"CSA_{k.upper()}": str(v) for k, v in endpoint.settings_overrides().items()}
-    env.update({
-        "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
-        "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
-        "CSA_POLICIES": str(demo_policies(out, demo_key(out))),
-        "CSA_OUTBOX": str((out / "outbox").resolve()),
-        "CSA_OUTPUT_DIR": str((out / "work").resolve()),
-        "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
-        "CSA_SEAL_PKCS12": str(demo_seal(out)),
-        "CSA_SEAL_PKCS12_PASSWORD": DEMO_SEAL_PASSWORD,
-    })
+    env.update(
+        {
+            "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
+            "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
+            "CSA_POLICIES": str(demo_policies(out, demo_key(out))),
+            "CSA_OUTBOX": str((out / "outbox").resolve()),
+            "CSA_OUTPUT_DIR": str((out / "work").resolve()),
+            "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
+            "CSA_SEAL_PKCS12": str(demo_seal(out)),
+            "CSA_SEAL_PKCS12_PASSWORD": DEMO_SEAL_PASSWORD,
+        }
+    )
     env.pop("CSA_SMTP_HOST", None)
     return env
 
@@ -146,9 +164,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo produces")] = Path(
-            "demo-output"),
-        wait: Annotated[bool, typer.Option(
-            "--wait", help="Stop at sign-off and wait for a human (Prefect UI or `csa-report approve`)")] = False,
+            "demo-output"
+        ),
+        wait: Annotated[
+            bool,
+            typer.Option("--wait", help="Stop at sign-off and wait for a human (Prefect UI or `csa-report approve`)"),
+        ] = False,
     ) -> None:
         """Run the whole flow on embedded defaults: seeded SQLite source, local S3 with Object Lock, outbox."""
         from csa_report.commands.data import key_figures_table
@@ -177,8 +198,13 @@ def register(app: typer.Typer) -> None:
             if wait:
                 result = run_and_wait(out)
             else:
-                result = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"),
-                                       approve_as=DEMO_REVIEWER, approve_key=str(demo_key(out)))
+                result = annual_report(
+                    period=DEMO_PERIOD,
+                    as_of=DEMO_AS_OF,
+                    out_dir=str(out / "report"),
+                    approve_as=DEMO_REVIEWER,
+                    approve_key=str(demo_key(out)),
+                )
             if not isinstance(result, dict) or "submission" not in result:
                 console.print(f"the report was not submitted: {result}")
                 if wait:
@@ -251,9 +277,11 @@ def demo_s3(out: Path) -> Iterator[Any]:
         settings = load_settings(**endpoint.settings_overrides(), object_lock_days=DEMO_LOCK_DAYS)
         outcomes = provision(make_client(settings.s3), settings.s3, tls=False)
         refused = sorted({o.feature for o in outcomes if o.status == "not accepted"})
-        console.print(f"storage init: buckets {settings.staging_bucket} and {settings.archive_bucket} (Object Lock, "
-                      f"COMPLIANCE {DEMO_LOCK_DAYS} day)" + (f"; not supported by this store: {', '.join(refused)}"
-                                                             if refused else ""))
+        console.print(
+            f"storage init: buckets {settings.staging_bucket} and {settings.archive_bucket} (Object Lock, "
+            f"COMPLIANCE {DEMO_LOCK_DAYS} day)"
+            + (f"; not supported by this store: {', '.join(refused)}" if refused else "")
+        )
         if missing_object_lock(outcomes):
             raise ConfigError(f"the local S3 store refused Object Lock on {settings.archive_bucket}")
         yield endpoint
@@ -291,8 +319,12 @@ def run_and_wait(out: Path) -> Any:
     while thread.is_alive():
         if not shown:
             with get_client(sync_client=True) as client:
-                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.PAUSED]))), limit=1)
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                    ),
+                    limit=1,
+                )
             if runs:
                 run_id = runs[0].id
                 manifest = (out / "report" / "manifest.json").read_bytes()

@@ -89,8 +89,10 @@ def indicator_rows() -> list[tuple[int, str, str, str, bool]]:
         by_regions: dict[tuple[str, ...], list[str]] = {}
         for category, regions in sorted(e["regions"].items()):
             by_regions.setdefault(tuple(sorted(regions)), []).append(category)
-        shape = "; ".join(f"{_codes(cats)}: {_codes(regions)}" for regions, cats in sorted(
-            by_regions.items(), key=lambda item: item[1]))
+        shape = "; ".join(
+            f"{_codes(cats)}: {_codes(regions)}"
+            for regions, cats in sorted(by_regions.items(), key=lambda item: item[1])
+        )
         rows.append((section, name, "/".join(sorted(e["units"])), shape, bool(e["tech"])))
     return rows
 

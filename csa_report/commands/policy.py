@@ -22,17 +22,30 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def check(
         period: Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")],
-        db: Annotated[str | None, typer.Option(
-            "--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db")] = None,
-        policies: Annotated[Path | None, typer.Option(
-            "--policies", help="Policy folder (default: CSA_POLICIES), e.g. policies/example")] = None,
-        as_of: Annotated[str | None, typer.Option(
-            "--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")] = None,
-        waivers: Annotated[Path | None, typer.Option(
-            "--waivers", help="YAML list of waivers {rule, reason, waived_by, expires} (default: CSA_WAIVERS)")] = None,
-        out: Annotated[Path | None, typer.Option(
-            "--out", help="Folder for findings.json, indicators.csv and indicators.json "
-            "(default: findings.json in the current folder)")] = None,
+        db: Annotated[
+            str | None,
+            typer.Option("--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db"),
+        ] = None,
+        policies: Annotated[
+            Path | None, typer.Option("--policies", help="Policy folder (default: CSA_POLICIES), e.g. policies/example")
+        ] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")
+        ] = None,
+        waivers: Annotated[
+            Path | None,
+            typer.Option(
+                "--waivers", help="YAML list of waivers {rule, reason, waived_by, expires} (default: CSA_WAIVERS)"
+            ),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Folder for findings.json, indicators.csv and indicators.json "
+                "(default: findings.json in the current folder)",
+            ),
+        ] = None,
     ) -> None:
         """Extract the indicators and run every compliance rule against the policy documents."""
         from csa_report import pipeline
@@ -59,5 +72,7 @@ def register(app: typer.Typer) -> None:
         stop = result.blocking
         if stop:
             rules = ", ".join(sorted({f.rule for f in stop}))
-            raise BlockingFindings(f"{len(stop)} blocking finding(s) remain ({rules}): the report cannot go to "
-                                   f"sign-off; see {findings_path}")
+            raise BlockingFindings(
+                f"{len(stop)} blocking finding(s) remain ({rules}): the report cannot go to "
+                f"sign-off; see {findings_path}"
+            )

@@ -73,14 +73,18 @@ def known_failure(exc: BaseException) -> CsaReportError | None:
     text = str(exc)
     if isinstance(exc, RuntimeError) and _EPHEMERAL_TIMEOUT in text:
         wait = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
-        return UnreachableError(f"Prefect's local API server did not start within {wait} s; set "
-                                "CSA_PREFECT_STARTUP_TIMEOUT_S to wait longer, or PREFECT_API_URL to use a server")
+        return UnreachableError(
+            f"Prefect's local API server did not start within {wait} s; set "
+            "CSA_PREFECT_STARTUP_TIMEOUT_S to wait longer, or PREFECT_API_URL to use a server"
+        )
     try:
         import httpx
     except ImportError:  # pragma: no cover - httpx ships with prefect
         return None
     if isinstance(exc, httpx.TransportError):
         api = os.environ.get("PREFECT_API_URL", "the ephemeral API")
-        return UnreachableError(f"the Prefect API at {api} stopped answering ({type(exc).__name__}); the run's "
-                                "state is kept by the server: check it with `csa-report status` once it is back")
+        return UnreachableError(
+            f"the Prefect API at {api} stopped answering ({type(exc).__name__}); the run's "
+            "state is kept by the server: check it with `csa-report status` once it is back"
+        )
     return None

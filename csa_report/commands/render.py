@@ -16,19 +16,33 @@ def register(app: typer.Typer) -> None:
     def render(
         period: Annotated[str, typer.Option("--period", help="YYYY or YYYY-MM-DD/YYYY-MM-DD (end inclusive)")],
         out: Annotated[Path, typer.Option("--out", help="Folder for the six artefacts")],
-        db: Annotated[str | None, typer.Option(
-            "--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db")] = None,
-        policies: Annotated[Path | None, typer.Option(
-            "--policies", help="Policy folder (default: CSA_POLICIES): provider.md, legal-basis.md, …")] = None,
-        as_of: Annotated[str | None, typer.Option(
-            "--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")] = None,
-        waivers: Annotated[Path | None, typer.Option(
-            "--waivers", help="Waivers file (YAML list) (default: CSA_WAIVERS)")] = None,
-        templates: Annotated[Path | None, typer.Option(
-            "--templates", help="Provider template folder, searched before the default templates "
-            "(default: CSA_TEMPLATES)")] = None,
-        publication_date: Annotated[str | None, typer.Option(
-            "--publication-date", help="YYYY-MM-DD printed as the publication date (default: the as-of day)")] = None,
+        db: Annotated[
+            str | None,
+            typer.Option("--db", help="Source database URL (default: CSA_SOURCE_DB), e.g. sqlite:///source.db"),
+        ] = None,
+        policies: Annotated[
+            Path | None,
+            typer.Option("--policies", help="Policy folder (default: CSA_POLICIES): provider.md, legal-basis.md, …"),
+        ] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="ISO 8601 instant; UTC when no offset (default: now)")
+        ] = None,
+        waivers: Annotated[
+            Path | None, typer.Option("--waivers", help="Waivers file (YAML list) (default: CSA_WAIVERS)")
+        ] = None,
+        templates: Annotated[
+            Path | None,
+            typer.Option(
+                "--templates",
+                help="Provider template folder, searched before the default templates (default: CSA_TEMPLATES)",
+            ),
+        ] = None,
+        publication_date: Annotated[
+            str | None,
+            typer.Option(
+                "--publication-date", help="YYYY-MM-DD printed as the publication date (default: the as-of day)"
+            ),
+        ] = None,
     ) -> None:
         """Extract the indicators, run the checks and render report.html/.pdf/.md/.json/.csv and manifest.json.
 
@@ -63,6 +77,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"{path}  sha256 {rendered.sha256[name]}")
         console.print(f"report id [bold]{rendered.report_id}[/]")
         if result.blocking:
-            console.print(f"[bold red]{len(result.blocking)} blocking finding(s) remain:[/] the report is a draft "
-                          "and cannot go to sign-off")
+            console.print(
+                f"[bold red]{len(result.blocking)} blocking finding(s) remain:[/] the report is a draft "
+                "and cannot go to sign-off"
+            )
             raise typer.Exit(1)

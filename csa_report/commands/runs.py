@@ -23,18 +23,34 @@ def register(app: typer.Typer) -> None:
         waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (CSA_WAIVERS)")] = None,
         as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant (default: now)")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Folder for the rendered artefacts")] = None,
-        approve_as: Annotated[str | None, typer.Option(
-            "--approve-as", help="Approve up front as this reviewer (an approver, not the preparer); recorded as "
-            "automatic")] = None,
+        approve_as: Annotated[
+            str | None,
+            typer.Option(
+                "--approve-as",
+                help="Approve up front as this reviewer (an approver, not the preparer); recorded as automatic",
+            ),
+        ] = None,
         publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
-        key: Annotated[Path | None, typer.Option(
-            "--key", help="With --approve-as, when provider.md lists the approvers' SSH keys: the reviewer's private "
-            "key, to sign manifest.json")] = None,
-        supersedes: Annotated[str | None, typer.Option(
-            "--supersedes", help="File a correction of this report id (the period's latest filing)")] = None,
-        reason: Annotated[str | None, typer.Option(
-            "--reason", help="Why the filed report is corrected (required with --supersedes); printed in the "
-            "report and the e-mails")] = None,
+        key: Annotated[
+            Path | None,
+            typer.Option(
+                "--key",
+                help="With --approve-as, when provider.md lists the approvers' SSH keys: the reviewer's private "
+                "key, to sign manifest.json",
+            ),
+        ] = None,
+        supersedes: Annotated[
+            str | None,
+            typer.Option("--supersedes", help="File a correction of this report id (the period's latest filing)"),
+        ] = None,
+        reason: Annotated[
+            str | None,
+            typer.Option(
+                "--reason",
+                help="Why the filed report is corrected (required with --supersedes); printed in the "
+                "report and the e-mails",
+            ),
+        ] = None,
     ) -> None:
         """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
         # Connection details travel as settings (environment), not as flow parameters shown in the UI.
@@ -56,15 +72,23 @@ def register(app: typer.Typer) -> None:
         bind_ephemeral_server_to_parent()
 
         try:
-            result = annual_report(period=period, as_of=as_of, out_dir=str(out) if out else None,
-                                   approve_as=approve_as, approve_key=str(key) if key else None,
-                                   publication_date=publication_date, supersedes=supersedes,
-                                   reason=reason)
+            result = annual_report(
+                period=period,
+                as_of=as_of,
+                out_dir=str(out) if out else None,
+                approve_as=approve_as,
+                approve_key=str(key) if key else None,
+                publication_date=publication_date,
+                supersedes=supersedes,
+                reason=reason,
+            )
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
         submission = result["submission"]
-        console.print(f"report {result['report_id']} for {result['period']}: rendered to "
-                      f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects")
+        console.print(
+            f"report {result['report_id']} for {result['period']}: rendered to "
+            f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects"
+        )
         for d in submission.sent:
             console.print(f"delivered to {d.recipient} via {d.channel}")
         for r in submission.skipped:
@@ -94,8 +118,10 @@ def register(app: typer.Typer) -> None:
             console.print("no runs recorded" + (f" for {period}" if period else ""))
             return
         for r in runs:
-            console.print(f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
-                          f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})")
+            console.print(
+                f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
+                f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})"
+            )
             console.print(f"  report id {r.report_id or '–'}, manifest sha256 {r.manifest_sha256 or '–'}")
             # a submitted report is measured at its submission, anything else now
             at = r.updated_at if r.status == "submitted" else utc_now()
@@ -108,11 +134,14 @@ def register(app: typer.Typer) -> None:
             for s in r.signoffs:
                 how = " (automatic)" if s.automatic else ""
                 refused = f" — refused: {s.refused_reason}" if s.refused_reason else ""
-                console.print(f"  sign-off: {s.decision} by {s.reviewer}{how} at {format_instant(s.decided_at)}"
-                              f"{refused}")
+                console.print(
+                    f"  sign-off: {s.decision} by {s.reviewer}{how} at {format_instant(s.decided_at)}{refused}"
+                )
             for d in r.deliveries:
-                console.print(f"  delivery to {d.recipient} ({d.role or '–'}): {d.status} via {d.channel}, "
-                              f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}")
+                console.print(
+                    f"  delivery to {d.recipient} ({d.role or '–'}): {d.status} via {d.channel}, "
+                    f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}"
+                )
             if r.publication_url:
                 console.print(f"  published at {r.publication_url}")
 
@@ -134,14 +163,20 @@ def _has_audit_tables(audit: object) -> bool:
 
 def register_operator_actions(app: typer.Typer) -> None:
     """``csa-report delivery confirm|resend``: settle a delivery whose outcome is unknown."""
-    group = typer.Typer(help="Settle a delivery whose outcome is unknown (run state delivery-unknown).",
-                        no_args_is_help=True)  # fmt: skip
+    group = typer.Typer(
+        help="Settle a delivery whose outcome is unknown (run state delivery-unknown).", no_args_is_help=True
+    )
     app.add_typer(group, name="delivery")
 
     def _hint(all_done: bool, run_id: int) -> str:
-        return ("every delivery of this report is now sent or confirmed: re-run `csa-report run` for its period to "
-                "publish and mark it submitted") if all_done else (
-                f"other deliveries of run {run_id} are still open; see `csa-report status`")
+        return (
+            (
+                "every delivery of this report is now sent or confirmed: re-run `csa-report run` for its period to "
+                "publish and mark it submitted"
+            )
+            if all_done
+            else (f"other deliveries of run {run_id} are still open; see `csa-report status`")
+        )
 
     @group.command("confirm")
     def confirm(
@@ -157,8 +192,9 @@ def register_operator_actions(app: typer.Typer) -> None:
 
         services = Services.start(load_settings(audit_db=audit_db))
         done = delivery_ops.confirm(services.audit, run_id, recipient, evidence)
-        console.print(f"delivery of report {done.run.report_id} to {done.recipient} confirmed; "
-                      f"{_hint(done.all_done, run_id)}")
+        console.print(
+            f"delivery of report {done.run.report_id} to {done.recipient} confirmed; {_hint(done.all_done, run_id)}"
+        )
 
     @group.command("resend")
     def resend(
@@ -173,8 +209,10 @@ def register_operator_actions(app: typer.Typer) -> None:
 
         services = Services.start(load_settings(audit_db=audit_db))
         done = delivery_ops.resend(services.audit, services.settings, services.store, run_id, recipient)
-        console.print(f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "
-                      f"{done.message_id}; {_hint(done.all_done, run_id)}")
+        console.print(
+            f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "
+            f"{done.message_id}; {_hint(done.all_done, run_id)}"
+        )
 
 
 def reconcile_expired_signoffs(audit: object) -> None:

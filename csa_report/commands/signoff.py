@@ -31,18 +31,34 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 
 RunArg = Annotated[str, typer.Argument(metavar="RUN", help="Flow-run id or name (e.g. precise-shark)")]
-ReviewerOpt = Annotated[str | None, typer.Option(
-    "--reviewer", help="Your name as listed among the approvers (typed sign-off)")]
-ShaOpt = Annotated[str | None, typer.Option(
-    "--sha256", help="SHA-256 of the manifest.json you reviewed (64 hex digits). Typed sign-off: the answer; with "
-    "--key: checked against the manifest the run shows before anything is signed")]
-KeyOpt = Annotated[Path | None, typer.Option(
-    "--key", help="Your OpenSSH private key: sign the waiting run's manifest.json and answer with the signature "
-    "(namespace csa-report for approve, csa-report-reject for reject)")]
+ReviewerOpt = Annotated[
+    str | None, typer.Option("--reviewer", help="Your name as listed among the approvers (typed sign-off)")
+]
+ShaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sha256",
+        help="SHA-256 of the manifest.json you reviewed (64 hex digits). Typed sign-off: the answer; with "
+        "--key: checked against the manifest the run shows before anything is signed",
+    ),
+]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Your OpenSSH private key: sign the waiting run's manifest.json and answer with the signature "
+        "(namespace csa-report for approve, csa-report-reject for reject)",
+    ),
+]
 CommentOpt = Annotated[str, typer.Option("--comment", help="Why; recorded in the audit trail")]
-WaitOpt = Annotated[int, typer.Option(
-    "--wait", help="Seconds to wait for the flow's verdict (accepted, refused and waiting again, failed); 0: "
-    "return once the server accepted the answer")]
+WaitOpt = Annotated[
+    int,
+    typer.Option(
+        "--wait",
+        help="Seconds to wait for the flow's verdict (accepted, refused and waiting again, failed); 0: "
+        "return once the server accepted the answer",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -57,14 +73,18 @@ def _api_url() -> str:
 
     url = PREFECT_API_URL.value()
     if not url:
-        raise ConfigError("PREFECT_API_URL is not set: point it at the Prefect server, "
-                          "e.g. export PREFECT_API_URL=http://127.0.0.1:4200/api")
+        raise ConfigError(
+            "PREFECT_API_URL is not set: point it at the Prefect server, "
+            "e.g. export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
     return str(url)
 
 
 def _unreachable(api: str, exc: Exception) -> UnreachableError:
-    return UnreachableError(f"the Prefect API at {api} is unreachable ({type(exc).__name__}); "
-                            "is the server running and PREFECT_API_URL right?")
+    return UnreachableError(
+        f"the Prefect API at {api} is unreachable ({type(exc).__name__}); "
+        "is the server running and PREFECT_API_URL right?"
+    )
 
 
 def find_run(client: SyncPrefectClient, run: str) -> FlowRun:
@@ -81,14 +101,14 @@ def find_run(client: SyncPrefectClient, run: str) -> FlowRun:
             return client.read_flow_run(run_id)
         except ObjectNotFound:
             raise InputError(f"no flow run with id {run_id} on this Prefect server") from None
-    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run.strip()])),
-                                  limit=50)
+    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run.strip()])), limit=50)
     if not found:
         raise InputError(f"no flow run named {run!r} on this Prefect server (give its name or id)")
     waiting = [r for r in found if r.state is not None and r.state.is_paused()]
     if len(waiting) > 1:
-        raise InputError(f"{len(waiting)} waiting runs are named {run!r}; give the id: "
-                         + ", ".join(str(r.id) for r in waiting))
+        raise InputError(
+            f"{len(waiting)} waiting runs are named {run!r}; give the id: " + ", ".join(str(r.id) for r in waiting)
+        )
     return waiting[0] if waiting else found[0]
 
 
@@ -124,8 +144,9 @@ def manifest_in_description(text: str) -> tuple[bytes, str] | None:
     return block.group(2).encode("utf-8"), shas[0]
 
 
-def signed_manifest_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str],
-                       reviewed_sha256: str | None = None) -> bytes:
+def signed_manifest_of(
+    client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str], reviewed_sha256: str | None = None
+) -> bytes:
     """The manifest the waiting form asks to sign: the ```json block of its description, checked against the
     SHA-256 the description states, so that what is signed is what the flow will verify; and against
     ``reviewed_sha256`` (``--sha256``) when given, so that nothing is signed but the manifest the reviewer read."""
@@ -137,8 +158,10 @@ def signed_manifest_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str,
         text = ""
     found = manifest_in_description(text)
     if found is None:
-        raise InputError(f"flow run {fr.name} does not ask for a signed sign-off (its approvers have no SSH keys); "
-                         "answer with --reviewer NAME --sha256 HASH")
+        raise InputError(
+            f"flow run {fr.name} does not ask for a signed sign-off (its approvers have no SSH keys); "
+            "answer with --reviewer NAME --sha256 HASH"
+        )
     data, stated = found
     if hashlib.sha256(data).hexdigest() != stated:
         raise InputError(f"flow run {fr.name}: the manifest shown does not match its stated SHA-256; not signed")
@@ -152,12 +175,20 @@ def check_reviewed(shown_sha256: str, reviewed_sha256: str | None, run_name: str
     if reviewed_sha256 is None:
         return
     if reviewed_sha256.strip().lower() != shown_sha256.strip().lower():
-        raise InputError(f"--sha256 {reviewed_sha256.strip()[:12]}… is not the manifest flow run {run_name} waits "
-                         f"for ({shown_sha256[:12]}…); review the current version; nothing was signed")
+        raise InputError(
+            f"--sha256 {reviewed_sha256.strip()[:12]}… is not the manifest flow run {run_name} waits "
+            f"for ({shown_sha256[:12]}…); review the current version; nothing was signed"
+        )
 
 
-def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: str | None, sha256: str | None,
-                   comment: str = "", key: Path | None = None) -> Delivered:
+def answer_signoff(
+    run: str,
+    decision: Literal["approve", "reject"],
+    reviewer: str | None,
+    sha256: str | None,
+    comment: str = "",
+    key: Path | None = None,
+) -> Delivered:
     """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form."""
     import httpx
     from prefect.client.orchestration import get_client
@@ -177,8 +208,7 @@ def answer_signoff(run: str, decision: Literal["approve", "reject"], reviewer: s
             if key is not None:
                 from csa_report.sshsig import namespace_of, sign
 
-                answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key,
-                                           namespace_of(decision))
+                answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key, namespace_of(decision))
             result = client.resume_flow_run(fr.id, run_input=answer)
     except httpx.HTTPStatusError as exc:
         raise UnreachableError(f"the Prefect API at {api} answered HTTP {exc.response.status_code}") from None
@@ -259,26 +289,47 @@ def _ui_link(run_id: UUID) -> str:
     return f"{ui}/runs/flow-run/{run_id}" if ui else str(run_id)
 
 
-def _run(decision: Literal["approve", "reject"], run: str, reviewer: str | None, sha256: str | None, comment: str,
-         wait: int, key: Path | None = None) -> None:
+def _run(
+    decision: Literal["approve", "reject"],
+    run: str,
+    reviewer: str | None,
+    sha256: str | None,
+    comment: str,
+    wait: int,
+    key: Path | None = None,
+) -> None:
     delivered = answer_signoff(run, decision, reviewer, sha256, comment, key)
     who = f"the holder of {key}" if key is not None else reviewer
-    console.print(f"{decision} by {who} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "
-                  f"now checks the approver list, the four-eyes rule and the hash: {_ui_link(delivered.run_id)}")
+    console.print(
+        f"{decision} by {who} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "
+        f"now checks the approver list, the four-eyes rule and the hash: {_ui_link(delivered.run_id)}"
+    )
     if wait > 0:
         console.print(wait_for_verdict(delivered, wait))
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def approve(run: RunArg, reviewer: ReviewerOpt = None, sha256: ShaOpt = None, comment: CommentOpt = "",
-                wait: WaitOpt = 0, key: KeyOpt = None) -> None:
+    def approve(
+        run: RunArg,
+        reviewer: ReviewerOpt = None,
+        sha256: ShaOpt = None,
+        comment: CommentOpt = "",
+        wait: WaitOpt = 0,
+        key: KeyOpt = None,
+    ) -> None:
         """Approve a report waiting for sign-off (same as the form in the Prefect UI)."""
         _run("approve", run, reviewer, sha256, comment, wait, key)
 
     @app.command()
-    def reject(run: RunArg, reviewer: ReviewerOpt = None, sha256: ShaOpt = None, comment: CommentOpt = "",
-               wait: WaitOpt = 0, key: KeyOpt = None) -> None:
+    def reject(
+        run: RunArg,
+        reviewer: ReviewerOpt = None,
+        sha256: ShaOpt = None,
+        comment: CommentOpt = "",
+        wait: WaitOpt = 0,
+        key: KeyOpt = None,
+    ) -> None:
         """Reject a report waiting for sign-off; the staged copy is kept and the run ends rejected."""
         _run("reject", run, reviewer, sha256, comment, wait, key)
 
@@ -286,9 +337,14 @@ def register(app: typer.Typer) -> None:
     def sign(
         manifest: Annotated[Path, typer.Option("--manifest", help="The manifest.json you reviewed")],
         key: Annotated[Path, typer.Option("--key", help="Your OpenSSH private key (e.g. ~/.ssh/id_ed25519)")],
-        reject: Annotated[bool, typer.Option(
-            "--reject", help="Sign a rejection (namespace csa-report-reject); without it the signature approves "
-            "(namespace csa-report). The form refuses a signature made for the other decision")] = False,
+        reject: Annotated[
+            bool,
+            typer.Option(
+                "--reject",
+                help="Sign a rejection (namespace csa-report-reject); without it the signature approves "
+                "(namespace csa-report). The form refuses a signature made for the other decision",
+            ),
+        ] = False,
     ) -> None:
         """Print the SSH signature of a manifest.json, to paste into the sign-off form: an approval (namespace
         csa-report), or with --reject a rejection (namespace csa-report-reject)."""

@@ -17,10 +17,15 @@ def register(app: typer.Typer) -> None:
 
     @storage.command("init")
     def init(
-        endpoint: Annotated[str | None, typer.Option(
-            "--endpoint", help="S3 endpoint URL (CSA_S3_ENDPOINT; unset = AWS)")] = None,
-        lock_days: Annotated[int | None, typer.Option(
-            "--lock-days", help="Default COMPLIANCE retention of the archive, in days (CSA_OBJECT_LOCK_DAYS)")] = None,
+        endpoint: Annotated[
+            str | None, typer.Option("--endpoint", help="S3 endpoint URL (CSA_S3_ENDPOINT; unset = AWS)")
+        ] = None,
+        lock_days: Annotated[
+            int | None,
+            typer.Option(
+                "--lock-days", help="Default COMPLIANCE retention of the archive, in days (CSA_OBJECT_LOCK_DAYS)"
+            ),
+        ] = None,
     ) -> None:
         """Create the staging bucket (versioned, encrypted, private, staged copies expire), the archive bucket
         (Object Lock in COMPLIANCE mode with the default retention) and the publication bucket if one is set,
@@ -41,8 +46,10 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         refused = [o for o in outcomes if o.status == "not accepted"]
         if refused:
-            console.print(f"the store at {client.meta.endpoint_url} did not accept: "
-                          + "; ".join(f"{o.bucket} {o.feature}" for o in refused))
+            console.print(
+                f"the store at {client.meta.endpoint_url} did not accept: "
+                + "; ".join(f"{o.bucket} {o.feature}" for o in refused)
+            )
         missing = missing_object_lock(outcomes)
         if missing:
             raise ConfigError(
@@ -50,5 +57,7 @@ def register(app: typer.Typer) -> None:
                 f"with a default retention of {settings.object_lock_days} days ({missing[0].detail}): it cannot "
                 "serve as the WORM archive; use a store and a bucket that support Object Lock"
             )
-        console.print("storage ready: staging, archive (Object Lock)"
-                      + (" and publication buckets" if settings.publication_bucket else " buckets"))
+        console.print(
+            "storage ready: staging, archive (Object Lock)"
+            + (" and publication buckets" if settings.publication_bucket else " buckets")
+        )

@@ -40,21 +40,24 @@ def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning
     _validate_enumerations(results)
     reporting = sorted({str(g["service"]) for g in results["reports"] if g["kind"] == "rep" and g["n2"] == 1})
     if len(reporting) > MAX_MASK_SERVICES:
-        raise ToolError(f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
-                        "fit one extraction (split the services with views)")
+        raise ToolError(
+            f"{len(reporting)} services sent reports in the period; at most {MAX_MASK_SERVICES} "
+            "fit one extraction (split the services with views)"
+        )
     results["reported"] = _rows(conn, reported(q, reporting)) if reporting else []
     acting = sorted({str(g["service"]) for g in results["account_actions"] if g["kind"] == "aa" and g["k3"] == 1})
     if len(acting) > MAX_MASK_SERVICES:
-        raise ToolError(f"{len(acting)} services took account actions in the period; at most "
-                        f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)")
+        raise ToolError(
+            f"{len(acting)} services took account actions in the period; at most "
+            f"{MAX_MASK_SERVICES} fit one extraction (split the services with views)"
+        )
     results["account_holders"] = _rows(conn, account_holders(q, acting)) if acting else []
     services = sorted({str(g["service"]) for rows in results.values() for g in rows if g["service"] is not None})
     scopes = [*services, ALL]
     out: list[IndicatorRow] = []
     out += section1(results["processing_volumes"], scopes)
     out += section4([*results["reports"], *results["reported"]], scopes, reporting)
-    out += section5(results["content_actions"], results["account_holders"], results["complaints"], scopes,
-                     acting)
+    out += section5(results["content_actions"], results["account_holders"], results["complaints"], scopes, acting)
     out += section6(results["detections"], scopes)
     out += section9(results["reports"], scopes)
     return Indicators.build(period, as_of, services, out)
@@ -102,7 +105,9 @@ def _validate_enumerations(results: Mapping[str, Sequence[Group]]) -> None:
             if value not in allowed:
                 bad["NULL" if value is None else repr(value)] += int(g[count_key] or 0)
         for value, rows in sorted(bad.items()):
-            problems.append(f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
-                            f"(allowed: {', '.join(allowed)})")
+            problems.append(
+                f"{table}.{column} has value {value} in {rows} row{'s' if rows != 1 else ''} "
+                f"(allowed: {', '.join(allowed)})"
+            )
     if problems:
         raise DataError("source data outside the enumerations of data-contract §1: " + "; ".join(problems))

@@ -53,49 +53,100 @@ def _table(name: str, *cols: str) -> Table:
 
 
 PV = _table("processing_volumes", "id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes")
-DET = _table("detections", "id", "service", "technology", "category", "data_type", "file_type", "user_region",
-             "account_ref", "flagged_at", "automated", "reviewed_at", "verdict", "erased_at", "hold_ref")
+DET = _table(
+    "detections",
+    "id",
+    "service",
+    "technology",
+    "category",
+    "data_type",
+    "file_type",
+    "user_region",
+    "account_ref",
+    "flagged_at",
+    "automated",
+    "reviewed_at",
+    "verdict",
+    "erased_at",
+    "hold_ref",
+)
 REP = _table("reports", "id", "service", "recipient", "category", "sent_at", "human_confirmed_at")
 RI = _table("report_items", "report_id", "detection_id")
 RA = _table("report_accounts", "report_id", "account_ref", "role", "user_region")
 CA = _table("content_actions", "id", "service", "detection_id", "removed_at", "restored_at")
-AA = _table("account_actions", "id", "service", "account_ref", "category", "user_region", "action", "taken_at",
-            "user_notified_at", "restored_at")
-CMP = _table("complaints", "id", "service", "subject", "content_action_id", "account_action_id", "channel",
-             "lodged_at", "decided_at", "outcome", "complied_at", "reason")
+AA = _table(
+    "account_actions",
+    "id",
+    "service",
+    "account_ref",
+    "category",
+    "user_region",
+    "action",
+    "taken_at",
+    "user_notified_at",
+    "restored_at",
+)
+CMP = _table(
+    "complaints",
+    "id",
+    "service",
+    "subject",
+    "content_action_id",
+    "account_action_id",
+    "channel",
+    "lodged_at",
+    "decided_at",
+    "outcome",
+    "complied_at",
+    "reason",
+)
 
 #: The columns extraction reads, per table: checked before any query runs so that a missing one is
 #: reported by name rather than as a database error.
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: tuple(c.name for c in t.columns) for t in
-                                                (PV, DET, REP, RI, RA, CA, AA, CMP)}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns) for t in (PV, DET, REP, RI, RA, CA, AA, CMP)
+}
 
 SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "k5", "k6", "n1", "n2", "n3", "n4", "n5", "n6")
 N_KEYS = 6
 
 
-def _shape(kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (),
-           nums: Sequence[Any] = ()) -> list[ColumnElement[Any]]:
+def _shape(
+    kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (), nums: Sequence[Any] = ()
+) -> list[ColumnElement[Any]]:
     """Columns of the common result shape: kind, service, category, k1..k6 (keys), n1..n6 (numbers)."""
     # Typed NULLs: PostgreSQL resolves UNION column types pair by pair, and NULL ∪ NULL would become text.
     k = [*keys, *([cast(null(), Text)] * (N_KEYS - len(keys)))]
     n = [*nums, *([cast(null(), BigInteger)] * (6 - len(nums)))]
-    cols: list[Any] = [literal(kind), service if service is not None else cast(null(), Text),
-                       category if category is not None else cast(null(), Text), *k, *n]
+    cols: list[Any] = [
+        literal(kind),
+        service if service is not None else cast(null(), Text),
+        category if category is not None else cast(null(), Text),
+        *k,
+        *n,
+    ]
     return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
 
 
 def processing_volumes(q: PeriodParams) -> Select[Any]:
     """Section 1: sums per service, data type, region and file type; ``k4`` tells in-period rows."""
     inner = select(
-        PV.c.service, PV.c.data_type, PV.c.user_region, PV.c.file_type,
-        flag(q.day_in_period(PV.c.day)).label("in_p"), PV.c["items"], PV.c.bytes,
+        PV.c.service,
+        PV.c.data_type,
+        PV.c.user_region,
+        PV.c.file_type,
+        flag(q.day_in_period(PV.c.day)).label("in_p"),
+        PV.c["items"],
+        PV.c.bytes,
     ).subquery("pv")
-    return (
-        select(*_shape("pv", service=inner.c.service,
-                       keys=(inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p),
-                       nums=(func.count(), func.sum(inner.c["items"]), func.sum(inner.c.bytes))))
-        .group_by(inner.c.service, inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p)
-    )
+    return select(
+        *_shape(
+            "pv",
+            service=inner.c.service,
+            keys=(inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p),
+            nums=(func.count(), func.sum(inner.c["items"]), func.sum(inner.c.bytes)),
+        )
+    ).group_by(inner.c.service, inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p)
 
 
 def detections(q: PeriodParams) -> Select[Any]:
@@ -109,29 +160,55 @@ def detections(q: PeriodParams) -> Select[Any]:
     d = DET.c
     in_p = flag(q.in_period(d.flagged_at) & (d.automated == true()))
     acct = _when(
-        (d.category == "solicitation") & (d.user_region == "eu") & (d.automated == true())
-        & q.in_period(d.flagged_at),
+        (d.category == "solicitation") & (d.user_region == "eu") & (d.automated == true()) & q.in_period(d.flagged_at),
         d.account_ref,
     )
     inner = select(
-        d.service, d.category, d.technology, d.data_type, d.user_region, d.verdict,
-        in_p.label("a"), acct.label("acct"), flag(q.by_as_of(d.reviewed_at)).label("rev"),
+        d.service,
+        d.category,
+        d.technology,
+        d.data_type,
+        d.user_region,
+        d.verdict,
+        in_p.label("a"),
+        acct.label("acct"),
+        flag(q.by_as_of(d.reviewed_at)).label("rev"),
     ).subquery("d0")
     g = (
-        select(inner.c.service, inner.c.category, inner.c.technology, inner.c.data_type, inner.c.user_region,
-               inner.c.verdict, inner.c.a, inner.c.acct,
-               func.count().label("n"), func.sum(inner.c.rev).label("r"))
-        .group_by(inner.c.service, inner.c.category, inner.c.technology, inner.c.data_type,
-                  inner.c.user_region, inner.c.verdict, inner.c.a, inner.c.acct)
+        select(
+            inner.c.service,
+            inner.c.category,
+            inner.c.technology,
+            inner.c.data_type,
+            inner.c.user_region,
+            inner.c.verdict,
+            inner.c.a,
+            inner.c.acct,
+            func.count().label("n"),
+            func.sum(inner.c.rev).label("r"),
+        )
+        .group_by(
+            inner.c.service,
+            inner.c.category,
+            inner.c.technology,
+            inner.c.data_type,
+            inner.c.user_region,
+            inner.c.verdict,
+            inner.c.a,
+            inner.c.acct,
+        )
         .cte("g")
         .prefix_with("MATERIALIZED")
     )
-    enum_rows = (
-        select(*_shape("det", service=g.c.service, category=g.c.category,
-                       keys=(g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict),
-                       nums=(g.c.a, func.sum(g.c.n), func.sum(g.c.r))))
-        .group_by(g.c.service, g.c.category, g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict, g.c.a)
-    )
+    enum_rows = select(
+        *_shape(
+            "det",
+            service=g.c.service,
+            category=g.c.category,
+            keys=(g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict),
+            nums=(g.c.a, func.sum(g.c.n), func.sum(g.c.r)),
+        )
+    ).group_by(g.c.service, g.c.category, g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict, g.c.a)
     # Per account: reviewed at all, any not_abuse verdict, any confirmed verdict (verdicts only count once
     # reviewed by the as-of instant).
     reviewed = g.c.r > 0
@@ -150,13 +227,15 @@ def detections(q: PeriodParams) -> Select[Any]:
             .subquery(kind)
         )
         outer_keys = ([a.c.service] if by_service else []) + ([a.c.technology] if by_tech else [])
-        return select(*_shape(
-            kind,
-            service=a.c.service if by_service else None,
-            category=literal("solicitation"),
-            keys=(a.c.technology,) if by_tech else (),
-            nums=(func.count(), func.sum(flag((a.c.na == 1) & (a.c.conf == 0))), func.sum(a.c.rev)),
-        )).group_by(*outer_keys)
+        return select(
+            *_shape(
+                kind,
+                service=a.c.service if by_service else None,
+                category=literal("solicitation"),
+                keys=(a.c.technology,) if by_tech else (),
+                nums=(func.count(), func.sum(flag((a.c.na == 1) & (a.c.conf == 0))), func.sum(a.c.rev)),
+            )
+        ).group_by(*outer_keys)
 
     return union_all(
         enum_rows,
@@ -177,14 +256,13 @@ def reports(q: PeriodParams) -> Select[Any]:
     report_accounts is a second read of that table, measured cheaper than folding it into ``reported``'s
     grouping by account (docs/benchmarks.md).
     """
-    inner = select(REP.c.service, REP.c.category, REP.c.recipient,
-                   flag(q.in_period(REP.c.sent_at)).label("in_p")).subquery("r0")
+    inner = select(
+        REP.c.service, REP.c.category, REP.c.recipient, flag(q.in_period(REP.c.sent_at)).label("in_p")
+    ).subquery("r0")
     i = inner.c
-    rep_rows = (
-        select(*_shape("rep", service=i.service, category=i.category, keys=(i.recipient,),
-                       nums=(func.count(), i.in_p)))
-        .group_by(i.service, i.category, i.recipient, i.in_p)
-    )
+    rep_rows = select(
+        *_shape("rep", service=i.service, category=i.category, keys=(i.recipient,), nums=(func.count(), i.in_p))
+    ).group_by(i.service, i.category, i.recipient, i.in_p)
     bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
     bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
     acct_check = select(*_shape("ra_check", nums=(func.count(), func.sum(flag(bad_role)), func.sum(flag(bad_region)))))
@@ -196,8 +274,11 @@ def _period_reports(q: PeriodParams, services: Sequence[str]) -> Any:
     them from the column's statistics), each with ``bit`` = its service's bit (bit i = ``services[i]``),
     computed once per report so that the groupings below only OR integers."""
     r = REP.c
-    return (select(r.id, r.service, r.category, _service_bit(r.service, services).label("bit"))
-            .where(q.in_period(r.sent_at)).cte("rp"))
+    return (
+        select(r.id, r.service, r.category, _service_bit(r.service, services).label("bit"))
+        .where(q.in_period(r.sent_at))
+        .cte("rp")
+    )
 
 
 def _service_bit(service: ColumnElement[Any], services: Sequence[str]) -> ColumnElement[Any]:
@@ -231,18 +312,20 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     # The file type is only kept where it is listed (EU other files: other_file_types_reported).
     file_type = _when((DET.c.data_type == "other_file") & (DET.c.user_region == "eu"), DET.c.file_type)
     per_item = (
-        select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"),
-               mask.label("mask"))
+        select(rp.c.category, DET.c.data_type, DET.c.user_region, file_type.label("file_type"), mask.label("mask"))
         .select_from(RI.join(rp, rp.c.id == RI.c.report_id).join(DET, DET.c.id == RI.c.detection_id))
         .group_by(rp.c.category, RI.c.detection_id, DET.c.data_type, DET.c.user_region, file_type)
         .subquery("ri")
     )
     i = per_item.c
-    items = (
-        select(*_shape("items_mask", category=i.category, keys=(i.data_type, i.user_region, i.file_type),
-                       nums=(func.count(), i.mask)))
-        .group_by(i.category, i.data_type, i.user_region, i.file_type, i.mask)
-    )
+    items = select(
+        *_shape(
+            "items_mask",
+            category=i.category,
+            keys=(i.data_type, i.user_region, i.file_type),
+            nums=(func.count(), i.mask),
+        )
+    ).group_by(i.category, i.data_type, i.user_region, i.file_type, i.mask)
     per_acct = (
         select(rp.c.category, RA.c.role, mask.label("mask"))
         .select_from(RA.join(rp, rp.c.id == RA.c.report_id))
@@ -251,14 +334,14 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
         .subquery("ra")
     )
     a = per_acct.c
-    accts = (
-        select(*_shape("accts_mask", category=a.category, keys=(a.role,), nums=(func.count(), a.mask)))
-        .group_by(a.category, a.role, a.mask)
+    accts = select(*_shape("accts_mask", category=a.category, keys=(a.role,), nums=(func.count(), a.mask))).group_by(
+        a.category, a.role, a.mask
     )
     # Reports concerning an EU user: one of its named accounts or one of its items' detections is in the EU
     # (data-contract §3 v2). Two IN tests, not one over a UNION: each becomes one hashed set of report ids.
-    eu_item = select(RI.c.report_id).select_from(RI.join(DET, DET.c.id == RI.c.detection_id)).where(
-        DET.c.user_region == "eu")
+    eu_item = (
+        select(RI.c.report_id).select_from(RI.join(DET, DET.c.id == RI.c.detection_id)).where(DET.c.user_region == "eu")
+    )
     eu_account = select(RA.c.report_id).where(RA.c.user_region == "eu")
     rep_eu = (
         select(*_shape("rep_eu", service=rp.c.service, category=rp.c.category, nums=(func.count(),)))
@@ -270,9 +353,8 @@ def reported(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
 
 def report_account_values() -> Select[Any]:
     """Diagnosis only, when ``reports`` found values outside the enumerations of report_accounts."""
-    return (
-        select(*_shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),)))
-        .group_by(RA.c.role, RA.c.user_region)
+    return select(*_shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),))).group_by(
+        RA.c.role, RA.c.user_region
     )
 
 
@@ -285,8 +367,11 @@ def content_actions(q: PeriodParams) -> Select[Any]:
     """
     services = select(*_shape("ca_svc", service=CA.c.service, nums=(func.count(),))).group_by(CA.c.service)
     removals = (
-        select(*_shape("ca", service=CA.c.service, category=DET.c.category, keys=(DET.c.user_region,),
-                       nums=(func.count(),)))
+        select(
+            *_shape(
+                "ca", service=CA.c.service, category=DET.c.category, keys=(DET.c.user_region,), nums=(func.count(),)
+            )
+        )
         .select_from(CA.join(DET, DET.c.id == CA.c.detection_id))
         .where(q.in_period(CA.c.removed_at))
         .group_by(CA.c.service, DET.c.category, DET.c.user_region)
@@ -297,14 +382,21 @@ def content_actions(q: PeriodParams) -> Select[Any]:
 def account_actions(q: PeriodParams) -> Select[Any]:
     """Section 5: account actions per service, category, region and action."""
     inner = select(
-        AA.c.service, AA.c.category, AA.c.user_region, AA.c.action,
+        AA.c.service,
+        AA.c.category,
+        AA.c.user_region,
+        AA.c.action,
         flag(q.in_period(AA.c.taken_at)).label("in_p"),
     ).subquery("aa0")
-    return (
-        select(*_shape("aa", service=inner.c.service, category=inner.c.category,
-                       keys=(inner.c.user_region, inner.c.action, inner.c.in_p), nums=(func.count(),)))
-        .group_by(inner.c.service, inner.c.category, inner.c.user_region, inner.c.action, inner.c.in_p)
-    )
+    return select(
+        *_shape(
+            "aa",
+            service=inner.c.service,
+            category=inner.c.category,
+            keys=(inner.c.user_region, inner.c.action, inner.c.in_p),
+            nums=(func.count(),),
+        )
+    ).group_by(inner.c.service, inner.c.category, inner.c.user_region, inner.c.action, inner.c.in_p)
 
 
 #: Account actions that the form's "accounts suspended" counts: a termination is a permanent suspension.
@@ -328,16 +420,14 @@ def account_holders(q: PeriodParams, services: Sequence[str]) -> Select[Any]:
     mask_eu = _service_mask(q, case((eu, bit), else_=cast(literal(0), BigInteger)), services)
     per_acct = (
         select(a.category, kind.label("kind"), mask_all.label("m_all"), mask_eu.label("m_eu"))
-        .where(q.in_period(a.taken_at) & a.account_ref.is_not(None)
-               & a.action.in_((*SUSPENSIONS, "restrict")))
+        .where(q.in_period(a.taken_at) & a.account_ref.is_not(None) & a.action.in_((*SUSPENSIONS, "restrict")))
         .group_by(a.category, kind, a.account_ref)
         .subquery("aa1")
     )
     p = per_acct.c
-    return (
-        select(*_shape("acct_mask", category=p.category, keys=(p.kind,), nums=(func.count(), p.m_all, p.m_eu)))
-        .group_by(p.category, p.kind, p.m_all, p.m_eu)
-    )
+    return select(
+        *_shape("acct_mask", category=p.category, keys=(p.kind,), nums=(func.count(), p.m_all, p.m_eu))
+    ).group_by(p.category, p.kind, p.m_all, p.m_eu)
 
 
 def complaints(q: PeriodParams) -> Select[Any]:
@@ -352,16 +442,18 @@ def complaints(q: PeriodParams) -> Select[Any]:
     (Python drops complaints against restrictions: the form asks about suspensions).
     """
     c = CMP.c
-    every = (
-        select(*_shape("cmp", service=c.service, keys=(c.subject, c.channel, c.outcome), nums=(func.count(),)))
-        .group_by(c.service, c.subject, c.channel, c.outcome)
-    )
+    every = select(
+        *_shape("cmp", service=c.service, keys=(c.subject, c.channel, c.outcome), nums=(func.count(),))
+    ).group_by(c.service, c.subject, c.channel, c.outcome)
     decided = q.by_as_of(c.decided_at)
     restored = decided & (c.outcome == "restored")
     complied = restored & q.by_as_of(c.complied_at)
     inner = (
         select(
-            c.service, c.subject, c.channel, c.outcome,
+            c.service,
+            c.subject,
+            c.channel,
+            c.outcome,
             func.coalesce(DET.c.category, AA.c.category).label("category"),
             func.coalesce(DET.c.user_region, AA.c.user_region).label("region"),
             AA.c.action.label("action"),
@@ -380,14 +472,22 @@ def complaints(q: PeriodParams) -> Select[Any]:
         .subquery("c0")
     )
     i = inner.c
-    period = (
-        select(*_shape("cmp_p", service=i.service, category=i.category,
-                       keys=(i.subject, i.channel, i.outcome, i.region, i.action),
-                       nums=(func.count(), func.sum(i.dec), func.sum(i.res),
-                             func.coalesce(func.sum(i.dec_s), 0), func.sum(i.comp),
-                             func.coalesce(func.sum(i.comp_s), 0))))
-        .group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.region, i.action)
-    )
+    period = select(
+        *_shape(
+            "cmp_p",
+            service=i.service,
+            category=i.category,
+            keys=(i.subject, i.channel, i.outcome, i.region, i.action),
+            nums=(
+                func.count(),
+                func.sum(i.dec),
+                func.sum(i.res),
+                func.coalesce(func.sum(i.dec_s), 0),
+                func.sum(i.comp),
+                func.coalesce(func.sum(i.comp_s), 0),
+            ),
+        )
+    ).group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.region, i.action)
     return union_all(every, period)  # type: ignore[return-value]
 
 

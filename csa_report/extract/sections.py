@@ -29,8 +29,7 @@ VOLUMES: Final[tuple[tuple[str, str, str, Unit], ...]] = (
     ("metadata_processed", "metadata", "items", "count"),
 )
 #: Section 4 reported items: (indicator, data_type).
-REPORTED: Final = (("images_reported", "image"), ("videos_reported", "video"),
-                   ("other_files_reported", "other_file"))
+REPORTED: Final = (("images_reported", "image"), ("videos_reported", "video"), ("other_files_reported", "other_file"))
 #: Section 4 accounts: (indicator, role, categories).
 ACCOUNTS: Final = (
     ("accounts_sending", "sender", CSAM),
@@ -57,8 +56,18 @@ class _Sums:
         return self.data.get((service, *key), 0)
 
 
-def _row(service: str, section: int, indicator: str, value: Any, unit: Unit, *, category: str = NO,
-         technology: str = NO, region: str = "all", note: str = "") -> IndicatorRow:
+def _row(
+    service: str,
+    section: int,
+    indicator: str,
+    value: Any,
+    unit: Unit,
+    *,
+    category: str = NO,
+    technology: str = NO,
+    region: str = "all",
+    note: str = "",
+) -> IndicatorRow:
     return IndicatorRow(service, section, indicator, category, technology, region, value, unit, note)
 
 
@@ -121,20 +130,26 @@ def section4(groups: Sequence[Group], scopes: Sequence[str], reporting: Sequence
         for c in CSAM:
             for indicator, data_type in REPORTED:
                 for region in EU_ALL:
-                    rows.append(_row(s, 4, indicator, items.get((s, c, data_type, region), 0), "count",
-                                     category=c, region=region))
+                    rows.append(
+                        _row(
+                            s, 4, indicator, items.get((s, c, data_type, region), 0), "count", category=c, region=region
+                        )
+                    )
             value, note = _text_list(file_types[(s, c)], "N/A: no other files of EU users reported")
-            rows.append(_row(s, 4, "other_file_types_reported", value, "text", category=c, region="eu",
-                             note=note))
+            rows.append(_row(s, 4, "other_file_types_reported", value, "text", category=c, region="eu", note=note))
         for indicator, role, categories in ACCOUNTS:
             for c in categories:
-                rows.append(_row(s, 4, indicator, accounts.get((s, c, role), 0), "count", category=c,
-                                 region="eu"))
+                rows.append(_row(s, 4, indicator, accounts.get((s, c, role), 0), "count", category=c, region="eu"))
     return rows
 
 
-def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Sequence[Group],
-              scopes: Sequence[str], acting: Sequence[str]) -> list[IndicatorRow]:
+def section5(
+    removals: Sequence[Group],
+    holders: Sequence[Group],
+    complaints: Sequence[Group],
+    scopes: Sequence[str],
+    acting: Sequence[str],
+) -> list[IndicatorRow]:
     removed = _Sums()
     for g in removals:
         if g["kind"] == "ca":  # the period's removals (``ca_svc`` only lists services)
@@ -158,20 +173,30 @@ def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Se
             continue  # a complaint against a restriction is not one against a suspension
         for region in ("all", "eu") if g["k4"] == "eu" else ("all",):
             key = (g["k1"], g["k2"], g["category"], region)  # subject, channel, category, region
-            for name, col in (("n", "n1"), ("decided", "n2"), ("restored", "n3"), ("dec_s", "n4"),
-                              ("complied", "n5"), ("comp_s", "n6")):
+            for name, col in (
+                ("n", "n1"),
+                ("decided", "n2"),
+                ("restored", "n3"),
+                ("dec_s", "n4"),
+                ("complied", "n5"),
+                ("comp_s", "n6"),
+            ):
                 cmp.add(g["service"], (*key, name), g[col])
     rows: list[IndicatorRow] = []
     for s in scopes:
         for c in CSAM:
             for region in EU_ALL:
-                rows.append(_row(s, 5, "content_removed", removed.get(s, c, region), "count", category=c,
-                                 region=region))
+                rows.append(
+                    _row(s, 5, "content_removed", removed.get(s, c, region), "count", category=c, region=region)
+                )
         for c in CATEGORIES:
             for region in EU_ALL:
                 for indicator, kind in (("accounts_suspended", "suspended"), ("accounts_restricted", "restricted")):
-                    rows.append(_row(s, 5, indicator, holders_n.get((s, c, kind, region), 0), "count",
-                                     category=c, region=region))
+                    rows.append(
+                        _row(
+                            s, 5, indicator, holders_n.get((s, c, kind, region), 0), "count", category=c, region=region
+                        )
+                    )
         for subject, categories in (("content", CSAM), ("account", CATEGORIES)):
             for c in categories:
                 for region in EU_ALL:
@@ -182,10 +207,28 @@ def section5(removals: Sequence[Group], holders: Sequence[Group], complaints: Se
 def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str, region: str) -> list[IndicatorRow]:
     rows: list[IndicatorRow] = []
     for channel in ("internal", "judicial"):
-        rows.append(_row(s, 5, f"{subject}_complaints_{channel}", cmp.get(s, subject, channel, c, region, "n"),
-                         "count", category=c, region=region))
-        rows.append(_row(s, 5, f"{subject}_restored_{channel}",
-                         cmp.get(s, subject, channel, c, region, "restored"), "count", category=c, region=region))
+        rows.append(
+            _row(
+                s,
+                5,
+                f"{subject}_complaints_{channel}",
+                cmp.get(s, subject, channel, c, region, "n"),
+                "count",
+                category=c,
+                region=region,
+            )
+        )
+        rows.append(
+            _row(
+                s,
+                5,
+                f"{subject}_restored_{channel}",
+                cmp.get(s, subject, channel, c, region, "restored"),
+                "count",
+                category=c,
+                region=region,
+            )
+        )
 
     def internal(name: str) -> int:
         return cmp.get(s, subject, "internal", c, region, name)
@@ -193,15 +236,34 @@ def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str, region: str) -> li
     def judicial(name: str) -> int:
         return cmp.get(s, subject, "judicial", c, region, name)
 
-    rows.append(_mean_days_row(s, f"{subject}_decision_days_internal", c, region, internal("dec_s"),
-                               internal("decided"), "N/A: no internal complaint decided"))
-    rows.append(_mean_days_row(s, f"{subject}_compliance_days_judicial", c, region, judicial("comp_s"),
-                               judicial("complied"), "N/A: no judicial decision to restore complied with"))
+    rows.append(
+        _mean_days_row(
+            s,
+            f"{subject}_decision_days_internal",
+            c,
+            region,
+            internal("dec_s"),
+            internal("decided"),
+            "N/A: no internal complaint decided",
+        )
+    )
+    rows.append(
+        _mean_days_row(
+            s,
+            f"{subject}_compliance_days_judicial",
+            c,
+            region,
+            judicial("comp_s"),
+            judicial("complied"),
+            "N/A: no judicial decision to restore complied with",
+        )
+    )
     return rows
 
 
-def _mean_days_row(s: str, indicator: str, c: str, region: str, total_seconds: int, n: int,
-                   none_note: str) -> IndicatorRow:
+def _mean_days_row(
+    s: str, indicator: str, c: str, region: str, total_seconds: int, n: int, none_note: str
+) -> IndicatorRow:
     if n:
         return _row(s, 5, indicator, mean_days(total_seconds, n), "days", category=c, region=region)
     return _row(s, 5, indicator, None, "days", category=c, region=region, note=none_note)
@@ -223,8 +285,7 @@ def section6(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRo
                 continue  # solicitation counts accounts, below
             n, reviewed = int(g["n2"]), int(g["n3"] or 0)
             na = reviewed if g["k4"] == "not_abuse" else 0
-            for key in ((service, category, tech), (service, category, NO), (ALL, category, tech),
-                        (ALL, category, NO)):
+            for key in ((service, category, tech), (service, category, NO), (ALL, category, tech), (ALL, category, NO)):
                 v = abc[key]
                 v[0] += n
                 v[1] += na
@@ -241,15 +302,35 @@ def section6(groups: Sequence[Group], scopes: Sequence[str]) -> list[IndicatorRo
                 a, b, rev = abc.get((s, c, tech), [0, 0, 0])
                 rows.append(_row(s, 6, "flagged", a, "count", category=c, technology=tech, region=region))
                 rows.append(_row(s, 6, "not_abuse", b, "count", category=c, technology=tech, region=region))
-                rows.append(_row(s, 6, "human_reviewed", rev, "count", category=c, technology=tech,
-                                 region=region))
+                rows.append(_row(s, 6, "human_reviewed", rev, "count", category=c, technology=tech, region=region))
                 if a:
-                    rows.append(_row(s, 6, "error_rate", ratio_percent(b, a), "percent", category=c,
-                                     technology=tech, region=region))
+                    rows.append(
+                        _row(
+                            s,
+                            6,
+                            "error_rate",
+                            ratio_percent(b, a),
+                            "percent",
+                            category=c,
+                            technology=tech,
+                            region=region,
+                        )
+                    )
                 else:
                     what = "accounts" if c == SOL else "items"
-                    rows.append(_row(s, 6, "error_rate", None, "percent", category=c, technology=tech,
-                                     region=region, note=f"N/A: no {what} flagged"))
+                    rows.append(
+                        _row(
+                            s,
+                            6,
+                            "error_rate",
+                            None,
+                            "percent",
+                            category=c,
+                            technology=tech,
+                            region=region,
+                            note=f"N/A: no {what} flagged",
+                        )
+                    )
     return rows
 
 

@@ -51,8 +51,11 @@ class Tuning:
     @classmethod
     def of(cls, source: SourceSettings) -> Tuning:
         """The extraction options of the run's source settings (``CSA_EXTRACT_*``)."""
-        return cls(jit=source.extract_jit, parallel_workers=source.extract_parallel_workers,
-                   connections=source.extract_connections)
+        return cls(
+            jit=source.extract_jit,
+            parallel_workers=source.extract_parallel_workers,
+            connections=source.extract_connections,
+        )
 
     @classmethod
     def from_settings(cls) -> Tuning:

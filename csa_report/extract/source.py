@@ -36,6 +36,11 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tun
             # work_mem, enable_sort, jit, parallel workers: measured in docs/benchmarks.md.
             apply_session(conn, tuning)
             result = compute_indicators(conn, period, as_of, tuning)
-    log.info("extracted %d indicator rows for %s (%d services) from %s", len(result.rows), period,
-             len(result.services), describe(url))
+    log.info(
+        "extracted %d indicator rows for %s (%d services) from %s",
+        len(result.rows),
+        period,
+        len(result.services),
+        describe(url),
+    )
     return result

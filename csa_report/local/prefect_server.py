@@ -73,22 +73,31 @@ def launch(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     api = f"{url}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home.resolve()), "PREFECT_SERVER_API_HOST": "127.0.0.1",
-           "PREFECT_SERVER_API_PORT": str(port), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home.resolve()),
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        **(extra_env or {}),
+    }
     if secret is not None:
         env.update({"PREFECT_SERVER_API_AUTH_STRING": secret, "PREFECT_API_AUTH_STRING": secret})
     prefect = Path(sys.executable).with_name("prefect")
     log = (home / "server.log").open("ab")
-    proc = start_group([str(prefect), "server", "start"], log_file=log, env=env, cwd=home,
-                       bind_to_parent=bind_to_parent)
+    proc = start_group(
+        [str(prefect), "server", "start"], log_file=log, env=env, cwd=home, bind_to_parent=bind_to_parent
+    )
     server = LocalPrefectServer(url=url, api_url=api, home=home, env=env, auth=secret, process=proc, _log=log)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             server.stop()
-            raise UnreachableError(f"the Prefect server exited at start (code {proc.returncode}); see "
-                                   f"{home / 'server.log'}")
+            raise UnreachableError(
+                f"the Prefect server exited at start (code {proc.returncode}); see {home / 'server.log'}"
+            )
         try:
             with urllib.request.urlopen(f"{api}/health", timeout=2) as resp:
                 if resp.status == 200:  # /health is open by design (probes); everything else needs the string

@@ -121,9 +121,15 @@ def start_group(
     parent = os.getpid()
     preexec = (lambda: die_with_parent(parent, signal.SIGTERM)) if bind_to_parent and sys.platform == "linux" else None
     return subprocess.Popen(
-        list(command), env=None if env is None else dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-        stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec,
-    )  # fmt: skip
+        list(command),
+        env=None if env is None else dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=preexec,
+    )
 
 
 def signal_group(pgid: int, sig: signal.Signals) -> None:

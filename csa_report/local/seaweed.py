@@ -33,8 +33,7 @@ from csa_report.errors import ToolError, UnreachableError
 from csa_report.local import processes
 from csa_report.local.processes import group_alive
 
-__all__ = ["BucketSpec", "S3Endpoint", "SeaweedServer", "ensure_buckets", "free_port_pairs", "group_alive",
-           "local_s3"]
+__all__ = ["BucketSpec", "S3Endpoint", "SeaweedServer", "ensure_buckets", "free_port_pairs", "group_alive", "local_s3"]
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -151,14 +150,19 @@ class SeaweedServer:
 
     def command(self, ports: dict[str, int], config: Path) -> list[str]:
         args = [
-            str(self.weed), "mini",
+            str(self.weed),
+            "mini",
             f"-dir={self.data_dir / 'store'}",
-            "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
             f"-s3.config={config}",
-            "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             "-s3.allowDeleteBucketNotEmpty=false",
             "-volume.preStopSeconds=0",
-        ]  # fmt: skip
+        ]
         for name in _PORT_NAMES:
             args += [f"-{name}.port={ports[name]}", f"-{name}.port.grpc={ports[name] + GRPC_OFFSET}"]
         return args
@@ -181,13 +185,20 @@ class SeaweedServer:
     def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir)
         if self.s3_port is not None:
-            if not (processes.port_free(self.s3_port, reuse_addr=True)
-                    and processes.port_free(self.s3_port + GRPC_OFFSET, reuse_addr=True)):
-                raise ToolError(f"S3 port {self.s3_port} (or its gRPC port {self.s3_port + GRPC_OFFSET}) is in "
-                                "use; stop the other server or choose another port")
-            others = [p for p in free_port_pairs(len(_PORT_NAMES) + 1)
-                      if p not in (self.s3_port, self.s3_port + GRPC_OFFSET)
-                      and p + GRPC_OFFSET not in (self.s3_port, self.s3_port + GRPC_OFFSET)]
+            if not (
+                processes.port_free(self.s3_port, reuse_addr=True)
+                and processes.port_free(self.s3_port + GRPC_OFFSET, reuse_addr=True)
+            ):
+                raise ToolError(
+                    f"S3 port {self.s3_port} (or its gRPC port {self.s3_port + GRPC_OFFSET}) is in "
+                    "use; stop the other server or choose another port"
+                )
+            others = [
+                p
+                for p in free_port_pairs(len(_PORT_NAMES) + 1)
+                if p not in (self.s3_port, self.s3_port + GRPC_OFFSET)
+                and p + GRPC_OFFSET not in (self.s3_port, self.s3_port + GRPC_OFFSET)
+            ]
             ports = {"s3": self.s3_port, **dict(zip(_PORT_NAMES[1:], others, strict=False))}
         else:
             ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
@@ -204,8 +215,11 @@ class SeaweedServer:
         self.endpoint = endpoint
         log.info(
             "SeaweedFS started: pid=%d s3=%s data=%s ready in %.2f s",
-            self.process.pid, endpoint.url, self.data_dir, time.monotonic() - started,
-        )  # fmt: skip
+            self.process.pid,
+            endpoint.url,
+            self.data_dir,
+            time.monotonic() - started,
+        )
         return endpoint
 
     def _wait_ready(self, endpoint: S3Endpoint, timeout_s: float) -> None:
@@ -273,8 +287,11 @@ def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:
         else:
             client.create_bucket(Bucket=spec.name)
         client.put_bucket_versioning(Bucket=spec.name, VersioningConfiguration={"Status": "Enabled"})
-        log.info("bucket %s created (versioned, object lock: %s)", spec.name,
-                 f"COMPLIANCE {spec.lock_days} d" if spec.lock_days else "off")  # fmt: skip
+        log.info(
+            "bucket %s created (versioned, object lock: %s)",
+            spec.name,
+            f"COMPLIANCE {spec.lock_days} d" if spec.lock_days else "off",
+        )
 
 
 def _require_lock(client: S3Client, bucket: str) -> None:

@@ -49,7 +49,8 @@ def spans(file_name: str, versions: Sequence[D]) -> list[tuple[D, date, date | N
                 raise PolicyError(
                     f"{file_name}: two versions cover the same day {overlap.isoformat()}: {_where(doc)}"
                     f"{' until ' + until.isoformat() if until else ''} and {_where(nxt)}; a day has one version "
-                    "in force (set effective_until on the older one)")
+                    "in force (set effective_until on the older one)"
+                )
             if until is None:
                 until = nxt.effective_from - timedelta(days=1)
         out.append((doc, doc.effective_from, until))
@@ -67,13 +68,15 @@ def version_in_force(file_name: str, versions: Sequence[D], period: Period) -> D
                 raise PolicyError(
                     f"{file_name}: no version is in force from {max(gap_first, period.start).isoformat()} to "
                     f"{min(gap_last, period.end).isoformat()}, days of the period {period}: {_where(doc)} ends "
-                    f"on {until.isoformat()} and {_where(nxt)} begins on {next_first.isoformat()}")
+                    f"on {until.isoformat()} and {_where(nxt)} begins on {next_first.isoformat()}"
+                )
     last = covered[-1]
     if last[2] is not None and last[2] < period.end:
         raise PolicyError(
             f"{file_name}: no version is in force from {max(last[2] + timedelta(days=1), period.start).isoformat()} "
             f"to {period.end.isoformat()}, days of the period {period}: {_where(last[0])} ends on "
-            f"{last[2].isoformat()}")
+            f"{last[2].isoformat()}"
+        )
     in_force = [doc for doc, first, until in covered if first <= period.end and (until is None or until >= period.end)]
     if in_force:
         return in_force[0]

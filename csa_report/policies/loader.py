@@ -64,8 +64,10 @@ def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
     current file and its history (csa_report.policies.history); without one, the current file."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise PolicyError(f"policy folder {folder} does not exist or is not a folder "
-                          f"(expected a folder holding {', '.join(DOCUMENTS)})")
+        raise PolicyError(
+            f"policy folder {folder} does not exist or is not a folder "
+            f"(expected a folder holding {', '.join(DOCUMENTS)})"
+        )
     docs: dict[str, PolicyDocument] = {}
     for file_name, (kind, model) in DOCUMENTS.items():
         current = load_document(folder / file_name, kind, model)
@@ -73,8 +75,11 @@ def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
             docs[kind] = current
             continue
         history_dir = folder / HISTORY / Path(file_name).stem
-        older = [load_document(path, kind, model) for path in sorted(history_dir.glob("*.md"))] \
-            if history_dir.is_dir() else []
+        older = (
+            [load_document(path, kind, model) for path in sorted(history_dir.glob("*.md"))]
+            if history_dir.is_dir()
+            else []
+        )
         docs[kind] = version_in_force(file_name, [current, *older], period)
     return PolicySet.model_validate({"folder": folder, **docs})
 
@@ -84,8 +89,9 @@ def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyD
     try:
         raw = read_limited(path, "policy document")
     except FileNotFoundError:
-        raise PolicyError(f"{path}: document is missing (a policy folder holds {', '.join(DOCUMENTS)}; "
-                          f"this one has kind {kind!r})") from None
+        raise PolicyError(
+            f"{path}: document is missing (a policy folder holds {', '.join(DOCUMENTS)}; this one has kind {kind!r})"
+        ) from None
     except OSError as exc:
         raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     sha256 = hashlib.sha256(raw).hexdigest()
@@ -98,8 +104,9 @@ def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyD
     node, data = parse_yaml(path, front)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         got = "nothing" if data is None else type(data).__name__
-        raise PolicyError(f"{path}:{_FRONT_OFFSET}: front matter: expected a mapping of fields "
-                          f"(`field: value` lines), got {got}")
+        raise PolicyError(
+            f"{path}:{_FRONT_OFFSET}: front matter: expected a mapping of fields (`field: value` lines), got {got}"
+        )
     check_duplicate_keys(path, node)
     check_name_lengths(path, node)
     _check_kind(path, node, data, kind)
@@ -116,8 +123,10 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str]:
     text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n").rstrip() != _FENCE:
-        raise PolicyError(f"{path}:1: expected front matter: the file must start with a line `---`, "
-                          "then YAML fields, then a closing `---` line, then the Markdown text")
+        raise PolicyError(
+            f"{path}:1: expected front matter: the file must start with a line `---`, "
+            "then YAML fields, then a closing `---` line, then the Markdown text"
+        )
     for i in range(1, len(lines)):
         if lines[i].rstrip("\r\n").rstrip() in (_FENCE, "..."):
             front = "".join(lines[1:i])
@@ -147,12 +156,15 @@ def _refuse_aliases(path: Path, front: str, offset: int, what: str) -> None:
             raise PolicyError(f"{path}: {what} holds more than {MAX_YAML_EVENTS} YAML values; refused")
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             line = event.start_mark.line + offset if event.start_mark is not None else offset
-            raise PolicyError(f"{path}:{line}: {what} uses a YAML anchor or alias (`&name` / `*name`); these are "
-                              "not allowed: write the value out")
+            raise PolicyError(
+                f"{path}:{line}: {what} uses a YAML anchor or alias (`&name` / `*name`); these are "
+                "not allowed: write the value out"
+            )
 
 
-def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET,
-               what: str = "front matter") -> tuple[yaml.Node | None, Any]:
+def parse_yaml(
+    path: Path, front: str, offset: int = _FRONT_OFFSET, what: str = "front matter"
+) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the plain data of YAML text starting on file line ``offset``."""
     if len(front) > MAX_DOCUMENT_BYTES:
         raise PolicyError(f"{path}: {what} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB; refused")
@@ -173,8 +185,9 @@ def parse_yaml(path: Path, front: str, offset: int = _FRONT_OFFSET,
         if where is None:
             raise PolicyError(f"{path}: {what} holds a value YAML cannot read: {exc}") from None
         line, field, value = where
-        raise PolicyError(f"{path}:{line}: {field}: {value!r} is not a valid date ({exc}); "
-                          "expected a date YYYY-MM-DD") from None
+        raise PolicyError(
+            f"{path}:{line}: {field}: {value!r} is not a valid date ({exc}); expected a date YYYY-MM-DD"
+        ) from None
     except RecursionError:
         raise PolicyError(f"{path}: {what} is nested too deeply") from None
     return node, data
@@ -208,8 +221,9 @@ def check_duplicate_keys(path: Path, node: yaml.Node, where: Loc = (), offset: i
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     field = _field_name((*where, key.value))
-                    raise PolicyError(f"{path}:{key.start_mark.line + offset}: {field}: "
-                                      "field given twice (expected each field once)")
+                    raise PolicyError(
+                        f"{path}:{key.start_mark.line + offset}: {field}: field given twice (expected each field once)"
+                    )
                 seen.add(key.value)
                 check_duplicate_keys(path, value, (*where, key.value), offset)
     elif isinstance(node, yaml.SequenceNode):
@@ -224,12 +238,17 @@ def check_name_lengths(path: Path, node: yaml.Node, offset: int = _FRONT_OFFSET)
         current = stack.pop()
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
-                if (isinstance(key, yaml.ScalarNode) and key.value in _NAME_FIELDS
-                        and isinstance(value, yaml.ScalarNode)
-                        and len(value.value.encode("utf-8")) > MAX_NAME_BYTES):
-                    raise PolicyError(f"{path}:{value.start_mark.line + offset}: {key.value} is longer than "
-                                      f"{MAX_NAME_BYTES} bytes; it is used in storage keys and file names, which "
-                                      "cannot hold it: shorten it")
+                if (
+                    isinstance(key, yaml.ScalarNode)
+                    and key.value in _NAME_FIELDS
+                    and isinstance(value, yaml.ScalarNode)
+                    and len(value.value.encode("utf-8")) > MAX_NAME_BYTES
+                ):
+                    raise PolicyError(
+                        f"{path}:{value.start_mark.line + offset}: {key.value} is longer than "
+                        f"{MAX_NAME_BYTES} bytes; it is used in storage keys and file names, which "
+                        "cannot hold it: shorten it"
+                    )
                 stack.append(value)
         elif isinstance(current, yaml.SequenceNode):
             stack.extend(current.value)
@@ -247,8 +266,9 @@ def _check_kind(path: Path, node: yaml.MappingNode, data: dict[Any, Any], kind: 
 # Mapping pydantic errors to lines and plain words
 
 
-def describe_errors(path: Path, node: yaml.Node, model: type[BaseModel], errors: Sequence[ErrorDetails],
-                    offset: int = _FRONT_OFFSET) -> str:
+def describe_errors(
+    path: Path, node: yaml.Node, model: type[BaseModel], errors: Sequence[ErrorDetails], offset: int = _FRONT_OFFSET
+) -> str:
     """One line for the earliest problem in the file, saying how many more there are."""
     described = []
     for err in errors:

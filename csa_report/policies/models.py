@@ -85,10 +85,22 @@ GDPR_POINTS: Final[tuple[str, ...]] = get_args(GdprPoint)
 #: GDPR Chapter V grounds a transfer may rely on (GDPR Articles 45 to 49).
 TransferArticle = Literal[
     "45",
-    "46(2)(a)", "46(2)(b)", "46(2)(c)", "46(2)(d)", "46(2)(e)", "46(2)(f)",
-    "46(3)(a)", "46(3)(b)",
+    "46(2)(a)",
+    "46(2)(b)",
+    "46(2)(c)",
+    "46(2)(d)",
+    "46(2)(e)",
+    "46(2)(f)",
+    "46(3)(a)",
+    "46(3)(b)",
     "47",
-    "49(1)(a)", "49(1)(b)", "49(1)(c)", "49(1)(d)", "49(1)(e)", "49(1)(f)", "49(1)(g)",
+    "49(1)(a)",
+    "49(1)(b)",
+    "49(1)(c)",
+    "49(1)(d)",
+    "49(1)(e)",
+    "49(1)(f)",
+    "49(1)(g)",
     "49(1) second subparagraph",
 ]
 TRANSFER_ARTICLES: Final[tuple[str, ...]] = get_args(TransferArticle)
@@ -207,8 +219,10 @@ class ProviderDoc(PolicyDocument):
         # Compared as the sign-off form compares names (spaces collapsed, case ignored): "aoife  byrne" among the
         # approvers is the preparer, and the form would let her sign off her own report under that spelling.
         if person_key(self.preparer) in {person_key(a) for a in self.approvers}:
-            raise ValueError("preparer: must not be one of the approvers (nobody signs off their own report; names "
-                             "are compared ignoring case and spacing)")
+            raise ValueError(
+                "preparer: must not be one of the approvers (nobody signs off their own report; names "
+                "are compared ignoring case and spacing)"
+            )
         for k in self.signing_keys:
             if k.name not in self.approvers and k.name != self.preparer:
                 raise ValueError(f"signing_keys: {k.name!r} is neither an approver nor the preparer")
@@ -248,8 +262,10 @@ def _refuse_ambiguous_keys(keys: tuple[SigningKey, ...]) -> None:
         names[person] = k.name
         key = normalise_public_key(k.key, what=f"key of {k.name}")  # type+base64: the comment does not count
         if key in owners:
-            raise ValueError(f"signing_keys: the same key is listed for {owners[key]!r} and {k.name!r}; each "
-                             "person signs with their own key")
+            raise ValueError(
+                f"signing_keys: the same key is listed for {owners[key]!r} and {k.name!r}; each "
+                "person signs with their own key"
+            )
         owners[key] = k.name
 
 
@@ -307,12 +323,17 @@ class Recipient(StrictModel):
     @model_validator(mode="after")
     def _dpf_date(self) -> Recipient:
         if self.dpf_certified and self.dpf_certified_from is None:
-            raise ValueError("dpf_certified_from: required when dpf_certified is true (the day the recipient's "
-                             "certification took effect)")
+            raise ValueError(
+                "dpf_certified_from: required when dpf_certified is true (the day the recipient's "
+                "certification took effect)"
+            )
         if not self.dpf_certified and (self.dpf_certified_from is not None or self.dpf_certified_until is not None):
             raise ValueError("dpf_certified_from: must be null when dpf_certified is false")
-        if (self.dpf_certified_from is not None and self.dpf_certified_until is not None
-                and self.dpf_certified_until < self.dpf_certified_from):
+        if (
+            self.dpf_certified_from is not None
+            and self.dpf_certified_until is not None
+            and self.dpf_certified_until < self.dpf_certified_from
+        ):
             raise ValueError("dpf_certified_until: must not be before dpf_certified_from")
         return self
 
@@ -384,8 +405,9 @@ class RetentionDoc(PolicyDocument):
         for data in RETAINED_DATA:
             n = seen.count(data)
             if n == 0:
-                raise ValueError(f"rules: no rule for data {data!r} (expected one rule for each of "
-                                 f"{', '.join(RETAINED_DATA)})")
+                raise ValueError(
+                    f"rules: no rule for data {data!r} (expected one rule for each of {', '.join(RETAINED_DATA)})"
+                )
             if n > 1:
                 raise ValueError(f"rules: data {data!r} has {n} rules (expected exactly one)")
         return self
@@ -514,8 +536,13 @@ class PolicySet(BaseModel):
     def provenance(self) -> list[dict[str, str]]:
         """One entry per document for the manifest: file, kind, version, effective_from, sha256."""
         return [
-            {"file": _relative(doc.path, self.folder), "kind": doc.kind, "version": doc.version,
-             "effective_from": doc.effective_from.isoformat(), "sha256": doc.sha256}
+            {
+                "file": _relative(doc.path, self.folder),
+                "kind": doc.kind,
+                "version": doc.version,
+                "effective_from": doc.effective_from.isoformat(),
+                "sha256": doc.sha256,
+            }
             for doc in self.documents()
         ]
 

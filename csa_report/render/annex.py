@@ -44,23 +44,37 @@ class WaiverLike(Protocol):
 
 
 def build_chart(series: Sequence[MonthPoint]) -> Chart:
-    points = tuple(ChartPoint(month=m.month, category=m.category, flagged=m.flagged, confirmed=m.confirmed)
-                   for m in series)
+    points = tuple(
+        ChartPoint(month=m.month, category=m.category, flagged=m.flagged, confirmed=m.confirmed) for m in series
+    )
     first = month_label(points[0].month) if points else ""
     last = month_label(points[-1].month) if points else ""
-    desc = (f"Line charts, one per category, from {first} to {last}: the number of items automatically flagged "
-            "in each month (solid line) and how many of those automated flags human review confirmed by the as-of "
-            "instant (dashed line). User reports are in neither line. The same numbers are in the table below.")
+    desc = (
+        f"Line charts, one per category, from {first} to {last}: the number of items automatically flagged "
+        "in each month (solid line) and how many of those automated flags human review confirmed by the as-of "
+        "instant (dashed line). User reports are in neither line. The same numbers are in the table below."
+    )
     return Chart(title=CHART_TITLE, desc=desc, svg=render_svg(points, title=CHART_TITLE, desc=desc), points=points)
 
 
 def finding_entries(findings: Sequence[FindingLike]) -> tuple[FindingEntry, ...]:
     """The findings, the most severe first."""
-    return tuple(sorted(
-        (FindingEntry(rule=f.rule, severity=str(f.severity), message=f.message, count=int(f.count),
-                      reference=f.reference, waived=getattr(f, "waived_by", None) is not None)
-         for f in findings),
-        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.message)))
+    return tuple(
+        sorted(
+            (
+                FindingEntry(
+                    rule=f.rule,
+                    severity=str(f.severity),
+                    message=f.message,
+                    count=int(f.count),
+                    reference=f.reference,
+                    waived=getattr(f, "waived_by", None) is not None,
+                )
+                for f in findings
+            ),
+            key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.message),
+        )
+    )
 
 
 def waiver_entries(findings: Sequence[FindingLike], waivers: Sequence[WaiverLike]) -> tuple[WaiverEntry, ...]:
@@ -68,13 +82,26 @@ def waiver_entries(findings: Sequence[FindingLike], waivers: Sequence[WaiverLike
     entries: set[WaiverEntry] = set()
     for w in waivers:
         expires = getattr(w, "expires", None)
-        entries.add(WaiverEntry(rule=w.rule, reason=w.reason, waived_by=w.waived_by,
-                                status=str(getattr(w, "status", "applied")),
-                                expires=expires.isoformat() if isinstance(expires, date) else ""))
+        entries.add(
+            WaiverEntry(
+                rule=w.rule,
+                reason=w.reason,
+                waived_by=w.waived_by,
+                status=str(getattr(w, "status", "applied")),
+                expires=expires.isoformat() if isinstance(expires, date) else "",
+            )
+        )
     if not waivers:
         for f in findings:
             by = getattr(f, "waived_by", None)
             if by is not None:
-                entries.add(WaiverEntry(rule=f.rule, reason=str(getattr(f, "waiver_reason", "") or ""),
-                                        waived_by=str(by), status="applied", expires=""))
+                entries.add(
+                    WaiverEntry(
+                        rule=f.rule,
+                        reason=str(getattr(f, "waiver_reason", "") or ""),
+                        waived_by=str(by),
+                        status="applied",
+                        expires="",
+                    )
+                )
     return tuple(sorted(entries, key=lambda w: (w.rule, w.waived_by, w.reason)))

@@ -40,7 +40,7 @@ def na_cell(reason: str, unit: str = "text") -> Cell:
     reason = reason.strip()
     for prefix in ("N/A:", "N/A —", "N/A -", "N/A"):
         if reason.startswith(prefix):
-            reason = reason[len(prefix):].strip()
+            reason = reason[len(prefix) :].strip()
             break
     return Cell(text=NA + reason, value=None, unit=unit, note=reason, na=True)
 

@@ -80,40 +80,52 @@ def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
     for k, category in enumerate(categories):
         top = LEGEND_H + k * (PANEL_H + TOP_PAD + BOTTOM_PAD) + TOP_PAD
         bottom = top + PANEL_H
-        values = [by_key.get((m, category), ChartPoint(month=m, category=category, flagged=0, confirmed=0))
-                  for m in months]
+        values = [
+            by_key.get((m, category), ChartPoint(month=m, category=category, flagged=0, confirmed=0)) for m in months
+        ]
         vmax = nice_max(max([0, *(v.flagged for v in values), *(v.confirmed for v in values)]))
 
         def y_of(v: int, top: float = top, vmax: int = vmax) -> float:
             return top + PANEL_H - PANEL_H * v / vmax
 
         out.append('<g class="panel" aria-hidden="true">')
-        out.append(f'<text x="{LEFT}" y="{_f(top - 8)}" font-weight="bold" fill="#1a1a1a">'
-                   f'{escape(CATEGORY_LABELS[category])}</text>')
+        out.append(
+            f'<text x="{LEFT}" y="{_f(top - 8)}" font-weight="bold" fill="#1a1a1a">'
+            f"{escape(CATEGORY_LABELS[category])}</text>"
+        )
         for t in range(5):
             tv = vmax * t // 4
             y = y_of(tv)
-            out.append(f'<line x1="{LEFT}" y1="{_f(y)}" x2="{WIDTH - RIGHT}" y2="{_f(y)}" '
-                       f'stroke="{"#888888" if t == 0 else "#dddddd"}" stroke-width="1"/>')
+            out.append(
+                f'<line x1="{LEFT}" y1="{_f(y)}" x2="{WIDTH - RIGHT}" y2="{_f(y)}" '
+                f'stroke="{"#888888" if t == 0 else "#dddddd"}" stroke-width="1"/>'
+            )
             out.append(f'<text x="{LEFT - 6}" y="{_f(y + 4)}" text-anchor="end" fill="#444444">{tv:,}</text>')
         every = 1 if n <= 12 else (2 if n <= 24 else 3)
         for i, m in enumerate(months):
             if i % every == 0:
                 mon, year = month_label(m).split(" ")
-                out.append(f'<text x="{_f(x_of(i))}" y="{_f(bottom + 14)}" text-anchor="middle" '
-                           f'fill="#444444">{mon}</text>')
+                out.append(
+                    f'<text x="{_f(x_of(i))}" y="{_f(bottom + 14)}" text-anchor="middle" fill="#444444">{mon}</text>'
+                )
                 if i == 0 or mon == "Jan":
-                    out.append(f'<text x="{_f(x_of(i))}" y="{_f(bottom + 27)}" text-anchor="middle" '
-                               f'fill="#444444">{year}</text>')
+                    out.append(
+                        f'<text x="{_f(x_of(i))}" y="{_f(bottom + 27)}" text-anchor="middle" '
+                        f'fill="#444444">{year}</text>'
+                    )
         flagged = " ".join(f"{_f(x_of(i))},{_f(y_of(v.flagged))}" for i, v in enumerate(values))
         confirmed = " ".join(f"{_f(x_of(i))},{_f(y_of(v.confirmed))}" for i, v in enumerate(values))
         out.append(f'<polyline points="{flagged}" fill="none" stroke="{FLAGGED_COLOUR}" stroke-width="2.5"/>')
-        out.append(f'<polyline points="{confirmed}" fill="none" stroke="{CONFIRMED_COLOUR}" '
-                   f'stroke-width="2.5" stroke-dasharray="6 4"/>')
+        out.append(
+            f'<polyline points="{confirmed}" fill="none" stroke="{CONFIRMED_COLOUR}" '
+            f'stroke-width="2.5" stroke-dasharray="6 4"/>'
+        )
         for i, v in enumerate(values):
             out.append(f'<circle cx="{_f(x_of(i))}" cy="{_f(y_of(v.flagged))}" r="3.5" fill="{FLAGGED_COLOUR}"/>')
-            out.append(f'<rect x="{_f(x_of(i) - 3.5)}" y="{_f(y_of(v.confirmed) - 3.5)}" width="7" height="7" '
-                       f'fill="{CONFIRMED_COLOUR}"/>')
+            out.append(
+                f'<rect x="{_f(x_of(i) - 3.5)}" y="{_f(y_of(v.confirmed) - 3.5)}" width="7" height="7" '
+                f'fill="{CONFIRMED_COLOUR}"/>'
+            )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)

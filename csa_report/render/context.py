@@ -52,23 +52,42 @@ def build_context(
     b = FieldBuilder(indicators, policies)
     period = indicators.period
     instruments = instruments_in_force(regimes, period.start, period.end)
-    header = build_header(indicators, policies, instruments, columns=b.columns(),
-                          publication_date=publication_date, tool_version=tool_version)
+    header = build_header(
+        indicators,
+        policies,
+        instruments,
+        columns=b.columns(),
+        publication_date=publication_date,
+        tool_version=tool_version,
+    )
     sections = build_sections(b)
     per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
     provenance = Provenance(
-        period=str(period), as_of=format_instant(indicators.as_of), publication_date=publication_date.isoformat(),
-        tool_version=tool_version, schema_version=SCHEMA_ID,
-        policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()), signoff=signoff,
-        correction=correction, verification=verification,
+        period=str(period),
+        as_of=format_instant(indicators.as_of),
+        publication_date=publication_date.isoformat(),
+        tool_version=tool_version,
+        schema_version=SCHEMA_ID,
+        policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()),
+        signoff=signoff,
+        correction=correction,
+        verification=verification,
     )
     return ReportContext(
-        header=header, sections=sections, chart=build_chart(series), findings=finding_entries(findings),
+        header=header,
+        sections=sections,
+        chart=build_chart(series),
+        findings=finding_entries(findings),
         waivers=waiver_entries(findings, waivers),
-        definitions=tuple(Definition(term=t, text=processed_definition(policies) if t == "Processed" else x)
-                          for t, x in DEFINITIONS), provenance=provenance,
-        rows=indicators.rows, extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
-        segment_columns=per_segment.columns, segment_groups=per_segment.groups, segment_rows=per_segment.rows,
+        definitions=tuple(
+            Definition(term=t, text=processed_definition(policies) if t == "Processed" else x) for t, x in DEFINITIONS
+        ),
+        provenance=provenance,
+        rows=indicators.rows,
+        extra_rows=tuple(sorted(b.extra, key=lambda r: r.sort_key)),
+        segment_columns=per_segment.columns,
+        segment_groups=per_segment.groups,
+        segment_rows=per_segment.rows,
     )
 
 

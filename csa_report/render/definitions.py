@@ -26,8 +26,8 @@ DEFINITIONS: Final[tuple[tuple[str, str], ...]] = (
     (
         "Known CSAM",
         "Material that a detection technology matched to material already confirmed as child sexual abuse "
-        "material (for example a hash of a previously confirmed item). \"Possible new CSAM\" is any other "
-        "flagged or reported material. \"Solicitation\" is the solicitation of children detected in text.",
+        'material (for example a hash of a previously confirmed item). "Possible new CSAM" is any other '
+        'flagged or reported material. "Solicitation" is the solicitation of children detected in text.',
     ),
     (
         "Error rate",

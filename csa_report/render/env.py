@@ -80,10 +80,10 @@ def render_template(env: ImmutableSandboxedEnvironment, name: str, data: dict[st
     try:
         return env.get_template(name).render(**data)
     except UndefinedError as exc:
-        raise TemplateRenderError(
-            f"template {name}: {_template_location(exc)}missing field: {exc.message}") from exc
+        raise TemplateRenderError(f"template {name}: {_template_location(exc)}missing field: {exc.message}") from exc
     except SecurityError as exc:
-        raise TemplateRenderError(f"template {name}: {_template_location(exc)}not allowed in the sandbox: "
-                                  f"{exc}") from exc
+        raise TemplateRenderError(
+            f"template {name}: {_template_location(exc)}not allowed in the sandbox: {exc}"
+        ) from exc
     except TemplateError as exc:
         raise TemplateRenderError(f"template {name}: {_template_location(exc)}{exc}") from exc

@@ -21,12 +21,23 @@ def instruments_in_force(regimes: Iterable[Regime], start: date, end: date) -> t
         last = min(end, r.applies_until)
         if first > last:
             continue
-        out.append(InstrumentInForce(
-            id=r.id, name=r.name_on(last), derogation=r.derogation, applies_from=r.applies_from.isoformat(),
-            applies_until=r.applies_until.isoformat(), excludes_e2ee=r.excludes_e2ee,
-            first_day=first.isoformat(), last_day=last.isoformat(), days=(last - first).days + 1,
-            form=r.form, form_confirmed=r.form_confirmed, deadline=r.report_deadline,
-            deadline_confirmed=r.deadline_confirmed))
+        out.append(
+            InstrumentInForce(
+                id=r.id,
+                name=r.name_on(last),
+                derogation=r.derogation,
+                applies_from=r.applies_from.isoformat(),
+                applies_until=r.applies_until.isoformat(),
+                excludes_e2ee=r.excludes_e2ee,
+                first_day=first.isoformat(),
+                last_day=last.isoformat(),
+                days=(last - first).days + 1,
+                form=r.form,
+                form_confirmed=r.form_confirmed,
+                deadline=r.report_deadline,
+                deadline_confirmed=r.deadline_confirmed,
+            )
+        )
     return tuple(out)
 
 
@@ -43,22 +54,33 @@ def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date)
     gaps = [i for i in instruments if not i.derogation]
     parts: list[str] = []
     if gaps:
-        parts.append(" ".join(
-            f"From {g.first_day} to {g.last_day} ({g.days} days of this period) no derogation was in force "
-            # the gap's name already says "No derogation in force (…)": keep only its reason
-            f"({g.name.removeprefix('No derogation in force').strip(' ()') or g.name})." for g in gaps))
-        parts.append("Any processing on those days needs a legal review (rule SCOPE-2; see the findings in the "
-                     "annex).")
+        parts.append(
+            " ".join(
+                f"From {g.first_day} to {g.last_day} ({g.days} days of this period) no derogation was in force "
+                # the gap's name already says "No derogation in force (…)": keep only its reason
+                f"({g.name.removeprefix('No derogation in force').strip(' ()') or g.name})."
+                for g in gaps
+            )
+        )
+        parts.append("Any processing on those days needs a legal review (rule SCOPE-2; see the findings in the annex).")
     covered = sum(i.days for i in instruments)
     total = (end - start).days + 1
     if covered < total:
-        parts.append(f"{total - covered} days of the period are not covered by any known legal regime in the "
-                     "reference data.")
+        parts.append(
+            f"{total - covered} days of the period are not covered by any known legal regime in the reference data."
+        )
     return " ".join(parts)
 
 
-def build_header(indicators: Indicators, policies: PolicySet, instruments: Sequence[InstrumentInForce], *,
-                 columns: tuple[Column, ...], publication_date: date, tool_version: str) -> Header:
+def build_header(
+    indicators: Indicators,
+    policies: PolicySet,
+    instruments: Sequence[InstrumentInForce],
+    *,
+    columns: tuple[Column, ...],
+    publication_date: date,
+    tool_version: str,
+) -> Header:
     period = indicators.period
     p = policies.provider
     return Header(

@@ -43,8 +43,10 @@ def check_fonts() -> None:
     families = {f.strip() for line in out.splitlines() for f in line.split(",")}
     missing = [f for f in (PDF_FONT, PDF_MONO_FONT) if f not in families]
     if missing:
-        raise ConfigError(f"font(s) {', '.join(missing)} not installed: the PDF needs them for reproducible "
-                          "output (Debian/Ubuntu: apt-get install fonts-dejavu-core)")
+        raise ConfigError(
+            f"font(s) {', '.join(missing)} not installed: the PDF needs them for reproducible "
+            "output (Debian/Ubuntu: apt-get install fonts-dejavu-core)"
+        )
 
 
 _EPOCH_LOCK: Final = threading.Lock()
@@ -108,9 +110,13 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
     fetcher = NoFetch()
     stamp = as_of.replace(tzinfo=None, microsecond=0)
     json_attachment = Attachment(
-        file_obj=io.BytesIO(attachment), name=attachment_name, url_fetcher=fetcher,
+        file_obj=io.BytesIO(attachment),
+        name=attachment_name,
+        url_fetcher=fetcher,
         description="The machine-readable report (long format, data-contract §4)",
-        created=stamp, modified=stamp, relationship="Data",
+        created=stamp,
+        modified=stamp,
+        relationship="Data",
     )
     # WeasyPrint warns about screen-only CSS it does not support (media features, overflow-x): expected.
     wp_logger = logging.getLogger("weasyprint")

@@ -77,7 +77,7 @@ def _neutralise_links(line: str) -> str:
     line = _INLINE_LINK.sub(inline, line)
     ref = _REF_DEFINITION.match(line)
     if ref and not _MD_LINK_OK.match(ref.group(3)):
-        line = f"{ref.group(1)}\\{line[len(ref.group(1)):]}"
+        line = f"{ref.group(1)}\\{line[len(ref.group(1)) :]}"
     return line
 
 

@@ -36,8 +36,12 @@ class RenderResult:
     report_id: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "paths": {k: str(v) for k, v in sorted(self.paths.items())},
-                "sha256": dict(sorted(self.sha256.items())), "report_id": self.report_id}
+        return {
+            "out_dir": str(self.out_dir),
+            "paths": {k: str(v) for k, v in sorted(self.paths.items())},
+            "sha256": dict(sorted(self.sha256.items())),
+            "report_id": self.report_id,
+        }
 
 
 def report_id(manifest_bytes: bytes) -> str:
@@ -46,14 +50,20 @@ def report_id(manifest_bytes: bytes) -> str:
 
 
 def _indicators(context: ReportContext) -> Indicators:
-    return Indicators.build(Period.parse(context.provenance.period), parse_as_of(context.provenance.as_of),
-                            context.header.services, context.rows)
+    return Indicators.build(
+        Period.parse(context.provenance.period),
+        parse_as_of(context.provenance.as_of),
+        context.header.services,
+        context.rows,
+    )
 
 
 def _segments(context: ReportContext) -> list[Indicators]:
     """The extracted indicators of each regime segment (a period that straddles regimes; else none)."""
-    return [Indicators.build(Period.parse(s.period), parse_as_of(context.provenance.as_of), context.header.services,
-                             s.rows) for s in context.segment_rows]
+    return [
+        Indicators.build(Period.parse(s.period), parse_as_of(context.provenance.as_of), context.header.services, s.rows)
+        for s in context.segment_rows
+    ]
 
 
 def report_json(context: ReportContext) -> str:
@@ -62,8 +72,10 @@ def report_json(context: ReportContext) -> str:
     reader of ``rows`` (e.g. the previous-period comparison) keeps seeing the whole period only; sorted keys."""
     obj = _indicators(context).to_json_obj(context.extra_rows)
     if context.segment_rows:
-        obj["segments"] = [{"instrument": s.instrument, "period": s.period, "rows": ind.to_json_obj()["rows"]}
-                           for s, ind in zip(context.segment_rows, _segments(context), strict=True)]
+        obj["segments"] = [
+            {"instrument": s.instrument, "period": s.period, "rows": ind.to_json_obj()["rows"]}
+            for s, ind in zip(context.segment_rows, _segments(context), strict=True)
+        ]
     h = context.header
     obj["report"] = {
         "provider": h.provider,
@@ -97,8 +109,9 @@ def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, A
     p = context.provenance
     obj: dict[str, Any] = {
         "schema": MANIFEST_SCHEMA,
-        "artefacts": {name: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
-                      for name, b in sorted(files.items())},
+        "artefacts": {
+            name: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)} for name, b in sorted(files.items())
+        },
         "inputs": {
             "period": p.period,
             "as_of": p.as_of,
@@ -110,8 +123,10 @@ def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, A
             "provider": context.header.provider,
             "services": list(context.header.services),
         },
-        "findings": {sev: sum(1 for f in context.findings if f.severity == sev)
-                     for sev in sorted({f.severity for f in context.findings})},
+        "findings": {
+            sev: sum(1 for f in context.findings if f.severity == sev)
+            for sev in sorted({f.severity for f in context.findings})
+        },
         "waivers": [w.model_dump(mode="json") for w in context.waivers],
     }
     if p.correction:  # only a correction carries the key, so a first filing's manifest is unchanged
@@ -143,14 +158,21 @@ def render_report(context: ReportContext, out_dir: Path, template_dir: Path | No
         "report.json": json_text.encode("utf-8"),
         "report.csv": report_csv(context).encode("utf-8"),
     }
-    files["report.pdf"] = render_pdf(html, attachment=files["report.json"], attachment_name="report.json",
-                                     as_of=parse_as_of(context.provenance.as_of))
+    files["report.pdf"] = render_pdf(
+        html,
+        attachment=files["report.json"],
+        attachment_name="report.json",
+        as_of=parse_as_of(context.provenance.as_of),
+    )
     manifest = json.dumps(manifest_obj(context, files), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST] = manifest.encode("utf-8")
     paths: dict[str, Path] = {}
     for name in (*ARTEFACTS, MANIFEST):
         paths[name] = out_dir / name
         _write(paths[name], files[name])
-    return RenderResult(out_dir=out_dir, paths=paths,
-                        sha256={n: hashlib.sha256(b).hexdigest() for n, b in files.items()},
-                        report_id=report_id(files[MANIFEST]))
+    return RenderResult(
+        out_dir=out_dir,
+        paths=paths,
+        sha256={n: hashlib.sha256(b).hexdigest() for n, b in files.items()},
+        report_id=report_id(files[MANIFEST]),
+    )

@@ -36,16 +36,25 @@ class SegmentFigures:
 def segment_columns(instruments: Sequence[InstrumentInForce]) -> tuple[SegmentColumn, ...]:
     """One column per regime segment, in time order, then the whole period."""
     return (
-        *(SegmentColumn(key=i.id, dates=f"{i.first_day} to {i.last_day}",
-                        label=f"{i.first_day} to {i.last_day}: "
-                              + (i.name if i.derogation else "no derogation in force"))
-          for i in instruments),
+        *(
+            SegmentColumn(
+                key=i.id,
+                dates=f"{i.first_day} to {i.last_day}",
+                label=f"{i.first_day} to {i.last_day}: " + (i.name if i.derogation else "no derogation in force"),
+            )
+            for i in instruments
+        ),
         SegmentColumn(key=ALL, label="Whole period", dates=f"{instruments[0].first_day} to {instruments[-1].last_day}"),
     )
 
 
-def segment_figures(whole: Sequence[Section], columns: Sequence[Column], instruments: Sequence[InstrumentInForce],
-                    segments: Sequence[Indicators], policies: PolicySet) -> SegmentFigures:
+def segment_figures(
+    whole: Sequence[Section],
+    columns: Sequence[Column],
+    instruments: Sequence[InstrumentInForce],
+    segments: Sequence[Indicators],
+    policies: PolicySet,
+) -> SegmentFigures:
     """Every data-driven field of sections 1, 4, 5 and 6, for each service and the total over services
     (``columns``, the report's columns), one value per regime segment beside the whole period's.
     ``segments`` are the indicators of each segment, in the order of ``instruments``; the days without a
@@ -63,11 +72,18 @@ def segment_figures(whole: Sequence[Section], columns: Sequence[Column], instrum
             fields = [_segment_field(f, columns, per_segment) for f in g.fields if f.scope == "service"]
             if fields:
                 # The total is a row here, not a column; a distinct count stays one across services.
-                groups.append(SegmentGroup(id=f"segments.{g.id}", title=g.title,
-                                           note=g.note.replace("The total column", "The total row"),
-                                           fields=tuple(fields)))
-    rows = tuple(SegmentRows(instrument=i.id, period=str(ind.period), rows=ind.rows)
-                 for i, ind in zip(instruments, segments, strict=True))
+                groups.append(
+                    SegmentGroup(
+                        id=f"segments.{g.id}",
+                        title=g.title,
+                        note=g.note.replace("The total column", "The total row"),
+                        fields=tuple(fields),
+                    )
+                )
+    rows = tuple(
+        SegmentRows(instrument=i.id, period=str(ind.period), rows=ind.rows)
+        for i, ind in zip(instruments, segments, strict=True)
+    )
     return SegmentFigures(columns=segment_columns(instruments), groups=tuple(groups), rows=rows)
 
 
@@ -93,8 +109,9 @@ def _cells_by_field(keys: Sequence[str], sections: Sequence[Section]) -> dict[st
     return out
 
 
-def _segment_field(f: Field, columns: Sequence[Column], per_segment: Sequence[dict[str, dict[str, Cell]]]
-                   ) -> SegmentField:
+def _segment_field(
+    f: Field, columns: Sequence[Column], per_segment: Sequence[dict[str, dict[str, Cell]]]
+) -> SegmentField:
     rows: list[SegmentValues] = []
     for col, whole_cell in zip(columns, f.cells, strict=True):
         cells = []
@@ -103,8 +120,9 @@ def _segment_field(f: Field, columns: Sequence[Column], per_segment: Sequence[di
             if by_column is None:
                 cells.append(na_cell("technology not used in this segment", whole_cell.unit))
             else:
-                cells.append(by_column.get(col.key) or na_cell("no record of this service in this segment",
-                                                                whole_cell.unit))
+                cells.append(
+                    by_column.get(col.key) or na_cell("no record of this service in this segment", whole_cell.unit)
+                )
         rows.append(SegmentValues(column=col.key, label=col.label, cells=(*cells, whole_cell)))
     texts = {c.text for r in rows for c in r.cells}
     if len(texts) == 1 and all(c.na for r in rows for c in r.cells):

@@ -50,8 +50,18 @@ def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[M
     month = sql.month(d.flagged_at).label("month")
     flagged = func.sum(case((d.automated == literal(True), 1), else_=0)).label("flagged")
     confirmed = func.sum(
-        case((and_(d.automated == literal(True), d.verdict == "confirmed", d.reviewed_at.is_not(None),
-                   sql.ts(d.reviewed_at) <= sql.at(as_of)), 1), else_=0)
+        case(
+            (
+                and_(
+                    d.automated == literal(True),
+                    d.verdict == "confirmed",
+                    d.reviewed_at.is_not(None),
+                    sql.ts(d.reviewed_at) <= sql.at(as_of),
+                ),
+                1,
+            ),
+            else_=0,
+        )
     ).label("confirmed")
     stmt = (
         select(month, d.category, flagged, confirmed)
@@ -62,10 +72,7 @@ def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[M
     found: dict[tuple[str, str], tuple[int, int]] = {}
     for row in conn.execute(stmt):
         found[(str(row.month), str(row.category))] = (int(row.flagged or 0), int(row.confirmed or 0))
-    return tuple(
-        MonthPoint(m, c, *found.get((m, c), (0, 0)))
-        for m in months_of(period) for c in CATEGORIES
-    )
+    return tuple(MonthPoint(m, c, *found.get((m, c), (0, 0))) for m in months_of(period) for c in CATEGORIES)
 
 
 def monthly_series_from_url(db_url: str, period: Period, as_of: datetime) -> tuple[MonthPoint, ...]:

@@ -49,15 +49,44 @@ _PHOTODNA, _CSAI = TECHNOLOGIES[KNOWN]
 # Hash matches dominate; classifiers and user reports are rarer and less precise. The automated error rate
 # comes out near 1 % overall.
 KINDS: Final = (
-    Kind(_PHOTODNA, KNOWN, True, 0.55,
-         (("image", None, 0.92), ("other_file", "gif", 0.06), ("other_file", "pdf", 0.02)),
-         0.4, 12, 0.003, 0.02, (5 * MINUTE, 12 * HOUR)),
+    Kind(
+        _PHOTODNA,
+        KNOWN,
+        True,
+        0.55,
+        (("image", None, 0.92), ("other_file", "gif", 0.06), ("other_file", "pdf", 0.02)),
+        0.4,
+        12,
+        0.003,
+        0.02,
+        (5 * MINUTE, 12 * HOUR),
+    ),
     Kind(_CSAI, KNOWN, True, 0.18, (("video", None, 1.0),), 0.3, 8, 0.005, 0.02, (10 * MINUTE, 24 * HOUR)),
-    Kind(_CLASSIFIER, NEW, True, 0.08, (("image", None, 0.75), ("video", None, 0.2), ("other_file", "pdf", 0.05)),
-         0.25, 5, 0.04, 0.05, (HOUR, 3 * DAY)),
+    Kind(
+        _CLASSIFIER,
+        NEW,
+        True,
+        0.08,
+        (("image", None, 0.75), ("video", None, 0.2), ("other_file", "pdf", 0.05)),
+        0.25,
+        5,
+        0.04,
+        0.05,
+        (HOUR, 3 * DAY),
+    ),
     Kind(_GROOMING, SOLICITATION, True, 0.08, (("text", None, 1.0),), 0.2, 3, 0.06, 0.05, (HOUR, 3 * DAY)),
-    Kind(USER_REPORT, NEW, False, 0.05, (("image", None, 0.6), ("video", None, 0.3), ("other_file", "docx", 0.1)),
-         0.1, 3, 0.3, 0.03, (2 * HOUR, 5 * DAY)),
+    Kind(
+        USER_REPORT,
+        NEW,
+        False,
+        0.05,
+        (("image", None, 0.6), ("video", None, 0.3), ("other_file", "docx", 0.1)),
+        0.1,
+        3,
+        0.3,
+        0.03,
+        (2 * HOUR, 5 * DAY),
+    ),
     Kind(USER_REPORT, KNOWN, False, 0.02, (("image", None, 1.0),), 0.1, 3, 0.2, 0.03, (2 * HOUR, 5 * DAY)),
     Kind(USER_REPORT, SOLICITATION, False, 0.04, (("text", None, 1.0),), 0.1, 2, 0.35, 0.03, (2 * HOUR, 5 * DAY)),
 )
@@ -209,10 +238,24 @@ class Activity:
                 # a fixed delay, not drawn, so the random stream is that of the seeds before v2.
                 e = flagged + ERASE_UNREVIEWED
                 erased = e if e <= self.snapshot else None
-            detections.append((
-                did, service, kind.technology, kind.category, data_type, file_type, region, ref, ts(flagged),
-                kind.automated, ts(reviewed), verdict, ts(erased), hold,
-            ))
+            detections.append(
+                (
+                    did,
+                    service,
+                    kind.technology,
+                    kind.category,
+                    data_type,
+                    file_type,
+                    region,
+                    ref,
+                    ts(flagged),
+                    kind.automated,
+                    ts(reviewed),
+                    verdict,
+                    ts(erased),
+                    hold,
+                )
+            )
         if confirmed:
             self._report(service, kind.category, sender, confirmed, lead_in)
             if kind.category != SOLICITATION:
@@ -222,8 +265,9 @@ class Activity:
             self._account_action(service, kind.category, sender, max(r for _, r, _, _ in confirmed))
         return n
 
-    def _report(self, service: str, category: str, sender: int,
-                confirmed: list[tuple[int, int, str, str | None]], lead_in: bool) -> None:
+    def _report(
+        self, service: str, category: str, sender: int, confirmed: list[tuple[int, int, str, str | None]], lead_in: bool
+    ) -> None:
         rng = self.rng
         last = max(r for _, r, _, _ in confirmed)
         sent = last + self._between(10 * MINUTE, 3 * DAY)
@@ -263,9 +307,16 @@ class Activity:
         # Told of the removal and of redress within the hour; derived from the id, not drawn from the random
         # stream, so adding the column left every other seeded value unchanged.
         notified = removed + 60 + (aid * 2654435761 >> 7) % (59 * MINUTE)
-        self.sink.rows["content_actions"].append((
-            aid, service, did, self.ts(removed), self.ts(restored), self.ts(min(notified, self.snapshot)),
-        ))
+        self.sink.rows["content_actions"].append(
+            (
+                aid,
+                service,
+                did,
+                self.ts(removed),
+                self.ts(restored),
+                self.ts(min(notified, self.snapshot)),
+            )
+        )
 
     def _account_action(self, service: str, category: str, account: int, last_review: int) -> None:
         if self._actioned[account]:
@@ -281,13 +332,29 @@ class Activity:
         restored: int | None = None
         if rng.random() < P_ACCOUNT_COMPLAINT:
             restored = self._complaint(service, "account", None, aid, taken, 0.2)
-        self.sink.rows["account_actions"].append((
-            aid, service, account_ref(account), category, account_region(account), action, self.ts(taken),
-            self.ts(notified), self.ts(restored),
-        ))
+        self.sink.rows["account_actions"].append(
+            (
+                aid,
+                service,
+                account_ref(account),
+                category,
+                account_region(account),
+                action,
+                self.ts(taken),
+                self.ts(notified),
+                self.ts(restored),
+            )
+        )
 
-    def _complaint(self, service: str, subject: str, content_action_id: int | None,
-                   account_action_id: int | None, action_at: int, p_restore: float) -> int | None:
+    def _complaint(
+        self,
+        service: str,
+        subject: str,
+        content_action_id: int | None,
+        account_action_id: int | None,
+        action_at: int,
+        p_restore: float,
+    ) -> int | None:
         """Write a complaint against an action; returns when the action was restored, if it was."""
         rng = self.rng
         lodged = action_at + self._between(HOUR, 20 * DAY)
@@ -317,8 +384,19 @@ class Activity:
                 outcome = "upheld"
                 reason = "action confirmed on review of the complaint"
         cid = self.sink.new_id("complaints")
-        self.sink.rows["complaints"].append((
-            cid, service, subject, content_action_id, account_action_id, "judicial" if judicial else "internal",
-            self.ts(lodged), self.ts(decided), outcome, self.ts(complied), reason,
-        ))
+        self.sink.rows["complaints"].append(
+            (
+                cid,
+                service,
+                subject,
+                content_action_id,
+                account_action_id,
+                "judicial" if judicial else "internal",
+                self.ts(lodged),
+                self.ts(decided),
+                outcome,
+                self.ts(complied),
+                reason,
+            )
+        )
         return restored

@@ -46,12 +46,9 @@ def prepare(raw_url: str) -> None:
         if missing:
             upgrade(raw_url, "source")
         with connect(engine, where) as conn:
-            filled = [t for t in TABLE_ORDER
-                      if conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None]  # noqa: S608 - fixed table names
+            filled = [t for t in TABLE_ORDER if conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None]  # noqa: S608 - fixed table names
         if filled:
-            raise InputError(
-                f"{where} is not empty (table {filled[0]} holds rows): seed into an empty database"
-            )
+            raise InputError(f"{where} is not empty (table {filled[0]} holds rows): seed into an empty database")
     finally:
         engine.dispose()
 
@@ -186,5 +183,3 @@ class PostgresLoader:
             for table in TABLE_ORDER:
                 cur.execute(f"ANALYZE {table}")
             self.conn.commit()
-
-

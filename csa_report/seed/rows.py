@@ -19,28 +19,68 @@ Batch: TypeAlias = dict[str, list[Row]]
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "processing_volumes": ("id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes"),
     "detections": (
-        "id", "service", "technology", "category", "data_type", "file_type", "user_region", "account_ref",
-        "flagged_at", "automated", "reviewed_at", "verdict", "erased_at", "hold_ref",
+        "id",
+        "service",
+        "technology",
+        "category",
+        "data_type",
+        "file_type",
+        "user_region",
+        "account_ref",
+        "flagged_at",
+        "automated",
+        "reviewed_at",
+        "verdict",
+        "erased_at",
+        "hold_ref",
     ),
     "reports": ("id", "service", "recipient", "category", "sent_at", "human_confirmed_at"),
     "report_items": ("report_id", "detection_id"),
     "report_accounts": ("report_id", "account_ref", "role", "user_region"),
     "content_actions": ("id", "service", "detection_id", "removed_at", "restored_at", "user_notified_at"),
     "account_actions": (
-        "id", "service", "account_ref", "category", "user_region", "action", "taken_at", "user_notified_at",
+        "id",
+        "service",
+        "account_ref",
+        "category",
+        "user_region",
+        "action",
+        "taken_at",
+        "user_notified_at",
         "restored_at",
     ),
     "complaints": (
-        "id", "service", "subject", "content_action_id", "account_action_id", "channel", "lodged_at",
-        "decided_at", "outcome", "complied_at", "reason",
+        "id",
+        "service",
+        "subject",
+        "content_action_id",
+        "account_action_id",
+        "channel",
+        "lodged_at",
+        "decided_at",
+        "outcome",
+        "complied_at",
+        "reason",
     ),
 }
 
 #: Columns holding instants (text ``YYYY-MM-DD HH:MM:SS`` in the rows).
-TIMESTAMP_COLUMNS: Final = frozenset({
-    "flagged_at", "reviewed_at", "erased_at", "sent_at", "human_confirmed_at", "removed_at", "restored_at",
-    "taken_at", "user_notified_at", "lodged_at", "decided_at", "complied_at",
-})
+TIMESTAMP_COLUMNS: Final = frozenset(
+    {
+        "flagged_at",
+        "reviewed_at",
+        "erased_at",
+        "sent_at",
+        "human_confirmed_at",
+        "removed_at",
+        "restored_at",
+        "taken_at",
+        "user_notified_at",
+        "lodged_at",
+        "decided_at",
+        "complied_at",
+    }
+)
 
 #: Tables whose first column is an id the generator assigns.
 ID_TABLES: Final = tuple(t for t in TABLE_ORDER if COLUMNS[t][0] == "id")

@@ -45,8 +45,15 @@ class SeedSummary:
         return sum(self.rows.values())
 
 
-def seed(url: str, period: Period, *, scale: int = 2000, seed: int = 0, violations: Sequence[str] = (),
-         progress: bool = False) -> SeedSummary:
+def seed(
+    url: str,
+    period: Period,
+    *,
+    scale: int = 2000,
+    seed: int = 0,
+    violations: Sequence[str] = (),
+    progress: bool = False,
+) -> SeedSummary:
     """Fill the empty database at ``url`` (reporting schema created if absent) with synthetic data.
 
     Deterministic: the same period, scale, seed and set of violations give identical rows on SQLite and
@@ -71,7 +78,10 @@ def seed(url: str, period: Period, *, scale: int = 2000, seed: int = 0, violatio
         pump(_counted(generate(plan, names), totals), write)
         loader.finish()
     return SeedSummary(
-        period=period, scale=scale, seed=seed, **totals,
+        period=period,
+        scale=scale,
+        seed=seed,
+        **totals,
         violations=tuple((n, VIOLATIONS[n].count) for n in names),
     )
 
@@ -85,6 +95,10 @@ def _counted(batches: Iterator[Batch], totals: dict[str, int]) -> Iterator[Batch
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
     )

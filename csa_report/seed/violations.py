@@ -73,6 +73,7 @@ class Violation:
 
 # -- building blocks: single coherent records --------------------------------------------------------------
 
+
 def _days_for(ctx: Context, service: str, n: int) -> list[int]:
     """``n`` scanning days (day starts) of ``service`` inside the period, spread out and deterministic."""
     pool = ctx.plan.scan_days.get(service) or next(iter(ctx.plan.scan_days.values()))
@@ -83,10 +84,20 @@ def _service_for_reports(ctx: Context) -> str:
     return _MAIL if _MAIL in ctx.plan.scan_days else ctx.plan.services[0]
 
 
-def _detection(ctx: Context, service: str, flagged: int, *, category: str = KNOWN, data_type: str = "image",
-               verdict: str | None = CONFIRMED, review_after: int = HOUR, erase_after: int | None = 30 * DAY,
-               technology: str | None = None, account: int | None = None,
-               hold: str | None = None) -> tuple[int, int]:
+def _detection(
+    ctx: Context,
+    service: str,
+    flagged: int,
+    *,
+    category: str = KNOWN,
+    data_type: str = "image",
+    verdict: str | None = CONFIRMED,
+    review_after: int = HOUR,
+    erase_after: int | None = 30 * DAY,
+    technology: str | None = None,
+    account: int | None = None,
+    hold: str | None = None,
+) -> tuple[int, int]:
     """Write one detection; returns (id, reviewed_at). Confirmed items are erased ``erase_after`` after review
     (left un-erased if that is after the snapshot), as in the clean data."""
     sink, ts = ctx.sink, ctx.activity.ts
@@ -98,17 +109,38 @@ def _detection(ctx: Context, service: str, flagged: int, *, category: str = KNOW
     if erased is not None and verdict in (CONFIRMED, None) and erased > ctx.plan.snapshot:
         erased = None
     did = sink.new_id("detections")
-    sink.add("detections", (
-        did, service, technology or TECHNOLOGIES[category][0], category, data_type, None,
-        account_region(number), account_ref(number), ts(flagged), True,
-        ts(reviewed) if verdict else None, verdict, ts(erased), hold,
-    ))
+    sink.add(
+        "detections",
+        (
+            did,
+            service,
+            technology or TECHNOLOGIES[category][0],
+            category,
+            data_type,
+            None,
+            account_region(number),
+            account_ref(number),
+            ts(flagged),
+            True,
+            ts(reviewed) if verdict else None,
+            verdict,
+            ts(erased),
+            hold,
+        ),
+    )
     return did, reviewed
 
 
-def _reported(ctx: Context, *, recipient: str, category: str, human: Callable[[int, int], int | None],
-              send_after: int = 2 * HOUR, verdict: str | None = CONFIRMED,
-              day: int | None = None) -> tuple[str, int, int, int]:
+def _reported(
+    ctx: Context,
+    *,
+    recipient: str,
+    category: str,
+    human: Callable[[int, int], int | None],
+    send_after: int = 2 * HOUR,
+    verdict: str | None = CONFIRMED,
+    day: int | None = None,
+) -> tuple[str, int, int, int]:
     """One detection reported alone, sent ``send_after`` after its review; ``human(reviewed, sent)`` gives
     human_confirmed_at. Returns (service, detection id, account number, sent_at)."""
     service = _service_for_reports(ctx)
@@ -117,8 +149,9 @@ def _reported(ctx: Context, *, recipient: str, category: str, human: Callable[[i
     number = 1 + int(ctx.rng.random() * ctx.plan.accounts)
     other = number % ctx.plan.accounts + 1
     data_type = "text" if category == SOLICITATION else "image"
-    did, reviewed = _detection(ctx, service, flagged, category=category, data_type=data_type, account=number,
-                               verdict=verdict)
+    did, reviewed = _detection(
+        ctx, service, flagged, category=category, data_type=data_type, account=number, verdict=verdict
+    )
     sent = reviewed + send_after
     ts = ctx.activity.ts
     rid = ctx.sink.new_id("reports")
@@ -153,6 +186,7 @@ def _old_scan_day(plan: Plan, before: date) -> date:
 
 
 # -- the violations ----------------------------------------------------------------------------------------
+
 
 def _inject_retention(ctx: Context) -> None:
     # Flagged more than 365 days before the period end (skipping days the provider could not scan), so for
@@ -194,8 +228,12 @@ def _inject_audio(ctx: Context) -> None:
 
 
 def _e2ee_days(plan: Plan) -> list[tuple[str, date]]:
-    return [(s, d) for s, start in sorted(E2EE_FROM.items()) for d in days(plan.period.start, plan.period.end)
-            if d >= start and not in_gap(d)]
+    return [
+        (s, d)
+        for s, start in sorted(E2EE_FROM.items())
+        for d in days(plan.period.start, plan.period.end)
+        if d >= start and not in_gap(d)
+    ]
 
 
 def _inject_e2ee(ctx: Context) -> None:
@@ -211,10 +249,19 @@ def _inject_e2ee_volume(ctx: Context) -> None:
     # distinct (data type, region) per row keeps one row per service × day × type × region
     for data_type, region in (("image", "eu"), ("video", "eu"), ("image", "non_eu")):
         service, day = candidates[int(ctx.rng.random() * len(candidates))]
-        ctx.sink.add("processing_volumes", (
-            ctx.sink.new_id("processing_volumes"), service, day.isoformat(), data_type, None, region,
-            120_000, 120_000 * 240_000,
-        ))
+        ctx.sink.add(
+            "processing_volumes",
+            (
+                ctx.sink.new_id("processing_volumes"),
+                service,
+                day.isoformat(),
+                data_type,
+                None,
+                region,
+                120_000,
+                120_000 * 240_000,
+            ),
+        )
 
 
 def _gap_days(plan: Plan) -> list[date]:
@@ -225,12 +272,20 @@ def _inject_gap_processing(ctx: Context) -> None:
     gap = _gap_days(ctx.plan)
     picks = [gap[int(ctx.rng.random() * len(gap))] for _ in range(3)]
     # Distinct (data type, region) per row keeps one row per service × day × type × region even if days repeat.
-    for day, (data_type, region) in zip(picks, (("image", "eu"), ("video", "eu"), ("image", "non_eu")),
-                                        strict=True):
-        ctx.sink.add("processing_volumes", (
-            ctx.sink.new_id("processing_volumes"), _MAIL, day.isoformat(), data_type, None, region,
-            250_000, 250_000 * 240_000,
-        ))
+    for day, (data_type, region) in zip(picks, (("image", "eu"), ("video", "eu"), ("image", "non_eu")), strict=True):
+        ctx.sink.add(
+            "processing_volumes",
+            (
+                ctx.sink.new_id("processing_volumes"),
+                _MAIL,
+                day.isoformat(),
+                data_type,
+                None,
+                region,
+                250_000,
+                250_000 * 240_000,
+            ),
+        )
         _detection(ctx, _MAIL, day_start(day) + 14 * HOUR, data_type=data_type, verdict=None)
 
 
@@ -239,14 +294,25 @@ def _inject_unnotified(ctx: Context) -> None:
     for _ in range(3):
         service, _did, number, sent = _clean_report(ctx)
         aid = ctx.sink.new_id("account_actions")
-        ctx.sink.add("account_actions", (
-            aid, service, account_ref(number), KNOWN, account_region(number), "suspend", ts(sent + HOUR),
-            None, None,
-        ))
+        ctx.sink.add(
+            "account_actions",
+            (
+                aid,
+                service,
+                account_ref(number),
+                KNOWN,
+                account_region(number),
+                "suspend",
+                ts(sent + HOUR),
+                None,
+                None,
+            ),
+        )
 
 
-def _removal(ctx: Context, service: str, did: int, at: int, *, notified: bool = True,
-             restored: int | None = None) -> int:
+def _removal(
+    ctx: Context, service: str, did: int, at: int, *, notified: bool = True, restored: int | None = None
+) -> int:
     ts = ctx.activity.ts
     aid = ctx.sink.new_id("content_actions")
     ctx.sink.add("content_actions", (aid, service, did, ts(at), ts(restored), ts(at + MINUTE) if notified else None))
@@ -289,19 +355,48 @@ def _inject_unconfirmed_item(ctx: Context) -> None:
 def _inject_late_report(ctx: Context) -> None:
     max_hours = 240  # measures.md reporting.max_hours of the example policies
     for day in _early_days(ctx, 3):
-        _reported(ctx, recipient="NCMEC", category=KNOWN, human=lambda r, _s: r + MINUTE,
-                  send_after=max_hours * HOUR + HOUR, day=day)
+        _reported(
+            ctx,
+            recipient="NCMEC",
+            category=KNOWN,
+            human=lambda r, _s: r + MINUTE,
+            send_after=max_hours * HOUR + HOUR,
+            day=day,
+        )
 
 
-def _complaint(ctx: Context, service: str, *, content_action: int | None, account_action: int | None,
-               lodged: int, decided: int, outcome: str) -> None:
+def _complaint(
+    ctx: Context,
+    service: str,
+    *,
+    content_action: int | None,
+    account_action: int | None,
+    lodged: int,
+    decided: int,
+    outcome: str,
+) -> None:
     ts = ctx.activity.ts
-    reason = ("action reversed on review of the complaint" if outcome == "restored"
-              else "action confirmed on review of the complaint")
-    ctx.sink.add("complaints", (
-        ctx.sink.new_id("complaints"), service, "content" if content_action else "account", content_action,
-        account_action, "internal", ts(lodged), ts(decided), outcome, None, reason,
-    ))
+    reason = (
+        "action reversed on review of the complaint"
+        if outcome == "restored"
+        else "action confirmed on review of the complaint"
+    )
+    ctx.sink.add(
+        "complaints",
+        (
+            ctx.sink.new_id("complaints"),
+            service,
+            "content" if content_action else "account",
+            content_action,
+            account_action,
+            "internal",
+            ts(lodged),
+            ts(decided),
+            outcome,
+            None,
+            reason,
+        ),
+    )
 
 
 def _inject_slow_restore(ctx: Context) -> None:
@@ -312,8 +407,9 @@ def _inject_slow_restore(ctx: Context) -> None:
         lodged = removed + DAY
         decided = lodged + 2 * DAY
         aid = _removal(ctx, service, did, removed, restored=decided + restore_hours * HOUR + HOUR)
-        _complaint(ctx, service, content_action=aid, account_action=None, lodged=lodged, decided=decided,
-                   outcome="restored")
+        _complaint(
+            ctx, service, content_action=aid, account_action=None, lodged=lodged, decided=decided, outcome="restored"
+        )
 
 
 def _inject_slow_complaint(ctx: Context) -> None:
@@ -323,13 +419,30 @@ def _inject_slow_complaint(ctx: Context) -> None:
         service, _did, number, sent = _clean_report(ctx, day)
         taken = sent + HOUR
         aid = ctx.sink.new_id("account_actions")
-        ctx.sink.add("account_actions", (
-            aid, service, account_ref(number), KNOWN, account_region(number), "suspend", ts(taken),
-            ts(taken + MINUTE), None,
-        ))
+        ctx.sink.add(
+            "account_actions",
+            (
+                aid,
+                service,
+                account_ref(number),
+                KNOWN,
+                account_region(number),
+                "suspend",
+                ts(taken),
+                ts(taken + MINUTE),
+                None,
+            ),
+        )
         lodged = taken + DAY
-        _complaint(ctx, service, content_action=None, account_action=aid, lodged=lodged,
-                   decided=lodged + decide_days * DAY + HOUR, outcome="upheld")
+        _complaint(
+            ctx,
+            service,
+            content_action=None,
+            account_action=aid,
+            lodged=lodged,
+            decided=lodged + decide_days * DAY + HOUR,
+            outcome="upheld",
+        )
 
 
 def _inject_undocumented_technology(ctx: Context) -> None:
@@ -361,94 +474,183 @@ def _needs_gap_day(plan: Plan) -> str | None:
     return f"it needs a period that touches the gap with no derogation in force ({GAP_FIRST}..{GAP_LAST})"
 
 
-VIOLATIONS: Final[dict[str, Violation]] = {v.name: v for v in (
-    Violation("retention", "RET-1",
-              "3 confirmed detections on Example Mail flagged more than 365 days before the period end (on a "
-              "lawful scanning day), reviewed, never erased and without hold_ref: older than the retention "
-              "limit for any as-of at or after the period end.",
-              3, _inject_retention),
-    Violation("late-erasure", "RET-2",
-              "3 not_abuse detections inside the period, erased 3 days after review.",
-              3, _inject_late_erasure),
-    Violation("human-confirmation", "HUMAN-1",
-              "3 reports sent to NCMEC inside the period, each with one confirmed item: a new_csam and a "
-              "solicitation report with human_confirmed_at null, and a new_csam report confirmed one hour "
-              "after sent_at.",
-              3, _inject_human_confirmation),
-    Violation("unknown-recipient", "XFER-1",
-              f"3 known_csam reports inside the period sent to {UNLISTED_RECIPIENT!r}, which no transfers "
-              "policy lists.",
-              3, _inject_unknown_recipient),
-    Violation("no-transfer-ground", "XFER-2",
-              f"3 known_csam reports inside the period sent to {NO_GROUND_RECIPIENT!r}, listed in the example "
-              "transfers.md (country CA, outside PIPEDA, so Canada's adequacy decision does not cover it) with "
-              "only pre-2021 SCCs, invalid after 2022-12-27: no transfer ground on sent_at for periods after "
-              "2022.",
-              3, _inject_no_transfer_ground),
-    Violation("audio", "SCOPE-1",
-              "3 detections with data_type 'audio' inside the period (new_csam_classifier, not reviewed).",
-              3, _inject_audio),
-    Violation("e2ee", "SCOPE-3",
-              "3 automated detections (not reviewed yet) on an end-to-end encrypted service (Example Chat) on "
-              "days inside the period on or after its E2EE date (2026-10-01); the period must contain such a day.",
-              3, _inject_e2ee, _needs_e2ee_day),
-    Violation("gap-processing", "SCOPE-2",
-              "3 processing_volumes rows and 3 detections (not reviewed yet) on Example Mail on days inside the period "
-              "that fall in 2026-04-04..2026-07-30 (no derogation in force); the period must touch that gap.",
-              3, _inject_gap_processing, _needs_gap_day),
-    Violation("unnotified", "NOTICE-1",
-              "3 'suspend' account actions (each on the account of a confirmed detection injected with it and "
-              "reported to NCMEC) with user_notified_at null.",
-              3, _inject_unnotified),
-    # version 2 rules
-    Violation("unreviewed-retention", "RET-1",
-              "3 detections on Example Mail flagged more than 365 days before the period end, never reviewed, "
-              "never erased, without hold_ref: a review queue must not keep material beyond the limit.",
-              3, _inject_unreviewed_retention),
-    Violation("old-hold", "RET-5",
-              "3 confirmed detections on Example Mail under one legal hold (LE-HOLD-OLD-1), flagged more than "
-              "365 days before the period end and still kept.",
-              3, _inject_old_hold),
-    Violation("old-not-abuse", "RET-2",
-              "3 not_abuse detections on Example Mail reviewed 60 days before the period began and never "
-              "erased (left over from an earlier period).",
-              3, _inject_old_not_abuse),
-    Violation("unconfirmed-item", "HUMAN-1",
-              "3 new_csam reports to NCMEC with human_confirmed_at at review time, each holding one item that "
-              "has no verdict.",
-              3, _inject_unconfirmed_item),
-    Violation("e2ee-volume", "SCOPE-3",
-              "3 processing_volumes rows (with items) of the end-to-end encrypted Example Chat on days on or "
-              "after its E2EE date (2026-10-01): scanning without a hit; the period must contain such a day.",
-              3, _inject_e2ee_volume, _needs_e2ee_day),
-    Violation("unnotified-removal", "NOTICE-1",
-              "3 content removals (of confirmed detections reported to NCMEC) with user_notified_at null.",
-              3, _inject_unnotified_removal),
-    Violation("late-report", "DELAY-1",
-              "3 confirmed known_csam detections reported to NCMEC 241 hours after review (the example's "
-              "reporting.max_hours is 240), at least 30 days before the period end.",
-              3, _inject_late_report),
-    Violation("slow-restore", "CORRECT-1",
-              "3 removals of reported items reversed on an internal complaint (decided two days after lodging) "
-              "and restored 241 hours after the decision (the example's restore_within_hours is 240).",
-              3, _inject_slow_restore),
-    Violation("slow-complaint", "REDRESS-1",
-              "3 internal complaints against 'suspend' actions, decided (upheld) 10 days and one hour after "
-              "lodging (the example's decide_within_days is 10).",
-              3, _inject_slow_complaint),
-    Violation("undocumented-technology", "TECH-1",
-              f"3 automated new_csam detections by {UNDOCUMENTED_TECHNOLOGY!r}, which measures.md does not "
-              "describe (not reviewed yet).",
-              3, _inject_undocumented_technology),
-    Violation("unnotified-organisation", "XFER-4",
-              f"3 known_csam reports to {UNNOTIFIED_RECIPIENT!r} (NL, public-interest organisation), which "
-              "transfers.md lists without notified_to_commission.",
-              3, _inject_unnotified_organisation),
-    Violation("provider-dpf", "XFER-2",
-              f"3 known_csam reports to {UNCERTIFIED_US_RECIPIENT!r} (US), which relies on the provider's own "
-              "EU-US Data Privacy Framework certification; the recipient is not certified, so there is no ground.",
-              3, _inject_provider_dpf),
-)}
+VIOLATIONS: Final[dict[str, Violation]] = {
+    v.name: v
+    for v in (
+        Violation(
+            "retention",
+            "RET-1",
+            "3 confirmed detections on Example Mail flagged more than 365 days before the period end (on a "
+            "lawful scanning day), reviewed, never erased and without hold_ref: older than the retention "
+            "limit for any as-of at or after the period end.",
+            3,
+            _inject_retention,
+        ),
+        Violation(
+            "late-erasure",
+            "RET-2",
+            "3 not_abuse detections inside the period, erased 3 days after review.",
+            3,
+            _inject_late_erasure,
+        ),
+        Violation(
+            "human-confirmation",
+            "HUMAN-1",
+            "3 reports sent to NCMEC inside the period, each with one confirmed item: a new_csam and a "
+            "solicitation report with human_confirmed_at null, and a new_csam report confirmed one hour "
+            "after sent_at.",
+            3,
+            _inject_human_confirmation,
+        ),
+        Violation(
+            "unknown-recipient",
+            "XFER-1",
+            f"3 known_csam reports inside the period sent to {UNLISTED_RECIPIENT!r}, which no transfers policy lists.",
+            3,
+            _inject_unknown_recipient,
+        ),
+        Violation(
+            "no-transfer-ground",
+            "XFER-2",
+            f"3 known_csam reports inside the period sent to {NO_GROUND_RECIPIENT!r}, listed in the example "
+            "transfers.md (country CA, outside PIPEDA, so Canada's adequacy decision does not cover it) with "
+            "only pre-2021 SCCs, invalid after 2022-12-27: no transfer ground on sent_at for periods after "
+            "2022.",
+            3,
+            _inject_no_transfer_ground,
+        ),
+        Violation(
+            "audio",
+            "SCOPE-1",
+            "3 detections with data_type 'audio' inside the period (new_csam_classifier, not reviewed).",
+            3,
+            _inject_audio,
+        ),
+        Violation(
+            "e2ee",
+            "SCOPE-3",
+            "3 automated detections (not reviewed yet) on an end-to-end encrypted service (Example Chat) on "
+            "days inside the period on or after its E2EE date (2026-10-01); the period must contain such a day.",
+            3,
+            _inject_e2ee,
+            _needs_e2ee_day,
+        ),
+        Violation(
+            "gap-processing",
+            "SCOPE-2",
+            "3 processing_volumes rows and 3 detections (not reviewed yet) on Example Mail on days inside the period "
+            "that fall in 2026-04-04..2026-07-30 (no derogation in force); the period must touch that gap.",
+            3,
+            _inject_gap_processing,
+            _needs_gap_day,
+        ),
+        Violation(
+            "unnotified",
+            "NOTICE-1",
+            "3 'suspend' account actions (each on the account of a confirmed detection injected with it and "
+            "reported to NCMEC) with user_notified_at null.",
+            3,
+            _inject_unnotified,
+        ),
+        # version 2 rules
+        Violation(
+            "unreviewed-retention",
+            "RET-1",
+            "3 detections on Example Mail flagged more than 365 days before the period end, never reviewed, "
+            "never erased, without hold_ref: a review queue must not keep material beyond the limit.",
+            3,
+            _inject_unreviewed_retention,
+        ),
+        Violation(
+            "old-hold",
+            "RET-5",
+            "3 confirmed detections on Example Mail under one legal hold (LE-HOLD-OLD-1), flagged more than "
+            "365 days before the period end and still kept.",
+            3,
+            _inject_old_hold,
+        ),
+        Violation(
+            "old-not-abuse",
+            "RET-2",
+            "3 not_abuse detections on Example Mail reviewed 60 days before the period began and never "
+            "erased (left over from an earlier period).",
+            3,
+            _inject_old_not_abuse,
+        ),
+        Violation(
+            "unconfirmed-item",
+            "HUMAN-1",
+            "3 new_csam reports to NCMEC with human_confirmed_at at review time, each holding one item that "
+            "has no verdict.",
+            3,
+            _inject_unconfirmed_item,
+        ),
+        Violation(
+            "e2ee-volume",
+            "SCOPE-3",
+            "3 processing_volumes rows (with items) of the end-to-end encrypted Example Chat on days on or "
+            "after its E2EE date (2026-10-01): scanning without a hit; the period must contain such a day.",
+            3,
+            _inject_e2ee_volume,
+            _needs_e2ee_day,
+        ),
+        Violation(
+            "unnotified-removal",
+            "NOTICE-1",
+            "3 content removals (of confirmed detections reported to NCMEC) with user_notified_at null.",
+            3,
+            _inject_unnotified_removal,
+        ),
+        Violation(
+            "late-report",
+            "DELAY-1",
+            "3 confirmed known_csam detections reported to NCMEC 241 hours after review (the example's "
+            "reporting.max_hours is 240), at least 30 days before the period end.",
+            3,
+            _inject_late_report,
+        ),
+        Violation(
+            "slow-restore",
+            "CORRECT-1",
+            "3 removals of reported items reversed on an internal complaint (decided two days after lodging) "
+            "and restored 241 hours after the decision (the example's restore_within_hours is 240).",
+            3,
+            _inject_slow_restore,
+        ),
+        Violation(
+            "slow-complaint",
+            "REDRESS-1",
+            "3 internal complaints against 'suspend' actions, decided (upheld) 10 days and one hour after "
+            "lodging (the example's decide_within_days is 10).",
+            3,
+            _inject_slow_complaint,
+        ),
+        Violation(
+            "undocumented-technology",
+            "TECH-1",
+            f"3 automated new_csam detections by {UNDOCUMENTED_TECHNOLOGY!r}, which measures.md does not "
+            "describe (not reviewed yet).",
+            3,
+            _inject_undocumented_technology,
+        ),
+        Violation(
+            "unnotified-organisation",
+            "XFER-4",
+            f"3 known_csam reports to {UNNOTIFIED_RECIPIENT!r} (NL, public-interest organisation), which "
+            "transfers.md lists without notified_to_commission.",
+            3,
+            _inject_unnotified_organisation,
+        ),
+        Violation(
+            "provider-dpf",
+            "XFER-2",
+            f"3 known_csam reports to {UNCERTIFIED_US_RECIPIENT!r} (US), which relies on the provider's own "
+            "EU-US Data Privacy Framework certification; the recipient is not certified, so there is no ground.",
+            3,
+            _inject_provider_dpf,
+        ),
+    )
+}
 
 
 def parse_violations(text: str) -> tuple[str, ...]:

@@ -49,5 +49,13 @@ def processing_volume_rows(plan: Plan, sink: Sink) -> Iterator[Row]:
                 for region, share in (("eu", eu_share), ("non_eu", 1.0 - eu_share)):
                     items = max(FLOOR, int(total * share))
                     size = int(items * mean_bytes * (0.9 + 0.2 * rng.random()))
-                    yield (sink.new_id("processing_volumes"), service, day.isoformat(), data_type, file_type,
-                           region, items, size)
+                    yield (
+                        sink.new_id("processing_volumes"),
+                        service,
+                        day.isoformat(),
+                        data_type,
+                        file_type,
+                        region,
+                        items,
+                        size,
+                    )

@@ -31,8 +31,7 @@ _UNAVAILABLE = {
     "503",
     "500",
 }
-_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken",
-                "ExpiredToken"}  # fmt: skip
+_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken", "ExpiredToken"}
 
 
 def make_client(settings: S3Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None) -> S3Client:
@@ -106,5 +105,7 @@ def s3_errors(client: S3Client, operation: str, bucket: str, key: str | None = N
     except (BotoConnectionError, HTTPClientError) as exc:
         raise UnreachableError(f"{where}: S3 unreachable after retries ({type(exc).__name__})") from None
     except NoCredentialsError:
-        raise ConfigError(f"{where}: no S3 credentials: set s3_access_key and s3_secret_key (CSA_S3_ACCESS_KEY, "
-                          "CSA_S3_SECRET_KEY) or an AWS profile or role") from None
+        raise ConfigError(
+            f"{where}: no S3 credentials: set s3_access_key and s3_secret_key (CSA_S3_ACCESS_KEY, "
+            "CSA_S3_SECRET_KEY) or an AWS profile or role"
+        ) from None

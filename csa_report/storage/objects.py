@@ -181,15 +181,27 @@ class S3Store:
                             f"s3://{bucket}/{key} already exists with different bytes (SHA-256 "
                             f"{existing.sha256_hex[:16]}…, ours {sha_hex[:16]}…); nothing was overwritten"
                         ) from None
-                    log.info("s3 put skipped, same bytes already stored: s3://%s/%s version=%s sha256=%s",
-                             bucket, key, existing.version_id, sha_hex)  # fmt: skip
+                    log.info(
+                        "s3 put skipped, same bytes already stored: s3://%s/%s version=%s sha256=%s",
+                        bucket,
+                        key,
+                        existing.version_id,
+                        sha_hex,
+                    )
                     return existing
             stored = self.head(bucket, key, resp.get("VersionId"))
             if stored is None or stored.sha256_hex != sha_hex:
                 raise IntegrityViolation(
                     f"s3://{bucket}/{key}: the stored checksum does not match the uploaded bytes (ours {sha_hex[:16]}…)"
                 )
-            log.info("s3 put s3://%s/%s version=%s sha256=%s size=%d etag=%s",
-                     bucket, key, stored.version_id, sha_hex, stored.size, stored.etag)  # fmt: skip
+            log.info(
+                "s3 put s3://%s/%s version=%s sha256=%s size=%d etag=%s",
+                bucket,
+                key,
+                stored.version_id,
+                sha_hex,
+                stored.size,
+                stored.etag,
+            )
             return stored
         raise ToolError(f"s3://{bucket}/{key}: create-only write kept conflicting with concurrent writers")

@@ -30,13 +30,17 @@ def previous_period(period: Period) -> Period:
     return Period(end - length, end)
 
 
-def previous_values(audit: AuditLog, store: S3Store, provider: str, period: Period
-                    ) -> tuple[str, dict[Key, str]] | None:
+def previous_values(
+    audit: AuditLog, store: S3Store, provider: str, period: Period
+) -> tuple[str, dict[Key, str]] | None:
     """Report id and indicator values (as printed) of the last submitted report of the previous period, read from
     its archived ``report.json``; None when there is none. Never fails the run: this is context, not evidence."""
     try:
-        runs = [r for r in audit.status(previous_period(period)) if r.provider == provider
-                and r.status == "submitted" and r.report_id]
+        runs = [
+            r
+            for r in audit.status(previous_period(period))
+            if r.provider == provider and r.status == "submitted" and r.report_id
+        ]
         if not runs:
             return None
         last = max(runs, key=lambda r: r.updated_at)

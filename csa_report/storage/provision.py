@@ -31,8 +31,11 @@ Role = Literal["staging", "archive", "publication"]
 
 #: Actions no one may take on the archive, whoever they are: the WORM copy is kept by Object Lock, and this
 #: policy says the same in IAM terms (and protects where a store's Object Lock is weaker than AWS's).
-ARCHIVE_DENIED_ACTIONS: Final = ("s3:DeleteObjectVersion", "s3:BypassGovernanceRetention",
-                                 "s3:PutBucketObjectLockConfiguration")
+ARCHIVE_DENIED_ACTIONS: Final = (
+    "s3:DeleteObjectVersion",
+    "s3:BypassGovernanceRetention",
+    "s3:PutBucketObjectLockConfiguration",
+)
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,12 @@ def _bucket(client: S3Client, settings: S3Settings, p: BucketPlan, existing: set
         _call(lambda: client.create_bucket(**kwargs), f"CreateBucket {p.name}")
         record("bucket", "ok", "created")
 
-    _feature(record, "versioning",
-             lambda: client.put_bucket_versioning(Bucket=p.name, VersioningConfiguration={"Status": "Enabled"}),
-             lambda: client.get_bucket_versioning(Bucket=p.name).get("Status") == "Enabled")
+    _feature(
+        record,
+        "versioning",
+        lambda: client.put_bucket_versioning(Bucket=p.name, VersioningConfiguration={"Status": "Enabled"}),
+        lambda: client.get_bucket_versioning(Bucket=p.name).get("Status") == "Enabled",
+    )
 
     if p.lock_days:
         days = p.lock_days
@@ -119,53 +125,88 @@ def _bucket(client: S3Client, settings: S3Settings, p: BucketPlan, existing: set
         def lock_ok() -> bool:
             conf = client.get_object_lock_configuration(Bucket=p.name).get("ObjectLockConfiguration", {})
             rule = conf.get("Rule", {}).get("DefaultRetention", {})
-            return (conf.get("ObjectLockEnabled") == "Enabled" and rule.get("Mode") == "COMPLIANCE"
-                    and rule.get("Days") == days)
+            return (
+                conf.get("ObjectLockEnabled") == "Enabled"
+                and rule.get("Mode") == "COMPLIANCE"
+                and rule.get("Days") == days
+            )
 
-        _feature(record, "object lock", lambda: client.put_object_lock_configuration(
-            Bucket=p.name, ObjectLockConfiguration={
-                "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}}}),
-            lock_ok, ok_detail=f"COMPLIANCE, {days} days by default")
+        _feature(
+            record,
+            "object lock",
+            lambda: client.put_object_lock_configuration(
+                Bucket=p.name,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}},
+                },
+            ),
+            lock_ok,
+            ok_detail=f"COMPLIANCE, {days} days by default",
+        )
 
     sse_rule: dict[str, Any] = {"SSEAlgorithm": "AES256"}
     if settings.kms_key_id:
         sse_rule = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": settings.kms_key_id}
     algorithm = sse_rule["SSEAlgorithm"]
     encryption: Any = {"Rules": [{"ApplyServerSideEncryptionByDefault": sse_rule, "BucketKeyEnabled": True}]}
-    _feature(record, "default encryption", lambda: client.put_bucket_encryption(
-        Bucket=p.name, ServerSideEncryptionConfiguration=encryption),
-        lambda: any(r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") == algorithm
-                    for r in client.get_bucket_encryption(Bucket=p.name)
-                    .get("ServerSideEncryptionConfiguration", {}).get("Rules", [])),
-        ok_detail=algorithm)
+    _feature(
+        record,
+        "default encryption",
+        lambda: client.put_bucket_encryption(Bucket=p.name, ServerSideEncryptionConfiguration=encryption),
+        lambda: any(
+            r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") == algorithm
+            for r in client.get_bucket_encryption(Bucket=p.name)
+            .get("ServerSideEncryptionConfiguration", {})
+            .get("Rules", [])
+        ),
+        ok_detail=algorithm,
+    )
 
     if p.role != "publication":
-        block: Any = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                 "RestrictPublicBuckets": True}
-        _feature(record, "public access block",
-                 lambda: client.put_public_access_block(Bucket=p.name, PublicAccessBlockConfiguration=block),
-                 lambda: all(client.get_public_access_block(Bucket=p.name)
-                             .get("PublicAccessBlockConfiguration", {}).get(k) for k in block))
+        block: Any = {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        }
+        _feature(
+            record,
+            "public access block",
+            lambda: client.put_public_access_block(Bucket=p.name, PublicAccessBlockConfiguration=block),
+            lambda: all(
+                client.get_public_access_block(Bucket=p.name).get("PublicAccessBlockConfiguration", {}).get(k)
+                for k in block
+            ),
+        )
 
     policy = bucket_policy(p, tls=tls)
     if policy is None:
         record("bucket policy", "skipped", "nothing to enforce on a plain-HTTP endpoint for this bucket")
     else:
         text = json.dumps(policy, sort_keys=True)
-        _feature(record, "bucket policy", lambda: client.put_bucket_policy(Bucket=p.name, Policy=text),
-                 lambda: _same_policy(client.get_bucket_policy(Bucket=p.name).get("Policy", ""), policy),
-                 ok_detail=", ".join(s["Sid"] for s in policy["Statement"]))
+        _feature(
+            record,
+            "bucket policy",
+            lambda: client.put_bucket_policy(Bucket=p.name, Policy=text),
+            lambda: _same_policy(client.get_bucket_policy(Bucket=p.name).get("Policy", ""), policy),
+            ok_detail=", ".join(s["Sid"] for s in policy["Statement"]),
+        )
     if not tls:
         record("TLS-only access", "skipped", "the endpoint is plain HTTP; use an https:// endpoint in production")
 
     if p.expire_days:
         rules = lifecycle_rules(settings.staging_prefix, p.expire_days)
-        _feature(record, "lifecycle", lambda: client.put_bucket_lifecycle_configuration(
-            Bucket=p.name, LifecycleConfiguration={"Rules": rules}),  # type: ignore[typeddict-item]
-            lambda: {r.get("ID") for r in client.get_bucket_lifecycle_configuration(Bucket=p.name)
-                     .get("Rules", [])} >= {r["ID"] for r in rules},
-            ok_detail=f"staged copies expire after {p.expire_days} days")
+        _feature(
+            record,
+            "lifecycle",
+            lambda: client.put_bucket_lifecycle_configuration(Bucket=p.name, LifecycleConfiguration={"Rules": rules}),  # type: ignore[typeddict-item]
+            lambda: (
+                {r.get("ID") for r in client.get_bucket_lifecycle_configuration(Bucket=p.name).get("Rules", [])}
+                >= {r["ID"] for r in rules}
+            ),
+            ok_detail=f"staged copies expire after {p.expire_days} days",
+        )
     return out
 
 
@@ -175,15 +216,26 @@ def bucket_policy(p: BucketPlan, *, tls: bool) -> dict[str, Any] | None:
     arn = f"arn:aws:s3:::{p.name}"
     statements: list[dict[str, Any]] = []
     if tls:
-        statements.append({
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        })
+        statements.append(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
     if p.role == "archive":
-        statements.append({
-            "Sid": "DenyArchiveDeletion", "Effect": "Deny", "Principal": "*",
-            "Action": list(ARCHIVE_DENIED_ACTIONS), "Resource": [arn, f"{arn}/*"],
-        })
+        statements.append(
+            {
+                "Sid": "DenyArchiveDeletion",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": list(ARCHIVE_DENIED_ACTIONS),
+                "Resource": [arn, f"{arn}/*"],
+            }
+        )
     if not statements:
         return None
     return {"Version": "2012-10-17", "Statement": statements}
@@ -193,14 +245,16 @@ def lifecycle_rules(prefix: str, days: int) -> list[dict[str, Any]]:
     """Staged copies are review copies, not records: they expire, older versions too, and abandoned uploads
     are cleaned up."""
     head = prefix.strip("/")
-    return [{
-        "ID": "csa-expire-staged-copies",
-        "Status": "Enabled",
-        "Filter": {"Prefix": f"{head}/" if head else ""},
-        "Expiration": {"Days": days},
-        "NoncurrentVersionExpiration": {"NoncurrentDays": days},
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-    }]
+    return [
+        {
+            "ID": "csa-expire-staged-copies",
+            "Status": "Enabled",
+            "Filter": {"Prefix": f"{head}/" if head else ""},
+            "Expiration": {"Days": days},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": days},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        }
+    ]
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -224,8 +278,14 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
         raise UnreachableError(f"S3 {what}: the store is unreachable ({type(exc).__name__})") from None
 
 
-def _feature(record: Callable[[str, Status, str], None], feature: str, apply: Callable[[], Any],
-             verify: Callable[[], bool], *, ok_detail: str = "") -> None:
+def _feature(
+    record: Callable[[str, Status, str], None],
+    feature: str,
+    apply: Callable[[], Any],
+    verify: Callable[[], bool],
+    *,
+    ok_detail: str = "",
+) -> None:
     """Apply, then read back. A refusal, an error or a read-back that disagrees is "not accepted". A feature
     already in place is left alone: re-applying it may be refused (the archive's policy denies changing its
     Object Lock configuration) and changes nothing."""

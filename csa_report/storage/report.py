@@ -156,9 +156,16 @@ def archive(
             data,
             obj.content_type or content_type_for(obj.name),
         )
-        log.info("archived %s version=%s → %s version=%s sha256=%s lock=%s until %s",
-                 obj.uri, obj.version_id, stored.uri, stored.version_id, stored.sha256_hex,
-                 stored.lock_mode, stored.retain_until)  # fmt: skip
+        log.info(
+            "archived %s version=%s → %s version=%s sha256=%s lock=%s until %s",
+            obj.uri,
+            obj.version_id,
+            stored.uri,
+            stored.version_id,
+            stored.sha256_hex,
+            stored.lock_mode,
+            stored.retain_until,
+        )
         archived.append(stored)
     return archived
 

@@ -10,13 +10,20 @@ from csa_report.audit import SignoffRecord
 from csa_report.tasks.artifacts import artifact_key, change, signoff_markdown
 from csa_report.tasks.stage import StagedReport
 
-STAGED = StagedReport(provider="Example Communications Ireland Ltd", period="2025-01-01/2025-12-31",
-                      report_id="0123456789abcdef", manifest_sha256="ab" * 32, objects=())
+STAGED = StagedReport(
+    provider="Example Communications Ireland Ltd",
+    period="2025-01-01/2025-12-31",
+    report_id="0123456789abcdef",
+    manifest_sha256="ab" * 32,
+    objects=(),
+)
 
 
 def test_keys_are_stable_per_report_and_prefect_safe():
-    assert artifact_key(STAGED.provider, STAGED.period, "key-figures") == \
-        "example-communications-ireland-ltd-2025-key-figures"
+    assert (
+        artifact_key(STAGED.provider, STAGED.period, "key-figures")
+        == "example-communications-ireland-ltd-2025-key-figures"
+    )
     assert artifact_key("Ex", "2024-07-01/2024-12-31", "signoff") == "ex-2024-07-01-2024-12-31-signoff"
 
 
@@ -29,14 +36,24 @@ def test_change_against_the_previous_report():
 
 
 def test_signoff_card_shows_decision_reviewer_time_comment():
-    record = SignoffRecord(report_id=STAGED.report_id, decision="approve", reviewer="Dara Kelly",
-                           manifest_sha256=STAGED.manifest_sha256, decided_at=datetime(2026, 1, 16, 9, 30),
-                           comment="checked | fine")
+    record = SignoffRecord(
+        report_id=STAGED.report_id,
+        decision="approve",
+        reviewer="Dara Kelly",
+        manifest_sha256=STAGED.manifest_sha256,
+        decided_at=datetime(2026, 1, 16, 9, 30),
+        comment="checked | fine",
+    )
     md = signoff_markdown(STAGED, record)
     assert md.splitlines()[0] == "# Approved: report 0123456789abcdef (2025-01-01/2025-12-31)"
-    for row in ("| Decision | approve |", "| Reviewer | Dara Kelly |", "| Time (UTC) | 2026-01-16T09:30:00Z |",
-                "| Comment | checked \\| fine |", "| How | answered in the sign-off form |",
-                "| Signature | none (unsigned sign-off) |"):
+    for row in (
+        "| Decision | approve |",
+        "| Reviewer | Dara Kelly |",
+        "| Time (UTC) | 2026-01-16T09:30:00Z |",
+        "| Comment | checked \\| fine |",
+        "| How | answered in the sign-off form |",
+        "| Signature | none (unsigned sign-off) |",
+    ):
         assert row in md, (row, md)
 
 
@@ -45,7 +62,13 @@ def test_signoff_card_shows_a_signature_when_the_record_has_one():
     class Signed(SignoffRecord):  # what a signed sign-off record (issue 11) adds
         signature: str | None = None
 
-    record = Signed(report_id="r", decision="reject", reviewer="Niamh Walsh", manifest_sha256="cd" * 32,
-                    decided_at=datetime(2026, 1, 16), signature="-----BEGIN SSH SIGNATURE-----")
+    record = Signed(
+        report_id="r",
+        decision="reject",
+        reviewer="Niamh Walsh",
+        manifest_sha256="cd" * 32,
+        decided_at=datetime(2026, 1, 16),
+        signature="-----BEGIN SSH SIGNATURE-----",
+    )
     md = signoff_markdown(STAGED, record)
     assert md.startswith("# Rejected:") and "| Signature | `-----BEGIN SSH SIGNATURE-----` |" in md

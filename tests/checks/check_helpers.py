@@ -60,10 +60,22 @@ class Source:
                 conn.execute(insert(model.__table__), rows)
 
     def detection(self, flagged_at: datetime, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("detections"), "service": "Example Mail", "technology": "photodna",
-               "category": "known_csam", "data_type": "image", "file_type": None, "user_region": "eu",
-               "account_ref": "acct-1", "flagged_at": flagged_at, "automated": True, "reviewed_at": None,
-               "verdict": None, "erased_at": None, "hold_ref": None}
+        row = {
+            "id": self._next("detections"),
+            "service": "Example Mail",
+            "technology": "photodna",
+            "category": "known_csam",
+            "data_type": "image",
+            "file_type": None,
+            "user_region": "eu",
+            "account_ref": "acct-1",
+            "flagged_at": flagged_at,
+            "automated": True,
+            "reviewed_at": None,
+            "verdict": None,
+            "erased_at": None,
+            "hold_ref": None,
+        }
         row.update(kw)
         return row
 
@@ -71,8 +83,14 @@ class Source:
         self.add(Detection, rows)
 
     def report(self, sent_at: datetime, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("reports"), "service": "Example Mail", "recipient": "NCMEC",
-               "category": "known_csam", "sent_at": sent_at, "human_confirmed_at": None}
+        row = {
+            "id": self._next("reports"),
+            "service": "Example Mail",
+            "recipient": "NCMEC",
+            "category": "known_csam",
+            "sent_at": sent_at,
+            "human_confirmed_at": None,
+        }
         row.update(kw)
         return row
 
@@ -80,8 +98,16 @@ class Source:
         self.add(Report, rows)
 
     def volume(self, day: date, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("processing_volumes"), "service": "Example Mail", "day": day,
-               "data_type": "image", "file_type": None, "user_region": "eu", "items": 100, "bytes": 1000}
+        row = {
+            "id": self._next("processing_volumes"),
+            "service": "Example Mail",
+            "day": day,
+            "data_type": "image",
+            "file_type": None,
+            "user_region": "eu",
+            "items": 100,
+            "bytes": 1000,
+        }
         row.update(kw)
         return row
 
@@ -89,9 +115,17 @@ class Source:
         self.add(ProcessingVolume, rows)
 
     def account_action(self, taken_at: datetime, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("account_actions"), "service": "Example Mail", "account_ref": "acct-1",
-               "category": "known_csam", "user_region": "eu", "action": "suspend", "taken_at": taken_at,
-               "user_notified_at": taken_at, "restored_at": None}
+        row = {
+            "id": self._next("account_actions"),
+            "service": "Example Mail",
+            "account_ref": "acct-1",
+            "category": "known_csam",
+            "user_region": "eu",
+            "action": "suspend",
+            "taken_at": taken_at,
+            "user_notified_at": taken_at,
+            "restored_at": None,
+        }
         row.update(kw)
         return row
 
@@ -103,8 +137,14 @@ class Source:
         self.add(ReportItem, [{"report_id": r, "detection_id": d} for r, d in pairs])
 
     def content_action(self, removed_at: datetime, detection_id: int, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("content_actions"), "service": "Example Mail", "detection_id": detection_id,
-               "removed_at": removed_at, "restored_at": None, "user_notified_at": removed_at}
+        row = {
+            "id": self._next("content_actions"),
+            "service": "Example Mail",
+            "detection_id": detection_id,
+            "removed_at": removed_at,
+            "restored_at": None,
+            "user_notified_at": removed_at,
+        }
         row.update(kw)
         return row
 
@@ -112,9 +152,19 @@ class Source:
         self.add(ContentAction, rows)
 
     def complaint(self, lodged_at: datetime, **kw: Any) -> dict[str, Any]:
-        row = {"id": self._next("complaints"), "service": "Example Mail", "subject": "account",
-               "content_action_id": None, "account_action_id": None, "channel": "internal",
-               "lodged_at": lodged_at, "decided_at": None, "outcome": None, "complied_at": None, "reason": None}
+        row = {
+            "id": self._next("complaints"),
+            "service": "Example Mail",
+            "subject": "account",
+            "content_action_id": None,
+            "account_action_id": None,
+            "channel": "internal",
+            "lodged_at": lodged_at,
+            "decided_at": None,
+            "outcome": None,
+            "complied_at": None,
+            "reason": None,
+        }
         row.update(kw)
         return row
 
@@ -144,8 +194,9 @@ def any_source(request: pytest.FixtureRequest) -> Any:
 RunRule = Callable[..., Finding | CheckFailure | None]
 
 
-def check(rule: str, src: Source | None, policies: PolicySet, period: str = "2026",
-          as_of: datetime = datetime(2027, 1, 31)) -> Finding | None:
+def check(
+    rule: str, src: Source | None, policies: PolicySet, period: str = "2026", as_of: datetime = datetime(2027, 1, 31)
+) -> Finding | None:
     """Run one rule; fail the test if it could not run."""
     outcome = run_rule(rule, src.url if src else None, Period.parse(period), as_of, policies)
     assert not isinstance(outcome, CheckFailure), outcome

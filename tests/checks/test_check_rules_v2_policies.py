@@ -33,15 +33,24 @@ def test_policy_1_names_a_document_that_took_effect_one_day_late(example_policie
     late = with_doc(_all_from(example_policies, date(2026, 1, 1)), "retention", effective_from=date(2026, 1, 2))
     f = check("POLICY-1", None, late, period="2026")
     assert f is not None and (f.count, f.severity) == (1, "review")
-    assert f.evidence == {"period_start": date(2026, 1, 1), "documents": [
-        {"file": "retention.md", "kind": "retention", "version": late.retention.version,
-         "effective_from": date(2026, 1, 2)}]}
+    assert f.evidence == {
+        "period_start": date(2026, 1, 1),
+        "documents": [
+            {
+                "file": "retention.md",
+                "kind": "retention",
+                "version": late.retention.version,
+                "effective_from": date(2026, 1, 2),
+            }
+        ],
+    }
     assert "retention.md (from 2026-01-02)" in f.message
 
 
 def test_policy_1_a_report_on_2025_quoting_2026_policies(example_policies) -> None:
-    f = check("POLICY-1", None, _all_from(example_policies, date(2026, 1, 1)), period="2025",
-              as_of=datetime(2026, 1, 20))
+    f = check(
+        "POLICY-1", None, _all_from(example_policies, date(2026, 1, 1)), period="2025", as_of=datetime(2026, 1, 20)
+    )
     assert f is not None and f.count == 5
 
 
@@ -56,9 +65,10 @@ def test_policy_1_the_example_provider_document_of_2026_07_31_is_named_for_2026(
 def test_deadline_1_boundary() -> None:
     d = deadline_for(Period.parse("2026"))
     assert (d.due, d.confirmed) == (date(2027, 1, 31), False)  # 2026/1881 applies at the end of 2026
-    assert deadline_for(Period.parse("2024")) .confirmed is True
-    assert d.describe(datetime(2027, 1, 20)) == ("due 2027-01-31: 11 days left (deadline under Regulation (EU) "
-                                                 "2026/1881 not confirmed)")
+    assert deadline_for(Period.parse("2024")).confirmed is True
+    assert d.describe(datetime(2027, 1, 20)) == (
+        "due 2027-01-31: 11 days left (deadline under Regulation (EU) 2026/1881 not confirmed)"
+    )
     assert d.describe(datetime(2027, 1, 31, 23, 59, 59)).startswith("due 2027-01-31: due today")
     assert d.describe(datetime(2027, 2, 3)).startswith("due 2027-01-31: 3 days late")
 
@@ -86,9 +96,18 @@ def test_consist_1_b_must_not_exceed_c(example_policies) -> None:
     assert _consist(_indicators(**{"not_abuse:known_csam:-:all": 4}), example_policies) is None
     f = _consist(_indicators(**{"not_abuse:known_csam:-:all": 5}), example_policies)
     assert f is not None and f.count == 1
-    assert f.evidence["relations"] == [{"relation": "B <= C", "service": "ALL", "section": 6,
-                                        "category": "known_csam", "technology": "-", "region": "all",
-                                        "not_abuse": 5, "human_reviewed": 4}]
+    assert f.evidence["relations"] == [
+        {
+            "relation": "B <= C",
+            "service": "ALL",
+            "section": 6,
+            "category": "known_csam",
+            "technology": "-",
+            "region": "all",
+            "not_abuse": 5,
+            "human_reviewed": 4,
+        }
+    ]
 
 
 def _with(*extra: IndicatorRow) -> Indicators:
@@ -103,12 +122,24 @@ def test_consist_1_eu_count_must_not_exceed_all_regions(example_policies) -> Non
     assert _consist(equal, example_policies) is None
     f = _consist(_with(row("content_removed", "eu", 3)), example_policies)
     assert f is not None and f.evidence["relations"] == [
-        {"relation": "eu <= all", "service": "ALL", "section": 5, "indicator": "content_removed",
-         "category": "known_csam", "technology": "-", "eu": 3, "all": 2}]
+        {
+            "relation": "eu <= all",
+            "service": "ALL",
+            "section": 5,
+            "indicator": "content_removed",
+            "category": "known_csam",
+            "technology": "-",
+            "eu": 3,
+            "all": 2,
+        }
+    ]
     # a mean (days) for the EU may exceed the mean for all regions: not a count, not checked
     from decimal import Decimal
-    means = _with(row("content_decision_days_internal", "eu", Decimal("4.0"), "days"),
-                  row("content_decision_days_internal", "all", Decimal("2.0"), "days"))
+
+    means = _with(
+        row("content_decision_days_internal", "eu", Decimal("4.0"), "days"),
+        row("content_decision_days_internal", "all", Decimal("2.0"), "days"),
+    )
     assert _consist(means, example_policies) is None
 
 
@@ -116,11 +147,19 @@ def test_consist_1_restored_per_channel_and_region(example_policies) -> None:
     def row(indicator: str, region: str, value: int) -> IndicatorRow:
         return IndicatorRow("ALL", 5, indicator, "new_csam", "-", region, value, "count")
 
-    ok = _with(row("content_complaints_judicial", "eu", 2), row("content_restored_judicial", "eu", 2),
-               row("content_complaints_judicial", "all", 3), row("content_restored_judicial", "all", 3))
+    ok = _with(
+        row("content_complaints_judicial", "eu", 2),
+        row("content_restored_judicial", "eu", 2),
+        row("content_complaints_judicial", "all", 3),
+        row("content_restored_judicial", "all", 3),
+    )
     assert _consist(ok, example_policies) is None
-    bad = _with(row("content_complaints_judicial", "eu", 2), row("content_restored_judicial", "eu", 3),
-                row("content_complaints_judicial", "all", 3), row("content_restored_judicial", "all", 3))
+    bad = _with(
+        row("content_complaints_judicial", "eu", 2),
+        row("content_restored_judicial", "eu", 3),
+        row("content_complaints_judicial", "all", 3),
+        row("content_restored_judicial", "all", 3),
+    )
     f = _consist(bad, example_policies)
     assert f is not None and [e["relation"] for e in f.evidence["relations"]] == ["restored <= complaints"]
     assert f.evidence["relations"][0]["region"] == "eu"

@@ -34,12 +34,22 @@ def _finding(rule: str, severity: str = "blocking", message: str = "m") -> Findi
 
 
 def test_findings_sorted_by_severity_rule_message_and_json_stable() -> None:
-    findings = [_finding("SCOPE-2", "review"), _finding("XFER-1"), _finding("NOTICE-1", "warning"),
-                _finding("RET-1", message="b"), _finding("RET-1", message="a")]
+    findings = [
+        _finding("SCOPE-2", "review"),
+        _finding("XFER-1"),
+        _finding("NOTICE-1", "warning"),
+        _finding("RET-1", message="b"),
+        _finding("RET-1", message="a"),
+    ]
     a = CheckResult.build(PERIOD, AS_OF, findings)
     b = CheckResult.build(PERIOD, AS_OF, list(reversed(findings)))
     assert [(f.rule, f.message) for f in a.findings] == [
-        ("RET-1", "a"), ("RET-1", "b"), ("XFER-1", "m"), ("SCOPE-2", "m"), ("NOTICE-1", "m")]
+        ("RET-1", "a"),
+        ("RET-1", "b"),
+        ("XFER-1", "m"),
+        ("SCOPE-2", "m"),
+        ("NOTICE-1", "m"),
+    ]
     assert a.to_json() == b.to_json()
     obj = json.loads(a.to_json())
     assert list(obj) == sorted(obj)
@@ -54,39 +64,54 @@ def _waivers(tmp_path: Path, content: str) -> Path:
 
 
 def test_waiver_downgrades_a_blocking_finding(tmp_path: Path) -> None:
-    waivers = load_waivers(_waivers(tmp_path, (
-        "- rule: XFER-2\n  reason: Legal opinion LO-2026-11, reports sent under Art. 49(1)(d)\n"
-        "  waived_by: Dara Kelly\n  expires: 2027-01-31\n"
-        "- rule: RET-1\n  reason: old waiver\n  waived_by: Dara Kelly\n  expires: 2026-12-31\n"
-        "- rule: HUMAN-1\n  reason: unused\n  waived_by: Dara Kelly\n")))
+    waivers = load_waivers(
+        _waivers(
+            tmp_path,
+            (
+                "- rule: XFER-2\n  reason: Legal opinion LO-2026-11, reports sent under Art. 49(1)(d)\n"
+                "  waived_by: Dara Kelly\n  expires: 2027-01-31\n"
+                "- rule: RET-1\n  reason: old waiver\n  waived_by: Dara Kelly\n  expires: 2026-12-31\n"
+                "- rule: HUMAN-1\n  reason: unused\n  waived_by: Dara Kelly\n"
+            ),
+        )
+    )
     findings, uses = apply_waivers([_finding("XFER-2"), _finding("RET-1")], waivers, AS_OF)
     xfer, ret = findings
     assert (xfer.severity, xfer.waived_by, xfer.waiver_reason) == (
-        "review", "Dara Kelly", "Legal opinion LO-2026-11, reports sent under Art. 49(1)(d)")
+        "review",
+        "Dara Kelly",
+        "Legal opinion LO-2026-11, reports sent under Art. 49(1)(d)",
+    )
     assert ret.severity == "blocking" and not ret.waived  # the waiver expired before the as-of day
-    assert [(u.rule, u.status) for u in uses] == [("XFER-2", "applied"), ("RET-1", "expired"),
-                                                  ("HUMAN-1", "unused")]
+    assert [(u.rule, u.status) for u in uses] == [("XFER-2", "applied"), ("RET-1", "expired"), ("HUMAN-1", "unused")]
     result = CheckResult.build(PERIOD, AS_OF, findings, waivers=uses)
     obj = json.loads(result.to_json())
     assert obj["findings"][1]["waived_by"] == "Dara Kelly"
     assert [w["status"] for w in obj["waivers"]] == ["unused", "expired", "applied"]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("- rule: XFER-9\n  reason: r\n  waived_by: w\n", "waivers.yaml:1: [0].rule: unknown rule 'XFER-9'"),
-    ("- rule: RET-1\n  reason: r\n  waived_by: w\n- rule: NOTICE-1\n  reason: r\n  waived_by: w\n",
-     "waivers.yaml:4: [1].rule: NOTICE-1 is not a blocking rule"),
-    ("- rule: RET-1\n  reason: r\n", "waivers.yaml:1: [0].waived_by: required field is missing"),
-    ("- rule: RET-1\n  reason: r\n  waived_by: w\n  expires: soon\n",
-     "waivers.yaml:4: [0].expires: expected a date (YYYY-MM-DD, unquoted), got 'soon'"),
-    ("- rule: RET-1\n  reason: r\n  waived_by: w\n  by: x\n", "waivers.yaml:4: [0].by: unknown field"),
-    ("rule: RET-1\n", "waivers.yaml:1: expected a list of waivers"),
-    ("- rule: [RET-1\n", "waivers.yaml:2: waivers file is not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- rule: XFER-9\n  reason: r\n  waived_by: w\n", "waivers.yaml:1: [0].rule: unknown rule 'XFER-9'"),
+        (
+            "- rule: RET-1\n  reason: r\n  waived_by: w\n- rule: NOTICE-1\n  reason: r\n  waived_by: w\n",
+            "waivers.yaml:4: [1].rule: NOTICE-1 is not a blocking rule",
+        ),
+        ("- rule: RET-1\n  reason: r\n", "waivers.yaml:1: [0].waived_by: required field is missing"),
+        (
+            "- rule: RET-1\n  reason: r\n  waived_by: w\n  expires: soon\n",
+            "waivers.yaml:4: [0].expires: expected a date (YYYY-MM-DD, unquoted), got 'soon'",
+        ),
+        ("- rule: RET-1\n  reason: r\n  waived_by: w\n  by: x\n", "waivers.yaml:4: [0].by: unknown field"),
+        ("rule: RET-1\n", "waivers.yaml:1: expected a list of waivers"),
+        ("- rule: [RET-1\n", "waivers.yaml:2: waivers file is not valid YAML"),
+    ],
+)
 def test_waiver_file_errors(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(PolicyError) as err:
         load_waivers(_waivers(tmp_path, content))
-    assert str(err.value).startswith(str(tmp_path / message.split(":")[0]) + message[len(message.split(":")[0]):])
+    assert str(err.value).startswith(str(tmp_path / message.split(":")[0]) + message[len(message.split(":")[0]) :])
 
 
 def test_empty_waiver_file_means_none(tmp_path: Path) -> None:
@@ -124,11 +149,14 @@ def test_query_error_is_a_tool_error(source: Source, example_policies) -> None:
     with source.engine.begin() as conn:
         conn.execute(text("DROP TABLE detections"))
         conn.execute(text("CREATE TABLE broken (x INTEGER)"))
-        conn.execute(text(
-            "CREATE VIEW detections AS SELECT 1 AS id, 's' AS service, 't' AS technology, 'c' AS category, "
-            "'audio' AS data_type, NULL AS file_type, 'eu' AS user_region, NULL AS account_ref, "
-            "'2026-01-01' AS flagged_at, 1 AS automated, NULL AS reviewed_at, NULL AS verdict, "
-            "NULL AS erased_at, NULL AS hold_ref FROM broken"))
+        conn.execute(
+            text(
+                "CREATE VIEW detections AS SELECT 1 AS id, 's' AS service, 't' AS technology, 'c' AS category, "
+                "'audio' AS data_type, NULL AS file_type, 'eu' AS user_region, NULL AS account_ref, "
+                "'2026-01-01' AS flagged_at, 1 AS automated, NULL AS reviewed_at, NULL AS verdict, "
+                "NULL AS erased_at, NULL AS hold_ref FROM broken"
+            )
+        )
         conn.execute(text("DROP TABLE broken"))
     outcome = run_rule("SCOPE-1", source.url, PERIOD, AS_OF, example_policies)
     assert isinstance(outcome, CheckFailure)
@@ -142,8 +170,15 @@ def test_every_rule_is_registered_once() -> None:
     rules = all_rules()
     assert [r.id for r in rules] == list(RULE_IDS)
     assert {r.severity for r in rules} == {"blocking", "review", "warning"}
-    assert {r.id for r in rules if r.severity == "review"} == {"RET-4", "XFER-3", "SCOPE-2", "RET-5", "DELAY-1",
-                                                                "POLICY-1", "DEADLINE-1"}
+    assert {r.id for r in rules if r.severity == "review"} == {
+        "RET-4",
+        "XFER-3",
+        "SCOPE-2",
+        "RET-5",
+        "DELAY-1",
+        "POLICY-1",
+        "DEADLINE-1",
+    }
     assert {r.id for r in rules if r.severity == "warning"} == {"NOTICE-1", "CORRECT-1", "REDRESS-1", "XFER-4"}
     assert all(r.reference for r in rules)
 

@@ -28,15 +28,30 @@ def _seeded(tmp_path: Path, violations: tuple[str, ...] = ()) -> str:
 
 
 def _check(url: str, out: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    code = main(["check", "--db", url, "--period", PERIOD, "--policies", str(EXAMPLE), "--as-of", AS_OF,
-                 "--out", str(out), *extra])
+    code = main(
+        [
+            "check",
+            "--db",
+            url,
+            "--period",
+            PERIOD,
+            "--policies",
+            str(EXAMPLE),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     # The example folder's provider.md took effect with Regulation (EU) 2026/1881 on 2026-07-31, so every check of
     # 2026 with it carries this one POLICY-1 review finding (a real finding, not an effect of the seed); it is
     # asserted here and set aside so that each test sees what its data adds.
     baseline = [f for f in findings["findings"] if f["rule"] == "POLICY-1"]
     assert [(f["severity"], f["count"], [d["file"] for d in f["evidence"]["documents"]]) for f in baseline] == [
-        ("review", 1, ["provider.md"])]
+        ("review", 1, ["provider.md"])
+    ]
     findings["findings"] = [f for f in findings["findings"] if f["rule"] != "POLICY-1"]
     findings["summary"]["review"] -= 1
     return code, findings
@@ -78,8 +93,9 @@ def test_each_violation_trips_exactly_its_rule(tmp_path: Path, name: str) -> Non
 def test_waiver_turns_exit_1_into_0(tmp_path: Path) -> None:
     url = _seeded(tmp_path, ("human-confirmation",))
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text("- rule: HUMAN-1\n  reason: Test waiver, legal opinion LO-1\n  waived_by: Dara Kelly\n",
-                       encoding="utf-8")
+    waivers.write_text(
+        "- rule: HUMAN-1\n  reason: Test waiver, legal opinion LO-1\n  waived_by: Dara Kelly\n", encoding="utf-8"
+    )
     code, findings = _check(url, tmp_path / "out", "--waivers", str(waivers))
     assert code == 0
     [f] = findings["findings"]
@@ -88,16 +104,31 @@ def test_waiver_turns_exit_1_into_0(tmp_path: Path) -> None:
 
 
 def test_exit_2_on_a_bad_policy_folder(clean_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", "--db", clean_url, "--period", PERIOD, "--policies", str(tmp_path / "missing"),
-                 "--as-of", AS_OF, "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "check",
+            "--db",
+            clean_url,
+            "--period",
+            PERIOD,
+            "--policies",
+            str(tmp_path / "missing"),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "does not exist or is not a folder" in err and "Traceback" not in err
 
 
 def test_exit_2_on_a_bad_period(clean_url: str, tmp_path: Path) -> None:
-    assert main(["check", "--db", clean_url, "--period", "2026-13", "--policies", str(EXAMPLE),
-                 "--out", str(tmp_path)]) == 2
+    assert (
+        main(["check", "--db", clean_url, "--period", "2026-13", "--policies", str(EXAMPLE), "--out", str(tmp_path)])
+        == 2
+    )
 
 
 def test_exit_2_on_a_missing_table(tmp_path: Path) -> None:
@@ -110,8 +141,24 @@ def test_exit_2_on_a_missing_table(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE complaints"))
     engine.dispose()
-    assert main(["check", "--db", url, "--period", PERIOD, "--policies", str(EXAMPLE), "--as-of", AS_OF,
-                 "--out", str(tmp_path / "out")]) == 2
+    assert (
+        main(
+            [
+                "check",
+                "--db",
+                url,
+                "--period",
+                PERIOD,
+                "--policies",
+                str(EXAMPLE),
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_exit_3_when_the_database_is_unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,13 +166,45 @@ def test_exit_3_when_the_database_is_unreachable(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(db, "CONNECT_BACKOFF_S", 0.01)
     url = "postgresql://postgres@127.0.0.1:1/nowhere"
-    assert main(["check", "--db", url, "--period", PERIOD, "--policies", str(EXAMPLE), "--as-of", AS_OF,
-                 "--out", str(tmp_path / "out")]) == 3
+    assert (
+        main(
+            [
+                "check",
+                "--db",
+                url,
+                "--period",
+                PERIOD,
+                "--policies",
+                str(EXAMPLE),
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 3
+    )
 
 
 def test_as_of_must_not_precede_the_period(clean_url: str, tmp_path: Path) -> None:
-    assert main(["check", "--db", clean_url, "--period", PERIOD, "--policies", str(EXAMPLE),
-                 "--as-of", "2025-12-31", "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "check",
+                "--db",
+                clean_url,
+                "--period",
+                PERIOD,
+                "--policies",
+                str(EXAMPLE),
+                "--as-of",
+                "2025-12-31",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
 
 
 def test_period_is_required(tmp_path: Path) -> None:

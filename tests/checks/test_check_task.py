@@ -11,10 +11,15 @@ from csa_report.tasks.check import blocking, findings_markdown
 
 
 def test_markdown_lists_blocking_findings_first() -> None:
-    result = CheckResult.build(Period.parse("2026"), datetime(2027, 1, 31), [
-        Finding("NOTICE-1", "warning", "3 account actions | unnotified", 3, "Art. 3(1)(g)(vi)"),
-        Finding("XFER-2", "blocking", "3 reports without ground", 3, "GDPR Art. 44-46"),
-    ], errors=[CheckFailure("SCOPE-1", "tool", "check SCOPE-1 could not run: boom")])
+    result = CheckResult.build(
+        Period.parse("2026"),
+        datetime(2027, 1, 31),
+        [
+            Finding("NOTICE-1", "warning", "3 account actions | unnotified", 3, "Art. 3(1)(g)(vi)"),
+            Finding("XFER-2", "blocking", "3 reports without ground", 3, "GDPR Art. 44-46"),
+        ],
+        errors=[CheckFailure("SCOPE-1", "tool", "check SCOPE-1 could not run: boom")],
+    )
     text = findings_markdown(result)
     assert "**1 blocking finding(s): the report cannot go to sign-off.**" in text
     assert text.index("XFER-2") < text.index("NOTICE-1")

@@ -28,11 +28,19 @@ def test_database_created_before_v2_gains_the_column(new_db_url: str, example_po
     assert "user_notified_at" not in _columns(new_db_url)
     engine = make_engine(new_db_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO detections (id, service, technology, category, data_type, user_region, "
-                          "flagged_at, automated) VALUES (1, 'Example Mail', 'photodna', 'known_csam', 'image', "
-                          "'eu', '2026-05-01 10:00:00', true)"))
-        conn.execute(text("INSERT INTO content_actions (id, service, detection_id, removed_at) "
-                          "VALUES (1, 'Example Mail', 1, '2026-05-01 11:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO detections (id, service, technology, category, data_type, user_region, "
+                "flagged_at, automated) VALUES (1, 'Example Mail', 'photodna', 'known_csam', 'image', "
+                "'eu', '2026-05-01 10:00:00', true)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO content_actions (id, service, detection_id, removed_at) "
+                "VALUES (1, 'Example Mail', 1, '2026-05-01 11:00:00')"
+            )
+        )
     engine.dispose()
     outcome = run_rule("NOTICE-1", new_db_url, Period.parse("2026"), datetime(2027, 1, 31), example_policies)
     assert isinstance(outcome, CheckFailure) and outcome.kind == "data" and outcome.exit_code == 2

@@ -21,8 +21,9 @@ UPPER = {"cli", "commands", "tasks", "flows"}
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     """`lint-imports` on the package found first on the path from ``cwd`` (with ``cwd`` itself put first)."""
     env = {**os.environ, "PYTHONPATH": str(cwd), "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def library_contract(pyproject: Path) -> dict[str, list[str]]:

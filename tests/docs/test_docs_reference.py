@@ -30,7 +30,8 @@ def test_reference_page_is_up_to_date(generated: dict[str, str], name: str) -> N
     committed = DOCS / "reference" / name
     assert committed.is_file(), f"docs/reference/{name} is missing: run `make docs-ref`"
     assert committed.read_text(encoding="utf-8") == generated[name], (
-        f"docs/reference/{name} differs from the code: run `make docs-ref` and commit the result")
+        f"docs/reference/{name} differs from the code: run `make docs-ref` and commit the result"
+    )
 
 
 def _expand(pattern: str) -> list[str]:
@@ -94,14 +95,18 @@ OUTSIDE = re.compile(r"\.\./shared|shared/(spec|reference)|/work/|\b(regulation|
 
 
 def test_nothing_refers_to_files_outside_the_repository() -> None:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     me = Path(__file__).relative_to(ROOT).as_posix()
     hits = []
     for name in files:
         path = ROOT / name
-        if name == me or not path.is_file() or path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".j2",
-                                                                    ".txt", ".cfg", ""}:
+        if (
+            name == me
+            or not path.is_file()
+            or path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".j2", ".txt", ".cfg", ""}
+        ):
             continue
         try:
             text = path.read_text(encoding="utf-8")

@@ -19,8 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "operators.md"
 SCRIPT = REPO / "tests" / "docs" / "walkthrough.sh"
 #: The walkthrough's paths and ports, and the doc's example values, as the script spells them.
-SUBSTITUTIONS = (("/srv/csa-report", "$REPO"), ("/srv/ops", "$OPS"), ("4200", "$PORT"), ("8333", "$S3PORT"),
-                 ("<run-id>", "$RUN_ID"), ("vagabond-cuckoo", "$RUN2"))
+SUBSTITUTIONS = (
+    ("/srv/csa-report", "$REPO"),
+    ("/srv/ops", "$OPS"),
+    ("4200", "$PORT"),
+    ("8333", "$S3PORT"),
+    ("<run-id>", "$RUN_ID"),
+    ("vagabond-cuckoo", "$RUN2"),
+)
 
 
 def logical_lines(text: str) -> list[str]:
@@ -97,8 +103,14 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     port, s3port = _free_port_pair()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
-    proc = subprocess.run(["bash", str(SCRIPT), str(tmp_path / "ops"), str(port), str(s3port)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), str(tmp_path / "ops"), str(port), str(s3port)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     log = proc.stdout[-6000:] + proc.stderr[-4000:]
     assert proc.returncode == 0, log
     assert proc.stdout.rstrip().endswith("walkthrough ok"), log

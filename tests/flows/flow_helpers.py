@@ -22,24 +22,27 @@ def flow_env(tmp_path: Path, s3: S3Endpoint, smtp_port: int, **extra: str) -> di
     """The CSA_* settings of one flow test: the S3 store and SMTP server given, an audit DB and an output folder
     in ``tmp_path``, and prefixes of its own, so reports of different tests never meet in shared buckets."""
     values = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
-    values.update({
-        "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(EXAMPLE_POLICIES),
-        "CSA_OUTPUT_DIR": str(tmp_path / "work"),
-        "CSA_SMTP_HOST": "127.0.0.1",
-        "CSA_SMTP_PORT": str(smtp_port),
-        "CSA_SMTP_TLS": "none",
-        "CSA_OBJECT_LOCK_DAYS": "1",
-        "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
-        "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
-        "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
-        **extra,
-    })
+    values.update(
+        {
+            "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
+            "CSA_POLICIES": str(EXAMPLE_POLICIES),
+            "CSA_OUTPUT_DIR": str(tmp_path / "work"),
+            "CSA_SMTP_HOST": "127.0.0.1",
+            "CSA_SMTP_PORT": str(smtp_port),
+            "CSA_SMTP_TLS": "none",
+            "CSA_OBJECT_LOCK_DAYS": "1",
+            "CSA_STAGING_PREFIX": f"pending-{tmp_path.name}",
+            "CSA_ARCHIVE_PREFIX": f"submitted-{tmp_path.name}",
+            "CSA_PUBLICATION_PREFIX": f"public-{tmp_path.name}",
+            **extra,
+        }
+    )
     return values
 
 
-def wait_paused(flow_name: str, *, since: float, not_key: str | None = None,
-                timeout: float = 120.0) -> tuple[uuid.UUID, str]:
+def wait_paused(
+    flow_name: str, *, since: float, not_key: str | None = None, timeout: float = 120.0
+) -> tuple[uuid.UUID, str]:
     """The paused run of ``flow_name`` whose current pause key differs from ``not_key``, among the runs that
     started after ``since`` (``time.time()`` before the test started its run: the session's server also holds
     other tests' runs). Raises AssertionError at once if that run reached a final state instead of pausing, and
@@ -69,8 +72,9 @@ def wait_paused(flow_name: str, *, since: float, not_key: str | None = None,
                     if keyset and keyset["response"] != not_key:
                         return run.id, keyset["response"]
                 elif state.is_final():
-                    raise AssertionError(f"{flow_name} ended {state.name} instead of pausing for sign-off: "
-                                         f"{state.message}")
+                    raise AssertionError(
+                        f"{flow_name} ended {state.name} instead of pausing for sign-off: {state.message}"
+                    )
             time.sleep(0.5)
     raise AssertionError(f"{flow_name} did not pause for sign-off within {timeout:.0f} s (last seen: {seen})")
 

@@ -37,8 +37,11 @@ class CheckingAuthenticator:
         self.attempts: list[tuple[str, bool]] = []
 
     def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == SMTP_USER
-              and auth_data.password.decode() == SMTP_SECRET)
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == SMTP_USER
+            and auth_data.password.decode() == SMTP_SECRET
+        )
         self.attempts.append((mechanism, ok))
         return AuthResult(success=ok, handled=False)
 
@@ -48,9 +51,15 @@ def planted_s3(tmp_path: Path) -> Iterator[S3Endpoint]:
     """SeaweedFS whose only identity has the planted secret key (its identity file is written before start)."""
     data = tmp_path / "s3"
     data.mkdir()
-    identity = {"identities": [{"name": "csa-report", "credentials": [{"accessKey": "csa-local",
-                                                                       "secretKey": S3_SECRET}],
-                                "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+    identity = {
+        "identities": [
+            {
+                "name": "csa-report",
+                "credentials": [{"accessKey": "csa-local", "secretKey": S3_SECRET}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
     (data / "csa-s3-identity.json").write_text(json.dumps(identity), encoding="utf-8")
     with local_s3(data, lock_days=1) as endpoint:
         assert endpoint.secret_key == S3_SECRET
@@ -66,12 +75,16 @@ def smtp_with_auth() -> Iterator[tuple[Controller, CollectingHandler, CheckingAu
 
 def _hits(blob: bytes | str, where: str) -> list[str]:
     data = blob.encode() if isinstance(blob, str) else blob
-    return [f"{name} in {where}" for name, secret in (("S3 secret", S3_SECRET), ("SMTP password", SMTP_SECRET))
-            if secret.encode() in data]
+    return [
+        f"{name} in {where}"
+        for name, secret in (("S3 secret", S3_SECRET), ("SMTP password", SMTP_SECRET))
+        if secret.encode() in data
+    ]
 
 
-def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_auth, tmp_path, monkeypatch,
-                                        caplog, capsys) -> None:
+def test_planted_secrets_appear_nowhere(
+    prefect_server, planted_s3, smtp_with_auth, tmp_path, monkeypatch, caplog, capsys
+) -> None:
     from prefect import get_client
     from prefect.blocks.system import Secret
     from prefect.settings import get_current_settings
@@ -81,8 +94,7 @@ def test_planted_secrets_appear_nowhere(prefect_server, planted_s3, smtp_with_au
     controller, handler, auth = smtp_with_auth
     block = f"csa-smtp-{uuid.uuid4().hex[:8]}"
     Secret(value=SMTP_SECRET).save(block, overwrite=True)
-    env = flow_env(tmp_path, planted_s3, int(controller.port), CSA_SMTP_USER=SMTP_USER,
-                   CSA_SMTP_PASSWORD_BLOCK=block)
+    env = flow_env(tmp_path, planted_s3, int(controller.port), CSA_SMTP_USER=SMTP_USER, CSA_SMTP_PASSWORD_BLOCK=block)
     monkeypatch.delenv("CSA_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("CSA_CONFIG", raising=False)
     for k, v in env.items():

@@ -12,8 +12,9 @@ from csa_report.tasks.orientation import explain_failure, run_name, run_tags, se
 
 @task(name="submit", retries=0)
 def submit_step() -> None:
-    raise UnreachableError("SMTP server 127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
-                           "CSA_SMTP_PORT")
+    raise UnreachableError(
+        "SMTP server 127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and CSA_SMTP_PORT"
+    )
 
 
 @task(name="stage", retries=0)
@@ -33,19 +34,25 @@ def explained(which: str) -> None:
 def test_the_failed_state_names_step_cause_and_setting(prefect_server):
     state = explained("submit", return_state=True)
     assert state.is_failed()
-    assert state.message == ("Flow run encountered an exception: UnreachableError: step submit failed: SMTP server "
-                             "127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
-                             "CSA_SMTP_PORT")
+    assert state.message == (
+        "Flow run encountered an exception: UnreachableError: step submit failed: SMTP server "
+        "127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
+        "CSA_SMTP_PORT"
+    )
     state = explained("stage", return_state=True)
-    assert state.message.endswith("step stage failed: stage: S3 unreachable after retries (EndpointConnectionError)"
-                                  "; check CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY and CSA_S3_SECRET_KEY")
+    assert state.message.endswith(
+        "step stage failed: stage: S3 unreachable after retries (EndpointConnectionError)"
+        "; check CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY and CSA_S3_SECRET_KEY"
+    )
 
 
 def test_hints_and_errors_raised_by_the_flow_body():
     exc = BlockingFindings("1 blocking finding(s) (RET-1)")
     explain_failure(exc)  # outside a run: the step comes from the error's kind
-    assert str(exc) == ("step check failed: 1 blocking finding(s) (RET-1); check the data, or a waiver in "
-                        "CSA_WAIVERS; a retry fails again, start a new run")
+    assert str(exc) == (
+        "step check failed: 1 blocking finding(s) (RET-1); check the data, or a waiver in "
+        "CSA_WAIVERS; a retry fails again, start a new run"
+    )
     assert setting_hint(StorageConflict("different bytes")) is None
     assert setting_hint(UnreachableError("audit database sqlite:///x stayed unreachable")) == "CSA_AUDIT_DB"
     again = UnreachableError("x")
@@ -55,7 +62,9 @@ def test_hints_and_errors_raised_by_the_flow_body():
 
 
 def test_run_name_and_tags():
-    assert run_name("Example Communications Ireland Ltd", Period.parse("2025")) == \
-        "annual-report-2025-example-communications-ireland-ltd"
+    assert (
+        run_name("Example Communications Ireland Ltd", Period.parse("2025"))
+        == "annual-report-2025-example-communications-ireland-ltd"
+    )
     assert run_name("Ex", Period.parse("2024-07-01/2024-12-31")) == "annual-report-2024-07-01-2024-12-31-ex"
     assert run_tags("Ex", Period.parse("2025")) == ["period:2025", "provider:ex"]

@@ -36,13 +36,18 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
     new = handler.messages[before:]
     assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     msg = email.message_from_bytes(new[0].data)
-    assert sorted(part.get_filename() for part in msg.walk() if part.get_filename()) == ["report.json",
-                                                                                         "report.pdf"]
+    assert sorted(part.get_filename() for part in msg.walk() if part.get_filename()) == ["report.json", "report.pdf"]
     assert msg["Message-ID"].startswith(f"<{report_id}.")
     # Archived: six objects, each under COMPLIANCE retention.
     archived = first["submission"].archived
-    assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
-                                                "report.md", "report.pdf"]
+    assert sorted(o.name for o in archived) == [
+        "manifest.json",
+        "report.csv",
+        "report.html",
+        "report.json",
+        "report.md",
+        "report.pdf",
+    ]
     client = seaweed.client()
     for o in archived:
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
@@ -76,7 +81,8 @@ def test_blocking_finding_stops_before_staging(prefect_server, env, seaweed, smt
     assert listed.get("KeyCount", 0) == 0  # nothing staged
     runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
     assert [(r.status, [f.rule for f in r.findings if f.severity == "blocking"]) for r in runs] == [
-        ("blocked", ["SCOPE-1"])]
+        ("blocked", ["SCOPE-1"])
+    ]
 
 
 def test_preparer_cannot_approve(prefect_server, env, tmp_path):
@@ -88,9 +94,7 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
         annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Aoife Byrne")
 
 
-
-def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path,
-                                                                     monkeypatch):
+def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
     from csa_report.flows.annual_report import annual_report
@@ -100,8 +104,9 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=6)
-    flow = FlowInBackground("annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z",
-                                                                   source_db=url))
+    flow = FlowInBackground(
+        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    )
     run_id, key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     staged = [r for r in audit.status() if r.status == "staged"]
@@ -110,18 +115,28 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
     assert len(handler.messages) == before  # nothing sent while waiting
 
     # The preparer cannot sign off their own report: refused, recorded, asked again.
-    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Aoife Byrne", "manifest_sha256": sha,
-                                       "comment": "mine"})
+    resume_flow_run(
+        run_id, run_input={"decision": "approve", "reviewer": "Aoife Byrne", "manifest_sha256": sha, "comment": "mine"}
+    )
     run_id2, key2 = flow.wait_paused(not_key=key)
     assert run_id2 == run_id and key2 != key
-    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
-                                       "comment": "checked against the source"})
+    resume_flow_run(
+        run_id,
+        run_input={
+            "decision": "approve",
+            "reviewer": "Dara Kelly",
+            "manifest_sha256": sha,
+            "comment": "checked against the source",
+        },
+    )
     result = flow.result()
     assert isinstance(result, dict) and result["manifest_sha256"] == sha
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     signoffs = [s for r in audit.status() for s in r.signoffs]
     assert [(s.reviewer, s.decision, s.automatic, bool(s.refused_reason)) for s in signoffs] == [
-        ("Aoife Byrne", "approve", False, True), ("Dara Kelly", "approve", False, False)]
+        ("Aoife Byrne", "approve", False, True),
+        ("Dara Kelly", "approve", False, False),
+    ]
     assert "not among the provider's approvers" in (signoffs[0].refused_reason or "")
 
 

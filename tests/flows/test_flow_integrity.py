@@ -34,15 +34,21 @@ PERIOD = "2025-01-01/2025-12-31"
 def keys(tmp_path: Path) -> dict[str, Key]:
     folder = tmp_path / "keys"
     folder.mkdir()
-    return {"Dara Kelly": make_key(folder, "dara"), "demo-reviewer": make_key(folder, "reviewer"),
-            "Aoife Byrne": make_key(folder, "preparer")}
+    return {
+        "Dara Kelly": make_key(folder, "dara"),
+        "demo-reviewer": make_key(folder, "reviewer"),
+        "Aoife Byrne": make_key(folder, "preparer"),
+    }
 
 
 @pytest.fixture
 def signed_env(env, keys, tmp_path, monkeypatch) -> dict[str, str]:
     p12, ca_pem = make_test_certificate(tmp_path / "seal", common_name=PROVIDER, now=utc_now())
-    values = {"CSA_POLICIES": str(keyed_policies(tmp_path, keys)), "CSA_SEAL_PKCS12": str(p12),
-              "CSA_SEAL_PKCS12_PASSWORD": "demo"}
+    values = {
+        "CSA_POLICIES": str(keyed_policies(tmp_path, keys)),
+        "CSA_SEAL_PKCS12": str(p12),
+        "CSA_SEAL_PKCS12_PASSWORD": "demo",
+    }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     return {**env, **values, "ca_pem": ca_pem.decode()}
@@ -57,8 +63,7 @@ def attachment(msg: Message, name: str) -> bytes:
     raise AssertionError(f"no attachment {name}")
 
 
-def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, seaweed, smtp,
-                                                         tmp_path):
+def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_env, keys, seaweed, smtp, tmp_path):
     from csa_report.flows.annual_report import annual_report
 
     handler = smtp
@@ -66,8 +71,9 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=11)
     dara = str(keys["Dara Kelly"].private)
-    first = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                          approve_key=dara)
+    first = annual_report(
+        period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
+    )
     report_id = first["report_id"]
     manifest_bytes = first["rendered"].paths["manifest.json"].read_bytes()
     manifest = json.loads(manifest_bytes)
@@ -103,24 +109,27 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     approved_pdf = first["rendered"].paths["report.pdf"].read_bytes()
     assert hashlib.sha256(approved_pdf).hexdigest() == manifest["artefacts"]["report.pdf"]["sha256"]
     delivered = attachment(email.message_from_bytes(new[0].data), "report.pdf")
-    assert delivered[:len(approved_pdf)] == approved_pdf and len(delivered) > len(approved_pdf)
+    assert delivered[: len(approved_pdf)] == approved_pdf and len(delivered) > len(approved_pdf)
     [sig] = PdfFileReader(BytesIO(delivered)).embedded_signatures
     ca = tmp_path / "ca.pem"
     ca.write_text(signed_env["ca_pem"])
-    status = validate_pdf_signature(sig, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))],
-                                                           allow_fetching=False))
+    status = validate_pdf_signature(
+        sig, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))], allow_fetching=False)
+    )
     assert status.intact and status.valid and status.trusted
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
 
     # A re-run of the same report repeats nothing (the archived seal is reused, nothing is sent again).
-    again = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                          approve_key=dara)
+    again = annual_report(
+        period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
+    )
     assert again["report_id"] == report_id and len(handler.messages) == before + 2
 
     # Another report of the filed period stops before staging (exit 2), recorded in the audit DB.
     with pytest.raises(AlreadyFiled, match=f"already filed as report {report_id}") as err:
-        annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                      approve_key=dara)
+        annual_report(
+            period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
+        )
     assert err.value.exit_code == 2
     assert len(handler.messages) == before + 2
     blocked = [r for r in audit.status() if r.status == "already-filed"]
@@ -129,32 +138,49 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert not any(blocked[0].report_id in o["Key"] for o in listed.get("Contents", []))  # nothing staged
 
     with pytest.raises(InputError, match="no such report was filed"):
-        annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                      approve_key=dara, supersedes="0123456789abcdef", reason="wrong")
+        annual_report(
+            period="2025",
+            as_of="2026-01-16T00:00:00Z",
+            source_db=url,
+            approve_as="Dara Kelly",
+            approve_key=dara,
+            supersedes="0123456789abcdef",
+            reason="wrong",
+        )
 
     # The correction: marked in the report, the manifest, the e-mails and the audit DB.
     why = "the number of appeals in section 6 was wrong"
-    corrected = annual_report(period="2025", as_of="2026-01-16T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                              approve_key=dara, supersedes=report_id, reason=why)
+    corrected = annual_report(
+        period="2025",
+        as_of="2026-01-16T00:00:00Z",
+        source_db=url,
+        approve_as="Dara Kelly",
+        approve_key=dara,
+        supersedes=report_id,
+        reason=why,
+    )
     text = f"corrected version, supersedes report {report_id}, because: {why}"
     cmanifest = json.loads(corrected["rendered"].paths["manifest.json"].read_bytes())
     assert cmanifest["correction"] == text
     md = corrected["rendered"].paths["report.md"].read_text()
     assert f"**Corrected version:** {text}" in md and f"- Correction: {text}" in md
     assert f"<strong>Corrected version:</strong> {text}" in corrected["rendered"].paths["report.html"].read_text()
-    mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2:]]
+    mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2 :]]
     assert len(mails) == 2
     for msg in mails:
-        assert " ".join(str(msg["Subject"]).split()) == (f"Corrected transparency report {PROVIDER} {PERIOD} (report "
-                                  f"{corrected['report_id']}, supersedes {report_id})")
+        assert " ".join(str(msg["Subject"]).split()) == (
+            f"Corrected transparency report {PROVIDER} {PERIOD} (report "
+            f"{corrected['report_id']}, supersedes {report_id})"
+        )
         body = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
         assert f"it supersedes report {report_id}" in body.decode() and why in body.decode()
     assert [(f.seq, f.report_id, f.supersedes, f.reason, f.status) for f in filings(audit, PROVIDER, PERIOD)] == [
-        (0, report_id, None, None, "submitted"), (1, corrected["report_id"], report_id, why, "submitted")]
+        (0, report_id, None, None, "submitted"),
+        (1, corrected["report_id"], report_id, why, "submitted"),
+    ]
 
 
-def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path,
-                                                         monkeypatch):
+def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
     from csa_report.flows.annual_report import annual_report
@@ -166,8 +192,9 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     before = len(handler.messages)
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=12)
-    flow = FlowInBackground("annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z",
-                                                                   source_db=url))
+    flow = FlowInBackground(
+        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    )
     run_id, key = flow.wait_paused(timeout=90)
     manifest_path = next((tmp_path / "work").rglob("manifest.json"))
     manifest = manifest_path.read_bytes()
@@ -176,14 +203,14 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     rejection = sign(manifest, keys["demo-reviewer"].private, REJECT_NAMESPACE)
     answers = [
         ("the preparer", sign(manifest, keys["Aoife Byrne"].private), "prepared this report"),
-        ("a rejection replayed", rejection, "this is a rejection signature; an approval is signed with -n "
-                                            "csa-report"),
+        ("a rejection replayed", rejection, "this is a rejection signature; an approval is signed with -n csa-report"),
     ]  # (a stranger's key and a signature over other bytes are refused the same way: tests/integrity/
     # test_sshsig.py; the flow asks at most three times)
     assert stranger.public  # a key the flow does not know: the refusal must not record the typed name
     for _who, signature, _reason in answers:
-        resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who,
-                                           "reviewer": "Typed Name"})
+        resume_flow_run(
+            run_id, run_input={"decision": "approve", "signature": signature, "comment": _who, "reviewer": "Typed Name"}
+        )
         run_id, key = flow.wait_paused(not_key=key)
     # `approve --key --sha256` with the hash of another manifest signs nothing and answers nothing (exit 2).
     from csa_report.commands.signoff import answer_signoff
@@ -194,8 +221,9 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     assert flow.wait_paused(timeout=5) == (run_id, key)  # still waiting for the same request
     # The reviewer types nothing but the signature (and a pasted block may arrive with its lines joined).
     good = " ".join(sign(manifest, keys["demo-reviewer"].private).splitlines())
-    resume_flow_run(run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly",
-                                       "comment": "checked"})
+    resume_flow_run(
+        run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly", "comment": "checked"}
+    )
     flow.result()
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
@@ -212,8 +240,9 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     assert ssh_keygen_verify(tmp_path, manifest, accepted.signature or "", "r", keys["demo-reviewer"].public) == 0
 
 
-def test_a_run_that_loses_the_claim_archives_no_signature(prefect_server, signed_env, keys, seaweed, smtp, tmp_path,
-                                                          monkeypatch):
+def test_a_run_that_loses_the_claim_archives_no_signature(
+    prefect_server, signed_env, keys, seaweed, smtp, tmp_path, monkeypatch
+):
     """definitions.md §26: the loser of the race for the filing slot stops before archiving, its approval's
     signature included."""
     import csa_report.tasks.filing as filing_tasks
@@ -227,8 +256,13 @@ def test_a_run_that_loses_the_claim_archives_no_signature(prefect_server, signed
     url = f"sqlite:///{tmp_path / 'source.db'}"
     seed(url, Period.parse("2025"), scale=200, seed=13)
     with pytest.raises(AlreadyFiled):
-        annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly",
-                      approve_key=str(keys["Dara Kelly"].private))
+        annual_report(
+            period="2025",
+            as_of="2026-01-15T00:00:00Z",
+            source_db=url,
+            approve_as="Dara Kelly",
+            approve_key=str(keys["Dara Kelly"].private),
+        )
     from csa_report.settings import load_settings
 
     s3 = load_settings().s3

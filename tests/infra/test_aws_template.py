@@ -19,8 +19,11 @@ TEMPLATE = ROOT / "infra" / "aws" / "csa-report-storage.yaml"
 #: Code that runs in the worker and talks to S3. Excluded on purpose: csa_report/storage/provision.py
 #: (`storage init`, run once by an administrator with its own rights) and csa_report/local/seaweed.py (local
 #: test server set-up).
-WORKER_CODE = [*sorted((ROOT / "csa_report").rglob("*.py")), *sorted((ROOT / "tasks").rglob("*.py")),
-               *sorted((ROOT / "flows").rglob("*.py"))]
+WORKER_CODE = [
+    *sorted((ROOT / "csa_report").rglob("*.py")),
+    *sorted((ROOT / "tasks").rglob("*.py")),
+    *sorted((ROOT / "flows").rglob("*.py")),
+]
 NOT_WORKER = {"provision.py", "seaweed.py", "docs_reference.py"}
 
 #: boto3 S3 client method → the IAM actions it needs. HeadObject is authorised as GetObject; reading by
@@ -162,8 +165,11 @@ def test_every_bucket_is_private_encrypted_tls_only() -> None:
 
 
 def test_every_checkov_waiver_gives_its_reason() -> None:
-    waivers = [(n, s) for n, r in template()["Resources"].items()
-               for s in r.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    waivers = [
+        (n, s)
+        for n, r in template()["Resources"].items()
+        for s in r.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
     assert waivers, "the template documents its waivers"
     for name, skip in waivers:
         assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (name, skip)

@@ -76,27 +76,49 @@ def test_lock_installs_and_the_image_command_runs_in_a_clean_virtualenv(tmp_path
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
 
     def pip(*args: str) -> None:
-        proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                               *args], env=env, capture_output=True, text=True, timeout=900, check=False)
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
 
     pip("--no-deps", "-r", str(LOCK))  # as the Dockerfile does
     pip("--no-deps", str(ROOT))
-    check = subprocess.run([str(python), "-m", "pip", "check"], env=env, capture_output=True, text=True,
-                           check=False)
+    check = subprocess.run([str(python), "-m", "pip", "check"], env=env, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout  # the pins are complete and consistent
 
     bin_dir = venv / "bin"
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     command = image_command()
-    proc = subprocess.run([str(bin_dir / command[0]), *command[1:]], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [str(bin_dir / command[0]), *command[1:]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "storage" in proc.stdout and "demo" in proc.stdout
     # What a Prefect worker's `prefect flow-run execute` does first: import the flow from the installed code.
-    proc = subprocess.run([str(python), "-c", "from csa_report.flows.annual_report import annual_report; "
-                           "import weasyprint; print(annual_report.name)"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from csa_report.flows.annual_report import annual_report; import weasyprint; print(annual_report.name)",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "annual_report"
 

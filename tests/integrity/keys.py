@@ -18,8 +18,9 @@ class Key:
 
     @property
     def fingerprint(self) -> str:
-        out = subprocess.run(["ssh-keygen", "-l", "-f", str(self.private) + ".pub"], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["ssh-keygen", "-l", "-f", str(self.private) + ".pub"], capture_output=True, text=True, check=True
+        ).stdout
         return out.split()[1]
 
 
@@ -33,9 +34,24 @@ def ssh_keygen_verify(folder: Path, data: bytes, signature: str, principal: str,
     """Exit code of the check a recipient runs with OpenSSH alone."""
     (folder / "allowed_signers").write_text(f'{principal} namespaces="csa-report" {public}\n')
     (folder / "manifest.json.sig").write_text(signature)
-    return subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(folder / "allowed_signers"), "-I", principal,
-                           "-n", "csa-report", "-s", str(folder / "manifest.json.sig")], input=data,
-                          capture_output=True, check=False).returncode
+    return subprocess.run(
+        [
+            "ssh-keygen",
+            "-Y",
+            "verify",
+            "-f",
+            str(folder / "allowed_signers"),
+            "-I",
+            principal,
+            "-n",
+            "csa-report",
+            "-s",
+            str(folder / "manifest.json.sig"),
+        ],
+        input=data,
+        capture_output=True,
+        check=False,
+    ).returncode
 
 
 def keyed_policies(folder: Path, keys: Mapping[str, Key], source: Path = EXAMPLE_POLICIES) -> Path:

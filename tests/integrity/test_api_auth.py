@@ -16,8 +16,9 @@ from csa_report.local.prefect_server import start_private_server
 
 
 def post(url: str, body: dict[str, object], auth: str | None) -> int:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     if auth is not None:
         req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:

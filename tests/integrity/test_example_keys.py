@@ -27,8 +27,9 @@ MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'
 
 
 def ssh_fingerprint(public_file: Path) -> str:
-    return subprocess.run(["ssh-keygen", "-l", "-f", str(public_file)], capture_output=True, text=True,
-                          check=True).stdout.split()[1]
+    return subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(public_file)], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
 
 
 def test_every_version_of_the_example_provider_lists_the_published_keys(tmp_path: Path) -> None:
@@ -41,22 +42,39 @@ def test_every_version_of_the_example_provider_lists_the_published_keys(tmp_path
     assert sorted(p.provider.approver_keys()) == ["Dara Kelly"]
     assert sorted(p.provider.preparer_keys()) == ["Aoife Byrne"]
     # The shipped pairs match: the public key in provider.md is the one ssh-keygen derives from the private file.
-    derived = subprocess.run(["ssh-keygen", "-y", "-f", str(example_private_key(tmp_path))], capture_output=True,
-                             text=True, check=True).stdout.split()[1]
+    derived = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(example_private_key(tmp_path))], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
     assert derived in p.provider.approver_keys()["Dara Kelly"]
 
 
 def test_the_example_approver_signs_and_the_example_preparer_is_refused(tmp_path: Path) -> None:
     p = load_policies(EXAMPLE_POLICIES).provider
-    found = verify(MANIFEST, sign(MANIFEST, example_private_key(tmp_path, "dara-kelly")),
-                   approvers=p.approver_keys(), preparer_keys=p.preparer_keys())
+    found = verify(
+        MANIFEST,
+        sign(MANIFEST, example_private_key(tmp_path, "dara-kelly")),
+        approvers=p.approver_keys(),
+        preparer_keys=p.preparer_keys(),
+    )
     assert found.signer == "Dara Kelly"
     assert found.fingerprint == ssh_fingerprint(EXAMPLE_KEYS / "dara-kelly.pub")
-    assert ssh_keygen_verify(tmp_path, MANIFEST, found.signature, "dara.kelly@example.ie",
-                             (EXAMPLE_KEYS / "dara-kelly.pub").read_text().strip()) == 0
+    assert (
+        ssh_keygen_verify(
+            tmp_path,
+            MANIFEST,
+            found.signature,
+            "dara.kelly@example.ie",
+            (EXAMPLE_KEYS / "dara-kelly.pub").read_text().strip(),
+        )
+        == 0
+    )
     with pytest.raises(SignatureRefused, match="key of Aoife Byrne, who prepared this report"):
-        verify(MANIFEST, sign(MANIFEST, example_private_key(tmp_path, "aoife-byrne")),
-               approvers=p.approver_keys(), preparer_keys=p.preparer_keys())
+        verify(
+            MANIFEST,
+            sign(MANIFEST, example_private_key(tmp_path, "aoife-byrne")),
+            approvers=p.approver_keys(),
+            preparer_keys=p.preparer_keys(),
+        )
 
 
 def test_a_checked_out_key_readable_by_all_is_named_with_the_fix(tmp_path: Path) -> None:
@@ -71,12 +89,21 @@ def test_up_front_approval_with_the_example_needs_the_key(tmp_path: Path) -> Non
     at = datetime(2026, 1, 10, 9, 0)
     with pytest.raises(InputError, match="must be signed"):
         command_line_approval("Dara Kelly", policies, "r1", "ab" * 32, 1, decided_at=at, manifest=MANIFEST)
-    record = command_line_approval(" dara  KELLY ", policies, "r1", "ab" * 32, 1, decided_at=at, manifest=MANIFEST,
-                                   approve_key=str(example_private_key(tmp_path)))
+    record = command_line_approval(
+        " dara  KELLY ",
+        policies,
+        "r1",
+        "ab" * 32,
+        1,
+        decided_at=at,
+        manifest=MANIFEST,
+        approve_key=str(example_private_key(tmp_path)),
+    )
     assert (record.reviewer, record.key_fingerprint) == ("Dara Kelly", ssh_fingerprint(EXAMPLE_KEYS / "dara-kelly.pub"))
     # The unsigned copy the typed-form tests use: the typed name alone, recorded canonically.
-    typed = command_line_approval(" dara  KELLY ", load_policies(unsigned_example()), "r1", "ab" * 32, 1,
-                                  decided_at=at, manifest=MANIFEST)
+    typed = command_line_approval(
+        " dara  KELLY ", load_policies(unsigned_example()), "r1", "ab" * 32, 1, decided_at=at, manifest=MANIFEST
+    )
     assert (typed.reviewer, typed.signature) == ("Dara Kelly", None)
 
 
@@ -91,5 +118,7 @@ def test_the_demo_adds_its_throwaway_reviewer_key_beside_the_example_keys(tmp_pa
     assert sorted(p.preparer_keys()) == ["Aoife Byrne"]
     found = verify(MANIFEST, sign(MANIFEST, key), approvers=p.approver_keys(), preparer_keys=p.preparer_keys())
     assert (found.signer, found.fingerprint) == ("demo-reviewer", ssh_fingerprint(Path(f"{key}.pub")))
-    assert verify(MANIFEST, sign(MANIFEST, example_private_key(tmp_path)), approvers=p.approver_keys()).signer \
+    assert (
+        verify(MANIFEST, sign(MANIFEST, example_private_key(tmp_path)), approvers=p.approver_keys()).signer
         == "Dara Kelly"
+    )

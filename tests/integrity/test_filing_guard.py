@@ -20,12 +20,21 @@ A, B, C = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
 
 
 def claim(audit: AuditLog, report_id: str, correction: Correction | None = None) -> filing.FilingRecord:
-    return claim_filing(audit, provider=P, period=PERIOD, report_id=report_id, manifest_sha256=report_id * 4,
-                        correction=correction, run_id=None, at=AT)
+    return claim_filing(
+        audit,
+        provider=P,
+        period=PERIOD,
+        report_id=report_id,
+        manifest_sha256=report_id * 4,
+        correction=correction,
+        run_id=None,
+        at=AT,
+    )
 
 
-def race(audit: AuditLog, monkeypatch: pytest.MonkeyPatch, reports: tuple[str, str],
-         correction: Correction | None = None) -> tuple[list[int], list[str], list[str]]:
+def race(
+    audit: AuditLog, monkeypatch: pytest.MonkeyPatch, reports: tuple[str, str], correction: Correction | None = None
+) -> tuple[list[int], list[str], list[str]]:
     """Both claims read the period's filings before either inserts (a barrier holds the first reader until the
     second has read too), so both pass the query and only the constraint can decide."""
     barrier = threading.Barrier(2, timeout=30)
@@ -72,15 +81,18 @@ def test_two_concurrent_first_filings_one_wins(new_db_url: str, monkeypatch: pyt
     assert [(f.seq, f.report_id, f.supersedes) for f in filings(audit, P, PERIOD)] == [(0, won[0], None)]
 
 
-def test_two_concurrent_corrections_of_the_same_filing_one_wins(new_db_url: str,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_concurrent_corrections_of_the_same_filing_one_wins(
+    new_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     audit = AuditLog.open(new_db_url)
     claim(audit, A)
     seen, won, lost = race(audit, monkeypatch, (B, C), Correction(A, "a figure was wrong"))
     assert seen[:2] == [1, 1]
     assert len(won) == 1 and len(lost) == 1
     assert [(f.seq, f.report_id, f.supersedes, f.reason) for f in filings(audit, P, PERIOD)] == [
-        (0, A, None, None), (1, won[0], A, "a figure was wrong")]
+        (0, A, None, None),
+        (1, won[0], A, "a figure was wrong"),
+    ]
 
 
 def test_same_report_again_is_its_own_filing(new_db_url: str) -> None:
@@ -124,11 +136,14 @@ def test_a_superseded_report_is_never_staged_or_sent_again(new_db_url: str) -> N
     assert check_not_filed(audit, P, PERIOD, B, None) is not None  # the correction itself may resume
 
 
-@pytest.mark.parametrize(("supersedes", "reason", "message"), [
-    (A, None, "needs --reason"),
-    (A, "   ", "needs --reason"),
-    (None, "because", "without --supersedes"),
-])
+@pytest.mark.parametrize(
+    ("supersedes", "reason", "message"),
+    [
+        (A, None, "needs --reason"),
+        (A, "   ", "needs --reason"),
+        (None, "because", "without --supersedes"),
+    ],
+)
 def test_malformed_corrections(supersedes: str | None, reason: str | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
         correction_of(supersedes, reason)

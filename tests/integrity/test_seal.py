@@ -43,7 +43,7 @@ def test_sealed_pdf_validates_and_begins_with_the_approved_bytes(approved_pdf: b
     assert info.subject == "CN=Example Communications Ireland Ltd"
     sealed = seal_pdf(approved_pdf, signer, reason="approved transparency report")
     # Incremental update: the approved file is an exact prefix.
-    assert sealed[:len(approved_pdf)] == approved_pdf
+    assert sealed[: len(approved_pdf)] == approved_pdf
     check_prefix(sealed, hashlib.sha256(approved_pdf).hexdigest(), len(approved_pdf))
 
     reader = PdfFileReader(BytesIO(sealed))
@@ -65,8 +65,9 @@ def test_untrusted_ca_does_not_validate(approved_pdf: bytes, tmp_path: Path) -> 
     assert loaded is not None
     sealed = seal_pdf(approved_pdf, loaded[0], reason="x")
     [sig] = PdfFileReader(BytesIO(sealed)).embedded_signatures
-    status = validate_pdf_signature(sig, ValidationContext(trust_roots=[load_cert_from_pemder_bytes(other_ca)],
-                                                           allow_fetching=False))
+    status = validate_pdf_signature(
+        sig, ValidationContext(trust_roots=[load_cert_from_pemder_bytes(other_ca)], allow_fetching=False)
+    )
     assert status.intact and status.valid and not status.trusted
 
 
@@ -89,8 +90,11 @@ def test_key_not_matching_the_certificate_is_exit_2(tmp_path: Path) -> None:
     assert cert is not None
     # Tools refuse to pair a key with a foreign certificate, so the file holds the key and the certificates
     # unpaired, as a hand-assembled or mixed-up file would.
-    bad.write_bytes(pkcs12.serialize_key_and_certificates(b"seal", stranger, None, [cert, *extra],
-                                                          serialization.BestAvailableEncryption(b"demo")))
+    bad.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", stranger, None, [cert, *extra], serialization.BestAvailableEncryption(b"demo")
+        )
+    )
     with pytest.raises(ConfigError, match="does not belong to the seal certificate") as err:
         load_signer(settings_for(bad), NOW)
     assert err.value.exit_code == 2
@@ -119,5 +123,3 @@ def load_cert_from_pemder_bytes(pem: bytes):  # type: ignore[no-untyped-def]
         f.write(pem)
         f.flush()
         return load_cert_from_pemder(f.name)
-
-

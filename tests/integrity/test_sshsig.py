@@ -40,15 +40,18 @@ def test_a_pasted_signature_with_joined_lines_still_verifies(keys: dict[str, Key
     assert verify(MANIFEST, pasted, approvers=approvers(keys)).signer == "demo-reviewer"
 
 
-@pytest.mark.parametrize(("case", "reason"), [
-    ("other-bytes", "does not verify over this manifest.json"),
-    ("stranger", "not among the approvers' keys"),
-    ("preparer", "prepared this report"),
-    ("truncated", "cannot be read|does not verify"),
-    ("cut-short", "cannot be read|not among"),
-    ("garbage", "not an SSH signature"),
-    ("other-namespace", "does not verify"),
-])
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("other-bytes", "does not verify over this manifest.json"),
+        ("stranger", "not among the approvers' keys"),
+        ("preparer", "prepared this report"),
+        ("truncated", "cannot be read|does not verify"),
+        ("cut-short", "cannot be read|not among"),
+        ("garbage", "not an SSH signature"),
+        ("other-namespace", "does not verify"),
+    ],
+)
 def test_refused(keys: dict[str, Key], tmp_path: Path, case: str, reason: str) -> None:
     if case == "other-bytes":
         sig = sign(MANIFEST + b" ", keys["dara"].private)
@@ -66,8 +69,10 @@ def test_refused(keys: dict[str, Key], tmp_path: Path, case: str, reason: str) -
         sig = "0" * 64
     else:
         (tmp_path / "m.json").write_bytes(MANIFEST)
-        subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(keys["dara"].private),
-                        str(tmp_path / "m.json")], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(keys["dara"].private), str(tmp_path / "m.json")],
+            check=True,
+        )
         sig = (tmp_path / "m.json.sig").read_text()
     with pytest.raises(SignatureRefused, match=reason):
         verify(MANIFEST, sig, approvers=approvers(keys), preparer_keys={"Aoife Byrne": keys["preparer"].public})
@@ -88,10 +93,12 @@ def test_a_signature_counts_only_for_the_decision_it_was_made_for(keys: dict[str
     assert str(refused.value) == "this is an approval signature; a rejection is signed with -n csa-report-reject"
 
 
-@pytest.mark.parametrize(("case", "signer"), [("stranger", None), ("preparer", "Aoife Byrne"),
-                                              ("other-bytes", "Dara Kelly")])
-def test_a_refusal_names_the_key_owner_only_when_the_key_is_known(keys: dict[str, Key], case: str,
-                                                                   signer: str | None) -> None:
+@pytest.mark.parametrize(
+    ("case", "signer"), [("stranger", None), ("preparer", "Aoife Byrne"), ("other-bytes", "Dara Kelly")]
+)
+def test_a_refusal_names_the_key_owner_only_when_the_key_is_known(
+    keys: dict[str, Key], case: str, signer: str | None
+) -> None:
     data = MANIFEST + b" " if case == "other-bytes" else MANIFEST
     sig = sign(data, keys["dara" if case == "other-bytes" else case].private)
     with pytest.raises(SignatureRefused) as refused:

@@ -20,23 +20,40 @@ RUN = "6f1c2d3e-0000-4000-8000-000000000001"
 
 def request(key: str = "signoff-1") -> SignoffRequest:
     return SignoffRequest(
-        provider="Example Communications Ireland Ltd", period="2025-01-01/2025-12-31", report_id="0123456789abcdef",
-        manifest_sha256=SHA, flow_run_id=RUN, flow_run_name="annual-report-2025-example-communications-ireland-ltd",
-        key=key, run_url=f"http://127.0.0.1:4200/v2/runs/flow-run/{RUN}",
+        provider="Example Communications Ireland Ltd",
+        period="2025-01-01/2025-12-31",
+        report_id="0123456789abcdef",
+        manifest_sha256=SHA,
+        flow_run_id=RUN,
+        flow_run_name="annual-report-2025-example-communications-ireland-ltd",
+        key=key,
+        run_url=f"http://127.0.0.1:4200/v2/runs/flow-run/{RUN}",
         links=(("report.pdf", "http://s3.local/report.pdf?X-Amz-Expires=604800"),),
-        links_expire=datetime(2026, 1, 22, 0, 0), deadline=datetime(2026, 1, 22, 0, 0),
-        approvers=("Dara Kelly", "Niamh Walsh"), requested_at=datetime(2026, 1, 15, 0, 0))
+        links_expire=datetime(2026, 1, 22, 0, 0),
+        deadline=datetime(2026, 1, 22, 0, 0),
+        approvers=("Dara Kelly", "Niamh Walsh"),
+        requested_at=datetime(2026, 1, 15, 0, 0),
+    )
 
 
 def smtp_settings(port: int, tmp_path: Path, **kw: object) -> Settings:
-    return Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", smtp_from="csa@example.ie",
-                    outbox=tmp_path / "outbox", signoff_notify=("dpo@example.ie", "legal@example.ie"), **kw)
+    return Settings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_tls="none",
+        smtp_from="csa@example.ie",
+        outbox=tmp_path / "outbox",
+        signoff_notify=("dpo@example.ie", "legal@example.ie"),
+        **kw,
+    )
 
 
 def test_message_has_run_link_report_links_deadline_and_hash():
     subject, body = message(request())
-    assert subject == "Sign-off needed: Example Communications Ireland Ltd, 2025-01-01/2025-12-31 (report " \
-                      "0123456789abcdef)"
+    assert (
+        subject == "Sign-off needed: Example Communications Ireland Ltd, 2025-01-01/2025-12-31 (report "
+        "0123456789abcdef)"
+    )
     assert f"http://127.0.0.1:4200/v2/runs/flow-run/{RUN}" in body
     assert "Deadline: 2026-01-22T00:00:00Z." in body
     assert "links valid until 2026-01-22T00:00:00Z" in body
@@ -58,8 +75,11 @@ def test_each_request_is_sent_once_per_recipient(new_db_url, smtp_server, smtp, 
     assert notify_signoff_request(settings, audit, request("signoff-2"))["dpo@example.ie"] == "sent"
     assert len(handler.messages) == 4
     assert notifications(audit, RUN) == [
-        ("signoff-1", "dpo@example.ie", "sent"), ("signoff-1", "legal@example.ie", "sent"),
-        ("signoff-2", "dpo@example.ie", "sent"), ("signoff-2", "legal@example.ie", "sent")]
+        ("signoff-1", "dpo@example.ie", "sent"),
+        ("signoff-1", "legal@example.ie", "sent"),
+        ("signoff-2", "dpo@example.ie", "sent"),
+        ("signoff-2", "legal@example.ie", "sent"),
+    ]
     msg = email.message_from_bytes(handler.messages[0].data, policy=policy.default)
     assert msg["Subject"].startswith("Sign-off needed: Example Communications Ireland Ltd")
     assert msg["Message-ID"].startswith("<0123456789abcdef-6f1c2d3e-signoff-1.")

@@ -45,24 +45,57 @@ def test_example_folder_fills_every_new_field() -> None:
     p = load_policies(EXAMPLE)
     assert p.measures.reporting.max_hours == 240
     assert (p.retention.redress.restore_within_hours, p.retention.redress.decide_within_days) == (240, 10)
-    assert [t.id for t in p.measures.technologies] == ["photodna", "csai_match", "new_csam_classifier",
-                                                       "grooming_classifier"]
+    assert [t.id for t in p.measures.technologies] == [
+        "photodna",
+        "csai_match",
+        "new_csam_classifier",
+        "grooming_classifier",
+    ]
     assert all(t.description.strip() for t in p.measures.technologies)
     ncmec = p.transfers.recipient("NCMEC")
     assert ncmec is not None and ncmec.notified_to_commission == date(2021, 8, 20) and not ncmec.dpf_certified
 
 
-@pytest.mark.parametrize(("name", "old", "new", "field", "expected"), [
-    ("measures.md", "  max_hours: 240\n", "  max_hours: -1\n", "reporting.max_hours", "expected a number ≥ 0, got -1"),
-    ("measures.md", "  max_hours: 240\n", "  max_hours: two days\n", "reporting.max_hours",
-     "expected a whole number, got 'two days'"),
-    ("measures.md", "  max_hours: 240\n", "  max_hours: 2.5\n", "reporting.max_hours",
-     "expected a whole number, got 2.5"),
-    ("retention.md", "  restore_within_hours: 240\n", "  restore_within_hours: -5\n",
-     "redress.restore_within_hours", "expected a number ≥ 0, got -5"),
-    ("retention.md", "  decide_within_days: 10\n", "  decide_within_days: true\n",
-     "redress.decide_within_days", "expected a whole number, got a YAML boolean (true)"),
-])
+@pytest.mark.parametrize(
+    ("name", "old", "new", "field", "expected"),
+    [
+        (
+            "measures.md",
+            "  max_hours: 240\n",
+            "  max_hours: -1\n",
+            "reporting.max_hours",
+            "expected a number ≥ 0, got -1",
+        ),
+        (
+            "measures.md",
+            "  max_hours: 240\n",
+            "  max_hours: two days\n",
+            "reporting.max_hours",
+            "expected a whole number, got 'two days'",
+        ),
+        (
+            "measures.md",
+            "  max_hours: 240\n",
+            "  max_hours: 2.5\n",
+            "reporting.max_hours",
+            "expected a whole number, got 2.5",
+        ),
+        (
+            "retention.md",
+            "  restore_within_hours: 240\n",
+            "  restore_within_hours: -5\n",
+            "redress.restore_within_hours",
+            "expected a number ≥ 0, got -5",
+        ),
+        (
+            "retention.md",
+            "  decide_within_days: 10\n",
+            "  decide_within_days: true\n",
+            "redress.decide_within_days",
+            "expected a whole number, got a YAML boolean (true)",
+        ),
+    ],
+)
 def test_bad_threshold(folder: Path, name: str, old: str, new: str, field: str, expected: str) -> None:
     _edit(folder, name, old, new)
     line = _line(folder, name, new.strip())
@@ -94,17 +127,31 @@ def test_duplicate_technology(folder: Path) -> None:
 def test_dpf_certified_needs_its_date(folder: Path) -> None:
     _edit(folder, "transfers.md", "    dpf_certified: false\n", "    dpf_certified: true\n")
     line = _line(folder, "transfers.md", "- name: Example Child Safety Foundation")
-    assert _error(folder) == (f"{folder}/transfers.md:{line}: recipients[4]: dpf_certified_from: required when "
-                              "dpf_certified is true (the day the recipient's certification took effect)")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:{line}: recipients[4]: dpf_certified_from: required when "
+        "dpf_certified is true (the day the recipient's certification took effect)"
+    )
 
 
-def test_check_exits_2_naming_file_and_field(folder: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_exits_2_naming_file_and_field(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from csa_report.cli import main
 
     _edit(folder, "retention.md", "  restore_within_hours: 240\n", "  restore_within_hours: -1\n")
-    code = main(["check", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--period", "2026", "--policies",
-                 str(folder), "--as-of", "2027-01-31", "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "check",
+            "--db",
+            f"sqlite:///{tmp_path / 'none.db'}",
+            "--period",
+            "2026",
+            "--policies",
+            str(folder),
+            "--as-of",
+            "2027-01-31",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "retention.md:" in err and "redress.restore_within_hours: expected a number ≥ 0, got -1" in err

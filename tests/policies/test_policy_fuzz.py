@@ -23,12 +23,52 @@ ORIGINALS = {name: (EXAMPLE / name).read_text(encoding="utf-8") for name in NAME
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # fragments that exercise YAML and the models: types, anchors, tags, dates, nesting, unicode
-YAML_BITS = st.sampled_from([
-    "", " ", "\n", ":", "- ", "---", "...", "{", "}", "[", "]", "&a", "*a", "!!python/object:os.system", "!!binary",
-    "~", "null", "yes", "no", "NO", "2026-02-30", "2026-13-01", "1e999", "0x1F", "'", '"', "#", "|", ">-", "\t",
-    "kind: provider", "valid_from: 2021-09-27", "country: ZZ", "article: 49(1)(d)", "max_days: -1", "? ",
-    "\ufeff", "é", "\x00", "!!timestamp 2026-99-99", "<<: *a", "[[[[[[[[[[[[[[[[[[[[",
-])
+YAML_BITS = st.sampled_from(
+    [
+        "",
+        " ",
+        "\n",
+        ":",
+        "- ",
+        "---",
+        "...",
+        "{",
+        "}",
+        "[",
+        "]",
+        "&a",
+        "*a",
+        "!!python/object:os.system",
+        "!!binary",
+        "~",
+        "null",
+        "yes",
+        "no",
+        "NO",
+        "2026-02-30",
+        "2026-13-01",
+        "1e999",
+        "0x1F",
+        "'",
+        '"',
+        "#",
+        "|",
+        ">-",
+        "\t",
+        "kind: provider",
+        "valid_from: 2021-09-27",
+        "country: ZZ",
+        "article: 49(1)(d)",
+        "max_days: -1",
+        "? ",
+        "\ufeff",
+        "é",
+        "\x00",
+        "!!timestamp 2026-99-99",
+        "<<: *a",
+        "[[[[[[[[[[[[[[[[[[[[",
+    ]
+)
 
 
 @contextmanager
@@ -95,8 +135,13 @@ def test_mutated_example_documents(name: str, data: st.DataObject) -> None:
 
 
 def test_alias_bomb_is_a_policy_error_or_loads_quickly() -> None:
-    bomb = "---\nkind: provider\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(8)) + "---\n"
+    bomb = (
+        "---\nkind: provider\na: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            for i in range(8)
+        )
+        + "---\n"
+    )
     with _folder({"provider.md": bomb}) as folder:
         _load_or_policy_error(folder)

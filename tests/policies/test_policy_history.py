@@ -52,9 +52,11 @@ def test_the_2025_example_quotes_nothing_after_its_publication() -> None:
 
 def _write(folder: Path, version: str, effective_from: str, until: str | None = None) -> Path:
     src = (folder / "history" / "provider" / "2025.1.md").read_text(encoding="utf-8")
-    text = src.replace('version: "2025.1"\neffective_from: 2025-01-01',
-                       f'version: "{version}"\neffective_from: {effective_from}'
-                       + (f"\neffective_until: {until}" if until else ""), 1)
+    text = src.replace(
+        'version: "2025.1"\neffective_from: 2025-01-01',
+        f'version: "{version}"\neffective_from: {effective_from}' + (f"\neffective_until: {until}" if until else ""),
+        1,
+    )
     path = folder / "history" / "provider" / f"{version}.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -73,14 +75,16 @@ def test_two_versions_covering_the_same_day_are_an_input_error(folder: Path) -> 
 
 def test_a_day_of_the_period_without_a_version_is_an_input_error(folder: Path) -> None:
     history = folder / "history" / "provider" / "2025.1.md"
-    text = history.read_text(encoding="utf-8").replace("effective_from: 2025-01-01",
-                                                       "effective_from: 2025-01-01\neffective_until: 2026-03-31", 1)
+    text = history.read_text(encoding="utf-8").replace(
+        "effective_from: 2025-01-01", "effective_from: 2025-01-01\neffective_until: 2026-03-31", 1
+    )
     history.write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError) as info:
         load_policies(folder, Period.parse("2026"))
     msg = str(info.value)
-    assert msg.startswith("provider.md: no version is in force from 2026-04-01 to 2026-07-30, days of the period "
-                          "2026-01-01/2026-12-31: ")
+    assert msg.startswith(
+        "provider.md: no version is in force from 2026-04-01 to 2026-07-30, days of the period 2026-01-01/2026-12-31: "
+    )
     assert "ends on 2026-03-31" in msg and "begins on 2026-07-31" in msg
     assert info.value.exit_code == 2
     # the 2025 report is not concerned by that gap

@@ -57,26 +57,37 @@ def test_example_folder_matches_the_demo_provider() -> None:
 
 def test_documents_carry_body_path_hash_version_and_date() -> None:
     p = load_policies(EXAMPLE)
-    for doc, name in zip(p.documents(), ("provider.md", "legal-basis.md", "transfers.md", "retention.md",
-                                         "measures.md"), strict=True):
+    for doc, name in zip(
+        p.documents(), ("provider.md", "legal-basis.md", "transfers.md", "retention.md", "measures.md"), strict=True
+    ):
         assert doc.path == EXAMPLE / name
         assert doc.sha256 == hashlib.sha256((EXAMPLE / name).read_bytes()).hexdigest()
         assert doc.version and isinstance(doc.effective_from, date)
         assert doc.body.strip() and not doc.body.startswith("---")
-    assert [e["file"] for e in p.provenance()] == ["provider.md", "legal-basis.md", "transfers.md",
-                                                   "retention.md", "measures.md"]
+    assert [e["file"] for e in p.provenance()] == [
+        "provider.md",
+        "legal-basis.md",
+        "transfers.md",
+        "retention.md",
+        "measures.md",
+    ]
 
 
 def test_body_is_prose_never_a_template(folder: Path) -> None:
-    _edit(folder, "provider.md", "Example Communications Ireland Ltd (\"Example\", \"we\")",
-          "Example {{ provider }} {% if x %}Ltd{% endif %}")
+    _edit(
+        folder,
+        "provider.md",
+        'Example Communications Ireland Ltd ("Example", "we")',
+        "Example {{ provider }} {% if x %}Ltd{% endif %}",
+    )
     assert "{{ provider }} {% if x %}" in load_policies(folder).provider.body
 
 
 def test_malformed_yaml(folder: Path) -> None:
     _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: [true")
-    assert _error(folder) == (f"{folder}/retention.md:23: front matter is not valid YAML: "
-                              "expected ',' or ']', but got ':'")
+    assert _error(folder) == (
+        f"{folder}/retention.md:23: front matter is not valid YAML: expected ',' or ']', but got ':'"
+    )
 
 
 def test_no_front_matter(folder: Path) -> None:
@@ -86,8 +97,9 @@ def test_no_front_matter(folder: Path) -> None:
 
 def test_unclosed_front_matter(folder: Path) -> None:
     (folder / "measures.md").write_text("---\nkind: measures\n", encoding="utf-8")
-    assert _error(folder) == (f"{folder}/measures.md:1: front matter is not closed: expected a line `---` "
-                              "after the YAML fields")
+    assert _error(folder) == (
+        f"{folder}/measures.md:1: front matter is not closed: expected a line `---` after the YAML fields"
+    )
 
 
 def test_wrong_kind(folder: Path) -> None:
@@ -97,8 +109,9 @@ def test_wrong_kind(folder: Path) -> None:
 
 def test_missing_kind(folder: Path) -> None:
     _edit(folder, "legal-basis.md", "kind: legal_basis\n", "")
-    assert _error(folder) == (f"{folder}/legal-basis.md:2: kind: required field is missing "
-                              "(expected `kind: legal_basis`)")
+    assert _error(folder) == (
+        f"{folder}/legal-basis.md:2: kind: required field is missing (expected `kind: legal_basis`)"
+    )
 
 
 def test_missing_field(folder: Path) -> None:
@@ -108,54 +121,72 @@ def test_missing_field(folder: Path) -> None:
 
 def test_missing_nested_field_points_at_its_parent(folder: Path) -> None:
     _edit(folder, "measures.md", "  independent_third_party_vetting: false\n", "")
-    assert _error(folder) == (f"{folder}/measures.md:5: known_csam.independent_third_party_vetting: "
-                              "required field is missing")
+    assert _error(folder) == (
+        f"{folder}/measures.md:5: known_csam.independent_third_party_vetting: required field is missing"
+    )
 
 
 def test_unknown_field(folder: Path) -> None:
     _edit(folder, "transfers.md", "    type: law_enforcement\n", "    type: law_enforcement\n    notes: 1\n")
-    assert _error(folder) == (f"{folder}/transfers.md:30: recipients[2].notes: unknown field "
-                              "(expected one of: name, type, country, grounds, notified_to_commission, "
-                              "dpf_certified, dpf_certified_from, dpf_certified_until)")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:30: recipients[2].notes: unknown field "
+        "(expected one of: name, type, country, grounds, notified_to_commission, "
+        "dpf_certified, dpf_certified_from, dpf_certified_until)"
+    )
 
 
 def test_misspelt_field_is_named_with_a_suggestion(folder: Path) -> None:
     _edit(folder, "measures.md", "  training: >-\n    As for known", "  trainin: >-\n    As for known")
-    assert _error(folder) == (f"{folder}/measures.md:44: new_csam.trainin: unknown field (did you mean "
-                              "'training'?) (and 1 more problem in this file)")
+    assert _error(folder) == (
+        f"{folder}/measures.md:44: new_csam.trainin: unknown field (did you mean "
+        "'training'?) (and 1 more problem in this file)"
+    )
 
 
 def test_bad_date(folder: Path) -> None:
     _edit(folder, "transfers.md", "valid_from: 2021-09-27", "valid_from: soon")
-    assert _error(folder) == (f"{folder}/transfers.md:14: recipients[0].grounds[0].valid_from: "
-                              "expected a date (YYYY-MM-DD, unquoted), got 'soon'")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:14: recipients[0].grounds[0].valid_from: "
+        "expected a date (YYYY-MM-DD, unquoted), got 'soon'"
+    )
 
 
 def test_impossible_date(folder: Path) -> None:
     _edit(folder, "provider.md", "effective_from: 2026-07-31", "effective_from: 2026-13-01")
-    assert _error(folder) == (f"{folder}/provider.md:4: effective_from: '2026-13-01' is not a valid date "
-                              "(month must be in 1..12); expected a date YYYY-MM-DD")
+    assert _error(folder) == (
+        f"{folder}/provider.md:4: effective_from: '2026-13-01' is not a valid date "
+        "(month must be in 1..12); expected a date YYYY-MM-DD"
+    )
 
 
 def test_unknown_country_code(folder: Path) -> None:
     _edit(folder, "transfers.md", "country: CA", "country: XX")
-    assert _error(folder) == (f"{folder}/transfers.md:34: recipients[3].country: unknown country code 'XX': "
-                              "expected an ISO 3166-1 alpha-2 code such as IE, US, GB")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:34: recipients[3].country: unknown country code 'XX': "
+        "expected an ISO 3166-1 alpha-2 code such as IE, US, GB"
+    )
 
 
 def test_norway_unquoted_is_a_yaml_boolean(folder: Path) -> None:
     _edit(folder, "transfers.md", "country: CA", "country: NO")
-    assert _error(folder) == (f"{folder}/transfers.md:34: recipients[3].country: expected text, got a YAML "
-                              "boolean (false) (put it in quotes)")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:34: recipients[3].country: expected text, got a YAML boolean (false) (put it in quotes)"
+    )
 
 
 def test_unknown_article(folder: Path) -> None:
-    _edit(folder, "transfers.md", "      - article: 46(2)(c)\n        instrument: >-\n          Standard "
-          "contractual clauses, Commission Decision", "      - article: 46(2)(z)\n        instrument: >-\n"
-          "          Standard contractual clauses, Commission Decision")
+    _edit(
+        folder,
+        "transfers.md",
+        "      - article: 46(2)(c)\n        instrument: >-\n          Standard "
+        "contractual clauses, Commission Decision",
+        "      - article: 46(2)(z)\n        instrument: >-\n"
+        "          Standard contractual clauses, Commission Decision",
+    )
     message = _error(folder)
-    assert message.startswith(f"{folder}/transfers.md:36: recipients[3].grounds[0].article: expected one of "
-                              "'45', '46(2)(a)'")
+    assert message.startswith(
+        f"{folder}/transfers.md:36: recipients[3].grounds[0].article: expected one of '45', '46(2)(a)'"
+    )
     assert message.endswith("got '46(2)(z)'")
 
 
@@ -166,8 +197,9 @@ def test_unknown_gdpr_point(folder: Path) -> None:
 
 def test_boolean_must_be_a_boolean(folder: Path) -> None:
     _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: 1")
-    assert _error(folder) == (f"{folder}/retention.md:22: safeguards.encryption_in_transit: "
-                              "expected true or false, got 1")
+    assert _error(folder) == (
+        f"{folder}/retention.md:22: safeguards.encryption_in_transit: expected true or false, got 1"
+    )
 
 
 def test_version_must_be_text(folder: Path) -> None:
@@ -177,8 +209,10 @@ def test_version_must_be_text(folder: Path) -> None:
 
 def test_e2ee_needs_its_date(folder: Path) -> None:
     _edit(folder, "provider.md", "    e2ee_from: 2026-10-01\n", "    e2ee_from: null\n")
-    assert _error(folder) == (f"{folder}/provider.md:14: services[0].e2ee_from: required when e2ee is true "
-                              "(the date end-to-end encryption applies from)")
+    assert _error(folder) == (
+        f"{folder}/provider.md:14: services[0].e2ee_from: required when e2ee is true "
+        "(the date end-to-end encryption applies from)"
+    )
 
 
 def test_preparer_cannot_approve(folder: Path) -> None:
@@ -188,8 +222,9 @@ def test_preparer_cannot_approve(folder: Path) -> None:
 
 def test_duplicate_field(folder: Path) -> None:
     _edit(folder, "transfers.md", "  - name: NCMEC\n", "  - name: NCMEC\n    name: X\n")
-    assert _error(folder) == (f"{folder}/transfers.md:7: recipients[0].name: field given twice "
-                              "(expected each field once)")
+    assert _error(folder) == (
+        f"{folder}/transfers.md:7: recipients[0].name: field given twice (expected each field once)"
+    )
 
 
 def test_retention_needs_a_rule_per_category(folder: Path) -> None:
@@ -199,9 +234,11 @@ def test_retention_needs_a_rule_per_category(folder: Path) -> None:
 
 def test_missing_document(folder: Path) -> None:
     (folder / "retention.md").unlink()
-    assert _error(folder) == (f"{folder}/retention.md: document is missing (a policy folder holds provider.md, "
-                              "legal-basis.md, transfers.md, retention.md, measures.md; this one has kind "
-                              "'retention')")
+    assert _error(folder) == (
+        f"{folder}/retention.md: document is missing (a policy folder holds provider.md, "
+        "legal-basis.md, transfers.md, retention.md, measures.md; this one has kind "
+        "'retention')"
+    )
 
 
 def test_missing_folder(tmp_path: Path) -> None:
@@ -216,16 +253,18 @@ def test_not_utf8(folder: Path) -> None:
 
 def test_front_matter_must_be_a_mapping(folder: Path) -> None:
     (folder / "provider.md").write_text("---\n- a\n- b\n---\nbody\n", encoding="utf-8")
-    assert _error(folder) == (f"{folder}/provider.md:2: front matter: expected a mapping of fields "
-                              "(`field: value` lines), got list")
+    assert _error(folder) == (
+        f"{folder}/provider.md:2: front matter: expected a mapping of fields (`field: value` lines), got list"
+    )
 
 
 def test_not_applicable_category(folder: Path) -> None:
     path = folder / "measures.md"
     text = path.read_text(encoding="utf-8")
     start, end = text.index("solicitation:\n"), text.index("reporting:\n")
-    path.write_text(text[:start] + "solicitation:\n  not_applicable: We do not scan text.\n" + text[end:],
-                    encoding="utf-8")
+    path.write_text(
+        text[:start] + "solicitation:\n  not_applicable: We do not scan text.\n" + text[end:], encoding="utf-8"
+    )
     m = load_policies(folder).measures
     assert m.category("solicitation").not_applicable == "We do not scan text."  # type: ignore[union-attr]
 
@@ -242,14 +281,24 @@ DARA_KEY = "key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINLECohtS948nscwjSvhk8DNE7J
 
 def test_one_key_listed_under_two_names_is_refused(folder: Path) -> None:
     # The same type+base64 with another comment is the same key.
-    _edit(folder, "provider.md", "  - name: Aoife Byrne  #", f"  - name: demo-reviewer\n    {DARA_KEY} other\n"
-                                                          "  - name: Aoife Byrne  #")
-    assert _error(folder).endswith("signing_keys: the same key is listed for 'Dara Kelly' and 'demo-reviewer'; each "
-                                   "person signs with their own key")
+    _edit(
+        folder,
+        "provider.md",
+        "  - name: Aoife Byrne  #",
+        f"  - name: demo-reviewer\n    {DARA_KEY} other\n  - name: Aoife Byrne  #",
+    )
+    assert _error(folder).endswith(
+        "signing_keys: the same key is listed for 'Dara Kelly' and 'demo-reviewer'; each "
+        "person signs with their own key"
+    )
 
 
 def test_one_person_listed_twice_in_signing_keys_is_refused(folder: Path) -> None:
     other = "key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIODpZnCZ9r2NZNMsa9x+9T79DmkdrP8+Apn01WndZ6eu x"
-    _edit(folder, "provider.md", "  - name: Aoife Byrne  #", f"  - name: Dara Kelly\n    {other}\n"
-                                                          "  - name: Aoife Byrne  #")
+    _edit(
+        folder,
+        "provider.md",
+        "  - name: Aoife Byrne  #",
+        f"  - name: Dara Kelly\n    {other}\n  - name: Aoife Byrne  #",
+    )
     assert _error(folder).endswith("signing_keys: 'Dara Kelly' is listed twice; list one key per person")

@@ -30,8 +30,7 @@ def test_eea_is_eu_27_plus_three() -> None:
 
 def test_adequacy_list_of_regulation_md() -> None:
     countries = {d.country for d in adequacy_decisions() if d.country}
-    assert countries == {"AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "UY", "GB", "US",
-                         "BR"}
+    assert countries == {"AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "UY", "GB", "US", "BR"}
     assert countries <= country_codes()
     assert {d.organisation for d in adequacy_decisions() if d.organisation} == {"European Patent Organisation"}
     restricted = {d.country for d in adequacy_decisions() if d.restricted_scope}

@@ -9,79 +9,156 @@ from tests.support.kill_child import POINTS
 
 #: (fault, where it is injected, outcome asserted, test)
 FAULTS: tuple[tuple[str, str, str, str], ...] = (
-    ("SMTP 250 after DATA, then 421 on QUIT", "scripted SMTP server", "sent once; re-runs send nothing",
-     "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends"),
-    ("SMTP 250 after DATA, then connection reset", "scripted SMTP server", "sent once; re-runs send nothing",
-     "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends"),
-    ("SMTP connection reset after the message, before the answer", "scripted SMTP server",
-     "exit 3, `delivery-unknown`; confirm / resend (same Message-ID, same bytes) settle it; then submitted",
-     "tests/storage/test_delivery_states.py::test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_"
-     "message"),
-    ("SMTP server never greets", "scripted SMTP server (timeout `CSA_SMTP_TIMEOUT_S`)",
-     "exit 3, delivery `failed`, nothing sent; next run sends once",
-     "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
-     "once"),
-    ("SMTP server slow (every reply delayed)", "scripted SMTP server", "sent once",
-     "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
-     "once"),
-    ("SMTP 451 to MAIL FROM, then accepts", "scripted SMTP server", "exit 3, `failed`; next run sends once",
-     "tests/storage/test_delivery_states.py::test_temporary_failure_then_accept_delivers_exactly_once"),
-    ("claim left by a process that died", "audit DB row of a dead pid",
-     "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
-     "tests/storage/test_delivery_states.py::test_claim_of_a_dead_process_is_unknown_never_delivered"),
-    ("S3 503/500, connection resets, lost replies and delays during archive and public copy",
-     "fault proxy in front of SeaweedFS", "every object stored once, each recipient one copy, submitted",
-     "tests/storage/test_s3_submission_faults.py::test_submission_behind_5xx_resets_lost_replies_and_delays"),
-    ("SeaweedFS stopped after the deliveries, before the public copy, then restarted", "stopping the server",
-     "exit 3, run not submitted; after the restart the re-run publishes and sends nothing again",
-     "tests/storage/test_s3_submission_faults.py::test_seaweedfs_stopped_before_publishing_then_restarted"),
-    ("ephemeral Prefect API never answers / API vanishes during a run", "the exceptions Prefect raises", "exit 3",
-     "tests/reliability/test_prefect_lifecycle.py::test_prefect_startup_timeout_and_vanished_api_are_exit_3"),
-    ("kill -9 of a run that started Prefect's ephemeral API", "SIGKILL of the parent", "the API server dies too",
-     "tests/reliability/test_prefect_lifecycle.py::test_ephemeral_server_dies_with_a_killed_parent"),
+    (
+        "SMTP 250 after DATA, then 421 on QUIT",
+        "scripted SMTP server",
+        "sent once; re-runs send nothing",
+        "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
+    ),
+    (
+        "SMTP 250 after DATA, then connection reset",
+        "scripted SMTP server",
+        "sent once; re-runs send nothing",
+        "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
+    ),
+    (
+        "SMTP connection reset after the message, before the answer",
+        "scripted SMTP server",
+        "exit 3, `delivery-unknown`; confirm / resend (same Message-ID, same bytes) settle it; then submitted",
+        "tests/storage/test_delivery_states.py::test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_"
+        "message",
+    ),
+    (
+        "SMTP server never greets",
+        "scripted SMTP server (timeout `CSA_SMTP_TIMEOUT_S`)",
+        "exit 3, delivery `failed`, nothing sent; next run sends once",
+        "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
+        "once",
+    ),
+    (
+        "SMTP server slow (every reply delayed)",
+        "scripted SMTP server",
+        "sent once",
+        "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
+        "once",
+    ),
+    (
+        "SMTP 451 to MAIL FROM, then accepts",
+        "scripted SMTP server",
+        "exit 3, `failed`; next run sends once",
+        "tests/storage/test_delivery_states.py::test_temporary_failure_then_accept_delivers_exactly_once",
+    ),
+    (
+        "claim left by a process that died",
+        "audit DB row of a dead pid",
+        "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
+        "tests/storage/test_delivery_states.py::test_claim_of_a_dead_process_is_unknown_never_delivered",
+    ),
+    (
+        "S3 503/500, connection resets, lost replies and delays during archive and public copy",
+        "fault proxy in front of SeaweedFS",
+        "every object stored once, each recipient one copy, submitted",
+        "tests/storage/test_s3_submission_faults.py::test_submission_behind_5xx_resets_lost_replies_and_delays",
+    ),
+    (
+        "SeaweedFS stopped after the deliveries, before the public copy, then restarted",
+        "stopping the server",
+        "exit 3, run not submitted; after the restart the re-run publishes and sends nothing again",
+        "tests/storage/test_s3_submission_faults.py::test_seaweedfs_stopped_before_publishing_then_restarted",
+    ),
+    (
+        "ephemeral Prefect API never answers / API vanishes during a run",
+        "the exceptions Prefect raises",
+        "exit 3",
+        "tests/reliability/test_prefect_lifecycle.py::test_prefect_startup_timeout_and_vanished_api_are_exit_3",
+    ),
+    (
+        "kill -9 of a run that started Prefect's ephemeral API",
+        "SIGKILL of the parent",
+        "the API server dies too",
+        "tests/reliability/test_prefect_lifecycle.py::test_ephemeral_server_dies_with_a_killed_parent",
+    ),
     *(
-        (f"kill -9 of the submission at `{point}`", "SIGKILL of a child process",
-         "re-run: every recipient exactly one copy, submitted" if KILL_OUTCOMES[point] == "submitted" else
-         "re-run: exit 3 `delivery-unknown`, at most one copy, nothing submitted",
-         f"tests/storage/test_kill9.py::test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown[{point}]")
+        (
+            f"kill -9 of the submission at `{point}`",
+            "SIGKILL of a child process",
+            "re-run: every recipient exactly one copy, submitted"
+            if KILL_OUTCOMES[point] == "submitted"
+            else "re-run: exit 3 `delivery-unknown`, at most one copy, nothing submitted",
+            f"tests/storage/test_kill9.py::test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown[{point}]",
+        )
         for point in POINTS
     ),
-    ("kill -9 of `csa-report run` before extract, then after extract, check, render and stage (each re-run killed "
-     "one boundary further)", "SIGKILL of the run's process group at each boundary in turn",
-     "last re-run: exit 0, submitted; one staged set, one version of each archived object, one submitted audit run, "
-     "no duplicate findings, one copy per recipient, artefacts byte-identical to an uninterrupted run",
-     "tests/reliability/test_run_kill9_steps.py::test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_"
-     "and_repeats_nothing"),
-    ("kill -9 of `csa-report run` while it waits for sign-off", "SIGKILL of the run's process group",
-     "re-run: exit 0, submitted; the same checks, one approval",
-     "tests/reliability/test_run_kill9_steps.py::test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_"
-     "and_repeats_nothing"),
-    ("kill -9 of `csa-report demo`", "SIGKILL of its pid", "its ephemeral Prefect API and SeaweedFS die too",
-     "tests/reliability/test_demo_lifecycle.py::test_kill9_of_demo_leaves_no_prefect_or_s3_server_behind"),
-    ("S3 unreachable inside a task of `csa-report run`", "a closed port as `CSA_S3_ENDPOINT`",
-     "exit 3, one line, no traceback on the terminal, no crash log",
-     "tests/reliability/test_terminal_output.py::test_unreachable_s3_inside_the_stage_task_is_one_line_exit_3_"
-     "without_a_traceback"),
-    ("a bug inside a task of `csa-report run`", "the task's function raises `KeyError`",
-     "exit 4, one line naming the crash log, which holds the traceback; none on the terminal",
-     "tests/reliability/test_terminal_output.py::test_a_bug_inside_a_task_is_one_line_exit_4_and_the_traceback_"
-     "goes_to_the_crash_log"),
+    (
+        "kill -9 of `csa-report run` before extract, then after extract, check, render and stage (each re-run killed "
+        "one boundary further)",
+        "SIGKILL of the run's process group at each boundary in turn",
+        "last re-run: exit 0, submitted; one staged set, one version of each archived object, one submitted audit run, "
+        "no duplicate findings, one copy per recipient, artefacts byte-identical to an uninterrupted run",
+        "tests/reliability/test_run_kill9_steps.py::test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_"
+        "and_repeats_nothing",
+    ),
+    (
+        "kill -9 of `csa-report run` while it waits for sign-off",
+        "SIGKILL of the run's process group",
+        "re-run: exit 0, submitted; the same checks, one approval",
+        "tests/reliability/test_run_kill9_steps.py::test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_"
+        "and_repeats_nothing",
+    ),
+    (
+        "kill -9 of `csa-report demo`",
+        "SIGKILL of its pid",
+        "its ephemeral Prefect API and SeaweedFS die too",
+        "tests/reliability/test_demo_lifecycle.py::test_kill9_of_demo_leaves_no_prefect_or_s3_server_behind",
+    ),
+    (
+        "S3 unreachable inside a task of `csa-report run`",
+        "a closed port as `CSA_S3_ENDPOINT`",
+        "exit 3, one line, no traceback on the terminal, no crash log",
+        "tests/reliability/test_terminal_output.py::test_unreachable_s3_inside_the_stage_task_is_one_line_exit_3_"
+        "without_a_traceback",
+    ),
+    (
+        "a bug inside a task of `csa-report run`",
+        "the task's function raises `KeyError`",
+        "exit 4, one line naming the crash log, which holds the traceback; none on the terminal",
+        "tests/reliability/test_terminal_output.py::test_a_bug_inside_a_task_is_one_line_exit_4_and_the_traceback_"
+        "goes_to_the_crash_log",
+    ),
 )
 
 #: (input fuzzed, cases in CI, outcome asserted, test)
 FUZZED: tuple[tuple[str, int, str, str], ...] = (
-    ("`--period` and `--as-of` text (parsers)", 6000, "parses or exit 2, one line",
-     "tests/reliability/test_fuzz.py::test_fuzz_period_and_as_of"),
-    ("`extract` arguments: --db, --period, --as-of, --out, junk (in-process CLI)", 1000,
-     "exit code in 0–6, no traceback, no internal error",
-     "tests/reliability/test_fuzz.py::test_fuzz_cli_extract_arguments"),
-    ("`status`, `check`, `delivery`, `seed` argument lists (in-process CLI)", 2500,
-     "exit code in 0–6, no traceback, no internal error",
-     "tests/reliability/test_fuzz.py::test_fuzz_cli_other_commands"),
-    ("policy documents: example documents with YAML fragments spliced in", 1500,
-     "loads or exit 2 naming the file, one line", "tests/reliability/test_fuzz.py::test_fuzz_policy_documents"),
-    ("waivers files built from waiver lines and YAML fragments", 2000, "loads or exit 2 naming the file, one line",
-     "tests/reliability/test_fuzz.py::test_fuzz_waivers"),
+    (
+        "`--period` and `--as-of` text (parsers)",
+        6000,
+        "parses or exit 2, one line",
+        "tests/reliability/test_fuzz.py::test_fuzz_period_and_as_of",
+    ),
+    (
+        "`extract` arguments: --db, --period, --as-of, --out, junk (in-process CLI)",
+        1000,
+        "exit code in 0–6, no traceback, no internal error",
+        "tests/reliability/test_fuzz.py::test_fuzz_cli_extract_arguments",
+    ),
+    (
+        "`status`, `check`, `delivery`, `seed` argument lists (in-process CLI)",
+        2500,
+        "exit code in 0–6, no traceback, no internal error",
+        "tests/reliability/test_fuzz.py::test_fuzz_cli_other_commands",
+    ),
+    (
+        "policy documents: example documents with YAML fragments spliced in",
+        1500,
+        "loads or exit 2 naming the file, one line",
+        "tests/reliability/test_fuzz.py::test_fuzz_policy_documents",
+    ),
+    (
+        "waivers files built from waiver lines and YAML fragments",
+        2000,
+        "loads or exit 2 naming the file, one line",
+        "tests/reliability/test_fuzz.py::test_fuzz_waivers",
+    ),
 )
 
 BEGIN = "<!-- BEGIN generated by tests/reliability/test_reliability_doc.py -->"
@@ -89,14 +166,26 @@ END = "<!-- END generated -->"
 
 
 def table() -> str:
-    lines = [BEGIN, "", "### Faults injected", "", "| fault | injected by | outcome asserted | test |",
-             "|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        "### Faults injected",
+        "",
+        "| fault | injected by | outcome asserted | test |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {f} | {how} | {outcome} | `{test.split('::')[1]}` |" for f, how, outcome, test in FAULTS]
     total = sum(n for _, n, _, _ in FUZZED)
-    lines += ["", "### Inputs fuzzed", "",
-              f"Hypothesis, derandomized, each case under a deadline; {total:,} cases in `make test`, ten times as "
-              "many in `make fuzz` (`CSA_FUZZ_SCALE=10`).", "",
-              "| input | cases (CI) | outcome asserted | test |", "|---|---:|---|---|"]
+    lines += [
+        "",
+        "### Inputs fuzzed",
+        "",
+        f"Hypothesis, derandomized, each case under a deadline; {total:,} cases in `make test`, ten times as "
+        "many in `make fuzz` (`CSA_FUZZ_SCALE=10`).",
+        "",
+        "| input | cases (CI) | outcome asserted | test |",
+        "|---|---:|---|---|",
+    ]
     lines += [f"| {what} | {n:,} | {outcome} | `{test.split('::')[1]}` |" for what, n, outcome, test in FUZZED]
     lines += ["", END]
     return "\n".join(lines)

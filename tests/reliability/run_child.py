@@ -87,8 +87,10 @@ def _install(fault: str, argv: list[str]) -> None:
         if kind == "kill-paused":
             _die()
         sha = hashlib.sha256((_out_dir(argv) / "manifest.json").read_bytes()).hexdigest()
-        resume_flow_run(flow_run_id, run_input={"decision": "approve", "reviewer": arg, "manifest_sha256": sha,
-                                                "comment": "checked"})  # fmt: skip
+        resume_flow_run(
+            flow_run_id,
+            run_input={"decision": "approve", "reviewer": arg, "manifest_sha256": sha, "comment": "checked"},
+        )
 
     def pause(*args: Any, **kwargs: Any) -> Any:
         _when_paused(flow_run.get_id(), answer)

@@ -44,8 +44,13 @@ def test_kill9_of_demo_leaves_no_prefect_or_s3_server_behind(tmp_path: Path) -> 
     """Defect: a killed run left its ephemeral Prefect server running; the demo had no such binding at all."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
     log = (tmp_path / "demo.log").open("wb")
-    proc = subprocess.Popen([str(CLI), "demo", "--out", str(tmp_path / "demo")], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [str(CLI), "demo", "--out", str(tmp_path / "demo")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     demo = psutil.Process(proc.pid)
     servers: dict[str, psutil.Process] = {}
     try:

@@ -41,10 +41,18 @@ def _no_connect_backoff() -> Iterator[None]:
 
 
 def fuzz(examples: int, deadline_s: float = 5.0) -> settings:
-    return settings(max_examples=examples * SCALE, deadline=timedelta(seconds=deadline_s), derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
-                    database=None)  # fmt: skip
+    return settings(
+        max_examples=examples * SCALE,
+        deadline=timedelta(seconds=deadline_s),
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+        database=None,
+    )
 
 
 # -- periods and as-of: pure functions, the cheapest target ------------------------------------------------
@@ -59,7 +67,8 @@ AS_OFISH = st.one_of(
     st.text(max_size=40),
     st.datetimes().map(lambda d: d.isoformat()),
     st.tuples(st.datetimes(), st.sampled_from(["Z", "+14:00", "-12:00", "+00:00", "z", ""])).map(
-        lambda t: t[0].replace(microsecond=0).isoformat() + t[1]),
+        lambda t: t[0].replace(microsecond=0).isoformat() + t[1]
+    ),
 )
 
 
@@ -70,8 +79,10 @@ WAIVER_BATCH = 5
 
 
 @fuzz(600, 2.0)
-@given(texts=st.lists(PERIODISH, min_size=BATCH, max_size=BATCH),
-       instants=st.lists(AS_OFISH, min_size=BATCH, max_size=BATCH))
+@given(
+    texts=st.lists(PERIODISH, min_size=BATCH, max_size=BATCH),
+    instants=st.lists(AS_OFISH, min_size=BATCH, max_size=BATCH),
+)
 def test_fuzz_period_and_as_of(texts: list[str], instants: list[str]) -> None:
     for text, as_of in zip(texts, instants, strict=True):
         for parse, value in ((Period.parse, text), (parse_as_of, as_of)):
@@ -99,28 +110,53 @@ def cli_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _db_values(root: str, tiny: str) -> st.SearchStrategy[str]:
-    return st.sampled_from([
-        tiny, f"sqlite:///{root}/a-file.txt", f"sqlite:///{root}/folder", f"sqlite:///{root}/missing.db",
-        "postgresql://127.0.0.1:99999/x", "postgresql://127.0.0.1:abc/x", "postgresql+asyncpg://127.0.0.1/x",
-        "postgresql+nosuchdriver://127.0.0.1/x", "mysql://127.0.0.1/x", "sqlite+aiosqlite:///x.db", "::::",
-        "", "sqlite://", "postgres://", "sqlite:///" + "x" * 300,
-    ]) | st.text(max_size=20)
+    return st.sampled_from(
+        [
+            tiny,
+            f"sqlite:///{root}/a-file.txt",
+            f"sqlite:///{root}/folder",
+            f"sqlite:///{root}/missing.db",
+            "postgresql://127.0.0.1:99999/x",
+            "postgresql://127.0.0.1:abc/x",
+            "postgresql+asyncpg://127.0.0.1/x",
+            "postgresql+nosuchdriver://127.0.0.1/x",
+            "mysql://127.0.0.1/x",
+            "sqlite+aiosqlite:///x.db",
+            "::::",
+            "",
+            "sqlite://",
+            "postgres://",
+            "sqlite:///" + "x" * 300,
+        ]
+    ) | st.text(max_size=20)
 
 
 def _out_values(root: str) -> st.SearchStrategy[str]:
-    return st.sampled_from([f"{root}/out", f"{root}/a-file.txt", "/dev/null", f"{root}/" + "d" * 300,
-                            f"{root}/a-file.txt/sub", "/proc/version/x"]) | st.text(max_size=10).map(
-        lambda t: f"{root}/o-{t}")
+    return st.sampled_from(
+        [
+            f"{root}/out",
+            f"{root}/a-file.txt",
+            "/dev/null",
+            f"{root}/" + "d" * 300,
+            f"{root}/a-file.txt/sub",
+            "/proc/version/x",
+        ]
+    ) | st.text(max_size=10).map(lambda t: f"{root}/o-{t}")
 
 
 @fuzz(1000, 10.0)
 @given(data=st.data())
-def test_fuzz_cli_extract_arguments(data: st.DataObject, cli_world: dict[str, str],
-                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_fuzz_cli_extract_arguments(
+    data: st.DataObject, cli_world: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     root, tiny = cli_world["root"], cli_world["tiny"]
     argv = ["extract"]
-    for option, values in (("--db", _db_values(root, tiny)), ("--period", PERIODISH), ("--as-of", AS_OFISH),
-                           ("--out", _out_values(root))):  # fmt: skip
+    for option, values in (
+        ("--db", _db_values(root, tiny)),
+        ("--period", PERIODISH),
+        ("--as-of", AS_OFISH),
+        ("--out", _out_values(root)),
+    ):
         if data.draw(st.integers(0, 9), label=f"omit {option}") > 0:
             argv += [option, data.draw(values, label=option)]
     if data.draw(st.booleans(), label="junk"):
@@ -129,12 +165,39 @@ def test_fuzz_cli_extract_arguments(data: st.DataObject, cli_world: dict[str, st
 
 
 @fuzz(2500)
-@given(argv=st.lists(st.sampled_from(["status", "check", "delivery", "confirm", "resend", "--period", "2025",
-                                      "--audit-db", "sqlite:///", "1", "-1", "x@y", "--evidence", "", "--help",
-                                      "99999999999999999999", "--policies", "/nonexistent", "seed", "--list"])
-                     | st.text(max_size=8), max_size=6))
-def test_fuzz_cli_other_commands(argv: list[str], cli_world: dict[str, str], capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+@given(
+    argv=st.lists(
+        st.sampled_from(
+            [
+                "status",
+                "check",
+                "delivery",
+                "confirm",
+                "resend",
+                "--period",
+                "2025",
+                "--audit-db",
+                "sqlite:///",
+                "1",
+                "-1",
+                "x@y",
+                "--evidence",
+                "",
+                "--help",
+                "99999999999999999999",
+                "--policies",
+                "/nonexistent",
+                "seed",
+                "--list",
+            ]
+        )
+        | st.text(max_size=8),
+        max_size=6,
+    )
+)
+def test_fuzz_cli_other_commands(
+    argv: list[str], cli_world: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Never touch a real audit DB or Prefect API: point the defaults at a scratch folder.
     monkeypatch.chdir(cli_world["root"])
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
@@ -154,11 +217,45 @@ def _assert_clean(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
 
 # -- policy documents and waivers ----------------------------------------------------------------------------
 
-YAML_BITS = st.sampled_from([
-    "", " ", "\n", ":", "- ", "---", "{", "}", "[", "]", "&a", "*a", "&a [x, x]", "<<: *a", "!!python/object:os.system",
-    "~", "null", "yes", "2026-02-30", "1e999", "0x1F", "'", '"', "|", ">-", "\t", "? ", "\ufeff", "é", "\x00",
-    "kind: provider", "provider: " + "N" * 250, "name: " + "é" * 150, "[[[[[[[[[[", "a: &x [1, 2]\nb: *x",
-])
+YAML_BITS = st.sampled_from(
+    [
+        "",
+        " ",
+        "\n",
+        ":",
+        "- ",
+        "---",
+        "{",
+        "}",
+        "[",
+        "]",
+        "&a",
+        "*a",
+        "&a [x, x]",
+        "<<: *a",
+        "!!python/object:os.system",
+        "~",
+        "null",
+        "yes",
+        "2026-02-30",
+        "1e999",
+        "0x1F",
+        "'",
+        '"',
+        "|",
+        ">-",
+        "\t",
+        "? ",
+        "\ufeff",
+        "é",
+        "\x00",
+        "kind: provider",
+        "provider: " + "N" * 250,
+        "name: " + "é" * 150,
+        "[[[[[[[[[[",
+        "a: &x [1, 2]\nb: *x",
+    ]
+)
 
 
 @fuzz(1500)
@@ -183,8 +280,18 @@ def test_fuzz_policy_documents(name: str, data: st.DataObject, tmp_path_factory:
         assert err.exit_code == 2 and "\n" not in str(err) and str(path) in str(err)
 
 
-WAIVER_LINE = st.sampled_from(["- rule: RET-1", "  reason: planned", "  approved_by: A. Approver",
-                               "  expires: 2026-12-31", "  until: 2026-12-31"]) | YAML_BITS
+WAIVER_LINE = (
+    st.sampled_from(
+        [
+            "- rule: RET-1",
+            "  reason: planned",
+            "  approved_by: A. Approver",
+            "  expires: 2026-12-31",
+            "  until: 2026-12-31",
+        ]
+    )
+    | YAML_BITS
+)
 
 
 @fuzz(400, 5.0)

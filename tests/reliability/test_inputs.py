@@ -97,8 +97,18 @@ def test_periods_outside_the_range_or_with_unicode_digits(text: str, message: st
         Period.parse(text)
 
 
-@pytest.mark.parametrize("text", ["2026-01-08 00:00", "20260108", "2026-W02", "2026-01-08T00:00", "٢٠٢٦-01-08",
-                                  "2026-01-08T00:00:00z", "2026-01-08T00:00:00+0100"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-08 00:00",
+        "20260108",
+        "2026-W02",
+        "2026-01-08T00:00",
+        "٢٠٢٦-01-08",
+        "2026-01-08T00:00:00z",
+        "2026-01-08T00:00:00+0100",
+    ],
+)
 def test_as_of_forms_outside_the_contract_are_refused(text: str) -> None:
     with pytest.raises(PeriodError, match="does not parse"):
         parse_as_of(text)
@@ -113,7 +123,7 @@ def test_as_of_beyond_the_representable_range_is_exit_2() -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
         ("\tx", "'\tx"),
@@ -134,12 +144,13 @@ def test_csv_cells_are_neutralised_per_the_contract(cell: object, expected: obje
 
 def test_markdown_keeps_only_http_https_mailto_links() -> None:
     """Defect: report.md kept a live javascript: link from policy prose."""
-    out = to_markdown("See [x](javascript:alert(1)), [ok](https://example.org/a) and [m](mailto:dpo@example.org)."
-                      "\n[d](data:text/html,hi) [f](file:///etc/passwd) [r](relative.html)\n[ref]: javascript:evil"
-                      "\n[good]: https://example.org")
+    out = to_markdown(
+        "See [x](javascript:alert(1)), [ok](https://example.org/a) and [m](mailto:dpo@example.org)."
+        "\n[d](data:text/html,hi) [f](file:///etc/passwd) [r](relative.html)\n[ref]: javascript:evil"
+        "\n[good]: https://example.org"
+    )
     lines = out.split("\n")
-    assert lines[0] == ("See [x\\](javascript:alert(1)), [ok](https://example.org/a) and "
-                        "[m](mailto:dpo@example.org).")
+    assert lines[0] == ("See [x\\](javascript:alert(1)), [ok](https://example.org/a) and [m](mailto:dpo@example.org).")
     assert lines[1] == "[d\\](data:text/html,hi) [f\\](file:///etc/passwd) [r\\](relative.html)"
     assert lines[2] == "\\[ref]: javascript:evil" and lines[3] == "[good]: https://example.org"
     from markdown_it import MarkdownIt
@@ -164,17 +175,27 @@ def _source(tmp_path: Path, sql: str) -> str:
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
-        ("UPDATE processing_volumes SET items = 'abc' WHERE id IN (SELECT id FROM processing_volumes LIMIT 2);",
-         "processing_volumes.items: 2 row(s) hold a value that is not an integer count"),
-        ("UPDATE processing_volumes SET items = -5 WHERE id IN (SELECT id FROM processing_volumes LIMIT 3);",
-         "processing_volumes.items: 3 row(s) hold a negative count"),
-        ("UPDATE processing_volumes SET bytes = 1.5 WHERE id IN (SELECT id FROM processing_volumes LIMIT 1);",
-         "processing_volumes.bytes: 1 row(s) hold a value that is not an integer count"),
-        ("UPDATE detections SET service = X'00ff' WHERE id IN (SELECT id FROM detections LIMIT 4);",
-         "detections.service: 4 row(s) hold a value that is not text"),
-        ("UPDATE processing_volumes SET items = 9223372036854775807 WHERE id IN "
-         "(SELECT id FROM processing_volumes LIMIT 2);",
-         "processing_volumes.items: the total of its counts does not fit a 64-bit sum"),
+        (
+            "UPDATE processing_volumes SET items = 'abc' WHERE id IN (SELECT id FROM processing_volumes LIMIT 2);",
+            "processing_volumes.items: 2 row(s) hold a value that is not an integer count",
+        ),
+        (
+            "UPDATE processing_volumes SET items = -5 WHERE id IN (SELECT id FROM processing_volumes LIMIT 3);",
+            "processing_volumes.items: 3 row(s) hold a negative count",
+        ),
+        (
+            "UPDATE processing_volumes SET bytes = 1.5 WHERE id IN (SELECT id FROM processing_volumes LIMIT 1);",
+            "processing_volumes.bytes: 1 row(s) hold a value that is not an integer count",
+        ),
+        (
+            "UPDATE detections SET service = X'00ff' WHERE id IN (SELECT id FROM detections LIMIT 4);",
+            "detections.service: 4 row(s) hold a value that is not text",
+        ),
+        (
+            "UPDATE processing_volumes SET items = 9223372036854775807 WHERE id IN "
+            "(SELECT id FROM processing_volumes LIMIT 2);",
+            "processing_volumes.items: the total of its counts does not fit a 64-bit sum",
+        ),
     ],
 )
 def test_source_values_of_the_wrong_type_are_data_errors(
@@ -238,12 +259,24 @@ def test_missing_s3_credentials_is_exit_2_naming_the_setting(monkeypatch: pytest
         ("sqlite:///{tmp}/text.db", "is not an SQLite database file"),
     ],
 )
-def test_unusable_database_urls_are_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str,
-                                           message: str) -> None:  # fmt: skip
+def test_unusable_database_urls_are_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, message: str
+) -> None:
     """Defect: these ended in tracebacks (or, for a folder, were retried as unreachable, exit 3)."""
     (tmp_path / "text.db").write_text("not a database")
-    code = main(["extract", "--db", url.format(tmp=tmp_path), "--period", "2025", "--as-of", "2026-01-15",
-                 "--out", str(tmp_path / "o")])  # fmt: skip
+    code = main(
+        [
+            "extract",
+            "--db",
+            url.format(tmp=tmp_path),
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err, err
 
@@ -253,8 +286,7 @@ def test_missing_postgres_database_is_exit_2_not_unreachable(
 ) -> None:
     """Defect: a database that does not exist was retried as unreachable (exit 3)."""
     url = pg_admin_dsn.rsplit("/", 1)[0] + "/no_such_db_i10"
-    code = main(["extract", "--db", url, "--period", "2025",
-                 "--as-of", "2026-01-15", "--out", str(tmp_path / "o")])  # fmt: skip
+    code = main(["extract", "--db", url, "--period", "2025", "--as-of", "2026-01-15", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and 'database "no_such_db_i10" does not exist' in err, err
 
@@ -263,7 +295,18 @@ def test_missing_postgres_database_is_exit_2_not_unreachable(
 def test_unusable_out_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str) -> None:
     """Defect: --out naming a file, /dev/null or a 300-character path ended in a traceback."""
     (tmp_path / "a-file").write_text("x")
-    code = main(["extract", "--db", "sqlite:///whatever.db", "--period", "2025", "--as-of", "2026-01-15",
-                 "--out", out.format(tmp=tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "extract",
+            "--db",
+            "sqlite:///whatever.db",
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            out.format(tmp=tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "--out" in err and "Traceback" not in err, err

@@ -35,8 +35,9 @@ def test_console_filter_keeps_the_first_line_only() -> None:
     try:
         raise ValueError("boom\nsecond line")
     except ValueError:
-        record = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "Task failed:\n%s", ("details",),
-                                   sys.exc_info())  # fmt: skip
+        record = logging.LogRecord(
+            "prefect.task_runs", logging.ERROR, __file__, 1, "Task failed:\n%s", ("details",), sys.exc_info()
+        )
     assert OneLine().filter(record)
     out = logging.Formatter("%(message)s").format(record)
     assert out == "Task failed: (details in the run's logs)" and "Traceback" not in out
@@ -70,8 +71,14 @@ def test_ephemeral_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
     """Defect: a killed `run` left its ephemeral Prefect server running."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, "120"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "120"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert child.stdout is not None
         line = child.stdout.readline().strip()
@@ -96,8 +103,10 @@ def test_approve_wait_keeps_the_exit_code_of_the_flows_own_error() -> None:
     """Defect: `approve --wait` exited 4 when the run stopped as tampered; it must be 5."""
     from csa_report.commands.signoff import failed_run_error
 
-    tampered = failed_run_error("flow run x ended Failed: Flow run encountered an exception: TamperedError: "
-                                "s3://b/k no longer matches its recorded SHA-256")  # fmt: skip
+    tampered = failed_run_error(
+        "flow run x ended Failed: Flow run encountered an exception: TamperedError: "
+        "s3://b/k no longer matches its recorded SHA-256"
+    )
     assert tampered.exit_code == 5
     unknown = failed_run_error("flow run x ended Failed: Flow run encountered an exception: DeliveryUnknown: …")
     assert unknown.exit_code == 3

@@ -102,16 +102,27 @@ def smtp() -> Iterator[tuple[int, CollectingHandler]]:
 def environment(s3: S3Endpoint, source: str, home: Path, audit_db: str, smtp_port: int, tag: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
     env.update({f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()})
-    env.update({
-        "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180", "DO_NOT_TRACK": "1",
-        "CSA_SOURCE_DB": source, "CSA_AUDIT_DB": audit_db, "CSA_POLICIES": str(EXAMPLE_POLICIES),
-        "CSA_SMTP_HOST": "127.0.0.1", "CSA_SMTP_PORT": str(smtp_port), "CSA_SMTP_TLS": "none",
-        "CSA_OBJECT_LOCK_DAYS": "1", "CSA_SIGNOFF_POLL_S": "1",
-        # Each case its own prefixes: the cases never meet in the shared buckets.
-        "CSA_STAGING_PREFIX": f"pending-{tag}", "CSA_ARCHIVE_PREFIX": f"submitted-{tag}",
-        "CSA_PUBLICATION_PREFIX": f"public-{tag}",
-    })  # fmt: skip
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+            "DO_NOT_TRACK": "1",
+            "CSA_SOURCE_DB": source,
+            "CSA_AUDIT_DB": audit_db,
+            "CSA_POLICIES": str(EXAMPLE_POLICIES),
+            "CSA_SMTP_HOST": "127.0.0.1",
+            "CSA_SMTP_PORT": str(smtp_port),
+            "CSA_SMTP_TLS": "none",
+            "CSA_OBJECT_LOCK_DAYS": "1",
+            "CSA_SIGNOFF_POLL_S": "1",
+            # Each case its own prefixes: the cases never meet in the shared buckets.
+            "CSA_STAGING_PREFIX": f"pending-{tag}",
+            "CSA_ARCHIVE_PREFIX": f"submitted-{tag}",
+            "CSA_PUBLICATION_PREFIX": f"public-{tag}",
+        }
+    )
     return env
 
 
@@ -121,10 +132,23 @@ def run(fault: str, env: dict[str, str], out: Path, human: bool) -> subprocess.C
     approval = [] if human else ["--approve-as", APPROVER]
     if human and fault == "none":
         fault = f"approve-paused:{APPROVER}"
-    argv = [sys.executable, "-m", "tests.reliability.run_child", fault, "run", "--period", "2025", "--as-of", AS_OF,
-            "--out", str(out), *approval]  # fmt: skip
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.reliability.run_child",
+        fault,
+        "run",
+        "--period",
+        "2025",
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(out),
+        *approval,
+    ]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         stdout, stderr = proc.communicate(timeout=600)
     finally:
@@ -163,13 +187,15 @@ def outcome(s3: S3Endpoint, env: dict[str, str], out: Path) -> Outcome:
         artefacts={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())},
         staged=versions(s3, STAGING, env["CSA_STAGING_PREFIX"]),
         archived=versions(s3, ARCHIVE, env["CSA_ARCHIVE_PREFIX"]),
-        report_id=submitted.report_id, findings=sorted(findings),
-    )  # fmt: skip
+        report_id=submitted.report_id,
+        findings=sorted(findings),
+    )
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(s3: S3Endpoint, source: str, prefect_home: Path,
-                  tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Outcome]:
+def uninterrupted(
+    s3: S3Endpoint, source: str, prefect_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[bool, Outcome]:
     """What an uninterrupted run leaves, with the approval given up front (False) and asked (True): the two
     render differently (the sign-off mode is in the manifest)."""
     done = {}
@@ -184,8 +210,9 @@ def uninterrupted(s3: S3Endpoint, source: str, prefect_home: Path,
     return done
 
 
-def check_after_rerun(s3: S3Endpoint, env: dict[str, str], out: Path, handler: CollectingHandler,
-                      expected: Outcome, audit_db: str) -> None:
+def check_after_rerun(
+    s3: S3Endpoint, env: dict[str, str], out: Path, handler: CollectingHandler, expected: Outcome, audit_db: str
+) -> None:
     """Nothing lost, nothing twice: the uninterrupted run's report, bytes and findings; one staged set; one version
     of each archived object; each recipient served once in one attempt; one approval; the other runs only staged."""
     got = outcome(s3, env, out)
@@ -207,8 +234,13 @@ def check_after_rerun(s3: S3Endpoint, env: dict[str, str], out: Path, handler: C
 
 
 def test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_and_repeats_nothing(
-    s3: S3Endpoint, source: str, prefect_home: Path, new_pg_url: str,
-    smtp: tuple[int, CollectingHandler], uninterrupted: dict[bool, Outcome], tmp_path: Path,
+    s3: S3Endpoint,
+    source: str,
+    prefect_home: Path,
+    new_pg_url: str,
+    smtp: tuple[int, CollectingHandler],
+    uninterrupted: dict[bool, Outcome],
+    tmp_path: Path,
 ) -> None:
     """The same command killed at each boundary in turn — before extract, after extract, check, render and stage —
     each time getting one step further on what the killed runs left, then run to the end: as an operator whose
@@ -229,8 +261,13 @@ def test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_and_repea
 
 
 def test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_and_repeats_nothing(
-    s3: S3Endpoint, source: str, prefect_home: Path, new_pg_url: str,
-    smtp: tuple[int, CollectingHandler], uninterrupted: dict[bool, Outcome], tmp_path: Path,
+    s3: S3Endpoint,
+    source: str,
+    prefect_home: Path,
+    new_pg_url: str,
+    smtp: tuple[int, CollectingHandler],
+    uninterrupted: dict[bool, Outcome],
+    tmp_path: Path,
 ) -> None:
     port, handler = smtp
     env = environment(s3, source, prefect_home, new_pg_url, port, f"signoff-{tmp_path.name}")

@@ -36,18 +36,46 @@ def run(fault: str, source: str, tmp_path: Path, **settings: str) -> tuple[int, 
     code, stdout and stderr together, and the crash log folder."""
     logs = tmp_path / "crash-logs"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
-    env.update({
-        "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect"), "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-        "CSA_SOURCE_DB": source, "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
-        "CSA_POLICIES": str(unsigned_example()), "CSA_ERROR_LOG_DIR": str(logs),
-        "CSA_S3_ACCESS_KEY": "test", "CSA_S3_SECRET_KEY": "test-secret", "CSA_TASK_RETRY_DELAYS_S": "[]",
-        **settings,
-    })  # fmt: skip
-    proc = subprocess.run([sys.executable, "-m", "tests.reliability.run_child", fault, "run", "--period", "2025",
-                           "--as-of", "2026-01-15T00:00:00Z", "--out", str(tmp_path / "out"),
-                           "--approve-as", "Dara Kelly"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)  # fmt: skip
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+            "CSA_SOURCE_DB": source,
+            "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
+            "CSA_POLICIES": str(unsigned_example()),
+            "CSA_ERROR_LOG_DIR": str(logs),
+            "CSA_S3_ACCESS_KEY": "test",
+            "CSA_S3_SECRET_KEY": "test-secret",
+            "CSA_TASK_RETRY_DELAYS_S": "[]",
+            **settings,
+        }
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.run_child",
+            fault,
+            "run",
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-01-15T00:00:00Z",
+            "--out",
+            str(tmp_path / "out"),
+            "--approve-as",
+            "Dara Kelly",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     return proc.returncode, proc.stdout + proc.stderr, logs
 
 

@@ -19,13 +19,20 @@ HEADER = (
 SECTIONS: dict[int, tuple[str, ...]] = {
     1: (
         # 1.1 metadata: yes/no, types, volume
-        "Metadata about the users in the exchange", "Metadata processed (yes/no)", "Types of metadata processed",
-        "Volume of metadata processed — EU users", "Volume of metadata processed — non-EU users",
+        "Metadata about the users in the exchange",
+        "Metadata processed (yes/no)",
+        "Types of metadata processed",
+        "Volume of metadata processed — EU users",
+        "Volume of metadata processed — non-EU users",
         # 1.2 content: yes/no, images, videos, other files (+ types), bytes of text — EU / non-EU
-        "Content data of the exchange", "Content data processed (yes/no)",
-        "Images processed — EU users", "Images processed — non-EU users",
-        "Videos processed — EU users", "Videos processed — non-EU users",
-        "Other files processed — EU users", "Other files processed — non-EU users",
+        "Content data of the exchange",
+        "Content data processed (yes/no)",
+        "Images processed — EU users",
+        "Images processed — non-EU users",
+        "Videos processed — EU users",
+        "Videos processed — non-EU users",
+        "Other files processed — EU users",
+        "Other files processed — non-EU users",
         "Other files processed — file types",
         "Bytes of text processed to detect solicitation — EU users",
         "Bytes of text processed to detect solicitation — non-EU users",
@@ -42,18 +49,36 @@ SECTIONS: dict[int, tuple[str, ...]] = {
         "for what purpose",
     ),
     4: (
-        "Known CSAM", "Possible new CSAM", "Solicitation of children",
+        "Known CSAM",
+        "Possible new CSAM",
+        "Solicitation of children",
     ),
     5: (
-        "Known CSAM — content", "Known CSAM — accounts", "Possible new CSAM — content",
-        "Possible new CSAM — accounts", "Solicitation of children — accounts",
+        "Known CSAM — content",
+        "Known CSAM — accounts",
+        "Possible new CSAM — content",
+        "Possible new CSAM — accounts",
+        "Solicitation of children — accounts",
     ),
     6: (
         "Error rate = items automatically flagged as possible abuse that human review found not to be abuse",
-        "A1", "B1", "B1/A1", "C1", "A2", "B2", "B2/A2", "C2", "A3", "B3", "B3/A3", "C3",
+        "A1",
+        "B1",
+        "B1/A1",
+        "C1",
+        "A2",
+        "B2",
+        "B2/A2",
+        "C2",
+        "A3",
+        "B3",
+        "B3/A3",
+        "C3",
     ),
     7: (
-        "Known CSAM", "Possible new CSAM", "Solicitation of children",
+        "Known CSAM",
+        "Possible new CSAM",
+        "Solicitation of children",
     ),
     8: (
         # retention
@@ -79,25 +104,40 @@ SECTIONS: dict[int, tuple[str, ...]] = {
         "Other safeguards",
     ),
     9: (
-        "NCMEC", "EU Centre", "Others (specify)",
+        "NCMEC",
+        "EU Centre",
+        "Others (specify)",
     ),
 }
 
-_REPORTED = ("Images reported", "Videos reported", "Other files reported", "Other files reported — file types",
-             "EU user accounts reported as sending at least one item",
-             "EU user accounts reported as receiving at least one item")
+_REPORTED = (
+    "Images reported",
+    "Videos reported",
+    "Other files reported",
+    "Other files reported — file types",
+    "EU user accounts reported as sending at least one item",
+    "EU user accounts reported as receiving at least one item",
+)
 _CONTENT_COMPLAINTS = (
     "Items removed",
-    "Complaints to the internal redress mechanism", "Reasons for the internal complaints",
-    "Items restored after an internal complaint", "Average time to decide on an internal complaint",
-    "Complaints to a judicial authority", "Reasons for the judicial complaints",
-    "Items restored after a judicial complaint", "Average time to comply with the judicial decision",
+    "Complaints to the internal redress mechanism",
+    "Reasons for the internal complaints",
+    "Items restored after an internal complaint",
+    "Average time to decide on an internal complaint",
+    "Complaints to a judicial authority",
+    "Reasons for the judicial complaints",
+    "Items restored after a judicial complaint",
+    "Average time to comply with the judicial decision",
 )
 _ACCOUNT_COMPLAINTS = (
-    "Complaints to the internal redress mechanism", "Reasons for the internal complaints",
-    "Accounts restored after an internal complaint", "Average time to decide on an internal complaint",
-    "Complaints to a judicial authority", "Reasons for the judicial complaints",
-    "Accounts restored after a judicial complaint", "Average time to comply with the judicial decision",
+    "Complaints to the internal redress mechanism",
+    "Reasons for the internal complaints",
+    "Accounts restored after an internal complaint",
+    "Average time to decide on an internal complaint",
+    "Complaints to a judicial authority",
+    "Reasons for the judicial complaints",
+    "Accounts restored after a judicial complaint",
+    "Average time to comply with the judicial decision",
 )
 _MEASURES = (
     "how the quality of existing indicators is checked",
@@ -118,16 +158,23 @@ _MEASURES = (
 
 
 def _errors(n: str, unit: str) -> tuple[str, ...]:
-    return (f"A{n}: {unit} automatically flagged", f"B{n}: of these", f"B{n}/A{n}: error rate (%)",
-            f"C{n}: {unit} that went to human review", "Other findings")
+    return (
+        f"A{n}: {unit} automatically flagged",
+        f"B{n}: of these",
+        f"B{n}/A{n}: error rate (%)",
+        f"C{n}: {unit} that went to human review",
+        "Other findings",
+    )
 
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "4.known_csam": ("Reports concerning known CSAM", *_REPORTED),
     "4.new_csam": ("Reports concerning possible new CSAM", *_REPORTED),
-    "4.solicitation": ("Reports of possible solicitation of children",
-                       "EU user accounts reported as possibly soliciting a child",
-                       "EU user accounts reported as possibly being solicited"),
+    "4.solicitation": (
+        "Reports of possible solicitation of children",
+        "EU user accounts reported as possibly soliciting a child",
+        "EU user accounts reported as possibly being solicited",
+    ),
     "5.known_csam.content": _CONTENT_COMPLAINTS,
     "5.new_csam.content": _CONTENT_COMPLAINTS,
     "5.known_csam.account": ("EU user accounts suspended for sharing", *_ACCOUNT_COMPLAINTS),

@@ -24,20 +24,35 @@ PUBLICATION = date(2026, 1, 20)
 SERVICES = ("Example Chat", "Example Mail")
 CATS = ("known_csam", "new_csam", "solicitation")
 CSAM = ("known_csam", "new_csam")
-TECHS = {"known_csam": ("csai_match", "photodna"), "new_csam": ("new_csam_classifier",),
-         "solicitation": ("grooming_classifier",)}
+TECHS = {
+    "known_csam": ("csai_match", "photodna"),
+    "new_csam": ("new_csam_classifier",),
+    "solicitation": ("grooming_classifier",),
+}
 
 
 def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
     """Rows for one service; ``k`` scales the numbers (1 = Example Chat, 2 = Example Mail)."""
     r: list[IndicatorRow] = []
 
-    def add(section: int, ind: str, value: object, unit: str, cat: str = NO, tech: str = NO,
-            region: str = "all", note: str = "") -> None:
+    def add(
+        section: int,
+        ind: str,
+        value: object,
+        unit: str,
+        cat: str = NO,
+        tech: str = NO,
+        region: str = "all",
+        note: str = "",
+    ) -> None:
         r.append(IndicatorRow(s, section, ind, cat, tech, region, value, unit, note))  # type: ignore[arg-type]
 
-    vols = {"images_processed": 1_200_000, "videos_processed": 84_000, "other_files_processed": 9_100,
-            "metadata_processed": 2_500_000}
+    vols = {
+        "images_processed": 1_200_000,
+        "videos_processed": 84_000,
+        "other_files_processed": 9_100,
+        "metadata_processed": 2_500_000,
+    }
     for ind, base in vols.items():
         add(1, ind, base * k, "count", region="eu")
         add(1, ind, base * k // 10, "count", region="non_eu")
@@ -46,8 +61,13 @@ def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
     add(1, "text_bytes_processed", text // 20, "bytes", region="non_eu")
     add(1, "other_file_types", "gif, pdf" if k == 1 else "docx, pdf", "text")
     for c in CATS:
-        add(4, "reports", {"known_csam": 380, "new_csam": 41, "solicitation": 7}[c] * k if
-            (c != "solicitation" or k == 1) else 0, "count", c)
+        add(
+            4,
+            "reports",
+            {"known_csam": 380, "new_csam": 41, "solicitation": 7}[c] * k if (c != "solicitation" or k == 1) else 0,
+            "count",
+            c,
+        )
     for c in CSAM:
         add(4, "images_reported", 1400 * k if c == "known_csam" else 52 * k, "count", c)
         add(4, "videos_reported", 92 * k if c == "known_csam" else 3 * k, "count", c)
@@ -59,8 +79,7 @@ def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
     for c in CSAM:
         add(5, "content_removed", 483 * k if c == "known_csam" else 55 * k, "count", c)
     for c in CATS:
-        add(5, "accounts_suspended", 114 * k if c != "solicitation" else (6 if k == 1 else 0), "count", c,
-            region="eu")
+        add(5, "accounts_suspended", 114 * k if c != "solicitation" else (6 if k == 1 else 0), "count", c, region="eu")
         add(5, "accounts_suspended", 130 * k if c != "solicitation" else (7 if k == 1 else 0), "count", c)
     for subject, cats in (("content", CSAM), ("account", CATS)):
         for c in cats:
@@ -72,10 +91,15 @@ def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
             if n:
                 add(5, f"{subject}_decision_days_internal", mean_days(n * 86400 * 3 + 3600, n), "days", c)
             else:
-                add(5, f"{subject}_decision_days_internal", None, "days", c,
-                    note="N/A: no internal complaint decided")
-            add(5, f"{subject}_compliance_days_judicial", None, "days", c,
-                note="N/A: no judicial decision to restore complied with")
+                add(5, f"{subject}_decision_days_internal", None, "days", c, note="N/A: no internal complaint decided")
+            add(
+                5,
+                f"{subject}_compliance_days_judicial",
+                None,
+                "days",
+                c,
+                note="N/A: no judicial decision to restore complied with",
+            )
     for c in CATS:
         region = "eu" if c == "solicitation" else "all"
         techs = TECHS[c] if (c != "solicitation" or k == 1) else ()
@@ -96,16 +120,31 @@ def _svc_rows(s: str, k: int) -> list[IndicatorRow]:
         if a:
             add(6, "error_rate", ratio_percent(b, a), "percent", c, NO, region)
         else:
-            add(6, "error_rate", None, "percent", c, NO, region,
-                note=f"N/A: no {'accounts' if c == 'solicitation' else 'items'} flagged")
+            add(
+                6,
+                "error_rate",
+                None,
+                "percent",
+                c,
+                NO,
+                region,
+                note=f"N/A: no {'accounts' if c == 'solicitation' else 'items'} flagged",
+            )
     add(9, "organisations", "Internet Watch Foundation, NCMEC" if k == 1 else "NCMEC", "text")
     # Indicators schema 2: restrictions apart, file types of reported EU other files, and an EU row beside every
     # all-region row of sections 4 and 5 (nine tenths of the count; means and empty values as they are).
     for c in CATS:
         add(5, "accounts_restricted", 3 * k if c != "solicitation" else 0, "count", c)
     for c in CSAM:
-        add(4, "other_file_types_reported", "pdf" if c == "known_csam" else "", "text", c, region="eu",
-            note="" if c == "known_csam" else "N/A: no other files of EU users reported")
+        add(
+            4,
+            "other_file_types_reported",
+            "pdf" if c == "known_csam" else "",
+            "text",
+            c,
+            region="eu",
+            note="" if c == "known_csam" else "N/A: no other files of EU users reported",
+        )
     has_eu = {(row.indicator, row.category) for row in r if row.region == "eu"}
     for row in list(r):
         if row.section in (4, 5) and row.region == "all" and (row.indicator, row.category) not in has_eu:
@@ -143,8 +182,17 @@ def _sum_rows(rows: list[IndicatorRow]) -> list[IndicatorRow]:
         if r.indicator == "error_rate":
             a = int(str(index[("flagged", r.category, r.technology, r.region)].value or 0))
             b = int(str(index[("not_abuse", r.category, r.technology, r.region)].value or 0))
-            r = IndicatorRow(ALL, 6, "error_rate", r.category, r.technology, r.region,
-                             ratio_percent(b, a) if a else None, "percent", "" if a else "N/A: no items flagged")
+            r = IndicatorRow(
+                ALL,
+                6,
+                "error_rate",
+                r.category,
+                r.technology,
+                r.region,
+                ratio_percent(b, a) if a else None,
+                "percent",
+                "" if a else "N/A: no items flagged",
+            )
         final.append(r)
     return final
 
@@ -165,12 +213,23 @@ def make_series() -> tuple[MonthPoint, ...]:
 
 def make_findings() -> tuple[Finding, ...]:
     return (
-        Finding("RET-4", "review", "the policy keeps report_metadata 730 days and complaint data 1095 days, "
-                "longer than 365 days", 2, "Art. 3(1)(i) Reg. (EU) 2021/1232"),
-        Finding("NOTICE-1", "warning", "3 account actions have no user_notified_at", 3,
-                "Art. 3(1)(g)(vi) Reg. (EU) 2021/1232"),
-        Finding("XFER-2", "blocking", "1 report to a recipient without a valid ground", 1,
-                "GDPR Chapter V").waive("Dara Kelly", "ground confirmed by counsel on 2026-01-07"),
+        Finding(
+            "RET-4",
+            "review",
+            "the policy keeps report_metadata 730 days and complaint data 1095 days, longer than 365 days",
+            2,
+            "Art. 3(1)(i) Reg. (EU) 2021/1232",
+        ),
+        Finding(
+            "NOTICE-1",
+            "warning",
+            "3 account actions have no user_notified_at",
+            3,
+            "Art. 3(1)(g)(vi) Reg. (EU) 2021/1232",
+        ),
+        Finding("XFER-2", "blocking", "1 report to a recipient without a valid ground", 1, "GDPR Chapter V").waive(
+            "Dara Kelly", "ground confirmed by counsel on 2026-01-07"
+        ),
     )
 
 
@@ -184,8 +243,12 @@ def load_fixture_policies(folder: Path = POLICIES) -> PolicySet:
 
 def make_context(policies: PolicySet | None = None, indicators: Indicators | None = None) -> ReportContext:
     return build_context(
-        indicators or make_indicators(), policies or load_fixture_policies(),
-        findings=make_findings(), regimes=regimes(), series=make_series(), publication_date=PUBLICATION,
+        indicators or make_indicators(),
+        policies or load_fixture_policies(),
+        findings=make_findings(),
+        regimes=regimes(),
+        series=make_series(),
+        publication_date=PUBLICATION,
         tool_version="0.1.0",
     )
 

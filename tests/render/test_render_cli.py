@@ -17,8 +17,19 @@ def test_render_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'source.db'}"
     assert main(["db", "upgrade", "--db", db]) == 0
     assert main(["seed", "--db", db, "--period", "2025", "--scale", "300"]) == 0
-    args = ["render", "--db", db, "--period", "2025", "--policies", str(REPO / "policies" / "example"),
-            "--as-of", "2026-01-08", "--publication-date", "2026-01-20"]
+    args = [
+        "render",
+        "--db",
+        db,
+        "--period",
+        "2025",
+        "--policies",
+        str(REPO / "policies" / "example"),
+        "--as-of",
+        "2026-01-08",
+        "--publication-date",
+        "2026-01-20",
+    ]
     first = main([*args, "--out", str(tmp_path / "a")])
     second = main([*args, "--out", str(tmp_path / "b")])
     assert first == second and first in (0, 1)  # 1: rendered as a draft because blocking findings remain
@@ -30,6 +41,19 @@ def test_render_command(tmp_path: Path) -> None:
 
 
 def test_render_command_bad_publication_date(tmp_path: Path) -> None:
-    code = main(["render", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--period", "2025", "--policies",
-                 str(REPO / "policies" / "example"), "--out", str(tmp_path / "o"), "--publication-date", "soon"])
+    code = main(
+        [
+            "render",
+            "--db",
+            f"sqlite:///{tmp_path / 'x.db'}",
+            "--period",
+            "2025",
+            "--policies",
+            str(REPO / "policies" / "example"),
+            "--out",
+            str(tmp_path / "o"),
+            "--publication-date",
+            "soon",
+        ]
+    )
     assert code == 2

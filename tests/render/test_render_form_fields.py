@@ -25,12 +25,12 @@ def _text(fragment: str) -> str:
 
 def _section(html: str, n: int) -> str:
     start = html.index(f'<section id="section-{n}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_header_fields(rendered: RenderResult) -> None:
     html = read(rendered, "report.html")
-    header = _text(html[html.index("<header>"):html.index("</header>")])
+    header = _text(html[html.index("<header>") : html.index("</header>")])
     for phrase in HEADER:
         assert phrase.lower() in header, phrase
 
@@ -47,7 +47,7 @@ def test_section_fields(rendered: RenderResult, n: int) -> None:
 def test_group_fields(rendered: RenderResult, group: str) -> None:
     html = read(rendered, "report.html")
     start = html.index(f'id="g-{group}"')
-    table = _text(html[start:html.index("</table>", start)])
+    table = _text(html[start : html.index("</table>", start)])
     for phrase in GROUPS[group]:
         assert phrase.lower() in table, (group, phrase)
 
@@ -84,8 +84,9 @@ def test_nothing_happened_still_renders_every_section() -> None:
             r = replace(r, value="", note="N/A: nothing in the period")
         rows.append(r)
     quiet = Indicators.build(ind.period, ind.as_of, ind.services, rows)
-    ctx = build_context(quiet, load_fixture_policies(), regimes=regimes(), series=make_series(),
-                        publication_date=ind.as_of.date())
+    ctx = build_context(
+        quiet, load_fixture_policies(), regimes=regimes(), series=make_series(), publication_date=ind.as_of.date()
+    )
     html = render_template(make_environment(), "report.html.j2", template_data(ctx))
     for n in range(1, 10):
         assert f'<section id="section-{n}"' in html
@@ -96,13 +97,15 @@ def test_period_touching_the_2026_gap_says_so() -> None:
     ind = make_indicators()
     period = Period.parse("2026")
     shifted = Indicators.build(period, ind.as_of.replace(year=2027), ind.services, ind.rows)
-    ctx = build_context(shifted, load_fixture_policies(), regimes=regimes(), series=make_series(),
-                        publication_date=shifted.as_of.date())
+    ctx = build_context(
+        shifted, load_fixture_policies(), regimes=regimes(), series=make_series(), publication_date=shifted.as_of.date()
+    )
     names = [i.id for i in ctx.header.instruments]
     assert names == ["2021/1232", "gap-2026", "2026/1881"]
     assert [i.days for i in ctx.header.instruments] == [93, 118, 154]
     assert ctx.header.gap_notice.startswith(
-        "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force")
+        "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force"
+    )
     assert "SCOPE-2" in ctx.header.gap_notice
     html = render_template(make_environment(), "report.html.j2", template_data(ctx))
     assert "Legal gap:" in html and "end-to-end encrypted communications excluded" in html
@@ -112,7 +115,8 @@ def test_single_service_has_one_column() -> None:
     ind = make_indicators()
     rows = [r for r in ind.rows if r.service == "Example Chat"]
     one = Indicators.build(ind.period, ind.as_of, ("Example Chat",), rows)
-    ctx = build_context(one, load_fixture_policies(), regimes=regimes(), series=make_series(),
-                        publication_date=ind.as_of.date())
+    ctx = build_context(
+        one, load_fixture_policies(), regimes=regimes(), series=make_series(), publication_date=ind.as_of.date()
+    )
     assert [c.key for c in ctx.header.columns] == ["Example Chat"]
     assert all(len(f.cells) == 1 for s in ctx.sections for g in s.groups for f in g.fields)

@@ -24,11 +24,13 @@ def test_pdf_has_every_section_heading_and_key_figures(rendered: RenderResult) -
         head = " ".join(f"{n}) {title}".split()[:6])
         assert head in text, head
     assert "Annex: findings, waivers, definitions and provenance" in text
-    for figure in ("7,500,000",  # metadata processed, EU users, all services
-                   "3,600,000",  # images processed, EU users, total
-                   "1,140",  # reports concerning known CSAM, total (380 + 760)
-                   "4,812",  # A1 total: 1604+802 (Chat) + 3208+1604 (Mail) ... see fixture
-                   "2.00 %"):  # an error rate
+    for figure in (
+        "7,500,000",  # metadata processed, EU users, all services
+        "3,600,000",  # images processed, EU users, total
+        "1,140",  # reports concerning known CSAM, total (380 + 760)
+        "4,812",  # A1 total: 1604+802 (Chat) + 3208+1604 (Mail) ... see fixture
+        "2.00 %",
+    ):  # an error rate
         assert figure in text, figure
     assert "Example Communications Ireland Ltd" in text
     assert "2026-01-20" in text  # publication date

@@ -29,8 +29,14 @@ def test_render_in_another_process_is_byte_identical(rendered: RenderResult, tmp
         "print(render_report(make_context(), Path(sys.argv[1])).report_id)"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(Path(__file__).parents[2])],
-                         capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), str(Path(__file__).parents[2])],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
     assert out.stdout.strip() == rendered.report_id
     for name in ALL_FILES:
         assert (tmp_path / name).read_bytes() == Path(rendered.paths[name]).read_bytes(), name
@@ -51,14 +57,26 @@ def test_manifest_lists_artefacts_and_provenance(rendered: RenderResult) -> None
     assert inputs["as_of"] == "2026-01-08T00:00:00Z"
     assert inputs["tool_version"] == "0.1.0"
     assert inputs["schema_version"] == "csa-report/indicators/2"
-    assert [p["file"] for p in inputs["policies"]] == ["provider.md", "legal-basis.md", "transfers.md",
-                                                       "retention.md", "measures.md"]
+    assert [p["file"] for p in inputs["policies"]] == [
+        "provider.md",
+        "legal-basis.md",
+        "transfers.md",
+        "retention.md",
+        "measures.md",
+    ]
     policy_dir = Path(__file__).parent / "fixtures" / "policies"
     for p in inputs["policies"]:
         assert p["sha256"] == hashlib.sha256((policy_dir / p["file"]).read_bytes()).hexdigest()
         assert p["version"]
-    assert manifest["waivers"] == [{"expires": "", "reason": "ground confirmed by counsel on 2026-01-07",
-                                    "rule": "XFER-2", "status": "applied", "waived_by": "Dara Kelly"}]
+    assert manifest["waivers"] == [
+        {
+            "expires": "",
+            "reason": "ground confirmed by counsel on 2026-01-07",
+            "rule": "XFER-2",
+            "status": "applied",
+            "waived_by": "Dara Kelly",
+        }
+    ]
 
 
 def test_no_personal_data_in_any_artefact(rendered: RenderResult) -> None:

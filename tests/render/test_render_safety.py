@@ -28,9 +28,14 @@ def evil_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for f in POLICIES.iterdir():
         shutil.copy(f, folder / f.name)
     provider = folder / "provider.md"
-    provider.write_text(provider.read_text(encoding="utf-8").replace(
-        "metadata_types: [user ID, IP address, timestamp]",
-        'metadata_types: ["user ID", "<b>bold</b> {{ 6*7 }}"]') + "\n" + EVIL, encoding="utf-8")
+    provider.write_text(
+        provider.read_text(encoding="utf-8").replace(
+            "metadata_types: [user ID, IP address, timestamp]", 'metadata_types: ["user ID", "<b>bold</b> {{ 6*7 }}"]'
+        )
+        + "\n"
+        + EVIL,
+        encoding="utf-8",
+    )
     out = tmp_path_factory.mktemp("evil")
     render_report(make_context(load_fixture_policies(folder)), out)
     return out

@@ -28,8 +28,9 @@ def test_report_csv_shape_and_policy_rows(rendered: RenderResult) -> None:
     text = read(rendered, "report.csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_FIELDS
-    keys = [(int(r["section"]), r["indicator"], r["category"], r["technology"], r["region"], r["service"])
-            for r in rows]
+    keys = [
+        (int(r["section"]), r["indicator"], r["category"], r["technology"], r["region"], r["service"]) for r in rows
+    ]
     assert keys == sorted(keys)
     by = {(r["section"], r["indicator"], r["category"], r["service"]): r for r in rows}
     assert by[("2", "gdpr_article_6", "-", "ALL")]["value"] == "Art. 6(1)(d) GDPR, Art. 6(1)(f) GDPR"

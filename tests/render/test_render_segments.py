@@ -30,8 +30,12 @@ from tests.render.render_fixture import load_fixture_policies, read
 PERIOD = Period.parse("2026")
 AS_OF = datetime(2027, 1, 20)
 #: The segments of 2026 (reference data) and the whole period, in the order of the annex's columns.
-SPANS = (("2026-01-01", "2026-04-03"), ("2026-04-04", "2026-07-30"), ("2026-07-31", "2026-12-31"),
-         ("2026-01-01", "2026-12-31"))
+SPANS = (
+    ("2026-01-01", "2026-04-03"),
+    ("2026-04-04", "2026-07-30"),
+    ("2026-07-31", "2026-12-31"),
+    ("2026-01-01", "2026-12-31"),
+)
 SCHEMA = Path(__file__).parents[2] / "csa_report" / "schemas" / "indicators.schema.json"
 
 
@@ -49,9 +53,15 @@ def straddling(tmp_path_factory: pytest.TempPathFactory) -> Straddling:
     url = f"sqlite:///{db}"
     seed(url, PERIOD, scale=900, seed=11)
     whole = extract_indicators(url, PERIOD, AS_OF)
-    context = build_context(whole, load_fixture_policies(), regimes=regimes(),
-                            series=monthly_series_from_url(url, PERIOD, AS_OF), publication_date=date(2027, 1, 25),
-                            tool_version="0.1.0", segments=segment_indicators(url, whole))
+    context = build_context(
+        whole,
+        load_fixture_policies(),
+        regimes=regimes(),
+        series=monthly_series_from_url(url, PERIOD, AS_OF),
+        publication_date=date(2027, 1, 25),
+        tool_version="0.1.0",
+        segments=segment_indicators(url, whole),
+    )
     return Straddling(db, context, render_report(context, folder / "out"))
 
 
@@ -65,9 +75,13 @@ def source(straddling: Straddling) -> Iterator[sqlite3.Connection]:
 def _per_span(conn: sqlite3.Connection, sql: str, services: tuple[str, ...]) -> dict[str, list[int]]:
     """``sql`` (bound parameters :first, :last and :service, where NULL means every service) for each
     service and all services together, over each segment and the whole period."""
-    return {svc: [int(conn.execute(sql, {"first": a, "last": b, "service": None if svc == ALL else svc})
-                      .fetchone()[0] or 0) for a, b in SPANS]
-            for svc in (*services, ALL)}
+    return {
+        svc: [
+            int(conn.execute(sql, {"first": a, "last": b, "service": None if svc == ALL else svc}).fetchone()[0] or 0)
+            for a, b in SPANS
+        ]
+        for svc in (*services, ALL)
+    }
 
 
 IMAGES_EU = """SELECT SUM(items) FROM processing_volumes
@@ -93,7 +107,8 @@ def _label(context: ReportContext, key: str) -> str:
 
 @pytest.mark.parametrize(("fid", "sql", "row"), CASES, ids=[c[0] for c in CASES])
 def test_each_service_has_one_value_per_segment_beside_the_whole_period(
-        straddling: Straddling, source: sqlite3.Connection, fid: str, sql: str, row: tuple[str, ...]) -> None:
+    straddling: Straddling, source: sqlite3.Connection, fid: str, sql: str, row: tuple[str, ...]
+) -> None:
     ctx = straddling.context
     expected = _per_span(source, sql, ctx.header.services)
     assert [c.dates for c in ctx.segment_columns] == [f"{a} to {b}" for a, b in SPANS]
@@ -125,16 +140,25 @@ def test_each_service_has_one_value_per_segment_beside_the_whole_period(
     assert [s["period"] for s in doc["segments"]] == [f"{a}/{b}" for a, b in SPANS[:-1]]
     assert [s["instrument"] for s in doc["segments"]] == ["2021/1232", "gap-2026", "2026/1881"]
     for svc, values in expected.items():
-        found = [next(r["value"] for r in rows if (r["service"], r["indicator"], r["category"], r["region"],
-                                                   r["technology"]) == (svc, indicator, category, region, technology))
-                 for rows in (*(s["rows"] for s in doc["segments"]), doc["rows"])]
+        found = [
+            next(
+                r["value"]
+                for r in rows
+                if (r["service"], r["indicator"], r["category"], r["region"], r["technology"])
+                == (svc, indicator, category, region, technology)
+            )
+            for rows in (*(s["rows"] for s in doc["segments"]), doc["rows"])
+        ]
         assert found == values
 
     table = list(csv.DictReader(io.StringIO(read(straddling.rendered, "report.csv"))))
     for svc, values in expected.items():
-        by_period = {r["period"]: int(r["value"]) for r in table
-                     if (r["service"], r["indicator"], r["category"], r["region"], r["technology"])
-                     == (svc, indicator, category, region, technology)}
+        by_period = {
+            r["period"]: int(r["value"])
+            for r in table
+            if (r["service"], r["indicator"], r["category"], r["region"], r["technology"])
+            == (svc, indicator, category, region, technology)
+        }
         assert by_period == {f"{a}/{b}": v for (a, b), v in zip(SPANS, values, strict=True)}
 
 
@@ -151,8 +175,11 @@ def test_segment_rows_follow_the_schema_and_stay_apart_from_the_whole_period(str
     periods = [r["period"] for r in rows]
     assert list(dict.fromkeys(periods)) == ["2026-01-01/2026-12-31", *(s["period"] for s in doc["segments"])]
     for p in dict.fromkeys(periods):
-        keys = [(int(r["section"]), r["indicator"], r["category"], r["technology"], r["region"], r["service"])
-                for r in rows if r["period"] == p]
+        keys = [
+            (int(r["section"]), r["indicator"], r["category"], r["technology"], r["region"], r["service"])
+            for r in rows
+            if r["period"] == p
+        ]
         assert keys == sorted(keys)
 
 
@@ -161,6 +188,6 @@ def test_a_reason_shared_by_every_cell_is_printed_once(straddling: Straddling) -
     reasons = fields["5.known_csam.content.internal.reasons"]
     assert reasons.rows == () and reasons.na.startswith("N/A — optional field")
     md = read(straddling.rendered, "report.md")
-    section = md[md.index("### A.5"):]
+    section = md[md.index("### A.5") :]
     assert section.count(reasons.na) == sum(1 for f in fields.values() if f.na == reasons.na)
     assert "The total row counts distinct accounts across services" in section

@@ -15,11 +15,25 @@ from csa_report.source_schema import Detection
 AS_OF = datetime(2025, 4, 10)
 
 
-def _det(category: str, flagged_at: datetime, automated: bool, verdict: str | None = None,
-         reviewed_at: datetime | None = None) -> dict[str, object]:
-    return {"service": "Example Chat", "technology": "photodna", "category": category, "data_type": "image",
-            "user_region": "eu", "account_ref": "acct-1", "flagged_at": flagged_at, "automated": automated,
-            "verdict": verdict, "reviewed_at": reviewed_at}
+def _det(
+    category: str,
+    flagged_at: datetime,
+    automated: bool,
+    verdict: str | None = None,
+    reviewed_at: datetime | None = None,
+) -> dict[str, object]:
+    return {
+        "service": "Example Chat",
+        "technology": "photodna",
+        "category": category,
+        "data_type": "image",
+        "user_region": "eu",
+        "account_ref": "acct-1",
+        "flagged_at": flagged_at,
+        "automated": automated,
+        "verdict": verdict,
+        "reviewed_at": reviewed_at,
+    }
 
 
 def test_monthly_series(new_db_url: str) -> None:

@@ -20,8 +20,9 @@ def test_overview_in_markdown_before_the_error_rates(rendered: RenderResult) -> 
     overview = md.index("### 6 The technologies used, in plain words")
     assert overview < md.index("### 6 Known CSAM — all technologies")
     assert f"- photodna (Known CSAM): {PHOTODNA}" in md
-    assert ("- grooming\\_classifier (Solicitation of children): N/A — not described in measures.md (see finding "
-            "TECH-1)") in md
+    assert (
+        "- grooming\\_classifier (Solicitation of children): N/A — not described in measures.md (see finding TECH-1)"
+    ) in md
 
 
 def test_overview_in_html_and_json(rendered: RenderResult) -> None:
@@ -29,10 +30,16 @@ def test_overview_in_html_and_json(rendered: RenderResult) -> None:
     assert f'<th scope="row">photodna (Known CSAM)</th><td class="text">{PHOTODNA}</td>' in html
     rows = [r for r in json.loads(_text(rendered, "report.json"))["rows"] if r["indicator"] == "technology_description"]
     assert [(r["technology"], r["category"], r["value"]) for r in rows] == [
-        ("csai_match", "known_csam",
-         "Compares fingerprints of video segments with those of videos already confirmed as abuse."),
+        (
+            "csai_match",
+            "known_csam",
+            "Compares fingerprints of video segments with those of videos already confirmed as abuse.",
+        ),
         ("photodna", "known_csam", PHOTODNA),
-        ("new_csam_classifier", "new_csam",
-         "Scores images for possible new abuse material; a person reviews every flag before any report."),
+        (
+            "new_csam_classifier",
+            "new_csam",
+            "Scores images for possible new abuse material; a person reviews every flag before any report.",
+        ),
         ("grooming_classifier", "solicitation", None),
     ]

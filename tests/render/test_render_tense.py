@@ -21,16 +21,24 @@ from csa_report.render.report import template_data
 from tests.render.render_fixture import SERVICES, make_indicators, make_series
 
 EXAMPLE = Path(__file__).parents[2] / "policies" / "example"
-NOTE = ("Stated in provider.md, in force from 2026-07-31 (the period began 2026-01-01); before that date "
-        "provider.md version 2025.1 applied.")
+NOTE = (
+    "Stated in provider.md, in force from 2026-07-31 (the period began 2026-01-01); before that date "
+    "provider.md version 2025.1 applied."
+)
 
 
 def _context(year: str) -> ReportContext:
     period = Period.parse(year)
     fixture = make_indicators()  # hand-built rows; only the period differs
     indicators = Indicators.build(period, datetime(int(year) + 1, 1, 20), SERVICES, fixture.rows)
-    return build_context(indicators, load_policies(EXAMPLE, period), regimes=regimes(), series=make_series(),
-                         publication_date=date(int(year) + 1, 1, 25), tool_version="0.1.0")
+    return build_context(
+        indicators,
+        load_policies(EXAMPLE, period),
+        regimes=regimes(),
+        series=make_series(),
+        publication_date=date(int(year) + 1, 1, 25),
+        tool_version="0.1.0",
+    )
 
 
 def _render(context: ReportContext) -> tuple[str, str]:
@@ -40,7 +48,7 @@ def _render(context: ReportContext) -> tuple[str, str]:
 
 
 def _section(text: str, start: str, end: str) -> str:
-    return text[text.index(start):text.index(end)]
+    return text[text.index(start) : text.index(end)]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +58,8 @@ def rendered_2026() -> tuple[ReportContext, str, str]:
 
 
 def test_2026_section1_states_the_tense_once_in_html_and_markdown(
-        rendered_2026: tuple[ReportContext, str, str]) -> None:
+    rendered_2026: tuple[ReportContext, str, str],
+) -> None:
     context, html, md = rendered_2026
     section1 = next(s for s in context.sections if s.number == 1)
     assert section1.tense == (NOTE,)
@@ -66,8 +75,7 @@ def test_2026_section1_states_the_tense_once_in_html_and_markdown(
     assert m1.index(NOTE) < m1.index("- Types of metadata processed")
 
 
-def test_2026_only_sections_quoting_provider_md_carry_the_note(
-        rendered_2026: tuple[ReportContext, str, str]) -> None:
+def test_2026_only_sections_quoting_provider_md_carry_the_note(rendered_2026: tuple[ReportContext, str, str]) -> None:
     context, html, md = rendered_2026
     # Every other example document took effect on 2025-01-01, before the period: no note names them.
     assert all(note == NOTE for s in context.sections for note in s.tense)
@@ -83,11 +91,17 @@ def test_2026_note_without_history_says_no_version_applied(tmp_path: Path) -> No
         (folder / doc.name).write_bytes(doc.read_bytes())
     context = build_context(
         Indicators.build(Period.parse("2026"), datetime(2027, 1, 20), SERVICES, make_indicators().rows),
-        load_policies(folder, Period.parse("2026")), regimes=regimes(), series=make_series(),
-        publication_date=date(2027, 1, 25), tool_version="0.1.0")
+        load_policies(folder, Period.parse("2026")),
+        regimes=regimes(),
+        series=make_series(),
+        publication_date=date(2027, 1, 25),
+        tool_version="0.1.0",
+    )
     section1 = next(s for s in context.sections if s.number == 1)
-    assert section1.tense == ("Stated in provider.md, in force from 2026-07-31 (the period began 2026-01-01); "
-                              "no version of this document was in force before that date.",)
+    assert section1.tense == (
+        "Stated in provider.md, in force from 2026-07-31 (the period began 2026-01-01); "
+        "no version of this document was in force before that date.",
+    )
 
 
 def test_2025_report_carries_no_tense_note() -> None:

@@ -25,8 +25,9 @@ def _field(ctx: ReportContext, fid: str) -> Field:
 
 def test_2025_title_and_header_name_only_the_instruments_of_the_period() -> None:
     ctx = make_context()
-    assert ctx.header.title_under == ("transparency report under Regulation (EU) 2021/1232, as amended by "
-                                      "Regulation (EU) 2024/1307")
+    assert ctx.header.title_under == (
+        "transparency report under Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307"
+    )
     assert "2026/1881" not in ctx.header.title
     assert [i.id for i in ctx.header.instruments] == ["2021/1232"]
     i = ctx.header.instruments[0]
@@ -53,25 +54,31 @@ def test_2026_shows_three_segments_the_gap_and_what_is_unconfirmed() -> None:
     ]
     assert [i.derogation for i in instruments] == [True, False, True]
     assert [(i.form_confirmed, i.deadline_confirmed) for i in instruments] == [
-        (True, True), (True, True), (False, False)]
-    assert report_title(instruments) == ("Transparency report under Regulation (EU) 2021/1232, as amended by "
-                                         "Regulation (EU) 2024/1307 and Regulation (EU) 2026/1881")
+        (True, True),
+        (True, True),
+        (False, False),
+    ]
+    assert report_title(instruments) == (
+        "Transparency report under Regulation (EU) 2021/1232, as amended by "
+        "Regulation (EU) 2024/1307 and Regulation (EU) 2026/1881"
+    )
     ind = make_indicators()
-    ctx = make_context(indicators=Indicators(Period.parse("2026"), ind.as_of, ind.services,
-                                             tuple(replace(r) for r in ind.rows)))
-    assert "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force" in \
-        ctx.header.gap_notice
+    ctx = make_context(
+        indicators=Indicators(Period.parse("2026"), ind.as_of, ind.services, tuple(replace(r) for r in ind.rows))
+    )
+    assert "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force" in ctx.header.gap_notice
 
 
 def test_form_fields_of_sections_4_and_5_carry_the_eu_values_with_all_regions_beside() -> None:
     ind = make_indicators()
     ctx = make_context(indicators=ind)
-    for fid, indicator, category in (("4.known_csam.reports", "reports", "known_csam"),
-                                     ("4.new_csam.images", "images_reported", "new_csam"),
-                                     ("5.known_csam.content.removed", "content_removed", "known_csam"),
-                                     ("5.new_csam.account.suspended", "accounts_suspended", "new_csam"),
-                                     ("5.known_csam.account.internal", "account_complaints_internal",
-                                      "known_csam")):
+    for fid, indicator, category in (
+        ("4.known_csam.reports", "reports", "known_csam"),
+        ("4.new_csam.images", "images_reported", "new_csam"),
+        ("5.known_csam.content.removed", "content_removed", "known_csam"),
+        ("5.new_csam.account.suspended", "accounts_suspended", "new_csam"),
+        ("5.known_csam.account.internal", "account_complaints_internal", "known_csam"),
+    ):
         eu, every = _field(ctx, fid), _field(ctx, f"{fid}.all")
         assert "all regions" not in eu.label and "all regions" in every.label
         for col, cell_eu, cell_all in zip(ctx.header.columns, eu.cells, every.cells, strict=True):
@@ -96,20 +103,38 @@ def test_an_expired_ground_of_a_recipient_that_received_reports_is_never_valid()
     from csa_report.policies.models import Recipient
 
     ind = make_indicators()
-    rows = [r if not (r.section == 9 and r.service == ALL) else
-            IndicatorRow(ALL, 9, "organisations", "-", "-", "all", "Example Partner Hotline, NCMEC", "text")
-            for r in ind.rows]
+    rows = [
+        r
+        if not (r.section == 9 and r.service == ALL)
+        else IndicatorRow(ALL, 9, "organisations", "-", "-", "all", "Example Partner Hotline, NCMEC", "text")
+        for r in ind.rows
+    ]
     policies = load_fixture_policies()
-    legacy = Recipient.model_validate({
-        "name": "Example Partner Hotline", "type": "public_interest_organisation", "country": "CA",
-        "grounds": [{"article": "46(2)(c)", "instrument": "Standard contractual clauses, Decision 2010/87/EU",
-                     "valid_from": date(2019, 5, 1), "valid_until": None}]})
+    legacy = Recipient.model_validate(
+        {
+            "name": "Example Partner Hotline",
+            "type": "public_interest_organisation",
+            "country": "CA",
+            "grounds": [
+                {
+                    "article": "46(2)(c)",
+                    "instrument": "Standard contractual clauses, Decision 2010/87/EU",
+                    "valid_from": date(2019, 5, 1),
+                    "valid_until": None,
+                }
+            ],
+        }
+    )
     transfers = policies.transfers.model_copy(update={"recipients": (*policies.transfers.recipients, legacy)})
-    ctx = make_context(policies=policies.model_copy(update={"transfers": transfers}),
-                       indicators=Indicators(ind.period, ind.as_of, ind.services, tuple(rows)))
+    ctx = make_context(
+        policies=policies.model_copy(update={"transfers": transfers}),
+        indicators=Indicators(ind.period, ind.as_of, ind.services, tuple(rows)),
+    )
     text = _field(ctx, "3.ground.example_partner_hotline").cells[0].text
-    assert text == ("Example Partner Hotline: Art. 46(2)(c) GDPR — Standard contractual clauses, Decision "
-                    "2010/87/EU (expired on 2022-12-27: not a valid ground for transfers in this period)")
+    assert text == (
+        "Example Partner Hotline: Art. 46(2)(c) GDPR — Standard contractual clauses, Decision "
+        "2010/87/EU (expired on 2022-12-27: not a valid ground for transfers in this period)"
+    )
 
 
 def test_item_9_holds_no_law_enforcement_recipient() -> None:
@@ -117,9 +142,14 @@ def test_item_9_holds_no_law_enforcement_recipient() -> None:
 
     ind = make_indicators()
     garda = "An Garda Síochána"
-    rows = [r if not (r.section == 9 and r.service == ALL) else
-            IndicatorRow(ALL, 9, "organisations", "-", "-", "all", f"{garda}, Internet Watch Foundation, NCMEC",
-                         "text") for r in ind.rows]
+    rows = [
+        r
+        if not (r.section == 9 and r.service == ALL)
+        else IndicatorRow(
+            ALL, 9, "organisations", "-", "-", "all", f"{garda}, Internet Watch Foundation, NCMEC", "text"
+        )
+        for r in ind.rows
+    ]
     policies = load_fixture_policies()
     types = {r.name: r.type for r in policies.transfers.recipients}
     assert types.get(garda) == "law_enforcement"
@@ -161,34 +191,45 @@ def test_a_hash_only_provider_gets_na_with_its_reason_not_zeros() -> None:
 
     policies = load_fixture_policies()
     reason = "we scan only for known CSAM, by hash matching"
-    measures = policies.measures.model_copy(update={"new_csam": NotApplicable(not_applicable=reason),
-                                                    "solicitation": NotApplicable(not_applicable=reason)})
+    measures = policies.measures.model_copy(
+        update={"new_csam": NotApplicable(not_applicable=reason), "solicitation": NotApplicable(not_applicable=reason)}
+    )
     provider = policies.provider.model_copy(update={"volumes_not_counted": {"metadata": "not counted by us"}})
     policies = policies.model_copy(update={"measures": measures, "provider": provider})
 
     def zero(r: IndicatorRow) -> IndicatorRow:
-        nothing = (r.category in ("new_csam", "solicitation")
-                   or r.indicator in ("text_bytes_processed", "metadata_processed"))
+        nothing = r.category in ("new_csam", "solicitation") or r.indicator in (
+            "text_bytes_processed",
+            "metadata_processed",
+        )
         if not nothing or r.unit not in ("count", "bytes", "percent"):
             return r
         value = 0 if r.unit != "percent" else None
         return replace(r, value=value, note="N/A: no items flagged" if value is None else "")
 
     ind = make_indicators()
-    rows = tuple(zero(r) for r in ind.rows if not (r.section == 6 and r.category != "known_csam"
-                                                    and r.technology != "-"))
+    rows = tuple(
+        zero(r) for r in ind.rows if not (r.section == 6 and r.category != "known_csam" and r.technology != "-")
+    )
     ctx = make_context(policies=policies, indicators=Indicators(ind.period, ind.as_of, ind.services, rows))
-    for fid in ("4.new_csam.reports", "4.new_csam.images.all", "5.new_csam.content.removed",
-                "5.solicitation.account.suspended", "6.new_csam.-.A", "6.solicitation.-.rate",
-                "4.solicitation.soliciting"):
+    for fid in (
+        "4.new_csam.reports",
+        "4.new_csam.images.all",
+        "5.new_csam.content.removed",
+        "5.solicitation.account.suspended",
+        "6.new_csam.-.A",
+        "6.solicitation.-.rate",
+        "4.solicitation.soliciting",
+    ):
         cells = _field(ctx, fid).cells
         assert [c.text for c in cells] == [f"N/A — {reason}"] * len(cells), fid
     text = _field(ctx, "1.2.text.eu").cells
     assert {c.text for c in text} == {f"N/A — no text is scanned: {reason}"}
     assert {c.text for c in _field(ctx, "1.1.volume.non_eu").cells} == {"N/A — not counted by us"}
     # known CSAM keeps its figures
-    assert _field(ctx, "4.known_csam.reports").cells[-1].value == ind.value("reports", category="known_csam",
-                                                                              region="eu")
+    assert _field(ctx, "4.known_csam.reports").cells[-1].value == ind.value(
+        "reports", category="known_csam", region="eu"
+    )
 
 
 def test_the_providers_reading_of_processed_is_printed_in_1_3_and_the_annex() -> None:
@@ -197,8 +238,9 @@ def test_the_providers_reading_of_processed_is_printed_in_1_3_and_the_annex() ->
     assert _field(make_context(), "1.3.definition").cells[0].text == DEFINITIONS[0][1]  # the default reading
     policies = load_fixture_policies()
     own = "An item is processed when it is hash-matched against the known-CSAM lists."
-    policies = policies.model_copy(update={"provider": policies.provider.model_copy(
-        update={"processed_definition": own})})
+    policies = policies.model_copy(
+        update={"provider": policies.provider.model_copy(update={"processed_definition": own})}
+    )
     ctx = make_context(policies=policies)
     assert _field(ctx, "1.3.definition").cells[0].text == own
     assert next(d.text for d in ctx.definitions if d.term == "Processed") == own
@@ -213,25 +255,37 @@ def test_a_2026_report_gives_every_figure_per_regime_segment_beside_the_whole_pe
         return Indicators.build(Period.parse(period), ind.as_of, SERVICES, rows + _sum_rows(rows))
 
     whole = indicators("2026", 1, 2)
-    segments = (indicators("2026-01-01/2026-04-03", 1, 1), indicators("2026-04-04/2026-07-30", 3, 3),
-                indicators("2026-07-31/2026-12-31", 2, 2))
+    segments = (
+        indicators("2026-01-01/2026-04-03", 1, 1),
+        indicators("2026-04-04/2026-07-30", 3, 3),
+        indicators("2026-07-31/2026-12-31", 2, 2),
+    )
     from csa_report.render import build_context
     from tests.render.render_fixture import PUBLICATION, make_findings, make_series
 
-    ctx = build_context(whole, load_fixture_policies(), findings=make_findings(), regimes=regimes(),
-                        series=make_series(), publication_date=PUBLICATION, tool_version="0.1.0",
-                        segments=segments)
+    ctx = build_context(
+        whole,
+        load_fixture_policies(),
+        findings=make_findings(),
+        regimes=regimes(),
+        series=make_series(),
+        publication_date=PUBLICATION,
+        tool_version="0.1.0",
+        segments=segments,
+    )
     assert [c.label for c in ctx.segment_columns] == [
         "2026-01-01 to 2026-04-03: Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307",
         "2026-04-04 to 2026-07-30: no derogation in force",
         "2026-07-31 to 2026-12-31: Regulation (EU) 2026/1881",
-        "Whole period"]
+        "Whole period",
+    ]
     fields = {f.id: f for g in ctx.segment_groups for f in g.fields}
     reports = fields["4.known_csam.reports"]
     assert [r.column for r in reports.rows] == [*SERVICES, "ALL"]
     for row in reports.rows:  # every service and the total, each with its own figure per segment
-        expected = [seg.value("reports", service=row.column, category="known_csam", region="eu")
-                    for seg in (*segments, whole)]
+        expected = [
+            seg.value("reports", service=row.column, category="known_csam", region="eu") for seg in (*segments, whole)
+        ]
         assert [c.value for c in row.cells] == expected
         assert len(set(expected)) == (4 if row.column == "ALL" else 3)  # a service repeats one scale
     assert {"1.2.images.eu", "5.known_csam.account.suspended", "6.known_csam.-.A"} <= set(fields)
@@ -253,8 +307,11 @@ def test_segment_indicators_extract_each_regime_segment(new_db_url: str) -> None
     as_of = datetime(2027, 1, 15)
     whole = extract_indicators(new_db_url, Period.parse("2026"), as_of)
     segments = segment_indicators(new_db_url, whole)
-    assert [str(s.period) for s in segments] == ["2026-01-01/2026-04-03", "2026-04-04/2026-07-30",
-                                                 "2026-07-31/2026-12-31"]
+    assert [str(s.period) for s in segments] == [
+        "2026-01-01/2026-04-03",
+        "2026-04-04/2026-07-30",
+        "2026-07-31/2026-12-31",
+    ]
     assert all(s.as_of == as_of for s in segments)
     for category in ("known_csam", "new_csam"):
         assert whole.value("flagged", category=category) == 1

@@ -12,8 +12,24 @@ from csa_report.period import Period
 from csa_report.seed import VIOLATIONS, seed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
-DATA_RULES = ("RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "XFER-3", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1",
-              "RET-5", "DELAY-1", "CORRECT-1", "REDRESS-1", "TECH-1", "XFER-4")
+DATA_RULES = (
+    "RET-1",
+    "RET-2",
+    "HUMAN-1",
+    "XFER-1",
+    "XFER-2",
+    "XFER-3",
+    "SCOPE-1",
+    "SCOPE-2",
+    "SCOPE-3",
+    "NOTICE-1",
+    "RET-5",
+    "DELAY-1",
+    "CORRECT-1",
+    "REDRESS-1",
+    "TECH-1",
+    "XFER-4",
+)
 PERIOD = Period.parse("2026")
 
 

@@ -26,8 +26,14 @@ SNAPSHOT = END + timedelta(days=30)
 
 
 def count(conn: Connection, sql: str, **params: Any) -> int:
-    binds = [bindparam(k, type_=DateTime) if isinstance(v, datetime) else
-             bindparam(k, type_=Date) if isinstance(v, date) else bindparam(k) for k, v in params.items()]
+    binds = [
+        bindparam(k, type_=DateTime)
+        if isinstance(v, datetime)
+        else bindparam(k, type_=Date)
+        if isinstance(v, date)
+        else bindparam(k)
+        for k, v in params.items()
+    ]
     return int(conn.execute(text(sql).bindparams(*binds), params).scalar_one())
 
 
@@ -39,61 +45,108 @@ def seconds(conn: Connection, earlier: str, later: str) -> str:
 
 
 def ret1(conn: Connection, as_of: datetime) -> int:
-    return count(conn, "SELECT count(*) FROM detections WHERE verdict = 'confirmed' AND hold_ref IS NULL "
-                 "AND flagged_at < :cutoff AND (erased_at IS NULL OR erased_at > :as_of)",
-                 cutoff=as_of - timedelta(days=365), as_of=as_of)
+    return count(
+        conn,
+        "SELECT count(*) FROM detections WHERE verdict = 'confirmed' AND hold_ref IS NULL "
+        "AND flagged_at < :cutoff AND (erased_at IS NULL OR erased_at > :as_of)",
+        cutoff=as_of - timedelta(days=365),
+        as_of=as_of,
+    )
 
 
 # Offending records per violation, as the rule of policies.md defines them.
 OFFENDERS: dict[str, Any] = {
     "retention": lambda c: ret1(c, END),
-    "late-erasure": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND "
-                                    "reviewed_at >= :start AND "  # earlier ones are old-not-abuse's
-                                    f"(erased_at IS NULL OR {seconds(c, 'reviewed_at', 'erased_at')} > 86400)",
-                                    start=datetime(2026, 1, 1)),
-    "human-confirmation": lambda c: count(c, "SELECT count(*) FROM reports WHERE category IN "
-                                          "('new_csam', 'solicitation') AND (human_confirmed_at IS NULL OR "
-                                          "human_confirmed_at > sent_at)"),
-    "unknown-recipient": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient NOT IN "
-                                         "(:a, :b, :c, :d, :e, :f)", a=RECIPIENTS[0], b=RECIPIENTS[1],
-                                         c=RECIPIENTS[2], d=NO_GROUND_RECIPIENT, e=UNNOTIFIED_RECIPIENT,
-                                         f=UNCERTIFIED_US_RECIPIENT),
-    "no-transfer-ground": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
-                                          r=NO_GROUND_RECIPIENT),
+    "late-erasure": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND "
+        "reviewed_at >= :start AND "  # earlier ones are old-not-abuse's
+        f"(erased_at IS NULL OR {seconds(c, 'reviewed_at', 'erased_at')} > 86400)",
+        start=datetime(2026, 1, 1),
+    ),
+    "human-confirmation": lambda c: count(
+        c,
+        "SELECT count(*) FROM reports WHERE category IN "
+        "('new_csam', 'solicitation') AND (human_confirmed_at IS NULL OR "
+        "human_confirmed_at > sent_at)",
+    ),
+    "unknown-recipient": lambda c: count(
+        c,
+        "SELECT count(*) FROM reports WHERE recipient NOT IN (:a, :b, :c, :d, :e, :f)",
+        a=RECIPIENTS[0],
+        b=RECIPIENTS[1],
+        c=RECIPIENTS[2],
+        d=NO_GROUND_RECIPIENT,
+        e=UNNOTIFIED_RECIPIENT,
+        f=UNCERTIFIED_US_RECIPIENT,
+    ),
+    "no-transfer-ground": lambda c: count(
+        c, "SELECT count(*) FROM reports WHERE recipient = :r", r=NO_GROUND_RECIPIENT
+    ),
     "audio": lambda c: count(c, "SELECT count(*) FROM detections WHERE data_type = 'audio'"),
-    "e2ee": lambda c: count(c, "SELECT count(*) FROM detections WHERE service = 'Example Chat' "
-                            "AND flagged_at >= :t", t=datetime(2026, 10, 1)),
-    "gap-processing": lambda c: count(c, "SELECT count(*) FROM detections WHERE flagged_at >= :a AND "
-                                      "flagged_at < :b", a=datetime(2026, 4, 4), b=datetime(2026, 7, 31)),
+    "e2ee": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE service = 'Example Chat' AND flagged_at >= :t",
+        t=datetime(2026, 10, 1),
+    ),
+    "gap-processing": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE flagged_at >= :a AND flagged_at < :b",
+        a=datetime(2026, 4, 4),
+        b=datetime(2026, 7, 31),
+    ),
     "unnotified": lambda c: count(c, "SELECT count(*) FROM account_actions WHERE user_notified_at IS NULL"),
     # version 2
-    "unreviewed-retention": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict IS NULL AND "
-                                            "hold_ref IS NULL AND flagged_at < :cutoff AND erased_at IS NULL",
-                                            cutoff=END - timedelta(days=365)),
-    "old-hold": lambda c: count(c, "SELECT count(*) FROM detections WHERE hold_ref IS NOT NULL AND "
-                                "flagged_at < :cutoff AND erased_at IS NULL", cutoff=END - timedelta(days=365)),
-    "old-not-abuse": lambda c: count(c, "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND "
-                                     "reviewed_at < :start AND erased_at IS NULL", start=datetime(2026, 1, 1)),
-    "unconfirmed-item": lambda c: count(c, "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = "
-                                        "ri.report_id JOIN detections d ON d.id = ri.detection_id WHERE "
-                                        "r.category = 'new_csam' AND d.verdict IS NULL"),
-    "e2ee-volume": lambda c: count(c, "SELECT count(*) FROM processing_volumes WHERE service = 'Example Chat' "
-                                   "AND day >= :d", d=date(2026, 10, 1)),
+    "unreviewed-retention": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE verdict IS NULL AND "
+        "hold_ref IS NULL AND flagged_at < :cutoff AND erased_at IS NULL",
+        cutoff=END - timedelta(days=365),
+    ),
+    "old-hold": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE hold_ref IS NOT NULL AND flagged_at < :cutoff AND erased_at IS NULL",
+        cutoff=END - timedelta(days=365),
+    ),
+    "old-not-abuse": lambda c: count(
+        c,
+        "SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND reviewed_at < :start AND erased_at IS NULL",
+        start=datetime(2026, 1, 1),
+    ),
+    "unconfirmed-item": lambda c: count(
+        c,
+        "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = "
+        "ri.report_id JOIN detections d ON d.id = ri.detection_id WHERE "
+        "r.category = 'new_csam' AND d.verdict IS NULL",
+    ),
+    "e2ee-volume": lambda c: count(
+        c, "SELECT count(*) FROM processing_volumes WHERE service = 'Example Chat' AND day >= :d", d=date(2026, 10, 1)
+    ),
     "unnotified-removal": lambda c: count(c, "SELECT count(*) FROM content_actions WHERE user_notified_at IS NULL"),
-    "late-report": lambda c: count(c, "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = ri.report_id "
-                                   "JOIN detections d ON d.id = ri.detection_id WHERE "
-                                   f"{seconds(c, 'd.reviewed_at', 'r.sent_at')} > 240 * 3600"),
-    "slow-restore": lambda c: count(c, "SELECT count(*) FROM complaints k JOIN content_actions a ON a.id = "
-                                    "k.content_action_id WHERE k.outcome = 'restored' AND "
-                                    f"{seconds(c, 'k.decided_at', 'a.restored_at')} > 240 * 3600"),
-    "slow-complaint": lambda c: count(c, "SELECT count(*) FROM complaints WHERE channel = 'internal' AND "
-                                      f"{seconds(c, 'lodged_at', 'decided_at')} > 10 * 86400"),
-    "undocumented-technology": lambda c: count(c, "SELECT count(*) FROM detections WHERE technology = :t",
-                                               t=UNDOCUMENTED_TECHNOLOGY),
-    "unnotified-organisation": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
-                                               r=UNNOTIFIED_RECIPIENT),
-    "provider-dpf": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r",
-                                    r=UNCERTIFIED_US_RECIPIENT),
+    "late-report": lambda c: count(
+        c,
+        "SELECT count(*) FROM report_items ri JOIN reports r ON r.id = ri.report_id "
+        "JOIN detections d ON d.id = ri.detection_id WHERE "
+        f"{seconds(c, 'd.reviewed_at', 'r.sent_at')} > 240 * 3600",
+    ),
+    "slow-restore": lambda c: count(
+        c,
+        "SELECT count(*) FROM complaints k JOIN content_actions a ON a.id = "
+        "k.content_action_id WHERE k.outcome = 'restored' AND "
+        f"{seconds(c, 'k.decided_at', 'a.restored_at')} > 240 * 3600",
+    ),
+    "slow-complaint": lambda c: count(
+        c,
+        "SELECT count(*) FROM complaints WHERE channel = 'internal' AND "
+        f"{seconds(c, 'lodged_at', 'decided_at')} > 10 * 86400",
+    ),
+    "undocumented-technology": lambda c: count(
+        c, "SELECT count(*) FROM detections WHERE technology = :t", t=UNDOCUMENTED_TECHNOLOGY
+    ),
+    "unnotified-organisation": lambda c: count(
+        c, "SELECT count(*) FROM reports WHERE recipient = :r", r=UNNOTIFIED_RECIPIENT
+    ),
+    "provider-dpf": lambda c: count(c, "SELECT count(*) FROM reports WHERE recipient = :r", r=UNCERTIFIED_US_RECIPIENT),
 }
 
 
@@ -166,19 +219,19 @@ def invariant_queries(conn: Connection) -> dict[str, str]:
                       SELECT 1 FROM complaints c WHERE c.account_action_id = a.id AND c.outcome = 'restored'))""",
         "not_abuse item not erased within a day of review": f"""
             SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND (erased_at IS NULL
-              OR erased_at < reviewed_at OR {seconds(conn, 'reviewed_at', 'erased_at')} >= 86400)""",
+              OR erased_at < reviewed_at OR {seconds(conn, "reviewed_at", "erased_at")} >= 86400)""",
         "not_abuse item reviewed in the period but erased after it": """
             SELECT count(*) FROM detections WHERE verdict = 'not_abuse' AND reviewed_at < :end AND erased_at >= :end""",
         "confirmed item erased more than 90 days after flagging": f"""
             SELECT count(*) FROM detections WHERE verdict = 'confirmed' AND hold_ref IS NULL
-              AND {seconds(conn, 'flagged_at', 'erased_at')} > 90 * 86400""",
+              AND {seconds(conn, "flagged_at", "erased_at")} > 90 * 86400""",
         # a legal hold lapses (and the item is erased) before the item is a year old (RET-5)
         "held item erased 365 days or more after flagging": f"""
             SELECT count(*) FROM detections WHERE hold_ref IS NOT NULL
-              AND {seconds(conn, 'flagged_at', 'erased_at')} >= 365 * 86400""",
+              AND {seconds(conn, "flagged_at", "erased_at")} >= 365 * 86400""",
         "item never reviewed erased more than 181 days after flagging": f"""
             SELECT count(*) FROM detections WHERE verdict IS NULL
-              AND {seconds(conn, 'flagged_at', 'erased_at')} > 181 * 86400""",
+              AND {seconds(conn, "flagged_at", "erased_at")} > 181 * 86400""",
         "audio detection": "SELECT count(*) FROM detections WHERE data_type = 'audio'",
         "detection or volume on a day without derogation": """
             SELECT (SELECT count(*) FROM detections WHERE flagged_at >= :gap_from AND flagged_at < :gap_to)
@@ -222,9 +275,16 @@ def invariant_queries(conn: Connection) -> dict[str, str]:
 
 def invariant_params() -> dict[str, Any]:
     return {
-        "start": PERIOD.start_at, "end": END, "snapshot": SNAPSHOT, "lead_in": PERIOD.start_at - timedelta(days=3),
-        "gap_from": datetime(2026, 4, 4), "gap_to": datetime(2026, 7, 31), "gap_first": date(2026, 4, 4),
-        "gap_last": date(2026, 7, 30), "e2ee": datetime(2026, 10, 1), "e2ee_day": date(2026, 10, 1),
+        "start": PERIOD.start_at,
+        "end": END,
+        "snapshot": SNAPSHOT,
+        "lead_in": PERIOD.start_at - timedelta(days=3),
+        "gap_from": datetime(2026, 4, 4),
+        "gap_to": datetime(2026, 7, 31),
+        "gap_first": date(2026, 4, 4),
+        "gap_last": date(2026, 7, 30),
+        "e2ee": datetime(2026, 10, 1),
+        "e2ee_day": date(2026, 10, 1),
     }
 
 
@@ -250,8 +310,11 @@ def test_clean_seed_is_coherent_and_trips_no_rule(new_db_url: str) -> None:
                     broken[f"RET-1 at {as_of}"] = ret1(conn, as_of)
             for (table, column), allowed in ENUMERATIONS.items():
                 marks = ", ".join(f":v{i}" for i in range(len(allowed)))
-                n = count(conn, f"SELECT count(*) FROM {table} WHERE {column} NOT IN ({marks})",
-                          **{f"v{i}": v for i, v in enumerate(allowed)})
+                n = count(
+                    conn,
+                    f"SELECT count(*) FROM {table} WHERE {column} NOT IN ({marks})",
+                    **{f"v{i}": v for i, v in enumerate(allowed)},
+                )
                 if n:
                     broken[f"{table}.{column} outside its enumeration"] = n
             assert broken == {}
@@ -263,7 +326,8 @@ def test_clean_seed_is_coherent_and_trips_no_rule(new_db_url: str) -> None:
 def check_proportions(conn: Connection) -> None:
     def share(where: str, of: str = "detections", base: str = "1 = 1") -> float:
         return count(conn, f"SELECT count(*) FROM {of} WHERE {base} AND {where}") / max(
-            1, count(conn, f"SELECT count(*) FROM {of} WHERE {base}"))
+            1, count(conn, f"SELECT count(*) FROM {of} WHERE {base}")
+        )
 
     assert SCALE <= count(conn, "SELECT count(*) FROM detections") <= SCALE + 12
     assert share("category = 'known_csam'") > 0.6
@@ -272,8 +336,7 @@ def check_proportions(conn: Connection) -> None:
     # Error rate about 1 %.
     assert 0.004 < share("verdict = 'not_abuse'", base="automated = TRUE AND reviewed_at IS NOT NULL") < 0.025
     assert 0.9 < share("reviewed_at IS NOT NULL", base="automated = TRUE") < 0.995
-    assert count(conn, "SELECT count(*) FROM detections WHERE reviewed_at IS NULL AND flagged_at < :e",
-                 e=END) > 0
+    assert count(conn, "SELECT count(*) FROM detections WHERE reviewed_at IS NULL AND flagged_at < :e", e=END) > 0
     assert 0.55 < share("user_region = 'eu'") < 0.9
     assert share("recipient = 'NCMEC'", of="reports") > 0.9
     assert count(conn, "SELECT count(DISTINCT recipient) FROM reports") == len(RECIPIENTS)
@@ -286,21 +349,38 @@ def check_proportions(conn: Connection) -> None:
     assert count(conn, "SELECT count(*) FROM complaints WHERE decided_at IS NULL OR decided_at >= :e", e=END) > 0
     assert share("channel = 'judicial'", of="complaints") < 0.15
     # Lead-in: reports early in the period about items flagged before it.
-    assert count(conn, """SELECT count(*) FROM reports r JOIN report_items ri ON ri.report_id = r.id
+    assert (
+        count(
+            conn,
+            """SELECT count(*) FROM reports r JOIN report_items ri ON ri.report_id = r.id
         JOIN detections d ON d.id = ri.detection_id WHERE r.sent_at >= :s AND d.flagged_at < :s""",
-                 s=PERIOD.start_at) > 0
+            s=PERIOD.start_at,
+        )
+        > 0
+    )
     # Reports after the period end about items flagged in it.
     assert count(conn, "SELECT count(*) FROM reports WHERE sent_at >= :e", e=END) > 0
     # Accounts recur across reports and roles.
-    assert count(conn, """SELECT count(*) FROM (SELECT account_ref FROM report_accounts GROUP BY account_ref
-        HAVING count(DISTINCT role) = 2) x""") > 0
-    assert count(conn, """SELECT count(*) FROM (SELECT account_ref FROM report_accounts GROUP BY account_ref
-        HAVING count(DISTINCT report_id) > 1) x""") > 0
+    assert (
+        count(
+            conn,
+            """SELECT count(*) FROM (SELECT account_ref FROM report_accounts GROUP BY account_ref
+        HAVING count(DISTINCT role) = 2) x""",
+        )
+        > 0
+    )
+    assert (
+        count(
+            conn,
+            """SELECT count(*) FROM (SELECT account_ref FROM report_accounts GROUP BY account_ref
+        HAVING count(DISTINCT report_id) > 1) x""",
+        )
+        > 0
+    )
     # Processing is orders of magnitude above detections.
     images = count(conn, "SELECT sum(items) FROM processing_volumes WHERE data_type = 'image'")
     assert images > 1000 * count(conn, "SELECT count(*) FROM detections WHERE data_type = 'image'")
-    assert count(conn, "SELECT count(DISTINCT file_type) FROM processing_volumes "
-                 "WHERE data_type = 'other_file'") >= 3
+    assert count(conn, "SELECT count(DISTINCT file_type) FROM processing_volumes WHERE data_type = 'other_file'") >= 3
 
 
 def test_each_violation_injects_exactly_its_count(new_db_url: str) -> None:
@@ -313,8 +393,15 @@ def test_each_violation_injects_exactly_its_count(new_db_url: str) -> None:
             found = {name: offenders(conn) for name, offenders in OFFENDERS.items()}
             assert found == {name: VIOLATIONS[name].count for name in names}
             assert ret1(conn, SNAPSHOT) == 3
-            assert count(conn, "SELECT count(*) FROM processing_volumes WHERE day >= :a AND day <= :b",
-                         a=date(2026, 4, 4), b=date(2026, 7, 30)) == 3
+            assert (
+                count(
+                    conn,
+                    "SELECT count(*) FROM processing_volumes WHERE day >= :a AND day <= :b",
+                    a=date(2026, 4, 4),
+                    b=date(2026, 7, 30),
+                )
+                == 3
+            )
     finally:
         engine.dispose()
 

@@ -103,8 +103,23 @@ def test_parse_violations() -> None:
 
 def test_registry_entries_name_a_rule_and_a_fixed_count() -> None:
     rules = {v.rule for v in VIOLATIONS.values()}
-    assert rules == {"RET-1", "RET-2", "HUMAN-1", "XFER-1", "XFER-2", "SCOPE-1", "SCOPE-2", "SCOPE-3", "NOTICE-1",
-                     "RET-5", "DELAY-1", "CORRECT-1", "REDRESS-1", "TECH-1", "XFER-4"}
+    assert rules == {
+        "RET-1",
+        "RET-2",
+        "HUMAN-1",
+        "XFER-1",
+        "XFER-2",
+        "SCOPE-1",
+        "SCOPE-2",
+        "SCOPE-3",
+        "NOTICE-1",
+        "RET-5",
+        "DELAY-1",
+        "CORRECT-1",
+        "REDRESS-1",
+        "TECH-1",
+        "XFER-4",
+    }
     assert all(v.count == 3 and v.description for v in VIOLATIONS.values())
 
 
@@ -147,8 +162,14 @@ def test_rows_do_not_depend_on_the_process_hash_seed() -> None:
     )
     root = str(Path(__file__).resolve().parents[2])
     digests = {
-        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root,
-                       env={**os.environ, "PYTHONHASHSEED": str(n)}).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(n)},
+        ).stdout
         for n in (1, 2)
     }
     assert len(digests) == 1

@@ -23,20 +23,24 @@ def test_sign_off_form_shows_the_deadline() -> None:
     assert "Deadline" not in describe_for_reviewer(title="t", manifest_sha256="a" * 64)
 
 
-def test_status_shows_days_late(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_shows_days_late(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     log = AuditLog.open(url)
     at = datetime(2026, 1, 20, 9)
     log.record_run(provider="Example", period="2025-01-01/2025-12-31", as_of=at, status="staged", at=at)
     log.record_run(provider="Example", period="2026-01-01/2026-12-31", as_of=at, status="blocked", at=at)
-    log.record_run(provider="Example", period="2024-01-01/2024-12-31", as_of=at, status="submitted",
-                   at=datetime(2025, 2, 1, 10))
+    log.record_run(
+        provider="Example", period="2024-01-01/2024-12-31", as_of=at, status="submitted", at=datetime(2025, 2, 1, 10)
+    )
     monkeypatch.setattr(period_mod, "utc_now", lambda: datetime(2026, 2, 3, 8))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert main(["status", "--audit-db", url]) == 0
     out = capsys.readouterr().out
     assert "deadline: due 2026-01-31: 3 days late" in out
     assert "deadline: due 2025-01-31: 1 day late" in out  # submitted: measured at its submission
-    assert ("deadline: due 2027-01-31: 362 days left (deadline under Regulation (EU) 2026/1881 not confirmed)"
-            in " ".join(out.split()))
+    assert (
+        "deadline: due 2027-01-31: 362 days left (deadline under Regulation (EU) 2026/1881 not confirmed)"
+        in " ".join(out.split())
+    )

@@ -27,8 +27,12 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Key]:
 
 
 def check(keys: dict[str, Key], **kw: object) -> SignatureCheck:
-    args: dict[str, object] = {"approver_keys": {"Dara Kelly": keys["dara"].public}, "preparer_keys": {},
-                               "preparer": "Aoife Byrne", **kw}
+    args: dict[str, object] = {
+        "approver_keys": {"Dara Kelly": keys["dara"].public},
+        "preparer_keys": {},
+        "preparer": "Aoife Byrne",
+        **kw,
+    }
     return SignatureCheck(MANIFEST, **args)  # type: ignore[arg-type]
 
 
@@ -58,18 +62,23 @@ def test_an_approval_signature_does_not_reject(keys: dict[str, Key]) -> None:
 def test_the_preparer_is_refused_by_name_even_without_a_key_of_her_own(keys: dict[str, Key], listed: str) -> None:
     # The policy loader refuses this configuration; the sign-off does not rely on it.
     keyed = check(keys, approver_keys={"Dara Kelly": keys["dara"].public, listed: keys["aoife"].public})
-    decision = evaluate_signed(answer("approve", sign(MANIFEST, keys["aoife"].private), "Dara Kelly"), keyed,
-                               manifest_sha256=SHA)
+    decision = evaluate_signed(
+        answer("approve", sign(MANIFEST, keys["aoife"].private), "Dara Kelly"), keyed, manifest_sha256=SHA
+    )
     assert not decision.accepted and "who prepared this report" in decision.reason
     assert decision.answer.reviewer == listed
 
 
 def test_a_refused_signed_answer_never_carries_the_typed_name(keys: dict[str, Key]) -> None:
-    stranger = evaluate_signed(answer("approve", sign(MANIFEST, keys["stranger"].private), "Dara Kelly"),
-                               check(keys), manifest_sha256=SHA)
+    stranger = evaluate_signed(
+        answer("approve", sign(MANIFEST, keys["stranger"].private), "Dara Kelly"), check(keys), manifest_sha256=SHA
+    )
     assert not stranger.accepted and stranger.answer.reviewer == UNVERIFIED_SIGNER
-    other_bytes = evaluate_signed(answer("approve", sign(MANIFEST + b" ", keys["dara"].private), "Somebody Else"),
-                                  check(keys), manifest_sha256=SHA)
+    other_bytes = evaluate_signed(
+        answer("approve", sign(MANIFEST + b" ", keys["dara"].private), "Somebody Else"),
+        check(keys),
+        manifest_sha256=SHA,
+    )
     assert not other_bytes.accepted and other_bytes.answer.reviewer == "Dara Kelly"
 
 

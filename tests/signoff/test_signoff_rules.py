@@ -82,9 +82,15 @@ def test_no_approvers_refuses_everybody():
 # --- the JSON schema the server validates ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form", [SignOff, SignOffInput,
-                                  SignOffInput.with_initial_data(description="d", decision="approve"),
-                                  SignOffInput.with_initial_data(description="d", reviewer="Al", comment="c")])
+@pytest.mark.parametrize(
+    "form",
+    [
+        SignOff,
+        SignOffInput,
+        SignOffInput.with_initial_data(description="d", decision="approve"),
+        SignOffInput.with_initial_data(description="d", reviewer="Al", comment="c"),
+    ],
+)
 def test_constraints_are_in_the_json_schema(form):
     s = schema_of(form)
     props = s["properties"]
@@ -117,12 +123,24 @@ def test_unknown_initial_field_is_a_programming_error():
 VALID = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": SHA}
 
 
-@pytest.mark.parametrize("bad", [
-    {"reviewer": ""}, {"reviewer": "x"}, {"reviewer": "   "}, {"reviewer": " x "},
-    {"reviewer": "Al\nice"}, {"reviewer": "x" * 201},
-    {"manifest_sha256": "abc"}, {"manifest_sha256": SHA + "0"}, {"manifest_sha256": SHA[:63] + " "},
-    {"manifest_sha256": "g" * 64}, {"decision": "maybe"}, {"decision": None}, {"extra": 1},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reviewer": ""},
+        {"reviewer": "x"},
+        {"reviewer": "   "},
+        {"reviewer": " x "},
+        {"reviewer": "Al\nice"},
+        {"reviewer": "x" * 201},
+        {"manifest_sha256": "abc"},
+        {"manifest_sha256": SHA + "0"},
+        {"manifest_sha256": SHA[:63] + " "},
+        {"manifest_sha256": "g" * 64},
+        {"decision": "maybe"},
+        {"decision": None},
+        {"extra": 1},
+    ],
+)
 def test_schema_rejects_malformed_answers(bad):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(VALID | bad, schema_of(SignOff))
@@ -132,8 +150,12 @@ def test_schema_accepts_a_wellformed_answer_and_pydantic_agrees():
     jsonschema.validate(VALID | {"comment": "ok"}, schema_of(SignOff))
     jsonschema.validate(VALID | {"reviewer": "Jo"}, schema_of(SignOff))
     # Forgiving: upper-case hashes (Windows tools), spaces around a pasted name or hash.
-    for lenient in ({"manifest_sha256": SHA.upper()}, {"manifest_sha256": " " + "AbC1" * 16 + "\t"},
-                    {"reviewer": " Alice Approver  "}, {"reviewer": "\talice approver"}):
+    for lenient in (
+        {"manifest_sha256": SHA.upper()},
+        {"manifest_sha256": " " + "AbC1" * 16 + "\t"},
+        {"reviewer": " Alice Approver  "},
+        {"reviewer": "\talice approver"},
+    ):
         jsonschema.validate(VALID | lenient, schema_of(SignOff))
     assert SignOff(**VALID).comment == ""
 
@@ -151,11 +173,15 @@ def test_the_signed_form_keeps_its_name_fields_and_hides_the_typed_ones():
 
 def test_description_has_figures_findings_links_and_the_hash():
     md = describe_for_reviewer(
-        title="Example Mail 2025", manifest_sha256=SHA,
+        title="Example Mail 2025",
+        manifest_sha256=SHA,
         key_figures={"Reports | sent": "1 234", "Error rate": "0.12 %"},
         findings=["warning R07: retention close to the limit"],
         links=[("report.pdf", "https://s3/x/report.pdf?X-Amz-Signature=a(b)")],
-        preparer="Pat Preparer", approvers=["Alice Approver", "Bob Reviewer"], links_expire="2026-12-02T12:00:00Z")
+        preparer="Pat Preparer",
+        approvers=["Alice Approver", "Bob Reviewer"],
+        links_expire="2026-12-02T12:00:00Z",
+    )
     assert md.startswith("## Sign-off: Example Mail 2025")
     assert "| Reports \\| sent | 1 234 |" in md
     assert "- warning R07: retention close to the limit" in md

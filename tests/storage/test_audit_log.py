@@ -17,10 +17,10 @@ T0 = datetime(2026, 1, 20, 9, 0)
 P, PERIOD, RID = "Example Communications Ireland Ltd", "2025-01-01/2025-12-31", "0123456789abcdef"
 
 
-
 def claimed(log: AuditLog, *args: object, **kwargs: object) -> bool:
     """True if this caller may send now (it holds the 'pending' row)."""
     return log.claim(*args, **kwargs).outcome == "claimed"  # type: ignore[arg-type]
+
 
 def test_migration_creates_the_audit_tables(new_db_url: str) -> None:
     AuditLog.open(new_db_url)
@@ -85,20 +85,52 @@ def test_stuck_pending_needs_an_operator(new_db_url: str) -> None:
 
 def test_runs_findings_signoffs_objects_and_status(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
-    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
-                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
-    assert log.record_run(provider=P, period=PERIOD, as_of=T0, status="approved", at=T0, report_id=RID,
-                          manifest_sha256="a" * 64, flow_run_id="flow-1") == run  # fmt: skip
+    run = log.record_run(
+        provider=P,
+        period=PERIOD,
+        as_of=T0,
+        status="staged",
+        at=T0,
+        report_id=RID,
+        manifest_sha256="a" * 64,
+        flow_run_id="flow-1",
+    )
+    assert (
+        log.record_run(
+            provider=P,
+            period=PERIOD,
+            as_of=T0,
+            status="approved",
+            at=T0,
+            report_id=RID,
+            manifest_sha256="a" * 64,
+            flow_run_id="flow-1",
+        )
+        == run
+    )
     other = log.record_run(provider=P, period="2024-01-01/2024-12-31", as_of=T0, status="blocked", at=T0)
-    log.record_findings(run, [FindingRecord("R1", "warning", "late reviews", 3),
-                              FindingRecord("R2", "blocking", "x", None, "Dara Kelly")])  # fmt: skip
+    log.record_findings(
+        run,
+        [FindingRecord("R1", "warning", "late reviews", 3), FindingRecord("R2", "blocking", "x", None, "Dara Kelly")],
+    )
     log.record_findings(run, [FindingRecord("R1", "warning", "late reviews", 3)])  # replaces
-    log.record_signoff(SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer",
-                                     run_id=run))  # fmt: skip
-    log.record_signoff(SignoffRecord(RID, "approve", "demo-reviewer", "a" * 64, T0, comment="ok", automatic=True,
-                                     run_id=run))  # fmt: skip
-    obj = StoredObject("csa-archive", f"submitted/x/{RID}/report.pdf", "v1", "b" * 64, 10, "etag",
-                       "application/pdf", "COMPLIANCE", datetime(2036, 1, 1))  # fmt: skip
+    log.record_signoff(
+        SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer", run_id=run)
+    )
+    log.record_signoff(
+        SignoffRecord(RID, "approve", "demo-reviewer", "a" * 64, T0, comment="ok", automatic=True, run_id=run)
+    )
+    obj = StoredObject(
+        "csa-archive",
+        f"submitted/x/{RID}/report.pdf",
+        "v1",
+        "b" * 64,
+        10,
+        "etag",
+        "application/pdf",
+        "COMPLIANCE",
+        datetime(2036, 1, 1),
+    )
     log.record_objects(RID, "archive", [obj], T0)
     log.record_objects(RID, "archive", [obj], T0)
     assert log.stored_objects(RID, "archive") == [obj]
@@ -118,11 +150,20 @@ def test_runs_findings_signoffs_objects_and_status(new_db_url: str) -> None:
 
 def test_approval_for_finds_the_valid_approval_of_exactly_that_version(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
-    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
-                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
+    run = log.record_run(
+        provider=P,
+        period=PERIOD,
+        as_of=T0,
+        status="staged",
+        at=T0,
+        report_id=RID,
+        manifest_sha256="a" * 64,
+        flow_run_id="flow-1",
+    )
     assert log.approval_for(RID, "a" * 64) is None
-    log.record_signoff(SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer",
-                                     run_id=run))  # fmt: skip
+    log.record_signoff(
+        SignoffRecord(RID, "approve", "Aoife Byrne", "a" * 64, T0, refused_reason="preparer", run_id=run)
+    )
     log.record_signoff(SignoffRecord(RID, "reject", "Dara Kelly", "a" * 64, T0, run_id=run))
     log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "b" * 64, T0, run_id=run))  # another version
     assert log.approval_for(RID, "a" * 64) is None  # refused, rejected or of another version: none counts
@@ -136,8 +177,16 @@ def test_approval_for_finds_the_valid_approval_of_exactly_that_version(new_db_ur
 
 def test_run_reads_one_run_as_status_does(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
-    run = log.record_run(provider=P, period=PERIOD, as_of=T0, status="staged", at=T0, report_id=RID,
-                         manifest_sha256="a" * 64, flow_run_id="flow-1")  # fmt: skip
+    run = log.record_run(
+        provider=P,
+        period=PERIOD,
+        as_of=T0,
+        status="staged",
+        at=T0,
+        report_id=RID,
+        manifest_sha256="a" * 64,
+        flow_run_id="flow-1",
+    )
     log.record_run(provider=P, period="2024-01-01/2024-12-31", as_of=T0, status="blocked", at=T0)
     log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "a" * 64, T0, run_id=None))
     assert log.run(run) == next(r for r in log.status() if r.run_id == run)

@@ -37,8 +37,11 @@ def _save_block(access_key: str, secret_key: str) -> str:
     from prefect_aws import AwsCredentials
 
     name = f"csa-aws-{uuid.uuid4().hex[:8]}"
-    AwsCredentials(aws_access_key_id=access_key, aws_secret_access_key=secret_key,  # type: ignore[arg-type]
-                   region_name="us-east-1").save(name, _sync=True)
+    AwsCredentials(
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,  # type: ignore[arg-type]
+        region_name="us-east-1",
+    ).save(name, _sync=True)
     return name
 
 
@@ -50,8 +53,9 @@ def test_the_block_s_keys_sign_the_requests(prefect_server: PrefectServer, seawe
     assert STAGING in buckets
 
 
-def test_a_block_with_a_wrong_secret_is_refused_by_the_server(prefect_server: PrefectServer,
-                                                              seaweed: S3Endpoint) -> None:
+def test_a_block_with_a_wrong_secret_is_refused_by_the_server(
+    prefect_server: PrefectServer, seaweed: S3Endpoint
+) -> None:
     name = _save_block(seaweed.access_key, "not-the-secret")
     with pytest.raises(ClientError) as err:
         make_client(Settings(s3_endpoint=seaweed.url, aws_credentials_block=name).s3, max_attempts=1).list_buckets()

@@ -19,8 +19,16 @@ from csa_report.settings import Settings
 from csa_report.storage.client import make_client
 from tests.support.storage import STAGING
 
-_CHAIN_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-               "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+_CHAIN_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +71,11 @@ def _stub_prefect_aws(monkeypatch: pytest.MonkeyPatch, endpoint: S3Endpoint, loa
             return cls(name)
 
         def get_boto3_session(self) -> boto3.session.Session:
-            return boto3.session.Session(aws_access_key_id=endpoint.access_key,
-                                         aws_secret_access_key=endpoint.secret_key, region_name="us-east-1")
+            return boto3.session.Session(
+                aws_access_key_id=endpoint.access_key,
+                aws_secret_access_key=endpoint.secret_key,
+                region_name="us-east-1",
+            )
 
     module = types.ModuleType("prefect_aws")
     module.AwsCredentials = AwsCredentials  # type: ignore[attr-defined]
@@ -83,8 +94,10 @@ def test_standard_chain_environment(seaweed: S3Endpoint, monkeypatch: pytest.Mon
 
 def test_standard_chain_profile(seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     creds = tmp_path / "credentials"
-    creds.write_text(f"[csa]\naws_access_key_id = {seaweed.access_key}\n"
-                     f"aws_secret_access_key = {seaweed.secret_key}\n", encoding="utf-8")
+    creds.write_text(
+        f"[csa]\naws_access_key_id = {seaweed.access_key}\naws_secret_access_key = {seaweed.secret_key}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
     monkeypatch.setenv("AWS_PROFILE", "csa")
     assert STAGING in _buckets(Settings(s3_endpoint=seaweed.url))

@@ -21,8 +21,15 @@ WHEN = datetime(2026, 1, 15)
 
 
 def _msg(recipient: str = "dsc@authority.example", date: datetime = WHEN) -> bytes:
-    return build_message(report_id=RID, sender="reports@example.ie", recipient=recipient, subject="Report",
-                         body="Attached.", attachments=ATTS, date=date).as_bytes()  # fmt: skip
+    return build_message(
+        report_id=RID,
+        sender="reports@example.ie",
+        recipient=recipient,
+        subject="Report",
+        body="Attached.",
+        attachments=ATTS,
+        date=date,
+    ).as_bytes()
 
 
 def test_messages_are_deterministic() -> None:
@@ -47,12 +54,20 @@ def test_outbox_is_create_only(tmp_path: Path) -> None:
 
 def test_smtp_refusing_one_recipient_raises_for_that_one(settings: Settings, smtp: CollectingHandler) -> None:
     smtp.refuse.add("closed@commission.example")
-    ok = deliver(settings, report_id=RID, recipient="dsc@authority.example", subject="s", body="b",
-                 attachments=ATTS, date=WHEN)  # fmt: skip
+    ok = deliver(
+        settings, report_id=RID, recipient="dsc@authority.example", subject="s", body="b", attachments=ATTS, date=WHEN
+    )
     assert ok.channel == "smtp" and ok.message_id == message_id(RID, "dsc@authority.example")
     with pytest.raises(DeliveryRefused) as info:
-        deliver(settings, report_id=RID, recipient="closed@commission.example", subject="s", body="b",
-                attachments=ATTS, date=WHEN)  # fmt: skip
+        deliver(
+            settings,
+            report_id=RID,
+            recipient="closed@commission.example",
+            subject="s",
+            body="b",
+            attachments=ATTS,
+            date=WHEN,
+        )
     assert info.value.recipient == "closed@commission.example" and "550" in info.value.detail
     assert [m.recipients for m in smtp.messages] == [["dsc@authority.example"]]
 
@@ -60,6 +75,7 @@ def test_smtp_refusing_one_recipient_raises_for_that_one(settings: Settings, smt
 def test_smtp_unreachable_is_exit_3(settings: Settings) -> None:
     dead = settings.model_copy(update={"smtp_port": free_port()})
     with pytest.raises(UnreachableError) as info:
-        deliver(dead, report_id=RID, recipient="dsc@authority.example", subject="s", body="b", attachments=ATTS,
-                date=WHEN)  # fmt: skip
+        deliver(
+            dead, report_id=RID, recipient="dsc@authority.example", subject="s", body="b", attachments=ATTS, date=WHEN
+        )
     assert info.value.exit_code == 3 and str(dead.smtp_port) in str(info.value)

@@ -51,8 +51,14 @@ def test_error_after_the_server_accepted_never_resends(
     assert script.copies(AUTHORITY) == 1 and script.copies(COMMISSION) == 1
     assert _states(audit, report) == {AUTHORITY: ("sent", 1), COMMISSION: ("sent", 1)}
     events = [(e.recipient, e.event) for e in audit.delivery_events(report.ref.report_id)]
-    assert events == [(AUTHORITY, "claimed"), (AUTHORITY, "accepted"), (AUTHORITY, "sent"),
-                      (COMMISSION, "claimed"), (COMMISSION, "accepted"), (COMMISSION, "sent")]  # fmt: skip
+    assert events == [
+        (AUTHORITY, "claimed"),
+        (AUTHORITY, "accepted"),
+        (AUTHORITY, "sent"),
+        (COMMISSION, "claimed"),
+        (COMMISSION, "accepted"),
+        (COMMISSION, "sent"),
+    ]
     assert audit.status()[0].status == "submitted"
 
 
@@ -70,8 +76,18 @@ def test_claim_of_a_dead_process_is_unknown_never_delivered(
     run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     host = claim_owner().split(" pid ")[0]
     ref = report.ref
-    assert audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW,
-                       owner=f"{host} pid {_dead_pid()}").outcome == "claimed"  # fmt: skip
+    assert (
+        audit.claim(
+            ref.provider,
+            ref.period,
+            ref.report_id,
+            AUTHORITY,
+            channel="smtp",
+            at=NOW,
+            owner=f"{host} pid {_dead_pid()}",
+        ).outcome
+        == "claimed"
+    )
     with scripted_smtp("accept") as (port, script), pytest.raises(DeliveryUnknown) as info:
         submit(_on(settings, port), report, audit, run_id)
     message = str(info.value)
@@ -150,8 +166,9 @@ def test_cli_confirm_records_evidence_and_unknown_run_is_exit_2(
     run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     ref = report.ref
     audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW, owner="elsewhere pid 1")
-    code = main(["delivery", "confirm", str(run_id), AUTHORITY, "--evidence", "ticket 42",
-                 "--audit-db", settings.audit_db])  # fmt: skip
+    code = main(
+        ["delivery", "confirm", str(run_id), AUTHORITY, "--evidence", "ticket 42", "--audit-db", settings.audit_db]
+    )
     assert code == 0 and "confirmed" in capsys.readouterr().out
     assert _states(audit, report) == {AUTHORITY: ("confirmed", 1)}
     assert audit.delivery_events(ref.report_id)[-1].detail == "confirmed by the operator: ticket 42"
@@ -169,10 +186,20 @@ def test_resend_of_a_superseded_report_is_refused(settings: Settings, report: Fa
             submit(_on(settings, port), report, audit, run_id)
     ref = report.ref
     for report_id, correction in ((ref.report_id, None), ("c0rrec7edc0rrec7", Correction(ref.report_id, "typo"))):
-        claim_filing(audit, provider=ref.provider, period=str(ref.period), report_id=report_id,
-                     manifest_sha256=report_id * 4, correction=correction, run_id=None, at=NOW)
-    with scripted_smtp("accept") as (port, second), \
-            pytest.raises(InputError, match=f"report {ref.report_id} was superseded by report c0rrec7edc0rrec7"):
+        claim_filing(
+            audit,
+            provider=ref.provider,
+            period=str(ref.period),
+            report_id=report_id,
+            manifest_sha256=report_id * 4,
+            correction=correction,
+            run_id=None,
+            at=NOW,
+        )
+    with (
+        scripted_smtp("accept") as (port, second),
+        pytest.raises(InputError, match=f"report {ref.report_id} was superseded by report c0rrec7edc0rrec7"),
+    ):
         delivery_ops.resend(audit, _on(settings, port), S3Store.from_settings(settings), run_id, COMMISSION)
     assert second.messages == []
     assert _states(audit, report) == {AUTHORITY: ("unknown", 1), COMMISSION: ("unknown", 1)}

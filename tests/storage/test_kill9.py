@@ -60,31 +60,59 @@ def test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown(
     audit = AuditLog.open(settings.audit_db)
     report = make_report(f"kill-{point}-{tmp_path.name}")
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     from datetime import datetime
 
     now = datetime(2026, 1, 20, 9, 30)
     audit.record_objects(report.ref.report_id, "staging", staged, now)
-    run_id = audit.record_run(provider=report.ref.provider, period=report.ref.period, as_of=now, status="approved",
-                              at=now, report_id=report.ref.report_id, manifest_sha256=report.manifest_sha256)
+    run_id = audit.record_run(
+        provider=report.ref.provider,
+        period=report.ref.period,
+        as_of=now,
+        status="approved",
+        at=now,
+        report_id=report.ref.report_id,
+        manifest_sha256=report.manifest_sha256,
+    )
     with scripted_smtp("accept") as (port, script):
         smtp_settings = settings.model_copy(update={"smtp_port": port})
         config = tmp_path / "child.json"
-        config.write_text(json.dumps({
-            "settings": _settings_json(smtp_settings), "nonce": f"kill-{point}-{tmp_path.name}", "run_id": run_id,
-            "recipients": RECIPIENTS, "message_date": "2026-01-15T00:00:00", "point": point,
-        }))  # fmt: skip
-        child = subprocess.run([sys.executable, "-m", "tests.support.kill_child", str(config)], cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120)
+        config.write_text(
+            json.dumps(
+                {
+                    "settings": _settings_json(smtp_settings),
+                    "nonce": f"kill-{point}-{tmp_path.name}",
+                    "run_id": run_id,
+                    "recipients": RECIPIENTS,
+                    "message_date": "2026-01-15T00:00:00",
+                    "point": point,
+                }
+            )
+        )
+        child = subprocess.run(
+            [sys.executable, "-m", "tests.support.kill_child", str(config)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            timeout=120,
+        )
         assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
 
         outcome = "submitted"
         try:
-            submit_report(store=store, audit=audit, settings=smtp_settings, ref=report.ref, run_id=run_id,
-                          staged=audit.stored_objects(report.ref.report_id, "staging"),
-                          manifest_sha256=report.manifest_sha256, recipients=RECIPIENTS,
-                          message_date=datetime(2026, 1, 15))  # fmt: skip
+            submit_report(
+                store=store,
+                audit=audit,
+                settings=smtp_settings,
+                ref=report.ref,
+                run_id=run_id,
+                staged=audit.stored_objects(report.ref.report_id, "staging"),
+                manifest_sha256=report.manifest_sha256,
+                recipients=RECIPIENTS,
+                message_date=datetime(2026, 1, 15),
+            )
         except DeliveryUnknown as exc:
             outcome = "delivery-unknown"
             assert f"csa-report delivery resend {run_id} " in str(exc)
@@ -98,7 +126,8 @@ def test_kill9_then_rerun_delivers_exactly_once_or_stops_unknown(
     else:
         assert max(copies.values()) <= 1 and run.publication_url is None
         assert "unknown" in {d.status for d in run.deliveries}
-    versions = store.client.list_object_versions(Bucket=settings.archive_bucket,
-                                                 Prefix=report.ref.folder(settings.archive_prefix))["Versions"]
+    versions = store.client.list_object_versions(
+        Bucket=settings.archive_bucket, Prefix=report.ref.folder(settings.archive_prefix)
+    )["Versions"]
     keys = [v["Key"] for v in versions]
     assert len(keys) == len(set(keys)) == len(report.artefacts)

@@ -40,8 +40,13 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path, seaweed: object) -> None:
 def test_infra_script_writes_the_env_file_with_the_fixed_port(tmp_path: Path, seaweed: object) -> None:
     del seaweed
     [port] = free_port_pairs(1)
-    proc = subprocess.Popen([sys.executable, "infra/local_s3.py", str(tmp_path / "s3"), "--port", str(port)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "infra/local_s3.py", str(tmp_path / "s3"), "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         env_file = tmp_path / "s3" / "s3.env"
         deadline = time.monotonic() + 60

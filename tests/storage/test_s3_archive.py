@@ -18,8 +18,9 @@ from tests.support.storage import FakeReport
 
 def test_archived_objects_cannot_be_deleted_or_overwritten(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     archived = archive(store, staged, settings.archive_bucket, settings.archive_prefix)
     assert [a.name for a in archived] == [s.name for s in staged]
     for src, dst in zip(staged, archived, strict=True):
@@ -35,14 +36,14 @@ def test_archived_objects_cannot_be_deleted_or_overwritten(settings: Settings, r
     # Delete by version id: refused (with or without the governance bypass).
     for bypass in (False, True):
         with pytest.raises(ClientError) as info:
-            client.delete_object(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "",
-                                 BypassGovernanceRetention=bypass)  # fmt: skip
+            client.delete_object(
+                Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "", BypassGovernanceRetention=bypass
+            )
         assert info.value.response["Error"]["Code"] == "AccessDenied"
     # Shortening the COMPLIANCE retention: refused.
     with pytest.raises(ClientError):
         shorter = {"Mode": "COMPLIANCE", "RetainUntilDate": datetime(2000, 1, 1)}
-        client.put_object_retention(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "",
-                                    Retention=shorter)  # type: ignore[arg-type]  # fmt: skip
+        client.put_object_retention(Bucket=pdf.bucket, Key=pdf.key, VersionId=pdf.version_id or "", Retention=shorter)  # type: ignore[arg-type]
     # Our create-only write refuses to overwrite; a plain PUT adds a version but the locked one stays intact.
     assert store.put_create_only(pdf.bucket, pdf.key, report.artefacts["report.pdf"], "application/pdf") == pdf
     client.put_object(Bucket=pdf.bucket, Key=pdf.key, Body=b"overwritten")
@@ -57,8 +58,9 @@ def test_archived_objects_cannot_be_deleted_or_overwritten(settings: Settings, r
 
 def test_archive_is_idempotent(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     first = archive(store, staged, settings.archive_bucket, settings.archive_prefix)
     second = archive(store, staged, settings.archive_bucket, settings.archive_prefix)
     assert first == second
@@ -68,8 +70,9 @@ def test_archive_is_idempotent(settings: Settings, report: FakeReport) -> None:
 
 def test_publish_copies_html_and_pdf(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     assert settings.publication_bucket
     pub = publish(store, staged, bucket=settings.publication_bucket, prefix=settings.publication_prefix)
     assert sorted(o.name for o in pub.objects) == ["report.html", "report.pdf"]

@@ -46,8 +46,9 @@ def test_every_object_stored_exactly_once_behind_faults(
         Rule("503", count=1, method="HEAD", path=r"/report\.md"),
         Rule("reset_after", count=1, method="PUT", path=r"/report\.csv$"),
     )
-    staged = stage(faulty, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        faulty, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     assert _version_counts(direct, settings.staging_bucket, settings.staging_prefix) == {o.key: 1 for o in staged}
     assert all(r.count == 0 for r in proxy.rules), "every injected fault was hit"
 
@@ -82,8 +83,7 @@ def test_s3_unreachable_is_exit_3_after_retries(settings: Settings, report: Fake
     store = S3Store(make_client(settings, endpoint_url=dead, max_attempts=2), sse=settings.sse)
     started = time.monotonic()
     with pytest.raises(UnreachableError) as info:
-        stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-              ref=report.ref)  # fmt: skip
+        stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref)
     assert time.monotonic() - started < 5
     message = str(info.value)
     assert info.value.exit_code == 3
@@ -96,8 +96,7 @@ def test_s3_5xx_after_retries_is_exit_3(proxy: FaultProxy, settings: Settings, r
     store = _through(proxy, settings, max_attempts=2)
     proxy.arm(Rule("503", count=100, method="PUT"))
     with pytest.raises(UnreachableError, match=r"SlowDown \(HTTP 503\)") as info:
-        stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-              ref=report.ref)  # fmt: skip
+        stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref)
     assert info.value.exit_code == 3
     assert proxy.actions("PUT") == ["503"] * 3  # 1 try + 2 retries
     assert _version_counts(S3Store.from_settings(settings), settings.staging_bucket, settings.staging_prefix) == {}

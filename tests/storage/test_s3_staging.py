@@ -26,10 +26,12 @@ def _versions(store: S3Store, bucket: str, prefix: str) -> dict[str, int]:
 
 def test_staging_twice_stores_one_version(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    first = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                  ref=report.ref)  # fmt: skip
-    again = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                  ref=report.ref)  # fmt: skip
+    first = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
+    again = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     assert first == again
     prefix = (
         f"{settings.staging_prefix}/example-communications-ireland-ltd/2025-01-01_2025-12-31/{report.ref.report_id}/"
@@ -47,8 +49,9 @@ def test_staging_twice_stores_one_version(settings: Settings, report: FakeReport
 
 def test_different_bytes_never_overwrite(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     changed = dict(report.artefacts, **{"report.pdf": b"%PDF other bytes"})
     with pytest.raises(StorageConflict) as info:
         stage(store, changed, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref)
@@ -61,8 +64,9 @@ def test_different_bytes_never_overwrite(settings: Settings, report: FakeReport)
 
 def test_changed_byte_in_staged_object_is_caught(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     assert set(verify_staged(store, staged)) == set(report.artefacts)
     pdf = next(o for o in staged if o.name == "report.pdf")
     tampered = bytearray(report.artefacts["report.pdf"])
@@ -90,8 +94,9 @@ def test_changed_byte_in_staged_object_is_caught(settings: Settings, report: Fak
 
 def test_review_links_are_presigned_and_version_exact(settings: Settings, report: FakeReport) -> None:
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     links = review_links(store, staged, settings.review_link_seconds)
     assert sorted(links) == sorted(report.artefacts)
     assert "X-Amz-Expires=604800" in links["report.pdf"]

@@ -26,18 +26,34 @@ NOW = datetime(2026, 1, 20, 9, 30)
 
 
 def _prepare(store: S3Store, settings: Settings, report: FakeReport, audit: AuditLog) -> int:
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     audit.record_objects(report.ref.report_id, "staging", staged, NOW)
-    return audit.record_run(provider=report.ref.provider, period=report.ref.period, as_of=NOW, status="approved",
-                            at=NOW, report_id=report.ref.report_id, manifest_sha256=report.manifest_sha256)
+    return audit.record_run(
+        provider=report.ref.provider,
+        period=report.ref.period,
+        as_of=NOW,
+        status="approved",
+        at=NOW,
+        report_id=report.ref.report_id,
+        manifest_sha256=report.manifest_sha256,
+    )
 
 
 def _submit(store: S3Store, settings: Settings, report: FakeReport, audit: AuditLog, run_id: int) -> None:
-    submit_report(store=store, audit=audit, settings=settings, ref=report.ref, run_id=run_id,
-                  staged=audit.stored_objects(report.ref.report_id, "staging"),
-                  manifest_sha256=report.manifest_sha256, recipients=RECIPIENTS, message_date=NOW,
-                  clock=lambda: NOW)  # fmt: skip
+    submit_report(
+        store=store,
+        audit=audit,
+        settings=settings,
+        ref=report.ref,
+        run_id=run_id,
+        staged=audit.stored_objects(report.ref.report_id, "staging"),
+        manifest_sha256=report.manifest_sha256,
+        recipients=RECIPIENTS,
+        message_date=NOW,
+        clock=lambda: NOW,
+    )
 
 
 def _with(settings: Settings, **changes: object) -> Settings:
@@ -76,7 +92,8 @@ def test_submission_behind_5xx_resets_lost_replies_and_delays(
     assert set(_versions(direct, ARCHIVE, settings.archive_prefix).values()) == {1}
     assert len(_versions(direct, ARCHIVE, settings.archive_prefix)) == len(report.artefacts)
     assert _versions(direct, PUBLIC, settings.publication_prefix) and set(
-        _versions(direct, PUBLIC, settings.publication_prefix).values()) == {1}
+        _versions(direct, PUBLIC, settings.publication_prefix).values()
+    ) == {1}
     assert audit.status()[0].status == "submitted"
 
 

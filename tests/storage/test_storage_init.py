@@ -38,8 +38,9 @@ def _table(outcomes: list[Outcome]) -> dict[tuple[str, str], str]:
     return {(o.role, o.feature): o.status for o in outcomes}
 
 
-def test_storage_init_provisions_seaweedfs(seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_provisions_seaweedfs(
+    seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     staging, archive = _names()
     _env(monkeypatch, seaweed, staging, archive, days=2)
 
@@ -63,18 +64,27 @@ def test_storage_init_provisions_seaweedfs(seaweed: S3Endpoint, monkeypatch: pyt
         s3.delete_object(Bucket=archive, Key="submitted/x.txt", VersionId=put["VersionId"])
 
     # What SeaweedFS 4.48 accepted, feature by feature (read back, not taken on trust).
-    settings = Settings(**seaweed.settings_overrides(), staging_bucket=staging, archive_bucket=archive,
-                        object_lock_days=2)
+    settings = Settings(
+        **seaweed.settings_overrides(), staging_bucket=staging, archive_bucket=archive, object_lock_days=2
+    )
     outcomes = provision(make_client(settings), settings, tls=False)
     # SeaweedFS 4.48 has no public access block (501 NotImplemented); everything else it keeps. The bucket
     # policy of staging and the TLS-only rule are skipped because the endpoint is plain HTTP.
     assert _table(outcomes) == {
-        ("staging", "bucket"): "ok", ("staging", "versioning"): "ok", ("staging", "default encryption"): "ok",
-        ("staging", "public access block"): "not accepted", ("staging", "bucket policy"): "skipped",
-        ("staging", "TLS-only access"): "skipped", ("staging", "lifecycle"): "ok",
-        ("archive", "bucket"): "ok", ("archive", "versioning"): "ok", ("archive", "object lock"): "ok",
-        ("archive", "default encryption"): "ok", ("archive", "public access block"): "not accepted",
-        ("archive", "bucket policy"): "ok", ("archive", "TLS-only access"): "skipped",
+        ("staging", "bucket"): "ok",
+        ("staging", "versioning"): "ok",
+        ("staging", "default encryption"): "ok",
+        ("staging", "public access block"): "not accepted",
+        ("staging", "bucket policy"): "skipped",
+        ("staging", "TLS-only access"): "skipped",
+        ("staging", "lifecycle"): "ok",
+        ("archive", "bucket"): "ok",
+        ("archive", "versioning"): "ok",
+        ("archive", "object lock"): "ok",
+        ("archive", "default encryption"): "ok",
+        ("archive", "public access block"): "not accepted",
+        ("archive", "bucket policy"): "ok",
+        ("archive", "TLS-only access"): "skipped",
     }
     refused = next(o for o in outcomes if o.feature == "public access block")
     assert refused.detail == "NotImplemented (HTTP 501)"
@@ -86,11 +96,15 @@ def test_storage_init_provisions_seaweedfs(seaweed: S3Endpoint, monkeypatch: pyt
     policy = json.loads(s3.get_bucket_policy(Bucket=archive)["Policy"])
     assert [st["Sid"] for st in policy["Statement"]] == ["DenyArchiveDeletion"]
     assert sorted(policy["Statement"][0]["Action"]) == [
-        "s3:BypassGovernanceRetention", "s3:DeleteObjectVersion", "s3:PutBucketObjectLockConfiguration"]
+        "s3:BypassGovernanceRetention",
+        "s3:DeleteObjectVersion",
+        "s3:PutBucketObjectLockConfiguration",
+    ]
 
 
-def test_storage_init_twice_changes_nothing(seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_twice_changes_nothing(
+    seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     staging, archive = _names()
     _env(monkeypatch, seaweed, staging, archive, days=1)
     assert main(["storage", "init"]) == 0
@@ -101,9 +115,9 @@ def test_storage_init_twice_changes_nothing(seaweed: S3Endpoint, monkeypatch: py
     assert second.count("already exists") == 2
 
 
-def test_storage_init_exits_2_when_the_store_refuses_object_lock(seaweed: S3Endpoint,
-                                                                   monkeypatch: pytest.MonkeyPatch,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_exits_2_when_the_store_refuses_object_lock(
+    seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A store without Object Lock, played by SeaweedFS behind a proxy that fails every ``?object-lock`` call."""
     staging, archive = _names()
     _env(monkeypatch, seaweed, staging, archive, days=1)
@@ -119,9 +133,9 @@ def test_storage_init_exits_2_when_the_store_refuses_object_lock(seaweed: S3Endp
     assert f"bucket {archive}" in err and "no Object Lock in COMPLIANCE mode" in err and "Traceback" not in err
 
 
-def test_storage_init_exits_2_when_the_retention_cannot_change(seaweed: S3Endpoint,
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_exits_2_when_the_retention_cannot_change(
+    seaweed: S3Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The archive's own policy forbids changing its Object Lock: asking for another retention is an error, and
     the bucket keeps the retention it had."""
     staging, archive = _names()
@@ -136,8 +150,9 @@ def test_storage_init_exits_2_when_the_retention_cannot_change(seaweed: S3Endpoi
     assert lock["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Days": 1}
 
 
-def test_storage_init_unreachable_store_exits_3(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_storage_init_unreachable_store_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CSA_S3_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens
     monkeypatch.setenv("CSA_S3_ACCESS_KEY", "k")
     monkeypatch.setenv("CSA_S3_SECRET_KEY", "s")

@@ -90,9 +90,18 @@ def test_manifest_other_than_the_signed_one_is_tampered(
 ) -> None:
     run_id, _ = stage_report(settings, report, audit)
     with pytest.raises(TamperedError, match="not the signed manifest"):
-        submit_report(store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref,
-                      run_id=run_id, staged=audit.stored_objects(report.ref.report_id, "staging"),
-                      manifest_sha256="f" * 64, recipients=RECIPIENTS, message_date=AS_OF, clock=clock)  # fmt: skip
+        submit_report(
+            store=S3Store.from_settings(settings),
+            audit=audit,
+            settings=settings,
+            ref=report.ref,
+            run_id=run_id,
+            staged=audit.stored_objects(report.ref.report_id, "staging"),
+            manifest_sha256="f" * 64,
+            recipients=RECIPIENTS,
+            message_date=AS_OF,
+            clock=clock,
+        )
     assert smtp.messages == [] and _archive_versions(settings) == {}
 
 

@@ -44,18 +44,34 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_worker_calls_are_the_mapped_ones(settings: Settings, report: FakeReport, recorded: list[str]) -> None:
     audit = AuditLog.open(settings.audit_db)
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     links = review_links(store, staged, 3600)
     assert len(links) == len(staged)
     audit.record_objects(report.ref.report_id, "staging", staged, NOW)
     ref = report.ref
-    run_id = audit.record_run(provider=ref.provider, period=ref.period, as_of=AS_OF, status="approved", at=NOW,
-                              report_id=ref.report_id, manifest_sha256=report.manifest_sha256)
-    result = submit_report(store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=ref,
-                           run_id=run_id, staged=audit.stored_objects(ref.report_id, "staging"),
-                           manifest_sha256=report.manifest_sha256, message_date=AS_OF, clock=lambda: NOW,
-                           recipients=[("supervisory authority", "dsc@authority.example")])
+    run_id = audit.record_run(
+        provider=ref.provider,
+        period=ref.period,
+        as_of=AS_OF,
+        status="approved",
+        at=NOW,
+        report_id=ref.report_id,
+        manifest_sha256=report.manifest_sha256,
+    )
+    result = submit_report(
+        store=S3Store.from_settings(settings),
+        audit=audit,
+        settings=settings,
+        ref=ref,
+        run_id=run_id,
+        staged=audit.stored_objects(ref.report_id, "staging"),
+        manifest_sha256=report.manifest_sha256,
+        message_date=AS_OF,
+        clock=lambda: NOW,
+        recipients=[("supervisory authority", "dsc@authority.example")],
+    )
     assert result.archived and result.publication is not None
 
     made = set(recorded)

@@ -130,11 +130,16 @@ def main() -> None:
         _install(config["point"])
     audit = AuditLog.open(settings.audit_db, migrate=False)
     submission.submit_report(
-        store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref,
-        run_id=config["run_id"], staged=audit.stored_objects(report.ref.report_id, "staging"),
-        manifest_sha256=report.manifest_sha256, recipients=[tuple(r) for r in config["recipients"]],
+        store=S3Store.from_settings(settings),
+        audit=audit,
+        settings=settings,
+        ref=report.ref,
+        run_id=config["run_id"],
+        staged=audit.stored_objects(report.ref.report_id, "staging"),
+        manifest_sha256=report.manifest_sha256,
+        recipients=[tuple(r) for r in config["recipients"]],
         message_date=datetime.fromisoformat(config["message_date"]),
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-MODES = ("accept", "quit-421", "reset-after-accept", "reset-before-reply", "never-greet", "slow",
-         "tempfail-then-accept")  # fmt: skip
+MODES = (
+    "accept",
+    "quit-421",
+    "reset-after-accept",
+    "reset-before-reply",
+    "never-greet",
+    "slow",
+    "tempfail-then-accept",
+)
 
 
 @dataclass

@@ -241,13 +241,10 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     try:
         with _prefect_in_this_process(server.api_url, server.auth):
             try:
-                yield PrefectServer(url=server.url, api_url=server.api_url, home=home, env=server.env,
-                                    auth=server.auth)
+                yield PrefectServer(url=server.url, api_url=server.api_url, home=home, env=server.env, auth=server.auth)
             finally:  # logs of in-process flow runs, before the server goes away
                 from prefect.logging.handlers import APILogWorker
 
                 APILogWorker.drain_all(timeout=5)
     finally:
         server.stop()
-
-

@@ -23,26 +23,51 @@ def clock() -> datetime:
     return NOW
 
 
-def stage_report(settings: Settings, report: FakeReport, audit: AuditLog, *,
-                 approved_by: str | None = None) -> tuple[int, list[StoredObject]]:
+def stage_report(
+    settings: Settings, report: FakeReport, audit: AuditLog, *, approved_by: str | None = None
+) -> tuple[int, list[StoredObject]]:
     """Stage the report's artefacts and record an approved run (and ``approved_by``'s sign-off, if given)."""
     store = S3Store.from_settings(settings)
-    staged = stage(store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix,
-                   ref=report.ref)  # fmt: skip
+    staged = stage(
+        store, report.artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=report.ref
+    )
     audit.record_objects(report.ref.report_id, "staging", staged, NOW)
     ref = report.ref
-    run_id = audit.record_run(provider=ref.provider, period=ref.period, as_of=AS_OF, status="approved", at=NOW,
-                              report_id=ref.report_id, manifest_sha256=report.manifest_sha256)  # fmt: skip
+    run_id = audit.record_run(
+        provider=ref.provider,
+        period=ref.period,
+        as_of=AS_OF,
+        status="approved",
+        at=NOW,
+        report_id=ref.report_id,
+        manifest_sha256=report.manifest_sha256,
+    )
     if approved_by is not None:
-        audit.record_signoff(SignoffRecord(report_id=ref.report_id, decision="approve", reviewer=approved_by,
-                                           manifest_sha256=report.manifest_sha256, decided_at=AS_OF, run_id=run_id))
+        audit.record_signoff(
+            SignoffRecord(
+                report_id=ref.report_id,
+                decision="approve",
+                reviewer=approved_by,
+                manifest_sha256=report.manifest_sha256,
+                decided_at=AS_OF,
+                run_id=run_id,
+            )
+        )
     return run_id, staged
 
 
 def submit(settings: Settings, report: FakeReport, audit: AuditLog, run_id: int, **kw: Any) -> SubmissionResult:
     """``submit_report`` of the staged report to RECIPIENTS, at NOW."""
     return submit_report(
-        store=S3Store.from_settings(settings), audit=audit, settings=settings, ref=report.ref, run_id=run_id,
-        staged=audit.stored_objects(report.ref.report_id, "staging"), manifest_sha256=report.manifest_sha256,
-        recipients=RECIPIENTS, message_date=AS_OF, clock=clock, **kw,
-    )  # fmt: skip
+        store=S3Store.from_settings(settings),
+        audit=audit,
+        settings=settings,
+        ref=report.ref,
+        run_id=run_id,
+        staged=audit.stored_objects(report.ref.report_id, "staging"),
+        manifest_sha256=report.manifest_sha256,
+        recipients=RECIPIENTS,
+        message_date=AS_OF,
+        clock=clock,
+        **kw,
+    )

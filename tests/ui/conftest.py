@@ -26,8 +26,15 @@ from tests.support.services import PrefectServer, service_missing
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CSA_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: Deployments the ``served`` fixture registers (tests/ui/serve_test_flows.py).
 SIGNOFF_DEPLOYMENT = "signoff-demo/ui-test"
 RETRY_DEPLOYMENT = "retry-demo/ui-test"
@@ -44,11 +51,16 @@ def served(prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFacto
     """``serve()`` of the test deployments (tests/ui/serve_test_flows.py) in a subprocess polling every second."""
     workdir = tmp_path_factory.mktemp("served")
     log_path = workdir / "serve.log"
-    env = {**prefect_server.env, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_LOGGING_LEVEL": "INFO",
-           "PYTHONPATH": str(REPO)}
+    env = {
+        **prefect_server.env,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PYTHONPATH": str(REPO),
+    }
     log = log_path.open("wb")
-    proc = start_group([sys.executable, "tests/ui/serve_test_flows.py"], env=env, cwd=REPO, log_file=log,
-                       bind_to_parent=True)
+    proc = start_group(
+        [sys.executable, "tests/ui/serve_test_flows.py"], env=env, cwd=REPO, log_file=log, bind_to_parent=True
+    )
     try:
         with prefect_server.client() as client:
             deadline = time.monotonic() + 60

@@ -55,9 +55,16 @@ def signoff_demo(workdir: str, period: str = "2025", timeout_s: int = 600, max_r
         approvers=list(APPROVERS),
         links_expire="2026-12-02T12:00:00Z",
     )
-    decision = request_signoff(description, approvers=APPROVERS, preparer=PREPARER, manifest_sha256=sha,
-                               on_refusal=functools.partial(write_refusal, workdir), timeout_s=timeout_s,
-                               max_refusals=max_refusals, poll_interval_s=1)
+    decision = request_signoff(
+        description,
+        approvers=APPROVERS,
+        preparer=PREPARER,
+        manifest_sha256=sha,
+        on_refusal=functools.partial(write_refusal, workdir),
+        timeout_s=timeout_s,
+        max_refusals=max_refusals,
+        poll_interval_s=1,
+    )
     if decision.approved:
         return submit(workdir, period, decision.answer.reviewer, sha)
     _append(Path(workdir) / "rejected.log", f"{period} {decision.answer.reviewer} {decision.answer.comment}")

@@ -79,32 +79,40 @@ def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPath
         proxy = FaultProxy(s3.url.removeprefix("http://")).start()
         audit_url = f"sqlite:///{workdir / 'audit.db'}"
         csa = {f"CSA_{k.upper()}": str(v) for k, v in s3.settings_overrides().items()}
-        csa.update({
-            "CSA_S3_ENDPOINT": proxy.url,  # every S3 call of the flow goes through the fault proxy
-            "CSA_S3_MAX_ATTEMPTS": "2",
-            "CSA_TASK_RETRY_DELAYS_S": "[1]",
-            "CSA_AUDIT_DB": audit_url,
-            "CSA_POLICIES": str(POLICIES),
-            "CSA_OUTPUT_DIR": str(workdir / "work"),
-            "CSA_SMTP_HOST": "127.0.0.1",
-            "CSA_SMTP_PORT": str(smtp.port),
-            "CSA_SMTP_TLS": "none",
-            "CSA_OBJECT_LOCK_DAYS": "1",
-            "CSA_SIGNOFF_NOTIFY": json.dumps([APPROVER_INBOX]),
-            "CSA_UI_URL": prefect_server.url,
-        })
+        csa.update(
+            {
+                "CSA_S3_ENDPOINT": proxy.url,  # every S3 call of the flow goes through the fault proxy
+                "CSA_S3_MAX_ATTEMPTS": "2",
+                "CSA_TASK_RETRY_DELAYS_S": "[1]",
+                "CSA_AUDIT_DB": audit_url,
+                "CSA_POLICIES": str(POLICIES),
+                "CSA_OUTPUT_DIR": str(workdir / "work"),
+                "CSA_SMTP_HOST": "127.0.0.1",
+                "CSA_SMTP_PORT": str(smtp.port),
+                "CSA_SMTP_TLS": "none",
+                "CSA_OBJECT_LOCK_DAYS": "1",
+                "CSA_SIGNOFF_NOTIFY": json.dumps([APPROVER_INBOX]),
+                "CSA_UI_URL": prefect_server.url,
+            }
+        )
         # The chat notification: the deployment step's automation, pointed at a local webhook receiver.
         webhook = WebhookReceiver().start()
         from csa_report.tasks.automation import ensure_signoff_automation
 
         assert ensure_signoff_automation(webhook_url=webhook.url)["targets"] == ["webhook"]
-        env = {**prefect_server.env, **csa, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_LOGGING_LEVEL": "INFO",
-               "PYTHONPATH": str(REPO)}
+        env = {
+            **prefect_server.env,
+            **csa,
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "PYTHONPATH": str(REPO),
+        }
         log_path = workdir / "serve.log"
         log = log_path.open("wb")
         built: Stack | None = None
-        proc = start_group([sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, log_file=log,
-                           bind_to_parent=True)
+        proc = start_group(
+            [sys.executable, "tests/ui/serve_annual_report.py"], env=env, cwd=REPO, log_file=log, bind_to_parent=True
+        )
         try:
             with prefect_server.client() as api:
                 deadline = time.monotonic() + 90
@@ -112,8 +120,16 @@ def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPath
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"{DEPLOYMENT} not served: {log_path.read_text()[-3000:]}")
                     time.sleep(0.5)
-            built = Stack(env=csa, proxy=proxy, smtp=handler, audit_url=audit_url, s3=s3, workdir=workdir,
-                          webhook=webhook, smtp_controller=smtp)
+            built = Stack(
+                env=csa,
+                proxy=proxy,
+                smtp=handler,
+                audit_url=audit_url,
+                s3=s3,
+                workdir=workdir,
+                webhook=webhook,
+                smtp_controller=smtp,
+            )
             yield built
         finally:
             stop_group(proc)
@@ -149,8 +165,15 @@ def staged_sha(stack: Stack, flow_run_id: str) -> str:
     return str(runs[0].manifest_sha256)
 
 
-def approve_in_ui(server: PrefectServer, flow_run_id: str, chromium: str, reviewer: str, sha: str, shot: Path,
-                  run_page_shot: Path | None = None) -> None:
+def approve_in_ui(
+    server: PrefectServer,
+    flow_run_id: str,
+    chromium: str,
+    reviewer: str,
+    sha: str,
+    shot: Path,
+    run_page_shot: Path | None = None,
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -193,8 +216,15 @@ def logs_of(api, run_id: str) -> list[str]:
     """Every log line of the flow run, oldest first (the API pages at 200)."""
     out: list[str] = []
     while True:
-        r = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC",
-                                           "limit": 200, "offset": len(out)})
+        r = api.post(
+            "/logs/filter",
+            json={
+                "logs": {"flow_run_id": {"any_": [run_id]}},
+                "sort": "TIMESTAMP_ASC",
+                "limit": 200,
+                "offset": len(out),
+            },
+        )
         r.raise_for_status()
         page = [entry["message"] for entry in r.json()]
         out += page
@@ -221,8 +251,9 @@ def screenshot_artifacts(server: PrefectServer, run_id: str, chromium: str, shot
 def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromium_path):
     db = source(stack, "ui.db", 11)
     before = len(stack.smtp.messages)
-    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                 "source_db": db}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z", "source_db": db}, timeout=0
+    )
     run_id = str(run.id)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with prefect_server.client() as api:
@@ -238,8 +269,10 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         new = stack.smtp.messages[before:]
         assert [m.recipients for m in new] == [[APPROVER_INBOX]]
         mail = email.message_from_bytes(new[0].data, policy=email.policy.default)
-        assert mail["Subject"] == "Sign-off needed: Example Communications Ireland Ltd, 2025-01-01/2025-12-31 " \
-                                  f"(report {staged_sha(stack, run_id)[:16]})"
+        assert (
+            mail["Subject"] == "Sign-off needed: Example Communications Ireland Ltd, 2025-01-01/2025-12-31 "
+            f"(report {staged_sha(stack, run_id)[:16]})"
+        )
         body = mail.get_content()  # type: ignore[attr-defined]
         assert f"{prefect_server.url}/v2/runs/flow-run/{run_id}" in body and "Deadline: " in body
         # … and the chat automation called the webhook with the run's name.
@@ -247,8 +280,15 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         assert "waits for a sign-off" in json.dumps(call)
         sha = staged_sha(stack, run_id)
         # Forgiving validation: the hash in upper case (Windows tools), the name in another case with spaces.
-        approve_in_ui(prefect_server, run_id, chromium_path, "  dara KELLY ", sha.upper(),
-                      SHOTS / "annual-report-signoff-form.png", run_page_shot=SHOTS / "annual-report-run-page.png")
+        approve_in_ui(
+            prefect_server,
+            run_id,
+            chromium_path,
+            "  dara KELLY ",
+            sha.upper(),
+            SHOTS / "annual-report-signoff-form.png",
+            run_page_shot=SHOTS / "annual-report-run-page.png",
+        )
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
         history = state_names(api, run_id)
@@ -267,8 +307,10 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
     print("artifacts without a key (Prefect's own):", unkeyed)
     assert not [u for u in unkeyed if u[0] in ("markdown", "table")], unkeyed
     keys = sorted(a["key"] for a in artifacts if a["key"])
-    assert keys == sorted(f"{KEY}-{n}" for n in ("findings", "key-figures", "staged-report", "signoff",
-                                                 "delivery-receipts", "publication")), keys
+    assert keys == sorted(
+        f"{KEY}-{n}"
+        for n in ("findings", "key-figures", "staged-report", "signoff", "delivery-receipts", "publication")
+    ), keys
     signoff = next(a for a in artifacts if a["key"] == f"{KEY}-signoff")
     assert "| Reviewer | Dara Kelly |" in signoff["data"] and "approved in the UI" in signoff["data"]
     figures = next(a for a in artifacts if a["key"] == f"{KEY}-key-figures")
@@ -278,7 +320,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
     assert "signoff-1" in logs[resumed_at]
     starts = [i for i, m in enumerate(logs) if m.startswith("annual report of")]
     assert len(starts) == 2 and starts[0] < resumed_at < starts[1], logs
-    assert not any(m.startswith(("annual report", "sign-off", "report ")) for m in logs[resumed_at - 1:resumed_at])
+    assert not any(m.startswith(("annual report", "sign-off", "report ")) for m in logs[resumed_at - 1 : resumed_at])
     assert sum(m.startswith("sign-off requested") for m in logs) == 1, logs
     assert not any("Suspending flow run" in m for m in logs[resumed_at:]), logs
     # Exactly one e-mail per addressee, with the PDF and JSON; no second notification.
@@ -287,41 +329,61 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
     audit = AuditLog.open(stack.audit_url)
     report_id = sha[:16]
     assert sorted((d.recipient, d.status, d.attempts) for d in audit.deliveries(report_id)) == sorted(
-        [(AUTHORITY, "sent", 1), (COMMISSION, "sent", 1)])
+        [(AUTHORITY, "sent", 1), (COMMISSION, "sent", 1)]
+    )
     signoffs = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
     # Recorded canonically: the name as provider.md spells it, the hash in lower case.
     assert [(s.decision, s.reviewer, s.manifest_sha256, s.automatic) for s in signoffs] == [
-        ("approve", "Dara Kelly", sha, False)]
+        ("approve", "Dara Kelly", sha, False)
+    ]
     from csa_report.notify import notifications
 
     assert notifications(audit, run_id) == [("signoff-1", APPROVER_INBOX, "sent")]
     # Archived in SeaweedFS under COMPLIANCE lock: the six artefacts, one version each.
     archived = audit.stored_objects(report_id, "archive")
-    assert sorted(o.name for o in archived) == ["manifest.json", "report.csv", "report.html", "report.json",
-                                                "report.md", "report.pdf"]
+    assert sorted(o.name for o in archived) == [
+        "manifest.json",
+        "report.csv",
+        "report.html",
+        "report.json",
+        "report.md",
+        "report.pdf",
+    ]
     client = stack.s3.client()
     for o in archived:
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
         assert head["ObjectLockMode"] == "COMPLIANCE"
         versions = client.list_object_versions(Bucket=o.bucket, Prefix=o.key).get("Versions", [])
         assert len(versions) == 1
-    manifest = json.loads(client.get_object(Bucket=archived[0].bucket, Key=next(o for o in archived
-                                            if o.name == "manifest.json").key)["Body"].read())
+    manifest = json.loads(
+        client.get_object(Bucket=archived[0].bucket, Key=next(o for o in archived if o.name == "manifest.json").key)[
+            "Body"
+        ].read()
+    )
     # The example approvers have no SSH keys, so the typed form was used and the manifest says so.
-    assert manifest["inputs"]["signoff"].startswith("unsigned sign-off (the approvers have no keys in provider.md): "
-                                                    "human: ")
+    assert manifest["inputs"]["signoff"].startswith(
+        "unsigned sign-off (the approvers have no keys in provider.md): human: "
+    )
 
 
 def test_rejected_run_ends_in_a_state_distinct_from_completed(prefect_server, stack, chromium_path):
     db = source(stack, "reject.db", 15)
-    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                 "source_db": db}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z", "source_db": db}, timeout=0
+    )
     run_id = str(run.id)
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
         sha = staged_sha(stack, run_id)
-        resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "Dara Kelly", "manifest_sha256": sha,
-                                           "comment": "figures to be re-checked"})
+        resume_flow_run(
+            run_id,
+            run_input={
+                "decision": "reject",
+                "reviewer": "Dara Kelly",
+                "manifest_sha256": sha,
+                "comment": "figures to be re-checked",
+            },
+        )
         done = wait_run(api, run_id, final, timeout=180, what="final")
         artifacts = artifacts_of(api, run_id)
     # Not the green Completed: a Cancelled-type state named Rejected, with who rejected it.
@@ -351,8 +413,11 @@ def test_failed_submission_names_the_smtp_settings(prefect_server, stack):
     port = stack.smtp_controller.port
     stack.smtp_controller.stop()
     try:
-        run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                     "source_db": db, "approve_as": "Dara Kelly"}, timeout=0)
+        run = run_deployment(
+            DEPLOYMENT,
+            parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z", "source_db": db, "approve_as": "Dara Kelly"},
+            timeout=0,
+        )
         run_id = str(run.id)
         with prefect_server.client() as api:
             failed = wait_run(api, run_id, final, timeout=240, what="failed at submit")
@@ -364,9 +429,13 @@ def test_failed_submission_names_the_smtp_settings(prefect_server, stack):
     assert "step submit failed" in message and "CSA_SMTP_HOST" in message and "CSA_SMTP_PORT" in message, message
     assert "smtp_host" not in message
     with prefect_server.client() as api:
-        api.post(f"/flow_runs/{run_id}/set_state", json={
-            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
-            "force": True}).raise_for_status()
+        api.post(
+            f"/flow_runs/{run_id}/set_state",
+            json={
+                "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+                "force": True,
+            },
+        ).raise_for_status()
         done = wait_run(api, run_id, lambda r: final(r) and r["run_count"] > 1, timeout=240, what="retried")
         logs = logs_of(api, run_id)
     assert done["state"]["type"] == "COMPLETED", done["state"]
@@ -378,8 +447,9 @@ def test_failed_staging_retried_like_the_ui_reruns_staging_only(prefect_server, 
     db = source(stack, "retry.db", 12)
     # Every write to the staging bucket fails (503) until the fault is cleared.
     stack.proxy.arm(Rule(action="503", count=10_000, method="PUT", path=r"^/csa-staging/"))
-    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                 "source_db": db}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z", "source_db": db}, timeout=0
+    )
     run_id = str(run.id)
     with prefect_server.client() as api:
         failed = wait_run(api, run_id, final, timeout=180, what="failed at staging")
@@ -388,13 +458,25 @@ def test_failed_staging_retried_like_the_ui_reruns_staging_only(prefect_server, 
         assert first["stage"][-1] == "Failed" and "submit" not in first, first
         stack.proxy.disarm()
         # What the UI's Retry does: the same flow run, rescheduled.
-        r = api.post(f"/flow_runs/{run_id}/set_state", json={
-            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+        r = api.post(
+            f"/flow_runs/{run_id}/set_state",
+            json={
+                "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+                "force": True,
+            },
+        )
         r.raise_for_status()
         wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended after the retry")
         sha = staged_sha(stack, run_id)
-        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
-                                           "comment": "approved after the staging retry"})
+        resume_flow_run(
+            run_id,
+            run_input={
+                "decision": "approve",
+                "reviewer": "Dara Kelly",
+                "manifest_sha256": sha,
+                "comment": "approved after the staging retry",
+            },
+        )
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
         tasks = task_states(api, run_id)
@@ -417,13 +499,20 @@ def test_scheduled_style_run_without_as_of_resumes_and_retries_without_duplicate
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
         sha = staged_sha(stack, run_id)
-        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha,
-                                           "comment": "approved"})
+        resume_flow_run(
+            run_id,
+            run_input={"decision": "approve", "reviewer": "Dara Kelly", "manifest_sha256": sha, "comment": "approved"},
+        )
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
         # The UI's Retry on the completed run: everything replays from persisted results.
-        r = api.post(f"/flow_runs/{run_id}/set_state", json={
-            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+        r = api.post(
+            f"/flow_runs/{run_id}/set_state",
+            json={
+                "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+                "force": True,
+            },
+        )
         r.raise_for_status()
         deadline = time.monotonic() + 180
         while True:
@@ -450,15 +539,20 @@ def test_status_records_a_suspension_the_server_expired(prefect_server, stack, m
     from csa_report.commands.runs import reconcile_expired_signoffs
 
     db = source(stack, "expired.db", 14)
-    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                 "source_db": db}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z", "source_db": db}, timeout=0
+    )
     run_id = str(run.id)
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
         # What the server's pause_expirations service does when the time-out passes.
-        api.post(f"/flow_runs/{run_id}/set_state", json={"state": {
-            "type": "FAILED", "name": "Failed", "message": "The flow was suspended and never resumed."},
-            "force": True}).raise_for_status()
+        api.post(
+            f"/flow_runs/{run_id}/set_state",
+            json={
+                "state": {"type": "FAILED", "name": "Failed", "message": "The flow was suspended and never resumed."},
+                "force": True,
+            },
+        ).raise_for_status()
     audit = AuditLog.open(stack.audit_url)
     assert [r.status for r in audit.status() if r.flow_run_id == run_id] == ["staged"]
     monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
@@ -466,8 +560,9 @@ def test_status_records_a_suspension_the_server_expired(prefect_server, stack, m
     assert [r.status for r in audit.status() if r.flow_run_id == run_id] == ["signoff-timeout"]
 
 
-def paste_signature_in_ui(server: PrefectServer, flow_run_id: str, chromium: str, signature: str, comment: str,
-                          shot: Path) -> str:
+def paste_signature_in_ui(
+    server: PrefectServer, flow_run_id: str, chromium: str, signature: str, comment: str, shot: Path
+) -> str:
     """Open the run's Resume form as a reviewer would, choose approve and paste the armoured signature from the
     clipboard into the SSH signature field (Ctrl+V, as from a terminal), then Resume. Returns the dialog's text."""
     from playwright.sync_api import sync_playwright
@@ -528,9 +623,17 @@ def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, ch
     out_dir = tmp_path / "out"
     db = source(stack, "signed.db", 17)
     before = len(stack.smtp.messages)
-    run = run_deployment(DEPLOYMENT, parameters={"period": "2025", "as_of": "2026-01-15T00:00:00Z",
-                                                 "source_db": db, "policies": str(policies),
-                                                 "out_dir": str(out_dir)}, timeout=0)
+    run = run_deployment(
+        DEPLOYMENT,
+        parameters={
+            "period": "2025",
+            "as_of": "2026-01-15T00:00:00Z",
+            "source_db": db,
+            "policies": str(policies),
+            "out_dir": str(out_dir),
+        },
+        timeout=0,
+    )
     run_id = str(run.id)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with prefect_server.client() as api:
@@ -542,23 +645,43 @@ def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, ch
         # 1. Dara's real key, but over other bytes (a manifest of another version): refused, asked again.
         other = tmp_path / "other-manifest.json"
         other.write_bytes(manifest.replace(b"{", b"{ ", 1))
-        subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "csa-report", "-f", str(keys["Dara Kelly"].private),
-                        str(other)], check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-Y", "sign", "-n", "csa-report", "-f", str(keys["Dara Kelly"].private), str(other)],
+            check=True,
+            capture_output=True,
+        )
         wrong = (tmp_path / "other-manifest.json.sig").read_text()
-        form = paste_signature_in_ui(prefect_server, run_id, chromium_path, wrong, "signed the wrong file",
-                                     SHOTS / "annual-report-signed-form.png")
+        form = paste_signature_in_ui(
+            prefect_server,
+            run_id,
+            chromium_path,
+            wrong,
+            "signed the wrong file",
+            SHOTS / "annual-report-signed-form.png",
+        )
         assert "SSH signature" in form and "csa-report sign" in form
         wait_run(api, run_id, waiting_for("signoff-2"), timeout=180, what="asked again (signoff-2)")
         description = read_input(api, run_id, "suspended-signoff-2-description")
         assert "Previous answers were refused" in description and "does not verify" in description
         # 2. The signature over the exact staged bytes, as the reviewer makes it: `csa-report sign`.
-        made = subprocess.run([str(Path(sys.executable).with_name("csa-report")), "sign", "--manifest",
-                               str(manifest_path), "--key", str(keys["Dara Kelly"].private)],
-                              capture_output=True, text=True, check=True)
+        made = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("csa-report")),
+                "sign",
+                "--manifest",
+                str(manifest_path),
+                "--key",
+                str(keys["Dara Kelly"].private),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         good = made.stdout
         assert good.startswith("-----BEGIN SSH SIGNATURE-----")
-        paste_signature_in_ui(prefect_server, run_id, chromium_path, good, "signed in the UI",
-                              SHOTS / "annual-report-signed-form-2.png")
+        paste_signature_in_ui(
+            prefect_server, run_id, chromium_path, good, "signed in the UI", SHOTS / "annual-report-signed-form-2.png"
+        )
         done = wait_run(api, run_id, final, timeout=180, what="final")
         assert done["state"]["type"] == "COMPLETED", done["state"]
         artifacts = artifacts_of(api, run_id)
@@ -572,19 +695,26 @@ def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, ch
     [accepted] = [s for s in signoffs if not s.refused_reason]
     # The approver recorded is the owner of the key that verified, spelled as provider.md lists it.
     assert (accepted.decision, accepted.reviewer, accepted.manifest_sha256, accepted.key_fingerprint) == (
-        "approve", "Dara Kelly", sha, keys["Dara Kelly"].fingerprint)
+        "approve",
+        "Dara Kelly",
+        sha,
+        keys["Dara Kelly"].fingerprint,
+    )
     assert accepted.signature is not None and accepted.signature.split() == good.split()
     # Anyone can re-check it with OpenSSH alone (an allowed_signers file with Dara's public key).
     check = tmp_path / "verify"
     check.mkdir()
-    assert ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie",
-                             keys["Dara Kelly"].public) == 0
-    assert ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie",
-                             keys["Aoife Byrne"].public) != 0  # and only with Dara's key
+    assert (
+        ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie", keys["Dara Kelly"].public) == 0
+    )
+    assert (
+        ssh_keygen_verify(check, manifest, accepted.signature, "dara.kelly@example.ie", keys["Aoife Byrne"].public) != 0
+    )  # and only with Dara's key
     signoff = next(a for a in artifacts if a["key"] == f"{KEY}-signoff")
     assert "| Reviewer | Dara Kelly |" in signoff["data"] and "BEGIN SSH SIGNATURE" in signoff["data"]
     assert not json.loads(manifest)["inputs"]["signoff"].startswith("unsigned")
     assert sorted((d.recipient, d.status) for d in audit.deliveries(report_id)) == sorted(
-        [(AUTHORITY, "sent"), (COMMISSION, "sent")])
+        [(AUTHORITY, "sent"), (COMMISSION, "sent")]
+    )
     sent = [r for m in stack.smtp.messages[before:] for r in m.recipients]
     assert (sent.count(AUTHORITY), sent.count(COMMISSION)) == (1, 1), sent

@@ -15,8 +15,9 @@ from tests.ui.ui_helpers import demo_sha, final, lines, wait_run, waiting_for
 
 def csa(server, *args: str, api_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**server.env, "PREFECT_API_URL": api_url or server.api_url, "COLUMNS": "300"}
-    return subprocess.run([str(BIN / "csa-report"), *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(BIN / "csa-report"), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def one_line_error(res: subprocess.CompletedProcess[str]) -> str:
@@ -52,13 +53,25 @@ def test_cli_refused_by_server_then_refused_by_flow_then_reject(prefect_server, 
     with prefect_server.client() as api:
         assert waiting_for("signoff-1")(api.get(f"/flow_runs/{run.id}").json())
     # well-formed, but the preparer: delivered, then refused by the flow (--wait reports it), exit 2
-    four_eyes = csa(prefect_server, "approve", run.name, "--reviewer", "Pat Preparer", "--sha256", sha.upper(),
-                    "--wait", "60")
+    four_eyes = csa(
+        prefect_server, "approve", run.name, "--reviewer", "Pat Preparer", "--sha256", sha.upper(), "--wait", "60"
+    )
     assert four_eyes.returncode == 2, four_eyes.stdout + four_eyes.stderr
     assert "delivered" in four_eyes.stdout and "four-eyes" in one_line_error(four_eyes)
     # a valid rejection by id ends the run as rejected
-    rejected = csa(prefect_server, "reject", str(run.id), "--reviewer", "Bob Reviewer", "--sha256", sha,
-                   "--comment", "numbers do not add up", "--wait", "60")
+    rejected = csa(
+        prefect_server,
+        "reject",
+        str(run.id),
+        "--reviewer",
+        "Bob Reviewer",
+        "--sha256",
+        sha,
+        "--comment",
+        "numbers do not add up",
+        "--wait",
+        "60",
+    )
     assert rejected.returncode == 0, rejected.stdout + rejected.stderr
     assert f"flow run {run.name} ended Completed" in rejected.stdout  # the demo flow returns plainly
     assert lines(workdir / "rejected.log") == ["2025 Bob Reviewer numbers do not add up"]
@@ -92,6 +105,12 @@ def test_cli_user_errors(prefect_server):
 
 def test_cli_without_api_url_is_a_config_error(prefect_server):
     env = {k: v for k, v in prefect_server.env.items() if k != "PREFECT_API_URL"}
-    res = subprocess.run([sys.executable, "-m", "csa_report.cli", "approve", "x", "--reviewer", "Al", "--sha256",
-                          demo_sha()], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "csa_report.cli", "approve", "x", "--reviewer", "Al", "--sha256", demo_sha()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "PREFECT_API_URL is not set" in one_line_error(res)

@@ -23,8 +23,7 @@ def next_run_after(now: datetime) -> datetime:
 
 def prefect(server, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {**server.env, "PREFECT_CLI_COLORS": "false", "COLUMNS": "200", **extra_env}
-    return subprocess.run([str(BIN / "prefect"), *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([str(BIN / "prefect"), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_prefect_yaml_deploys_and_schedules_the_yearly_run(prefect_server):
@@ -32,16 +31,33 @@ def test_prefect_yaml_deploys_and_schedules_the_yearly_run(prefect_server):
     assert pool.returncode == 0, pool.stdout + pool.stderr
     # The build step creates the chat automation from the deploying shell's CSA_NOTIFY_* (here: a webhook).
     hook = "http://127.0.0.1:9/csa-hook"
-    deployed = prefect(prefect_server, "--no-prompt", "deploy", "--all", "--prefect-file", "infra/prefect.yaml",
-                       CSA_NOTIFY_WEBHOOK_URL=hook)
+    deployed = prefect(
+        prefect_server,
+        "--no-prompt",
+        "deploy",
+        "--all",
+        "--prefect-file",
+        "infra/prefect.yaml",
+        CSA_NOTIFY_WEBHOOK_URL=hook,
+    )
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert "annual_report/yearly" in deployed.stdout
-    again = prefect(prefect_server, "--no-prompt", "deploy", "--all", "--prefect-file", "infra/prefect.yaml",
-                    CSA_NOTIFY_WEBHOOK_URL=hook)
+    again = prefect(
+        prefect_server,
+        "--no-prompt",
+        "deploy",
+        "--all",
+        "--prefect-file",
+        "infra/prefect.yaml",
+        CSA_NOTIFY_WEBHOOK_URL=hook,
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     with prefect_server.client() as api:
-        automations = [a for a in api.post("/automations/filter", json={}).json()
-                       if a["name"] == "csa-report: run waiting for sign-off"]
+        automations = [
+            a
+            for a in api.post("/automations/filter", json={}).json()
+            if a["name"] == "csa-report: run waiting for sign-off"
+        ]
         assert len(automations) == 1, automations  # deploying again updates it, never adds a second
         trigger = automations[0]["trigger"]
         assert set(trigger["expect"]) == {"prefect.flow-run.Suspended", "prefect.flow-run.Paused"}
@@ -56,8 +72,9 @@ def test_prefect_yaml_deploys_and_schedules_the_yearly_run(prefect_server):
         assert dep["work_pool_name"] == "csa-reports"
         assert dep["parameters"] == {"period": "previous-year", "as_of": None}
         assert dep["global_concurrency_limit"]["limit"] == 1
-        assert dep["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {
-            "directory": "{{ $CSA_REPORT_HOME }}"}}]  # resolved on the worker at run time
+        assert dep["pull_steps"] == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $CSA_REPORT_HOME }}"}}
+        ]  # resolved on the worker at run time
         [schedule] = dep["schedules"]
         assert schedule["schedule"]["cron"] == "0 6 5 1 *" and schedule["schedule"]["timezone"] == "Europe/Dublin"
         assert schedule["active"] and schedule["parameters"] == {"period": "previous-year"}

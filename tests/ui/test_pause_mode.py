@@ -36,8 +36,10 @@ def test_adhoc_run_pauses_and_resumes(prefect_server, tmp_path):
             answers.append(run["state"]["name"])
             answers.append(run["state"]["state_details"]["run_input_keyset"]["response"])
             # REST, as the UI does: a new thread does not inherit this test's prefect settings context
-            r = api.post(f"/flow_runs/{run_id}/resume", json={"run_input": {
-                "decision": "approve", "reviewer": "Bob Reviewer", "manifest_sha256": demo_sha()}})
+            r = api.post(
+                f"/flow_runs/{run_id}/resume",
+                json={"run_input": {"decision": "approve", "reviewer": "Bob Reviewer", "manifest_sha256": demo_sha()}},
+            )
             answers.append(r.json()["status"])
 
     t = threading.Thread(target=answer)

@@ -19,8 +19,13 @@ def test_ui_retry_reruns_only_the_failed_task_and_what_follows(prefect_server, s
         assert failed["state"]["type"] == "FAILED", failed["state"]
         assert [len(lines(workdir / f"{n}.log")) for n in ("extract", "check", "submit", "publish")] == [1, 1, 1, 0]
         expected_start = failed["expected_start_time"]
-        r = api.post(f"/flow_runs/{run_id}/set_state", json={
-            "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True})
+        r = api.post(
+            f"/flow_runs/{run_id}/set_state",
+            json={
+                "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+                "force": True,
+            },
+        )
         assert r.status_code in (200, 201) and r.json()["status"] == "ACCEPT", r.text
         done = wait_run(api, run_id, final, what="completed after the retry")
         assert done["state"]["type"] == "COMPLETED", done["state"]

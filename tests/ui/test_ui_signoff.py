@@ -39,7 +39,11 @@ def start(workdir: Path, **params: object) -> str:
 
 #: The runs of this module, started together so that their start-up (a new process each) overlaps.
 RUNS: dict[str, dict[str, object]] = {
-    "ui-approve": {}, "malformed": {}, "refusals": {}, "refused-out": {"max_refusals": 1}, "timeout": {"timeout_s": 2},
+    "ui-approve": {},
+    "malformed": {},
+    "refusals": {},
+    "refused-out": {"max_refusals": 1},
+    "timeout": {"timeout_s": 2},
 }
 
 
@@ -118,13 +122,17 @@ def waiting_run(prefect_server, runs: dict[str, str]) -> str:
 
 
 # A padded name and an upper-case hash are accepted now (tests/ui/test_annual_report_ui.py answers that way).
-@pytest.mark.parametrize("bad", [
-    {"reviewer": ""},
-    {"reviewer": " x "},
-    {"manifest_sha256": "abc123"},
-    {"manifest_sha256": "G" * 64},
-    {"decision": "maybe"},
-], ids=["empty-reviewer", "one-letter-reviewer", "short-hash", "non-hex-hash", "bad-decision"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reviewer": ""},
+        {"reviewer": " x "},
+        {"manifest_sha256": "abc123"},
+        {"manifest_sha256": "G" * 64},
+        {"decision": "maybe"},
+    ],
+    ids=["empty-reviewer", "one-letter-reviewer", "short-hash", "non-hex-hash", "bad-decision"],
+)
 def test_server_refuses_malformed_answers_and_the_run_keeps_waiting(prefect_server, waiting_run, bad):
     answer = {"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": demo_sha()} | bad
     with pytest.raises(RuntimeError, match="Validation failed"):
@@ -161,21 +169,26 @@ def test_flow_refuses_rule_breaches_records_them_once_and_asks_again(prefect_ser
         resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Mallory", "manifest_sha256": sha})
         wait_run(api, run_id, waiting_for("signoff-2"), what="waiting again (signoff-2)")
         # 2. the preparer, in another spelling
-        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": PREPARER.upper(),
-                                           "manifest_sha256": sha})
+        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": PREPARER.upper(), "manifest_sha256": sha})
         run = wait_run(api, run_id, waiting_for("signoff-3"), what="waiting again (signoff-3)")
         description = read_input(api, run_id, "suspended-signoff-3-description")
         assert "Previous answers were refused" in description and "four-eyes" in description
         # 3. an accepted reject ends the run as rejected, nothing submitted
-        resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "Bob Reviewer", "manifest_sha256": sha,
-                                           "comment": "error rate looks wrong"})
+        resume_flow_run(
+            run_id,
+            run_input={
+                "decision": "reject",
+                "reviewer": "Bob Reviewer",
+                "manifest_sha256": sha,
+                "comment": "error rate looks wrong",
+            },
+        )
         run = wait_run(api, run_id, final, what="final")
         assert run["state"]["type"] == "COMPLETED", run["state"]
         tasks = task_states(api, run_id)
     refusals = [json.loads(line) for line in lines(workdir / "refusals.log")]
     # each refusal recorded exactly once, although every resume replays the earlier answers from the top
-    assert [(r["key"], r["reviewer"]) for r in refusals] == [("signoff-1", "Mallory"),
-                                                             ("signoff-2", PREPARER.upper())]
+    assert [(r["key"], r["reviewer"]) for r in refusals] == [("signoff-1", "Mallory"), ("signoff-2", PREPARER.upper())]
     assert "not among the provider's approvers" in refusals[0]["reason"] and "four-eyes" in refusals[1]["reason"]
     assert all(r["input_id"] for r in refusals)
     assert tasks["signoff-refused"].count("Completed") == 2, tasks
@@ -188,8 +201,9 @@ def test_too_many_refusals_fail_the_run_with_a_clear_message(prefect_server, ser
     run_id = runs["refused-out"]
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), what="waiting")
-        resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "Alice Approver",
-                                           "manifest_sha256": "0" * 64})
+        resume_flow_run(
+            run_id, run_input={"decision": "approve", "reviewer": "Alice Approver", "manifest_sha256": "0" * 64}
+        )
         run = wait_run(api, run_id, final, what="final")
     assert run["state"]["type"] == "FAILED"
     assert "1 sign-off answer(s) refused" in run["state"]["message"] and "does not match" in run["state"]["message"]

@@ -12,8 +12,18 @@ import httpx
 
 from tests.ui.signoff_flow import APPROVERS, PREPARER
 
-__all__ = ["APPROVERS", "PREPARER", "demo_sha", "lines", "open_ui", "read_run", "state_names",
-           "submit_resume_dialog", "task_states", "wait_run"]
+__all__ = [
+    "APPROVERS",
+    "PREPARER",
+    "demo_sha",
+    "lines",
+    "open_ui",
+    "read_run",
+    "state_names",
+    "submit_resume_dialog",
+    "task_states",
+    "wait_run",
+]
 
 Run = dict[str, Any]
 
@@ -29,8 +39,7 @@ def read_run(api: httpx.Client, run_id: str) -> Run:
     return dict(r.json())
 
 
-def wait_run(api: httpx.Client, run_id: str, until: Callable[[Run], bool], timeout: float = 60,
-             what: str = "") -> Run:
+def wait_run(api: httpx.Client, run_id: str, until: Callable[[Run], bool], timeout: float = 60, what: str = "") -> Run:
     """Poll the run until ``until(run)``. AssertionError, naming ``what``, when the deadline passes, or at once
     when the run reached a final state that is not the awaited one (a Failed run never becomes Paused)."""
     deadline = time.monotonic() + timeout
@@ -40,20 +49,26 @@ def wait_run(api: httpx.Client, run_id: str, until: Callable[[Run], bool], timeo
             return run
         state = run["state"] or {}
         if final(run):
-            raise AssertionError(f"run {run_id} ended {state.get('type')} {state.get('name')} while waiting to be "
-                                 f"{what or 'as expected'}: {state.get('message')}")
+            raise AssertionError(
+                f"run {run_id} ended {state.get('type')} {state.get('name')} while waiting to be "
+                f"{what or 'as expected'}: {state.get('message')}"
+            )
         if time.monotonic() > deadline:
-            raise AssertionError(f"run {run_id} not {what or 'as expected'} within {timeout} s: "
-                                 f"{state.get('type')} {state.get('name')} {state.get('message')}")
+            raise AssertionError(
+                f"run {run_id} not {what or 'as expected'} within {timeout} s: "
+                f"{state.get('type')} {state.get('name')} {state.get('message')}"
+            )
         time.sleep(0.5)
 
 
 def waiting_for(key: str) -> Callable[[Run], bool]:
     """The run is paused/suspended on sign-off request ``key`` (e.g. signoff-2)."""
+
     def check(run: Run) -> bool:
         state = run["state"] or {}
         keyset = (state.get("state_details") or {}).get("run_input_keyset") or {}
         return state.get("type") == "PAUSED" and keyset.get("response", "").endswith(f"-{key}-response")
+
     return check
 
 
@@ -74,8 +89,11 @@ def task_states(api: httpx.Client, run_id: str, settle_s: float = 15) -> dict[st
     deadline = time.monotonic() + settle_s
     while True:
         out = _task_states(api, run_id)
-        busy = {name: states for name, states in out.items()
-                if any(s in {"Pending", "Running", "(no state yet)"} for s in states)}
+        busy = {
+            name: states
+            for name, states in out.items()
+            if any(s in {"Pending", "Running", "(no state yet)"} for s in states)
+        }
         if not busy:
             return out
         if time.monotonic() > deadline:

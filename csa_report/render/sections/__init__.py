@@ -24,7 +24,16 @@ SectionBuilder = Callable[[FieldBuilder], Section]
 
 #: The sections in the form's order.
 SECTIONS: Final[tuple[SectionBuilder, ...]] = (
-    section1, section2, section3, section4, section5, section6, section7, section8, section9)
+    section1,
+    section2,
+    section3,
+    section4,
+    section5,
+    section6,
+    section7,
+    section8,
+    section9,
+)
 #: The sections whose fields are all figures from the data (shown per regime segment too).
 DATA_SECTIONS: Final[tuple[SectionBuilder, ...]] = (section1, section4, section5, section6)
 

@@ -58,8 +58,15 @@ class FieldBuilder:
         # printed as it is (the report never hides data).
         # The test is per category, over every field of sections 4-6, so that a genuine zero beside other
         # activity (no error among 14 flags) is never turned into an N/A.
-        active = {r.category for r in indicators.rows if r.section in CATEGORY_SECTIONS and r.unit == "count"
-                  and isinstance(r.value, int) and not isinstance(r.value, bool) and r.value != 0}
+        active = {
+            r.category
+            for r in indicators.rows
+            if r.section in CATEGORY_SECTIONS
+            and r.unit == "count"
+            and isinstance(r.value, int)
+            and not isinstance(r.value, bool)
+            and r.value != 0
+        }
         self.not_scanned: dict[str, str] = {}
         for cat in CATEGORIES:
             entry = policies.measures.category(cat)
@@ -68,7 +75,8 @@ class FieldBuilder:
         # Section 1 volumes the provider does not count (provider.md volumes_not_counted), by indicator.
         p = policies.provider
         self.not_counted: dict[str, str] = {
-            f"{v}_processed": " ".join(reason.split()) for v, reason in p.volumes_not_counted.items()}
+            f"{v}_processed": " ".join(reason.split()) for v, reason in p.volumes_not_counted.items()
+        }
         self._reason_in_measures: set[str] = set()
         if "text_bytes_processed" not in self.not_counted and "solicitation" in self.not_scanned:
             self.not_counted["text_bytes_processed"] = "no text is scanned: " + self.not_scanned["solicitation"]
@@ -81,12 +89,14 @@ class FieldBuilder:
         QuotingPolicies.record(self.quoted, doc)
 
     # -- lookups --------------------------------------------------------------------------------------
-    def row(self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO,
-            region: str = "all") -> IndicatorRow | None:
+    def row(
+        self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO, region: str = "all"
+    ) -> IndicatorRow | None:
         return self.index.get((service, section, indicator, category, technology, region))
 
-    def require(self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO,
-                region: str = "all") -> IndicatorRow:
+    def require(
+        self, service: str, section: int, indicator: str, category: str = NO, technology: str = NO, region: str = "all"
+    ) -> IndicatorRow:
         r = self.row(service, section, indicator, category, technology, region)
         if r is None:
             raise ToolError(
@@ -103,9 +113,18 @@ class FieldBuilder:
         return set(names_listed(self.require(self.column_keys[-1], 9, "organisations")))  # the total column
 
     # -- fields ---------------------------------------------------------------------------------------
-    def fig(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
-            region: str = "all", technology: str = NO, optional: bool = False,
-            missing: str | None = None) -> Field:
+    def fig(
+        self,
+        fid: str,
+        label: str,
+        section: int,
+        indicator: str,
+        category: str = NO,
+        region: str = "all",
+        technology: str = NO,
+        optional: bool = False,
+        missing: str | None = None,
+    ) -> Field:
         """A per-service field from the indicators; ``missing`` allows an absent row (N/A with that reason)."""
         cells: list[Cell] = []
         for svc in self.column_keys:
@@ -122,12 +141,23 @@ class FieldBuilder:
         if reason is not None and (by_category or all(c.na or c.value in (0, "") for c in cells)):
             cells = [na_cell(reason, c.unit) for c in cells]
             # The N/A reason is quoted from measures.md (not scanned) or provider.md (not counted).
-            self.quote(self._policies.measures if by_category or indicator in self._reason_in_measures
-                       else self._policies.provider)
+            self.quote(
+                self._policies.measures
+                if by_category or indicator in self._reason_in_measures
+                else self._policies.provider
+            )
         return Field(id=fid, label=label, scope="service", optional=optional, cells=tuple(cells))
 
-    def eu_all(self, fid: str, label: str, section: int, indicator: str, category: str = NO,
-               optional: bool = False, all_label: str | None = None) -> tuple[Field, Field]:
+    def eu_all(
+        self,
+        fid: str,
+        label: str,
+        section: int,
+        indicator: str,
+        category: str = NO,
+        optional: bool = False,
+        all_label: str | None = None,
+    ) -> tuple[Field, Field]:
         """A field the form asks about EU users (data-contract §3, version 2): the form's field carries the
         ``eu`` value; the all-region value follows on its own row, labelled as such, never in its place.
         ``label`` names the form's field; unless it already says EU, "— EU users" is added."""
@@ -135,30 +165,58 @@ class FieldBuilder:
         base = all_label or label
         return (
             self.fig(fid, eu_label, section, indicator, category, region="eu", optional=optional),
-            self.fig(f"{fid}.all", f"{base} — all regions (for information, not a form field)", section,
-                     indicator, category, region="all"),
+            self.fig(
+                f"{fid}.all",
+                f"{base} — all regions (for information, not a form field)",
+                section,
+                indicator,
+                category,
+                region="all",
+            ),
         )
 
     def svc_na(self, fid: str, label: str, reason: str, optional: bool = False) -> Field:
-        return Field(id=fid, label=label, scope="service", optional=optional,
-                     cells=tuple(na_cell(reason) for _ in self.column_keys))
+        return Field(
+            id=fid,
+            label=label,
+            scope="service",
+            optional=optional,
+            cells=tuple(na_cell(reason) for _ in self.column_keys),
+        )
 
-    def pol_field(self, fid: str, label: str, cell: Cell, *, section: int, indicator: str,
-                  category: str = NO, optional: bool = False) -> Field:
+    def pol_field(
+        self,
+        fid: str,
+        label: str,
+        cell: Cell,
+        *,
+        section: int,
+        indicator: str,
+        category: str = NO,
+        optional: bool = False,
+    ) -> Field:
         """A provider-wide field from the policies; also recorded as an extra row of report.csv/json."""
-        unit: Unit = "bool" if isinstance(cell.value, bool) else (
-            "days" if cell.unit == "days" else "count" if cell.unit == "count" else "text")
-        self.extra.append(IndicatorRow(ALL, section, indicator, category, NO, "all", _raw(cell), unit,
-                                       cell.note if cell.na else ""))
+        unit: Unit = (
+            "bool"
+            if isinstance(cell.value, bool)
+            else ("days" if cell.unit == "days" else "count" if cell.unit == "count" else "text")
+        )
+        self.extra.append(
+            IndicatorRow(ALL, section, indicator, category, NO, "all", _raw(cell), unit, cell.note if cell.na else "")
+        )
         return Field(id=fid, label=label, scope="provider", optional=optional, cells=(cell,))
 
-    def derived(self, fid: str, label: str, per_service: Sequence[Cell], *, section: int, indicator: str,
-                category: str = NO) -> Field:
+    def derived(
+        self, fid: str, label: str, per_service: Sequence[Cell], *, section: int, indicator: str, category: str = NO
+    ) -> Field:
         """A per-service field computed here from indicators (e.g. yes/no): recorded as extra rows too."""
         for svc, cell in zip(self.column_keys, per_service, strict=True):
             unit: Unit = "bool" if isinstance(cell.value, bool) else "text"
-            self.extra.append(IndicatorRow(svc, section, indicator, category, NO, "all", _raw(cell), unit,
-                                           cell.note if cell.na else ""))
+            self.extra.append(
+                IndicatorRow(
+                    svc, section, indicator, category, NO, "all", _raw(cell), unit, cell.note if cell.na else ""
+                )
+            )
         return Field(id=fid, label=label, scope="service", cells=tuple(per_service))
 
 
@@ -183,5 +241,9 @@ def prose_of(doc: Any) -> Prose:
     from csa_report.policies.history import document_name
 
     body: str = doc.body
-    return Prose(source=document_name(doc), version=str(doc.version), html=prose.to_html(body) if body.strip() else "",
-                 markdown=prose.to_markdown(body) if body.strip() else "")
+    return Prose(
+        source=document_name(doc),
+        version=str(doc.version),
+        html=prose.to_html(body) if body.strip() else "",
+        markdown=prose.to_markdown(body) if body.strip() else "",
+    )

@@ -17,22 +17,50 @@ def section2(b: FieldBuilder) -> Section:
     lb = b.pol.legal_basis
     points = lb.gdpr_article_6
     needs_law = any(p in LAW_BASED_POINTS for p in points)
-    law = (text_or_na(lb.member_state_law, "not stated in legal-basis.md although Art. 6(1)(c) or (e) is "
-                      "relied on (see the findings in the annex)") if needs_law
-           else na_cell("neither Art. 6(1)(c) nor Art. 6(1)(e) is relied on"))
-    lia = (text_or_na(lb.legitimate_interest_assessment, "not stated in legal-basis.md although "
-                      "Art. 6(1)(f) is relied on (see the findings in the annex)") if LEGITIMATE_INTEREST in points
-           else na_cell("Art. 6(1)(f) is not relied on"))
-    basis = (value_cell(", ".join(f"Art. {p} GDPR" for p in points), "text") if points
-             else na_cell("no point of Art. 6(1) is named in legal-basis.md (see the findings in the annex)"))
-    g = Group(id="2", title="2 Legal basis", fields=(
-        b.pol_field("2.basis", "Legal basis (GDPR Art. 6(1) point(s))", basis, section=2,
-                    indicator="gdpr_article_6"),
-        b.pol_field("2.law", "Union or Member State law relied on (GDPR Art. 6(3), for Art. 6(1)(c) or (e))",
-                    law, section=2, indicator="member_state_law"),
-        b.pol_field("2.lia", "Legitimate interest assessment (for Art. 6(1)(f))", lia, section=2,
-                    indicator="legitimate_interest_assessment"),
-    ))
+    law = (
+        text_or_na(
+            lb.member_state_law,
+            "not stated in legal-basis.md although Art. 6(1)(c) or (e) is relied on (see the findings in the annex)",
+        )
+        if needs_law
+        else na_cell("neither Art. 6(1)(c) nor Art. 6(1)(e) is relied on")
+    )
+    lia = (
+        text_or_na(
+            lb.legitimate_interest_assessment,
+            "not stated in legal-basis.md although Art. 6(1)(f) is relied on (see the findings in the annex)",
+        )
+        if LEGITIMATE_INTEREST in points
+        else na_cell("Art. 6(1)(f) is not relied on")
+    )
+    basis = (
+        value_cell(", ".join(f"Art. {p} GDPR" for p in points), "text")
+        if points
+        else na_cell("no point of Art. 6(1) is named in legal-basis.md (see the findings in the annex)")
+    )
+    g = Group(
+        id="2",
+        title="2 Legal basis",
+        fields=(
+            b.pol_field(
+                "2.basis", "Legal basis (GDPR Art. 6(1) point(s))", basis, section=2, indicator="gdpr_article_6"
+            ),
+            b.pol_field(
+                "2.law",
+                "Union or Member State law relied on (GDPR Art. 6(3), for Art. 6(1)(c) or (e))",
+                law,
+                section=2,
+                indicator="member_state_law",
+            ),
+            b.pol_field(
+                "2.lia",
+                "Legitimate interest assessment (for Art. 6(1)(f))",
+                lia,
+                section=2,
+                indicator="legitimate_interest_assessment",
+            ),
+        ),
+    )
     return Section(number=2, title=SECTION_TITLES[2], intro="", groups=(g,), prose=(prose_of(lb),))
 
 
@@ -47,17 +75,31 @@ def section3(b: FieldBuilder) -> Section:
     if sent_outside:
         any_cell = value_cell(True, "bool", f"reports sent to {', '.join(sent_outside)}")
     elif unlisted:
-        any_cell = na_cell(f"reports went to recipients not listed in transfers.md ({', '.join(unlisted)}); "
-                           "see the findings in the annex")
+        any_cell = na_cell(
+            f"reports went to recipients not listed in transfers.md ({', '.join(unlisted)}); "
+            "see the findings in the annex"
+        )
     else:
         any_cell = value_cell(False, "bool")
-    fields: list[Field] = [b.pol_field(
-        "3.any", "Personal data transferred outside the Union in the period (yes/no)", any_cell,
-        section=3, indicator="transfers_outside_union")]
+    fields: list[Field] = [
+        b.pol_field(
+            "3.any",
+            "Personal data transferred outside the Union in the period (yes/no)",
+            any_cell,
+            section=3,
+            indicator="transfers_outside_union",
+        )
+    ]
     if not any(r.country not in eea for r in t.recipients) and not unlisted:
-        fields.append(b.pol_field("3.grounds", "Chapter V grounds relied on",
-                                  na_cell("no recipient is established outside the EEA"),
-                                  section=3, indicator="transfer_grounds"))
+        fields.append(
+            b.pol_field(
+                "3.grounds",
+                "Chapter V grounds relied on",
+                na_cell("no recipient is established outside the EEA"),
+                section=3,
+                indicator="transfer_grounds",
+            )
+        )
     # Only recipients that received data in the period; each ground is stated as valid or expired over the
     # period's days, with the same reading of validity as the transfer rules (XFER-2).
     for r in sorted((r for r in t.recipients if r.name in received), key=lambda r: r.name):
@@ -68,19 +110,36 @@ def section3(b: FieldBuilder) -> Section:
         elif not r.grounds:
             cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
         else:
-            cell = value_cell(f"{r.name}: " + "; ".join(
-                f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} ({ground_validity(b.ind.period, r, g)})"
-                for g in r.grounds), "text")
-        fields.append(b.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3,
-                                  indicator=f"transfer_ground_{slug(r.name)}"))
+            cell = value_cell(
+                f"{r.name}: "
+                + "; ".join(
+                    f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} ({ground_validity(b.ind.period, r, g)})"
+                    for g in r.grounds
+                ),
+                "text",
+            )
+        fields.append(
+            b.pol_field(f"3.ground.{slug(r.name)}", label, cell, section=3, indicator=f"transfer_ground_{slug(r.name)}")
+        )
     for name in unlisted:
-        fields.append(b.pol_field(
-            f"3.ground.{slug(name)}", f"Chapter V ground — {name}",
-            na_cell(f"{name} received reports but is not listed in transfers.md (see the findings in the annex)"),
-            section=3, indicator=f"transfer_ground_{slug(name)}"))
-    g = Group(id="3", title="3 Transfers outside the Union", note=(
-        "In what cases data went outside the Union, for what purpose, and on which ground: the recipients "
-        "below, and the policy text that follows."), fields=tuple(fields))
+        fields.append(
+            b.pol_field(
+                f"3.ground.{slug(name)}",
+                f"Chapter V ground — {name}",
+                na_cell(f"{name} received reports but is not listed in transfers.md (see the findings in the annex)"),
+                section=3,
+                indicator=f"transfer_ground_{slug(name)}",
+            )
+        )
+    g = Group(
+        id="3",
+        title="3 Transfers outside the Union",
+        note=(
+            "In what cases data went outside the Union, for what purpose, and on which ground: the recipients "
+            "below, and the policy text that follows."
+        ),
+        fields=tuple(fields),
+    )
     return Section(number=3, title=SECTION_TITLES[3], intro="", groups=(g,), prose=(prose_of(t),))
 
 
@@ -92,8 +151,11 @@ def ground_validity(reporting: Period, recipient: Any, ground: Any) -> str:
 
     period = Span(reporting.start, reporting.end)
     period_last: date = reporting.end
-    spans = (ground_spans(recipient.model_copy(update={"grounds": (ground,)})) if ground.article == "45"
-             else _listed_ground_spans(ground))
+    spans = (
+        ground_spans(recipient.model_copy(update={"grounds": (ground,)}))
+        if ground.article == "45"
+        else _listed_ground_spans(ground)
+    )
     inside: list[Span] = []
     for x in sorted((x for sp in spans if (x := sp.intersect(period)) is not None), key=lambda x: x.first):
         # Overlapping or touching spans (a decision extended, then renewed) read as one stretch of days.
@@ -110,4 +172,5 @@ def ground_validity(reporting: Period, recipient: Any, ground: Any) -> str:
     if len(inside) == 1 and inside[0].first == period.first and inside[0].last == period.last:
         return "valid throughout the period"
     return "valid in this period only " + ", ".join(
-        f"from {x.first.isoformat()} to {(x.last or period_last).isoformat()}" for x in inside)
+        f"from {x.first.isoformat()} to {(x.last or period_last).isoformat()}" for x in inside
+    )

@@ -18,15 +18,16 @@ NONE_STATED: Final = "none stated in measures.md"
 def _fields_spec(kind: str) -> tuple[tuple[str, str, bool], ...]:
     """(measures.md attribute, the form's label, optional) in the form's order."""
     return (
-        ("indicator_quality_checks", f"Indicators ({kind}): how the quality of existing indicators is checked",
-         False),
+        ("indicator_quality_checks", f"Indicators ({kind}): how the quality of existing indicators is checked", False),
         ("indicator_vetting", f"Indicators ({kind}): how indicators are vetted before being added", False),
         ("other_indicator_measures", "Indicators: other measures", True),
-        ("independent_third_party_vetting", "Deployment: implementation plan vetted by an independent "
-         "third party (yes/no)", False),
+        (
+            "independent_third_party_vetting",
+            "Deployment: implementation plan vetted by an independent third party (yes/no)",
+            False,
+        ),
         ("other_deployment_measures", "Deployment: other measures", True),
-        ("all_reviewed_before_reporting", "Human review: every flagged item reviewed before reporting "
-         "(yes/no)", False),
+        ("all_reviewed_before_reporting", "Human review: every flagged item reviewed before reporting (yes/no)", False),
         ("sample_reviewed_before_reporting", "Human review: a sample reviewed before reporting (yes/no)", False),
         ("training", "Human review: reviewer training (type and length; refreshers)", False),
         ("quality_control", "Human review: periodic quality control of reviewers and verdicts", False),
@@ -51,10 +52,17 @@ def section7(b: FieldBuilder) -> Section:
                 assert isinstance(entry, CategoryMeasures)
                 raw = getattr(entry, attr)
                 cell = value_cell(raw, "bool") if isinstance(raw, bool) else text_or_na(raw, NONE_STATED)
-            fields.append(b.pol_field(f"7.{cat}.{attr}", label, cell, section=7, indicator=attr,
-                                      category=cat, optional=optional))
+            fields.append(
+                b.pol_field(f"7.{cat}.{attr}", label, cell, section=7, indicator=attr, category=cat, optional=optional)
+            )
         groups.append(Group(id=f"7.{cat}", title=f"7 {CATEGORY_LABELS[cat]}", fields=tuple(fields)))
-    return Section(number=7, title=SECTION_TITLES[7], intro=(
-        "For known CSAM the indicators are hashes; for possible new CSAM and solicitation they are AI "
-        "classifiers. The error rates achieved in the period are in section 6."),
-        groups=tuple(groups), prose=(prose_of(m),))
+    return Section(
+        number=7,
+        title=SECTION_TITLES[7],
+        intro=(
+            "For known CSAM the indicators are hashes; for possible new CSAM and solicitation they are AI "
+            "classifiers. The error rates achieved in the period are in section 6."
+        ),
+        groups=tuple(groups),
+        prose=(prose_of(m),),
+    )

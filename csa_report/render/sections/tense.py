@@ -39,13 +39,14 @@ class QuotingPolicies:
 
 def tense_notes(quoted: dict[str, PolicyDocument], period: Period, folder: Path) -> tuple[str, ...]:
     """One note per quoted document that took effect after the period's first day; none otherwise."""
-    return tuple(_note(name, doc, period, folder) for name, doc in quoted.items()
-                 if doc.effective_from > period.start)
+    return tuple(_note(name, doc, period, folder) for name, doc in quoted.items() if doc.effective_from > period.start)
 
 
 def _note(name: str, doc: PolicyDocument, period: Period, folder: Path) -> str:
-    head = (f"Stated in {name}, in force from {doc.effective_from.isoformat()} (the period began "
-            f"{period.start.isoformat()}); ")
+    head = (
+        f"Stated in {name}, in force from {doc.effective_from.isoformat()} (the period began "
+        f"{period.start.isoformat()}); "
+    )
     before = _version_before(name, doc, folder)
     if before is None:
         return head + "no version of this document was in force before that date."
@@ -57,8 +58,11 @@ def _version_before(name: str, doc: PolicyDocument, folder: Path) -> PolicyDocum
     history = folder / HISTORY / Path(name).stem
     if not history.is_dir():
         return None
-    older = [v for v in (load_document(p, doc.kind, type(doc)) for p in sorted(history.glob("*.md")))
-             if v.effective_from < doc.effective_from]
+    older = [
+        v
+        for v in (load_document(p, doc.kind, type(doc)) for p in sorted(history.glob("*.md")))
+        if v.effective_from < doc.effective_from
+    ]
     day = doc.effective_from - timedelta(days=1)
     for version, first, until in spans(name, [*older, doc]):
         if version is not doc and first <= day and (until is None or until >= day):

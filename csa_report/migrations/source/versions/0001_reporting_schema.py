@@ -22,8 +22,9 @@ def _id(table: str) -> sa.Column[int]:
     if op.get_bind().dialect.name != "duckdb":
         return sa.Column("id", Id, primary_key=True)
     op.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_id_seq")
-    return sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False,
-                     server_default=sa.text(f"nextval('{table}_id_seq')"))
+    return sa.Column(
+        "id", sa.BigInteger, primary_key=True, autoincrement=False, server_default=sa.text(f"nextval('{table}_id_seq')")
+    )
 
 
 def upgrade() -> None:
@@ -115,6 +116,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("complaints", "account_actions", "content_actions", "report_accounts", "report_items",
-                  "reports", "detections", "processing_volumes"):
+    for table in (
+        "complaints",
+        "account_actions",
+        "content_actions",
+        "report_accounts",
+        "report_items",
+        "reports",
+        "detections",
+        "processing_volumes",
+    ):
         op.drop_table(table)
