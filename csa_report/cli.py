@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
     install_credential_blocks()  # credentials named as Prefect blocks (the library never imports Prefect)
-    _prepare_demo(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    _prepare_demo(args)
+    from csa_report.local.private_api import prepare_for
+
+    prepare_for(args, os.environ)  # an ephemeral API closed to strangers, or the one a waiting run opened
     logging.basicConfig(
         level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
         format="%(levelname)s %(name)s: %(message)s",
@@ -101,7 +105,6 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print(f"[bold red]error:[/] {escape(str(known))}", markup=True)
             return known.exit_code
 
-        args = sys.argv[1:] if argv is None else argv
         err_console.print(f"[bold red]error:[/] {escape(report_unexpected(exc, args))}", markup=True)
         return 4
     return 0

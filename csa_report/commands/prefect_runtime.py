@@ -7,16 +7,22 @@
   for its server, and a server that never answers is exit 3, not a RuntimeError.
 - That server dies with its parent: it is started with the kernel's parent-death signal, so a ``kill -9`` of
   ``csa-report run`` leaves no uvicorn process behind.
+- That server is closed to strangers (csa_report.local.private_api): it requires the random auth string the CLI
+  set before Prefect was imported, and where it answers is recorded for ``approve``/``reject``/``status`` only.
+- A Prefect API that refuses our credentials (HTTP 401) is a configuration error (exit 2) naming
+  ``PREFECT_API_AUTH_STRING``, not an outage.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
 from typing import Any
 
-from csa_report.errors import CsaReportError, UnreachableError
+from csa_report.errors import ConfigError, CsaReportError, UnreachableError
+from csa_report.local import private_api
 from csa_report.local.processes import dying_with_this_process
 
 _EPHEMERAL_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
@@ -62,7 +68,11 @@ def bind_ephemeral_server_to_parent() -> None:
     def run(self: Any) -> subprocess.Popen[Any]:
         # The main thread is the only one starting servers, so patching Popen for this one call is safe.
         with dying_with_this_process():
-            return original(self)  # type: ignore[no-any-return]
+            process = original(self)
+        # Here the port is known: record it (with the auth string) for `approve`/`reject`/`status`.
+        if private_api.write_record(os.environ, self.api_url) is not None:
+            atexit.register(private_api.remove_record, dict(os.environ))
+        return process  # type: ignore[no-any-return]
 
     run._csa_bound = True  # type: ignore[attr-defined]
     cls._run_uvicorn_command = run
@@ -81,6 +91,8 @@ def known_failure(exc: BaseException) -> CsaReportError | None:
         import httpx
     except ImportError:  # pragma: no cover - httpx ships with prefect
         return None
+    if isinstance(exc, httpx.HTTPStatusError):
+        return http_status_error(os.environ.get("PREFECT_API_URL", "the ephemeral API"), exc)
     if isinstance(exc, httpx.TransportError):
         api = os.environ.get("PREFECT_API_URL", "the ephemeral API")
         return UnreachableError(
@@ -88,3 +100,16 @@ def known_failure(exc: BaseException) -> CsaReportError | None:
             "state is kept by the server: check it with `csa-report status` once it is back"
         )
     return None
+
+
+def http_status_error(api: str, exc: Any) -> CsaReportError:
+    """The error for an HTTP answer of the Prefect API that is not a success: 401/403 means our credentials are
+    wrong or missing (configuration, exit 2), anything else that the API is not serving us (exit 3)."""
+    code = exc.response.status_code
+    if code in (401, 403):
+        return ConfigError(
+            f"the Prefect API at {api} refused our credentials (HTTP {code}): set PREFECT_API_AUTH_STRING to the "
+            "server's auth string (PREFECT_SERVER_API_AUTH_STRING), or leave PREFECT_API_URL unset to answer a "
+            "`csa-report run` waiting on this machine"
+        )
+    return UnreachableError(f"the Prefect API at {api} answered HTTP {code}")

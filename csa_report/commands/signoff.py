@@ -195,6 +195,8 @@ def answer_signoff(
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.responses import SetStateStatus
 
+    from csa_report.commands.prefect_runtime import http_status_error
+
     api = _api_url()
     if key is None and (not reviewer or not sha256):
         raise InputError("give --key KEY (signed sign-off) or both --reviewer NAME and --sha256 HASH")
@@ -211,7 +213,7 @@ def answer_signoff(
                 answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key, namespace_of(decision))
             result = client.resume_flow_run(fr.id, run_input=answer)
     except httpx.HTTPStatusError as exc:
-        raise UnreachableError(f"the Prefect API at {api} answered HTTP {exc.response.status_code}") from None
+        raise http_status_error(api, exc) from None
     except (httpx.TransportError, OSError) as exc:
         raise _unreachable(api, exc) from None
     if result.status == SetStateStatus.REJECT:

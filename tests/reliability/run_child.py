@@ -102,7 +102,9 @@ def _install(fault: str, argv: list[str]) -> None:
 def main() -> None:
     fault, argv = sys.argv[1], sys.argv[2:]
     from csa_report.cli import main as cli_main
+    from csa_report.local.private_api import prepare_for
 
+    prepare_for(argv, os.environ)  # as the CLI does, but before _install imports Prefect
     if fault != "none":
         _install(fault, argv)
     sys.exit(cli_main(argv))

@@ -112,3 +112,14 @@ def test_approve_wait_keeps_the_exit_code_of_the_flows_own_error() -> None:
     assert unknown.exit_code == 3
     bug = failed_run_error("flow run x ended Failed: Flow run encountered an exception: KeyError: 'x'")
     assert bug.exit_code == 4 and "retry the run" in str(bug)
+
+
+def test_a_refused_credential_is_a_configuration_error_naming_the_setting() -> None:
+    """Defect: a Prefect HTTP 401 was exit 3 ("unreachable") instead of a configuration error."""
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/flow_runs/x/resume")
+    refused = httpx.HTTPStatusError("401", request=request, response=httpx.Response(401, request=request))
+    known = known_failure(refused)
+    assert known is not None and known.exit_code == 2 and "PREFECT_API_AUTH_STRING" in str(known)
+    broken = httpx.HTTPStatusError("503", request=request, response=httpx.Response(503, request=request))
+    other = known_failure(broken)
+    assert other is not None and other.exit_code == 3
