@@ -115,6 +115,44 @@ def check_as_of(period: Period, as_of: datetime) -> None:
         )
 
 
+def incomplete_period(period: Period, as_of: datetime, now: datetime) -> str | None:
+    """Why a report of ``period`` as of ``as_of``, made at ``now``, would not describe the whole period: an as-of
+    before the period's end misses the rest of it, an as-of after now claims data that does not exist yet. None
+    when the period is complete. Pure (the caller passes the clock)."""
+    if as_of < period.end_before:
+        return (
+            f"as-of {format_instant(as_of)} is before the period {period} ends "
+            f"({format_instant(period.end_before)}): the rest of the period is missing"
+        )
+    if as_of > now:
+        return (
+            f"as-of {format_instant(as_of)} is in the future (now {format_instant(now)}): "
+            "events up to it have not all happened"
+        )
+    return None
+
+
+def require_complete_period(period: Period, as_of: datetime, now: datetime, allow_incomplete: bool) -> str | None:
+    """The rule for ``run`` and ``demo``: an incomplete period (see :func:`incomplete_period`) is refused
+    (PeriodError, exit 2) unless the operator allowed it; then the reason is returned, for the report's
+    provisional marker. None when the period is complete."""
+    reason = incomplete_period(period, as_of, now)
+    if reason is not None and not allow_incomplete:
+        raise PeriodError(
+            f"{reason}; give an as-of after the period's end and not in the future, or "
+            "--allow-incomplete-period for a provisional report that cannot be filed as final"
+        )
+    return reason
+
+
+def provisional_note(period: Period, as_of: datetime, now: datetime) -> str | None:
+    """The marker a report of an incomplete period carries in its manifest and on its first page."""
+    reason = incomplete_period(period, as_of, now)
+    if reason is None:
+        return None
+    return f"provisional report, not to be filed as the final report for {period}: {reason}"
+
+
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``; whole seconds unless the instant has a fraction."""
     spec = "seconds" if value.microsecond == 0 else "microseconds"

@@ -16,7 +16,7 @@ from csa_report.checks import CheckResult, Waiver, evaluate, load_waivers
 from csa_report.errors import InputError
 from csa_report.extract import Tuning, extract_indicators
 from csa_report.indicators import Indicators
-from csa_report.period import Period
+from csa_report.period import Period, provisional_note, require_complete_period, utc_now
 from csa_report.policies import load_policies
 from csa_report.policies.models import PolicySet
 from csa_report.reference import regimes
@@ -30,6 +30,7 @@ __all__ = [
     "check_report",
     "extract",
     "publication_date_of",
+    "refuse_incomplete_period",
     "render_artefacts",
     "report_context",
     "report_inputs",
@@ -108,8 +109,12 @@ def report_context(
     signoff: str = HUMAN_SIGNOFF,
     correction: str | None = None,
     verification: str | None = None,
+    now: datetime | None = None,
 ) -> ReportContext:
-    """The one context a report is rendered from: figures, policy prose, findings, regimes, monthly series."""
+    """The one context a report is rendered from: figures, policy prose, findings, regimes, monthly series. A
+    report of an incomplete period (as-of before its end or after ``now``, default the clock) is marked
+    provisional in its manifest and on its first page."""
+    provisional = provisional_note(indicators.period, indicators.as_of, now or utc_now())
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
     return build_context(
         indicators,
@@ -123,6 +128,7 @@ def report_context(
         segments=segment_indicators(db_url, indicators),
         correction=correction,
         verification=verification,
+        provisional=provisional,
     )
 
 
@@ -139,3 +145,9 @@ def publication_date_of(text: str | None, as_of: datetime) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"--publication-date {text!r} does not parse: expected YYYY-MM-DD") from None
+
+
+def refuse_incomplete_period(period: Period, as_of: datetime, allow_incomplete_period: bool) -> None:
+    """``run``/``demo`` (and the flow): an as-of before the period's end or after now is refused (exit 2) unless
+    allowed; an allowed one gives a provisional report (see :func:`report_context`)."""
+    require_complete_period(period, as_of, utc_now(), allow_incomplete_period)

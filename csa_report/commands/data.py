@@ -127,9 +127,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute every indicator of the standard form and write indicators.csv and indicators.json."""
         from csa_report import pipeline
+        from csa_report.commands.render import warn_if_incomplete
         from csa_report.outdir import usable_out_dir
 
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
+        warn_if_incomplete(the_period, instant)
         usable_out_dir(out)
         ind = pipeline.extract(db, the_period, instant)
         csv_path, json_path = write_indicators(ind, out)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from csa_report.commands.render import AllowIncompleteOpt, flow_option, refuse_incomplete
 from csa_report.local.processes import dying_with_this_process
 from csa_report.period import Period
 
@@ -170,10 +171,15 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--wait", help="Stop at sign-off and wait for a human (Prefect UI or `csa-report approve`)"),
         ] = False,
+        allow_incomplete_period: AllowIncompleteOpt = False,
     ) -> None:
         """Run the whole flow on embedded defaults: seeded SQLite source, local S3 with Object Lock, outbox."""
         from csa_report.commands.data import key_figures_table
         from csa_report.seed import seed
+
+        # The demo's as-of is fixed; on a machine whose clock is before it, it is in the future.
+        refuse_incomplete(DEMO_PERIOD, DEMO_AS_OF, allow_incomplete_period)
+        _incomplete.update(flow_option("allow_incomplete_period", allow_incomplete_period))
 
         out.mkdir(parents=True, exist_ok=True)
         source = out / "source.db"
@@ -204,6 +210,7 @@ def register(app: typer.Typer) -> None:
                     out_dir=str(out / "report"),
                     approve_as=DEMO_REVIEWER,
                     approve_key=str(demo_key(out)),
+                    **_incomplete,
                 )
             if not isinstance(result, dict) or "submission" not in result:
                 console.print(f"the report was not submitted: {result}")
@@ -225,6 +232,9 @@ def register(app: typer.Typer) -> None:
         if wait:
             keep_ui_up()
 
+
+#: The flow's allow_incomplete_period argument, when the flow takes it (see commands.render.flow_option).
+_incomplete: dict[str, Any] = {}
 
 #: The flow run the demo followed, for the last link it prints.
 _last_run: dict[str, str] = {}
@@ -306,7 +316,9 @@ def run_and_wait(out: Path) -> Any:
         from prefect.exceptions import CancelledRun
 
         try:
-            outcome["result"] = annual_report(period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"))
+            outcome["result"] = annual_report(
+                period=DEMO_PERIOD, as_of=DEMO_AS_OF, out_dir=str(out / "report"), **_incomplete
+            )
         except CancelledRun as exc:  # the reviewer rejected the report (a Cancelled-type state named Rejected)
             outcome["result"] = f"rejected ({exc})"
         except BaseException as exc:  # handed to the main thread, which reports it through the CLI

@@ -52,11 +52,13 @@ def register(app: typer.Typer) -> None:
         from csa_report.checks import raise_for_errors
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of, write_indicators
+        from csa_report.commands.render import warn_if_incomplete
         from csa_report.errors import BlockingFindings
         from csa_report.settings import load_settings
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
+        warn_if_incomplete(inputs.period, inputs.as_of)
         indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
         result = pipeline.check_report(inputs, indicators)
         target = out if out is not None else Path()

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from csa_report.period import Period, incomplete_period, parse_as_of, utc_now
 
 console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def warn_if_incomplete(period: Period, as_of: datetime) -> None:
+    """``check``, ``extract`` and ``render`` only warn about an incomplete period (``run`` and ``demo`` refuse it
+    unless --allow-incomplete-period): a look at the figures so far is legitimate, a filing of them is not."""
+    reason = incomplete_period(period, as_of, utc_now())
+    if reason is not None:
+        err_console.print(f"[bold yellow]warning:[/] {escape(reason)}; the report would be provisional", markup=True)
+
+
+AllowIncompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete-period",
+        help="Accept an as-of before the period's end or in the future: the report is marked provisional (manifest, "
+        "first page) and cannot be filed as final",
+    ),
+]
+
+
+def refuse_incomplete(period: str | None, as_of: str | None, allow: bool) -> None:
+    """``run``/``demo``, before Prefect starts a run: the period rule of pipeline.refuse_incomplete_period, on the
+    as-of the run will use (none given: now). ``previous-year`` is resolved the way the flow resolves it."""
+    from csa_report.pipeline import refuse_incomplete_period
+
+    instant = parse_as_of(as_of) if as_of else utc_now()
+    if period in (None, "", "previous-year"):
+        the_period = Period.parse(str(instant.year - 1))
+    else:
+        the_period = Period.parse(period)
+    refuse_incomplete_period(the_period, instant, allow)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,12 +89,12 @@ def register(app: typer.Typer) -> None:
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of
         from csa_report.outdir import usable_out_dir
-        from csa_report.period import Period
         from csa_report.settings import load_settings
 
         # The settings are read as `check` reads them: options first, then CSA_* and the config file.
         settings = load_settings(source_db=db, policies=policies, waivers=waivers, templates=templates)
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
+        warn_if_incomplete(the_period, instant)
         published = pipeline.publication_date_of(publication_date, instant)
         usable_out_dir(out)
         inputs = pipeline.report_inputs(settings.source, the_period, instant)
@@ -82,3 +118,13 @@ def register(app: typer.Typer) -> None:
                 "and cannot go to sign-off"
             )
             raise typer.Exit(1)
+
+
+def flow_option(name: str, value: object) -> dict[str, Any]:
+    """``{name: value}`` when the annual_report flow takes that parameter, else nothing (the CLI checked it
+    already): lets the CLI pass an option the flow gains in a later change without breaking before it."""
+    import inspect
+
+    from csa_report.flows.annual_report import annual_report
+
+    return {name: value} if name in inspect.signature(annual_report.fn).parameters else {}

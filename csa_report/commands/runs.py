@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from csa_report.commands.render import AllowIncompleteOpt, flow_option, refuse_incomplete
+
 console = Console(highlight=False)
 
 
@@ -51,6 +53,7 @@ def register(app: typer.Typer) -> None:
                 "report and the e-mails",
             ),
         ] = None,
+        allow_incomplete_period: AllowIncompleteOpt = False,
     ) -> None:
         """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
         # Connection details travel as settings (environment), not as flow parameters shown in the UI.
@@ -68,6 +71,7 @@ def register(app: typer.Typer) -> None:
         from csa_report.flows.annual_report import annual_report
 
         correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
+        refuse_incomplete(period, as_of, allow_incomplete_period)  # likewise an as-of before the period's end
         keep_tracebacks_off_the_terminal()
         bind_ephemeral_server_to_parent()
 
@@ -81,6 +85,7 @@ def register(app: typer.Typer) -> None:
                 publication_date=publication_date,
                 supersedes=supersedes,
                 reason=reason,
+                **flow_option("allow_incomplete_period", allow_incomplete_period),
             )
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None

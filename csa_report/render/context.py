@@ -47,6 +47,7 @@ def build_context(
     segments: Sequence[Indicators] = (),
     correction: str | None = None,
     verification: str | None = None,
+    provisional: str | None = None,
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context."""
     b = FieldBuilder(indicators, policies)
@@ -72,6 +73,7 @@ def build_context(
         signoff=signoff,
         correction=correction,
         verification=verification,
+        provisional=provisional,
     )
     return ReportContext(
         header=header,

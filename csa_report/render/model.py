@@ -177,6 +177,8 @@ class Provenance(_Model):
     correction: str | None = None
     #: How a recipient checks the sign-off signature and the PDF seal (set when either is in use).
     verification: str | None = None
+    #: "provisional report, not to be filed as the final report for …" for an incomplete period (period.py).
+    provisional: str | None = None
 
 
 class SegmentColumn(_Model):

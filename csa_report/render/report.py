@@ -87,6 +87,8 @@ def report_json(context: ReportContext) -> str:
         "legal_instruments": [i.model_dump(mode="json") for i in h.instruments],
         "tool_version": h.tool_version,
     }
+    if context.provenance.provisional:
+        obj["report"]["provisional"] = context.provenance.provisional
     return dumps_stable(obj)
 
 
@@ -131,6 +133,8 @@ def manifest_obj(context: ReportContext, files: dict[str, bytes]) -> dict[str, A
     }
     if p.correction:  # only a correction carries the key, so a first filing's manifest is unchanged
         obj["correction"] = p.correction
+    if p.provisional:  # likewise only a report of an incomplete period
+        obj["provisional"] = p.provisional
     return obj
 
 
