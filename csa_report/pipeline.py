@@ -132,9 +132,13 @@ def report_context(
     )
 
 
-def render_artefacts(context: ReportContext, out_dir: Path, template_dir: Path | None = None) -> RenderResult:
-    """The six artefacts of ``context`` in ``out_dir``; equal contexts give byte-identical files."""
-    return render_report(context, Path(out_dir), Path(template_dir) if template_dir is not None else None)
+def render_artefacts(
+    context: ReportContext, out_dir: Path, template_dir: Path | None = None, timeout_s: float | None = None
+) -> RenderResult:
+    """The six artefacts of ``context`` in ``out_dir``; equal contexts give byte-identical files. ``timeout_s``:
+    the render_timeout_s setting (the PDF layout past it is exit 4; None: the setting's default)."""
+    templates = Path(template_dir) if template_dir is not None else None
+    return render_report(context, Path(out_dir), templates, timeout_s)
 
 
 def publication_date_of(text: str | None, as_of: datetime) -> date:

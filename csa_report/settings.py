@@ -35,6 +35,7 @@ class SourceSettings(_Part):
     waivers: Path | None
     templates: Path | None
     output_dir: Path
+    render_timeout_s: float
     extract_jit: bool
     extract_parallel_workers: int
     extract_connections: int
@@ -124,6 +125,9 @@ class Settings(BaseSettings):
     waivers: Path | None = Field(None, description="Waivers file (policies.md §3, last paragraph)")
     templates: Path | None = Field(None, description="Own template folder for branding; default templates otherwise")
     output_dir: Path = Field(Path("csa-output"), description="Where rendered artefacts are written")
+    render_timeout_s: float = Field(
+        300.0, gt=0, le=3600, description="Seconds the PDF layout of one report may take before rendering exits 4"
+    )
 
     s3_endpoint: str | None = Field(None, description="S3 endpoint URL (SeaweedFS, MinIO, …); None = AWS")
     s3_region: str = "us-east-1"

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
             raise typer.Exit(result.exit_code)
         context = pipeline.report_context(inputs.source_db, indicators, inputs.policies, result, published)
-        rendered = pipeline.render_artefacts(context, out, settings.source.templates)
+        rendered = pipeline.render_artefacts(context, out, settings.source.templates, settings.source.render_timeout_s)
         if result.findings:
             console.print(findings_table(result))
         for name, path in sorted(rendered.paths.items()):

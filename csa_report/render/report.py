@@ -19,7 +19,7 @@ from csa_report.indicators import Indicators, dumps_stable
 from csa_report.period import Period, parse_as_of
 from csa_report.render.env import make_environment, render_template
 from csa_report.render.model import ReportContext
-from csa_report.render.pdf import render_pdf
+from csa_report.render.pdf_limit import render_pdf_bounded
 
 ARTEFACTS: Final = ("report.html", "report.pdf", "report.md", "report.json", "report.csv")
 MANIFEST: Final = "manifest.json"
@@ -144,8 +144,11 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def render_report(context: ReportContext, out_dir: Path, template_dir: Path | None = None) -> RenderResult:
-    """Write the six artefacts into ``out_dir`` and return their paths, SHA-256 and the report id."""
+def render_report(
+    context: ReportContext, out_dir: Path, template_dir: Path | None = None, timeout_s: float | None = None
+) -> RenderResult:
+    """Write the six artefacts into ``out_dir`` and return their paths, SHA-256 and the report id. The PDF layout
+    runs under ``timeout_s`` (default: the render_timeout_s setting's default; see render/pdf_limit.py)."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -162,11 +165,12 @@ def render_report(context: ReportContext, out_dir: Path, template_dir: Path | No
         "report.json": json_text.encode("utf-8"),
         "report.csv": report_csv(context).encode("utf-8"),
     }
-    files["report.pdf"] = render_pdf(
+    files["report.pdf"] = render_pdf_bounded(
         html,
         attachment=files["report.json"],
         attachment_name="report.json",
         as_of=parse_as_of(context.provenance.as_of),
+        timeout_s=timeout_s,
     )
     manifest = json.dumps(manifest_obj(context, files), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST] = manifest.encode("utf-8")

@@ -28,7 +28,10 @@ def test_the_rule_is_a_pure_function_of_period_as_of_and_now() -> None:
         "the rest of the period is missing"
     )
     future = incomplete_period(P2025, datetime(2026, 12, 7, 12, 0, 1), NOW)
-    assert future == "as-of 2026-12-07T12:00:01Z is in the future (now 2026-12-07T12:00:00Z): events up to it have not all happened"
+    assert (
+        future
+        == "as-of 2026-12-07T12:00:01Z is in the future (now 2026-12-07T12:00:00Z): events up to it have not all happened"
+    )
 
 
 def test_run_refuses_unless_allowed_and_the_note_says_provisional() -> None:
