@@ -29,8 +29,8 @@ def test_the_rule_is_a_pure_function_of_period_as_of_and_now() -> None:
     )
     future = incomplete_period(P2025, datetime(2026, 12, 7, 12, 0, 1), NOW)
     assert (
-        future
-        == "as-of 2026-12-07T12:00:01Z is in the future (now 2026-12-07T12:00:00Z): events up to it have not all happened"
+        future == "as-of 2026-12-07T12:00:01Z is in the future (now 2026-12-07T12:00:00Z): "
+        "events up to it have not all happened"
     )
 
 
