@@ -32,6 +32,7 @@ from csa_report.errors import (
     StorageConflict,
     UnreachableError,
 )
+from csa_report.invisible import visible
 from csa_report.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def build_message(
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = recipient
-    msg["Subject"] = subject
+    msg["Subject"] = visible(subject)  # no bidi override or zero-width character in a header
     msg["Date"] = format_datetime(_aware_utc(date))
     msg["Message-ID"] = message_id(report_id, recipient)
     msg.set_content(body)

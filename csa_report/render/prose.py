@@ -4,7 +4,9 @@
 escaped text; images are disabled (the report is self-contained and must not fetch anything); headings are
 demoted below the report's own h1–h3 so prose cannot break the document outline. ``to_markdown`` prepares the
 same prose for ``report.md``: headings demoted, anything that would form an HTML tag backslash-escaped, links
-other than http, https and mailto turned into text.
+other than http, https and mailto turned into text, and image syntax (``![alt](url)``, ``![alt][ref]``) broken
+into a literal ``!`` and a link, so no viewer fetches anything. Both drop invisible format characters (bidi
+overrides, zero-width characters; csa_report.invisible), so prose cannot reorder or hide text.
 The result of ``to_html`` is marked safe for Jinja (it is already escaped) and is *output* by templates, never
 compiled: ``{{ 7*7 }}`` in a policy stays ``{{ 7*7 }}``.
 """
@@ -18,6 +20,8 @@ from typing import Any, Final
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+
+from csa_report.invisible import visible, visible_markdown
 
 #: The report uses h1 (title), h2 (sections) and h3 (sub-sections); prose headings start at h4.
 HEADING_SHIFT: Final = 3
@@ -51,7 +55,7 @@ _PARSER: Final = _make_parser()
 
 def to_html(text: str) -> str:
     """Markdown prose → escaped, safe HTML (raw HTML shown as text, no images, demoted headings)."""
-    return str(_PARSER.render(text))
+    return visible(str(_PARSER.render(visible(text))))
 
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
@@ -62,6 +66,18 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _MD_LINK_OK = re.compile(r"^<?\s*(https?://|mailto:)", re.IGNORECASE)
 _INLINE_LINK = re.compile(r"(\\*)\]\((?=([^\n]*))")
 _REF_DEFINITION = re.compile(r"^(\s{0,3})\[([^\]\n]+)\]:\s*(\S*)")
+#: ``![`` opens an image (inline, reference or shortcut) unless an odd run of backslashes escapes the ``!``.
+_IMAGE = re.compile(r"(\\*)!\[")
+
+
+def _no_images(line: str) -> str:
+    """``![alt](url)`` and ``![alt][ref]`` become ``\\![alt](url)``: a literal "!" and a link to click (or
+    not), never an image a viewer loads by itself."""
+
+    def escape(m: re.Match[str]) -> str:
+        return m.group(0) if len(m.group(1)) % 2 == 1 else m.group(1) + "\\!["
+
+    return _IMAGE.sub(escape, line)
 
 
 def _neutralise_links(line: str) -> str:
@@ -85,7 +101,7 @@ def to_markdown(text: str) -> str:
     """Markdown prose for report.md: headings demoted, would-be HTML tags escaped (outside code fences)."""
     out: list[str] = []
     in_fence = False
-    for line in text.strip("\n").split("\n"):
+    for line in visible_markdown(text).strip("\n").split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
             out.append(line)
@@ -93,7 +109,7 @@ def to_markdown(text: str) -> str:
         if not in_fence:
             line = _HEADING.sub(lambda m: m.group(1) + "#" * min(len(m.group(2)) + HEADING_SHIFT, 6), line)
             line = _TAG_START.sub(r"\\<", line)
-            line = _neutralise_links(line)
+            line = _neutralise_links(_no_images(line))
         out.append(line.rstrip())
     if in_fence:  # an unterminated fence would swallow the rest of the report
         out.append("```")
@@ -102,6 +118,6 @@ def to_markdown(text: str) -> str:
 
 def inline_markdown(value: Any) -> str:
     """A short text value (a name, an instrument) for report.md: one line, no tags, no emphasis tricks."""
-    text = " ".join(str(value).split())
+    text = " ".join(visible_markdown(str(value)).split())
     text = re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
     return _TAG_START.sub(r"\\<", text)

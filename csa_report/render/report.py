@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from csa_report.errors import ConfigError
 from csa_report.indicators import Indicators, dumps_stable
+from csa_report.invisible import visible, visible_markdown
 from csa_report.period import Period, parse_as_of
 from csa_report.render.env import make_environment, render_template
 from csa_report.render.model import ReportContext
@@ -156,14 +157,15 @@ def render_report(
         raise ConfigError(f"output folder {out_dir} cannot be created: {exc.strerror or exc}") from None
     env = make_environment(template_dir)
     data = template_data(context)
-    html = render_template(env, "report.html.j2", data)
-    md = render_template(env, "report.md.j2", data)
-    json_text = report_json(context)
+    # The last guard: no bidi override or zero-width character in any artefact, whatever text brought it in.
+    html = visible(render_template(env, "report.html.j2", data))
+    md = visible_markdown(render_template(env, "report.md.j2", data))
+    json_text = visible(report_json(context))
     files: dict[str, bytes] = {
         "report.html": html.encode("utf-8"),
         "report.md": md.encode("utf-8"),
         "report.json": json_text.encode("utf-8"),
-        "report.csv": report_csv(context).encode("utf-8"),
+        "report.csv": visible(report_csv(context)).encode("utf-8"),
     }
     files["report.pdf"] = render_pdf_bounded(
         html,
@@ -172,7 +174,7 @@ def render_report(
         as_of=parse_as_of(context.provenance.as_of),
         timeout_s=timeout_s,
     )
-    manifest = json.dumps(manifest_obj(context, files), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    manifest = visible(json.dumps(manifest_obj(context, files), sort_keys=True, ensure_ascii=False, indent=2)) + "\n"
     files[MANIFEST] = manifest.encode("utf-8")
     paths: dict[str, Path] = {}
     for name in (*ARTEFACTS, MANIFEST):
