@@ -8,6 +8,7 @@ everything recorded about them). Timestamps are passed in; nothing here reads a 
 from __future__ import annotations
 
 from csa_report.audit.deliveries import Deliveries
+from csa_report.audit.evidence import Evidence, FilingEntry
 from csa_report.audit.findings import Findings
 from csa_report.audit.objects import Objects
 from csa_report.audit.records import (
@@ -27,7 +28,7 @@ from csa_report.audit.status import Status
 from csa_report.db import describe, make_engine, normalise_url
 
 
-class AuditLog(Runs, Findings, Signoffs, Deliveries, Objects, Status):
+class AuditLog(Runs, Findings, Signoffs, Deliveries, Objects, Status, Evidence):
     """All writes and reads of the audit database."""
 
     @classmethod
@@ -47,6 +48,7 @@ __all__ = [
     "Decision",
     "DeliveryEventRecord",
     "DeliverySummary",
+    "FilingEntry",
     "FindingRecord",
     "Location",
     "RunSummary",

@@ -3,4 +3,4 @@
 
 from __future__ import annotations
 
-MODULES = ("data", "policy", "render", "runs", "signoff", "demo", "storage")
+MODULES = ("data", "policy", "render", "runs", "audit_trail", "signoff", "demo", "storage")

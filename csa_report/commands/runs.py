@@ -1,4 +1,5 @@
-"""``csa-report run`` (the whole flow) and ``csa-report status`` (the audit trail)."""
+"""``csa-report run`` (the whole flow) and ``csa-report delivery`` (settle a delivery); ``status`` is in
+commands/audit_trail.py."""
 
 from __future__ import annotations
 
@@ -100,70 +101,6 @@ def register(app: typer.Typer) -> None:
             console.print(f"already delivered to {r}: not sent again")
         if submission.publication is not None:
             console.print(f"published at {submission.publication.url}")
-
-    @app.command()
-    def status(
-        period: Annotated[str | None, typer.Option("--period", help="Only this period")] = None,
-        audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
-    ) -> None:
-        """Runs, findings, sign-offs and deliveries recorded in the audit database."""
-        from csa_report.deadline import deadline_for
-        from csa_report.period import Period, format_instant, utc_now
-        from csa_report.services import Services
-        from csa_report.settings import load_settings
-
-        # Read-only: an audit database with no tables yet is reported as empty, not created.
-        audit = Services(load_settings(audit_db=audit_db)).audit
-        if not _has_audit_tables(audit):
-            console.print(f"no runs recorded ({audit.what} holds no audit tables yet)")
-            return
-        reconcile_expired_signoffs(audit)
-        runs = audit.status(Period.parse(period) if period else None)
-        if not runs:
-            console.print("no runs recorded" + (f" for {period}" if period else ""))
-            return
-        for r in runs:
-            console.print(
-                f"[bold]run {r.run_id}[/]  {r.provider}, {r.period}, as of {format_instant(r.as_of)}: "
-                f"[bold]{r.status}[/] (updated {format_instant(r.updated_at)})"
-            )
-            console.print(f"  report id {r.report_id or '–'}, manifest sha256 {r.manifest_sha256 or '–'}")
-            # a submitted report is measured at its submission, anything else now
-            at = r.updated_at if r.status == "submitted" else utc_now()
-            console.print(f"  deadline: {deadline_for(Period.parse(r.period)).describe(at)}")
-            if r.flow_run_id:
-                console.print(f"  Prefect flow run {r.flow_run_id}")
-            for f in r.findings:
-                waived = f" (waived by {f.waived_by})" if f.waived_by else ""
-                console.print(f"  finding {f.rule} [{f.severity}]{waived}: {f.count} — {f.message}")
-            for s in r.signoffs:
-                how = " (automatic)" if s.automatic else ""
-                refused = f" — refused: {s.refused_reason}" if s.refused_reason else ""
-                console.print(
-                    f"  sign-off: {s.decision} by {s.reviewer}{how} at {format_instant(s.decided_at)}{refused}"
-                )
-            for d in r.deliveries:
-                console.print(
-                    f"  delivery to {d.recipient} ({d.role or '–'}): {d.status} via {d.channel}, "
-                    f"{d.attempts} attempt(s), Message-ID {d.message_id or '–'}"
-                )
-            if r.publication_url:
-                console.print(f"  published at {r.publication_url}")
-
-
-def _has_audit_tables(audit: object) -> bool:
-    """A fresh or foreign audit database has no tables yet: nothing was recorded, which is not an error."""
-    from sqlalchemy import inspect
-
-    from csa_report.audit import AuditLog
-    from csa_report.db import with_retries
-
-    assert isinstance(audit, AuditLog)
-    conn = with_retries(audit.engine.connect, audit.what)
-    try:
-        return bool(inspect(conn).has_table("report_runs"))
-    finally:
-        conn.close()
 
 
 def register_operator_actions(app: typer.Typer) -> None:

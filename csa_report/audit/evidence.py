@@ -1,0 +1,86 @@
+"""The reads an auditor's evidence pack and ``csa-report status`` need beyond the runs themselves: whether the
+database is an audit database at all, the filing chain of a period, and the history of each delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+
+from csa_report.audit.models import Filing
+from csa_report.audit.store import AuditStore, period_text
+from csa_report.db import with_retries
+from csa_report.errors import ConfigError
+from csa_report.period import Period
+
+
+@dataclass(frozen=True)
+class FilingEntry:
+    """One report filed for a period: ``seq`` 0 the first filing, n + 1 the correction of filing n."""
+
+    provider: str
+    period: str
+    seq: int
+    report_id: str
+    manifest_sha256: str
+    supersedes: str | None
+    reason: str | None
+    status: str
+    run_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Evidence(AuditStore):
+    def has_audit_tables(self) -> bool:
+        """Whether csa-report ever wrote here (a fresh or foreign database has no report_runs table)."""
+        conn = with_retries(self.engine.connect, self.what)
+        try:
+            return bool(inspect(conn).has_table("report_runs"))
+        finally:
+            conn.close()
+
+    def filing_chain(self, period: Period | str) -> list[FilingEntry]:
+        """Every filing of ``period`` (all providers), by provider and then first filing first."""
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(Filing).where(Filing.period == period_text(period)).order_by(Filing.provider, Filing.seq)
+            ).all()
+            return [
+                FilingEntry(
+                    provider=r.provider,
+                    period=r.period,
+                    seq=int(r.seq),
+                    report_id=r.report_id,
+                    manifest_sha256=r.manifest_sha256,
+                    supersedes=r.supersedes,
+                    reason=r.reason,
+                    status=r.status,
+                    run_id=r.run_id,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                )
+                for r in rows
+            ]
+
+
+def require_existing(raw_url: str) -> None:
+    """Reading commands (``status``, ``evidence``) never create an audit database: a SQLite file that does not
+    exist is a ConfigError (exit 2) naming it and the setting, and nothing is created."""
+    try:
+        url = make_url(raw_url)
+    except Exception:  # the engine reports a malformed URL with its own message
+        return
+    if url.get_backend_name() != "sqlite":
+        return
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    if not Path(database).is_file():
+        raise ConfigError(
+            f"no audit database at {database}: give the one the runs wrote with --audit-db URL or CSA_AUDIT_DB "
+            "(nothing was created)"
+        )
