@@ -53,6 +53,13 @@ def find_java() -> Path:
     return Path(found)
 
 
+def _scala_version(home: Path) -> str:
+    """The Scala version of the jars (``spark-core_2.13-…``), which Spark's launcher asks for."""
+    for jar in sorted((home / "jars").glob("spark-core_*.jar")):
+        return jar.name.removeprefix("spark-core_").split("-", 1)[0]
+    raise ToolError(f"pyspark at {home} has no spark-core jar")
+
+
 class _EarlyExit(Exception):
     """The server exited during start-up."""
 
@@ -68,7 +75,8 @@ class LocalSparkServer:
         self.url: str | None = None
         self._log_file: IO[bytes] | None = None
 
-    def command(self, port: int) -> list[str]:
+    def submit_args(self, port: int) -> list[str]:
+        """The arguments of ``spark-submit`` for the Connect server on ``port``."""
         conf = {
             "spark.connect.grpc.binding.address": "127.0.0.1",
             "spark.connect.grpc.binding.port": str(port),
@@ -78,26 +86,38 @@ class LocalSparkServer:
             "spark.sql.warehouse.dir": str(self.work_dir / "warehouse"),
             "spark.local.dir": str(self.work_dir / "tmp"),
             "spark.sql.session.timeZone": "UTC",
-            # Small data, two cores: 200 shuffle partitions would be 200 tasks per aggregate.
-            "spark.sql.shuffle.partitions": str(max(2, self.cores * 2)),
+            # Small data, few cores: 200 shuffle partitions would be 200 tasks per aggregate.
+            "spark.sql.shuffle.partitions": str(self.cores),
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={self.work_dir / 'tmp'}",
         }
-        args = [
-            str(spark_home() / "bin" / "spark-submit"),
-            "--class",
-            SERVER_CLASS,
-            "--master",
-            f"local[{self.cores}]",
-            "--driver-memory",
-            self.memory,
-            "--name",
-            "csa-report local Spark Connect",
-        ]
+        args = ["--master", f"local[{self.cores}]", "--driver-memory", self.memory]
         for key, value in conf.items():
             args += ["--conf", f"{key}={value}"]
-        return [*args, "spark-internal"]
+        return [*args, "--class", SERVER_CLASS, "--name", "csa-report local Spark Connect", "spark-internal"]
+
+    def command(self, port: int, env: dict[str, str]) -> list[str]:
+        """The server's ``java`` command line, as Spark's own launcher builds it for ``spark-submit`` (the
+        JVM options Spark needs on this Java). Asking the launcher, rather than running the ``spark-submit``
+        script, makes the JVM the group's only process: no shell is left behind as a zombie."""
+        home = spark_home()
+        launcher = [str(find_java()), "-Xmx128m", "-cp", str(home / "jars" / "*"), "org.apache.spark.launcher.Main"]
+        try:
+            out = subprocess.run(
+                [*launcher, "org.apache.spark.deploy.SparkSubmit", *self.submit_args(port)],
+                env=env,
+                capture_output=True,
+                check=True,
+                timeout=120,
+            ).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ToolError(f"Spark's launcher failed to build the server command: {exc}") from None
+        # NUL-separated (spark-class reads it so); the launcher prints a newline before the command.
+        command = [arg for arg in (part.decode().lstrip("\n") for part in out.split(b"\0")) if arg]
+        if not command or not command[0].endswith("java"):
+            raise ToolError(f"Spark's launcher gave no java command (got {out[:200]!r})")
+        return command
 
     def start(self, timeout_s: float = 120.0, attempts: int = 2) -> str:
         """Start on a free loopback port and wait until it accepts connections; returns its ``sc://`` URL."""
@@ -121,13 +141,13 @@ class LocalSparkServer:
             **os.environ,
             "SPARK_HOME": str(home),
             "JAVA_HOME": str(java.resolve().parent.parent),
-            "SPARK_LOG_DIR": str(self.work_dir),
-            "SPARK_NO_DAEMONIZE": "1",
+            "SPARK_SCALA_VERSION": _scala_version(home),
         }
-        self._log_file = open(self.work_dir / "spark.log", "ab")  # closed in stop()
         started = time.monotonic()
+        command = self.command(port, env)
+        self._log_file = open(self.work_dir / "spark.log", "ab")  # closed in stop()
         self.process = processes.start_group(
-            self.command(port), log_file=self._log_file, env=env, cwd=self.work_dir, bind_to_parent=True
+            command, log_file=self._log_file, env=env, cwd=self.work_dir, bind_to_parent=True
         )
         _RUNNING.add(self)
         try:
@@ -136,7 +156,12 @@ class LocalSparkServer:
             self.stop()
             raise
         self.url = f"sc://127.0.0.1:{port}"
-        log.info("local Spark Connect started: pid=%d %s ready in %.1f s", self.process.pid, self.url, time.monotonic() - started)
+        log.info(
+            "local Spark Connect started: pid=%d %s ready in %.1f s",
+            self.process.pid,
+            self.url,
+            time.monotonic() - started,
+        )
         return self.url
 
     def _wait_ready(self, port: int, timeout_s: float) -> None:

@@ -76,7 +76,7 @@ class SparkTypeCompiler(compiler.GenericTypeCompiler):
 class SparkCompiler(compiler.SQLCompiler):
     def _generate_prefixes(self, stmt: Any, prefixes: Any, **kw: Any) -> str:
         kept = [(p, d) for p, d in prefixes if str(getattr(p, "text", p)).strip().upper() not in _DROPPED_PREFIXES]
-        return str(super()._generate_prefixes(stmt, kept, **kw))
+        return str(super()._generate_prefixes(stmt, kept, **kw))  # type: ignore[no-untyped-call]
 
 
 class SparkIdentifierPreparer(compiler.IdentifierPreparer):
@@ -97,7 +97,7 @@ class SparkSqlDialect(default.DefaultDialect):
     div_is_floordiv = False
     statement_compiler = SparkCompiler
     type_compiler_cls = SparkTypeCompiler
-    preparer = SparkIdentifierPreparer
+    preparer = SparkIdentifierPreparer  # type: ignore[assignment]
 
 
 _DIALECT = SparkSqlDialect()
@@ -111,4 +111,6 @@ def to_spark_sql(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
 
 def spark_args(params: Mapping[str, Any]) -> dict[str, Any]:
     """Parameter values as Spark should read them: naive datetimes are UTC."""
-    return {k: (v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v) for k, v in params.items()}
+    return {
+        k: (v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v) for k, v in params.items()
+    }

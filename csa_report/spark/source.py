@@ -124,7 +124,9 @@ class SparkSource:
                 source.close()
                 raise
             if attempt < CONNECT_ATTEMPTS:
-                log.warning("%s unreachable (attempt %d of %d); retrying in %.0f s", label, attempt, CONNECT_ATTEMPTS, delay)
+                log.warning(
+                    "%s unreachable (attempt %d of %d); retrying in %.0f s", label, attempt, CONNECT_ATTEMPTS, delay
+                )
                 time.sleep(delay)
                 delay *= 2
         raise UnreachableError(f"{label} stayed unreachable after {CONNECT_ATTEMPTS} attempts: {last}")
