@@ -30,7 +30,6 @@ from csa_report.lake import create_parquet_views, export_parquet
 from csa_report.migrate import upgrade
 from csa_report.source_schema import ENUMERATIONS, Detection
 from tests.conftest import service_missing
-from tests.support.spark import load_into_spark
 from tests.fixtures import handcount as fx
 from tests.fixtures.handcount_expected import (
     ALL,
@@ -40,6 +39,7 @@ from tests.fixtures.handcount_expected import (
     EXPECTED_SERVICES,
     EXPECTED_TECHNOLOGIES,
 )
+from tests.support.spark import load_into_spark
 
 PERIOD_TEXT = "2025-01-01/2025-12-31"
 HEADER = "service,period,section,indicator,category,technology,region,value,unit,note"

@@ -1,6 +1,6 @@
 """The pytest plugin of the real services (registered by tests/conftest.py): PostgreSQL, SeaweedFS, an SMTP server
-(aiosmtpd), a Prefect server and a local Spark Connect server. Each starts once per session, and only when a test asks for it (a fixture is
-built on first use), so a run of unit tests starts none.
+(aiosmtpd), a Prefect server and a local Spark Connect server. Each starts once per session, and only when a test
+asks for it (a fixture is built on first use), so a run of unit tests starts none.
 
 With ``CI=true`` a missing service fails the run instead of skipping: nothing may be skipped silently in CI.
 """
