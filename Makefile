@@ -25,9 +25,10 @@ lint: $(STAMP)
 
 # Everything, on TEST_WORKERS pytest-xdist workers: most of the slow tests wait on servers and subprocesses, so two
 # workers halve the wall time on two cores (each worker has its own services, ports and PREFECT_HOME).
+# --dist loadgroup: the tests marked xdist_group("spark") run on one worker, so one local Spark serves them all.
 TEST_WORKERS ?= 2
 test: $(STAMP) lint docs infra-check
-	$(BIN)/pytest -n $(TEST_WORKERS) --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 # The fast lane (under two minutes on two idle cores): every module's unit and service tests, on FAST_WORKERS
 # pytest-xdist workers; not the browser tests (ui) nor the slow ones: a Prefect server, kill -9, fuzzing, … (slow,

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.pool import NullPool
 
 from csa_report.errors import ConfigError, DataError, UnreachableError
+from csa_report.spark.url import is_spark_url
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ CONNECT_BACKOFF_S = 1.0
 def normalise_url(raw: str) -> URL:
     """Parse a database URL as a user would write it and choose our driver where none is named."""
     text = raw.strip()
+    if is_spark_url(text):
+        return _spark_url(text)
     if text.startswith("postgres://"):
         text = "postgresql://" + text[len("postgres://") :]
     try:
@@ -59,7 +62,8 @@ def normalise_url(raw: str) -> URL:
         pass
     elif backend != "postgresql":
         raise ConfigError(
-            f"database URL {redact(raw)!r}: only PostgreSQL and SQLite (and DuckDB) are supported (got {backend!r})"
+            f"database URL {redact(raw)!r}: only PostgreSQL and SQLite (and DuckDB, and Spark Connect sc://) are "
+            f"supported (got {backend!r})"
         )
     return url
 
@@ -67,6 +71,14 @@ def normalise_url(raw: str) -> URL:
 #: Async drivers SQLAlchemy knows by name; csa-report connects synchronously.
 _ASYNC_DRIVERS = ("asyncpg", "aiosqlite", "psycopg_async", "asyncmy", "aiomysql")
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _spark_url(text: str) -> URL:
+    """A Spark Connect URL, checked (no credentials in it), as a URL for messages: sc://host:port/database."""
+    from csa_report.spark.url import SparkUrl
+
+    spark = SparkUrl.parse(text)
+    return URL.create("sc", host=spark.host, port=spark.port, database=spark.database)
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -97,6 +109,10 @@ def _create(url: URL | str, **kw: Any) -> Engine:
 
 def redact(raw: str) -> str:
     """The URL with any password replaced, for messages and logs."""
+    if is_spark_url(raw):
+        from csa_report.spark.url import shown
+
+        return shown(raw.strip())
     try:
         return make_url(raw.strip()).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):  # ValueError: a non-numeric port
@@ -117,6 +133,11 @@ def _sqlite_path(url: URL) -> Path | None:
 def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = False) -> Engine:
     """An engine whose sessions use UTC; ``read_only`` makes every transaction read-only at the server."""
     url = normalise_url(raw_url)
+    if url.get_backend_name() == "sc":
+        raise ConfigError(
+            f"{describe(url)} is a Spark Connect source: csa-report reads it (extract, check, render, run) but does "
+            "not create, migrate or seed it; define the tables or views in Spark (docs/spark.md)"
+        )
     if url.get_backend_name() == "sqlite":
         path = _sqlite_path(url)
         if (read_only or must_exist) and path is not None and not path.exists():
@@ -227,6 +248,13 @@ def connect(engine: Engine, what: str) -> Iterator[Connection]:
 def read_only_source(raw_url: str, what: str = "source database") -> Iterator[Connection]:
     """A read-only connection to the database at ``raw_url`` (retried while unreachable), its engine disposed
     afterwards: the one way extraction, checks, the report's series and the tools open the source."""
+    if is_spark_url(raw_url):
+        # Glue until the callers take a statement runner: a Spark session in a Connection's shape.
+        from csa_report.spark.connection import spark_connection
+
+        with spark_connection(raw_url, what) as spark:
+            yield cast(Connection, spark)
+        return
     url = normalise_url(raw_url)
     engine = make_engine(raw_url, read_only=True)
     try:
@@ -238,6 +266,9 @@ def read_only_source(raw_url: str, what: str = "source database") -> Iterator[Co
 
 def require_tables(conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
     """Raise DataError naming the first missing table or column of the reporting schema."""
+    if conn.dialect.name == "spark":
+        cast(Any, conn).require_tables(columns)  # csa_report.spark.connection
+        return
     columns_of: Callable[[str], set[str]]
     if conn.dialect.name == "duckdb":
         catalog = _duckdb_columns(conn)

@@ -11,7 +11,7 @@ One aggregate query per table (counts only; no row reaches Python, no value is e
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import Double, Numeric, case, column, func, literal, select, table, text
 from sqlalchemy.engine import Connection
@@ -41,7 +41,8 @@ def _n(cond: ColumnElement[bool]) -> ColumnElement[int]:
 def validate_types(conn: Connection) -> None:
     """Raise DataError listing every (table, column) whose values do not have the contract's type."""
     sqlite = conn.dialect.name == "sqlite"
-    duckdb = conn.dialect.name == "duckdb"
+    # Spark takes DuckDB's forms: floor() keeps an integer's type, a double sum never overflows.
+    duckdb = conn.dialect.name in ("duckdb", "spark")
     problems: list[str] = []
     for name in sorted(set(COUNTS) | set(NAMES)):
         counts, names = COUNTS.get(name, ()), NAMES.get(name, ())
@@ -106,13 +107,16 @@ def _declared_types(conn: Connection) -> list[str]:
     """Outside SQLite the declared column type decides: counts integer or numeric, names text. Read from the
     information schema, which PostgreSQL and DuckDB both answer (duckdb-engine's SQLAlchemy inspector does not)."""
     found: list[str] = []
-    rows = conn.execute(
-        text(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = current_schema()"
+    if conn.dialect.name == "spark":  # no information schema: the catalog's types (csa_report.spark.connection)
+        declared = cast(Any, conn).declared_types(sorted(set(COUNTS) | set(NAMES)))
+    else:
+        rows = conn.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema()"
+            )
         )
-    )
-    declared = {(str(t), str(c)): str(d).upper() for t, c, d in rows}
+        declared = {(str(t), str(c)): str(d).upper() for t, c, d in rows}
     for name in sorted(set(COUNTS) | set(NAMES)):
         for c in COUNTS.get(name, ()):
             d = declared.get((name, c))

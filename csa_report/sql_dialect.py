@@ -215,6 +215,10 @@ _DIALECTS: dict[str, type[SqlDialect]] = {d.name: d for d in (PostgresDialect, D
 
 def dialect_for(name: str) -> SqlDialect:
     """The dialect for a SQLAlchemy dialect name (``conn.dialect.name``); others take the PostgreSQL forms."""
+    if name == "spark":  # csa_report.spark.dialect subclasses this module's SqlDialect, so it is imported late
+        from csa_report.spark.dialect import SparkDialect
+
+        return SparkDialect()
     return _DIALECTS.get(name, PostgresDialect)()
 
 

@@ -1,5 +1,5 @@
-"""The extraction against an independent hand count (tests/fixtures/handcount*.py), on SQLite, PostgreSQL and
-DuckDB (a file, and views over Parquet files).
+"""The extraction against an independent hand count (tests/fixtures/handcount*.py), on SQLite, PostgreSQL,
+DuckDB (a file, and views over Parquet files) and Spark (tables over the same Parquet files, through Spark Connect).
 
 The expected values were counted by hand from the fixture rows and the data contract (§3), without reading the
 extraction. Readings of ambiguous spots are at the top of tests/fixtures/handcount_expected.py.
@@ -39,6 +39,7 @@ from tests.fixtures.handcount_expected import (
     EXPECTED_SERVICES,
     EXPECTED_TECHNOLOGIES,
 )
+from tests.support.spark import load_into_spark
 
 PERIOD_TEXT = "2025-01-01/2025-12-31"
 HEADER = "service,period,section,indicator,category,technology,region,value,unit,note"
@@ -75,9 +76,25 @@ def _extract_parquet(tmp_path: Path) -> Indicators:
     return _cache["parquet"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "duckdb", "parquet"])
+def _extract_spark(spark_url: str, tmp_path: Path) -> Indicators:
+    """The fixture in Spark: tables over its Parquet export in the session's local Spark Connect server."""
+    if "spark" not in _cache:
+        load_into_spark(spark_url, tmp_path, fx.load)
+        _cache["spark"] = extract_indicators(spark_url, fx.PERIOD, fx.AS_OF)
+    return _cache["spark"]
+
+
+SPARK = pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark")])
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "duckdb", "parquet", SPARK])
 def result(request: pytest.FixtureRequest) -> Indicators:
-    """The fixture's indicators on each backend: SQLite, PostgreSQL, a DuckDB file, DuckDB views over Parquet."""
+    """The fixture's indicators on each backend: SQLite, PostgreSQL, a DuckDB file, DuckDB views over Parquet,
+    Spark."""
+    if request.param == "spark":
+        if "spark" in _cache:
+            return _cache["spark"]
+        return _extract_spark(request.getfixturevalue("new_spark_url"), request.getfixturevalue("tmp_path"))
     if request.param == "parquet":
         request.getfixturevalue("new_duckdb_url")  # skips (fails in CI) without DuckDB
         return _extract_parquet(request.getfixturevalue("tmp_path"))

@@ -1,6 +1,6 @@
 """The pytest plugin of the real services (registered by tests/conftest.py): PostgreSQL, SeaweedFS, an SMTP server
-(aiosmtpd) and a Prefect server. Each starts once per session, and only when a test asks for it (a fixture is
-built on first use), so a run of unit tests starts none.
+(aiosmtpd), a Prefect server and a local Spark Connect server. Each starts once per session, and only when a test
+asks for it (a fixture is built on first use), so a run of unit tests starts none.
 
 With ``CI=true`` a missing service fails the run instead of skipping: nothing may be skipped silently in CI.
 """
@@ -125,6 +125,46 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
         server.stop()
         assert pgid is not None and not group_alive(pgid), "SeaweedFS process group still alive after stop()"
         assert not weed_processes(data_dir), "stray weed processes remain after the tests"
+
+
+# -- Spark -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spark_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One local Spark Connect server for the session (csa_report.local.spark), its ``sc://`` URL; every Spark
+    test shares it, each in a database of its own (``new_spark_url``). Started on first use (about 10 s on an
+    idle machine); stopped with its process group, which is checked to be gone."""
+    from csa_report.local.spark import LocalSparkServer, find_java, spark_home
+
+    try:
+        find_java()
+        spark_home()
+    except CsaReportError as exc:
+        service_missing(f"Spark ({exc})")
+    server = LocalSparkServer(tmp_path_factory.mktemp("spark"))
+    started = time.monotonic()
+    try:
+        url = server.start()
+    except CsaReportError as exc:
+        service_missing(f"a local Spark Connect server ({exc}, after {time.monotonic() - started:.0f} s)")
+    pgid = server.pgid
+    try:
+        yield url
+    finally:
+        server.stop()
+        assert pgid is not None and not group_alive(pgid), "Spark process group still alive after stop()"
+
+
+@pytest.fixture
+def new_spark_url(spark_server: str) -> Iterator[str]:
+    """The session's Spark with a database name of this test's own (``;database=``), dropped afterwards; the
+    database is created by whatever loads it (tests/support/spark.py)."""
+    from csa_report.spark.tables import drop_database
+
+    url = f"{spark_server}/;database=csa_t_{uuid.uuid4().hex[:12]}"
+    yield url
+    drop_database(url)
 
 
 # -- SMTP ------------------------------------------------------------------------------------------------------
