@@ -1,0 +1,75 @@
+"""The names in the source data (services, technologies, recipients) validated like the policies' names.
+
+One aggregate statement per (table, column): its distinct values with their row counts (names, never personal
+data; no row reaches Python). Each value is held to :func:`csa_report.names.name_problem`; any invalid one is a
+DataError (exit 2) naming the table, the column, the value escaped and how many rows hold it. The check step runs
+this before the rules, so every rule compares valid names only, and a name that is valid but not declared in
+provider.md is SERVICE-1's blocking finding (csa_report.checks.declared).
+
+A value is read cut to a little more than :data:`~csa_report.names.MAX_NAME_CHARS` characters, with its full
+length beside it, so a 10,000-character name costs no more than a short one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import column, func, literal, select, table
+from sqlalchemy.engine import Connection
+
+from csa_report.db import require_tables
+from csa_report.errors import DataError
+from csa_report.names import MAX_NAME_CHARS, escaped, name_problem
+from csa_report.source_types import NAMES
+
+#: Invalid values shown in one message; the rest are counted.
+SHOWN: Final = 3
+
+
+def distinct_names(conn: Connection, table_name: str, col: str) -> list[tuple[str, int, int]]:
+    """(value cut to MAX_NAME_CHARS + 1 characters, full length, rows) per distinct non-null value, in order."""
+    c = column(col)
+    t = table(table_name, c)
+    stmt = (
+        select(func.substr(c, literal(1), literal(MAX_NAME_CHARS + 1)), func.length(c), func.count())
+        .select_from(t)
+        .where(c.is_not(None))
+        .group_by(c)
+        .order_by(c)
+    )
+    return [(str(v), int(n), int(rows)) for v, n, rows in conn.execute(stmt).all()]
+
+
+def source_name_problems(conn: Connection) -> list[str]:
+    """One phrase per invalid (table, column, value): the value escaped, why, and its row count."""
+    problems: list[str] = []
+    for table_name in sorted(NAMES):
+        for col in NAMES[table_name]:
+            for value, length, rows in distinct_names(conn, table_name, col):
+                if length > MAX_NAME_CHARS:
+                    why = f"is {length} characters long; a name has at most {MAX_NAME_CHARS}"
+                    shown = escaped(value[:40]) + "…"
+                else:
+                    why = name_problem(value, listed=True) or ""
+                    shown = escaped(value)
+                if why:
+                    plural = "s" if rows != 1 else ""
+                    problems.append(f"table {table_name}, column {col}: {shown} {why} ({rows} row{plural})")
+    return problems
+
+
+def check_source_names(conn: Connection) -> None:
+    """Raise DataError when a service, technology or recipient name in the source data is not a valid name."""
+    require_tables(conn, dict(NAMES))
+    try:
+        problems = source_name_problems(conn)
+    finally:
+        conn.rollback()  # read-only: end the statement's transaction before the rules begin theirs
+    if problems:
+        more = len(problems) - SHOWN
+        tail = f"; and {more} more invalid name{'s' if more != 1 else ''}" if more > 0 else ""
+        raise DataError(
+            "source data holds names that are not valid (docs/data-contract.md, names): "
+            + "; ".join(problems[:SHOWN])
+            + tail
+        )
