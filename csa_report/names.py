@@ -60,16 +60,18 @@ def _is_variation_selector(ch: str) -> bool:
 def escaped(value: str) -> str:
     """``value`` quoted with every character that is not plainly printable written as an escape (``\\u202e``,
     ``\\r``, ``\\u00a0``): safe to print in a terminal, a log line or a finding, and it shows what is really there.
-    Printable non-ASCII letters (é, ß, 中) stay as they are."""
+    Printable non-ASCII letters (é, ß, 中) stay as they are; combining marks too, unless the value is not in NFC
+    (then they are what differs, and are shown as escapes)."""
+    shown = "LMNPS" if unicodedata.is_normalized("NFC", value) else "LNPS"
     out = []
     for ch in value:
         cat = unicodedata.category(ch)
         if ch == "'" or ch == "\\":
             out.append("\\" + ch)
-        elif ch == " " or (cat[0] in "LMNPS" and not _is_variation_selector(ch)):
+        elif ch == " " or (cat[0] in shown and not _is_variation_selector(ch)):
             out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append({"\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(ch, f"\\x{ord(ch):02x}"))
+        elif ch in "\t\n\r":
+            out.append({"\t": "\\t", "\n": "\\n", "\r": "\\r"}[ch])
         elif ord(ch) <= 0xFFFF:
             out.append(f"\\u{ord(ch):04x}")
         else:

@@ -41,8 +41,9 @@ def distinct_names(conn: Connection, table_name: str, col: str) -> list[tuple[st
 
 
 def source_name_problems(conn: Connection) -> list[str]:
-    """One phrase per invalid (table, column, value): the value escaped, why, and its row count."""
-    problems: list[str] = []
+    """One phrase per invalid value: the value escaped, why, and where with how many rows
+    (``'Example Chat ' starts or ends with a space, in detections.service (171 rows), reports.service (2 rows)``)."""
+    found: dict[tuple[str, str], list[str]] = {}
     for table_name in sorted(NAMES):
         for col in NAMES[table_name]:
             for value, length, rows in distinct_names(conn, table_name, col):
@@ -53,9 +54,9 @@ def source_name_problems(conn: Connection) -> list[str]:
                     why = name_problem(value, listed=True) or ""
                     shown = escaped(value)
                 if why:
-                    plural = "s" if rows != 1 else ""
-                    problems.append(f"table {table_name}, column {col}: {shown} {why} ({rows} row{plural})")
-    return problems
+                    where = f"{table_name}.{col} ({rows} row{'s' if rows != 1 else ''})"
+                    found.setdefault((shown, why), []).append(where)
+    return [f"{shown} {why}, in {', '.join(where)}" for (shown, why), where in sorted(found.items())]
 
 
 def check_source_names(conn: Connection) -> None:
