@@ -45,6 +45,10 @@ def source_name_problems(conn: Connection) -> list[str]:
     (``'Example Chat ' starts or ends with a space, in detections.service (171 rows), reports.service (2 rows)``)."""
     found: dict[tuple[str, str], list[str]] = {}
     for table_name in sorted(NAMES):
+        try:
+            require_tables(conn, {table_name: NAMES[table_name]})
+        except DataError:
+            continue  # every rule reading the table reports it missing (the runner's CheckFailure), SERVICE-1 too
         for col in NAMES[table_name]:
             for value, length, rows in distinct_names(conn, table_name, col):
                 if length > MAX_NAME_CHARS:
@@ -61,7 +65,6 @@ def source_name_problems(conn: Connection) -> list[str]:
 
 def check_source_names(conn: Connection) -> None:
     """Raise DataError when a service, technology or recipient name in the source data is not a valid name."""
-    require_tables(conn, dict(NAMES))
     try:
         problems = source_name_problems(conn)
     finally:
