@@ -6,15 +6,15 @@ DataError (exit 2) naming the table, the column, the value escaped and how many 
 this before the rules, so every rule compares valid names only, and a name that is valid but not declared in
 provider.md is SERVICE-1's blocking finding (csa_report.checks.declared).
 
-A value is read cut to a little more than :data:`~csa_report.names.MAX_NAME_CHARS` characters, with its full
-length beside it, so a 10,000-character name costs no more than a short one.
+A value longer than :data:`~csa_report.names.MAX_NAME_CHARS` characters is read cut to its first :data:`CUT`, with
+its full length beside it, so a 10,000-character name costs no more than a short one.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import column, func, literal, select, table
+from sqlalchemy import case, column, func, literal, select, table
 from sqlalchemy.engine import Connection
 
 from csa_report.db import require_tables
@@ -24,19 +24,19 @@ from csa_report.source_types import NAMES
 
 #: Invalid values shown in one message; the rest are counted.
 SHOWN: Final = 3
+#: Characters of a too-long value that are read and shown.
+CUT: Final = 40
 
 
 def distinct_names(conn: Connection, table_name: str, col: str) -> list[tuple[str, int, int]]:
-    """(value cut to MAX_NAME_CHARS + 1 characters, full length, rows) per distinct non-null value, in order."""
+    """(value, its length, rows) per distinct non-null value, in order; a value longer than MAX_NAME_CHARS is
+    cut to its first :data:`CUT` characters. Cut in SQL only when too long: SQLite's string functions stop at a
+    NUL, so a short value is read whole (and its NUL seen)."""
     c = column(col)
     t = table(table_name, c)
-    stmt = (
-        select(func.substr(c, literal(1), literal(MAX_NAME_CHARS + 1)), func.length(c), func.count())
-        .select_from(t)
-        .where(c.is_not(None))
-        .group_by(c)
-        .order_by(c)
-    )
+    length = func.length(c)
+    shown = case((length > MAX_NAME_CHARS, func.substr(c, literal(1), literal(CUT))), else_=c)
+    stmt = select(shown, length, func.count()).select_from(t).where(c.is_not(None)).group_by(c).order_by(c)
     return [(str(v), int(n), int(rows)) for v, n, rows in conn.execute(stmt).all()]
 
 
@@ -44,16 +44,12 @@ def source_name_problems(conn: Connection) -> list[str]:
     """One phrase per invalid value: the value escaped, why, and where with how many rows
     (``'Example Chat ' starts or ends with a space, in detections.service (171 rows), reports.service (2 rows)``)."""
     found: dict[tuple[str, str], list[str]] = {}
-    for table_name in sorted(NAMES):
-        try:
-            require_tables(conn, {table_name: NAMES[table_name]})
-        except DataError:
-            continue  # every rule reading the table reports it missing (the runner's CheckFailure), SERVICE-1 too
+    for table_name in _present(conn):
         for col in NAMES[table_name]:
             for value, length, rows in distinct_names(conn, table_name, col):
                 if length > MAX_NAME_CHARS:
                     why = f"is {length} characters long; a name has at most {MAX_NAME_CHARS}"
-                    shown = escaped(value[:40]) + "…"
+                    shown = escaped(value[:CUT]) + "…"
                 else:
                     why = name_problem(value, listed=True) or ""
                     shown = escaped(value)
@@ -61,6 +57,23 @@ def source_name_problems(conn: Connection) -> list[str]:
                     where = f"{table_name}.{col} ({rows} row{'s' if rows != 1 else ''})"
                     found.setdefault((shown, why), []).append(where)
     return [f"{shown} {why}, in {', '.join(where)}" for (shown, why), where in sorted(found.items())]
+
+
+def _present(conn: Connection) -> list[str]:
+    """The name tables that have their name columns. A missing one is skipped here: every rule reading it reports
+    it missing (the runner's CheckFailure, exit 2), SERVICE-1 too."""
+    try:
+        require_tables(conn, dict(NAMES))  # one inspection in the usual case
+        return sorted(NAMES)
+    except DataError:
+        present = []
+        for table_name in sorted(NAMES):
+            try:
+                require_tables(conn, {table_name: NAMES[table_name]})
+                present.append(table_name)
+            except DataError:
+                continue
+        return present
 
 
 def check_source_names(conn: Connection) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.names import MAX_NAME_CHARS, escaped
-from csa_report.source_names import distinct_names
+from csa_report.source_names import CUT, distinct_names
 from csa_report.source_types import NAMES
 
 #: Tables with a ``service`` column (data-contract §1).
@@ -68,4 +68,4 @@ def service_1(ctx: CheckContext) -> Violation | None:
 
 
 def _shown(value: str, length: int) -> str:
-    return escaped(value) if length <= MAX_NAME_CHARS else escaped(value[:40]) + "…"
+    return escaped(value) if length <= MAX_NAME_CHARS else escaped(value[:CUT]) + "…"
