@@ -12,10 +12,11 @@ its full length beside it, so a 10,000-character name costs no more than a short
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import case, column, func, literal, select, table
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnClause
 
 from csa_report.db import require_tables
 from csa_report.errors import DataError
@@ -32,7 +33,7 @@ def distinct_names(conn: Connection, table_name: str, col: str) -> list[tuple[st
     """(value, its length, rows) per distinct non-null value, in order; a value longer than MAX_NAME_CHARS is
     cut to its first :data:`CUT` characters. Cut in SQL only when too long: SQLite's string functions stop at a
     NUL, so a short value is read whole (and its NUL seen)."""
-    c = column(col)
+    c: ColumnClause[Any] = column(col)
     t = table(table_name, c)
     length = func.length(c)
     shown = case((length > MAX_NAME_CHARS, func.substr(c, literal(1), literal(CUT))), else_=c)
