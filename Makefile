@@ -39,7 +39,7 @@ test-fast: $(STAMP) lint
 
 # The fuzzers of tests/reliability at ten times the CI size (about 125,000 cases), for maintainers.
 fuzz: $(STAMP)
-	CSA_FUZZ_SCALE=10 $(BIN)/pytest tests/reliability/test_fuzz.py -q -p no:cacheprovider
+	CSA_FUZZ_SCALE=10 $(BIN)/pytest tests/reliability/test_fuzz.py tests/checks/test_service_names_property.py -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py --out docs/benchmarks.md

@@ -109,6 +109,7 @@ RULE_IDS: Final = (
     "XFER-4",
     "POLICY-1",
     "DEADLINE-1",
+    "SERVICE-1",  # names are identities (csa_report.checks.declared)
 )
 RULES: dict[str, Rule] = {}
 
@@ -137,6 +138,7 @@ def all_rules() -> list[Rule]:
     from csa_report.checks import (  # noqa: F401 - imported for their registrations
         calendar,
         completeness,
+        declared,
         legal_basis,
         oversight,
         retention,

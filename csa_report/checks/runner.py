@@ -23,6 +23,7 @@ from csa_report.errors import DataError, UnreachableError
 from csa_report.indicators import Indicators
 from csa_report.period import Period, check_as_of
 from csa_report.policies.models import PolicySet
+from csa_report.source_names import check_source_names
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def evaluate(
     data_rules = [r for r in rules if r.needs == "data"]
     if data_rules:
         with read_only_source(db_url) as conn:
+            check_source_names(conn)  # every rule compares valid names only (exit 2 otherwise)
             for r in data_rules:
                 outcome = _run_data_rule(r, replace(ctx, conn=conn), conn)
                 if isinstance(outcome, CheckFailure):

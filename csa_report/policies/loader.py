@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from csa_report.errors import PolicyError
+from csa_report.names import MAX_NAME_BYTES
 from csa_report.period import Period
 from csa_report.policies.history import version_in_force
 from csa_report.policies.models import DOCUMENTS, UNION_TAGS, PolicyDocument, PolicySet
@@ -41,9 +42,8 @@ Loc = tuple[str | int, ...]
 MAX_DOCUMENT_BYTES = 512 * 1024
 #: YAML events (scalars, collection starts and ends) allowed in one document: far above any real document.
 MAX_YAML_EVENTS = 50_000
-#: Longest provider, service or recipient name: the provider's name becomes part of every S3 key (at most 1024
-#: bytes with prefix, period, report id and file name) and of file names (255 bytes), so it must leave room.
-MAX_NAME_BYTES = 200
+#: Longest provider, service or recipient name (csa_report.names.MAX_NAME_BYTES, the one limit), checked on the
+#: YAML before anything is built; the models then hold every name to the rest of csa_report.names.
 _NAME_FIELDS = ("provider", "name")
 
 

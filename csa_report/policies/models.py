@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from csa_report.errors import InputError
+from csa_report.names import ListedName, Name
 from csa_report.reference import country_codes
 from csa_report.vocabulary import Category
 
@@ -158,12 +159,12 @@ class PolicyDocument(StrictModel):
 
 
 class SupervisoryAuthority(StrictModel):
-    name: Text
+    name: Name
     email: Email
 
 
 class Service(StrictModel):
-    name: Text
+    name: ListedName
     e2ee: StrictBool
     e2ee_from: Day | None = None
 
@@ -183,7 +184,7 @@ class SigningKey(StrictModel):
     """A person's OpenSSH public key (the kind used to sign git commits): an approver's key makes the sign-off
     an SSH signature over manifest.json; the preparer's key is listed so that it can never approve."""
 
-    name: Text
+    name: ListedName
     key: Text
 
     @model_validator(mode="after")
@@ -199,15 +200,15 @@ class SigningKey(StrictModel):
 
 class ProviderDoc(PolicyDocument):
     kind: Literal["provider"]
-    provider: Text
+    provider: Name
     establishment: CountryCode
     supervisory_authority: SupervisoryAuthority
     commission_email: Email
     services: Annotated[tuple[Service, ...], Field(min_length=1)]
     metadata_types: tuple[Text, ...]
     publication_url: Url
-    approvers: Annotated[tuple[Text, ...], Field(min_length=1)]
-    preparer: Text
+    approvers: Annotated[tuple[ListedName, ...], Field(min_length=1)]
+    preparer: ListedName
     #: The provider's reading of "processed" (form 1.3); when absent the report prints the default reading.
     processed_definition: Text | None = None
     #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
@@ -308,7 +309,7 @@ class TransferGround(StrictModel):
 
 
 class Recipient(StrictModel):
-    name: Text
+    name: ListedName
     type: RecipientType
     country: CountryCode
     grounds: tuple[TransferGround, ...] = ()
@@ -468,7 +469,7 @@ class Technology(StrictModel):
     """One detection technology (Art. 3(1)(b)-(d)): what it is in plain words, and its DPIA and prior
     consultation. The dates may be null: a missing one is a TECH-1 finding, not a load error."""
 
-    id: Text
+    id: ListedName
     category: DetectionCategory
     description: Text
     dpia_date: Day | None

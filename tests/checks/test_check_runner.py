@@ -126,7 +126,7 @@ def test_missing_table_is_a_data_error_not_a_pass(source: Source, example_polici
     assert outcome.kind == "data" and outcome.exit_code == 2
     assert "table 'account_actions' is missing" in outcome.message
     result = evaluate(source.url, PERIOD, AS_OF, example_policies, indicators=None)
-    assert {e.rule for e in result.errors} == {"NOTICE-1", "CORRECT-1", "COMPLETE-1", "CONSIST-1"}
+    assert {e.rule for e in result.errors} == {"NOTICE-1", "CORRECT-1", "COMPLETE-1", "CONSIST-1", "SERVICE-1"}
     assert "NOTICE-1" not in {f.rule for f in result.findings}
     assert result.exit_code == 4  # COMPLETE-1/CONSIST-1 had no indicators: a tool error
     with pytest.raises(CheckError):
