@@ -18,9 +18,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Final
@@ -185,7 +185,9 @@ def compose_letter(
         if name in attachments and (name != SIGNATURE_FILE or signer is not None)
     )
     data = _template_data(facts, files, signer, sealed)
-    body = render_template(make_environment(template_dir), template_for(facts.instruments), data)
+    env = make_environment(template_dir)
+    name = env.select_template(template_names(facts.instruments)).name or "mail/submission.txt.j2"
+    body = render_template(env, name, data)
     return Letter(subject_of(facts), body, files)
 
 
@@ -226,16 +228,16 @@ def submission_message(
     return msg
 
 
-def template_for(instruments: Sequence[Instrument]) -> str:
-    """mail/submission-<regime>.txt.j2 for a period under one act, mail/submission-several.txt.j2 for one under
-    more; an act without its own template (a new one in the reference data) gets mail/submission.txt.j2."""
+def template_names(instruments: Sequence[Instrument]) -> list[str]:
+    """The body templates to try, first found wins: mail/submission-<regime>.txt.j2 for a period under one
+    act, mail/submission-several.txt.j2 for one under more, and mail/submission.txt.j2 for an act without its
+    own template (a new one in the reference data)."""
     regimes = [i.regime for i in derogations(instruments)]
     if len(regimes) > 1:
-        return "mail/submission-several.txt.j2"
-    name = f"mail/submission-{regimes[0].replace('/', '-')}.txt.j2" if regimes else ""
-    from csa_report.render.env import DEFAULT_TEMPLATE_DIR
-
-    return name if name and (DEFAULT_TEMPLATE_DIR / name).is_file() else "mail/submission.txt.j2"
+        first = "mail/submission-several.txt.j2"
+    else:
+        first = f"mail/submission-{regimes[0].replace('/', '-')}.txt.j2"
+    return [first, "mail/submission.txt.j2"]
 
 
 def _template_data(
