@@ -28,7 +28,7 @@ from typing import Any, Final
 from csa_report.delivery import Attachment, build_message, message_id
 from csa_report.errors import InputError
 from csa_report.letters.instruments import Instrument, derogations, legal_reference, period_label
-from csa_report.letters.text import clean_line, refuse_hostile
+from csa_report.letters.text import as_sentence, clean_line, refuse_hostile
 from csa_report.period import Period
 from csa_report.render.env import make_environment, render_template
 from csa_report.sshsig import NAMESPACE, SIGNATURE_FILE
@@ -283,7 +283,7 @@ def _template_data(
             for a in files
         ],
         "correction": (
-            {"supersedes": clean_line(c.supersedes), "reason": clean_line(c.reason)} if c is not None else False
+            {"supersedes": clean_line(c.supersedes), "reason": as_sentence(c.reason)} if c is not None else False
         ),
         "signed": signer is not None,
         "signer": clean_line(signer.name) if signer is not None else "",

@@ -52,3 +52,9 @@ def clean_line(value: str) -> str:
         elif unicodedata.category(ch) != "Cf":
             kept.append(" ")
     return " ".join("".join(kept).split())
+
+
+def as_sentence(value: str) -> str:
+    """``value`` cleaned, ending with a full stop unless it ends with its own punctuation."""
+    text = clean_line(value)
+    return text if not text or text[-1] in ".!?" else text + "."
