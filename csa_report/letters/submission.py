@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -30,6 +31,7 @@ from csa_report.errors import InputError
 from csa_report.letters.instruments import Instrument, derogations, legal_reference, period_label
 from csa_report.letters.text import as_sentence, clean_line, refuse_hostile
 from csa_report.period import Period
+from csa_report.policies.models import ProviderDoc
 from csa_report.render.env import make_environment, render_template
 from csa_report.sshsig import NAMESPACE, SIGNATURE_FILE
 
@@ -41,6 +43,8 @@ ATTACHMENTS: Final[tuple[tuple[str, str, str], ...]] = (
     ("manifest.json", "application/json", "the manifest: the SHA-256 of every file of the report"),
     (SIGNATURE_FILE, "text/plain", "the approver's SSH signature over manifest.json"),
 )
+#: How the message is serialised (``msg.as_bytes()``): SMTP line endings, headers never folded.
+UNFOLDED: Final = policy.SMTP.clone(max_line_length=998)
 #: Always attached; the signature only when the sign-off was signed.
 REQUIRED: Final = ("report.pdf", "report.json", "report.csv", "manifest.json")
 
@@ -99,6 +103,29 @@ class Letter:
     subject: str
     body: str
     attachments: tuple[Attachment, ...]
+
+
+def letter_facts(
+    provider: ProviderDoc,
+    period: Period,
+    report_id: str,
+    *,
+    instruments: Sequence[Instrument],
+    services: Sequence[str] | None = None,
+    correction: CorrectionNote | None = None,
+) -> LetterFacts:
+    """The facts from provider.md (the version in force for the report) and the run."""
+    return LetterFacts(
+        provider=provider.provider,
+        services=tuple(services) if services is not None else tuple(s.name for s in provider.services),
+        period=period,
+        instruments=tuple(instruments),
+        publication_url=provider.publication_url,
+        contact=ContactPoint(provider.contact.name, provider.contact.role, provider.contact.email),
+        dpo=DataProtectionOfficer(provider.dpo.name, provider.dpo.email),
+        report_id=report_id,
+        correction=correction,
+    )
 
 
 # -- before staging -----------------------------------------------------------------------------------------
@@ -225,6 +252,9 @@ def submission_message(
             content.update(att.filename.encode("utf-8") + b"\0" + hashlib.sha256(att.data).digest())
         # '=_' never occurs in base64 or quoted-printable bodies, so this boundary cannot collide.
         msg.set_boundary(f"=_{content.hexdigest()[:40]}_=")
+    # Headers are written unfolded (RFC 5322 allows 998 characters a line): Python's folder can leave a space
+    # before the fold next to an encoded word, and the long subject would then read with a doubled space.
+    msg.policy = UNFOLDED
     return msg
 
 
