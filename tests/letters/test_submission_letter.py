@@ -243,12 +243,12 @@ def test_bad_addresses_are_refused_before_staging(sender: str, recipients: list[
 
 def test_hostile_correction_reason_and_contact_are_refused() -> None:
     facts = _facts("2025", correction=CorrectionNote("r-1", "oops\u202e"))
-    with pytest.raises(InputError, match="^correction: reason"):
+    with pytest.raises(InputError, match=r"^correction: reason"):
         validate_letter_inputs(facts, sender=SENDER, recipients=[RECIPIENT])
     from csa_report.letters.submission import ContactPoint
 
     bad = _with(_facts("2025"), contact=ContactPoint("Niamh", "Head", "niamh-at-example"))
-    with pytest.raises(InputError, match="^provider.md: contact.email"):
+    with pytest.raises(InputError, match=r"^provider\.md: contact\.email"):
         validate_letter_inputs(bad, sender=SENDER, recipients=[RECIPIENT])
 
 
