@@ -159,7 +159,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$")
-    smtp_from: str = "csa-report@localhost"
+    smtp_from: str = Field(
+        "transparency-report@example.org",
+        description="Sender address of the report e-mails, the provider's own: required outside the demo, which "
+        "uses this default (an address on localhost, without a domain or on an example name: exit 2)",
+    )
     outbox: Path = Path("outbox")
     smtp_password_block: str | None = Field(
         None, description="Name of a Prefect Secret block holding the SMTP password (instead of smtp_password)"

@@ -163,6 +163,22 @@ class SupervisoryAuthority(StrictModel):
     email: Email
 
 
+class Contact(StrictModel):
+    """The contact point for the report: named in its summary and in the submission e-mail, which the
+    authority answers."""
+
+    name: Text
+    role: Text
+    email: Email
+
+
+class Dpo(StrictModel):
+    """The provider's data protection officer (GDPR Art. 37), named in the submission e-mail."""
+
+    name: Text
+    email: Email
+
+
 class Service(StrictModel):
     name: ListedName
     e2ee: StrictBool
@@ -207,6 +223,8 @@ class ProviderDoc(PolicyDocument):
     services: Annotated[tuple[Service, ...], Field(min_length=1)]
     metadata_types: tuple[Text, ...]
     publication_url: Url
+    contact: Contact
+    dpo: Dpo
     approvers: Annotated[tuple[ListedName, ...], Field(min_length=1)]
     preparer: ListedName
     #: The provider's reading of "processed" (form 1.3); when absent the report prints the default reading.
