@@ -16,7 +16,14 @@ from csa_report.indicators import SCHEMA_ID, Indicators
 from csa_report.period import format_instant
 from csa_report.policies.models import PolicySet
 from csa_report.reference import Regime
-from csa_report.render.annex import FindingLike, WaiverLike, build_chart, finding_entries, waiver_entries
+from csa_report.render.annex import (
+    FindingLike,
+    WaiverLike,
+    build_chart,
+    chart_marks,
+    finding_entries,
+    waiver_entries,
+)
 from csa_report.render.cells import format_value, na_cell, row_cell, slug, text_or_na, value_cell
 from csa_report.render.definitions import DEFINITIONS
 from csa_report.render.header import build_header, gap_notice, instruments_in_force, report_title
@@ -31,6 +38,7 @@ from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_secti
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
+from csa_report.render.tables import section_tables, segment_tables
 
 
 def build_context(
@@ -62,6 +70,7 @@ def build_context(
     )
     sections = build_sections(b)
     per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
+    sections = tuple(section_tables(s, header.columns) for s in sections)
     provenance = Provenance(
         period=str(period),
         as_of=format_instant(indicators.as_of),
@@ -76,7 +85,7 @@ def build_context(
     return ReportContext(
         header=header,
         sections=sections,
-        chart=build_chart(series),
+        chart=build_chart(series, chart_marks(instruments, policies.provider.services, period.start, period.end)),
         findings=finding_entries(findings),
         waivers=waiver_entries(findings, waivers),
         definitions=tuple(
@@ -88,6 +97,7 @@ def build_context(
         segment_columns=per_segment.columns,
         segment_groups=per_segment.groups,
         segment_rows=per_segment.rows,
+        segment_tables=segment_tables(per_segment.groups, per_segment.columns, header.columns),
     )
 
 
