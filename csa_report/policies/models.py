@@ -162,6 +162,19 @@ class SupervisoryAuthority(StrictModel):
     email: Email
 
 
+class ContactPerson(StrictModel):
+    """The provider's contact point for this report (printed on the summary page)."""
+
+    name: Text
+    role: Text
+    email: Email
+
+
+class DataProtectionOfficer(StrictModel):
+    name: Text
+    email: Email
+
+
 class Service(StrictModel):
     name: Text
     e2ee: StrictBool
@@ -213,6 +226,9 @@ class ProviderDoc(PolicyDocument):
     #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
     volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
     signing_keys: tuple[SigningKey, ...] = ()
+    #: The contact point and the data protection officer, printed on the report's summary page.
+    contact: ContactPerson | None = None
+    dpo: DataProtectionOfficer | None = None
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:

@@ -29,6 +29,7 @@ from csa_report.render.definitions import DEFINITIONS
 from csa_report.render.header import build_header, gap_notice, instruments_in_force, report_title
 from csa_report.render.model import (
     HUMAN_SIGNOFF,
+    ContactPoint,
     Definition,
     PolicyProvenance,
     Provenance,
@@ -38,6 +39,7 @@ from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_secti
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
+from csa_report.render.summary import PreviousReport, build_summary
 from csa_report.render.tables import section_tables, segment_tables
 
 
@@ -55,8 +57,11 @@ def build_context(
     segments: Sequence[Indicators] = (),
     correction: str | None = None,
     verification: str | None = None,
+    previous: PreviousReport | None = None,
 ) -> ReportContext:
-    """The one context object of a report. Pure: equal inputs give an equal context."""
+    """The one context object of a report. Pure: equal inputs give an equal context. ``previous`` is the last
+    filed report of the previous period (report id, period, its report.json values), for the summary's
+    comparison."""
     b = FieldBuilder(indicators, policies)
     period = indicators.period
     instruments = instruments_in_force(regimes, period.start, period.end)
@@ -82,6 +87,15 @@ def build_context(
         correction=correction,
         verification=verification,
     )
+    p = policies.provider
+    summary = build_summary(
+        header,
+        sections,
+        correction=correction,
+        contact=ContactPoint(name=p.contact.name, role=p.contact.role, email=p.contact.email) if p.contact else None,
+        dpo=ContactPoint(name=p.dpo.name, email=p.dpo.email) if p.dpo else None,
+        previous=previous,
+    )
     return ReportContext(
         header=header,
         sections=sections,
@@ -98,6 +112,7 @@ def build_context(
         segment_groups=per_segment.groups,
         segment_rows=per_segment.rows,
         segment_tables=segment_tables(per_segment.groups, per_segment.columns, header.columns),
+        summary=summary,
     )
 
 

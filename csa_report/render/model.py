@@ -287,6 +287,47 @@ class SegmentRows(_Model):
     rows: tuple[IndicatorRow, ...]
 
 
+# -- the summary page (render/summary.py builds it) --
+class ContactPoint(_Model):
+    name: str
+    role: str = ""
+    email: str
+
+
+class SummaryFigure(_Model):
+    """A key figure: ``text`` as the sections print it (all services), where it is, and, when a previous
+    filed report is known, its value there and the change."""
+
+    label: str
+    text: str
+    section: int
+    previous: str = ""
+    change: str = ""
+
+
+class Previous(_Model):
+    """The previous filed report the key figures are compared with."""
+
+    report_id: str
+    period: str
+
+
+class ReportSummary(_Model):
+    title: str
+    provider: str
+    services: str
+    period: str
+    regimes: str
+    legal_basis: str
+    figures: tuple[SummaryFigure, ...]
+    #: "Compared with …" or why there is no comparison.
+    comparison: str
+    previous: Previous | None = None
+    correction: str = ""
+    contact: ContactPoint | None = None
+    dpo: ContactPoint | None = None
+
+
 class ReportContext(_Model):
     """Everything the renderers need, and nothing else (no database, no clock)."""
 
@@ -307,3 +348,5 @@ class ReportContext(_Model):
     segment_rows: tuple[SegmentRows, ...] = ()
     #: The segment figures laid out as tables (render/tables.py): one per data section and service.
     segment_tables: tuple[Table, ...] = ()
+    #: The summary printed first (render/summary.py); the same object serves the sign-off e-mail and the UI.
+    summary: ReportSummary | None = None
