@@ -35,8 +35,6 @@ BELOW_A_SERVICE: Final = (
     "service but confirmed on another counts as confirmed in the total, not as cleared."
 )
 BELOW_MARK: Final = "1"
-#: The note of a table whose cells carry an all-regions figure in brackets.
-IN_BRACKETS: Final = "In brackets: the figure for all regions, for information (the form asks about EU users)."
 
 
 def _css(cell: Cell) -> str:
@@ -47,7 +45,10 @@ def _secondary(eu: Cell, every: Cell) -> str:
     """The all-regions line beside an EU figure (nothing when both are the same N/A)."""
     if eu.na and every.na and eu.text == every.text:
         return ""
-    return every.text
+    if eu.na or every.na:
+        return f"all regions: {every.text}"
+    # "4.1 days (4.8)": the unit is said once, in the figure before the brackets
+    return every.text.removesuffix(" days").removesuffix(" %") if eu.unit == every.unit else every.text
 
 
 def _number(cell: Cell) -> int | None:
@@ -105,11 +106,10 @@ def group_table(group: Group, columns: Sequence[Column]) -> Table:
         row, below = _field_row(f, every.get(f.id), columns if per_service else columns[:1], with_total)
         rows.append(row)
         marked = marked or below
-    bracketed = any(c.secondary for r in rows for c in r.cells)
     return Table(
         id=group.id,
         caption=group.title,
-        note=" ".join(n for n in (group.note, IN_BRACKETS if bracketed else "") if n),
+        note=group.note,
         columns=tuple(c.label for c in columns) if per_service else ("Answer",),
         rows=tuple(rows),
         footnotes=(Footnote(mark=BELOW_MARK, text=BELOW_A_SERVICE),) if marked else (),
@@ -147,43 +147,68 @@ def segment_tables(
         ]
         for k, col in enumerate(columns):
             rows: list[TableRow] = []
+            notes: dict[str, str] = {}
             last_group = ""
             for g, f in shown:
                 if g.id != last_group:
                     rows.append(TableRow(id=f"{g.id}.{col.key}", label=_short(g.title), heading=True))
                     last_group = g.id
-                values = f.rows[k].cells
                 all_values = every[f.id].rows[k].cells if f.id in every and every[f.id].rows else None
                 rows.append(
                     TableRow(
                         id=f"{f.id}.{col.key}",
                         label=f.label,
                         optional=f.optional,
-                        cells=tuple(
-                            TableCell(
-                                text=c.text,
-                                css=_css(c),
-                                secondary=_secondary(c, all_values[i]) if all_values is not None else "",
-                            )
-                            for i, c in enumerate(values)
-                        ),
+                        cells=_segment_cells(f.rows[k].cells, all_values, notes),
                     )
                 )
-            bracketed = any(c.secondary for r in rows for c in r.cells)
             tables.append(
                 Table(
                     id=f"segments.{number}.{col.key}",
                     caption=f"Section {number} per regime segment — {col.label}",
-                    note=IN_BRACKETS if bracketed else "",
                     first="Field",
                     columns=heads,
                     rows=tuple(rows),
+                    footnotes=tuple(Footnote(mark=m, text=t) for t, m in notes.items()),
                 )
             )
         constant = [(g, f) for g, f in fields if f.na and not _is_all_of(f, present)]
         if constant:
             tables.append(_constant_table(number, constant))
     return tuple(tables)
+
+
+def _segment_cells(
+    values: Sequence[Cell], all_values: Sequence[Cell] | None, notes: dict[str, str]
+) -> tuple[TableCell, ...]:
+    """A field's cells in the segment columns. The same N/A in every column is one cell; otherwise an N/A
+    cell names a note under the table that gives its reason (the columns are too narrow for sentences)."""
+    same = all(c.na for c in values) and len({c.text for c in values}) == 1
+    if same and (all_values is None or not any(_secondary(c, a) for c, a in zip(values, all_values, strict=True))):
+        return (TableCell(text=values[0].text, css="na", colspan=len(values)),)
+
+    def short(cell: Cell) -> str:
+        if not cell.na:
+            return cell.text
+        mark = notes.setdefault(cell.note or cell.text, _mark(len(notes)))
+        return f"N/A — note {mark}"
+
+    return tuple(
+        TableCell(
+            text=short(c),
+            css=_css(c),
+            secondary=(short(all_values[i]) if all_values[i].na else all_values[i].text)
+            if all_values is not None and _secondary(c, all_values[i])
+            else "",
+        )
+        for i, c in enumerate(values)
+    )
+
+
+def _mark(index: int) -> str:
+    """The note marks a, b, …, z, then a1, b1, … (a table rarely needs more than a few)."""
+    letter = chr(ord("a") + index % 26)
+    return letter if index < 26 else f"{letter}{index // 26}"
 
 
 def _is_all_of(f: SegmentField, present: set[str]) -> bool:
