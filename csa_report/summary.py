@@ -1,11 +1,16 @@
 """The key figures an operator or reviewer looks at first: one list, used by the terminal table, the Prefect
-artifacts and the sign-off form, so they always agree."""
+artifacts and the sign-off form, so they always agree; and the report's summary page (render/summary.py),
+re-exported here for the sign-off notification and the Prefect UI description."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
 from csa_report.indicators import ALL, IndicatorRow, Indicators
+
+# The report's summary (its first page), for the sign-off notification and the Prefect UI: call
+# ``report_summary(context)`` on the report's context, then ``summary_text(...)`` for plain text.
+from csa_report.render.summary import report_summary, summary_text
 
 #: (label, indicator, selectors) — selectors are IndicatorRow fields (category, region).
 KEY_FIGURES: Final[tuple[tuple[str, str, dict[str, str]], ...]] = (
@@ -36,3 +41,6 @@ def key_figure(ind: Indicators, indicator: str, service: str, selectors: dict[st
 def key_figures(ind: Indicators, service: str = ALL) -> list[tuple[str, str]]:
     """(label, value as printed) for ``service`` (default: all services)."""
     return [(label, key_figure(ind, indicator, service, sel)) for label, indicator, sel in KEY_FIGURES]
+
+
+__all__ = ["KEY_FIGURES", "key_figure", "key_figures", "key_row", "report_summary", "summary_text"]

@@ -482,18 +482,56 @@ UNION_TAGS: Final = frozenset({"measures", "not_applicable"})
 
 DetectionCategory = Category
 
+#: The longest display name of a technology (it heads a table and names a row).
+DISPLAY_NAME_MAX: Final = 60
+#: Characters a display name may not hold: it is printed as plain words, never as markup.
+_MARKUP = frozenset("<>&`*[]")
+#: The display name of a well-known technology id, used when measures.md gives no ``name``.
+KNOWN_TECHNOLOGY_NAMES: Final[dict[str, str]] = {
+    "photodna": "PhotoDNA",
+    "csai_match": "CSAI Match",
+    "new_csam_classifier": "classifier for new material",
+    "grooming_classifier": "grooming classifier",
+    "user_report": "user reports",
+}
+
+
+def _display_name(value: str) -> str:
+    if len(value) > DISPLAY_NAME_MAX:
+        raise ValueError(f"longer than {DISPLAY_NAME_MAX} characters ({len(value)})")
+    bad = sorted(_MARKUP.intersection(value))
+    if bad:
+        raise ValueError(f"holds markup characters ({' '.join(bad)}): a display name is plain words")
+    return " ".join(value.split())
+
+
+DisplayName = Annotated[Text, AfterValidator(_display_name)]
+
+
+def technology_display_name(tech_id: str, name: str | None = None) -> str:
+    """What a reader sees for a technology: its ``name``, else the known name of its id, else the id in words."""
+    if name:
+        return name
+    return KNOWN_TECHNOLOGY_NAMES.get(tech_id, tech_id.replace("_", " "))
+
 
 class Technology(StrictModel):
     """One detection technology (Art. 3(1)(b)-(d)): what it is in plain words, and its DPIA and prior
     consultation. The dates may be null: a missing one is a TECH-1 finding, not a load error."""
 
     id: ListedName
+    #: The name a reader knows (e.g. "PhotoDNA"); default: the known name of ``id`` (KNOWN_TECHNOLOGY_NAMES).
+    name: DisplayName | None = None
     category: DetectionCategory
     description: Text
     dpia_date: Day | None
     prior_consultation_date: Day | None
     new_technology: StrictBool
     sa_report_back_date: Day | None = None
+
+    @property
+    def display_name(self) -> str:
+        return technology_display_name(self.id, self.name)
 
 
 class Reporting(StrictModel):

@@ -2,28 +2,37 @@
 
 Three small panels (known CSAM, possible new CSAM, solicitation), each with two lines over the months of the
 period: automated flags (solid, circles) and those confirmed on review (dashed, squares) — distinguishable without
-colour. The SVG carries <title> and <desc>; the report also prints the same numbers as a table.
+colour. Dates that explain a change in the lines are marked across every panel and named in the legend: the
+first day of each legal regime after the first (a stretch without a derogation is shaded) and the day each
+service became end-to-end encrypted. The SVG carries <title> and <desc>; the report also prints the same numbers
+as a table.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
+from datetime import date, timedelta
 from html import escape
 from typing import Final
 
-from csa_report.render.model import ChartPoint
+from csa_report.render.model import ChartMark, ChartPoint
 from csa_report.vocabulary import CATEGORY_LABELS
 
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WIDTH: Final = 720
-PANEL_H: Final = 150
+PANEL_H: Final = 110
 LEGEND_H: Final = 34
+MARK_LINE_H: Final = 16
 LEFT: Final = 56
 RIGHT: Final = 16
 TOP_PAD: Final = 24
 BOTTOM_PAD: Final = 34
 FLAGGED_COLOUR: Final = "#1f4e9c"
 CONFIRMED_COLOUR: Final = "#b4441a"
+REGIME_COLOUR: Final = "#333333"
+E2EE_COLOUR: Final = "#6a3d9a"
+GAP_FILL: Final = "#e6e6e6"
 
 
 def _f(x: float) -> str:
@@ -49,14 +58,47 @@ def month_label(month: str) -> str:
     return f"{_MONTHS[int(mm) - 1]} {year}"
 
 
-def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
+def _day_x(day: str, months: Sequence[str], left: float, step: float) -> float | None:
+    """Where a day falls on the month axis (each month spans one step, its days evenly), or None outside it."""
+    d = date.fromisoformat(day)
+    key = f"{d.year:04d}-{d.month:02d}"
+    if key not in months:
+        return None
+    length = calendar.monthrange(d.year, d.month)[1]
+    return left + step * (months.index(key) + (d.day - 1) / length)
+
+
+def _mark_legend(marks: Sequence[ChartMark], top: float) -> list[str]:
+    """One legend line per mark: its number, its symbol and what happened that day."""
+    out: list[str] = []
+    for k, m in enumerate(marks):
+        y = top + k * MARK_LINE_H
+        colour = E2EE_COLOUR if m.kind == "e2ee" else REGIME_COLOUR
+        dash = "2 3" if m.kind == "e2ee" else "5 3"
+        if m.kind == "gap":
+            out.append(f'<rect x="{LEFT}" y="{_f(y - 9)}" width="28" height="12" fill="{GAP_FILL}"/>')
+        out.append(
+            f'<line x1="{LEFT + 14}" y1="{_f(y - 10)}" x2="{LEFT + 14}" y2="{_f(y + 4)}" stroke="{colour}" '
+            f'stroke-width="1.5" stroke-dasharray="{dash}"/>'
+        )
+        out.append(
+            f'<text x="{LEFT + 36}" y="{_f(y)}" fill="#1a1a1a"><tspan font-weight="bold">{k + 1}</tspan> '
+            f"{escape(m.label)}</text>"
+        )
+    return out
+
+
+def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str, marks: Sequence[ChartMark] = ()) -> str:
     months = sorted({p.month for p in points})
     categories = [c for c in CATEGORY_LABELS if any(p.category == c for p in points)]
     by_key = {(p.month, p.category): p for p in points}
-    height = LEGEND_H + len(categories) * (PANEL_H + TOP_PAD + BOTTOM_PAD)
     plot_w = WIDTH - LEFT - RIGHT
     n = max(len(months), 1)
     step = plot_w / n
+    # Only the marks that fall inside the figure's months are drawn (and numbered).
+    marks = [m for m in marks if _day_x(m.day, months, LEFT, step) is not None]
+    legend_h = LEGEND_H + MARK_LINE_H * len(marks)
+    height = legend_h + len(categories) * (PANEL_H + TOP_PAD + BOTTOM_PAD)
 
     def x_of(i: int) -> float:
         return LEFT + step * (i + 0.5)
@@ -76,9 +118,10 @@ def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
         f'stroke-width="2.5" stroke-dasharray="6 4"/>',
         f'<rect x="{LEFT + 200.5}" y="13.5" width="7" height="7" fill="{CONFIRMED_COLOUR}"/>',
         f'<text x="{LEFT + 226}" y="21" fill="#1a1a1a">Of these, confirmed on review</text>',
+        *_mark_legend(marks, LEGEND_H + 8),
     ]
     for k, category in enumerate(categories):
-        top = LEGEND_H + k * (PANEL_H + TOP_PAD + BOTTOM_PAD) + TOP_PAD
+        top = legend_h + k * (PANEL_H + TOP_PAD + BOTTOM_PAD) + TOP_PAD
         bottom = top + PANEL_H
         values = [
             by_key.get((m, category), ChartPoint(month=m, category=category, flagged=0, confirmed=0)) for m in months
@@ -89,6 +132,7 @@ def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
             return top + PANEL_H - PANEL_H * v / vmax
 
         out.append('<g class="panel" aria-hidden="true">')
+        out.extend(_panel_marks(marks, months, step, top, bottom))
         out.append(
             f'<text x="{LEFT}" y="{_f(top - 8)}" font-weight="bold" fill="#1a1a1a">'
             f"{escape(CATEGORY_LABELS[category])}</text>"
@@ -129,3 +173,32 @@ def render_svg(points: Sequence[ChartPoint], *, title: str, desc: str) -> str:
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _panel_marks(
+    marks: Sequence[ChartMark], months: Sequence[str], step: float, top: float, bottom: float
+) -> list[str]:
+    """The marks across one panel: the shaded stretch without a derogation, then a numbered line per date."""
+    out: list[str] = []
+    end_x = WIDTH - RIGHT
+    for m in marks:
+        x = _day_x(m.day, months, LEFT, step)
+        if m.kind == "gap" and x is not None:
+            after = (date.fromisoformat(m.until) + timedelta(days=1)).isoformat() if m.until else ""
+            until = _day_x(after, months, LEFT, step) if after else None
+            x2 = end_x if until is None else until
+            out.append(
+                f'<rect x="{_f(x)}" y="{_f(top)}" width="{_f(max(x2 - x, 1))}" height="{PANEL_H}" fill="{GAP_FILL}"/>'
+            )
+    for k, m in enumerate(marks):
+        x = _day_x(m.day, months, LEFT, step)
+        if x is None:
+            continue
+        colour = E2EE_COLOUR if m.kind == "e2ee" else REGIME_COLOUR
+        dash = "2 3" if m.kind == "e2ee" else "5 3"
+        out.append(
+            f'<line x1="{_f(x)}" y1="{_f(top)}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{colour}" '
+            f'stroke-width="1.5" stroke-dasharray="{dash}"/>'
+        )
+        out.append(f'<text x="{_f(x + 3)}" y="{_f(top + 11)}" font-weight="bold" fill="{colour}">{k + 1}</text>')
+    return out

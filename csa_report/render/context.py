@@ -16,12 +16,20 @@ from csa_report.indicators import SCHEMA_ID, Indicators
 from csa_report.period import format_instant
 from csa_report.policies.models import PolicySet
 from csa_report.reference import Regime
-from csa_report.render.annex import FindingLike, WaiverLike, build_chart, finding_entries, waiver_entries
+from csa_report.render.annex import (
+    FindingLike,
+    WaiverLike,
+    build_chart,
+    chart_marks,
+    finding_entries,
+    waiver_entries,
+)
 from csa_report.render.cells import format_value, na_cell, row_cell, slug, text_or_na, value_cell
 from csa_report.render.definitions import DEFINITIONS
 from csa_report.render.header import build_header, gap_notice, instruments_in_force, report_title
 from csa_report.render.model import (
     HUMAN_SIGNOFF,
+    ContactPoint,
     Definition,
     PolicyProvenance,
     Provenance,
@@ -31,6 +39,8 @@ from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_secti
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
+from csa_report.render.summary import PreviousReport, build_summary
+from csa_report.render.tables import section_tables, segment_tables
 
 
 def build_context(
@@ -48,8 +58,11 @@ def build_context(
     correction: str | None = None,
     verification: str | None = None,
     provisional: str | None = None,
+    previous: PreviousReport | None = None,
 ) -> ReportContext:
-    """The one context object of a report. Pure: equal inputs give an equal context."""
+    """The one context object of a report. Pure: equal inputs give an equal context. ``previous`` is the last
+    filed report of the previous period (report id, period, its report.json values), for the summary's
+    comparison."""
     b = FieldBuilder(indicators, policies)
     period = indicators.period
     instruments = instruments_in_force(regimes, period.start, period.end)
@@ -63,6 +76,7 @@ def build_context(
     )
     sections = build_sections(b)
     per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
+    sections = tuple(section_tables(s, header.columns) for s in sections)
     provenance = Provenance(
         period=str(period),
         as_of=format_instant(indicators.as_of),
@@ -75,10 +89,19 @@ def build_context(
         verification=verification,
         provisional=provisional,
     )
+    p = policies.provider
+    summary = build_summary(
+        header,
+        sections,
+        correction=correction,
+        contact=ContactPoint(name=p.contact.name, role=p.contact.role, email=p.contact.email) if p.contact else None,
+        dpo=ContactPoint(name=p.dpo.name, email=p.dpo.email) if p.dpo else None,
+        previous=previous,
+    )
     return ReportContext(
         header=header,
         sections=sections,
-        chart=build_chart(series),
+        chart=build_chart(series, chart_marks(instruments, policies.provider.services, period.start, period.end)),
         findings=finding_entries(findings),
         waivers=waiver_entries(findings, waivers),
         definitions=tuple(
@@ -90,6 +113,8 @@ def build_context(
         segment_columns=per_segment.columns,
         segment_groups=per_segment.groups,
         segment_rows=per_segment.rows,
+        segment_tables=segment_tables(per_segment.groups, per_segment.columns, header.columns),
+        summary=summary,
     )
 
 

@@ -62,7 +62,7 @@ def gap_notice(instruments: Sequence[InstrumentInForce], start: date, end: date)
                 for g in gaps
             )
         )
-        parts.append("Any processing on those days needs a legal review (rule SCOPE-2; see the findings in the annex).")
+        parts.append("Any processing on those days needs a legal review (see the findings in the annex).")
     covered = sum(i.days for i in instruments)
     total = (end - start).days + 1
     if covered < total:

@@ -60,6 +60,46 @@ class Prose(_Model):
     markdown: str
 
 
+class TableCell(_Model):
+    """One cell of a laid-out table: ``text`` as printed, ``secondary`` a second line in the same cell (the
+    all-regions figure beside an EU figure), ``mark`` the footnote mark the cell carries ("" for none)."""
+
+    text: str
+    css: str
+    secondary: str = ""
+    mark: str = ""
+    colspan: int = 1
+
+
+class TableRow(_Model):
+    """A row of a table: a field (``label`` in the first column, one cell per column) or, with ``heading``, a
+    row-group heading that spans the table."""
+
+    id: str
+    label: str
+    optional: bool = False
+    heading: bool = False
+    cells: tuple[TableCell, ...] = ()
+
+
+class Footnote(_Model):
+    mark: str
+    text: str
+
+
+class Table(_Model):
+    """A field table as the reader sees it (render/tables.py lays the builders' groups out): the form's wording
+    in the first column, then one column per ``columns`` entry (services and total, an answer, or segments)."""
+
+    id: str
+    caption: str
+    note: str = ""
+    first: str = "Field"
+    columns: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+    footnotes: tuple[Footnote, ...] = ()
+
+
 class Section(_Model):
     number: int
     title: str
@@ -70,6 +110,8 @@ class Section(_Model):
     #: text applies and which version applied before (sections/tense.py). Empty when every document quoted
     #: was in force on the period's first day.
     tense: tuple[str, ...] = ()
+    #: The groups laid out as tables (render/tables.py): what the HTML and Markdown print.
+    tables: tuple[Table, ...] = ()
 
 
 class Column(_Model):
@@ -123,11 +165,34 @@ class ChartPoint(_Model):
     confirmed: int
 
 
+class ChartMark(_Model):
+    """A date the figure marks: a change of legal regime (``regime``; ``gap`` for the first day of a stretch
+    without a derogation, shaded until ``until``) or the day a service became end-to-end encrypted (``e2ee``)."""
+
+    day: str
+    kind: Literal["regime", "gap", "e2ee"]
+    label: str
+    until: str = ""
+
+
+class ChartMonth(_Model):
+    """One row of the figure's data table: a month, then (flagged, confirmed) per category."""
+
+    month: str
+    counts: tuple[int, ...]
+
+
 class Chart(_Model):
     title: str
     desc: str
     svg: str
     points: tuple[ChartPoint, ...]
+    marks: tuple[ChartMark, ...] = ()
+    #: The data table: a column group per category (``table_groups``), each with the headings in
+    #: ``table_columns`` (automated flags, of these confirmed), and one row per month.
+    table_groups: tuple[str, ...] = ()
+    table_columns: tuple[str, ...] = ()
+    table: tuple[ChartMonth, ...] = ()
 
 
 class FindingEntry(_Model):
@@ -224,6 +289,47 @@ class SegmentRows(_Model):
     rows: tuple[IndicatorRow, ...]
 
 
+# -- the summary page (render/summary.py builds it) --
+class ContactPoint(_Model):
+    name: str
+    role: str = ""
+    email: str
+
+
+class SummaryFigure(_Model):
+    """A key figure: ``text`` as the sections print it (all services), where it is, and, when a previous
+    filed report is known, its value there and the change."""
+
+    label: str
+    text: str
+    section: int
+    previous: str = ""
+    change: str = ""
+
+
+class Previous(_Model):
+    """The previous filed report the key figures are compared with."""
+
+    report_id: str
+    period: str
+
+
+class ReportSummary(_Model):
+    title: str
+    provider: str
+    services: str
+    period: str
+    regimes: str
+    legal_basis: str
+    figures: tuple[SummaryFigure, ...]
+    #: "Compared with …" or why there is no comparison.
+    comparison: str
+    previous: Previous | None = None
+    correction: str = ""
+    contact: ContactPoint | None = None
+    dpo: ContactPoint | None = None
+
+
 class ReportContext(_Model):
     """Everything the renderers need, and nothing else (no database, no clock)."""
 
@@ -242,3 +348,7 @@ class ReportContext(_Model):
     segment_columns: tuple[SegmentColumn, ...] = ()
     segment_groups: tuple[SegmentGroup, ...] = ()
     segment_rows: tuple[SegmentRows, ...] = ()
+    #: The segment figures laid out as tables (render/tables.py): one per data section and service.
+    segment_tables: tuple[Table, ...] = ()
+    #: The summary printed first (render/summary.py); the same object serves the sign-off e-mail and the UI.
+    summary: ReportSummary | None = None

@@ -103,7 +103,7 @@ def section4(b: FieldBuilder) -> Section:
             "Reports sent in the period to the organisations of section 9, split between child sexual abuse "
             "material and solicitation of children. The form asks about EU users: a report concerns EU users "
             "when one of its items or named accounts belongs to an EU user, and items and accounts are those of "
-            "EU users. The value for all regions follows each such field, marked as such."
+            "EU users. The value for all regions follows in brackets, for information."
         ),
         groups=tuple(groups),
     )
@@ -235,7 +235,7 @@ def section5(b: FieldBuilder) -> Section:
             "Removals and account suspensions (a termination counts as a permanent suspension) in the period, "
             "and complaints lodged in the period through the internal redress mechanism or with a judicial "
             "authority against them, with their outcome at the as-of instant. The form asks about EU users; "
-            "the value for all regions follows each such field, marked as such."
+            "the value for all regions follows in brackets, for information."
         ),
         groups=tuple(groups),
     )

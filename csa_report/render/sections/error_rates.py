@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from csa_report.indicators import ALL, NO, IndicatorRow
+from csa_report.policies.models import technology_display_name
 from csa_report.render.cells import na_cell, slug, text_or_na
 from csa_report.render.model import Field, Group, Section
 from csa_report.render.sections.base import SECTION_TITLES, FieldBuilder
@@ -17,6 +18,12 @@ FLAGGED_AS: Final = {
     "solicitation": "possible solicitation of children",
 }
 NOT_ABUSE: Final = {"known_csam": "CSAM", "new_csam": "CSAM", "solicitation": "solicitation of children"}
+#: What section 6 counts per category, and for which users: every field's label says it.
+COUNTED: Final = {
+    "known_csam": "content items, all regions",
+    "new_csam": "content items, all regions",
+    "solicitation": "EU user accounts",
+}
 #: The form numbers the categories' A, B and C fields 1 to 3.
 FORM_NUMBER: Final = {"known_csam": "1", "new_csam": "2", "solicitation": "3"}
 
@@ -34,7 +41,7 @@ def technologies(b: FieldBuilder) -> Group:
         cell = (
             text_or_na(tech.description, "no description")
             if tech is not None
-            else na_cell("not described in measures.md (see finding TECH-1)")
+            else na_cell("not described by the provider (see the findings in the annex)")
         )
         b.extra.append(
             IndicatorRow(
@@ -52,7 +59,7 @@ def technologies(b: FieldBuilder) -> Group:
         fields.append(
             Field(
                 id=f"6.technology.{slug(tech_id)}.{cat}",
-                label=f"{tech_id} ({CATEGORY_LABELS[cat]})",
+                label=f"{display_name(b, tech_id)} ({CATEGORY_LABELS[cat]})",
                 scope="provider",
                 cells=(cell,),
             )
@@ -67,6 +74,12 @@ def technologies(b: FieldBuilder) -> Group:
             )
         )
     return Group(id="6.technologies", title="6 The technologies used, in plain words", fields=tuple(fields))
+
+
+def display_name(b: FieldBuilder, tech_id: str) -> str:
+    """The technology's name as a reader knows it (measures.md ``name``, else a known name, else the id)."""
+    tech = b.pol.measures.technology(tech_id)
+    return tech.display_name if tech is not None else technology_display_name(tech_id)
 
 
 def _described_at(b: FieldBuilder, tech_id: str) -> int:
@@ -86,13 +99,14 @@ def section6(b: FieldBuilder) -> Section:
         n = FORM_NUMBER[cat]
         name = CATEGORY_LABELS[cat]
         region = "eu" if cat == "solicitation" else "all"
-        unit_word = "EU accounts" if cat == "solicitation" else "items"
+        unit_word = "accounts" if cat == "solicitation" else "items"
+        counted = f" — {COUNTED[cat]}"
         techs = sorted(
             {r.technology for r in b.ind.rows if r.section == 6 and r.category == cat and r.technology != NO},
             key=lambda t: (_described_at(b, t), t),
         )
         for tech in (NO, *techs):
-            tlabel = "all technologies" if tech == NO else f"technology: {tech}"
+            tlabel = "all technologies" if tech == NO else f"technology: {display_name(b, tech)}"
             missing = None if tech == NO else "technology not used on this service in the period"
             groups.append(
                 Group(
@@ -107,7 +121,7 @@ def section6(b: FieldBuilder) -> Section:
                     fields=(
                         b.fig(
                             f"6.{cat}.{tech}.A",
-                            f"A{n}: {unit_word} automatically flagged as {FLAGGED_AS[cat]}",
+                            f"A{n}: {unit_word} automatically flagged as {FLAGGED_AS[cat]}{counted}",
                             6,
                             "flagged",
                             cat,
@@ -117,7 +131,7 @@ def section6(b: FieldBuilder) -> Section:
                         ),
                         b.fig(
                             f"6.{cat}.{tech}.B",
-                            f"B{n}: of these, {unit_word} that human review found not to be {NOT_ABUSE[cat]}",
+                            f"B{n}: of these, {unit_word} that human review found not to be {NOT_ABUSE[cat]}{counted}",
                             6,
                             "not_abuse",
                             cat,
@@ -127,7 +141,7 @@ def section6(b: FieldBuilder) -> Section:
                         ),
                         b.fig(
                             f"6.{cat}.{tech}.rate",
-                            f"B{n}/A{n}: error rate (%)",
+                            f"B{n}/A{n}: error rate (%){counted}",
                             6,
                             "error_rate",
                             cat,
@@ -137,7 +151,7 @@ def section6(b: FieldBuilder) -> Section:
                         ),
                         b.fig(
                             f"6.{cat}.{tech}.C",
-                            f"C{n}: {unit_word} that went to human review",
+                            f"C{n}: {unit_word} that went to human review{counted}",
                             6,
                             "human_reviewed",
                             cat,
@@ -147,7 +161,7 @@ def section6(b: FieldBuilder) -> Section:
                         ),
                         b.svc_na(
                             f"6.{cat}.{tech}.other",
-                            "Other findings",
+                            f"Other findings{counted}",
                             "no other findings recorded" + ("" if tech == NO else " for this technology"),
                         ),
                     ),

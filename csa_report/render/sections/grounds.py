@@ -20,7 +20,7 @@ def section2(b: FieldBuilder) -> Section:
     law = (
         text_or_na(
             lb.member_state_law,
-            "not stated in legal-basis.md although Art. 6(1)(c) or (e) is relied on (see the findings in the annex)",
+            "not stated by the provider although Art. 6(1)(c) or (e) is relied on (see the findings in the annex)",
         )
         if needs_law
         else na_cell("neither Art. 6(1)(c) nor Art. 6(1)(e) is relied on")
@@ -28,7 +28,7 @@ def section2(b: FieldBuilder) -> Section:
     lia = (
         text_or_na(
             lb.legitimate_interest_assessment,
-            "not stated in legal-basis.md although Art. 6(1)(f) is relied on (see the findings in the annex)",
+            "not stated by the provider although Art. 6(1)(f) is relied on (see the findings in the annex)",
         )
         if LEGITIMATE_INTEREST in points
         else na_cell("Art. 6(1)(f) is not relied on")

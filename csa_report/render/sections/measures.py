@@ -12,7 +12,7 @@ from csa_report.vocabulary import CATEGORIES, CATEGORY_LABELS
 
 #: What the indicators of each category are.
 INDICATOR_KIND: Final = {"known_csam": "hashes", "new_csam": "AI classifiers", "solicitation": "AI classifiers"}
-NONE_STATED: Final = "none stated in measures.md"
+NONE_STATED: Final = "not stated by the provider"
 
 
 def _fields_spec(kind: str) -> tuple[tuple[str, str, bool], ...]:

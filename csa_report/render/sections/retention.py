@@ -95,7 +95,7 @@ def _safeguard_cell(safeguards: Any, attr: str, kind: Kind, specifies: tuple[str
         assert specifies is not None
         answer, what = specifies
         return _specify(getattr(safeguards, answer), value, what)
-    return text_or_na(value, "none stated")
+    return text_or_na(value, "not stated by the provider")
 
 
 def section8(b: FieldBuilder) -> Section:
@@ -119,7 +119,7 @@ def section8(b: FieldBuilder) -> Section:
         b.pol_field(
             "8.retention.other",
             "Other retention policies",
-            text_or_na(r.other_retention_policies, "none stated in retention.md"),
+            text_or_na(r.other_retention_policies, "not stated by the provider"),
             section=8,
             indicator="other_retention_policies",
             optional=True,
@@ -150,14 +150,14 @@ def section8(b: FieldBuilder) -> Section:
             "8.access",
             "Right of access: whether, how and when users get access to their data "
             "when their account is suspended or deleted",
-            text_or_na(r.right_of_access, "none stated"),
+            text_or_na(r.right_of_access, "not stated by the provider"),
             section=8,
             indicator="right_of_access",
         ),
         b.pol_field(
             "8.other",
             "Other safeguards",
-            text_or_na(r.other_safeguards, "none stated in retention.md"),
+            text_or_na(r.other_safeguards, "not stated by the provider"),
             section=8,
             indicator="other_safeguards",
             optional=True,

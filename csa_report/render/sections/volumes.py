@@ -37,7 +37,13 @@ def section1(b: FieldBuilder) -> Section:
                 section=1,
                 indicator="metadata_types",
             ),
-            *_by_region(b, "1.1.volume", "Volume of metadata processed", "metadata_processed"),
+            *_by_region(
+                b,
+                "1.1.volume",
+                "Volume of metadata processed",
+                "metadata_processed",
+                "metadata records read for detection",
+            ),
         ),
     )
     content_cells: list[Cell] = []
@@ -98,9 +104,11 @@ def section1(b: FieldBuilder) -> Section:
     )
 
 
-def _by_region(b: FieldBuilder, fid: str, label: str, indicator: str) -> tuple[Field, Field]:
-    """A volume for EU users, then for non-EU users (the form asks for both)."""
+def _by_region(b: FieldBuilder, fid: str, label: str, indicator: str, unit: str = "") -> tuple[Field, Field]:
+    """A volume for EU users, then for non-EU users (the form asks for both); ``unit`` says what is counted
+    where the label alone does not."""
+    counted = f" ({unit})" if unit else ""
     return (
-        b.fig(f"{fid}.eu", f"{label} — EU users", 1, indicator, region="eu"),
-        b.fig(f"{fid}.non_eu", f"{label} — non-EU users", 1, indicator, region="non_eu"),
+        b.fig(f"{fid}.eu", f"{label} — EU users{counted}", 1, indicator, region="eu"),
+        b.fig(f"{fid}.non_eu", f"{label} — non-EU users{counted}", 1, indicator, region="non_eu"),
     )
