@@ -5,7 +5,6 @@ header."""
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -14,35 +13,15 @@ import pytest
 
 from csa_report import names
 from csa_report.delivery import build_message
-from csa_report.errors import PolicyError
 from csa_report.period import Period
 from csa_report.policies import load_policies
 from csa_report.policies import loader as policy_loader
 from csa_report.storage.report import ReportRef
 from csa_report.submission import message_text
+from tests.policies.test_policy_loader import _edit, _error, folder
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "pol"
-    shutil.copytree(EXAMPLE, target)
-    return target
-
-
-def _edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _error(folder: Path) -> str:
-    with pytest.raises(PolicyError) as err:
-        load_policies(folder)
-    assert err.value.exit_code == 2
-    return str(err.value)
+__all__ = ["folder"]  # the fixture, shared with the loader's tests
 
 
 def _line(folder: Path, name: str, needle: str) -> int:
