@@ -76,6 +76,7 @@ export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
        CSA_POLICIES=$REPO/policies/example \
        CSA_AUDIT_DB=sqlite:///$OPS/audit.db \
        CSA_OUTBOX=$OPS/outbox \
+       CSA_SMTP_FROM=transparency@example-communications.ie \
        CSA_OUTPUT_DIR=$OPS/reports \
        CSA_OBJECT_LOCK_DAYS=1 \
        CSA_SIGNOFF_NOTIFY='["dara.kelly@example.ie"]'
