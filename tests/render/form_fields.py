@@ -157,13 +157,14 @@ _MEASURES = (
 )
 
 
-def _errors(n: str, unit: str) -> tuple[str, ...]:
+def _errors(n: str, unit: str, counted: str) -> tuple[str, ...]:
+    """Every field of section 6 says what it counts and for which users (``counted``)."""
     return (
         f"A{n}: {unit} automatically flagged",
         f"B{n}: of these",
-        f"B{n}/A{n}: error rate (%)",
-        f"C{n}: {unit} that went to human review",
-        "Other findings",
+        f"B{n}/A{n}: error rate (%) — {counted}",
+        f"C{n}: {unit} that went to human review — {counted}",
+        f"Other findings — {counted}",
     )
 
 
@@ -180,9 +181,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "5.known_csam.account": ("EU user accounts suspended for sharing", *_ACCOUNT_COMPLAINTS),
     "5.new_csam.account": ("EU user accounts suspended for sharing", *_ACCOUNT_COMPLAINTS),
     "5.solicitation.account": ("EU user accounts suspended for soliciting a child", *_ACCOUNT_COMPLAINTS),
-    "6.known_csam.-": _errors("1", "items"),
-    "6.new_csam.-": _errors("2", "items"),
-    "6.solicitation.-": _errors("3", "EU accounts"),
+    "6.known_csam.-": _errors("1", "items", "content items, all regions"),
+    "6.new_csam.-": _errors("2", "items", "content items, all regions"),
+    "6.solicitation.-": _errors("3", "accounts", "EU user accounts"),
     "7.known_csam": _MEASURES,
     "7.new_csam": _MEASURES,
     "7.solicitation": _MEASURES,

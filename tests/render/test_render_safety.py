@@ -71,7 +71,7 @@ def test_missing_field_fails_naming_it() -> None:
         render_template(make_environment(), "report.html.j2", data)
     assert "header.html.j2" in str(err.value)
     data = template_data(make_context())
-    del data["sections"][5]["groups"][0]["fields"][0]["cells"][0]["text"]
+    del data["sections"][5]["tables"][0]["rows"][0]["cells"][0]["text"]
     with pytest.raises(TemplateRenderError, match=r"'text'"):
         render_template(make_environment(), "report.md.j2", data)
 

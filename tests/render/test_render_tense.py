@@ -72,7 +72,7 @@ def test_2026_section1_states_the_tense_once_in_html_and_markdown(
     m1 = _section(md, "## 1) ", "## 2) ")
     assert m1.count(NOTE) == 1
     assert f"\n\n{NOTE}\n\n" in m1
-    assert m1.index(NOTE) < m1.index("- Types of metadata processed")
+    assert m1.index(NOTE) < m1.index("| Types of metadata processed |")
 
 
 def test_2026_only_sections_quoting_provider_md_carry_the_note(rendered_2026: tuple[ReportContext, str, str]) -> None:
