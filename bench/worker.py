@@ -189,7 +189,8 @@ _KEY_PLAN = re.compile(
 
 def explain(url: str, _scale: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of every extraction statement (PostgreSQL); key lines of the heaviest."""
-    from csa_report.extract.queries import ALL_QUERIES, account_holders, reported
+    from csa_report.extract.distinct import account_holders, reported
+    from csa_report.extract.queries import ALL_QUERIES
     from csa_report.extract.session import Tuning, apply_session
     from csa_report.sql_dialect import PeriodParams, dialect_for
 

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
 from csa_report.errors import DataError
-from csa_report.extract.queries import ALL_QUERIES, account_holders, report_account_values, reported
+from csa_report.extract.distinct import account_holders, reported
+from csa_report.extract.queries import ALL_QUERIES, report_account_values
 from csa_report.extract.sections import Group, section1, section4, section5, section6, section9
 from csa_report.extract.session import Tuning, run_statements
 from csa_report.indicators import ALL, IndicatorRow, Indicators

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from csa_report.extract.queries import SUSPENSIONS
+from csa_report.extract.distinct import SUSPENSIONS
 from csa_report.indicators import ALL, NO, IndicatorRow, Unit, mean_days, ratio_percent
 from csa_report.source_schema import CATEGORIES
 

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from csa_report.db import describe, normalise_url, read_only_source, require_tables
 from csa_report.extract.compute import compute_indicators
-from csa_report.extract.queries import REQUIRED_COLUMNS
 from csa_report.extract.session import Tuning, apply_session, isolation_level
+from csa_report.extract.tables import REQUIRED_COLUMNS
 from csa_report.indicators import Indicators
 from csa_report.period import Period, check_as_of
 from csa_report.source_types import validate_types

@@ -1,0 +1,101 @@
+"""The tables extraction reads and the one result shape every extraction statement returns.
+
+Lightweight table handles (csa_report.extract.queries and csa_report.extract.distinct only read, and a
+provider's views need not match our DDL types), the columns checked before any statement runs, and ``shape``:
+kind, service, category, k1..k6 (keys), n1..n6 (numbers), which csa_report.extract.compute assembles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, MetaData, Table, Text, case, cast, literal, null
+from sqlalchemy.sql.elements import ColumnElement
+
+# Lightweight table handles: we only read, and a provider's views need not match our DDL types.
+_md = MetaData()
+
+
+def _table(name: str, *cols: str) -> Table:
+    return Table(name, _md, *(Column(c) for c in cols))
+
+
+PV = _table("processing_volumes", "id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes")
+DET = _table(
+    "detections",
+    "id",
+    "service",
+    "technology",
+    "category",
+    "data_type",
+    "file_type",
+    "user_region",
+    "account_ref",
+    "flagged_at",
+    "automated",
+    "reviewed_at",
+    "verdict",
+    "erased_at",
+    "hold_ref",
+)
+REP = _table("reports", "id", "service", "recipient", "category", "sent_at", "human_confirmed_at")
+RI = _table("report_items", "report_id", "detection_id")
+RA = _table("report_accounts", "report_id", "account_ref", "role", "user_region")
+CA = _table("content_actions", "id", "service", "detection_id", "removed_at", "restored_at")
+AA = _table(
+    "account_actions",
+    "id",
+    "service",
+    "account_ref",
+    "category",
+    "user_region",
+    "action",
+    "taken_at",
+    "user_notified_at",
+    "restored_at",
+)
+CMP = _table(
+    "complaints",
+    "id",
+    "service",
+    "subject",
+    "content_action_id",
+    "account_action_id",
+    "channel",
+    "lodged_at",
+    "decided_at",
+    "outcome",
+    "complied_at",
+    "reason",
+)
+
+#: The columns extraction reads, per table: checked before any query runs so that a missing one is
+#: reported by name rather than as a database error.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns) for t in (PV, DET, REP, RI, RA, CA, AA, CMP)
+}
+
+SHAPE = ("kind", "service", "category", "k1", "k2", "k3", "k4", "k5", "k6", "n1", "n2", "n3", "n4", "n5", "n6")
+N_KEYS = 6
+
+
+def shape(
+    kind: str, *, service: Any = None, category: Any = None, keys: Sequence[Any] = (), nums: Sequence[Any] = ()
+) -> list[ColumnElement[Any]]:
+    """Columns of the common result shape: kind, service, category, k1..k6 (keys), n1..n6 (numbers)."""
+    # Typed NULLs: PostgreSQL resolves UNION column types pair by pair, and NULL ∪ NULL would become text.
+    k = [*keys, *([cast(null(), Text)] * (N_KEYS - len(keys)))]
+    n = [*nums, *([cast(null(), BigInteger)] * (6 - len(nums)))]
+    cols: list[Any] = [
+        literal(kind),
+        service if service is not None else cast(null(), Text),
+        category if category is not None else cast(null(), Text),
+        *k,
+        *n,
+    ]
+    return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
+
+
+def when(cond: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((cond, value), else_=null())
