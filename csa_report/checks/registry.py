@@ -109,6 +109,9 @@ RULE_IDS: Final = (
     "XFER-4",
     "POLICY-1",
     "DEADLINE-1",
+    # version 3 (policies.md "Version 3": legal positions, the gap, encryption, plausibility)
+    "POSITION-1",
+    "SCOPE-4",
 )
 RULES: dict[str, Rule] = {}
 
@@ -137,8 +140,11 @@ def all_rules() -> list[Rule]:
     from csa_report.checks import (  # noqa: F401 - imported for their registrations
         calendar,
         completeness,
+        encryption,
+        gap,
         legal_basis,
         oversight,
+        positions,
         retention,
         scope,
         technology,

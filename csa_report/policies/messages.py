@@ -44,7 +44,8 @@ def describe_errors(
 
 
 def _normalise(node: yaml.Node, err: ErrorDetails) -> tuple[Loc, str]:
-    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in UNION_TAGS))
+    # "[key]" is pydantic's marker for a mapping's key (an unknown legal_positions id): the id's line is meant
+    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in UNION_TAGS or p == "[key]")))
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StrictStr, model_validator
 
 from csa_report.errors import InputError
 from csa_report.policies.fields import (
@@ -17,6 +17,7 @@ from csa_report.policies.fields import (
     Url,
     refuse_duplicates,
 )
+from csa_report.reference import open_question_ids
 
 
 class SupervisoryAuthority(StrictModel):
@@ -36,6 +37,27 @@ class Service(StrictModel):
         if not self.e2ee and self.e2ee_from is not None:
             raise ValueError("e2ee_from: must be null when e2ee is false")
         return self
+
+
+def _question_id(value: str) -> str:
+    known = open_question_ids()
+    if value not in known:
+        raise ValueError(
+            f"unknown open question {value!r}: expected one of {', '.join(sorted(known))} "
+            "(the questions of csa_report/reference/regimes.yaml)"
+        )
+    return value
+
+
+QuestionId = Annotated[StrictStr, AfterValidator(_question_id)]
+
+
+class LegalPosition(StrictModel):
+    """The provider's answer to one open question of the reference data, who took the position and when."""
+
+    answer: Text
+    by: Text
+    date: Day
 
 
 VolumeName = Literal["images", "videos", "other_files", "text_bytes", "metadata"]
@@ -75,6 +97,8 @@ class ProviderDoc(PolicyDocument):
     #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
     volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
     signing_keys: tuple[SigningKey, ...] = ()
+    #: The provider's positions on the open legal questions (reference data): question id → answer, by, date.
+    legal_positions: dict[QuestionId, LegalPosition] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _people(self) -> ProviderDoc:
