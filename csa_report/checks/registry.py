@@ -110,6 +110,9 @@ RULE_IDS: Final = (
     "POLICY-1",
     "DEADLINE-1",
     "SERVICE-1",  # names are identities (csa_report.checks.declared)
+    # version 3 (policies.md "Version 3": legal positions, the gap, encryption, plausibility)
+    "POSITION-1",
+    "SCOPE-4",
 )
 RULES: dict[str, Rule] = {}
 
@@ -139,8 +142,11 @@ def all_rules() -> list[Rule]:
         calendar,
         completeness,
         declared,
+        encryption,
+        gap,
         legal_basis,
         oversight,
+        positions,
         retention,
         scope,
         technology,

@@ -1,4 +1,5 @@
-"""SCOPE-1..3: what may be scanned, and when (Art. 1(2); the 2026 gap; 2026/1881 Art. 1(3))."""
+"""SCOPE-1, SCOPE-3: what may be scanned, and when (Art. 1(2); 2026/1881 Art. 1(3)); SCOPE-2 (the 2026 gap) is in
+csa_report.checks.gap, SCOPE-4 in csa_report.checks.encryption."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from csa_report.checks.intervals import Span, e2ee_excluded_spans, no_derogation_spans
+from csa_report.checks.intervals import Span, e2ee_excluded_spans
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.source_schema import Detection, ProcessingVolume
 
@@ -43,62 +44,6 @@ def scope_1(ctx: CheckContext) -> Violation | None:
         total,
         {"by_service": [{"service": s, "count": int(n)} for s, n in rows]},
     )
-
-
-@rule(
-    "SCOPE-2",
-    "review",
-    "Directive 2002/58/EC Art. 5(1) and 6(1) (no derogation in force on those days)",
-    "no processing happens on days without a derogation in force",
-    "data",
-    {"processing_volumes": ("service", "day", "items"), "detections": ("service", "flagged_at")},
-)
-def scope_2(ctx: CheckContext) -> Violation | None:
-    spans = no_derogation_spans(ctx.period)
-    if not spans:
-        return None
-    q = ctx.sql
-    by_service: dict[str, dict[str, Any]] = {}
-    volume_rows = detections = 0
-    for span in spans:
-        first, last = span.closed()
-        v_stmt = (
-            select(PV.c.service, func.count(), func.sum(PV.c["items"]), func.count(func.distinct(q.day(PV.c.day))))
-            .where(PV.c["items"] > 0, q.date_between(PV.c.day, first, last))
-            .group_by(PV.c.service)
-        )
-        for service, rows, items, days in ctx.db.execute(v_stmt).all():
-            entry = by_service.setdefault(service, _empty(service))
-            entry["volume_rows"] += int(rows)
-            entry["items"] += int(items or 0)
-            entry["days"] += int(days)
-            volume_rows += int(rows)
-        d_stmt = (
-            select(D.c.service, func.count()).where(q.between_days(D.c.flagged_at, first, last)).group_by(D.c.service)
-        )
-        for service, n in ctx.db.execute(d_stmt).all():
-            by_service.setdefault(service, _empty(service))["detections"] += int(n)
-            detections += int(n)
-    if not by_service:
-        return None
-    # count: processing records; the volume rows when there are any, otherwise the detections that show it
-    count = volume_rows or detections
-    windows = ", ".join(f"{s.closed()[0]}..{s.closed()[1]}" for s in spans)
-    return Violation(
-        f"processing on days with no derogation in force ({windows}): {volume_rows} processing_volumes row(s) "
-        f"with items and {detections} detection(s); a legal decision is needed",
-        count,
-        {
-            "windows": [{"from": s.closed()[0], "until": s.closed()[1]} for s in spans],
-            "volume_rows": volume_rows,
-            "detections": detections,
-            "by_service": [by_service[k] for k in sorted(by_service)],
-        },
-    )
-
-
-def _empty(service: str) -> dict[str, Any]:
-    return {"service": service, "volume_rows": 0, "items": 0, "days": 0, "detections": 0}
 
 
 @rule(

@@ -13,287 +13,104 @@ crash.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    Strict,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    Tag,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, model_validator
+
+from csa_report.names import ListedName
+from csa_report.policies.fields import (
+    GDPR_POINTS,
+    RETAINED_DATA,
+    RETENTION_PURPOSES,
+    TRANSFER_ARTICLES,
+    CountryCode,
+    Day,
+    Days,
+    Email,
+    GdprPoint,
+    Hours,
+    Kind,
+    PolicyDocument,
+    RecipientType,
+    RetainedData,
+    RetentionPurpose,
+    StrictModel,
+    Text,
+    TransferArticle,
+    Url,
+    refuse_duplicates,
 )
-
-from csa_report.errors import InputError
-from csa_report.names import ListedName, Name
-from csa_report.reference import country_codes
+from csa_report.policies.provider_doc import (
+    Contact,
+    Dpo,
+    ProviderDoc,
+    Service,
+    SigningKey,
+    SupervisoryAuthority,
+    VolumeName,
+    person_key,
+)
+from csa_report.policies.technology_names import (
+    KNOWN_TECHNOLOGY_NAMES,
+    DisplayName,
+    technology_display_name,
+)
 from csa_report.vocabulary import Category
 
-# ---------------------------------------------------------------------------------------------------------
-# Building blocks
-
-
-def _non_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-def _country(value: str) -> str:
-    if value not in country_codes():
-        raise ValueError(f"unknown country code {value!r}: expected an ISO 3166-1 alpha-2 code such as IE, US, GB")
-    return value
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_URL = re.compile(r"^https?://\S+$")
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-def _url(value: str) -> str:
-    if not _URL.match(value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_non_blank)]
-Day = Annotated[date, Strict()]
-CountryCode = Annotated[StrictStr, AfterValidator(_country)]
-Email = Annotated[StrictStr, AfterValidator(_email)]
-Url = Annotated[StrictStr, AfterValidator(_url)]
-Days = Annotated[StrictInt, Field(ge=0)]
-#: A policy threshold in whole hours or days: a number, never negative (v2 fields; checked by the loader).
-Hours = Annotated[StrictInt, Field(ge=0)]
-
-#: GDPR Art. 6(1) points.
-GdprPoint = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
-GDPR_POINTS: Final[tuple[str, ...]] = get_args(GdprPoint)
-
-#: GDPR Chapter V grounds a transfer may rely on (GDPR Articles 45 to 49).
-TransferArticle = Literal[
-    "45",
-    "46(2)(a)",
-    "46(2)(b)",
-    "46(2)(c)",
-    "46(2)(d)",
-    "46(2)(e)",
-    "46(2)(f)",
-    "46(3)(a)",
-    "46(3)(b)",
-    "47",
-    "49(1)(a)",
-    "49(1)(b)",
-    "49(1)(c)",
-    "49(1)(d)",
-    "49(1)(e)",
-    "49(1)(f)",
-    "49(1)(g)",
-    "49(1) second subparagraph",
+#: Re-exported: the documents' building blocks and provider.md live in their own modules
+#: (csa_report.policies.fields, csa_report.policies.provider_doc); callers import them from here.
+__all__ = [
+    "DOCUMENTS",
+    "GDPR_POINTS",
+    "KNOWN_TECHNOLOGY_NAMES",
+    "RETAINED_DATA",
+    "RETENTION_PURPOSES",
+    "TRANSFER_ARTICLES",
+    "UNION_TAGS",
+    "CategoryEntry",
+    "CategoryMeasures",
+    "Contact",
+    "CountryCode",
+    "Day",
+    "Days",
+    "DetectionCategory",
+    "DisplayName",
+    "Dpo",
+    "Email",
+    "GdprPoint",
+    "Hours",
+    "Kind",
+    "LegalBasisDoc",
+    "MeasuresDoc",
+    "NotApplicable",
+    "PolicyDocument",
+    "PolicySet",
+    "ProviderDoc",
+    "Recipient",
+    "RecipientType",
+    "Redress",
+    "Reporting",
+    "RetainedData",
+    "RetentionDoc",
+    "RetentionPurpose",
+    "RetentionRule",
+    "Safeguards",
+    "Service",
+    "SigningKey",
+    "StrictModel",
+    "SupervisoryAuthority",
+    "Technology",
+    "Text",
+    "TransferArticle",
+    "TransferGround",
+    "TransfersDoc",
+    "Url",
+    "VolumeName",
+    "person_key",
+    "technology_display_name",
 ]
-TRANSFER_ARTICLES: Final[tuple[str, ...]] = get_args(TransferArticle)
-RecipientType = Literal["public_interest_organisation", "law_enforcement", "processor"]
-RetainedData = Literal["confirmed_content", "not_abuse", "report_metadata", "complaint"]
-RETAINED_DATA: Final[tuple[str, ...]] = get_args(RetainedData)
-#: Art. 3(1)(h)(i)-(v): the only purposes for which data may be kept.
-RetentionPurpose = Literal["report", "block", "hash", "redress", "law_enforcement_request"]
-RETENTION_PURPOSES: Final[tuple[str, ...]] = get_args(RetentionPurpose)
-Kind = Literal["provider", "legal_basis", "transfers", "retention", "measures"]
-
-
-class StrictModel(BaseModel):
-    """Base of every nested structure: immutable, unknown fields rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PolicyDocument(StrictModel):
-    """Fields every document carries, and the loader-attached body, path and hash."""
-
-    kind: StrictStr
-    version: Text
-    effective_from: Day
-    #: Last day this version was in force; null = until the next version of the document takes effect.
-    effective_until: Day | None = None
-
-    _body: str = PrivateAttr(default="")
-    _path: Path = PrivateAttr(default=Path())
-    _sha256: str = PrivateAttr(default="")
-
-    @property
-    def body(self) -> str:
-        """The Markdown prose after the front matter, verbatim (never a template)."""
-        return self._body
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    @property
-    def sha256(self) -> str:
-        """SHA-256 (hex) of the file's bytes, for the manifest."""
-        return self._sha256
-
-    def attach(self, body: str, path: Path, sha256: str) -> None:
-        """Used by the loader only."""
-        self._body = body
-        self._path = path
-        self._sha256 = sha256
-
-
-# ---------------------------------------------------------------------------------------------------------
-# provider.md
-
-
-class SupervisoryAuthority(StrictModel):
-    name: Name
-    email: Email
-
-
-class Contact(StrictModel):
-    """The contact point for the report: named in its summary and in the submission e-mail, which the
-    authority answers."""
-
-    name: Text
-    role: Text
-    email: Email
-
-
-class Dpo(StrictModel):
-    """The provider's data protection officer (GDPR Art. 37), named in the submission e-mail."""
-
-    name: Text
-    email: Email
-
-
-class Service(StrictModel):
-    name: ListedName
-    e2ee: StrictBool
-    e2ee_from: Day | None = None
-
-    @model_validator(mode="after")
-    def _e2ee_date(self) -> Service:
-        if self.e2ee and self.e2ee_from is None:
-            raise ValueError("e2ee_from: required when e2ee is true (the date end-to-end encryption applies from)")
-        if not self.e2ee and self.e2ee_from is not None:
-            raise ValueError("e2ee_from: must be null when e2ee is false")
-        return self
-
-
-VolumeName = Literal["images", "videos", "other_files", "text_bytes", "metadata"]
-
-
-class SigningKey(StrictModel):
-    """A person's OpenSSH public key (the kind used to sign git commits): an approver's key makes the sign-off
-    an SSH signature over manifest.json; the preparer's key is listed so that it can never approve."""
-
-    name: ListedName
-    key: Text
-
-    @model_validator(mode="after")
-    def _openssh(self) -> SigningKey:
-        from csa_report.sshsig import normalise_public_key
-
-        try:
-            normalise_public_key(self.key, what=f"key of {self.name}")
-        except InputError as exc:  # pydantic reports ValueErrors with the field's location
-            raise ValueError(str(exc)) from None
-        return self
-
-
-class ProviderDoc(PolicyDocument):
-    kind: Literal["provider"]
-    provider: Name
-    establishment: CountryCode
-    supervisory_authority: SupervisoryAuthority
-    commission_email: Email
-    services: Annotated[tuple[Service, ...], Field(min_length=1)]
-    metadata_types: tuple[Text, ...]
-    publication_url: Url
-    contact: Contact
-    dpo: Dpo
-    approvers: Annotated[tuple[ListedName, ...], Field(min_length=1)]
-    preparer: ListedName
-    #: The provider's reading of "processed" (form 1.3); when absent the report prints the default reading.
-    processed_definition: Text | None = None
-    #: Section 1 volumes the provider does not count, each with the reason the report prints as N/A.
-    volumes_not_counted: dict[VolumeName, Text] = Field(default_factory=dict)
-    signing_keys: tuple[SigningKey, ...] = ()
-
-    @model_validator(mode="after")
-    def _people(self) -> ProviderDoc:
-        # Compared as the sign-off form compares names (spaces collapsed, case ignored): "aoife  byrne" among the
-        # approvers is the preparer, and the form would let her sign off her own report under that spelling.
-        if person_key(self.preparer) in {person_key(a) for a in self.approvers}:
-            raise ValueError(
-                "preparer: must not be one of the approvers (nobody signs off their own report; names "
-                "are compared ignoring case and spacing)"
-            )
-        for k in self.signing_keys:
-            if k.name not in self.approvers and k.name != self.preparer:
-                raise ValueError(f"signing_keys: {k.name!r} is neither an approver nor the preparer")
-        _refuse_ambiguous_keys(self.signing_keys)
-        _refuse_duplicates("services", [s.name for s in self.services])
-        return self
-
-    def service(self, name: str) -> Service | None:
-        return next((s for s in self.services if s.name == name), None)
-
-    def approver_keys(self) -> dict[str, str]:
-        """Approver name → OpenSSH public key; empty means the typed ("unsigned") sign-off."""
-        return {k.name: k.key for k in self.signing_keys if k.name in self.approvers}
-
-    def preparer_keys(self) -> dict[str, str]:
-        return {k.name: k.key for k in self.signing_keys if k.name == self.preparer}
-
-
-def person_key(name: str) -> str:
-    """A person's name as every sign-off comparison sees it: spaces collapsed, case ignored ("dara  KELLY" is Dara
-    Kelly). The one rule for the policy's four-eyes check, the typed form, and the signed and up-front approvals."""
-    return " ".join(name.split()).casefold()
-
-
-def _refuse_ambiguous_keys(keys: tuple[SigningKey, ...]) -> None:
-    """One key per person and one person per key: a second key under the same name would be silently dropped
-    (approver_keys maps a name to one key), and a key under two names would make its signatures ambiguous (who
-    signed? is it the preparer's?)."""
-    from csa_report.sshsig import normalise_public_key
-
-    names: dict[str, str] = {}
-    owners: dict[str, str] = {}
-    for k in keys:
-        person = person_key(k.name)
-        if person in names:
-            raise ValueError(f"signing_keys: {k.name!r} is listed twice; list one key per person")
-        names[person] = k.name
-        key = normalise_public_key(k.key, what=f"key of {k.name}")  # type+base64: the comment does not count
-        if key in owners:
-            raise ValueError(
-                f"signing_keys: the same key is listed for {owners[key]!r} and {k.name!r}; each "
-                "person signs with their own key"
-            )
-        owners[key] = k.name
-
-
-def _refuse_duplicates(field: str, names: list[str]) -> None:
-    """A name listed twice is a typo or a copy-paste slip; name the first one (alphabetically)."""
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"{field}: {dupes[0]!r} is listed twice")
-
 
 # ---------------------------------------------------------------------------------------------------------
 # legal-basis.md
@@ -363,7 +180,7 @@ class TransfersDoc(PolicyDocument):
 
     @model_validator(mode="after")
     def _unique(self) -> TransfersDoc:
-        _refuse_duplicates("recipients", [r.name for r in self.recipients])
+        refuse_duplicates("recipients", [r.name for r in self.recipients])
         return self
 
     def recipient(self, name: str) -> Recipient | None:
@@ -482,38 +299,6 @@ UNION_TAGS: Final = frozenset({"measures", "not_applicable"})
 
 DetectionCategory = Category
 
-#: The longest display name of a technology (it heads a table and names a row).
-DISPLAY_NAME_MAX: Final = 60
-#: Characters a display name may not hold: it is printed as plain words, never as markup.
-_MARKUP = frozenset("<>&`*[]")
-#: The display name of a well-known technology id, used when measures.md gives no ``name``.
-KNOWN_TECHNOLOGY_NAMES: Final[dict[str, str]] = {
-    "photodna": "PhotoDNA",
-    "csai_match": "CSAI Match",
-    "new_csam_classifier": "classifier for new material",
-    "grooming_classifier": "grooming classifier",
-    "user_report": "user reports",
-}
-
-
-def _display_name(value: str) -> str:
-    if len(value) > DISPLAY_NAME_MAX:
-        raise ValueError(f"longer than {DISPLAY_NAME_MAX} characters ({len(value)})")
-    bad = sorted(_MARKUP.intersection(value))
-    if bad:
-        raise ValueError(f"holds markup characters ({' '.join(bad)}): a display name is plain words")
-    return " ".join(value.split())
-
-
-DisplayName = Annotated[Text, AfterValidator(_display_name)]
-
-
-def technology_display_name(tech_id: str, name: str | None = None) -> str:
-    """What a reader sees for a technology: its ``name``, else the known name of its id, else the id in words."""
-    if name:
-        return name
-    return KNOWN_TECHNOLOGY_NAMES.get(tech_id, tech_id.replace("_", " "))
-
 
 class Technology(StrictModel):
     """One detection technology (Art. 3(1)(b)-(d)): what it is in plain words, and its DPIA and prior
@@ -550,7 +335,7 @@ class MeasuresDoc(PolicyDocument):
 
     @model_validator(mode="after")
     def _unique_technologies(self) -> MeasuresDoc:
-        _refuse_duplicates("technologies", [t.id for t in self.technologies])
+        refuse_duplicates("technologies", [t.id for t in self.technologies])
         return self
 
     def technology(self, tech_id: str) -> Technology | None:

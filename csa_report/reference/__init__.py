@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr, ValidationError, model_validator
 
 from csa_report.errors import ToolError
 
@@ -63,10 +63,26 @@ class Instrument(_Ref):
 
 
 class Amendment(_Ref):
-    """An amending act, named beside its regime from the day it entered into force."""
+    """An amending act, named beside its regime from the day it entered into force; ``amends`` is the id of the
+    instrument it amends (checked to be the regime it is listed under)."""
 
     name: StrictStr
+    amends: StrictStr
     in_force_from: Day
+
+
+class OpenQuestion(_Ref):
+    """A legal question the regime's text leaves open, in plain words; the provider answers it in provider.md
+    ``legal_positions`` and the report prints the answer ``where`` it applies (rule POSITION-1 when unanswered).
+    ``asked``: ``in_period`` whenever the regime applies on a day of the period; ``after_expiry`` only when the
+    period also has days after the regime stopped applying."""
+
+    id: StrictStr
+    question: StrictStr
+    where: Literal["header", "section-1"]
+    asked: Literal["in_period", "after_expiry"] = "in_period"
+    #: A rule whose finding the provider's answer settles (SCOPE-4 for the reading of "will be applied").
+    settles: StrictStr | None = None
 
 
 class Regime(_Ref):
@@ -80,6 +96,9 @@ class Regime(_Ref):
     applies_until: Day
     excludes_e2ee: StrictBool
     amendments: tuple[Amendment, ...] = ()
+    #: The id of an expired instrument this one re-enacts as a self-standing act (never named as an amendment).
+    re_enacts: StrictStr | None = None
+    open_questions: tuple[OpenQuestion, ...] = ()
     form: StrictStr = ""
     form_confirmed: StrictBool = True
     report_deadline: StrictStr = ""
@@ -95,6 +114,13 @@ class Regime(_Ref):
 
     def covers(self, day: date) -> bool:
         return self.applies_from <= day <= self.applies_until
+
+    @model_validator(mode="after")
+    def _amends_this(self) -> Regime:
+        for a in self.amendments:
+            if a.amends != self.id:
+                raise ValueError(f"amendments: {a.name} amends {a.amends!r} but is listed under {self.id!r}")
+        return self
 
 
 class _Countries(_Ref):
@@ -121,6 +147,18 @@ class _Instruments(_Ref):
 class _Regimes(_Ref):
     source: StrictStr
     regimes: Annotated[tuple[Regime, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _known_references(self) -> _Regimes:
+        ids = [r.id for r in self.regimes]
+        for r in self.regimes:
+            if r.re_enacts is not None and r.re_enacts not in ids:
+                raise ValueError(f"regimes: {r.id} re-enacts unknown instrument {r.re_enacts!r}")
+        questions = [q.id for r in self.regimes for q in r.open_questions]
+        dupes = sorted({q for q in questions if questions.count(q) > 1})
+        if dupes:
+            raise ValueError(f"regimes: open question {dupes[0]!r} is listed twice")
+        return self
 
 
 FileName = Literal["countries.yaml", "eea.yaml", "adequacy.yaml", "instruments.yaml", "regimes.yaml"]
@@ -192,3 +230,27 @@ def adequacy_for(country: str, day: date) -> AdequacyDecision | None:
 def regime_on(day: date) -> Regime | None:
     """The regime covering ``day``; None before 2021-08-02 or after the last known regime ends."""
     return next((r for r in regimes() if r.covers(day)), None)
+
+
+def regime_by_id(regime_id: str) -> Regime | None:
+    return next((r for r in regimes() if r.id == regime_id), None)
+
+
+def open_question_ids() -> frozenset[str]:
+    """Every open question's id (provider.md ``legal_positions`` may answer only these)."""
+    return frozenset(q.id for r in regimes() for q in r.open_questions)
+
+
+def questions_of_period(start: date, end: date) -> tuple[tuple[Regime, OpenQuestion], ...]:
+    """The open questions a report on ``start``..``end`` must answer, in time order of their regimes: those of
+    each regime that applies on a day of the period (``after_expiry`` ones only when the period goes on after
+    the regime stopped applying)."""
+    out: list[tuple[Regime, OpenQuestion]] = []
+    for r in regimes():
+        if r.applies_from > end or r.applies_until < start:
+            continue
+        for q in r.open_questions:
+            if q.asked == "after_expiry" and not r.applies_until < end:
+                continue
+            out.append((r, q))
+    return tuple(out)

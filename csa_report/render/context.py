@@ -73,7 +73,9 @@ def build_context(
         columns=b.columns(),
         publication_date=publication_date,
         tool_version=tool_version,
+        findings=findings,
     )
+    b.findings = tuple(findings)
     sections = build_sections(b)
     per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
     sections = tuple(section_tables(s, header.columns) for s in sections)

@@ -134,6 +134,27 @@ class InstrumentInForce(_Model):
     form_confirmed: bool = True
     deadline: str = ""
     deadline_confirmed: bool = True
+    # --- issue 22 (law): the instrument named as the law names it, for the header's list ---
+    #: How the instrument relates to the one before it ("a self-standing regulation that re-enacts …"), or "".
+    relation: str = ""
+    #: The whole entry as the header prints it: name, relation, days, E2EE exclusion, form and deadline.
+    description: str = ""
+
+
+class PositionEntry(_Model):
+    """An open legal question of the period (reference data) and the provider's answer (provider.md
+    ``legal_positions``); ``text`` is the sentence the report prints (issue 22, law)."""
+
+    id: str
+    regime: str
+    #: "header" or "section-1": where the report prints it.
+    where: str
+    question: str
+    answered: bool = False
+    answer: str = ""
+    by: str = ""
+    date: str = ""
+    text: str
 
 
 class Header(_Model):
@@ -156,6 +177,13 @@ class Header(_Model):
     instruments: tuple[InstrumentInForce, ...]
     gap_notice: str
     tool_version: str
+    # --- issue 22 (law) ---
+    #: The instruments of the period in one phrase (csa_report.reference.naming.instruments_phrase).
+    instruments_phrase: str = ""
+    #: Each open legal question of the period with the provider's position.
+    positions: tuple[PositionEntry, ...] = ()
+    #: Per service, under a regime excluding end-to-end encryption: the days scanned and the day excluded.
+    scope_statements: tuple[str, ...] = ()
 
 
 class ChartPoint(_Model):

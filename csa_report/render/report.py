@@ -86,6 +86,11 @@ def report_json(context: ReportContext) -> str:
         "supervisory_authority": h.supervisory_authority,
         "form": "Implementing Regulation (EU) 2024/2916, Annex",
         "legal_instruments": [i.model_dump(mode="json") for i in h.instruments],
+        "instruments": h.instruments_phrase,
+        "title": h.title,
+        "legal_positions": [p.model_dump(mode="json") for p in h.positions],
+        "scope_statements": list(h.scope_statements),
+        "gap_statement": h.gap_notice,
         "tool_version": h.tool_version,
     }
     if context.provenance.provisional:

@@ -14,7 +14,7 @@ from csa_report.seed.violations import (
     NO_GROUND_RECIPIENT,
     UNLISTED_RECIPIENT,
     VIOLATIONS,
-    Violation,
+    SeededViolation,
     parse_violations,
 )
 
@@ -24,7 +24,7 @@ __all__ = [
     "VIOLATIONS",
     "Plan",
     "SeedSummary",
-    "Violation",
+    "SeededViolation",
     "generate",
     "parse_violations",
     "seed",

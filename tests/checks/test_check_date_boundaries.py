@@ -182,17 +182,21 @@ def test_scope_2_gap_boundaries(any_source: Source, example_policies) -> None:
         s.volume(date(2026, 7, 31)),
         s.volume(date(2026, 5, 1), items=0),
     )
-    s.detections(s.detection(datetime(2026, 4, 4, 23, 59)), s.detection(datetime(2026, 7, 31, 0, 0)))
+    erased = {"erased_at": datetime(2026, 8, 1)}  # kept through the gap: held un-erased on its days
+    s.detections(s.detection(datetime(2026, 4, 4, 23, 59), **erased), s.detection(datetime(2026, 7, 31, 0, 0)))
     f = check("SCOPE-2", s, example_policies)
-    assert f is not None and (f.count, f.severity) == (2, "review")
-    assert f.evidence["volume_rows"] == 2 and f.evidence["detections"] == 1
+    assert f is not None and f.severity == "review"
+    assert f.evidence["totals"]["volume_rows"] == 2 and f.evidence["totals"]["automated_flags"] == 1
+    assert f.evidence["totals"]["held_unerased"] == 1
+    assert f.count == 2 + 1 + 1
     assert f.evidence["windows"] == [{"from": date(2026, 4, 4), "until": date(2026, 7, 30)}]
 
 
 def test_scope_2_passes_outside_the_gap(any_source: Source, example_policies) -> None:
     s = any_source
     s.volumes(s.volume(date(2026, 4, 3)), s.volume(date(2026, 7, 31)))
-    s.detections(s.detection(datetime(2026, 4, 3, 23, 59, 59)))
+    # erased at the last instant before the gap: not held on a gap day
+    s.detections(s.detection(datetime(2026, 4, 3, 23, 59, 59), erased_at=datetime(2026, 4, 3, 23, 59, 59)))
     assert check("SCOPE-2", s, example_policies) is None
 
 
@@ -232,4 +236,4 @@ def test_scope_3_applies_only_from_2026_07_31(source: Source, example_policies) 
     f = check("SCOPE-3", source, policies)
     assert f is not None and f.count == 1
     g = check("SCOPE-2", source, policies)
-    assert g is not None and g.evidence["detections"] == 1
+    assert g is not None and g.evidence["totals"]["automated_flags"] == 1

@@ -126,7 +126,15 @@ def test_missing_table_is_a_data_error_not_a_pass(source: Source, example_polici
     assert outcome.kind == "data" and outcome.exit_code == 2
     assert "table 'account_actions' is missing" in outcome.message
     result = evaluate(source.url, PERIOD, AS_OF, example_policies, indicators=None)
-    assert {e.rule for e in result.errors} == {"NOTICE-1", "CORRECT-1", "COMPLETE-1", "CONSIST-1", "SERVICE-1"}
+    # SCOPE-2 counts account actions on the gap days too (issue 22)
+    assert {e.rule for e in result.errors} == {
+        "NOTICE-1",
+        "CORRECT-1",
+        "SCOPE-2",
+        "COMPLETE-1",
+        "CONSIST-1",
+        "SERVICE-1",
+    }
     assert "NOTICE-1" not in {f.rule for f in result.findings}
     assert result.exit_code == 4  # COMPLETE-1/CONSIST-1 had no indicators: a tool error
     with pytest.raises(CheckError):
@@ -178,6 +186,8 @@ def test_every_rule_is_registered_once() -> None:
         "DELAY-1",
         "POLICY-1",
         "DEADLINE-1",
+        "POSITION-1",
+        "SCOPE-4",
     }
     assert {r.id for r in rules if r.severity == "warning"} == {"NOTICE-1", "CORRECT-1", "REDRESS-1", "XFER-4"}
     assert all(r.reference for r in rules)

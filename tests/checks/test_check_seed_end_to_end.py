@@ -52,8 +52,15 @@ def _check(url: str, out: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     assert [(f["severity"], f["count"], [d["file"] for d in f["evidence"]["documents"]]) for f in baseline] == [
         ("review", 1, ["provider.md"])
     ]
-    findings["findings"] = [f for f in findings["findings"] if f["rule"] != "POLICY-1"]
-    findings["summary"]["review"] -= 1
+    # The clean seed of 2026 acts on the gap days as a provider would (issue 22): reports sent and removals
+    # after 3 April 2026 for items flagged before it, pending reviews completed, detections kept until their
+    # erasure date, but no scanning. SCOPE-2 discloses that; it is asserted here and set aside too.
+    [gap] = [f for f in findings["findings"] if f["rule"] == "SCOPE-2"]
+    totals = gap["evidence"]["totals"]
+    assert gap["severity"] == "review" and totals["reports_sent"] > 0 and totals["held_unerased"] > 0
+    findings["scope_2"] = gap
+    findings["findings"] = [f for f in findings["findings"] if f["rule"] not in ("POLICY-1", "SCOPE-2")]
+    findings["summary"]["review"] -= 2
     return code, findings
 
 
@@ -83,6 +90,13 @@ def test_each_violation_trips_exactly_its_rule(tmp_path: Path, name: str) -> Non
     url = _seeded(tmp_path, (name,))
     code, findings = _check(url, tmp_path / "out")
     rules = [(f["rule"], f["count"]) for f in findings["findings"]]
+    if violation.rule == "SCOPE-2":
+        # set aside as the baseline: the injection adds scanning (volume rows, automated flags) to the gap
+        totals = findings["scope_2"]["evidence"]["totals"]
+        assert (totals["volume_rows"], totals["automated_flags"]) == (violation.count, violation.count)
+        assert rules == [] and code == 0
+        return
+    assert findings["scope_2"]["evidence"]["totals"]["scanned_items"] == 0
     assert rules == [(violation.rule, violation.count)], findings["findings"]
     severity = findings["findings"][0]["severity"]
     assert code == (1 if severity == "blocking" else 0)

@@ -58,9 +58,11 @@ def test_2026_shows_three_segments_the_gap_and_what_is_unconfirmed() -> None:
         (True, True),
         (False, False),
     ]
+    # 2026/1881 is a self-standing regulation, never presented as an amendment of 2021/1232 (issue 22)
     assert report_title(instruments) == (
-        "Transparency report under Regulation (EU) 2021/1232, as amended by "
-        "Regulation (EU) 2024/1307 and Regulation (EU) 2026/1881"
+        "Transparency report under Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 "
+        "(2026-01-01 to 2026-04-03), and under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31); "
+        "no derogation in force from 2026-04-04 to 2026-07-30"
     )
     ind = make_indicators()
     ctx = make_context(

@@ -53,6 +53,8 @@ class FieldBuilder:
         )
         self.index = {r.key: r for r in indicators.rows}
         self.extra: list[IndicatorRow] = []
+        #: The check findings (set by the context builder): section 1 states SCOPE-2's counts of the gap days.
+        self.findings: tuple[Any, ...] = ()
         # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
         # that reason, not a column of zeros — unless the data shows activity in the category, which is then
         # printed as it is (the report never hides data).

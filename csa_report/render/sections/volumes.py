@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from csa_report.render.cells import na_cell, value_cell
+from csa_report.render.disclosures import e2ee_statements, gap_statement, legal_positions
 from csa_report.render.model import Cell, Field, Group, Section
 from csa_report.render.sections.base import SECTION_TITLES, FieldBuilder, processed_definition, prose_of
 from csa_report.vocabulary import REGIONS
@@ -99,7 +100,7 @@ def section1(b: FieldBuilder) -> Section:
             "Volumes are counted per service and for all services together; EU and non-EU users are "
             "defined in the annex."
         ),
-        groups=(g11, g12, g13),
+        groups=(g11, g12, g13, *_regime_scope(b)),
         prose=(prose_of(b.pol.provider),),
     )
 
@@ -112,3 +113,37 @@ def _by_region(b: FieldBuilder, fid: str, label: str, indicator: str, unit: str 
         b.fig(f"{fid}.eu", f"{label} — EU users{counted}", 1, indicator, region="eu"),
         b.fig(f"{fid}.non_eu", f"{label} — non-EU users{counted}", 1, indicator, region="non_eu"),
     )
+
+
+def _regime_scope(b: FieldBuilder) -> tuple[Group, ...]:
+    """1.4: what happened on days without a derogation (SCOPE-2's counts, the provider's position) and, under a
+    regime excluding end-to-end encryption, on which days each service was scanned; nothing for a period under
+    one regime that excludes nothing."""
+    period = b.ind.period
+    positions = legal_positions(b.pol, period.start, period.end)
+    fields = []
+    gap = gap_statement(b.pol, period.start, period.end, b.findings, positions)
+    if gap:
+        fields.append(
+            b.pol_field(
+                "1.4.gap",
+                "Processing on days without a derogation in force",
+                value_cell(gap, "text"),
+                section=1,
+                indicator="gap_processing",
+            )
+        )
+    scope = e2ee_statements(b.pol, b.services, period.start, period.end)
+    if scope:
+        fields.append(
+            b.pol_field(
+                "1.4.e2ee",
+                "Scanning per service under a regime excluding end-to-end encrypted communications",
+                value_cell(" ".join(scope), "text"),
+                section=1,
+                indicator="e2ee_scope",
+            )
+        )
+    if not fields:
+        return ()
+    return (Group(id="1.4", title="1.4 Legal regimes of the period and the services", fields=tuple(fields)),)
