@@ -3,8 +3,9 @@
 Where a table's enumerations must be checked, or its services listed, whatever the date, one statement reads
 it once over *all* rows and groups by the enumeration columns, so that the same pass both computes the figures
 (conditional aggregates on the period and the as-of instant) and reveals any value outside an enumeration.
-Where a statement joins tables for the period's figures (``reported`` and ``account_holders``, in csa_report.extract.distinct, and the period's
-part of ``content_actions`` and ``complaints``, whose whole-table part needs no join), it filters each table on
+Where a statement joins tables for the period's figures (``reported`` and ``account_holders``, in
+csa_report.extract.distinct, and the period's part of ``content_actions`` and ``complaints``, whose whole-table
+part needs no join), it filters each table on
 its own timestamp column with the bound period, never through a flag computed in a CTE, so the
 planner estimates the rows from the column's statistics (a flag hid 1.25 M reports behind an estimate of
 6 k and led PostgreSQL into nested loops, docs/benchmarks.md). Only group rows reach Python; where distinct
