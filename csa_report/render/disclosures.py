@@ -40,7 +40,7 @@ def legal_positions(policies: PolicySet, start: date, end: date) -> tuple[Positi
         question = " ".join(q.question.split())
         a = answers.get(q.id)
         if a is None:
-            text = f"{question} The provider has not stated a position (finding POSITION-1)."
+            text = f"{question} The provider has not stated a position (see the findings in the annex)."
             out.append(PositionEntry(id=q.id, regime=regime.id, where=q.where, question=question, text=text))
             continue
         answer = " ".join(a.answer.split())
@@ -115,13 +115,13 @@ def gap_statement(
         parts.append(
             "The data show no processing on those days: no communications were scanned or flagged, no review was "
             "completed, no report was sent, no item was removed, no account action was taken and no detected item "
-            "was held (rule SCOPE-2 found none)."
+            "was held."
         )
     else:
         recipients = evidence.get("recipients", ())
         parts.append("On those days:")
         parts.extend(_service_gap_sentence(e, recipients) for e in evidence["by_service"])
-        parts.append("Rule SCOPE-2 lists these counts for legal review in the annex.")
+        parts.append("The findings in the annex list these counts for legal review.")
     gap_positions = [p for p in positions if p.where == "section-1"]
     parts.extend(p.text for p in gap_positions)
     return " ".join(parts)

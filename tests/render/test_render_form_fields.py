@@ -106,7 +106,10 @@ def test_period_touching_the_2026_gap_says_so() -> None:
     assert ctx.header.gap_notice.startswith(
         "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force"
     )
-    assert "SCOPE-2" not in ctx.header.gap_notice and "see the findings in the annex" in ctx.header.gap_notice
+    # No findings were given: the statement says what the (absent) counts show, and names no rule id.
+    assert (
+        "SCOPE-2" not in ctx.header.gap_notice and "The data show no processing on those days" in ctx.header.gap_notice
+    )
     html = render_template(make_environment(), "report.html.j2", template_data(ctx))
     assert "Legal gap:" in html and "end-to-end encrypted communications excluded" in html
 
