@@ -140,7 +140,7 @@ def make_engine(raw_url: str, *, read_only: bool = False, must_exist: bool = Fal
         )
     if url.get_backend_name() == "sqlite":
         path = _sqlite_path(url)
-        if (read_only or must_exist) and path is not None and not path.exists():
+        if (read_only or must_exist) and path is not None and not _exists(path):
             raise DataError(f"SQLite database {path} does not exist (from {describe(url)})")
         if path is not None:
             _check_sqlite_file(path)
@@ -242,6 +242,15 @@ def connect(engine: Engine, what: str) -> Iterator[Connection]:
         yield conn
     finally:
         conn.close()
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, except that a name the file system cannot hold (too long, NUL) is a path that does not
+    exist: the user's URL is wrong, not the tool."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 @contextmanager

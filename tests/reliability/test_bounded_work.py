@@ -28,7 +28,8 @@ def test_the_bounded_layout_gives_the_same_bytes_as_an_in_process_one() -> None:
 
 def test_a_layout_past_the_limit_is_stopped_with_a_tool_error_naming_the_setting() -> None:
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    long_html = "<html><body><table>" + "<tr><td>" + "x" * 20000 + "</td></tr>" * 50 + "</table></body></html>"
+    # Hundreds of pages of wrapped text: seconds of layout on any machine, far past the 0.2 s limit.
+    long_html = "<html><body>" + ("<p>" + "word " * 400 + "</p>") * 400 + "</body></html>"
     with pytest.raises(ToolError) as err:
         render_pdf_bounded(
             long_html, attachment=b"{}", attachment_name="report.json", as_of=datetime(2026, 1, 15), timeout_s=0.2
