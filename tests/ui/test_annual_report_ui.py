@@ -232,6 +232,18 @@ def logs_of(api, run_id: str) -> list[str]:
             return out
 
 
+def logs_with(api, run_id: str, prefix: str, timeout: float = 30.0) -> list[str]:
+    """The run's log lines once one starting with ``prefix`` has arrived: the run's process ships its logs in
+    batches, so the last ones can reach the server after the run's final state. Gives up at the deadline and
+    returns what there is (the caller's assertion then names what is missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = logs_of(api, run_id)
+        if any(m.startswith(prefix) for m in logs) or time.monotonic() > deadline:
+            return logs
+        time.sleep(0.5)
+
+
 def screenshot_artifacts(server: PrefectServer, run_id: str, chromium: str, shot: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -294,7 +306,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         history = state_names(api, run_id)
         tasks = task_states(api, run_id)
         artifacts = artifacts_of(api, run_id)
-        logs = logs_of(api, run_id)
+        logs = logs_with(api, run_id, "resuming after the answer")
         screenshot_artifacts(prefect_server, run_id, chromium_path, SHOTS / "annual-report-artifacts.png")
     assert history.count("Suspended") == 1 and "Resuming" in history, history
     # After the resume the flow ran again from the top: everything before sign-off came from its persisted result.
