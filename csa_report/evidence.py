@@ -30,7 +30,7 @@ from csa_report.storage.objects import S3Store, StoredObject
 
 __all__ = ["PackReport", "evidence", "run_entries", "signer_key", "write_pack"]
 
-#: The namespaces of an approval's and a rejection's signature (csa_report.sshsig).
+#: The namespaces of an approval's and a rejection's signature (csa_report.filing.sshsig).
 NAMESPACES = {"approve": "csa-report", "reject": "csa-report-reject"}
 #: The allowed_signers principal of a report folder: names may hold spaces, which that format cannot.
 PRINCIPAL = "approver"

@@ -25,19 +25,19 @@ from csa_report.audit import SignoffRecord
 from csa_report.checks import CheckResult, raise_for_errors
 from csa_report.deadline import deadline_for
 from csa_report.errors import BlockingFindings, InputError, SignOffMissing, SignOffTimeout, TamperedError
-from csa_report.filing import AlreadyFiled, Correction, correction_of
+from csa_report.filing.approval import Refusal, SignatureCheck, describe_for_reviewer
+from csa_report.filing.guard import AlreadyFiled, Correction, correction_of
+from csa_report.filing.notify import SignoffRequest
+from csa_report.filing.seal import describe_seal, load_signer, seal_configured
+from csa_report.filing.sshsig import REJECT_NAMESPACE, sign, verify
 from csa_report.indicators import Indicators
-from csa_report.notify import SignoffRequest
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.pipeline import ReportInputs, publication_date_of, report_inputs
 from csa_report.policies.models import PolicySet, person_key
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.report import RenderResult
-from csa_report.seal import describe_seal, load_signer, seal_configured
 from csa_report.services import Services, bound, current
 from csa_report.settings import Settings, SignoffSettings, load_settings
-from csa_report.signoff import Refusal, SignatureCheck, describe_for_reviewer
-from csa_report.sshsig import REJECT_NAMESPACE, sign, verify
 from csa_report.storage import slugify
 from csa_report.summary import key_figures
 from csa_report.tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact

@@ -19,12 +19,12 @@ from prefect.runtime import flow_run
 
 from csa_report.audit import SignoffRecord
 from csa_report.errors import CsaReportError
+from csa_report.filing.submit import SubmissionResult
 from csa_report.indicators import ALL, Indicators
 from csa_report.period import Period, format_instant
 from csa_report.services import current
 from csa_report.storage import slugify
 from csa_report.storage.previous import Key, previous_period, previous_values
-from csa_report.submission import SubmissionResult
 from csa_report.summary import KEY_FIGURES, key_figure, key_row
 from csa_report.tasks.stage import StagedReport
 

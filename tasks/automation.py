@@ -6,7 +6,7 @@ Microsoft Teams). Created by the deployment step of ``infra/prefect.yaml`` (``pr
 
 Idempotent: deploying again updates the blocks and the automation in place (same names), it never adds a
 second one. With no target configured it does nothing and says so. The e-mail to the approvers is separate
-(csa_report/notify.py, sent by the flow once per request). It lives among the tasks because it drives
+(csa_report/filing/notify.py, sent by the flow once per request). It lives among the tasks because it drives
 Prefect's API; the library never imports Prefect (docs/architecture.md).
 """
 

@@ -1,4 +1,4 @@
-"""Prefect tasks of the one-filing-per-period guard (csa_report.filing): the check before staging, the claim
+"""Prefect tasks of the one-filing-per-period guard (csa_report.filing.guard): the check before staging, the claim
 before archiving, and marking the filing complete once every delivery went out."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 from prefect import task
 
 from csa_report.errors import InputError, TamperedError
-from csa_report.filing import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
+from csa_report.filing.guard import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
+from csa_report.filing.sshsig import SIGNATURE_FILE
 from csa_report.period import utc_now
 from csa_report.services import current
-from csa_report.sshsig import SIGNATURE_FILE
 from csa_report.storage.report import archive_key
 from csa_report.tasks.audit import audit_log
 from csa_report.tasks.retry import retry_options
@@ -96,8 +96,8 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
     """The PAdES-sealed report.pdf, or None when no certificate is configured. The approved bytes are the
     rendered file, checked against the SHA-256 the signed manifest lists; a sealed copy already in the archive
     (an earlier run of this report) is reused, since a seal carries its own signing time and would differ."""
-    from csa_report.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
-    from csa_report.submission import manifest_hashes
+    from csa_report.filing.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
+    from csa_report.filing.submit import manifest_hashes
 
     services = current()
     loaded = load_signer(services.settings.seal, utc_now())

@@ -2,7 +2,7 @@
 
 From a deployment the flow *suspends* (the process exits; on resume Prefect runs the flow again from the top and
 the already answered suspensions replay their stored answers); without one it *pauses* (the process waits). The
-form, its rules and the description are the library's (csa_report/signoff.py, no Prefect there); here the form
+form, its rules and the description are the library's (csa_report/filing/approval.py, no Prefect there); here the form
 becomes a Prefect ``RunInput`` (:class:`SignOffInput`) and :func:`request_signoff` asks, evaluates and asks again
 after a refused answer, recording each refusal once through a callback, up to ``max_refusals`` times.
 """
@@ -24,7 +24,7 @@ from prefect.logging import get_run_logger
 from pydantic import Field
 
 from csa_report.errors import ConfigError, SignOffRefused, SignOffTimeout
-from csa_report.signoff import (
+from csa_report.filing.approval import (
     Decision,
     Refusal,
     SignatureCheck,

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from prefect import task
 
-from csa_report.filing import Correction
+from csa_report.filing.guard import Correction
+from csa_report.filing.submit import SubmissionResult, submit_report
 from csa_report.services import current
-from csa_report.submission import SubmissionResult, submit_report
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
 

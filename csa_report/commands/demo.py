@@ -68,7 +68,7 @@ def demo_key(out: Path) -> Path:
     real SSH signature like a production one."""
     import subprocess
 
-    from csa_report.sshsig import _ssh_keygen
+    from csa_report.filing.sshsig import _ssh_keygen
 
     key = (out / "keys" / DEMO_REVIEWER).resolve()
     if not key.exists():
@@ -94,7 +94,7 @@ def demo_key(out: Path) -> Path:
 
 def demo_seal(out: Path) -> Path:
     """A throwaway certificate (with its own throwaway CA, ``seal/seal-ca.pem``) that seals the demo's PDF."""
-    from csa_report.seal import make_test_certificate
+    from csa_report.filing.seal import make_test_certificate
 
     p12 = (out / "seal" / "seal.p12").resolve()
     if not p12.exists():

@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
             keep_tracebacks_off_the_terminal,
         )
         from csa_report.errors import SignOffMissing
-        from csa_report.filing import correction_of
+        from csa_report.filing.guard import correction_of
         from csa_report.flows.annual_report import annual_report
 
         correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
@@ -128,7 +128,7 @@ def register_operator_actions(app: typer.Typer) -> None:
         audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
     ) -> None:
         """Record that a delivery of unknown outcome did arrive."""
-        from csa_report import delivery_ops
+        from csa_report.filing.mail import settle as delivery_ops
         from csa_report.services import Services
         from csa_report.settings import load_settings
 
@@ -145,7 +145,7 @@ def register_operator_actions(app: typer.Typer) -> None:
         audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
     ) -> None:
         """Send a delivery of unknown outcome again: the same message, with the same Message-ID."""
-        from csa_report import delivery_ops
+        from csa_report.filing.mail import settle as delivery_ops
         from csa_report.services import Services
         from csa_report.settings import load_settings
 

@@ -208,7 +208,7 @@ def answer_signoff(
             fr = find_run(client, run)
             keyset = _signoff_keyset(client, fr)
             if key is not None:
-                from csa_report.sshsig import namespace_of, sign
+                from csa_report.filing.sshsig import namespace_of, sign
 
                 answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key, namespace_of(decision))
             result = client.resume_flow_run(fr.id, run_input=answer)
@@ -221,7 +221,7 @@ def answer_signoff(
             raise SignOffMissing(f"the sign-off of flow run {fr.name} timed out; it can no longer be answered")
         reason = getattr(result.details, "reason", None) or "no reason given"
         reason = reason.removeprefix("Reason: ").replace("Validation failed. Failure reason: ", "")
-        from csa_report.signoff import explain_refusal
+        from csa_report.filing.approval import explain_refusal
 
         raise InputError(f"the Prefect server refused the answer: {explain_refusal(reason)}")
     if result.status != SetStateStatus.ACCEPT:
@@ -350,8 +350,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the SSH signature of a manifest.json, to paste into the sign-off form: an approval (namespace
         csa-report), or with --reject a rejection (namespace csa-report-reject)."""
-        from csa_report.sshsig import NAMESPACE, REJECT_NAMESPACE
-        from csa_report.sshsig import sign as ssh_sign
+        from csa_report.filing.sshsig import NAMESPACE, REJECT_NAMESPACE
+        from csa_report.filing.sshsig import sign as ssh_sign
 
         if not manifest.is_file():
             raise InputError(f"--manifest {manifest}: no such file")

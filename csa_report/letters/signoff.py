@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
+from csa_report.filing.approval import UNVERIFIED_SIGNER
 from csa_report.letters.submission import CorrectionNote
 from csa_report.letters.text import as_sentence, clean_line
 from csa_report.period import format_instant
 from csa_report.policies.models import person_key
-from csa_report.signoff import UNVERIFIED_SIGNER
 
 Cause = Literal["preparer", "not-an-approver", "other-manifest", "signature", "other"]
 

@@ -4,8 +4,8 @@ Built from typed facts, with no clock and no randomness: the subject names the a
 the period, the body (a template per regime, templates/mail/) names who files for which services and period,
 where the report is published, whom to contact, every attachment with its SHA-256 and how to check the
 signatures. ``Date:`` is the moment of sending, given by the caller; the Message-ID derives from the report id
-and the recipient (csa_report.delivery.message_id), so a resend is the same message to the receiving system;
-a correction answers the original's Message-ID (In-Reply-To, References).
+and the recipient (csa_report.filing.mail.transport.message_id), so a resend is the same message to the
+receiving system; a correction answers the original's Message-ID (In-Reply-To, References).
 
 Two calls for the filing code: :func:`validate_letter_inputs` when the run starts, before anything is staged
 (hostile or missing text stops the run there, exit 2), and :func:`submission_message` per recipient at send
@@ -26,14 +26,14 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Final
 
-from csa_report.delivery import Attachment, build_message, message_id
 from csa_report.errors import InputError
+from csa_report.filing.mail.transport import Attachment, build_message, message_id
+from csa_report.filing.sshsig import NAMESPACE, SIGNATURE_FILE
 from csa_report.letters.instruments import Instrument, derogations, legal_reference, period_label
 from csa_report.letters.text import as_sentence, clean_line, refuse_hostile
 from csa_report.period import Period
 from csa_report.policies.models import ProviderDoc
 from csa_report.render.env import make_environment, render_template
-from csa_report.sshsig import NAMESPACE, SIGNATURE_FILE
 
 #: What is attached, in this order, with its content type and what the body says it is.
 ATTACHMENTS: Final[tuple[tuple[str, str, str], ...]] = (

@@ -89,7 +89,7 @@ class SigningKey(StrictModel):
 
     @model_validator(mode="after")
     def _openssh(self) -> SigningKey:
-        from csa_report.sshsig import normalise_public_key
+        from csa_report.filing.sshsig import normalise_public_key
 
         try:
             normalise_public_key(self.key, what=f"key of {self.name}")
@@ -156,7 +156,7 @@ def _refuse_ambiguous_keys(keys: tuple[SigningKey, ...]) -> None:
     """One key per person and one person per key: a second key under the same name would be silently dropped
     (approver_keys maps a name to one key), and a key under two names would make its signatures ambiguous (who
     signed? is it the preparer's?)."""
-    from csa_report.sshsig import normalise_public_key
+    from csa_report.filing.sshsig import normalise_public_key
 
     names: dict[str, str] = {}
     owners: dict[str, str] = {}

@@ -28,14 +28,14 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def library_contract(pyproject: Path) -> dict[str, list[str]]:
     contracts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
-    [forbidden] = [c for c in contracts if c["type"] == "forbidden"]
-    return forbidden
+    [library] = [c for c in contracts if c["type"] == "forbidden" and "csa_report.tasks" in c["forbidden_modules"]]
+    return library
 
 
 def test_the_repository_keeps_the_layering_rule() -> None:
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
 
 
 def test_the_contract_names_every_library_module() -> None:

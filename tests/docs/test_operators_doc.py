@@ -75,7 +75,7 @@ def test_every_command_of_the_doc_is_in_the_walkthrough_script():
 
 
 def test_the_doc_and_the_code_agree_on_what_the_form_accepts():
-    from csa_report.signoff import SHA256_PATTERN
+    from csa_report.filing.approval import SHA256_PATTERN
 
     text = DOC.read_text(encoding="utf-8")
     assert "upper or lower case" in text and "Case and spaces" in text

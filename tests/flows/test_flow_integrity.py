@@ -18,11 +18,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from csa_report.audit import AuditLog
 from csa_report.errors import InputError
-from csa_report.filing import AlreadyFiled, filings
+from csa_report.filing.guard import AlreadyFiled, filings
+from csa_report.filing.seal import make_test_certificate
+from csa_report.filing.sshsig import REJECT_NAMESPACE, SIGNATURE_FILE, sign
 from csa_report.period import Period, utc_now
-from csa_report.seal import make_test_certificate
 from csa_report.seed import seed
-from csa_report.sshsig import REJECT_NAMESPACE, SIGNATURE_FILE, sign
 from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
 from tests.integrity.keys import Key, keyed_policies, make_key, ssh_keygen_verify
 

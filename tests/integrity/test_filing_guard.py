@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-import csa_report.filing as filing
+import csa_report.filing.guard as filing
 from csa_report.audit import AuditLog
 from csa_report.errors import InputError
-from csa_report.filing import AlreadyFiled, Correction, check_not_filed, claim_filing, correction_of, filings
+from csa_report.filing.guard import AlreadyFiled, Correction, check_not_filed, claim_filing, correction_of, filings
 
 P = "Example Communications Ireland Ltd"
 PERIOD = "2025-01-01/2025-12-31"

@@ -16,9 +16,9 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from csa_report.errors import ConfigError, TamperedError
+from csa_report.filing.seal import SEAL_FIELD, check_prefix, load_signer, make_test_certificate, seal_pdf
 from csa_report.period import utc_now
 from csa_report.render.pdf import render_pdf
-from csa_report.seal import SEAL_FIELD, check_prefix, load_signer, make_test_certificate, seal_pdf
 from csa_report.settings import SealSettings, Settings
 
 # pyHanko signs and validates at the real time, so the test certificates are made around it.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from csa_report.sshsig import REJECT_NAMESPACE, SignatureRefused, fingerprint, normalise_signature, sign, verify
+from csa_report.filing.sshsig import REJECT_NAMESPACE, SignatureRefused, fingerprint, normalise_signature, sign, verify
 from tests.integrity.keys import Key, make_key, ssh_keygen_verify
 
 MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'

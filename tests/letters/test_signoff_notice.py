@@ -8,6 +8,7 @@ from datetime import datetime
 import jinja2
 import pytest
 
+from csa_report.filing.approval import UNVERIFIED_SIGNER
 from csa_report.letters.signoff import (
     CHAT_BODY,
     CHAT_SUBJECT,
@@ -19,7 +20,6 @@ from csa_report.letters.signoff import (
     signoff_message,
 )
 from csa_report.letters.submission import CorrectionNote
-from csa_report.signoff import UNVERIFIED_SIGNER
 
 SHA = "3f" * 32
 OTHER = "a0" * 32

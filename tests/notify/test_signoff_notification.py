@@ -10,8 +10,8 @@ from email import policy
 from pathlib import Path
 
 from csa_report.audit import AuditLog
+from csa_report.filing.notify import SignoffRequest, message, notifications, notify_signoff_request
 from csa_report.local.processes import free_port
-from csa_report.notify import SignoffRequest, message, notifications, notify_signoff_request
 from csa_report.settings import Settings
 
 SHA = "0123456789abcdef" * 4

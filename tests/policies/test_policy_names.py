@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from csa_report import names
-from csa_report.delivery import build_message
+from csa_report.filing.mail.transport import build_message
+from csa_report.filing.submit import message_text
 from csa_report.period import Period
 from csa_report.policies import load_policies
 from csa_report.policies import loader as policy_loader
 from csa_report.storage.report import ReportRef
-from csa_report.submission import message_text
 from tests.policies.test_policy_loader import _edit, _error, folder
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example"

@@ -11,9 +11,15 @@ import pytest
 
 from csa_report.commands.signoff import check_reviewed, manifest_in_description
 from csa_report.errors import InputError
+from csa_report.filing.approval import (
+    UNVERIFIED_SIGNER,
+    SignatureCheck,
+    SignedSignOff,
+    describe_for_reviewer,
+    evaluate_signed,
+)
+from csa_report.filing.sshsig import REJECT_NAMESPACE, sign
 from csa_report.flows.annual_report import fence_for, refuse_up_front_approval_in_deployment, signing_instructions
-from csa_report.signoff import UNVERIFIED_SIGNER, SignatureCheck, SignedSignOff, describe_for_reviewer, evaluate_signed
-from csa_report.sshsig import REJECT_NAMESPACE, sign
 from tests.integrity.keys import Key, make_key
 
 MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'

@@ -11,7 +11,7 @@ from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.input import RunInput
 
 from csa_report.errors import CsaReportError, SignOffMissing, SignOffRefused, SignOffTimeout
-from csa_report.signoff import SignedSignOff, SignOff, describe_for_reviewer, evaluate
+from csa_report.filing.approval import SignedSignOff, SignOff, describe_for_reviewer, evaluate
 from csa_report.tasks.signoff import SignedSignOffInput, SignOffInput
 
 SHA = "a" * 64
@@ -203,7 +203,7 @@ def test_missing_signoff_has_its_own_exit_code():
 
 
 def test_a_server_refusal_is_explained_in_words():
-    from csa_report.signoff import explain_refusal
+    from csa_report.filing.approval import explain_refusal
 
     raw = "Validation failed for field 'manifest_sha256'. Failure reason: 'abc' does not match '^…$'"
     assert explain_refusal(raw) == raw + " (the manifest SHA-256 is 64 hex digits, upper or lower case)"

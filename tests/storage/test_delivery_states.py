@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from csa_report import delivery_ops
 from csa_report.audit import AuditLog
 from csa_report.cli import main
-from csa_report.delivery import message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError
+from csa_report.filing.mail import settle as delivery_ops
+from csa_report.filing.mail.transport import message_id
+from csa_report.filing.submit import claim_owner
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
-from csa_report.submission import claim_owner
 from tests.support.scripted_smtp import scripted_smtp
 from tests.support.storage import FakeReport
 from tests.support.submission import AUTHORITY, COMMISSION, NOW, stage_report, submit
@@ -178,7 +178,7 @@ def test_cli_confirm_records_evidence_and_unknown_run_is_exit_2(
 
 def test_resend_of_a_superseded_report_is_refused(settings: Settings, report: FakeReport, audit: AuditLog) -> None:
     """Its correction went out meanwhile: sending the original now would deliver the wrong version last."""
-    from csa_report.filing import Correction, claim_filing
+    from csa_report.filing.guard import Correction, claim_filing
 
     run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     with scripted_smtp("reset-before-reply") as (port, _first):

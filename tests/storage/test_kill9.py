@@ -16,9 +16,9 @@ import pytest
 
 from csa_report.audit import AuditLog
 from csa_report.errors import DeliveryUnknown
+from csa_report.filing.submit import submit_report
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, stage
-from csa_report.submission import submit_report
 from tests.support.kill_child import POINTS
 from tests.support.scripted_smtp import scripted_smtp
 from tests.support.storage import make_report

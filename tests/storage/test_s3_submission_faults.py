@@ -11,10 +11,10 @@ import pytest
 
 from csa_report.audit import AuditLog
 from csa_report.errors import UnreachableError
+from csa_report.filing.submit import submit_report
 from csa_report.local.seaweed import BucketSpec, S3Endpoint, SeaweedServer, ensure_buckets
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, make_client, stage
-from csa_report.submission import submit_report
 from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.scripted_smtp import scripted_smtp
 from tests.support.storage import ARCHIVE, PUBLIC, STAGING, FakeReport

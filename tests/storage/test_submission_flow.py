@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from csa_report.audit import AuditLog
-from csa_report.delivery import Delivered, deliver
 from csa_report.errors import DeliveryError, TamperedError
+from csa_report.filing.mail.transport import Delivered, deliver
+from csa_report.filing.submit import SubmissionResult, submit_report
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
-from csa_report.submission import SubmissionResult, submit_report
 from tests.support.storage import CollectingHandler, FakeReport
 from tests.support.submission import AS_OF, AUTHORITY, COMMISSION, RECIPIENTS, clock, stage_report, submit
 

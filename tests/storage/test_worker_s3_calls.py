@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from csa_report.audit import AuditLog
+from csa_report.filing.submit import submit_report
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, stage
 from csa_report.storage.report import review_links
-from csa_report.submission import submit_report
 from tests.infra.test_aws_template import OPERATION_ACTIONS, code_s3_operations
 from tests.support.storage import FakeReport
 

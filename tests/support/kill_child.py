@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from csa_report import delivery, submission
 from csa_report.audit import AuditLog
+from csa_report.filing import submit as submission
+from csa_report.filing.mail import transport as delivery
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
 from csa_report.storage.objects import S3Store as _Store

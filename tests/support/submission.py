@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from csa_report.audit import AuditLog, SignoffRecord
+from csa_report.filing.submit import SubmissionResult, submit_report
 from csa_report.settings import Settings
 from csa_report.storage import S3Store, StoredObject, stage
-from csa_report.submission import SubmissionResult, submit_report
 from tests.support.storage import FakeReport
 
 AUTHORITY = "dsc@authority.example"

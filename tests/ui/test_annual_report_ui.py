@@ -348,7 +348,7 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
     assert [(s.decision, s.reviewer, s.manifest_sha256, s.automatic) for s in signoffs] == [
         ("approve", "Dara Kelly", sha, False)
     ]
-    from csa_report.notify import notifications
+    from csa_report.filing.notify import notifications
 
     assert notifications(audit, run_id) == [("signoff-1", APPROVER_INBOX, "sent")]
     # Archived in SeaweedFS under COMPLIANCE lock: the six artefacts, one version each.

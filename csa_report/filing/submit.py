@@ -28,9 +28,9 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol
 
 from csa_report.audit.log import AuditLog, FindingRecord
-from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, TamperedError, UnreachableError
-from csa_report.filing import Correction
+from csa_report.filing.guard import Correction
+from csa_report.filing.mail.transport import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.period import Period, format_instant, utc_now
 from csa_report.settings import Settings, SmtpSettings
 from csa_report.storage.objects import S3Store, StoredObject
@@ -150,7 +150,7 @@ def _archive_sealed(
 ) -> StoredObject:
     """Archive the PAdES-sealed PDF beside the approved one, after proving it begins with exactly the bytes the
     signed manifest lists for report.pdf (an incremental update appends; it never rewrites)."""
-    from csa_report.seal import SEALED_NAME, check_prefix
+    from csa_report.filing.seal import SEALED_NAME, check_prefix
 
     approved = contents["report.pdf"]
     check_prefix(

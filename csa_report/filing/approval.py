@@ -19,8 +19,8 @@ from typing import Literal
 import pydantic
 from pydantic import ConfigDict, Field
 
+from csa_report.filing.sshsig import NAMESPACE, REJECT_NAMESPACE, SignatureRefused, Verified, namespace_of, verify
 from csa_report.policies.models import person_key
-from csa_report.sshsig import NAMESPACE, REJECT_NAMESPACE, SignatureRefused, Verified, namespace_of, verify
 
 __all__ = [
     "REVIEWER_PATTERN",

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from csa_report.audit import AuditLog
 from csa_report.audit.models import SignoffNotification
 from csa_report.db import with_retries
-from csa_report.delivery import deliver
 from csa_report.errors import CsaReportError
+from csa_report.filing.mail.transport import deliver
 from csa_report.period import format_instant
 from csa_report.settings import Settings
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN
-from csa_report.delivery import Attachment, Delivered, DeliveryProgress, deliver, message_id
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, UnreachableError
+from csa_report.filing.mail.transport import Attachment, Delivered, DeliveryProgress, deliver, message_id
+from csa_report.filing.submit import ATTACHMENTS, claim_owner, message_text
 from csa_report.period import Period, utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store
 from csa_report.storage.report import ReportRef, verify_staged
-from csa_report.submission import ATTACHMENTS, claim_owner, message_text
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     ref = ReportRef(run.provider, Period.parse(run.period), run.report_id)
     # The same message as the run built: a correction says so, and the sealed PDF (when the run sealed one) goes
     # out under the approved file's name.
-    from csa_report.filing import Correction, filings
-    from csa_report.seal import SEALED_NAME
+    from csa_report.filing.guard import Correction, filings
+    from csa_report.filing.seal import SEALED_NAME
 
     period_filings = filings(audit, run.provider, run.period)
     filed = next((f for f in period_filings if f.report_id == run.report_id), None)

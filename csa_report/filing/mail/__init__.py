@@ -1,0 +1,1 @@
+"""The e-mails of a filing: one message builder, one transport, one claim → send → record state machine."""
