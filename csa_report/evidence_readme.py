@@ -1,6 +1,6 @@
 """README.md of an evidence pack (csa_report.evidence): what is in it, and how an auditor checks the archived
 copies with standard tools only. Every command block is run, as written, from the pack's folder by the test
-(tests/reliability/test_evidence_pack.py)."""
+(tests/flows/test_evidence_pack.py)."""
 
 from __future__ import annotations
 
