@@ -86,14 +86,25 @@ def load_policies(folder: Path, period: Period | None = None) -> PolicySet:
     return PolicySet.model_validate({"folder": folder, **docs})
 
 
+def _folder_hint(path: Path) -> str:
+    """Why a document is missing, in the words an operator needs: the wrong folder is the usual cause (the
+    repository's policies/ holds the example folder, not the documents)."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f" (the policy folder {folder} does not exist)"
+    holders = sorted(p.parent for p in folder.glob(f"*/{path.name}"))
+    if holders:
+        hint = f"{holders[0]} looks like one: point CSA_POLICIES or --policies at it"
+        return f" (a policy folder holds {', '.join(DOCUMENTS)}; {hint})"
+    return f" (a policy folder holds {', '.join(DOCUMENTS)})"
+
+
 def load_document(path: Path, kind: str, model: type[PolicyDocument]) -> PolicyDocument:
     """Read one document: front matter validated against ``model``, body kept verbatim, bytes hashed."""
     try:
         raw = read_limited(path, "policy document")
     except FileNotFoundError:
-        raise PolicyError(
-            f"{path}: document is missing (a policy folder holds {', '.join(DOCUMENTS)}; this one has kind {kind!r})"
-        ) from None
+        raise PolicyError(f"{path}: document is missing{_folder_hint(path)}") from None
     except OSError as exc:
         raise PolicyError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     sha256 = hashlib.sha256(raw).hexdigest()

@@ -236,8 +236,17 @@ def test_missing_document(folder: Path) -> None:
     (folder / "retention.md").unlink()
     assert _error(folder) == (
         f"{folder}/retention.md: document is missing (a policy folder holds provider.md, "
-        "legal-basis.md, transfers.md, retention.md, measures.md; this one has kind "
-        "'retention')"
+        "legal-basis.md, transfers.md, retention.md, measures.md)"
+    )
+
+
+def test_the_parent_of_a_policy_folder_points_at_the_folder(tmp_path: Path) -> None:
+    """The repository's policies/ holds the example folder: pointing at it names the folder to use."""
+    shutil.copytree(EXAMPLE, tmp_path / "policies" / "example")
+    assert _error(tmp_path / "policies").startswith(
+        f"{tmp_path}/policies/provider.md: document is missing (a policy folder holds provider.md, legal-basis.md, "
+        f"transfers.md, retention.md, measures.md; {tmp_path}/policies/example looks like one: point CSA_POLICIES "
+        "or --policies at it)"
     )
 
 
