@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 from csa_report.checks import CheckResult, Waiver, evaluate, load_waivers
 from csa_report.errors import InputError
@@ -23,11 +24,15 @@ from csa_report.reference import regimes
 from csa_report.render import RenderResult, ReportContext, build_context, render_report
 from csa_report.render.model import HUMAN_SIGNOFF
 from csa_report.render.series import monthly_series_from_url
-from csa_report.settings import SourceSettings, require
+from csa_report.render.summary import PreviousReport
+from csa_report.settings import AuditSettings, S3Settings, SourceSettings, require
 
 __all__ = [
+    "CorrectionLike",
+    "PreviousReport",
     "ReportInputs",
     "check_report",
+    "compared_report",
     "extract",
     "publication_date_of",
     "refuse_incomplete_period",
@@ -37,6 +42,16 @@ __all__ = [
     "run_checks",
     "segment_indicators",
 ]
+
+
+class CorrectionLike(Protocol):
+    """A correction asked for (csa_report.filing.guard.Correction): the report id it supersedes, and why."""
+
+    @property
+    def supersedes(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -107,13 +122,15 @@ def report_context(
     result: CheckResult,
     publication_date: date,
     signoff: str = HUMAN_SIGNOFF,
-    correction: str | None = None,
+    correction: CorrectionLike | None = None,
     verification: str | None = None,
     now: datetime | None = None,
+    previous: PreviousReport | None = None,
 ) -> ReportContext:
     """The one context a report is rendered from: figures, policy prose, findings, regimes, monthly series. A
     report of an incomplete period (as-of before its end or after ``now``, default the clock) is marked
-    provisional in its manifest and on its first page."""
+    provisional in its manifest and on its first page. ``previous``: the filed report its summary compares
+    with (:func:`compared_report`); None says there is none."""
     provisional = provisional_note(indicators.period, indicators.as_of, now or utc_now())
     series = monthly_series_from_url(db_url, indicators.period, indicators.as_of)
     return build_context(
@@ -126,10 +143,27 @@ def report_context(
         publication_date=publication_date,
         signoff=signoff,
         segments=segment_indicators(db_url, indicators),
-        correction=correction,
+        supersedes=correction.supersedes if correction is not None else None,
+        reason=correction.reason if correction is not None else None,
         verification=verification,
         provisional=provisional,
+        previous=previous,
     )
+
+
+def compared_report(
+    audit: AuditSettings, s3: S3Settings, provider: str, period: Period, correction: CorrectionLike | None = None
+) -> PreviousReport | None:
+    """The filed report the summary of ``provider``'s report of ``period`` compares with, from the audit trail
+    and the archive: for a correction, the filing it corrects; else the previous period's latest filing. None
+    when there is none (the summary then says so); never fails the run."""
+    from csa_report.storage.previous import compared_filing
+
+    found = compared_filing(audit, s3, provider, period, correction.supersedes if correction else None)
+    if found is None:
+        return None
+    report_id, of, values = found
+    return PreviousReport(report_id, str(of), values, corrected=correction is not None)
 
 
 def render_artefacts(
@@ -141,10 +175,12 @@ def render_artefacts(
     return render_report(context, Path(out_dir), templates, timeout_s)
 
 
-def publication_date_of(text: str | None, as_of: datetime) -> date:
-    """The date printed as the publication date: ``text`` (YYYY-MM-DD), else the as-of day (no clock)."""
+def publication_date_of(text: str | None, filing_day: date) -> date:
+    """The date printed as the publication date: ``text`` (YYYY-MM-DD), else ``filing_day``, the day the report
+    is made for filing (the entry point's clock, read once), never the as-of instant: data as of 15 January and
+    filed on 7 December is published on 7 December."""
     if text is None or not text.strip():
-        return as_of.date()
+        return filing_day
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

@@ -418,7 +418,7 @@ def _produce(
             f"see the '{artifact_key(provider, p, 'findings')}' artifact"
         )
 
-    pub_date = publication_date_of(publication_date, at)
+    pub_date = publication_date_of(publication_date, run_started_at().date())
     # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
     load_signer(settings.seal, utc_now())
     signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings.seal)}"
@@ -429,7 +429,7 @@ def _produce(
         result,
         pub_date,
         signoff_mode,
-        correction.describe() if correction else None,
+        correction,
         verification_text(policy_set, seal_configured(settings.seal)),
     )
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug

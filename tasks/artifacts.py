@@ -118,21 +118,6 @@ def key_figures_markdown(ind: Indicators, previous: tuple[str, dict[Key, str]] |
     return "\n".join(lines) + "\n"
 
 
-def key_figures_rows(ind: Indicators, previous: tuple[str, dict[Key, str]] | None) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for label, indicator, selectors in KEY_FIGURES:
-        entry = {"figure": label}
-        for s in (*ind.services, ALL):
-            entry[s] = key_figure(ind, indicator, s, selectors)
-        if previous is not None:
-            r = key_row(ind, indicator, ALL, selectors)
-            entry[f"{ALL}, previous report"] = previous[1].get(
-                (ALL, r.indicator, r.category, r.technology, r.region), "–"
-            )
-        rows.append(entry)
-    return rows
-
-
 @task(name="review-artifacts")
 def review_artifacts(staged: StagedReport, indicators: Indicators, links: dict[str, str]) -> None:
     """Key figures (table) and the staged files with time-limited links (markdown), for operator and reviewer."""

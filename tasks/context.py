@@ -1,6 +1,6 @@
 """Prefect task ``context``: the one context object a report is rendered from (figures, policy prose,
-findings, regimes, monthly series), made by :func:`csa_report.pipeline.report_context`. Persisted, so a resumed
-or retried run renders the same bytes."""
+findings, regimes, monthly series, the filed report its summary compares with), made by
+:func:`csa_report.pipeline.report_context`. Persisted, so a resumed or retried run renders the same bytes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from prefect import task
 
 from csa_report.checks import CheckResult
 from csa_report.indicators import Indicators
-from csa_report.pipeline import report_context, segment_indicators
+from csa_report.pipeline import CorrectionLike, compared_report, report_context, segment_indicators
 from csa_report.policies.models import PolicySet
 from csa_report.render import ReportContext
 from csa_report.render.model import HUMAN_SIGNOFF
+from csa_report.services import current
 from csa_report.tasks.retry import retry_options
 
 __all__ = ["automatic_signoff", "context", "report_context", "segment_indicators"]
@@ -27,10 +28,15 @@ def context(
     result: CheckResult,
     publication_date: date,
     signoff: str = HUMAN_SIGNOFF,
-    correction: str | None = None,
+    correction: CorrectionLike | None = None,
     verification: str | None = None,
 ) -> ReportContext:
-    return report_context(db_url, indicators, policies, result, publication_date, signoff, correction, verification)
+    """``publication_date``: the day of filing (the flow's ``publication_date``, else the day of the run)."""
+    settings = current().settings
+    previous = compared_report(settings.audit, settings.s3, policies.provider.provider, indicators.period, correction)
+    return report_context(
+        db_url, indicators, policies, result, publication_date, signoff, correction, verification, previous=previous
+    )
 
 
 def automatic_signoff(reviewer: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.deadline import deadline_for
+from csa_report.reference import questions_of_period
 
 
 @rule(
@@ -45,10 +46,27 @@ def deadline_1(ctx: CheckContext) -> Violation | None:
     late = -deadline.days_left(ctx.as_of)
     if late <= 0:
         return None
-    unconfirmed = "" if deadline.confirmed else " (the deadline under Regulation (EU) 2026/1881 is not confirmed)"
     return Violation(
         f"the report on {ctx.period} was due by {deadline.due.isoformat()}; at as-of it is {late} day(s) "
-        f"late{unconfirmed}",
+        f"late{_deadline_reading(ctx, deadline.confirmed)}",
         late,
         {"due": deadline.due, "days_late": late, "deadline_confirmed": deadline.confirmed},
     )
+
+
+def _deadline_reading(ctx: CheckContext, confirmed: bool) -> str:
+    """Where the law leaves the deadline open, the provider's position on it (the tool states no doubt of its
+    own); "" when the regime's text settles it."""
+    if confirmed:
+        return ""
+    qid = next(
+        (q.id for _r, q in questions_of_period(ctx.period.start, ctx.period.end) if q.settles == "DEADLINE-1"), None
+    )
+    answer = ctx.policies.provider.legal_positions.get(qid) if qid is not None else None
+    if answer is None:
+        return (
+            "; the deadline is an open legal question"
+            + (f" ({qid!r})" if qid else "")
+            + " on which provider.md legal_positions states no position"
+        )
+    return f"; position of {answer.by} ({answer.date.isoformat()}) on the deadline: {' '.join(answer.answer.split())}"

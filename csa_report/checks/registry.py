@@ -31,6 +31,15 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class PreviousFigures:
+    """The figures of the previous period's filed report (csa_report.storage.previous.previous_values): its
+    report id and each indicator's value as printed, by (service, indicator, category, technology, region)."""
+
+    report_id: str
+    values: Mapping[tuple[str, str, str, str, str], str]
+
+
+@dataclass(frozen=True)
 class CheckContext:
     """What a rule may read. ``conn`` is a read-only connection (data rules only); ``indicators`` the
     extraction's result (COMPLETE-1, CONSIST-1)."""
@@ -40,6 +49,8 @@ class CheckContext:
     policies: PolicySet
     indicators: Indicators | None = None
     conn: Connection | None = None
+    #: The previous filed report's figures, when the audit trail and archive know it (PLAUS-2); None: none.
+    previous: PreviousFigures | None = None
 
     @property
     def db(self) -> Connection:
@@ -113,6 +124,12 @@ RULE_IDS: Final = (
     # version 3 (policies.md "Version 3": legal positions, the gap, encryption, plausibility)
     "POSITION-1",
     "SCOPE-4",
+    "RET-6",
+    "RET-7",
+    "PLAUS-1",
+    "PLAUS-2",
+    "PLAUS-3",
+    "PLAUS-4",
 )
 RULES: dict[str, Rule] = {}
 
@@ -144,8 +161,10 @@ def all_rules() -> list[Rule]:
         declared,
         encryption,
         gap,
+        holds,
         legal_basis,
         oversight,
+        plausibility,
         positions,
         retention,
         scope,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from csa_report.checks.findings import CheckFailure, CheckResult, Finding
-from csa_report.checks.registry import CheckContext, Rule, all_rules
+from csa_report.checks.registry import CheckContext, PreviousFigures, Rule, all_rules
 from csa_report.checks.waivers import Waiver, apply_waivers
 from csa_report.db import read_only_source, require_tables
 from csa_report.errors import DataError, UnreachableError
@@ -36,11 +36,13 @@ def evaluate(
     waivers: Sequence[Waiver] = (),
     *,
     indicators: Indicators | None,
+    previous: PreviousFigures | None = None,
 ) -> CheckResult:
-    """Every rule on the source database at ``db_url`` (read-only), the policies and the indicators."""
+    """Every rule on the source database at ``db_url`` (read-only), the policies and the indicators;
+    ``previous``: the previous filed report's figures, if known (PLAUS-2 does not apply without them)."""
     check_as_of(period, as_of)
     rules = all_rules()
-    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators)
+    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators, previous=previous)
     findings: list[Finding] = []
     errors: list[CheckFailure] = []
     for r in rules:
@@ -74,12 +76,13 @@ def run_rule(
     policies: PolicySet,
     *,
     indicators: Indicators | None = None,
+    previous: PreviousFigures | None = None,
 ) -> Finding | CheckFailure | None:
     """One rule on its own (tests, debugging): its finding, the reason it could not run, or None if it holds."""
     r = next((x for x in all_rules() if x.id == rule_id), None)
     if r is None:
         raise ValueError(f"unknown rule {rule_id}")
-    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators)
+    ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators, previous=previous)
     if r.needs != "data":
         v = r.fn(ctx)
         return r.finding(v) if v is not None else None

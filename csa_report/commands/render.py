@@ -76,7 +76,9 @@ def register(app: typer.Typer) -> None:
         publication_date: Annotated[
             str | None,
             typer.Option(
-                "--publication-date", help="YYYY-MM-DD printed as the publication date (default: the as-of day)"
+                "--publication-date",
+                help="YYYY-MM-DD printed as the publication date, the day of filing (default: today, never the "
+                "as-of day)",
             ),
         ] = None,
     ) -> None:
@@ -95,7 +97,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(source_db=db, policies=policies, waivers=waivers, templates=templates)
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
         warn_if_incomplete(the_period, instant)
-        published = pipeline.publication_date_of(publication_date, instant)
+        published = pipeline.publication_date_of(publication_date, utc_now().date())
         usable_out_dir(out)
         inputs = pipeline.report_inputs(settings.source, the_period, instant)
         indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
@@ -105,7 +107,12 @@ def register(app: typer.Typer) -> None:
             for e in result.errors:
                 console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
             raise typer.Exit(result.exit_code)
-        context = pipeline.report_context(inputs.source_db, indicators, inputs.policies, result, published)
+        previous = pipeline.compared_report(
+            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+        )
+        context = pipeline.report_context(
+            inputs.source_db, indicators, inputs.policies, result, published, previous=previous
+        )
         rendered = pipeline.render_artefacts(context, out, settings.source.templates, settings.source.render_timeout_s)
         if result.findings:
             console.print(findings_table(result))

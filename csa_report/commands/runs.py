@@ -33,7 +33,10 @@ def register(app: typer.Typer) -> None:
                 help="Approve up front as this reviewer (an approver, not the preparer); recorded as automatic",
             ),
         ] = None,
-        publication_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: the as-of date)")] = None,
+        publication_date: Annotated[
+            str | None,
+            typer.Option(help="YYYY-MM-DD, the day of filing printed as the publication date (default: today)"),
+        ] = None,
         key: Annotated[
             Path | None,
             typer.Option(

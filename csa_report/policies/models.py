@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, StrictBool, Tag, model_validator
 
 from csa_report.names import ListedName
 from csa_report.policies.fields import (
@@ -42,6 +42,7 @@ from csa_report.policies.fields import (
     Url,
     refuse_duplicates,
 )
+from csa_report.policies.plausibility import Plausibility
 from csa_report.policies.provider_doc import (
     Contact,
     Dpo,
@@ -85,6 +86,7 @@ __all__ = [
     "LegalBasisDoc",
     "MeasuresDoc",
     "NotApplicable",
+    "Plausibility",
     "PolicyDocument",
     "PolicySet",
     "ProviderDoc",
@@ -94,6 +96,7 @@ __all__ = [
     "Reporting",
     "RetainedData",
     "RetentionDoc",
+    "RetentionException",
     "RetentionPurpose",
     "RetentionRule",
     "Safeguards",
@@ -191,10 +194,27 @@ class TransfersDoc(PolicyDocument):
 # retention.md
 
 
+class RetentionException(StrictModel):
+    """A declared exception to a retention limit (a legal hold): why data is kept longer, and the law that
+    compels it. Both are printed with the limit in section 8; a hold in the data without one is RET-6."""
+
+    reason: Text
+    legal_basis: Text
+
+
 class RetentionRule(StrictModel):
     data: RetainedData
     max_days: Days
-    purposes: Annotated[tuple[RetentionPurpose, ...], Field(min_length=1)]
+    #: Required for every kind of data but ``not_abuse``: data found not to be abuse is erased, it has no
+    #: purpose; a purpose listed there is RET-7 (a warning) and is never printed.
+    purposes: tuple[RetentionPurpose, ...] = ()
+    exceptions: tuple[RetentionException, ...] = ()
+
+    @model_validator(mode="after")
+    def _purposes(self) -> RetentionRule:
+        if not self.purposes and self.data != "not_abuse":
+            raise ValueError(f"purposes: at least one purpose is required for data {self.data!r}")
+        return self
 
 
 class Safeguards(StrictModel):
@@ -332,6 +352,8 @@ class MeasuresDoc(PolicyDocument):
     solicitation: CategoryEntry
     reporting: Reporting
     technologies: tuple[Technology, ...] = ()
+    #: The PLAUS-* thresholds (defaults when absent).
+    plausibility: Plausibility = Plausibility()
 
     @model_validator(mode="after")
     def _unique_technologies(self) -> MeasuresDoc:

@@ -81,7 +81,8 @@ class OpenQuestion(_Ref):
     question: StrictStr
     where: Literal["header", "section-1"]
     asked: Literal["in_period", "after_expiry"] = "in_period"
-    #: A rule whose finding the provider's answer settles (SCOPE-4 for the reading of "will be applied").
+    #: A rule whose finding the provider's answer settles (SCOPE-4 for the reading of "will be applied") or
+    #: quotes in place of the tool's doubt (DEADLINE-1 for the deadline under 2026/1881).
     settles: StrictStr | None = None
 
 

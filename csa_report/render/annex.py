@@ -131,8 +131,13 @@ def build_chart(series: Sequence[MonthPoint], marks: Sequence[ChartMark] = ()) -
     )
 
 
+#: Rules listed before every other finding in the annex: an unanswered legal question frames how every other
+#: figure and finding of the report is read (issue 22 item 2).
+FIRST_RULES: Final = ("POSITION-1",)
+
+
 def finding_entries(findings: Sequence[FindingLike]) -> tuple[FindingEntry, ...]:
-    """The findings, the most severe first."""
+    """The findings: the open legal questions (POSITION-1) first, then the most severe first."""
     return tuple(
         sorted(
             (
@@ -146,7 +151,7 @@ def finding_entries(findings: Sequence[FindingLike]) -> tuple[FindingEntry, ...]
                 )
                 for f in findings
             ),
-            key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.message),
+            key=lambda f: (f.rule not in FIRST_RULES, SEVERITY_ORDER.get(f.severity, 9), f.rule, f.message),
         )
     )
 

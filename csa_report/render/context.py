@@ -39,7 +39,7 @@ from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_secti
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
-from csa_report.render.summary import PreviousReport, build_summary
+from csa_report.render.summary import PreviousReport, build_summary, correction_sentence
 from csa_report.render.tables import section_tables, segment_tables
 
 
@@ -55,14 +55,16 @@ def build_context(
     tool_version: str = __version__,
     signoff: str = HUMAN_SIGNOFF,
     segments: Sequence[Indicators] = (),
-    correction: str | None = None,
+    supersedes: str | None = None,
+    reason: str | None = None,
     verification: str | None = None,
     provisional: str | None = None,
     previous: PreviousReport | None = None,
 ) -> ReportContext:
-    """The one context object of a report. Pure: equal inputs give an equal context. ``previous`` is the last
-    filed report of the previous period (report id, period, its report.json values), for the summary's
-    comparison."""
+    """The one context object of a report. Pure: equal inputs give an equal context. ``supersedes`` and
+    ``reason``: the filing this report corrects, and why. ``previous`` is the filed report the summary compares
+    with (the previous period's last filing, or the corrected filing), with its report.json values."""
+    correction = correction_sentence(supersedes, reason or "") if supersedes else None
     b = FieldBuilder(indicators, policies)
     period = indicators.period
     instruments = instruments_in_force(regimes, period.start, period.end)
@@ -88,6 +90,8 @@ def build_context(
         policies=tuple(PolicyProvenance(**entry) for entry in policies.provenance()),
         signoff=signoff,
         correction=correction,
+        supersedes=supersedes,
+        reason=" ".join(reason.split()) if supersedes and reason else None,
         verification=verification,
         provisional=provisional,
     )

@@ -266,8 +266,11 @@ class Provenance(_Model):
     schema_version: str
     policies: tuple[PolicyProvenance, ...]
     signoff: str = HUMAN_SIGNOFF
-    #: "corrected version, supersedes report …, because …" when the report corrects an earlier filing.
+    #: "Correction of report … because …" when the report corrects (supersedes) an earlier filing; then
+    #: ``supersedes`` is that filing's report id and ``reason`` why it is corrected.
     correction: str | None = None
+    supersedes: str | None = None
+    reason: str | None = None
     #: How a recipient checks the sign-off signature and the PDF seal (set when either is in use).
     verification: str | None = None
     #: "provisional report, not to be filed as the final report for …" for an incomplete period (period.py).
@@ -336,10 +339,12 @@ class SummaryFigure(_Model):
 
 
 class Previous(_Model):
-    """The previous filed report the key figures are compared with."""
+    """The filed report the key figures are compared with: the previous period's, or, for a correction, the
+    filing it corrects (``corrected``)."""
 
     report_id: str
     period: str
+    corrected: bool = False
 
 
 class ReportSummary(_Model):
@@ -353,6 +358,8 @@ class ReportSummary(_Model):
     #: "Compared with …" or why there is no comparison.
     comparison: str
     previous: Previous | None = None
+    #: The key figures that differ from the compared report: "label: before → now", in the table's order.
+    changes: tuple[str, ...] = ()
     correction: str = ""
     contact: ContactPoint | None = None
     dpo: ContactPoint | None = None

@@ -95,6 +95,9 @@ def report_json(context: ReportContext) -> str:
     }
     if context.provenance.provisional:
         obj["report"]["provisional"] = context.provenance.provisional
+    if context.provenance.supersedes:  # only a correction carries them, so a first filing's JSON is unchanged
+        obj["report"]["supersedes"] = context.provenance.supersedes
+        obj["report"]["reason"] = context.provenance.reason
     return dumps_stable(obj)
 
 

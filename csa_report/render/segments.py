@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from csa_report.indicators import ALL, Indicators
 from csa_report.policies.models import PolicySet
-from csa_report.render.cells import na_cell
+from csa_report.reference.naming import segments as regime_segments
+from csa_report.render.cells import na_cell, value_cell
+from csa_report.render.disclosures import days_in_scope
 from csa_report.render.model import (
     Cell,
     Column,
@@ -80,6 +83,7 @@ def segment_figures(
                         fields=tuple(fields),
                     )
                 )
+    groups.insert(0, days_in_scope_group(columns, instruments, policies))
     rows = tuple(
         SegmentRows(instrument=i.id, period=str(ind.period), rows=ind.rows)
         for i, ind in zip(instruments, segments, strict=True)
@@ -128,3 +132,39 @@ def _segment_field(
     if len(texts) == 1 and all(c.na for r in rows for c in r.cells):
         return SegmentField(id=f.id, label=f.label, optional=f.optional, na=texts.pop(), rows=())
     return SegmentField(id=f.id, label=f.label, optional=f.optional, rows=tuple(rows))
+
+
+DAYS_IN_SCOPE_ID = "segments.1.days_in_scope"
+
+
+def days_in_scope_group(
+    columns: Sequence[Column], instruments: Sequence[InstrumentInForce], policies: PolicySet
+) -> SegmentGroup:
+    """Per service, the days of each segment on which it could be scanned (a regime with a derogation in force,
+    and, where that regime excludes end-to-end encryption, before the service's ``e2ee_from``); the total row
+    gives the days on which at least one service could be. Computed from the reference data and provider.md,
+    the same reading as SCOPE-1/3 and PLAUS-4."""
+    segs = regime_segments(date.fromisoformat(instruments[0].first_day), date.fromisoformat(instruments[-1].last_day))
+    services = [c.key for c in columns if c.key != ALL]
+    rows: list[SegmentValues] = []
+    for col in columns:
+        names = services if col.key == ALL else [col.key]
+        per_seg = [max((days_in_scope(policies, n, seg) for n in names), default=0) for seg in segs]
+        cells = tuple(value_cell(d, "count") for d in (*per_seg, sum(per_seg)))
+        rows.append(SegmentValues(column=col.key, label=col.label, cells=cells))
+    return SegmentGroup(
+        id=DAYS_IN_SCOPE_ID,
+        title="1 Days in scope for scanning",
+        note=(
+            "The days of each segment on which the service could be scanned: a derogation in force and, under a "
+            "regime that excludes end-to-end encrypted communications, the days before the service became end-to-"
+            "end encrypted. The total row gives the days on which at least one service could be scanned."
+        ),
+        fields=(
+            SegmentField(
+                id="segments.days_in_scope",
+                label="Days in scope for scanning (days)",
+                rows=tuple(rows),
+            ),
+        ),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from csa_report.indicators import ALL, NO
 from csa_report.render.model import (
@@ -27,8 +27,18 @@ from csa_report.render.model import (
 
 #: An indicator row's identity in report.json: (service, indicator, category, technology, region).
 RowKey = tuple[str, str, str, str, str]
-#: The previous filed report: its id, its period and its report.json values (as printed) by row.
-PreviousReport = tuple[str, str, Mapping[RowKey, str]]
+
+
+class PreviousReport(NamedTuple):
+    """The filed report a report is compared with: its id, its period, its report.json values (as printed) by
+    row, and whether it is the filing this report corrects (else: the previous period's last filing)."""
+
+    report_id: str
+    period: str
+    values: Mapping[RowKey, str]
+    corrected: bool = False
+
+
 #: The article under which the report is made, in every instrument the tool knows.
 ARTICLE: Final = "Article 3(1)(g)(vii)"
 #: The implementing act that lays down the standard form.
@@ -130,6 +140,27 @@ def _previous_text(value: str, unit: str) -> str:
     return f"{number:,.0f}"
 
 
+def correction_sentence(supersedes: str, reason: str) -> str:
+    """ "Correction of report R because <reason>." — said once, in the header and on the summary page."""
+    why = " ".join(reason.split())
+    end = "" if why.endswith((".", "!", "?")) else "."
+    return f"Correction of report {supersedes} because {why}{end}"
+
+
+def _comparison(previous: PreviousReport | None, changes: Sequence[str]) -> str:
+    if previous is None:
+        return "No previous filed report is on record for the preceding period: no comparison is given."
+    what = (
+        f"the filing it corrects, report {previous.report_id}"
+        if previous.corrected
+        else f"the previous filed report {previous.report_id} (period {previous.period})"
+    )
+    if not changes:
+        return f"Compared with {what}, all services together: none of the key figures changed."
+    n = len(changes)
+    return f"Compared with {what}, all services together: {n} key figure{'s' if n > 1 else ''} changed."
+
+
 def _list(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -175,10 +206,12 @@ def build_summary(
     dpo: ContactPoint | None = None,
     previous: PreviousReport | None = None,
 ) -> ReportSummary:
-    """The summary of one report. ``previous`` is (report id, period, report.json values by row) of the last
-    filed report of the previous period, when there is one. Pure."""
+    """The summary of one report. ``previous`` is the filed report it is compared with (the last filing of the
+    previous period, or the filing a correction corrects), when there is one; ``correction`` the sentence of
+    :func:`correction_sentence`. Pure."""
     fields = _fields(sections)
     figures: list[SummaryFigure] = []
+    changes: list[str] = []
     for k in KEY_FIGURES:
         if k.field not in fields:
             continue
@@ -186,15 +219,18 @@ def build_summary(
         cell = _total(field)
         before = ""
         if previous is not None and not cell.na:
-            raw = previous[2].get((ALL, *k.row))
+            raw = previous.values.get((ALL, *k.row))
             before = _previous_text(raw, cell.unit) if raw else ""
+        delta = change(cell.text, before) if before else ""
+        if before and before != cell.text and delta != "no change":
+            changes.append(f"{k.label}: {before} → {cell.text}")
         figures.append(
             SummaryFigure(
                 label=k.label,
                 text=cell.text,
                 section=number,
                 previous=before,
-                change=change(cell.text, before) if before else "",
+                change=delta,
             )
         )
     several = len(header.services) > 1
@@ -204,12 +240,6 @@ def build_summary(
         if several
         else f"The report covers one service: {_list(list(header.services_detail))}."
     )
-    if previous is not None:
-        comparison = (
-            f"Compared with the previous filed report {previous[0]} (period {previous[1]}), all services together."
-        )
-    else:
-        comparison = "No previous filed report is on record for the preceding period: no comparison is given."
     return ReportSummary(
         title=f"{header.provider}: {header.title_under}" if header.title_under else header.title,
         provider=(
@@ -224,9 +254,14 @@ def build_summary(
         regimes=_regimes(header),
         legal_basis=_legal_basis(header),
         figures=tuple(figures),
-        comparison=comparison,
-        previous=Previous(report_id=previous[0], period=previous[1]) if previous is not None else None,
-        correction=f"This is a corrected version: {correction}" if correction else "",
+        comparison=_comparison(previous, changes),
+        previous=(
+            Previous(report_id=previous.report_id, period=previous.period, corrected=previous.corrected)
+            if previous is not None
+            else None
+        ),
+        changes=tuple(changes),
+        correction=correction or "",
         contact=contact,
         dpo=dpo,
     )
@@ -258,6 +293,7 @@ def summary_text(summary: ReportSummary) -> str:
         was = f" (previous report: {f.previous}; {f.change})" if f.previous else ""
         lines.append(f"- {f.label}: {f.text}{was} [section {f.section}]")
     lines += ["", summary.comparison]
+    lines += [f"- {c}" for c in summary.changes]
     if summary.contact is not None or summary.dpo is not None:
         lines.append("")
     if summary.contact is not None:

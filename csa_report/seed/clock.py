@@ -23,10 +23,6 @@ def day_start(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * DAY
 
 
-def day_of(instant: int) -> date:
-    return date.fromordinal(instant // DAY + _EPOCH_ORDINAL)
-
-
 def days(first: date, last: date) -> list[date]:
     """Every day from ``first`` to ``last`` inclusive."""
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]

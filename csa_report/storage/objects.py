@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -57,10 +56,6 @@ class StoredObject:
 
 def sha256_b64_to_hex(value: str) -> str:
     return base64.b64decode(value).hex()
-
-
-def sha256_hex_to_b64(value: str) -> str:
-    return base64.b64encode(binascii.unhexlify(value)).decode("ascii")
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

@@ -78,7 +78,13 @@ def test_deadline_1_on_the_day_holds_and_one_second_later_is_late(example_polici
     f = check("DEADLINE-1", None, example_policies, as_of=datetime(2027, 2, 1))
     assert f is not None and (f.count, f.severity) == (1, "review")
     assert f.evidence == {"due": date(2027, 1, 31), "days_late": 1, "deadline_confirmed": False}
-    assert "not confirmed" in f.message
+    # the law leaves the deadline open: the message quotes the provider's position, never "(unconfirmed)"
+    assert f.message.endswith(
+        "late; position of Dara Kelly (2026-11-20) on the deadline: We treat the report as due by 31 January 2027, "
+        "the deadline of Regulation (EU) 2021/1232 that Regulation (EU) 2026/1881 re-enacts, and send it to the "
+        "Data Protection Commission and to the European Commission."
+    )
+    assert "confirmed" not in f.message
     f = check("DEADLINE-1", None, example_policies, period="2024", as_of=datetime(2025, 3, 2))
     assert f is not None and f.count == 30 and f.evidence["deadline_confirmed"] is True
 

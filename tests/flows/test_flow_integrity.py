@@ -159,12 +159,15 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
         supersedes=report_id,
         reason=why,
     )
-    text = f"corrected version, supersedes report {report_id}, because: {why}"
+    text = f"Correction of report {report_id} because {why}."
     cmanifest = json.loads(corrected["rendered"].paths["manifest.json"].read_bytes())
     assert cmanifest["correction"] == text
     md = corrected["rendered"].paths["report.md"].read_text()
-    assert f"**Corrected version:** {text}" in md and f"- Correction: {text}" in md
-    assert f"<strong>Corrected version:</strong> {text}" in corrected["rendered"].paths["report.html"].read_text()
+    assert f"**{text}**" in md and f"- Supersedes: {text}" in md
+    assert f"<strong>{text}</strong>" in corrected["rendered"].paths["report.html"].read_text()
+    cjson = json.loads(corrected["rendered"].paths["report.json"].read_bytes())
+    assert (cjson["report"]["supersedes"], cjson["report"]["reason"]) == (report_id, why)
+    assert f"Compared with the filing it corrects, report {report_id}" in md
     mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2 :]]
     assert len(mails) == 2
     for msg in mails:

@@ -98,18 +98,35 @@ def _safeguard_cell(safeguards: Any, attr: str, kind: Kind, specifies: tuple[str
     return text_or_na(value, "not stated by the provider")
 
 
+def retention_statement(rule: Any) -> str:
+    """A retention rule as the report states it: the limit, the purposes, and each declared exception (legal
+    hold) with its legal basis. Data found not to be abuse has no purpose: it is erased once reviewed (the
+    limit in hours, a 0-day limit read as one day), and a purpose listed for it (RET-7) is never printed."""
+    if rule.data == "not_abuse":
+        return f"erased immediately after review (within {max(rule.max_days, 1) * 24:,} hours)" + _exceptions(rule)
+    purposes = ", ".join(p.replace("_", " ") for p in rule.purposes)
+    days = "erased within one day" if rule.max_days == 0 else f"at most {rule.max_days:,} days"
+    return f"{days}; purposes: {purposes}" + _exceptions(rule)
+
+
+def _exceptions(rule: Any) -> str:
+    if not rule.exceptions:
+        return ""
+    return "; except: " + "; ".join(
+        f"{' '.join(e.reason.split())} (legal basis: {' '.join(e.legal_basis.split())})" for e in rule.exceptions
+    )
+
+
 def section8(b: FieldBuilder) -> Section:
     r = b.pol.retention
     ret: list[Field] = []
     for data, label in RETENTION:
         rule = r.rule(data)
-        days = "erased within one day" if rule.max_days == 0 else f"at most {rule.max_days:,} days"
-        purposes = ", ".join(p.replace("_", " ") for p in rule.purposes)
         ret.append(
             b.pol_field(
                 f"8.retention.{data}",
                 label,
-                value_cell(f"{days}; purposes: {purposes}", "text"),
+                value_cell(retention_statement(rule), "text"),
                 section=8,
                 indicator=f"retention_{data}",
             )
