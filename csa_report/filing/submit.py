@@ -19,20 +19,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import socket
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn, Protocol
+from functools import partial
+from typing import Any, NoReturn
 
 from csa_report.audit.log import AuditLog, FindingRecord
-from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, TamperedError, UnreachableError
+from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, RefusedError, TamperedError
 from csa_report.filing.guard import Correction
-from csa_report.filing.mail.transport import Attachment, Delivered, DeliveryProgress, deliver, message_id
-from csa_report.period import Period, format_instant, utc_now
-from csa_report.settings import Settings, SmtpSettings
+from csa_report.filing.mail.ledgers import ReportLedger
+from csa_report.filing.mail.machine import claim_owner, deliver_once
+from csa_report.filing.mail.message import Attachment, build_message, message_id
+from csa_report.filing.mail.transport import Delivered, Outgoing, Transport, transport_for
+from csa_report.period import format_instant, utc_now
+from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import Publication, ReportRef, archive, archive_key, publish, verify_staged
 
@@ -41,21 +42,6 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 ARTEFACT_SECTIONS = ("artefacts", "artifacts", "files")
 ATTACHMENTS = (("report.pdf", "application/pdf"), ("report.json", "application/json"))
-
-
-class Sender(Protocol):
-    def __call__(
-        self,
-        settings: SmtpSettings,
-        *,
-        report_id: str,
-        recipient: str,
-        subject: str,
-        body: str,
-        attachments: Sequence[Attachment],
-        date: datetime,
-        progress: DeliveryProgress | None = None,
-    ) -> Delivered: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +65,7 @@ def submit_report(
     recipients: Sequence[tuple[str, str]],
     message_date: datetime,
     clock: Callable[[], datetime] = utc_now,
-    send: Sender = deliver,
+    transport: Transport | None = None,
     public_base_url: str | None = None,
     correction: Correction | None = None,
     sealed_pdf: bytes | None = None,
@@ -88,7 +74,8 @@ def submit_report(
     signed SHA-256 ``manifest_sha256``, to ``recipients`` as (role, address) pairs.
 
     Raises TamperedError (exit 5) when the staged bytes are not the signed ones (nothing is archived or sent);
-    DeliveryError (exit 3) when a delivery failed (after the others were made; it is retried on the next run);
+    DeliveryError (exit 3) when a delivery failed for now (after the others were made; it is retried);
+    RefusedError (exit 7) when the mail server refused one for good (never retried; the others were made);
     UnreachableError (exit 3) when S3 or the audit DB stay unreachable."""
     contents = _verify(store, audit, ref, run_id, staged, manifest_sha256, clock)
 
@@ -107,7 +94,7 @@ def submit_report(
         recipients,
         message_date,
         clock,
-        send,
+        transport or transport_for(settings.smtp),
         run_id,
         correction,
         sealed_pdf,
@@ -116,8 +103,9 @@ def submit_report(
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
         raise DeliveryError(
-            f"report {ref.report_id}: {len(failed)} of {len(_unique(recipients))} deliveries failed and will be "
-            f"retried on the next run: {names}"
+            f"report {ref.report_id}: {len(failed)} of {len(_unique(recipients))} deliveries did not go through: "
+            f"{names}. Those the server could not take for now are retried (retry this run; only the deliveries "
+            "not yet made are sent); those it refused for good are not"
         )
 
     bucket = settings.publication_bucket or settings.staging_bucket
@@ -283,63 +271,6 @@ def message_text(ref: ReportRef, manifest_sha256: str, correction: Correction | 
     return subject, body
 
 
-def claim_owner() -> str:
-    """Who holds a claim: host and process id, so a later run on this host can tell a dead claimer."""
-    return f"{socket.gethostname()} pid {os.getpid()}"
-
-
-def _alive(owner: str | None) -> bool:
-    """False only when ``owner`` is a process on this host that no longer exists; unknown hosts count as alive."""
-    if not owner:
-        return False
-    host, _, pid_text = owner.partition(" pid ")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return True
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _claim(
-    audit: AuditLog,
-    key: tuple[str, Period, str, str],
-    channel: str,
-    role: str,
-    me: str,
-    wait_s: float,
-    clock: Callable[[], datetime],
-) -> str:
-    """``claimed``, ``done`` or ``unknown``. A claim held by a live process (a concurrent run) is waited for, up
-    to ``wait_s``; one whose process died, or that outlives the wait, has an unknown outcome."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        claim = audit.claim(*key, channel=channel, at=clock(), role=role, owner=me)
-        if claim.outcome != "pending":
-            return claim.outcome
-        if not _alive(claim.owner) or time.monotonic() >= deadline:
-            audit.mark_unknown(
-                *key,
-                detail=f"claim by {claim.owner or 'an earlier run'} never answered (the "
-                "process stopped between claim and answer)",
-                at=clock(),
-            )
-            return "unknown"
-        time.sleep(0.1)
-
-
-def _recorder(
-    audit: AuditLog, key: tuple[str, Period, str, str], address: str, clock: Callable[[], datetime]
-) -> Callable[[str], None]:
-    def accepted(reply: str) -> None:
-        audit.mark_accepted(*key, message_id=message_id(key[2], address), detail=reply, at=clock())
-
-    return accepted
-
-
 def raise_unknown(
     audit: AuditLog, ref: ReportRef, run_id: int, recipients: Sequence[str], clock: Callable[[], datetime]
 ) -> NoReturn:
@@ -363,7 +294,7 @@ def _deliver_all(
     recipients: Sequence[tuple[str, str]],
     message_date: datetime,
     clock: Callable[[], datetime],
-    send: Sender,
+    transport: Transport,
     run_id: int,
     correction: Correction | None = None,
     sealed_pdf: bytes | None = None,
@@ -375,68 +306,72 @@ def _deliver_all(
     body_of = {**contents, **({"report.pdf": sealed_pdf} if sealed_pdf is not None else {})}
     attachments = [Attachment(name, ctype, body_of[name]) for name, ctype in ATTACHMENTS]
     subject, body = message_text(ref, manifest_sha256, correction)
-    channel = "smtp" if settings.smtp_host else "outbox"
+    unique = _unique(recipients)
+    ledger = ReportLedger(audit, ref.provider, ref.period, ref.report_id, transport.channel, {a: r for r, a in unique})
     sent: list[Delivered] = []
     skipped: list[str] = []
     failed: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = []
     unknown: list[tuple[str, str]] = []
     me = claim_owner()
-    for role, address in _unique(recipients):
-        key = (ref.provider, ref.period, ref.report_id, address)
-        claim = _claim(audit, key, channel, role, me, settings.delivery_claim_wait_s, clock)
-        if claim == "done":
-            skipped.append(address)
-            continue
-        if claim == "unknown":
-            if channel != "outbox" or not audit.begin_resend(*key, owner=me, at=clock()):
-                unknown.append((address, "an earlier attempt's outcome is unknown"))
-                continue
-            # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
-        progress = DeliveryProgress(on_accepted=_recorder(audit, key, address, clock))
-        try:
-            done = send(
-                settings.smtp,
-                report_id=ref.report_id,
-                recipient=address,
-                subject=subject,
-                body=body,
-                attachments=attachments,
-                date=message_date,
-                progress=progress,
-            )
-        except DeliveryUnknown as exc:
-            audit.mark_unknown(*key, detail=str(exc), at=clock())
-            unknown.append((address, str(exc)))
-            continue
-        except (DeliveryError, UnreachableError) as exc:
-            audit.mark_failed(*key, detail=str(exc), at=clock())
-            failed.append((address, str(exc)))
-            log.warning("delivery of report %s to %s (%s) failed: %s", ref.report_id, address, role, exc)
-            continue
-        except BaseException as exc:
-            # Interrupted: what the next run may do depends on how far the message got.
-            if progress.stage == "connecting":
-                audit.mark_failed(*key, detail=f"interrupted before sending: {type(exc).__name__}", at=clock())
-            elif progress.stage == "data-sent":
-                audit.mark_unknown(
-                    *key, detail=f"interrupted awaiting the server's answer: {type(exc).__name__}", at=clock()
-                )
-            else:
-                audit.mark_delivered(
-                    *key, message_id=message_id(ref.report_id, address), detail=progress.reply, at=clock()
-                )
-            raise
-        audit.mark_delivered(*key, message_id=done.message_id, detail=done.detail, at=clock(), channel=done.channel)
-        sent.append(done)
-        log.info(
-            "report %s delivered to %s (%s) via %s message_id=%s at %s",
-            ref.report_id,
-            address,
-            role,
-            done.channel,
-            done.message_id,
-            format_instant(message_date),
+    for role, address in unique:
+        msg = build_message(
+            report_id=ref.report_id,
+            sender=settings.smtp_from,
+            recipient=address,
+            subject=subject,
+            body=body,
+            attachments=attachments,
+            date=message_date,
         )
+        done = deliver_once(
+            ledger,
+            address,
+            message_id(ref.report_id, address),
+            partial(transport.send, Outgoing(ref.report_id, address, msg)),
+            owner=me,
+            wait_s=settings.delivery_claim_wait_s,
+            clock=clock,
+            # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
+            retake_unknown=transport.channel == "outbox",
+        )
+        if done.status == "skipped":
+            skipped.append(address)
+        elif done.status == "unknown":
+            unknown.append((address, done.detail))
+        elif done.status == "refused":
+            refused.append((address, done.detail))
+            log.error(
+                "delivery of report %s to %s (%s) refused for good: %s", ref.report_id, address, role, done.detail
+            )
+        elif done.status == "failed":
+            failed.append((address, done.detail))
+            log.warning("delivery of report %s to %s (%s) failed: %s", ref.report_id, address, role, done.detail)
+        else:
+            assert done.delivered is not None
+            sent.append(done.delivered)
+            log.info(
+                "report %s delivered to %s (%s) via %s message_id=%s at %s",
+                ref.report_id,
+                address,
+                role,
+                done.delivered.channel,
+                done.delivered.message_id,
+                format_instant(message_date),
+            )
     if unknown:
         raise_unknown(audit, ref, run_id, [r for r, _ in unknown], clock)
-    return sent, skipped, failed
+    if refused and not failed:
+        audit.set_run_status(run_id, "delivery-incomplete", clock())
+        raise RefusedError(_refused_text(ref, run_id, refused, len(unique)))
+    return sent, skipped, failed + refused
+
+
+def _refused_text(ref: ReportRef, run_id: int, refused: Sequence[tuple[str, str]], total: int) -> str:
+    """Says what the server answered, what to fix, and that nothing will retry it on its own."""
+    lines = "; ".join(why for _, why in refused)
+    first = refused[0][0]
+    return (
+        f"report {ref.report_id}: {len(refused)} of {total} deliveries refused for good and not retried "
+        f"(the others were made): {lines}. Fix what it names, then `csa-report delivery resend {run_id} {first}`"
+    )

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from csa_report.errors import InputError
-from csa_report.filing.mail.transport import Attachment, build_message, message_id
+from csa_report.filing.mail.message import Attachment, build_message, message_id
 from csa_report.filing.sshsig import NAMESPACE, SIGNATURE_FILE
 from csa_report.letters.instruments import Instrument, derogations, legal_reference, period_label
 from csa_report.letters.text import as_sentence, clean_line, refuse_hostile
