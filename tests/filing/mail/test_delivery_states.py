@@ -32,11 +32,6 @@ def _states(audit: AuditLog, report: FakeReport) -> dict[str, tuple[str, int]]:
     return {d.recipient: (d.status, d.attempts) for d in audit.deliveries(report.ref.report_id)}
 
 
-@pytest.fixture
-def audit(settings: Settings) -> AuditLog:
-    return AuditLog.open(settings.audit_db)
-
-
 @pytest.mark.parametrize("mode", ["quit-421", "reset-after-accept"])
 def test_error_after_the_server_accepted_never_resends(
     settings: Settings, report: FakeReport, audit: AuditLog, mode: str
