@@ -171,6 +171,16 @@ class Deliveries(AuditStore):
             from_status=(*OUTCOME_OPEN, "failed") if refused else OUTCOME_OPEN,
         )
 
+    def first_claimed_at(self, provider: str, period: Period | str, report_id: str, recipient: str) -> datetime | None:
+        """When this delivery was first claimed: the moment of sending its message is dated with, the same for
+        every later attempt, so a resend is the same message."""
+        with self._tx() as conn:
+            return conn.scalar(
+                select(Delivery.created_at).where(
+                    *_delivery_where(_delivery_key(provider, period, report_id, recipient))
+                )
+            )
+
     def claim_owner_of(self, provider: str, period: Period | str, report_id: str, recipient: str) -> str | None:
         """Who holds the pending claim of this delivery (host and process), or None when it is not pending."""
         with self._tx() as conn:

@@ -7,10 +7,11 @@ without duplicates:
   manifest is the one signed off (and that it lists the artefacts' hashes): a difference stops everything as
   tampered (recorded in the audit DB; nothing is archived or sent);
 - archive is a create-only PUT of the verified bytes into the Object-Lock bucket: same bytes again are a no-op;
-- each delivery is claimed in the audit DB first (once per provider, period, report id, recipient) and moves
-  claimed → accepted (the server answered 250 to the message) → sent, or → failed (nothing was handed over; retried
-  on the next run), or → unknown (the message went out and no answer was recorded: never counted as sent, never
-  sent again on its own; the run stops as ``delivery-unknown`` until an operator confirms or resends it);
+- deliver is csa_report/filing/mail/report.py: each delivery is claimed in the audit DB first (once per provider,
+  period, report id, recipient) and moves claimed → accepted (the server answered 250 to the message) → sent, or
+  → failed (nothing was handed over: retried; or refused for good: never sent again on its own), or → unknown (the
+  message went out and no answer was recorded: never counted as sent, never sent again on its own; the run stops
+  as ``delivery-unknown`` until an operator confirms or resends it);
 - publish is a create-only PUT of HTML and PDF, done once every delivery went through.
 """
 
@@ -22,17 +23,15 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from typing import Any, NoReturn
+from typing import Any
 
 from csa_report.audit.log import AuditLog, FindingRecord
-from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, RefusedError, TamperedError
+from csa_report.errors import DeliveryError, InputError, TamperedError
 from csa_report.filing.guard import Correction
-from csa_report.filing.mail.ledgers import ReportLedger
-from csa_report.filing.mail.machine import claim_owner, deliver_once
-from csa_report.filing.mail.message import Attachment, build_message, message_id
-from csa_report.filing.mail.transport import Delivered, Outgoing, Transport, transport_for
-from csa_report.period import format_instant, utc_now
+from csa_report.filing.mail.message import Composer
+from csa_report.filing.mail.report import deliver_report, plain_message, unique_recipients
+from csa_report.filing.mail.transport import Delivered, Transport, transport_for
+from csa_report.period import utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import Publication, ReportRef, archive, archive_key, publish, verify_staged
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 ARTEFACT_SECTIONS = ("artefacts", "artifacts", "files")
-ATTACHMENTS = (("report.pdf", "application/pdf"), ("report.json", "application/json"))
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,11 @@ def submit_report(
     public_base_url: str | None = None,
     correction: Correction | None = None,
     sealed_pdf: bytes | None = None,
+    letter: Composer | None = None,
 ) -> SubmissionResult:
     """Submit the signed-off report ``ref`` whose staged versions are ``staged`` and whose manifest has the
-    signed SHA-256 ``manifest_sha256``, to ``recipients`` as (role, address) pairs.
+    signed SHA-256 ``manifest_sha256``, to ``recipients`` as (role, address) pairs. ``letter`` builds the
+    formal submission e-mail (csa_report/letters); without it the plain message of :func:`plain_message` goes.
 
     Raises TamperedError (exit 5) when the staged bytes are not the signed ones (nothing is archived or sent);
     DeliveryError (exit 3) when a delivery failed for now (after the others were made; it is retried);
@@ -85,27 +85,27 @@ def submit_report(
     audit.record_objects(ref.report_id, "archive", archived, clock())
     audit.set_run_status(run_id, "archived", clock())
 
-    sent, skipped, failed = _deliver_all(
+    files = {**contents, **({"report.pdf": sealed_pdf} if sealed_pdf is not None else {})}
+    if letter is not None:
+        files.update(_signature(store, audit, ref))
+    sent, skipped, failed = deliver_report(
         audit,
-        settings,
+        settings.smtp,
         ref,
-        contents,
-        manifest_sha256,
+        files,
         recipients,
-        message_date,
-        clock,
-        transport or transport_for(settings.smtp),
-        run_id,
-        correction,
-        sealed_pdf,
+        run_id=run_id,
+        compose=letter or plain_message(ref, settings.smtp_from, manifest_sha256, message_date, correction),
+        clock=clock,
+        transport=transport or transport_for(settings.smtp),
     )
     if failed:
         audit.set_run_status(run_id, "delivery-incomplete", clock())
         names = ", ".join(f"{r} ({why})" for r, why in failed)
         raise DeliveryError(
-            f"report {ref.report_id}: {len(failed)} of {len(_unique(recipients))} deliveries did not go through: "
-            f"{names}. Those the server could not take for now are retried (retry this run; only the deliveries "
-            "not yet made are sent); those it refused for good are not"
+            f"report {ref.report_id}: {len(failed)} of {len(unique_recipients(recipients))} deliveries did not go "
+            f"through: {names}. Those the server could not take for now are retried (retry this run; only the "
+            "deliveries not yet made are sent); those it refused for good are not"
         )
 
     bucket = settings.publication_bucket or settings.staging_bucket
@@ -128,6 +128,15 @@ def submit_report(
         publication.url,
     )
     return SubmissionResult(tuple(archived), tuple(sent), tuple(skipped), (), publication)
+
+
+def _signature(store: S3Store, audit: AuditLog, ref: ReportRef) -> dict[str, bytes]:
+    """The approver's signature over manifest.json (kept beside the staged report by the sign-off), when the
+    sign-off was signed: it is attached to the letter."""
+    from csa_report.filing.sshsig import SIGNATURE_FILE
+
+    found = [o for o in audit.stored_objects(ref.report_id, "staging") if o.name == SIGNATURE_FILE]
+    return {SIGNATURE_FILE: store.read_verified(found[-1])} if found else {}
 
 
 # -- verify ------------------------------------------------------------------------------------------------
@@ -231,147 +240,3 @@ def _entries(section: Any) -> Iterator[tuple[str, str]]:
             name = next((item[k] for k in ("name", "file", "filename", "path") if isinstance(item.get(k), str)), None)
             if name is not None:
                 yield name, item["sha256"]
-
-
-# -- deliver -----------------------------------------------------------------------------------------------
-
-
-def _unique(recipients: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    out: list[tuple[str, str]] = []
-    for role, address in recipients:
-        key = address.strip().lower()
-        if key not in seen:
-            seen.add(key)
-            out.append((role, address.strip()))
-    return out
-
-
-def message_text(ref: ReportRef, manifest_sha256: str, correction: Correction | None = None) -> tuple[str, str]:
-    subject = f"Transparency report {ref.provider} {ref.period} (report {ref.report_id})"
-    corrected = ""
-    if correction is not None:
-        # A correction says so first, in the subject and the opening of the body, so nobody files it as a duplicate.
-        subject = (
-            f"Corrected transparency report {ref.provider} {ref.period} (report {ref.report_id}, "
-            f"supersedes {correction.supersedes})"
-        )
-        corrected = (
-            f"This is a corrected version: it supersedes report {correction.supersedes}, which was sent "
-            f"to you earlier for the same period, because: {correction.reason}\n\n"
-        )
-    body = (
-        f"Dear Sir or Madam,\n\n"
-        f"{corrected}"
-        f"Please find attached the transparency report of {ref.provider} for the period {ref.period} "
-        f"under Regulation (EU) 2021/1232, as a PDF and as machine-readable JSON.\n\n"
-        f"Report id: {ref.report_id}\nManifest SHA-256: {manifest_sha256}\n\n"
-        f"This message was sent once to each recipient by csa-report.\n"
-    )
-    return subject, body
-
-
-def raise_unknown(
-    audit: AuditLog, ref: ReportRef, run_id: int, recipients: Sequence[str], clock: Callable[[], datetime]
-) -> NoReturn:
-    """Stop the run as ``delivery-unknown`` with the two commands that settle each such delivery."""
-    audit.set_run_status(run_id, "delivery-unknown", clock())
-    first = recipients[0]
-    raise DeliveryUnknown(
-        f"report {ref.report_id}: the outcome of the delivery to {', '.join(recipients)} is unknown (claimed, no "
-        f"answer recorded); nothing was marked submitted. Ask the recipient, then either `csa-report delivery "
-        f"confirm {run_id} {first} --evidence TEXT` if it arrived, or `csa-report delivery resend {run_id} "
-        f"{first}` to send it again with the same Message-ID"
-    )
-
-
-def _deliver_all(
-    audit: AuditLog,
-    settings: Settings,
-    ref: ReportRef,
-    contents: Mapping[str, bytes],
-    manifest_sha256: str,
-    recipients: Sequence[tuple[str, str]],
-    message_date: datetime,
-    clock: Callable[[], datetime],
-    transport: Transport,
-    run_id: int,
-    correction: Correction | None = None,
-    sealed_pdf: bytes | None = None,
-) -> tuple[list[Delivered], list[str], list[tuple[str, str]]]:
-    missing = [name for name, _ in ATTACHMENTS if name not in contents]
-    if missing:
-        raise InputError(f"report {ref.report_id}: {', '.join(missing)} not staged; nothing can be delivered")
-    # The sealed PDF goes out under the approved file's name; its prefix was checked against the manifest.
-    body_of = {**contents, **({"report.pdf": sealed_pdf} if sealed_pdf is not None else {})}
-    attachments = [Attachment(name, ctype, body_of[name]) for name, ctype in ATTACHMENTS]
-    subject, body = message_text(ref, manifest_sha256, correction)
-    unique = _unique(recipients)
-    ledger = ReportLedger(audit, ref.provider, ref.period, ref.report_id, transport.channel, {a: r for r, a in unique})
-    sent: list[Delivered] = []
-    skipped: list[str] = []
-    failed: list[tuple[str, str]] = []
-    refused: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str]] = []
-    me = claim_owner()
-    for role, address in unique:
-        msg = build_message(
-            report_id=ref.report_id,
-            sender=settings.smtp_from,
-            recipient=address,
-            subject=subject,
-            body=body,
-            attachments=attachments,
-            date=message_date,
-        )
-        done = deliver_once(
-            ledger,
-            address,
-            message_id(ref.report_id, address),
-            partial(transport.send, Outgoing(ref.report_id, address, msg)),
-            owner=me,
-            wait_s=settings.delivery_claim_wait_s,
-            clock=clock,
-            # The outbox write is create-only and compares bytes, so writing again cannot make a second copy.
-            retake_unknown=transport.channel == "outbox",
-        )
-        if done.status == "skipped":
-            skipped.append(address)
-        elif done.status == "unknown":
-            unknown.append((address, done.detail))
-        elif done.status == "refused":
-            refused.append((address, done.detail))
-            log.error(
-                "delivery of report %s to %s (%s) refused for good: %s", ref.report_id, address, role, done.detail
-            )
-        elif done.status == "failed":
-            failed.append((address, done.detail))
-            log.warning("delivery of report %s to %s (%s) failed: %s", ref.report_id, address, role, done.detail)
-        else:
-            assert done.delivered is not None
-            sent.append(done.delivered)
-            log.info(
-                "report %s delivered to %s (%s) via %s message_id=%s at %s",
-                ref.report_id,
-                address,
-                role,
-                done.delivered.channel,
-                done.delivered.message_id,
-                format_instant(message_date),
-            )
-    if unknown:
-        raise_unknown(audit, ref, run_id, [r for r, _ in unknown], clock)
-    if refused and not failed:
-        audit.set_run_status(run_id, "delivery-incomplete", clock())
-        raise RefusedError(_refused_text(ref, run_id, refused, len(unique)))
-    return sent, skipped, failed + refused
-
-
-def _refused_text(ref: ReportRef, run_id: int, refused: Sequence[tuple[str, str]], total: int) -> str:
-    """Says what the server answered, what to fix, and that nothing will retry it on its own."""
-    lines = "; ".join(why for _, why in refused)
-    first = refused[0][0]
-    return (
-        f"report {ref.report_id}: {len(refused)} of {total} deliveries refused for good and not retried "
-        f"(the others were made): {lines}. Fix what it names, then `csa-report delivery resend {run_id} {first}`"
-    )

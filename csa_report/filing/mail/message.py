@@ -6,15 +6,24 @@ therefore always produces the same bytes, and a receiving system can de-duplicat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Protocol
 
 from csa_report.errors import InputError
 from csa_report.invisible import visible
+
+
+class Composer(Protocol):
+    """Builds the whole message to ``recipient`` from the verified files (``contents``: artefact name → bytes, the
+    sealed PDF as report.pdf, the approver's signature when there is one), dated ``sent_at``. The formal letter
+    (csa_report/letters) is one; the filing code only calls it."""
+
+    def __call__(self, recipient: str, contents: Mapping[str, bytes], sent_at: datetime) -> EmailMessage: ...
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from csa_report.errors import InputError
 from csa_report.filing.mail.ledgers import ReportLedger
 from csa_report.filing.mail.machine import claim_owner, owner_alive, send_claimed
 from csa_report.filing.mail.message import Attachment, build_message, message_id
+from csa_report.filing.mail.report import ATTACHMENTS, message_text
 from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
-from csa_report.filing.submit import ATTACHMENTS, message_text
 from csa_report.period import Period, utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store
