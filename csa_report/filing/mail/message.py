@@ -23,7 +23,7 @@ class Composer(Protocol):
     sealed PDF as report.pdf, the approver's signature when there is one), dated ``sent_at``. The formal letter
     (csa_report/letters) is one; the filing code only calls it."""
 
-    def __call__(self, recipient: str, contents: Mapping[str, bytes], sent_at: datetime) -> EmailMessage: ...
+    def __call__(self, recipient: str, contents: Mapping[str, bytes], sent_at: datetime, /) -> EmailMessage: ...
 
 
 @dataclass(frozen=True)
