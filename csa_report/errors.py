@@ -19,6 +19,8 @@ code  meaning
       write met different bytes (nothing was sent)
 6     no valid sign-off: nobody answered within the time-out, or every answer
       was refused (nothing was submitted; the staged copy stays)
+7     refused by a server for good (an SMTP 5xx answer to a recipient or a
+      message): permanent, never retried; the other deliveries were made
 ====  =========================================================================
 """
 
@@ -65,6 +67,13 @@ class ToolError(CsaReportError):
     exit_code = 4
 
 
+class RefusedError(CsaReportError):
+    """A server answered that it will not do this, ever (exit 7): an SMTP 5xx reply. Not an outage, so it is
+    never retried (not an UnreachableError); the message names the setting or policy field to fix."""
+
+    exit_code = 7
+
+
 class IntegrityViolation(CsaReportError):
     """Stored bytes differ from what was signed or expected (exit 5)."""
 
@@ -83,16 +92,21 @@ class StorageConflict(IntegrityViolation):
 
 
 class DeliveryError(UnreachableError):
-    """An e-mail delivery did not go through; it is recorded failed and retried on the next run (exit 3)."""
+    """An e-mail delivery did not go through for now (the server deferred it or could not be reached); it is
+    recorded failed and retried (exit 3)."""
 
 
-class DeliveryRefused(DeliveryError):
-    """The mail server refused one recipient; only that delivery failed (exit 3)."""
+class DeliveryRefused(RefusedError):
+    """The mail server refused one recipient, or the message for it, for good (a 5xx answer): that delivery is
+    recorded failed with the server's answer and never retried; the other recipients still get theirs (exit 7).
+    ``check`` names what to fix: the recipient's address in the policies, or an SMTP setting."""
 
-    def __init__(self, recipient: str, detail: str) -> None:
-        super().__init__(f"mail server refused recipient {recipient}: {detail}")
+    def __init__(self, recipient: str, detail: str, check: str = "") -> None:
+        hint = f"; check {check}" if check else ""
+        super().__init__(f"the mail server refused the message to {recipient} for good: {detail}{hint}")
         self.recipient = recipient
         self.detail = detail
+        self.check = check
 
 
 class DeliveryUnknown(CsaReportError):

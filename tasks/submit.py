@@ -11,6 +11,7 @@ from prefect import task
 
 from csa_report.filing.guard import Correction
 from csa_report.filing.submit import SubmissionResult, submit_report
+from csa_report.letters.submission import LetterFacts, Signer, letter_composer
 from csa_report.services import current
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
@@ -24,9 +25,17 @@ def submit(
     message_date: datetime,
     correction: Correction | None = None,
     sealed_pdf: bytes | None = None,
+    letter: LetterFacts | None = None,
+    signer: Signer | None = None,
 ) -> SubmissionResult:
+    """``letter``: the formal submission e-mail's facts (csa_report/letters); without them the plain message."""
     services = current()
     settings = services.settings
+    compose = (
+        letter_composer(letter, sender=settings.smtp_from, signer=signer, sealed=sealed_pdf is not None)
+        if letter is not None
+        else None
+    )
     return submit_report(
         store=services.store,
         audit=services.audit,
@@ -40,4 +49,5 @@ def submit(
         public_base_url=settings.publication_base_url,
         correction=correction,
         sealed_pdf=sealed_pdf,
+        letter=compose,
     )

@@ -2,9 +2,10 @@
 
 A 'pending' row is inserted in its own transaction, and the unique constraint on (provider, period, report id,
 recipient) lets exactly one claimer win, across threads, processes and re-runs. A 'failed' row can be re-claimed
-(one winner again: a conditional UPDATE); a 'sent' row never. A 'pending' row left by a crash is not re-claimed
-automatically, because nobody knows whether that message went out: ``status`` shows it and an operator decides
-(``release_delivery``).
+(one winner again: a conditional UPDATE), unless the server refused it for good (its detail begins with
+``refused:``): only an operator's resend sends that again. A 'sent' row never. A 'pending' row left by a crash is
+not re-claimed automatically, because nobody knows whether that message went out: ``status`` shows it and an
+operator decides (``release_delivery``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from csa_report.audit.models import Delivery, DeliveryEvent
-from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, Claim, DeliveryEventRecord, DeliverySummary
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED, Claim, DeliveryEventRecord, DeliverySummary
 from csa_report.audit.store import AuditStore, period_text, rowcount
 from csa_report.period import Period
 
@@ -65,7 +66,7 @@ class Deliveries(AuditStore):
             won = rowcount(
                 conn.execute(
                     update(Delivery)
-                    .where(*_delivery_where(key), Delivery.status == "failed")
+                    .where(*_delivery_where(key), Delivery.status == "failed", _not_refused())
                     .values(
                         status="pending",
                         attempts=Delivery.attempts + 1,
@@ -96,9 +97,10 @@ class Deliveries(AuditStore):
             return Claim("done")
         if status in DELIVERED:
             return Claim("done")
+        if status == "failed":
+            return Claim("refused", detail=str(detail or "").removeprefix(REFUSED))
         if status == "pending":
-            owner_text = str(detail or "").removeprefix("claimed by ").split(" (", 1)[0] or None
-            return Claim("pending", owner_text)
+            return Claim("pending", _owner_of(detail))
         return Claim("unknown")
 
     def mark_accepted(
@@ -146,9 +148,18 @@ class Deliveries(AuditStore):
         )
 
     def begin_resend(
-        self, provider: str, period: Period | str, report_id: str, recipient: str, *, owner: str, at: datetime
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        owner: str,
+        at: datetime,
+        refused: bool = False,
     ) -> bool:
-        """Operator action: claim a delivery of unknown outcome for sending again (same Message-ID)."""
+        """Operator action: claim a delivery of unknown outcome (or, with ``refused``, one the server refused for
+        good, after the cause was fixed) for sending again (same Message-ID)."""
         detail = f"resend by the operator, claimed by {owner}"
         values = {"status": "pending", "attempts": Delivery.attempts + 1, "detail": detail, "updated_at": at}
         return self._finish(
@@ -157,8 +168,30 @@ class Deliveries(AuditStore):
             "resend",
             detail,
             at,
-            from_status=OUTCOME_OPEN,
+            from_status=(*OUTCOME_OPEN, "failed") if refused else OUTCOME_OPEN,
         )
+
+    def first_claimed_at(self, provider: str, period: Period | str, report_id: str, recipient: str) -> datetime | None:
+        """When this delivery was first claimed: the moment of sending its message is dated with, the same for
+        every later attempt, so a resend is the same message."""
+        with self._tx() as conn:
+            return conn.scalar(
+                select(Delivery.created_at).where(
+                    *_delivery_where(_delivery_key(provider, period, report_id, recipient))
+                )
+            )
+
+    def claim_owner_of(self, provider: str, period: Period | str, report_id: str, recipient: str) -> str | None:
+        """Who holds the pending claim of this delivery (host and process), or None when it is not pending."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(Delivery.status, Delivery.detail).where(
+                    *_delivery_where(_delivery_key(provider, period, report_id, recipient))
+                )
+            ).one_or_none()
+        if row is None or row[0] != "pending":
+            return None
+        return _owner_of(row[1])
 
     def delivery_events(self, report_id: str) -> list[DeliveryEventRecord]:
         with self._tx() as conn:
@@ -245,6 +278,17 @@ class Deliveries(AuditStore):
                 select(Delivery).where(Delivery.report_id == report_id).order_by(Delivery.recipient)
             ).all()
         return [delivery_summary(r) for r in rows]
+
+
+def _owner_of(detail: str | None) -> str | None:
+    """The owner a claim's detail names: 'claimed by HOST pid N' or '… claimed by HOST pid N' (a resend)."""
+    text = str(detail or "")
+    _, found, rest = text.rpartition("claimed by ")
+    return rest.split(" (", 1)[0] or None if found else None
+
+
+def _not_refused() -> ColumnElement[bool]:
+    return or_(Delivery.detail.is_(None), ~Delivery.detail.startswith(REFUSED, autoescape=True))
 
 
 def _delivery_key(provider: str, period: Period | str, report_id: str, recipient: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The audit trail the flow writes and ``csa-report status`` reads: ``AuditLog``, one facade over its parts.
 
 runs.py (report runs), findings.py (check findings), signoffs.py (sign-off decisions, the approval of a report
-version), deliveries.py (claimed-before-sent deliveries), objects.py (stored objects) and status.py (runs with
+version), deliveries.py (claimed-before-sent deliveries), notifications.py (the sign-off request e-mails,
+claimed the same way), filings.py (one filing per period), objects.py (stored objects) and status.py (runs with
 everything recorded about them). Timestamps are passed in; nothing here reads a clock.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 from csa_report.audit.deliveries import Deliveries
 from csa_report.audit.evidence import Evidence, FilingEntry
+from csa_report.audit.filings import Filings
 from csa_report.audit.findings import Findings
+from csa_report.audit.notifications import Notifications
 from csa_report.audit.objects import Objects
 from csa_report.audit.records import (
     Claim,
@@ -17,8 +20,10 @@ from csa_report.audit.records import (
     Decision,
     DeliveryEventRecord,
     DeliverySummary,
+    FilingRecord,
     FindingRecord,
     Location,
+    NotificationRecord,
     RunSummary,
     SignoffRecord,
 )
@@ -28,7 +33,7 @@ from csa_report.audit.status import Status
 from csa_report.db import describe, make_engine, normalise_url
 
 
-class AuditLog(Runs, Findings, Signoffs, Deliveries, Objects, Status, Evidence):
+class AuditLog(Runs, Findings, Signoffs, Deliveries, Notifications, Filings, Objects, Status, Evidence):
     """All writes and reads of the audit database."""
 
     @classmethod
@@ -49,8 +54,10 @@ __all__ = [
     "DeliveryEventRecord",
     "DeliverySummary",
     "FilingEntry",
+    "FilingRecord",
     "FindingRecord",
     "Location",
+    "NotificationRecord",
     "RunSummary",
     "SignoffRecord",
 ]

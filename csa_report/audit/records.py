@@ -8,7 +8,9 @@ from typing import Final, Literal
 
 Location = Literal["staging", "archive", "publication"]
 Decision = Literal["approve", "reject"]
-ClaimOutcome = Literal["claimed", "done", "pending", "unknown"]
+ClaimOutcome = Literal["claimed", "done", "pending", "unknown", "refused"]
+#: How a failed delivery's detail begins when the server refused it for good: never claimed again on its own.
+REFUSED: Final = "refused: "
 
 #: Delivery states that are final: the report reached the recipient (sent, or confirmed by the operator).
 DELIVERED: Final = ("sent", "confirmed")
@@ -56,10 +58,12 @@ class DeliverySummary:
 class Claim:
     """What ``claim`` found: ``claimed`` (send now), ``done`` (sent, accepted or confirmed before: never again),
     ``pending`` (claimed by someone whose outcome is not known yet; ``owner`` says who), ``unknown`` (an earlier
-    attempt's outcome is unknown: only an operator's confirm or resend settles it)."""
+    attempt's outcome is unknown: only an operator's confirm or resend settles it), ``refused`` (the server
+    refused it for good; ``detail`` says what it answered: only an operator's resend sends it again)."""
 
     outcome: ClaimOutcome
     owner: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,26 @@ class RunSummary:
     findings: tuple[FindingRecord, ...]
     signoffs: tuple[SignoffRecord, ...]
     deliveries: tuple[DeliverySummary, ...]
+
+
+@dataclass(frozen=True)
+class FilingRecord:
+    """One filing of a period: ``seq`` 0 is the first, n + 1 the correction of filing n."""
+
+    provider: str
+    period: str
+    seq: int
+    report_id: str
+    manifest_sha256: str
+    supersedes: str | None
+    reason: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """One sign-off notification: (request key, recipient, status)."""
+
+    request_key: str
+    recipient: str
+    status: str

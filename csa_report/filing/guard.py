@@ -17,11 +17,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
-
 from csa_report.audit.log import AuditLog
-from csa_report.audit.models import Filing
+from csa_report.audit.records import FilingRecord
 from csa_report.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -55,18 +52,6 @@ class Correction:
         return f"corrected version, supersedes report {self.supersedes}, because: {self.reason}"
 
 
-@dataclass(frozen=True)
-class FilingRecord:
-    provider: str
-    period: str
-    seq: int
-    report_id: str
-    manifest_sha256: str
-    supersedes: str | None
-    reason: str | None
-    status: str
-
-
 def correction_of(supersedes: str | None, reason: str | None) -> Correction | None:
     """The correction asked for on the command line or as flow parameters, checked for form only (whether the
     superseded report exists is :func:`check_not_filed`'s question)."""
@@ -85,24 +70,7 @@ def correction_of(supersedes: str | None, reason: str | None) -> Correction | No
 
 def filings(audit: AuditLog, provider: str, period: str) -> list[FilingRecord]:
     """The filings of a period, first filing first."""
-    with audit._tx() as conn:
-        rows = conn.scalars(
-            select(Filing).where(Filing.provider == provider, Filing.period == period).order_by(Filing.seq)
-        ).all()
-        return [_record(r) for r in rows]
-
-
-def _record(r: Filing) -> FilingRecord:
-    return FilingRecord(
-        provider=r.provider,
-        period=r.period,
-        seq=int(r.seq),
-        report_id=r.report_id,
-        manifest_sha256=r.manifest_sha256,
-        supersedes=r.supersedes,
-        reason=r.reason,
-        status=r.status,
-    )
+    return audit.filings(provider, period)
 
 
 def _next_seq(
@@ -171,24 +139,17 @@ def claim_filing(
     found = _next_seq(existing, provider, period, report_id, correction)
     if isinstance(found, FilingRecord):
         return found
-    try:
-        with audit._tx() as conn:
-            conn.execute(
-                insert(Filing).values(
-                    provider=provider,
-                    period=period,
-                    seq=found,
-                    report_id=report_id,
-                    manifest_sha256=manifest_sha256,
-                    supersedes=correction.supersedes if correction else None,
-                    reason=correction.reason if correction else None,
-                    status="submitting",
-                    run_id=run_id,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-    except DbIntegrityError:
+    claim = FilingRecord(
+        provider,
+        period,
+        found,
+        report_id,
+        manifest_sha256,
+        correction.supersedes if correction else None,
+        correction.reason if correction else None,
+        "submitting",
+    )
+    if not audit.insert_filing(claim, run_id=run_id, at=at):
         now = filings(audit, provider, period)
         mine = [f for f in now if f.report_id == report_id]
         if mine:  # the same report claimed by a concurrent run of itself: one filing, deliveries stay once-only
@@ -201,7 +162,7 @@ def claim_filing(
             f"{provider}, period {period}: report {winner.report_id if winner else '?'} was filed by a concurrent "
             f"run first; report {report_id} is not archived or sent. To file it anyway, run again as a correction "
             f"(--supersedes {winner.report_id if winner else 'REPORT_ID'} --reason TEXT)"
-        ) from None
+        )
     log.info(
         "filing claimed: %s %s seq %d report %s%s",
         provider,
@@ -210,23 +171,9 @@ def claim_filing(
         report_id,
         f" (supersedes {correction.supersedes})" if correction else "",
     )
-    return FilingRecord(
-        provider,
-        period,
-        found,
-        report_id,
-        manifest_sha256,
-        correction.supersedes if correction else None,
-        correction.reason if correction else None,
-        "submitting",
-    )
+    return claim
 
 
 def mark_filed(audit: AuditLog, provider: str, period: str, report_id: str, at: datetime) -> None:
     """Every delivery of the report went out: the filing is complete."""
-    with audit._tx() as conn:
-        conn.execute(
-            update(Filing)
-            .where(Filing.provider == provider, Filing.period == period, Filing.report_id == report_id)
-            .values(status="submitted", updated_at=at)
-        )
+    audit.set_filing_status(provider, period, report_id, "submitted", at)

@@ -2,8 +2,9 @@
 (``signoff-1``, ``signoff-2`` after a refusal, …), sent through the configured SMTP server or written to the
 outbox like the report's own e-mails.
 
-Each (flow run, request, recipient) is claimed in the audit database before it is sent, so a resumed or
-retried run, which executes the flow body again, never sends the same request twice. A failed send is logged
+Each (flow run, request, recipient) goes through the mail state machine (mail/machine.py): claimed in the audit
+database before it is sent, so a resumed or retried run, which executes the flow body again, never sends the
+same request twice. A failed send is logged
 and may be claimed again by a later execution; it never stops the run: the reviewers can still find the run
 in the Prefect UI, and the chat notification (a Prefect automation, csa_report/tasks/automation.py) is independent.
 """
@@ -14,16 +15,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from functools import partial
 
 from csa_report.audit import AuditLog
-from csa_report.audit.models import SignoffNotification
-from csa_report.db import with_retries
-from csa_report.errors import CsaReportError
-from csa_report.filing.mail.transport import deliver
+from csa_report.filing.mail.ledgers import NotificationLedger
+from csa_report.filing.mail.machine import claim_owner, deliver_once
+from csa_report.filing.mail.message import build_message
+from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
 from csa_report.period import format_instant
 from csa_report.settings import Settings
 
@@ -72,7 +70,9 @@ def message(req: SignoffRequest) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def notify_signoff_request(settings: Settings, audit: AuditLog, req: SignoffRequest) -> dict[str, str]:
+def notify_signoff_request(
+    settings: Settings, audit: AuditLog, req: SignoffRequest, transport: Transport | None = None
+) -> dict[str, str]:
     """Send the request to every address of ``CSA_SIGNOFF_NOTIFY`` not yet notified about it.
 
     Returns recipient → what happened (``sent``, ``already sent``, ``failed: …``)."""
@@ -80,109 +80,49 @@ def notify_signoff_request(settings: Settings, audit: AuditLog, req: SignoffRequ
     if not recipients:
         log.info("no addresses in CSA_SIGNOFF_NOTIFY: nobody is e-mailed about sign-off request %s", req.key)
         return {}
-    channel = "smtp" if settings.smtp_host else "outbox"
+    transport = transport or transport_for(settings.smtp)
     subject, body = message(req)
+    # Its own message identity (report, run, request): never confused with the report's delivery.
+    identity = f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}"
+    ledger = NotificationLedger(audit, req.flow_run_id, req.key, req.report_id, transport.channel)
     outcome: dict[str, str] = {}
     for recipient in recipients:
-        if not _claim(audit, req, recipient, channel):
+        msg = build_message(
+            report_id=identity,
+            sender=settings.smtp_from,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            attachments=(),
+            date=req.requested_at,
+        )
+        done = deliver_once(
+            ledger,
+            recipient,
+            str(msg["Message-ID"]),
+            partial(transport.send, Outgoing(identity, recipient, msg)),
+            owner=claim_owner(),
+            wait_s=0,
+            clock=lambda: req.requested_at,
+            retake_unknown=False,
+        )
+        if done.status == "sent":
+            log.info("sign-off request %s e-mailed to %s (%s)", req.key, recipient, transport.channel)
+            outcome[recipient] = "sent"
+        elif done.status in ("skipped", "unknown"):
             outcome[recipient] = "already sent"
-            continue
-        try:
-            # Its own message identity (report, run, request): never confused with the report's delivery.
-            done = deliver(
-                settings.smtp,
-                report_id=f"{req.report_id}-{req.flow_run_id[:8]}-{req.key}",
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                attachments=(),
-                date=req.requested_at,
-            )
-        except CsaReportError as exc:
-            _finish(audit, req, recipient, "failed", None, str(exc), req.requested_at)
+        else:
             log.warning(
                 "sign-off request %s not e-mailed to %s: %s (check CSA_SMTP_HOST, CSA_SMTP_PORT and "
                 "CSA_SIGNOFF_NOTIFY)",
                 req.key,
                 recipient,
-                exc,
+                done.detail,
             )
-            outcome[recipient] = f"failed: {exc}"
-            continue
-        _finish(audit, req, recipient, "sent", done.message_id, done.detail, req.requested_at)
-        log.info("sign-off request %s e-mailed to %s (%s)", req.key, recipient, done.channel)
-        outcome[recipient] = "sent"
+            outcome[recipient] = f"failed: {done.detail}"
     return outcome
 
 
 def notifications(audit: AuditLog, flow_run_id: str) -> list[tuple[str, str, str]]:
     """(request key, recipient, status) of one flow run, sorted."""
-    with Session(audit.engine) as s:
-        rows = s.execute(
-            select(SignoffNotification.request_key, SignoffNotification.recipient, SignoffNotification.status)
-            .where(SignoffNotification.flow_run_id == flow_run_id)
-            .order_by(SignoffNotification.request_key, SignoffNotification.recipient)
-        ).all()
-    return [(str(a), str(b), str(c)) for a, b, c in rows]
-
-
-def _claim(audit: AuditLog, req: SignoffRequest, recipient: str, channel: str) -> bool:
-    """True if this caller may send: a new row, or a failed one taken over (one winner: conditional UPDATE)."""
-    key = (
-        SignoffNotification.flow_run_id == req.flow_run_id,
-        SignoffNotification.request_key == req.key,
-        SignoffNotification.recipient == recipient,
-    )
-    conn = with_retries(audit.engine.connect, audit.what)
-    try:
-        try:
-            with conn.begin():
-                conn.execute(
-                    insert(SignoffNotification).values(
-                        flow_run_id=req.flow_run_id,
-                        request_key=req.key,
-                        report_id=req.report_id,
-                        recipient=recipient,
-                        channel=channel,
-                        status="pending",
-                        created_at=req.requested_at,
-                        updated_at=req.requested_at,
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass
-        with conn.begin():
-            result = conn.execute(
-                update(SignoffNotification)
-                .where(*key, SignoffNotification.status == "failed")
-                .values(status="pending", channel=channel, updated_at=req.requested_at)
-            )
-            return bool(getattr(result, "rowcount", 0))
-    finally:
-        conn.close()
-
-
-def _finish(
-    audit: AuditLog,
-    req: SignoffRequest,
-    recipient: str,
-    status: str,
-    message_id: str | None,
-    detail: str | None,
-    at: datetime,
-) -> None:
-    conn = with_retries(audit.engine.connect, audit.what)
-    try:
-        with conn.begin():
-            conn.execute(
-                update(SignoffNotification)
-                .where(
-                    SignoffNotification.flow_run_id == req.flow_run_id,
-                    SignoffNotification.request_key == req.key,
-                    SignoffNotification.recipient == recipient,
-                )
-                .values(status=status, message_id=message_id, detail=(detail or "")[:500] or None, updated_at=at)
-            )
-    finally:
-        conn.close()
+    return [(n.request_key, n.recipient, n.status) for n in audit.notifications(flow_run_id)]

@@ -15,7 +15,7 @@ time, which never raises over text (it cleans what it puts in a header or a line
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from csa_report.errors import InputError
-from csa_report.filing.mail.transport import Attachment, build_message, message_id
+from csa_report.filing.mail.message import Attachment, build_message, message_id
 from csa_report.filing.sshsig import NAMESPACE, SIGNATURE_FILE
 from csa_report.letters.instruments import Instrument, derogations, legal_reference, period_label
 from csa_report.letters.text import as_sentence, clean_line, refuse_hostile
@@ -333,3 +333,17 @@ def _principal(name: str) -> str:
     """The approver as an allowed_signers principal: one token (the file separates fields with spaces)."""
     token = "-".join("".join(ch if ch.isalnum() else " " for ch in clean_line(name).lower()).split())
     return token or "approver"
+
+
+def letter_composer(
+    facts: LetterFacts, *, sender: str, signer: Signer | None = None, sealed: bool = False
+) -> Callable[[str, Mapping[str, bytes], datetime], EmailMessage]:
+    """The formal letter as the filing code's message builder (csa_report.filing.mail.message.Composer): the
+    files it is given are the verified, archived bytes, so the hashes the body states are the ones sent."""
+
+    def compose(recipient: str, contents: Mapping[str, bytes], sent_at: datetime) -> EmailMessage:
+        wanted = {name for name, _, _ in ATTACHMENTS}
+        letter = compose_letter(facts, {n: b for n, b in contents.items() if n in wanted}, signer=signer, sealed=sealed)
+        return submission_message(letter, facts, sender=sender, recipient=recipient, sent_at=sent_at)
+
+    return compose

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.flows.flow_helpers import flow_env
-from tests.support.services import smtp_controller
+from tests.support.services import SmtpController, smtp_controller
 from tests.support.storage import CollectingHandler
 
 S3_SECRET = f"PlantedS3Secret{uuid.uuid4().hex}"
@@ -67,7 +66,7 @@ def planted_s3(tmp_path: Path) -> Iterator[S3Endpoint]:
 
 
 @pytest.fixture
-def smtp_with_auth() -> Iterator[tuple[Controller, CollectingHandler, CheckingAuthenticator]]:
+def smtp_with_auth() -> Iterator[tuple[SmtpController, CollectingHandler, CheckingAuthenticator]]:
     handler, auth = CollectingHandler(), CheckingAuthenticator()
     with smtp_controller(handler, authenticator=auth, auth_require_tls=False) as controller:
         yield controller, handler, auth

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from csa_report.errors import InputError
-from csa_report.filing.mail.transport import message_id
+from csa_report.filing.mail.message import message_id
 from csa_report.letters.instruments import instruments_from_reference
 from csa_report.letters.submission import (
     CorrectionNote,

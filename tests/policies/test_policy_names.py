@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from csa_report import names
-from csa_report.filing.mail.transport import build_message
-from csa_report.filing.submit import message_text
+from csa_report.filing.mail.message import build_message
+from csa_report.filing.mail.report import message_text
 from csa_report.period import Period
 from csa_report.policies import load_policies
 from csa_report.policies import loader as policy_loader

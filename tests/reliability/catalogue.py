@@ -13,46 +13,64 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "SMTP 250 after DATA, then 421 on QUIT",
         "scripted SMTP server",
         "sent once; re-runs send nothing",
-        "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
+        "tests/filing/mail/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
     ),
     (
         "SMTP 250 after DATA, then connection reset",
         "scripted SMTP server",
         "sent once; re-runs send nothing",
-        "tests/storage/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
+        "tests/filing/mail/test_delivery_states.py::test_error_after_the_server_accepted_never_resends",
     ),
     (
         "SMTP connection reset after the message, before the answer",
         "scripted SMTP server",
         "exit 3, `delivery-unknown`; confirm / resend (same Message-ID, same bytes) settle it; then submitted",
-        "tests/storage/test_delivery_states.py::test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_"
+        "tests/filing/mail/test_delivery_states.py::test_reset_before_the_answer_is_unknown_then_resend_sends_the_same_"
         "message",
     ),
     (
         "SMTP server never greets",
         "scripted SMTP server (timeout `CSA_SMTP_TIMEOUT_S`)",
         "exit 3, delivery `failed`, nothing sent; next run sends once",
-        "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
+        "tests/filing/mail/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
         "once",
     ),
     (
         "SMTP server slow (every reply delayed)",
         "scripted SMTP server",
         "sent once",
-        "tests/storage/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
+        "tests/filing/mail/test_delivery_states.py::test_never_greeting_server_fails_without_sending_and_next_run_sends_"
         "once",
     ),
     (
         "SMTP 451 to MAIL FROM, then accepts",
         "scripted SMTP server",
         "exit 3, `failed`; next run sends once",
-        "tests/storage/test_delivery_states.py::test_temporary_failure_then_accept_delivers_exactly_once",
+        "tests/filing/mail/test_delivery_states.py::test_temporary_failure_then_accept_delivers_exactly_once",
+    ),
+    (
+        "SMTP 550 at RCPT for one recipient",
+        "scripted SMTP server (rcpt550)",
+        "exit 7, that delivery `failed` with the server's answer after one attempt, never retried; the other sent",
+        "tests/filing/mail/test_refusals.py::test_permanent_refusal_is_one_attempt_exit_7_and_the_others_delivered",
+    ),
+    (
+        "SMTP 550 after DATA for one recipient",
+        "scripted SMTP server (data550)",
+        "exit 7, `failed` with the answer, the attachment sent once and never again; the other sent",
+        "tests/filing/mail/test_refusals.py::test_permanent_refusal_is_one_attempt_exit_7_and_the_others_delivered",
+    ),
+    (
+        "`delivery confirm` / `resend` while a live run waits for a slow answer",
+        "scripted SMTP server (slowdata)",
+        "exit 2 naming the run that holds the claim; nothing changed; one copy each",
+        "tests/filing/mail/test_refusals.py::test_a_claim_held_by_a_live_run_is_not_touched",
     ),
     (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
-        "tests/storage/test_delivery_states.py::test_claim_of_a_dead_process_is_unknown_never_delivered",
+        "tests/filing/mail/test_delivery_states.py::test_claim_of_a_dead_process_is_unknown_never_delivered",
     ),
     (
         "S3 503/500, connection resets, lost replies and delays during archive and public copy",

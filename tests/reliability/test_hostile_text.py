@@ -17,7 +17,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from csa_report.cli import main
-from csa_report.filing.mail.transport import build_message
+from csa_report.filing.mail.message import build_message
 from csa_report.invisible import visible, visible_markdown
 from csa_report.render.prose import inline_markdown, to_html, to_markdown
 

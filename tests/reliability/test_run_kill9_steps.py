@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from csa_report.audit import AuditLog
 from csa_report.local.seaweed import S3Endpoint, local_s3
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.example_policies import unsigned_example
-from tests.support.storage import CollectingHandler, free_port
+from tests.support.services import SmtpService, smtp_controller
+from tests.support.storage import CollectingHandler
 
 pytestmark = pytest.mark.slow
 
@@ -83,20 +83,11 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, CollectingHandler]]:
+def own_smtp() -> Iterator[tuple[int, CollectingHandler]]:
+    """An SMTP server of the module-scoped fixture's own (the session's is emptied for each test)."""
     handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
+    with smtp_controller(handler) as controller:
         yield int(controller.port), handler
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, CollectingHandler]]:
-    with smtp_server() as server:
-        yield server
 
 
 def environment(s3: S3Endpoint, source: str, home: Path, audit_db: str, smtp_port: int, tag: str) -> dict[str, str]:
@@ -201,7 +192,7 @@ def uninterrupted(
     done = {}
     for human in (False, True):
         folder = tmp_path_factory.mktemp(f"uninterrupted-{int(human)}")
-        with smtp_server() as (port, handler):
+        with own_smtp() as (port, handler):
             env = environment(s3, source, prefect_home, f"sqlite:///{folder / 'audit.db'}", port, folder.name)
             proc = run("none", env, folder / "out", human)
             assert proc.returncode == 0, proc.stderr[-3000:]
@@ -238,7 +229,8 @@ def test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_and_repea
     source: str,
     prefect_home: Path,
     new_pg_url: str,
-    smtp: tuple[int, CollectingHandler],
+    smtp_server: SmtpService,
+    smtp: CollectingHandler,
     uninterrupted: dict[bool, Outcome],
     tmp_path: Path,
 ) -> None:
@@ -246,7 +238,7 @@ def test_kill9_at_every_step_boundary_in_turn_then_rerun_loses_nothing_and_repea
     each time getting one step further on what the killed runs left, then run to the end: as an operator whose
     machine keeps dying would see it. Each killed run must have reached its kill point (a SIGKILL exit), so every
     boundary is crossed by a run that resumed from a crash."""
-    port, handler = smtp
+    port, handler = smtp_server.port, smtp
     env = environment(s3, source, prefect_home, new_pg_url, port, f"chain-{tmp_path.name}")
     out = tmp_path / "out"
     for point in ("before-extract", "after-extract", "after-check", "after-render", "after-stage"):
@@ -265,11 +257,12 @@ def test_kill9_while_waiting_for_signoff_then_rerun_loses_nothing_and_repeats_no
     source: str,
     prefect_home: Path,
     new_pg_url: str,
-    smtp: tuple[int, CollectingHandler],
+    smtp_server: SmtpService,
+    smtp: CollectingHandler,
     uninterrupted: dict[bool, Outcome],
     tmp_path: Path,
 ) -> None:
-    port, handler = smtp
+    port, handler = smtp_server.port, smtp
     env = environment(s3, source, prefect_home, new_pg_url, port, f"signoff-{tmp_path.name}")
     out = tmp_path / "out"
     killed = run(KILL_POINTS["signoff-wait"], env, out, human=True)

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from csa_report.audit import AuditLog
-from csa_report.errors import DeliveryError, TamperedError
-from csa_report.filing.mail.transport import Delivered, deliver
+from csa_report.errors import RefusedError, TamperedError, UnreachableError
+from csa_report.filing.mail import settle as delivery_ops
+from csa_report.filing.mail.transport import Delivered, DeliveryProgress, Outgoing, transport_for
 from csa_report.filing.submit import SubmissionResult, submit_report
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
@@ -119,6 +120,10 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
     def crash(*args: Any, **kw: Any) -> Any:
         raise KeyboardInterrupt  # the process is stopped after the archive write, before any e-mail
 
+    class Crashing:
+        channel = "smtp"
+        send = staticmethod(crash)
+
     with monkeypatch.context() as patch:
         if where == "before-claim":
             patch.setattr(AuditLog, "claim", crash)
@@ -126,7 +131,7 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
                 submit(settings, report, audit, run_id)
         else:
             with pytest.raises(KeyboardInterrupt):
-                submit(settings, report, audit, run_id, send=crash)
+                submit(settings, report, audit, run_id, transport=Crashing())
     archived = _archive_versions(settings)
     assert len(archived) == 6 and set(archived.values()) == {1}
     assert smtp.messages == []
@@ -141,31 +146,39 @@ def test_interrupted_after_archive_before_email_completes_on_rerun(
     assert audit.status()[0].status == "submitted"
 
 
-def test_smtp_refusing_one_recipient_is_retried_next_run(
+def test_smtp_refusing_one_recipient_is_final_until_the_operator_resends(
     settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
 ) -> None:
-    run_id, _ = stage_report(settings, report, audit)
+    """A 550 is a refusal, not an outage: exit 7, the delivery failed with the server's answer, never sent again
+    by a re-run (no second attempt, no attachment resent); the operator resends it once the address is fixed."""
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     smtp.refuse.add(COMMISSION)
-    with pytest.raises(DeliveryError, match=COMMISSION) as info:
+    with pytest.raises(RefusedError, match=COMMISSION) as info:
         submit(settings, report, audit, run_id)
-    assert info.value.exit_code == 3
+    assert info.value.exit_code == 7 and not isinstance(info.value, UnreachableError)
+    assert "550 5.1.1 mailbox unavailable to RCPT" in str(info.value)
+    assert "provider.md" in str(info.value) and "retried on the next run" not in str(info.value)
+    assert f"csa-report delivery resend {run_id} {COMMISSION}" in str(info.value)
     assert len(smtp.to(AUTHORITY)) == 1 and smtp.to(COMMISSION) == []
     [run] = audit.status()
     assert run.status == "delivery-incomplete" and run.publication_url is None
     states = {d.recipient: (d.status, d.attempts) for d in run.deliveries}
     assert states == {AUTHORITY: ("sent", 1), COMMISSION: ("failed", 1)}
-    assert "550" in (next(d for d in run.deliveries if d.recipient == COMMISSION).detail or "")
 
-    smtp.refuse.clear()
-    result = submit(settings, report, audit, run_id)
-    assert [d.recipient for d in result.sent] == [COMMISSION] and result.skipped == (AUTHORITY,)
-    assert len(smtp.to(AUTHORITY)) == 1 and len(smtp.to(COMMISSION)) == 1
-    [run] = audit.status()
-    assert {d.recipient: (d.status, d.attempts) for d in run.deliveries} == {
+    smtp.refuse.clear()  # even when the server would take it now, a re-run does not try again on its own
+    with pytest.raises(RefusedError):
+        submit(settings, report, audit, run_id)
+    assert smtp.to(COMMISSION) == [] and audit.status()[0].deliveries[1].attempts == 1
+
+    done = delivery_ops.resend(audit, settings, S3Store.from_settings(settings), run_id, COMMISSION)
+    assert done.all_done and len(smtp.to(COMMISSION)) == 1 and len(smtp.to(AUTHORITY)) == 1
+    assert {d.recipient: (d.status, d.attempts) for d in audit.status()[0].deliveries} == {
         AUTHORITY: ("sent", 1),
         COMMISSION: ("sent", 2),
     }
-    assert run.status == "submitted"
+    result = submit(settings, report, audit, run_id)
+    assert result.sent == () and sorted(result.skipped) == sorted([AUTHORITY, COMMISSION])
+    assert audit.status()[0].status == "submitted"
 
 
 def test_two_concurrent_submissions_deliver_once(
@@ -199,17 +212,23 @@ def test_two_concurrent_submissions_deliver_once(
         own.claim = claim  # type: ignore[method-assign]
         return own
 
-    def held_send(settings: Settings, **kw: Any) -> Delivered:
-        recipient = kw["recipient"]
-        if not found_claimed[recipient].wait(timeout=20):
-            raise AssertionError(f"the other submission never tried {recipient} while this one held its claim")
-        return deliver(settings, **kw)
+    real_transport = transport_for(settings.smtp)
+
+    class Held:
+        """The real transport, holding each message until the other run has found its claim taken."""
+
+        channel = real_transport.channel
+
+        def send(self, out: Outgoing, progress: DeliveryProgress) -> Delivered:
+            if not found_claimed[out.recipient].wait(timeout=20):
+                raise AssertionError(f"the other submission never tried {out.recipient} while this one held its claim")
+            return real_transport.send(out, progress)
 
     def run() -> None:
         try:
             own_audit = recording(AuditLog.open(new_db_url, migrate=False))
             start.wait(timeout=10)
-            results.append(submit(settings, report, own_audit, run_id, send=held_send))
+            results.append(submit(settings, report, own_audit, run_id, transport=Held()))
         except BaseException as exc:  # reported below
             errors.append(exc)
 

@@ -8,7 +8,13 @@ Modes:
   cannot know whether the message was taken; it was stored here);
 - ``never-greet``: accepts TCP connections and never sends the 220 greeting;
 - ``slow``: every reply is delayed by ``delay_s``;
-- ``tempfail-then-accept``: the first ``tempfails`` transactions get 451 to MAIL FROM, later ones are accepted.
+- ``tempfail-then-accept``: the first ``tempfails`` transactions get 451 to MAIL FROM, later ones are accepted;
+- ``rcpt550``: answers 550 to RCPT for the addresses in ``refuse`` (every address when it is empty);
+- ``data550``: reads the whole message to an address in ``refuse`` (every address when empty), then answers 550;
+- ``slowdata``: reads the whole message, then waits ``delay_s`` before its 250 (a sender holds its claim).
+
+``rcpts`` counts every RCPT each address got and ``data_for`` every message whose bytes were sent for it (taken
+or not), so a test sees that a refused delivery was tried once and its attachment not sent again.
 
 ``messages`` holds every message the server took (whole DATA received), with its envelope recipients and
 Message-ID, so a test counts the copies each recipient holds.
@@ -34,6 +40,9 @@ MODES = (
     "never-greet",
     "slow",
     "tempfail-then-accept",
+    "rcpt550",
+    "data550",
+    "slowdata",
 )
 
 
@@ -49,12 +58,20 @@ class Script:
     mode: str = "accept"
     delay_s: float = 0.0
     tempfails: int = 1
+    refuse: set[str] = field(default_factory=set)
     messages: list[Received] = field(default_factory=list)
+    rcpts: list[str] = field(default_factory=list)
+    data_for: list[str] = field(default_factory=list)
     transactions: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Set when a message's bytes have arrived in ``slowdata`` mode, before the delayed answer.
+    data_arrived: threading.Event = field(default_factory=threading.Event)
 
     def copies(self, recipient: str) -> int:
         return sum(1 for m in self.messages if recipient in m.recipients)
+
+    def refuses(self, address: str) -> bool:
+        return not self.refuse or address.lower() in {r.lower() for r in self.refuse}
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -101,7 +118,13 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.reply("250 ok")
             elif verb == "RCPT":
                 m = re.search(r"<([^>]*)>", line)
-                rcpts.append(m.group(1) if m else line)
+                address = m.group(1) if m else line
+                with script.lock:
+                    script.rcpts.append(address)
+                if script.mode == "rcpt550" and script.refuses(address):
+                    self.reply("550 5.1.1 no such mailbox here")
+                    continue
+                rcpts.append(address)
                 self.reply("250 ok")
             elif verb == "DATA":
                 self.reply("354 go ahead")
@@ -114,6 +137,14 @@ class _Handler(socketserver.StreamRequestHandler):
                         break
                     data += chunk[1:] if chunk.startswith(b"..") else chunk
                 mid = re.search(rb"(?mi)^Message-ID:\s*(\S+)", bytes(data))
+                with script.lock:
+                    script.data_for.extend(rcpts)
+                if script.mode == "data550" and any(script.refuses(r) for r in rcpts):
+                    self.reply("550 5.7.1 message content rejected")
+                    continue
+                if script.mode == "slowdata":
+                    script.data_arrived.set()
+                    time.sleep(script.delay_s)
                 with script.lock:
                     script.messages.append(Received(list(rcpts), mid.group(1).decode() if mid else "", bytes(data)))
                 if script.mode == "reset-before-reply":
@@ -142,10 +173,12 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def scripted_smtp(mode: str = "accept", *, delay_s: float = 0.0, tempfails: int = 1) -> Iterator[tuple[int, Script]]:
+def scripted_smtp(
+    mode: str = "accept", *, delay_s: float = 0.0, tempfails: int = 1, refuse: frozenset[str] = frozenset()
+) -> Iterator[tuple[int, Script]]:
     """A running server in ``mode``: yields (port, script)."""
     assert mode in MODES, mode
-    script = Script(mode=mode, delay_s=delay_s, tempfails=tempfails)
+    script = Script(mode=mode, delay_s=delay_s, tempfails=tempfails, refuse=set(refuse))
     server = _Server(script)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

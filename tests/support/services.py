@@ -170,12 +170,23 @@ def new_spark_url(spark_server: str) -> Iterator[str]:
 # -- SMTP ------------------------------------------------------------------------------------------------------
 
 
+#: The one SMTP server type of the tests (aiosmtpd's); test modules start servers through the helpers below.
+SmtpController = Controller
+
+
+def start_smtp(handler: Any, port: int | None = None, **options: Any) -> SmtpController:
+    """An aiosmtpd server with ``handler`` on loopback, started: on ``port`` (e.g. the port of one a test stopped,
+    to bring it back) or a free one; ``options`` go to the Controller (e.g. an authenticator)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **options)
+    controller.start()
+    return controller
+
+
 @contextmanager
-def smtp_controller(handler: Any, **options: Any) -> Iterator[Controller]:
+def smtp_controller(handler: Any, **options: Any) -> Iterator[SmtpController]:
     """An aiosmtpd server on a free loopback port with ``handler`` (and Controller ``options``, e.g. an
     authenticator), stopped on exit. For the tests that need a server of their own (auth, a restart)."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
-    controller.start()
+    controller = start_smtp(handler, **options)
     try:
         yield controller
     finally:

@@ -18,18 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 
 from csa_report.audit import AuditLog
-from csa_report.local.processes import free_port, start_group, stop_group
+from csa_report.local.processes import start_group, stop_group
 from csa_report.local.seaweed import S3Endpoint
 from csa_report.period import Period
 from csa_report.seed import seed
 from tests.support.example_policies import unsigned_example
 from tests.support.faultproxy import FaultProxy, Rule
-from tests.support.services import PrefectServer
+from tests.support.services import PrefectServer, SmtpController, start_smtp
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO
 from tests.ui.ui_helpers import (
@@ -64,7 +63,7 @@ class Stack:
     s3: S3Endpoint  # direct, not through the proxy
     workdir: Path
     webhook: WebhookReceiver
-    smtp_controller: Controller
+    smtp_controller: SmtpController
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +72,7 @@ def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPath
     its own (a test stops and restarts it) and an audit DB."""
     workdir = tmp_path_factory.mktemp("annual-ui")
     handler = CollectingHandler()
-    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
-    smtp.start()
+    smtp = start_smtp(handler)
     with nullcontext(seaweed) as s3:
         proxy = FaultProxy(s3.url.removeprefix("http://")).start()
         audit_url = f"sqlite:///{workdir / 'audit.db'}"
@@ -434,8 +432,7 @@ def test_failed_submission_names_the_smtp_settings(prefect_server, stack):
         with prefect_server.client() as api:
             failed = wait_run(api, run_id, final, timeout=240, what="failed at submit")
     finally:  # SMTP back on the same port, as an operator would fix it
-        stack.smtp_controller = Controller(stack.smtp, hostname="127.0.0.1", port=port)
-        stack.smtp_controller.start()
+        stack.smtp_controller = start_smtp(stack.smtp, port=port)
     message = failed["state"]["message"]
     assert failed["state"]["type"] == "FAILED", failed["state"]
     assert "step submit failed" in message and "CSA_SMTP_HOST" in message and "CSA_SMTP_PORT" in message, message

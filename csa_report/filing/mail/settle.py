@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
-from csa_report.audit.records import DELIVERED, OUTCOME_OPEN
-from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, UnreachableError
-from csa_report.filing.mail.transport import Attachment, Delivered, DeliveryProgress, deliver, message_id
-from csa_report.filing.submit import ATTACHMENTS, claim_owner, message_text
+from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED
+from csa_report.errors import InputError
+from csa_report.filing.mail.ledgers import ReportLedger
+from csa_report.filing.mail.machine import claim_owner, owner_alive, send_claimed
+from csa_report.filing.mail.message import Attachment, build_message, message_id
+from csa_report.filing.mail.report import ATTACHMENTS, message_text
+from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
 from csa_report.period import Period, utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store
@@ -39,11 +43,26 @@ def find(audit: AuditLog, run_id: int, recipient: str) -> tuple[RunSummary, Deli
     if row is None:
         known = ", ".join(d.recipient for d in run.deliveries) or "none"
         raise InputError(f"run {run_id} has no delivery to {recipient} (deliveries: {known})")
-    if row.status not in OUTCOME_OPEN:
+    if row.status not in OUTCOME_OPEN and not refused(row):
         raise InputError(
             f"run {run_id}: the delivery to {row.recipient} is {row.status}, not of unknown outcome; nothing to settle"
         )
+    if row.status == "pending":
+        assert run.report_id is not None
+        owner = audit.claim_owner_of(run.provider, run.period, run.report_id, row.recipient)
+        if owner_alive(owner):
+            holders = [r.run_id for r in audit.status() if r.report_id == run.report_id and r.status == "archived"]
+            held_by = f"run {', '.join(map(str, holders))}" if holders else "a run"
+            raise InputError(
+                f"run {run_id}: the delivery to {row.recipient} is being sent right now by {held_by} (process "
+                f"{owner}, still alive); nothing done. Wait for it to end, then see `csa-report status`"
+            )
     return run, row
+
+
+def refused(row: DeliverySummary) -> bool:
+    """The server refused this delivery for good: only an operator's resend sends it again."""
+    return row.status == "failed" and (row.detail or "").startswith(REFUSED)
 
 
 def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Settled:
@@ -51,6 +70,11 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
         raise InputError("--evidence is empty: say how you know the report arrived (e.g. the authority's reply)")
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
+    if refused(row):
+        raise InputError(
+            f"run {run_id}: the mail server refused the delivery to {row.recipient} for good ({row.detail}); it did "
+            f"not arrive. Fix what it names, then `csa-report delivery resend {run_id} {row.recipient}`"
+        )
     if not audit.confirm_delivery(
         run.provider, run.period, run.report_id, row.recipient, evidence=" ".join(evidence.split()), at=utc_now()
     ):
@@ -59,7 +83,14 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
     return _settled(audit, run, row.recipient, "confirmed")
 
 
-def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, recipient: str) -> Settled:
+def resend(
+    audit: AuditLog,
+    settings: Settings,
+    store: S3Store,
+    run_id: int,
+    recipient: str,
+    transport: Transport | None = None,
+) -> Settled:
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
     # The approval the run's message was dated with: the first valid one of exactly this report version.
@@ -89,33 +120,30 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
     if SEALED_NAME in contents:
         contents = {**contents, "report.pdf": contents[SEALED_NAME]}
     subject, body = message_text(ref, run.manifest_sha256, correction)
-    key = (run.provider, run.period, run.report_id, row.recipient)
-    if not audit.begin_resend(*key, owner=claim_owner(), at=utc_now()):
+    if not audit.begin_resend(
+        run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
+    ):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
-    mid = message_id(run.report_id, row.recipient)
-    progress = DeliveryProgress(
-        on_accepted=lambda reply: audit.mark_accepted(*key, message_id=mid, detail=reply, at=utc_now())
+    transport = transport or transport_for(settings.smtp)
+    msg = build_message(
+        report_id=run.report_id,
+        sender=settings.smtp_from,
+        recipient=row.recipient,
+        subject=subject,
+        body=body,
+        attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
+        date=approval.decided_at,
     )
-    try:
-        done: Delivered = deliver(
-            settings.smtp,
-            report_id=run.report_id,
-            recipient=row.recipient,
-            subject=subject,
-            body=body,
-            attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
-            date=approval.decided_at,
-            progress=progress,
-        )
-    except DeliveryUnknown as exc:
-        audit.mark_unknown(*key, detail=str(exc), at=utc_now())
-        raise
-    except (DeliveryError, UnreachableError) as exc:
-        audit.mark_failed(*key, detail=f"resend failed: {exc}", at=utc_now())
-        raise
-    audit.mark_delivered(
-        *key, message_id=done.message_id, detail=f"resent: {done.detail}", at=utc_now(), channel=done.channel
+    ledger = ReportLedger(audit, run.provider, run.period, run.report_id, transport.channel)
+    done = send_claimed(
+        ledger,
+        row.recipient,
+        message_id(run.report_id, row.recipient),
+        partial(transport.send, Outgoing(run.report_id, row.recipient, msg)),
+        utc_now,
     )
+    if done.error is not None:
+        raise done.error
     return _settled(audit, run, row.recipient, "sent")
 
 

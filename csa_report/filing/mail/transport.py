@@ -1,9 +1,7 @@
-"""E-mail delivery of the report to one recipient at a time: SMTP (STARTTLS, SMTPS or plain) or, with no SMTP
-host configured, a create-only ``.eml`` file in the outbox folder.
-
-Messages are deterministic: the Message-ID derives from the report id and the recipient, the Date header from
-an instant passed in (the as-of or sign-off time), and the MIME boundary from the content. The same delivery
-therefore always produces the same bytes, and a receiving system can de-duplicate on the Message-ID.
+"""Where a built message goes, one recipient at a time: an SMTP server (STARTTLS, SMTPS or plain) or, with no
+SMTP host configured, a create-only ``.eml`` file in the outbox folder. :func:`transport_for` is the one place
+that chooses; the messages themselves are built by :mod:`.message`, and the claim → send → record bookkeeping
+around each send is :mod:`.machine`'s.
 """
 
 from __future__ import annotations
@@ -16,12 +14,10 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email import policy
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from csa_report.credentials import smtp_password
 from csa_report.errors import (
@@ -32,20 +28,20 @@ from csa_report.errors import (
     StorageConflict,
     UnreachableError,
 )
-from csa_report.invisible import visible
+from csa_report.filing.mail.message import Attachment, build_message
 from csa_report.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 
 Channel = Literal["smtp", "outbox"]
+#: What to fix when the server refuses for good, by the SMTP step it refused.
+REFUSED_CHECK: dict[str, str] = {
+    "mail": "CSA_SMTP_FROM (the sender the server will not relay for)",
+    "rcpt": "the recipient's address in the policies (provider.md: the supervisory authority's and the "
+    "Commission's e-mail) or CSA_SIGNOFF_NOTIFY",
+    "data": "the server's limits for this message (size, attachments) and CSA_SMTP_FROM",
+}
 Stage = Literal["connecting", "data-sent", "accepted"]
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str  # "application/pdf"
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -65,45 +61,48 @@ def recipient_slug(recipient: str) -> str:
     return slug
 
 
-def message_id(report_id: str, recipient: str) -> str:
-    """``<{report_id}.{sha256(recipient)[:16]}@csa-report>``: the same for every attempt of one delivery."""
-    digest = hashlib.sha256(recipient.strip().lower().encode("utf-8")).hexdigest()[:16]
-    return f"<{report_id}.{digest}@csa-report>"
+@dataclass(frozen=True)
+class Outgoing:
+    """One built message for one recipient; ``key`` (the report id, or the notification's identity) names the
+    outbox file."""
+
+    key: str
+    recipient: str
+    msg: EmailMessage
 
 
-def build_message(
-    *,
-    report_id: str,
-    sender: str,
-    recipient: str,
-    subject: str,
-    body: str,
-    attachments: Sequence[Attachment],
-    date: datetime,
-) -> EmailMessage:
-    """The message for one recipient; byte-identical for equal inputs."""
-    if "@" not in recipient or any(c in recipient for c in "\r\n,;<>"):
-        raise InputError(f"recipient {recipient!r} is not a single e-mail address")
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Subject"] = visible(subject)  # no bidi override or zero-width character in a header
-    msg["Date"] = format_datetime(_aware_utc(date))
-    msg["Message-ID"] = message_id(report_id, recipient)
-    msg.set_content(body)
-    content_hash = hashlib.sha256(body.encode("utf-8"))
-    for att in sorted(attachments, key=lambda a: a.filename):
-        maintype, _, subtype = att.content_type.partition("/")
-        msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename)
-        content_hash.update(att.filename.encode("utf-8") + b"\0" + hashlib.sha256(att.data).digest())
-    if msg.is_multipart():
-        # '=_' never occurs in base64 or quoted-printable bodies, so this boundary cannot collide.
-        msg.set_boundary(f"=_csa-report_{content_hash.hexdigest()[:32]}_=")
-    return msg
+class Transport(Protocol):
+    """Where messages go: an SMTP server or the outbox folder, chosen once by :func:`transport_for`."""
+
+    @property
+    def channel(self) -> Channel: ...
+
+    def send(self, out: Outgoing, progress: DeliveryProgress) -> Delivered: ...
 
 
-def _aware_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+@dataclass(frozen=True)
+class SmtpTransport:
+    settings: SmtpSettings
+    channel: Channel = "smtp"
+
+    def send(self, out: Outgoing, progress: DeliveryProgress) -> Delivered:
+        return _send_smtp(self.settings, out.recipient, out.msg, progress)
+
+
+@dataclass(frozen=True)
+class OutboxTransport:
+    outbox: Path
+    channel: Channel = "outbox"
+
+    def send(self, out: Outgoing, progress: DeliveryProgress) -> Delivered:
+        path = write_outbox(self.outbox, out.key, out.recipient, out.msg.as_bytes())
+        progress.accepted(f"written to {path}")
+        return Delivered(out.recipient, "outbox", str(out.msg["Message-ID"]), str(path))
+
+
+def transport_for(settings: SmtpSettings) -> Transport:
+    """The one place that chooses: SMTP when ``CSA_SMTP_HOST`` is set, else the outbox folder."""
+    return SmtpTransport(settings) if settings.smtp_host else OutboxTransport(settings.outbox)
 
 
 def deliver(
@@ -117,12 +116,12 @@ def deliver(
     date: datetime,
     progress: DeliveryProgress | None = None,
 ) -> Delivered:
-    """Send to ``recipient`` over SMTP, or write the outbox file when no SMTP host is configured.
+    """Build the message and hand it to the configured transport (a convenience for one-off sends and tests).
 
-    Raises DeliveryRefused when the server refuses this recipient, UnreachableError when the server cannot be
-    reached (nothing was handed over), DeliveryUnknown when the connection broke after the message went out and
-    before the server answered, DeliveryError for any other SMTP failure. Errors after the server accepted the
-    message (a failing QUIT, a reset) are logged, not raised: the message was delivered."""
+    Raises DeliveryRefused when the server refuses this recipient or the message for good, UnreachableError when
+    the server cannot be reached (nothing was handed over), DeliveryUnknown when the connection broke after the
+    message went out and before the server answered, DeliveryError for any other SMTP failure. Errors after the
+    server accepted the message (a failing QUIT, a reset) are logged, not raised: the message was delivered."""
     msg = build_message(
         report_id=report_id,
         sender=settings.smtp_from,
@@ -132,12 +131,7 @@ def deliver(
         attachments=attachments,
         date=date,
     )
-    if not settings.smtp_host:
-        path = write_outbox(settings.outbox, report_id, recipient, msg.as_bytes())
-        if progress is not None:
-            progress.accepted(f"written to {path}")
-        return Delivered(recipient, "outbox", str(msg["Message-ID"]), str(path))
-    return _send_smtp(settings, recipient, msg, progress)
+    return transport_for(settings).send(Outgoing(report_id, recipient, msg), progress or DeliveryProgress())
 
 
 def write_outbox(outbox: Path, report_id: str, recipient: str, data: bytes) -> Path:
@@ -190,6 +184,7 @@ def _send_smtp(
     progress = progress if progress is not None else DeliveryProgress()
     timeout = settings.smtp_timeout_s
     smtp: smtplib.SMTP | None = None
+    step = "connect"
     try:
         if settings.smtp_tls == "ssl":
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -202,12 +197,14 @@ def _send_smtp(
         if settings.smtp_user:
             password = smtp_password(settings)  # the setting, or the Prefect Secret block it names
             smtp.login(settings.smtp_user, password)
+        step = "mail"
         code, reply = smtp.mail(settings.smtp_from)
         if code != 250:
             raise smtplib.SMTPResponseException(code, reply)
         code, reply = smtp.rcpt(recipient)
         if code not in (250, 251):
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        step = "data"
         code, reply = _data(smtp, msg.as_bytes(), progress)
         if code != 250:
             raise smtplib.SMTPResponseException(code, reply)
@@ -216,14 +213,21 @@ def _send_smtp(
         code, text = exc.recipients.get(recipient, (0, b""))
         if 400 <= code < 500:
             raise DeliveryError(f"{where} deferred recipient {recipient}: {code} {_text(text)}") from None
-        raise DeliveryRefused(recipient, f"{code} {_text(text)}") from None
+        raise DeliveryRefused(
+            recipient, f"{where} answered {code} {_text(text)} to RCPT", REFUSED_CHECK["rcpt"]
+        ) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(
             f"{where} refused the login of CSA_SMTP_USER: {exc.smtp_code}; check CSA_SMTP_USER and CSA_SMTP_PASSWORD"
         ) from None
     except smtplib.SMTPResponseException as exc:
-        if exc.smtp_code >= 500:
-            raise DeliveryRefused(recipient, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+        if exc.smtp_code >= 500 and step in REFUSED_CHECK:
+            raise DeliveryRefused(
+                recipient,
+                f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)} to "
+                + ("MAIL FROM" if step == "mail" else "the message"),
+                REFUSED_CHECK[step],
+            ) from None
         raise DeliveryError(f"{where} did not take the message for {recipient}: {exc.smtp_code}") from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         if progress.stage == "data-sent":

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from csa_report.errors import DeliveryRefused, StorageConflict, UnreachableError
-from csa_report.filing.mail.transport import Attachment, build_message, deliver, message_id, write_outbox
+from csa_report.filing.mail.message import Attachment, build_message, message_id
+from csa_report.filing.mail.transport import deliver, write_outbox
 from csa_report.settings import Settings
 from tests.support.storage import CollectingHandler, free_port
 

@@ -15,8 +15,8 @@ from csa_report.audit import AuditLog
 from csa_report.cli import main
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError
 from csa_report.filing.mail import settle as delivery_ops
-from csa_report.filing.mail.transport import message_id
-from csa_report.filing.submit import claim_owner
+from csa_report.filing.mail.machine import claim_owner
+from csa_report.filing.mail.message import message_id
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
 from tests.support.scripted_smtp import scripted_smtp
@@ -30,11 +30,6 @@ def _on(settings: Settings, port: int, **extra: Any) -> Settings:
 
 def _states(audit: AuditLog, report: FakeReport) -> dict[str, tuple[str, int]]:
     return {d.recipient: (d.status, d.attempts) for d in audit.deliveries(report.ref.report_id)}
-
-
-@pytest.fixture
-def audit(settings: Settings) -> AuditLog:
-    return AuditLog.open(settings.audit_db)
 
 
 @pytest.mark.parametrize("mode", ["quit-421", "reset-after-accept"])
@@ -165,7 +160,9 @@ def test_cli_confirm_records_evidence_and_unknown_run_is_exit_2(
 ) -> None:
     run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     ref = report.ref
-    audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW, owner="elsewhere pid 1")
+    host = claim_owner().split(" pid ")[0]
+    owner = f"{host} pid {_dead_pid()}"  # a claim whose process died: its outcome is open
+    audit.claim(ref.provider, ref.period, ref.report_id, AUTHORITY, channel="smtp", at=NOW, owner=owner)
     code = main(
         ["delivery", "confirm", str(run_id), AUTHORITY, "--evidence", "ticket 42", "--audit-db", settings.audit_db]
     )

@@ -1,0 +1,68 @@
+"""The period's filings (table ``filings``): one row per report sent for a (provider, period); the unique
+constraint on (provider, period, seq) is the one-filing-per-period guard (csa_report/filing/guard.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+
+from csa_report.audit.models import Filing
+from csa_report.audit.records import FilingRecord
+from csa_report.audit.store import AuditStore
+
+
+class Filings(AuditStore):
+    def filings(self, provider: str, period: str) -> list[FilingRecord]:
+        """The filings of a period, first filing first."""
+        with self._tx() as conn:
+            rows = conn.scalars(
+                select(Filing).where(Filing.provider == provider, Filing.period == period).order_by(Filing.seq)
+            ).all()
+            return [_record(r) for r in rows]
+
+    def insert_filing(self, record: FilingRecord, *, run_id: int | None, at: datetime) -> bool:
+        """Take the slot ``record.seq`` of the period; False when another report holds it already (the unique
+        constraint lets one of any number of concurrent claimers win)."""
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(Filing).values(
+                        provider=record.provider,
+                        period=record.period,
+                        seq=record.seq,
+                        report_id=record.report_id,
+                        manifest_sha256=record.manifest_sha256,
+                        supersedes=record.supersedes,
+                        reason=record.reason,
+                        status=record.status,
+                        run_id=run_id,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        except DbIntegrityError:
+            return False
+        return True
+
+    def set_filing_status(self, provider: str, period: str, report_id: str, status: str, at: datetime) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(Filing)
+                .where(Filing.provider == provider, Filing.period == period, Filing.report_id == report_id)
+                .values(status=status, updated_at=at)
+            )
+
+
+def _record(r: Filing) -> FilingRecord:
+    return FilingRecord(
+        provider=r.provider,
+        period=r.period,
+        seq=int(r.seq),
+        report_id=r.report_id,
+        manifest_sha256=r.manifest_sha256,
+        supersedes=r.supersedes,
+        reason=r.reason,
+        status=r.status,
+    )
