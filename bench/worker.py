@@ -160,7 +160,7 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
     params = _params(url)
     per_table: dict[str, float] = {}
     with read_only_source(url) as conn:
-        isolation = isolation_level(conn.dialect.name)
+        isolation = isolation_level(conn)
         if isolation:
             conn.execution_options(isolation_level=isolation)
         with conn.begin():
@@ -192,7 +192,8 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
     from csa_report.extract.distinct import account_holders, reported
     from csa_report.extract.queries import ALL_QUERIES
     from csa_report.extract.session import Tuning, apply_session
-    from csa_report.sql_dialect import PeriodParams, dialect_for
+    from csa_report.sources import sql_of
+    from csa_report.sql_dialect import PeriodParams
 
     if normalise_url(url).get_backend_name() != "postgresql":
         return {"seconds": 0.0, "statement": None, "lines": []}
@@ -203,7 +204,7 @@ def explain(url: str, _scale: int) -> dict[str, Any]:
         conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             apply_session(conn, Tuning.from_settings())
-            q = PeriodParams.bind(dialect_for(conn.dialect.name), PERIOD, AS_OF)
+            q = PeriodParams.bind(sql_of(conn), PERIOD, AS_OF)
             reporting = [
                 r[0]
                 for r in conn.execute(

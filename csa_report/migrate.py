@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from csa_report.db import connect, describe, make_engine, normalise_url
+from csa_report.sources import backend_for
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def upgrade(raw_url: str, schema: SchemaName = "source", revision: str = "head") -> None:
     """Bring ``schema`` (reporting schema or audit DB) in the database at ``raw_url`` up to ``revision``."""
     url = normalise_url(raw_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    backend_for(raw_url).prepare_location(url)
     engine = make_engine(raw_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS / schema))

@@ -11,13 +11,14 @@ One aggregate query per table (counts only; no row reaches Python, no value is e
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from sqlalchemy import Double, Numeric, case, column, func, literal, select, table, text
+from sqlalchemy import case, column, func, literal, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.errors import DataError
+from csa_report.sources import backend_of
 
 #: Counts summed into indicators: must be non-negative integers.
 COUNTS: Final[dict[str, tuple[str, ...]]] = {"processing_volumes": ("items", "bytes")}
@@ -40,13 +41,12 @@ def _n(cond: ColumnElement[bool]) -> ColumnElement[int]:
 
 def validate_types(conn: Connection) -> None:
     """Raise DataError listing every (table, column) whose values do not have the contract's type."""
-    sqlite = conn.dialect.name == "sqlite"
-    # Spark takes DuckDB's forms: floor() keeps an integer's type, a double sum never overflows.
-    duckdb = conn.dialect.name in ("duckdb", "spark")
+    backend = backend_of(conn)
+    by_value = backend.typed_by_value
     problems: list[str] = []
     for name in sorted(set(COUNTS) | set(NAMES)):
         counts, names = COUNTS.get(name, ()), NAMES.get(name, ())
-        if not sqlite:
+        if not by_value:
             # Elsewhere the declared column types (below) say whether names are text: only counts need a pass.
             names = ()
             if not counts:
@@ -55,28 +55,13 @@ def validate_types(conn: Connection) -> None:
         exprs: list[ColumnElement[Any]] = []
         for c in counts:
             col = t.c[c]
-            if sqlite:
-                exprs.append(_n(func.typeof(col).not_in(("integer", "null"))))
-            elif duckdb:
-                # DuckDB's NUMERIC is DECIMAL(18,3): a petabyte of bytes in one row would not fit the cast.
-                # floor() keeps an integer column's type and a fraction of a floating one.
-                exprs.append(_n(col != func.floor(col)))
-            else:
-                exprs.append(_n(func.cast(col, Numeric) != func.floor(func.cast(col, Numeric))))
-            exprs.append(_n((col < 0) if not sqlite else ((func.typeof(col) == "integer") & (col < 0))))
-            # TOTAL (SQLite), SUM as arbitrary-precision NUMERIC (PostgreSQL) or as DOUBLE (DuckDB) never
-            # overflows itself, so it can say whether the indicator sums would (near 2^63 a double is close
-            # enough: the limit is what matters, not the last digit).
-            if sqlite:
-                total = func.total(col)
-            elif duckdb:
-                total = func.sum(func.cast(col, Double))
-            else:
-                total = func.sum(func.cast(col, Numeric))
-            exprs.append(func.coalesce(total, literal(0)))
+            exprs.append(_n(backend.not_integer(col)))
+            exprs.append(_n(backend.negative(col)))
+            # The backend's sum that never overflows itself (TOTAL, NUMERIC or DOUBLE) says whether the indicator
+            # sums would.
+            exprs.append(func.coalesce(backend.unbounded_total(col), literal(0)))
         for c in names:
-            col = t.c[c]
-            exprs.append(_n(func.typeof(col).not_in(("text", "null"))))
+            exprs.append(_n(backend.not_text(t.c[c])))
         row = conn.execute(select(*exprs).select_from(t)).one()
         values = list(row)
         for c in counts:
@@ -93,7 +78,7 @@ def validate_types(conn: Connection) -> None:
             values = values[1:]
             if not_text:
                 problems.append(f"{name}.{c}: {not_text} row(s) hold a value that is not text")
-    if not sqlite:
+    if not by_value:
         problems += _declared_types(conn)
     if problems:
         raise DataError("source data outside the types of data-contract §1: " + "; ".join(problems))
@@ -104,20 +89,11 @@ _TEXT_TYPES: Final = ("TEXT", "VARCHAR", "CHARACTER VARYING", "CHARACTER", "CHAR
 
 
 def _declared_types(conn: Connection) -> list[str]:
-    """Outside SQLite the declared column type decides: counts integer or numeric, names text. Read from the
-    information schema, which PostgreSQL and DuckDB both answer (duckdb-engine's SQLAlchemy inspector does not)."""
+    """Where the declared column type decides: counts integer or numeric, names text (the backend's catalogue)."""
     found: list[str] = []
-    if conn.dialect.name == "spark":  # no information schema: the catalog's types (csa_report.spark.connection)
-        declared = cast(Any, conn).declared_types(sorted(set(COUNTS) | set(NAMES)))
-    else:
-        rows = conn.execute(
-            text(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema()"
-            )
-        )
-        declared = {(str(t), str(c)): str(d).upper() for t, c, d in rows}
-    for name in sorted(set(COUNTS) | set(NAMES)):
+    tables = sorted(set(COUNTS) | set(NAMES))
+    declared = backend_of(conn).declared_types(conn, tables)
+    for name in tables:
         for c in COUNTS.get(name, ()):
             d = declared.get((name, c))
             if d is not None and not d.split("(")[0].strip().startswith(_INTEGER_TYPES):

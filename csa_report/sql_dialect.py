@@ -3,7 +3,7 @@
 Extraction (csa_report.extract), the compliance checks (csa_report.checks) and the report's monthly series
 (csa_report.render.series) build their SQL with these expressions, so a backend difference is written once.
 :class:`SqlDialect` holds the PostgreSQL forms (native timestamps, intervals, ``EXTRACT(epoch …)``); each backend
-is a subclass that overrides only what differs (:func:`dialect_for` picks it by SQLAlchemy dialect name).
+is a subclass that overrides only what differs (each source backend names its own: csa_report.sources).
 
 SQLite keeps timestamps as text, and other tools write them in other shapes (``2025-01-01T00:00:00``,
 ``2025-01-01 00:00:00.000000``), which do not compare correctly as strings. Normalising each value with
@@ -43,7 +43,8 @@ from csa_report.period import Period
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S"
 
 
-def day_start(day: date) -> datetime:
+def midnight(day: date) -> datetime:
+    """The instant the day begins (naive UTC)."""
     return datetime(day.year, day.month, day.day)
 
 
@@ -103,10 +104,10 @@ class SqlDialect:
 
     def between_days(self, col: Any, first: date, last: date | None) -> ColumnElement[bool]:
         """``col`` (a timestamp) falls on a day in ``first..last`` (``last`` None: open-ended)."""
-        lower = self.ts(col) >= self.at(day_start(first))
+        lower = self.ts(col) >= self.at(midnight(first))
         if last is None:
             return lower
-        return and_(lower, self.ts(col) < self.at(day_start(last + timedelta(days=1))))
+        return and_(lower, self.ts(col) < self.at(midnight(last + timedelta(days=1))))
 
     def date_between(self, col: Any, first: date, last: date) -> ColumnElement[bool]:
         """``col`` (a date) is a day in ``first..last``."""
@@ -145,7 +146,7 @@ class SqlDialect:
         if value is None or isinstance(value, datetime):
             return value
         if isinstance(value, date):
-            return day_start(value)
+            return midnight(value)
         return datetime.fromisoformat(str(value).replace("Z", "")).replace(tzinfo=None)
 
 
@@ -208,18 +209,6 @@ class SqliteDialect(SqlDialect):
 
     def at_exact(self, value: datetime) -> ColumnElement[Any]:
         return literal(_sqlite_ts(value), String)
-
-
-_DIALECTS: dict[str, type[SqlDialect]] = {d.name: d for d in (PostgresDialect, DuckDBDialect, SqliteDialect)}
-
-
-def dialect_for(name: str) -> SqlDialect:
-    """The dialect for a SQLAlchemy dialect name (``conn.dialect.name``); others take the PostgreSQL forms."""
-    if name == "spark":  # csa_report.spark.dialect subclasses this module's SqlDialect, so it is imported late
-        from csa_report.spark.dialect import SparkDialect
-
-        return SparkDialect()
-    return _DIALECTS.get(name, PostgresDialect)()
 
 
 @dataclass(frozen=True)

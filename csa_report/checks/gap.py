@@ -18,7 +18,7 @@ from sqlalchemy import Select, false, func, or_, select
 from csa_report.checks.intervals import Span, no_derogation_spans
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.source_schema import AccountAction, ContentAction, Detection, ProcessingVolume, Report
-from csa_report.sql_dialect import day_start
+from csa_report.sql_dialect import midnight
 
 D = Detection.__table__
 PV = ProcessingVolume.__table__
@@ -49,8 +49,8 @@ def _held(ctx: CheckContext, spans: Iterable[Span]) -> Any:
     for s in spans:
         first, last = s.closed()
         conds.append(
-            (q.ts(D.c.flagged_at) < q.at(day_start(last + timedelta(days=1))))
-            & (D.c.erased_at.is_(None) | (q.ts(D.c.erased_at) >= q.at(day_start(first))))
+            (q.ts(D.c.flagged_at) < q.at(midnight(last + timedelta(days=1))))
+            & (D.c.erased_at.is_(None) | (q.ts(D.c.erased_at) >= q.at(midnight(first))))
         )
     return or_(false(), *conds)
 

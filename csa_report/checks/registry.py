@@ -18,7 +18,8 @@ from csa_report.errors import ToolError
 from csa_report.indicators import Indicators
 from csa_report.period import Period
 from csa_report.policies.models import PolicySet
-from csa_report.sql_dialect import SqlDialect, dialect_for
+from csa_report.sources import sql_of
+from csa_report.sql_dialect import SqlDialect
 
 Needs = Literal["policies", "data", "indicators"]
 
@@ -60,7 +61,7 @@ class CheckContext:
 
     @property
     def sql(self) -> SqlDialect:
-        return dialect_for(self.db.dialect.name)
+        return sql_of(self.db)
 
     @property
     def data(self) -> Indicators:

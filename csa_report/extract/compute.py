@@ -23,7 +23,8 @@ from csa_report.extract.session import Tuning, run_statements
 from csa_report.indicators import ALL, IndicatorRow, Indicators
 from csa_report.period import Period
 from csa_report.source_schema import ENUMERATIONS
-from csa_report.sql_dialect import PeriodParams, dialect_for
+from csa_report.sources import sql_of
+from csa_report.sql_dialect import PeriodParams
 
 #: Services are a bitmask in one BIGINT when counting distinct items and accounts (csa_report.extract.queries).
 MAX_MASK_SERVICES: Final = 62
@@ -31,7 +32,7 @@ MAX_MASK_SERVICES: Final = 62
 
 def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
     """Run the aggregate queries on an open (read-only) connection and assemble every indicator row."""
-    q = PeriodParams.bind(dialect_for(conn.dialect.name), period, as_of)
+    q = PeriodParams.bind(sql_of(conn), period, as_of)
     # Independent statements, heaviest first (csa_report.extract.session may spread them over connections).
     queries = sorted(ALL_QUERIES, key=lambda b: b.__name__ != "detections")
     ran = run_statements(conn, {b.__name__: b(q) for b in queries}, tuning or Tuning())

@@ -1,12 +1,13 @@
 """How the extraction's read-only transaction is tuned and how its statements are run.
 
-PostgreSQL: the session settings below apply only to the read-only transaction (``SET LOCAL``), and the
-independent statements may run concurrently on separate read-only connections that all import the snapshot
-the main transaction exported (``REPEATABLE READ`` + ``pg_export_snapshot()`` / ``SET TRANSACTION SNAPSHOT``),
-so every section is computed from the same instant of the database.
+The source's backend (csa_report.sources) says what its transaction needs: on PostgreSQL the session settings
+apply only to the read-only transaction (``SET LOCAL``), and the independent statements may run concurrently on
+separate read-only connections that all read the snapshot the main transaction exported, so every section is
+computed from the same instant of the database.
 
-SQLite and DuckDB run the statements one after the other on one connection: SQLite cannot share a read
-snapshot between connections, and DuckDB already spreads one statement over all its threads.
+Backends that cannot share a snapshot (SQLite, DuckDB, Spark) run the statements one after the other on one
+connection: SQLite cannot share a read snapshot between connections, and DuckDB and Spark already spread one
+statement over all their threads.
 """
 
 from __future__ import annotations
@@ -16,21 +17,18 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
 from csa_report.db import connect
+from csa_report.sources import backend_of
 
 if TYPE_CHECKING:
     from csa_report.settings import SourceSettings
 
 log = logging.getLogger(__name__)
-
-#: Grouping by account or item is a hash aggregate over millions of keys. PostgreSQL underestimates its
-#: memory and sorts instead (text sorts under the locale's collation are slow): give the hash room.
-WORK_MEM: Final = "256MB"
 
 Rows = list[dict[str, Any]]
 
@@ -66,34 +64,29 @@ class Tuning:
         return cls.of(load_settings().source)
 
 
-def isolation_level(dialect: str) -> str | None:
+def isolation_level(conn: Connection) -> str | None:
     """The isolation the read-only transaction needs for one consistent snapshot, or None (the default)."""
-    return "REPEATABLE READ" if dialect == "postgresql" else None
+    return backend_of(conn).snapshot_isolation
 
 
 def apply_session(conn: Connection, tuning: Tuning) -> None:
-    """Set the transaction-local options on a connection inside its read-only transaction."""
-    if conn.dialect.name != "postgresql":
-        return
-    # LOCAL: only this read-only transaction; the values are our own, validated ints and fixed words.
-    conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    conn.exec_driver_sql("SET LOCAL enable_sort = off")  # prefer the hash (see WORK_MEM)
-    conn.exec_driver_sql(f"SET LOCAL jit = {'on' if tuning.jit else 'off'}")
-    conn.exec_driver_sql(f"SET LOCAL max_parallel_workers_per_gather = {int(tuning.parallel_workers)}")
+    """Set the backend's transaction-local options on a connection inside its read-only transaction."""
+    backend_of(conn).apply_session(conn, tuning)
 
 
 def run_statements(conn: Connection, statements: Mapping[str, Executable], tuning: Tuning) -> dict[str, Rows]:
     """Execute each named statement and return its rows as dicts, keyed by name (same keys, same order).
 
-    With ``tuning.connections`` > 1 on PostgreSQL, the statements are spread over that many connections (this
-    one included), each in a read-only ``REPEATABLE READ`` transaction on the snapshot of ``conn``'s
-    transaction, which must already be open.
+    With ``tuning.connections`` > 1 on a backend that shares snapshots, the statements are spread over that many
+    connections (this one included), each in a read-only transaction on the snapshot of ``conn``'s transaction,
+    which must already be open.
     """
     names = list(statements)
     workers = min(tuning.connections, len(names))
-    if workers <= 1 or conn.dialect.name != "postgresql":
+    backend = backend_of(conn)
+    if workers <= 1 or not backend.shares_snapshots:
         return {name: _rows(conn, statements[name]) for name in names}
-    snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    adopt = backend.share_snapshot(conn)
     # Round-robin in the given order: the caller lists the heaviest statements first.
     buckets: list[list[str]] = [names[i::workers] for i in range(workers)]
     results: dict[str, Rows] = {}
@@ -101,11 +94,10 @@ def run_statements(conn: Connection, statements: Mapping[str, Executable], tunin
 
     def run_bucket(bucket: Sequence[str]) -> None:
         with connect(conn.engine, "source database (extra read-only connection)") as other:
-            other = other.execution_options(isolation_level="REPEATABLE READ")
+            other = other.execution_options(isolation_level=backend.snapshot_isolation)
             with other.begin():
-                # Must come first in the transaction: every connection then reads the same snapshot.
-                other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{_snapshot_id(snapshot)}'")
-                apply_session(other, tuning)
+                adopt(other)
+                backend.apply_session(other, tuning)
                 for name in bucket:
                     rows = _rows(other, statements[name])
                     with lock:
@@ -125,11 +117,3 @@ def run_statements(conn: Connection, statements: Mapping[str, Executable], tunin
 
 def _rows(conn: Connection, statement: Executable) -> Rows:
     return [dict(r) for r in conn.execute(statement).mappings()]
-
-
-def _snapshot_id(value: Any) -> str:
-    """The exported snapshot id, checked to be what PostgreSQL hands out (hex digits and dashes)."""
-    text = str(value)
-    if not text or any(ch not in "0123456789ABCDEFabcdef-" for ch in text):
-        raise ValueError(f"unexpected snapshot id from pg_export_snapshot(): {text!r}")
-    return text

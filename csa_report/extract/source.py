@@ -28,7 +28,7 @@ def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tun
         require_tables(conn, REQUIRED_COLUMNS)
         validate_types(conn)  # counts are integers ≥ 0, names are text (csa_report.source_types)
         conn.rollback()  # end the inspection's implicit transaction before choosing the isolation
-        isolation = isolation_level(conn.dialect.name)
+        isolation = isolation_level(conn)
         if isolation:
             # One snapshot for all statements, so the sections agree with each other.
             conn.execution_options(isolation_level=isolation)

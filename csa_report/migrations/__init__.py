@@ -6,6 +6,8 @@ from alembic import context
 from alembic.ddl.impl import DefaultImpl
 from sqlalchemy import MetaData
 
+from csa_report.sources import backend_of
+
 
 class DuckDBImpl(DefaultImpl):
     """Alembic knows no DuckDB; defining this class registers it (DDL as PostgreSQL writes it, transactional)."""
@@ -21,7 +23,7 @@ def run_migrations(metadata: MetaData, default_version_table: str) -> None:
         connection=connection,
         target_metadata=metadata,
         version_table=context.config.attributes.get("version_table", default_version_table),
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=backend_of(connection).alters_by_copy,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from csa_report.period import Period
 from csa_report.source_schema import Detection
-from csa_report.sql_dialect import dialect_for
+from csa_report.sources import sql_of
 from csa_report.vocabulary import CATEGORIES
 
 _detections = Detection.__table__
@@ -46,7 +46,7 @@ def months_of(period: Period) -> list[str]:
 def monthly_series(conn: Connection, period: Period, as_of: datetime) -> tuple[MonthPoint, ...]:
     """Monthly automated flags and confirmed items per category, every month × category of the period."""
     d = _detections.c
-    sql = dialect_for(conn.dialect.name)
+    sql = sql_of(conn)
     month = sql.month(d.flagged_at).label("month")
     flagged = func.sum(case((d.automated == literal(True), 1), else_=0)).label("flagged")
     confirmed = func.sum(

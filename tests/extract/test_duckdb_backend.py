@@ -1,6 +1,6 @@
 """DuckDB as a source backend: schema, seed, extraction, read-only access, and views over a folder of Parquet
 exports (csa_report.lake, ``csa-report db parquet-views``). The exact values are checked by the hand count
-(tests/test_extract_handcount.py); here a seeded DuckDB file must give byte-for-byte the indicators SQLite gives
+(tests/extract/test_extract_handcount.py); here a seeded DuckDB file must give byte-for-byte the indicators SQLite gives
 for the same seed."""
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def test_cli_upgrade_seed_extract_check_as_on_sqlite(
     tmp_path: Path, new_duckdb_url: str, new_sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The commands a provider runs, on DuckDB and on SQLite with the same seed: same files, same exit code."""
-    policies = Path(__file__).parents[1] / "policies" / "example"
+    policies = Path(__file__).parents[2] / "policies" / "example"
     codes = {}
     for name, url in (("duckdb", new_duckdb_url), ("sqlite", new_sqlite_url)):
         assert main(["db", "upgrade", "--db", url]) == 0

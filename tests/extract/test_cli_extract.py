@@ -13,7 +13,7 @@ import csa_report.db
 from csa_report.cli import main
 from csa_report.seed import seed
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "csa_report/schemas/indicators.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[2] / "csa_report/schemas/indicators.schema.json").read_text())
 
 
 @pytest.fixture(scope="module")
