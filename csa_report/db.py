@@ -179,7 +179,12 @@ def _duckdb_engine(url: URL, *, read_only: bool, must_exist: bool) -> Engine:
         raise DataError(f"DuckDB database {path} does not exist (from {describe(url)})")
     # No TimeZone setting: it needs DuckDB's ICU extension, which may not be installable offline. Without ICU,
     # DuckDB shows and compares TIMESTAMPTZ in UTC, like the other backends' sessions.
-    return create_engine(url, poolclass=NullPool, connect_args={"read_only": read_only})
+    engine = create_engine(url, poolclass=NullPool, connect_args={"read_only": read_only})
+    from csa_report.lake import prepare_duckdb_connection  # lake imports this module
+
+    # No extension download at run time; views over Parquet on S3 get their object store registered first.
+    event.listen(engine, "connect", prepare_duckdb_connection)
+    return engine
 
 
 def with_retries(action: Callable[[], T], what: str, attempts: int = CONNECT_ATTEMPTS) -> T:
