@@ -86,7 +86,7 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
         path = workdir / f"bench_{scale}.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    if backend in ("duckdb", "parquet"):
+    if backend in ("duckdb", "parquet", "parquet-s3"):
         path = workdir / f"bench_{scale}.duckdb"
         path.unlink(missing_ok=True)
         return f"duckdb:///{path}"
@@ -98,7 +98,7 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
 
 
 def drop_db(backend: str, url: str) -> None:
-    if backend in ("sqlite", "duckdb", "parquet"):
+    if backend in ("sqlite", "duckdb", "parquet", "parquet-s3"):
         Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
         return
     name = url.rsplit("/", 1)[1]
@@ -120,6 +120,36 @@ def to_parquet(url: str, workdir: Path, scale: int) -> tuple[str, float]:
     views_url = f"duckdb:///{views}"
     create_parquet_views(views_url, folder)
     return views_url, time.perf_counter() - t
+
+
+def to_parquet_s3(url: str, workdir: Path, scale: int) -> tuple[str, float, object]:
+    """As ``to_parquet``, then the files uploaded to a local SeaweedFS and the views made over ``s3://`` (the
+    store's settings go to the environment, where the extraction's connections read them). Returns the views'
+    URL, the seconds of export, upload and views, and the server (stopped by the caller)."""
+    from boto3.s3.transfer import TransferConfig
+
+    from csa_report.lake import create_parquet_views, export_parquet
+    from csa_report.local.seaweed import BucketSpec, SeaweedServer, ensure_buckets
+    from csa_report.settings import load_settings
+
+    folder = workdir / f"parquet_{scale}"
+    shutil.rmtree(folder, ignore_errors=True)
+    server = SeaweedServer(workdir / f"seaweed_{scale}")
+    endpoint = server.start()
+    for name, value in endpoint.settings_overrides().items():
+        os.environ[f"CSA_{name.upper()}"] = value
+    t = time.perf_counter()
+    export_parquet(url, folder)
+    client = endpoint.client()
+    ensure_buckets(client, [BucketSpec("bench")])
+    transfer = TransferConfig(multipart_threshold=64 * 2**20)
+    for path in sorted(folder.glob("*.parquet")):
+        client.upload_file(str(path), "bench", f"csa/{path.name}", Config=transfer)
+    views = workdir / f"views_s3_{scale}.duckdb"
+    views.unlink(missing_ok=True)
+    views_url = f"duckdb:///{views}"
+    create_parquet_views(views_url, "s3://bench/csa", load_settings().s3)
+    return views_url, time.perf_counter() - t, server
 
 
 def machine() -> str:
@@ -167,7 +197,12 @@ def main() -> None:
         help="per-backend scales overriding --scales, e.g. "
         "'sqlite=1000000;duckdb=1000000' (the 10 M targets concern PostgreSQL and Parquet)",
     )
-    ap.add_argument("--backends", default="postgresql,sqlite,duckdb,parquet")
+    ap.add_argument(
+        "--backends",
+        default="postgresql,sqlite,duckdb,parquet",
+        help="any of postgresql, sqlite, duckdb, parquet (views over a local folder), parquet-s3 (views over the "
+        "same files on a local SeaweedFS, read through s3fs)",
+    )
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (median shown)")
     ap.add_argument("--pandas-scale", type=int, default=1_000_000)
     ap.add_argument("--workdir", type=Path, default=ROOT / "bench-output")
@@ -196,10 +231,13 @@ def main() -> None:
             if backend == "postgresql":
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("VACUUM ANALYZE")
-            measured_url = url
+            measured_url, store = url, None
             if backend == "parquet":
                 measured_url, export_s = to_parquet(url, args.workdir, scale)
                 load_note += f" + Parquet export and views {export_s:.1f} s"
+            if backend == "parquet-s3":
+                measured_url, export_s, store = to_parquet_s3(url, args.workdir, scale)
+                load_note += f" + Parquet export, upload to SeaweedFS and views {export_s:.1f} s"
             r = alternate(["fair", "extract", "floor"], measured_url, scale, args.rounds)
             fair, ext, naive = r["fair"], r["extract"], r["floor"]
             pandas = run("pandas", measured_url, scale) if scale == args.pandas_scale else None
@@ -242,6 +280,8 @@ def main() -> None:
             drop_db(backend, url)
             if measured_url != url:
                 drop_db(backend, measured_url)
+            if store is not None:
+                store.stop()  # type: ignore[attr-defined]
             done += 1
             if done < total:
                 # Hours of measuring must not be lost to an interrupted run: the table so far is written now.

@@ -69,18 +69,21 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--db", help="DuckDB database URL to hold the views, e.g. duckdb:///lake.duckdb")
         ],
         folder: Annotated[
-            Path,
+            str,
             typer.Option(
                 "--folder",
-                help="Folder with <table>.parquet (or <table>/*.parquet) for every table of the reporting schema",
+                help="Folder, or s3://bucket/prefix, with <table>.parquet (or <table>/**/*.parquet, Hive-style "
+                "partitions included) for every table of the reporting schema",
             ),
         ],
     ) -> None:
-        """Map a folder of Parquet exports as the reporting schema: one DuckDB view per table."""
+        """Map Parquet exports (a folder or an S3 prefix) as the reporting schema: one DuckDB view per table."""
         from csa_report.db import redact
-        from csa_report.lake import create_parquet_views
+        from csa_report.lake import create_parquet_views, is_object_store
+        from csa_report.settings import load_settings
 
-        tables = create_parquet_views(db, folder)
+        s3 = load_settings().s3 if is_object_store(folder) else None
+        tables = create_parquet_views(db, folder if s3 else Path(folder), s3)
         console.print(f"{len(tables)} views over {folder} in {redact(db)}: {', '.join(tables)}")
 
     @app.command()

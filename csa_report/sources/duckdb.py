@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import Double, create_engine, func
+from sqlalchemy import Double, create_engine, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL
 from sqlalchemy.pool import NullPool
@@ -41,7 +41,12 @@ class DuckdbBackend(SourceBackend):
             raise DataError(f"DuckDB database {path} does not exist (from {describe(url)})")
         # No TimeZone setting: it needs DuckDB's ICU extension, which may not be installable offline. Without ICU,
         # DuckDB shows and compares TIMESTAMPTZ in UTC, like the other backends' sessions.
-        return create_engine(url, poolclass=NullPool, connect_args={"read_only": read_only})
+        engine = create_engine(url, poolclass=NullPool, connect_args={"read_only": read_only})
+        from csa_report.lake import prepare_duckdb_connection  # lake imports the sources
+
+        # No extension download at run time; views over Parquet on S3 get their object store registered first.
+        event.listen(engine, "connect", prepare_duckdb_connection)
+        return engine
 
     # The SQLAlchemy inspector of duckdb-engine runs PostgreSQL catalog queries DuckDB does not answer: the base
     # class's information-schema catalogue is what DuckDB answers.
