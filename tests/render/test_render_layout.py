@@ -18,7 +18,7 @@ from csa_report.extract import extract_indicators
 from csa_report.period import Period
 from csa_report.policies.loader import load_policies
 from csa_report.reference import regimes
-from csa_report.render import RenderResult, build_context, render_report
+from csa_report.render import RenderResult, ReportContext, build_context, render_report
 from csa_report.render.series import monthly_series_from_url
 from csa_report.render.summary import report_summary, summary_text
 from csa_report.resources import example_policies_dir
@@ -95,7 +95,8 @@ def _pages(pdf: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))  # type: ignore[union-attr]
 
 
-def _seeded_report(folder: Path, year: str, as_of: datetime) -> RenderResult:
+def seeded_context(folder: Path, year: str, as_of: datetime) -> ReportContext:
+    """The report of ``year`` on the demo's data (seed = the year, scale 3000, example policies)."""
     url = f"sqlite:///{folder / 'source.db'}"
     period = Period.parse(year)
     seed(url, period, scale=3000, seed=int(year))
@@ -109,6 +110,11 @@ def _seeded_report(folder: Path, year: str, as_of: datetime) -> RenderResult:
         tool_version="0.1.0",
         segments=segment_indicators(url, whole),
     )
+    return context
+
+
+def _seeded_report(folder: Path, year: str, as_of: datetime) -> RenderResult:
+    context = seeded_context(folder, year, as_of)
     if year == "2026":
         _golden("summary-2026.txt", summary_text(report_summary(context)))
     return render_report(context, folder / "out")
