@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from csa_report.commands import MODULES
-from csa_report.errors import CsaReportError
+from csa_report.errors import ConfigError, CsaReportError
+from csa_report.settings import Settings, load_settings
 
 app = typer.Typer(
     name="csa-report",
@@ -68,11 +69,22 @@ def _click_command() -> Any:
     return typer.main.get_command(app)
 
 
+def _startup_settings() -> Settings:
+    """The settings the CLI itself needs before a command runs (start-up time-out, log level, crash log).
+    Settings that do not load fall back to the defaults here: the command loads them again and reports the
+    problem as the configuration error it is (exit 2)."""
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings.model_construct()
+
+
 def main(argv: list[str] | None = None) -> int:
     from csa_report.commands.prefect_runtime import prepare_environment
     from csa_report.tasks.credentials import install as install_credential_blocks
 
-    prepare_environment(float(os.environ.get("CSA_PREFECT_STARTUP_TIMEOUT_S", "90")))
+    settings = _startup_settings()
+    prepare_environment(settings.prefect_startup_timeout_s)
     install_credential_blocks()  # credentials named as Prefect blocks (the library never imports Prefect)
     args = sys.argv[1:] if argv is None else argv
     _prepare_demo(args)
@@ -80,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_for(args, os.environ)  # an ephemeral API closed to strangers, or the one a waiting run opened
     logging.basicConfig(
-        level=os.environ.get("CSA_LOG_LEVEL", "WARNING").upper(),
+        level=settings.log_level.upper(),
         format="%(levelname)s %(name)s: %(message)s",
         force=True,  # bind to the current stderr (tests and embedding callers swap it)
     )
@@ -105,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print(f"[bold red]error:[/] {escape(str(known))}", markup=True)
             return known.exit_code
 
-        err_console.print(f"[bold red]error:[/] {escape(report_unexpected(exc, args))}", markup=True)
+        line = report_unexpected(exc, args, settings.error_log_dir)
+        err_console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
         return 4
     return 0
 

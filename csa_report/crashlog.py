@@ -13,11 +13,10 @@ from pathlib import Path
 _OWN = ("csa_report", "tasks", "flows")
 
 
-def log_dir() -> Path:
-    """``CSA_ERROR_LOG_DIR``, or ``csa-report`` under the system's temporary folder. Read from the environment
-    directly: the settings themselves may be what failed to load."""
-    configured = os.environ.get("CSA_ERROR_LOG_DIR")
-    return Path(configured) if configured else Path(tempfile.gettempdir()) / "csa-report"
+def log_dir(configured: Path | None = None) -> Path:
+    """``configured`` (the setting ``error_log_dir``, ``CSA_ERROR_LOG_DIR``), or ``csa-report`` under the
+    system's temporary folder."""
+    return configured if configured else Path(tempfile.gettempdir()) / "csa-report"
 
 
 def step_of(exc: BaseException) -> str:
@@ -32,17 +31,18 @@ def step_of(exc: BaseException) -> str:
     return f"{module}.{frame.name}"
 
 
-def report_unexpected(exc: BaseException, argv: list[str]) -> str:
-    """Write the traceback to a new log file and return the one line to show."""
+def report_unexpected(exc: BaseException, argv: list[str], folder: Path | None = None) -> str:
+    """Write the traceback to a new log file (in ``folder``, see :func:`log_dir`) and return the one line to
+    show."""
     command = next((a for a in argv if not a.startswith("-")), "csa-report")
     step = step_of(exc)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     text = "".join(traceback.format_exception(exc))
     where = "(no log file could be written)"
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=folder)
+        where_to = log_dir(folder)
+        where_to.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=where_to)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(f"csa-report {command}: unexpected {type(exc).__name__} in {step}\n\n{text}")
         where = f"traceback in {name}"

@@ -80,6 +80,12 @@ class IntegrityViolation(CsaReportError):
     exit_code = 5
 
 
+class RefusedError(CsaReportError):
+    """A server refused the request permanently (exit 7): a configuration or permission problem, never retried."""
+
+    exit_code = 7
+
+
 # --- storage, delivery (issue 5) ---------------------------------------------------------------------------
 
 

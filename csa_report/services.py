@@ -4,8 +4,9 @@ audit log (dagster-style resources, by name). A run reads its settings once, mig
 
 Prefect tasks cannot take them as parameters: a task's inputs are hashed into its cache key and persisted with
 its result, and a boto3 client or an engine is neither. So the flow binds its ``Services`` to the run
-(:func:`bound`) and a task asks for them with :func:`current`. Outside a run (a test or a tool calling a task
-on its own) :func:`current` builds them from the environment, as each task did before.
+(:func:`bound`) and a task asks for them with :func:`current`. Outside a run there are none: a caller that runs
+a task on its own binds the services it built from its own settings (nothing below the entry points reads
+settings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from csa_report.settings import Settings, load_settings
+from csa_report.settings import Settings
 
 if TYPE_CHECKING:
     from csa_report.audit import AuditLog
@@ -74,7 +75,8 @@ def bound(services: Services) -> Iterator[Services]:
 
 
 def current() -> Services:
-    """The services bound to the current run; outside one, fresh ones from the environment (the audit database
-    migrated when first opened, as a stand-alone task call may be the first to touch it)."""
+    """The services bound to the current run (:func:`bound`)."""
     services = _CURRENT.get()
-    return services if services is not None else Services(load_settings(), migrate_audit=True)
+    if services is None:
+        raise RuntimeError("no services are bound: the flow (or the caller of a task) binds them with bound()")
+    return services

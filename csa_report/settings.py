@@ -4,11 +4,15 @@ command-line overrides. Secrets are ``SecretStr`` so they never appear in logs, 
 ``Settings`` stays flat, so every ``CSA_*`` name is the field name. Modules take only the part they use
 (``settings.s3``, ``settings.smtp``, …): small frozen views whose fields keep the flat names, so an error or a log
 line about ``s3_endpoint`` still names ``CSA_S3_ENDPOINT``. Settings are read once per command or flow run and
-passed down; nothing below the entry points calls ``load_settings``."""
+passed down; nothing below the entry points calls ``load_settings`` or reads the environment, and nothing
+writes it (tests/core/test_settings_once.py greps for both). An entry point that hands a value on to a flow
+running in the same process (``csa-report run --db``) uses :func:`overriding`, not the environment."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -174,6 +178,16 @@ class Settings(BaseSettings):
     error_log_dir: Path | None = Field(
         None, description="Where the CLI writes the traceback of an unexpected error (default: <tmp>/csa-report)"
     )
+    log_level: str = Field(
+        "WARNING",
+        pattern="^(?i:debug|info|warning|error|critical)$",
+        description="Level of the CLI's own log lines on the terminal (DEBUG, INFO, WARNING, ERROR, CRITICAL)",
+    )
+    notify_webhook_url: SecretStr | None = Field(
+        None, description="Chat automation: any URL that takes a JSON POST when a run waits for sign-off"
+    )
+    notify_slack_url: SecretStr | None = Field(None, description="Chat automation: a Slack incoming-webhook URL")
+    notify_teams_url: SecretStr | None = Field(None, description="Chat automation: a Teams incoming-webhook URL")
     smtp_timeout_s: float = Field(30.0, gt=0, le=600, description="Seconds to wait for each SMTP server reply")
     delivery_claim_wait_s: float = Field(
         120.0,
@@ -257,9 +271,31 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+_OVERRIDES: dict[str, Any] = {}
+
+
+@contextmanager
+def overriding(**values: Any) -> Iterator[None]:
+    """For the duration, :func:`load_settings` in this process sees ``values`` as if they had been passed to it
+    (a None here is a value: the demo's ``smtp_host=None`` means no SMTP server whatever the environment says):
+    how ``csa-report run --db URL`` reaches the flow it runs in-process without putting the URL among the run's
+    parameters or into the environment."""
+    given = dict(values)
+    unknown = sorted(set(given) - set(Settings.model_fields))
+    if unknown:
+        raise ValueError(f"not settings: {', '.join(unknown)}")
+    saved = dict(_OVERRIDES)
+    _OVERRIDES.update(given)
+    try:
+        yield
+    finally:
+        _OVERRIDES.clear()
+        _OVERRIDES.update(saved)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and config file, with explicit (CLI) overrides winning."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
+    clean = {**_OVERRIDES, **{k: v for k, v in overrides.items() if v is not None}}
     config_file = os.environ.get("CSA_CONFIG")
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"CSA_CONFIG names {config_file}, which is not a file")

@@ -231,3 +231,19 @@ def signoff_artifact(staged: StagedReport, record: SignoffRecord) -> None:
         signoff_markdown(staged, record),
         f"Sign-off of report {staged.report_id}: {record.decision} by {record.reviewer}",
     )
+
+
+def failure_artifact(provider: str, period: str, step: str, reason: str) -> str:
+    """The retry advice (csa_report.local.retry_hint) as this run's markdown artifact ``…-what-to-do``;
+    returns the one-line message for the run's final state (``Failed(message=…)``)."""
+    from csa_report.local.retry_hint import retry_markdown, retry_message
+    from csa_report.tasks.links import run_url
+
+    run_id = flow_run.get_id()
+    publish_artifact(
+        artifact_key(provider, period, "what-to-do"),
+        "markdown",
+        retry_markdown(run_id, step, reason, run_url(run_id) if run_id else None),
+        f"Step {step} failed: how to retry this run",
+    )
+    return retry_message(run_id, step, reason)

@@ -114,12 +114,23 @@ def ensure_signoff_automation(
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
+    """The script's entry point: the chat targets default to the settings ``notify_*`` (``CSA_NOTIFY_*``)."""
+    from csa_report.errors import ConfigError
+    from csa_report.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+    def secret(value: Any) -> str | None:
+        return value.get_secret_value() if value is not None else None
 
     parser = argparse.ArgumentParser(prog="python -m csa_report.tasks.automation", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--webhook-url", default=os.environ.get("CSA_NOTIFY_WEBHOOK_URL"))
-    parser.add_argument("--slack-url", default=os.environ.get("CSA_NOTIFY_SLACK_URL"))
-    parser.add_argument("--teams-url", default=os.environ.get("CSA_NOTIFY_TEAMS_URL"))
+    parser.add_argument("--webhook-url", default=secret(settings.notify_webhook_url))
+    parser.add_argument("--slack-url", default=secret(settings.notify_slack_url))
+    parser.add_argument("--teams-url", default=secret(settings.notify_teams_url))
     parser.add_argument("--flow-name", default="annual_report")
     args = parser.parse_args(argv)
     try:

@@ -14,7 +14,7 @@ from csa_report.filing.guard import AlreadyFiled, Correction, FilingRecord, chec
 from csa_report.filing.sshsig import SIGNATURE_FILE
 from csa_report.period import utc_now
 from csa_report.services import current
-from csa_report.storage.report import archive_key
+from csa_report.storage.report import archive_key, verify_staged
 from csa_report.tasks.audit import audit_log
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
@@ -79,6 +79,8 @@ def store_signature(staged: StagedReport, signature: str) -> list[str]:
     as ``manifest.json.sig``), so anyone can re-verify it later with ``ssh-keygen -Y verify``."""
     services = current()
     settings, store = services.settings.s3, services.store
+    # Under Object Lock only for bytes still as signed: a tampered run leaves no WORM object behind.
+    verify_staged(store, staged.objects)
     data = signature.encode("ascii")
     staged_obj = store.put_create_only(
         settings.staging_bucket, staged.ref.key(settings.staging_prefix, SIGNATURE_FILE), data, "text/plain"

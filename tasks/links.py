@@ -6,8 +6,6 @@ itself (``/runs/flow-run/<id>``) open the old one. Our links go to the UI the op
 
 from __future__ import annotations
 
-import os
-
 
 def ui_base(configured: str | None = None) -> str | None:
     """The UI's base URL: ``configured`` (``CSA_UI_URL``), else Prefect's ``PREFECT_UI_URL``, else the API URL
@@ -31,7 +29,12 @@ def ui_base(configured: str | None = None) -> str | None:
 
 def v2_ui() -> bool:
     """Whether the server's default UI is V2 (Prefect's ``PREFECT_SERVER_UI_V2_ENABLED``, true by default)."""
-    return os.environ.get("PREFECT_SERVER_UI_V2_ENABLED", "true").strip().lower() not in {"0", "false", "no", "off"}
+    try:
+        from prefect.settings import get_current_settings
+
+        return bool(get_current_settings().server.ui.v2_enabled)
+    except Exception:  # links are a courtesy; Prefect's default UI is V2
+        return True
 
 
 def run_url(run_id: object, base: str | None = None) -> str | None:

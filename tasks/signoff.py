@@ -126,9 +126,9 @@ def wait_for_signoff(
     service ("The flow was suspended and never resumed."), since no process is left to raise anything.
     """
     if timeout_s is None:
-        from csa_report.settings import load_settings
+        from csa_report.services import current
 
-        timeout_s = load_settings().signoff_timeout_s
+        timeout_s = current().settings.signoff.signoff_timeout_s
     initial: dict[str, Any] = {"decision": initial_decision} if initial_decision else {}
     form_type: type[SignOffInput] = SignedSignOffInput if signed else SignOffInput
     form = form_type.with_initial_data(description=description, **initial)

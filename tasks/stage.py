@@ -12,7 +12,7 @@ from prefect import task
 from csa_report.period import Period
 from csa_report.render import RenderResult
 from csa_report.services import current
-from csa_report.storage import ReportRef, StoredObject, review_links, stage
+from csa_report.storage import ReportRef, StoredObject, rendered_artefacts, review_links, stage
 from csa_report.tasks.retry import retry_options
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> Stage
     services = current()
     settings, store = services.settings.s3, services.store
     ref = ReportRef(provider, Period.parse(period), rendered.report_id)
-    artefacts = {name: path.read_bytes() for name, path in sorted(rendered.paths.items())}
+    # Checked against this run's manifest before the first write: a crossed run's file never reaches staging.
+    artefacts = rendered_artefacts(rendered.paths, rendered.report_id)
     objects = stage(store, artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=ref)
     return StagedReport(
         provider, str(Period.parse(period)), rendered.report_id, rendered.sha256["manifest.json"], tuple(objects)

@@ -77,6 +77,8 @@ def print_run(r: dict[str, Any], deadline: str) -> None:
         )
     if r["publication_url"]:
         out(f"  published at {escape(r['publication_url'])}")
+    elif r["outcome"] == "submitted":
+        out("  not published (no publication bucket set: publication_bucket, CSA_PUBLICATION_BUCKET)")
 
 
 def register(app: typer.Typer) -> None:

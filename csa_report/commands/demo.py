@@ -21,6 +21,7 @@ from rich.console import Console
 from csa_report.commands.render import AllowIncompleteOpt, flow_option, refuse_incomplete
 from csa_report.local.processes import dying_with_this_process
 from csa_report.period import Period
+from csa_report.settings import overriding
 
 console = Console(highlight=False)
 
@@ -142,23 +143,21 @@ def with_key_entry(front: list[str], entry: list[str]) -> list[str]:
     return [*lines[: at + 1], *entry, *lines[at + 1 :]]
 
 
-def demo_environment(out: Path, endpoint: Any) -> dict[str, str]:
-    """The CSA_* settings of the demo: every component local, inside ``out``."""
-    env = {f"CSA_{k.upper()}": str(v) for k, v in endpoint.settings_overrides().items()}
-    env.update(
-        {
-            "CSA_SOURCE_DB": f"sqlite:///{(out / 'source.db').resolve()}",
-            "CSA_AUDIT_DB": f"sqlite:///{(out / 'audit.db').resolve()}",
-            "CSA_POLICIES": str(demo_policies(out, demo_key(out))),
-            "CSA_OUTBOX": str((out / "outbox").resolve()),
-            "CSA_OUTPUT_DIR": str((out / "work").resolve()),
-            "CSA_OBJECT_LOCK_DAYS": str(DEMO_LOCK_DAYS),
-            "CSA_SEAL_PKCS12": str(demo_seal(out)),
-            "CSA_SEAL_PKCS12_PASSWORD": DEMO_SEAL_PASSWORD,
-        }
-    )
-    env.pop("CSA_SMTP_HOST", None)
-    return env
+def demo_settings(out: Path, endpoint: Any) -> dict[str, Any]:
+    """The settings of the demo (see settings.overriding): every component local, inside ``out``; no SMTP
+    server, whatever the environment says: the demo never e-mails anyone, it writes an outbox."""
+    return {
+        **endpoint.settings_overrides(),
+        "source_db": f"sqlite:///{(out / 'source.db').resolve()}",
+        "audit_db": f"sqlite:///{(out / 'audit.db').resolve()}",
+        "policies": demo_policies(out, demo_key(out)),
+        "outbox": (out / "outbox").resolve(),
+        "output_dir": (out / "work").resolve(),
+        "object_lock_days": DEMO_LOCK_DAYS,
+        "seal_pkcs12": demo_seal(out),
+        "seal_pkcs12_password": DEMO_SEAL_PASSWORD,
+        "smtp_host": None,
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -189,9 +188,7 @@ def register(app: typer.Typer) -> None:
             summary = seed(f"sqlite:///{source}", Period.parse(DEMO_PERIOD), scale=DEMO_SCALE, seed=DEMO_SEED)
             console.print(f"seeded {source} ({summary.detections:,} detections for {DEMO_PERIOD})")
 
-        with demo_s3(out) as endpoint:
-            os.environ.pop("CSA_SMTP_HOST", None)  # the demo never e-mails anyone: it writes an outbox
-            os.environ.update(demo_environment(out, endpoint))
+        with demo_s3(out) as endpoint, overriding(**demo_settings(out, endpoint)):
             from csa_report.commands.prefect_runtime import (
                 bind_ephemeral_server_to_parent,
                 keep_tracebacks_off_the_terminal,

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from csa_report.commands.render import AllowIncompleteOpt, flow_option, refuse_incomplete
+from csa_report.settings import overriding
 
 console = Console(highlight=False)
 
@@ -60,10 +61,6 @@ def register(app: typer.Typer) -> None:
         allow_incomplete_period: AllowIncompleteOpt = False,
     ) -> None:
         """The whole flow: extract, check, render, stage, sign-off, submit, publish."""
-        # Connection details travel as settings (environment), not as flow parameters shown in the UI.
-        for name, value in (("CSA_SOURCE_DB", db), ("CSA_POLICIES", policies), ("CSA_WAIVERS", waivers)):
-            if value is not None:
-                os.environ[name] = str(value)
         from prefect.exceptions import CancelledRun
 
         from csa_report.commands.prefect_runtime import (
@@ -80,17 +77,20 @@ def register(app: typer.Typer) -> None:
         bind_ephemeral_server_to_parent()
 
         try:
-            result = annual_report(
-                period=period,
-                as_of=as_of,
-                out_dir=str(out) if out else None,
-                approve_as=approve_as,
-                approve_key=str(key) if key else None,
-                publication_date=publication_date,
-                supersedes=supersedes,
-                reason=reason,
-                **flow_option("allow_incomplete_period", allow_incomplete_period),
-            )
+            # Connection details travel as settings of this process, not as flow parameters shown in the UI.
+            given = {"source_db": db, "policies": policies, "waivers": waivers}
+            with overriding(**{k: v for k, v in given.items() if v is not None}):
+                result = annual_report(
+                    period=period,
+                    as_of=as_of,
+                    out_dir=str(out) if out else None,
+                    approve_as=approve_as,
+                    approve_key=str(key) if key else None,
+                    publication_date=publication_date,
+                    supersedes=supersedes,
+                    reason=reason,
+                    **flow_option("allow_incomplete_period", allow_incomplete_period),
+                )
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
         submission = result["submission"]
@@ -104,6 +104,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"already delivered to {r}: not sent again")
         if submission.publication is not None:
             console.print(f"published at {submission.publication.url}")
+        else:
+            console.print("not published: no publication bucket is set (CSA_PUBLICATION_BUCKET)")
 
 
 def register_operator_actions(app: typer.Typer) -> None:

@@ -55,14 +55,6 @@ class Tuning:
             connections=source.extract_connections,
         )
 
-    @classmethod
-    def from_settings(cls) -> Tuning:
-        """:meth:`of` the settings read from the environment, for callers that have none (the library used
-        directly, the benchmark); a command or a flow run passes its own."""
-        from csa_report.settings import load_settings
-
-        return cls.of(load_settings().source)
-
 
 def isolation_level(conn: Connection) -> str | None:
     """The isolation the read-only transaction needs for one consistent snapshot, or None (the default)."""

@@ -1,6 +1,7 @@
 """The extraction's read on the source: one read-only connection, the schema checked, one snapshot, computed.
 
-``tuning`` defaults to the ``extract_*`` settings (CSA_EXTRACT_JIT, …); docs/benchmarks.md says why.
+``tuning`` is the run's ``extract_*`` settings (``Tuning.of(settings.source)``), by default their defaults;
+docs/benchmarks.md says why.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 def extract_indicators(db_url: str, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
     """Open the source read-only, check the schema, compute. Raises DataError / UnreachableError."""
     check_as_of(period, as_of)
-    tuning = tuning or Tuning.from_settings()
+    tuning = tuning or Tuning()
     url = normalise_url(db_url)
     with read_only_source(db_url) as conn:
         require_tables(conn, REQUIRED_COLUMNS)

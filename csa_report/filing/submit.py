@@ -108,24 +108,29 @@ def submit_report(
             "deliveries not yet made are sent); those it refused for good are not"
         )
 
-    bucket = settings.publication_bucket or settings.staging_bucket
-    publication = publish(
-        store,
-        staged,
-        bucket=bucket,
-        prefix=settings.publication_prefix,
-        contents=contents,
-        public_base_url=public_base_url,
+    # A public copy only where one is configured: the staging bucket is private, a URL into it answers 403.
+    publication = (
+        publish(
+            store,
+            staged,
+            bucket=settings.publication_bucket,
+            prefix=settings.publication_prefix,
+            contents=contents,
+            public_base_url=public_base_url,
+        )
+        if settings.publication_bucket
+        else None
     )
-    audit.record_objects(ref.report_id, "publication", publication.objects, clock())
-    audit.set_run_status(run_id, "submitted", clock(), publication_url=publication.url)
+    if publication is not None:
+        audit.record_objects(ref.report_id, "publication", publication.objects, clock())
+    audit.set_run_status(run_id, "submitted", clock(), publication_url=publication.url if publication else None)
     log.info(
-        "report %s submitted: %d archived, %d sent now, %d sent before, published at %s",
+        "report %s submitted: %d archived, %d sent now, %d sent before, %s",
         ref.report_id,
         len(archived),
         len(sent),
         len(skipped),
-        publication.url,
+        f"published at {publication.url}" if publication else "not published (no publication bucket set)",
     )
     return SubmissionResult(tuple(archived), tuple(sent), tuple(skipped), (), publication)
 

@@ -109,8 +109,9 @@ def free_port_pairs(count: int) -> list[int]:
     return processes.free_port_pairs(count, GRPC_OFFSET)
 
 
-def _identity(data_dir: Path) -> tuple[str, str, Path]:
-    """Access key, secret key and the ``-s3.config`` file; the secret is made once per data dir and kept."""
+def _identity(data_dir: Path, public_buckets: Sequence[str] = ()) -> tuple[str, str, Path]:
+    """Access key, secret key and the ``-s3.config`` file; the secret is made once per data dir and kept.
+    ``public_buckets`` may be read by anyone (SeaweedFS's ``anonymous`` identity): a publication bucket."""
     path = data_dir / _KEYS_FILE
     if path.is_file():
         config = json.loads(path.read_text(encoding="utf-8"))
@@ -126,6 +127,8 @@ def _identity(data_dir: Path) -> tuple[str, str, Path]:
             }
         ]
     }
+    if public_buckets:
+        config["identities"].append({"name": "anonymous", "actions": [f"Read:{b}" for b in sorted(public_buckets)]})
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(config, fh, indent=1, sort_keys=True)
@@ -139,8 +142,12 @@ class _EarlyExit(Exception):
 class SeaweedServer:
     """One ``weed mini`` process in its own process group."""
 
-    def __init__(self, data_dir: Path, weed: Path | None = None, s3_port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, weed: Path | None = None, s3_port: int | None = None, public_buckets: Sequence[str] = ()
+    ) -> None:
         self.data_dir = data_dir.resolve()
+        #: Buckets anyone may read (a publication bucket), fixed when the data dir's identity file is first made.
+        self.public_buckets = tuple(public_buckets)
         #: A fixed S3 port (the walkthrough's: links and settings survive a restart); the others stay free ones.
         self.s3_port = s3_port
         self.weed = weed or find_weed()
@@ -183,7 +190,7 @@ class SeaweedServer:
         raise AssertionError("unreachable")
 
     def _start_once(self, timeout_s: float) -> S3Endpoint:
-        access, secret, config = _identity(self.data_dir)
+        access, secret, config = _identity(self.data_dir, self.public_buckets)
         if self.s3_port is not None:
             if not (
                 processes.port_free(self.s3_port, reuse_addr=True)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from csa_report.storage.client import make_client, s3_errors
+from csa_report.storage.client import StorageRefused, make_client, s3_errors
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import (
     CONTENT_TYPES,
+    ForeignArtefact,
     Publication,
     ReportRef,
     archive,
     archive_key,
     content_type_for,
     publish,
+    rendered_artefacts,
     review_links,
     slugify,
     stage,
@@ -20,15 +22,18 @@ from csa_report.storage.report import (
 
 __all__ = [
     "CONTENT_TYPES",
+    "ForeignArtefact",
     "Publication",
     "ReportRef",
     "S3Store",
+    "StorageRefused",
     "StoredObject",
     "archive",
     "archive_key",
     "content_type_for",
     "make_client",
     "publish",
+    "rendered_artefacts",
     "review_links",
     "s3_errors",
     "slugify",

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from csa_report.credentials import aws_session
-from csa_report.errors import ConfigError, ToolError, UnreachableError
+from csa_report.errors import ConfigError, RefusedError, ToolError, UnreachableError
 from csa_report.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -31,7 +31,34 @@ _UNAVAILABLE = {
     "503",
     "500",
 }
-_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken", "ExpiredToken"}
+#: Error codes that mean the keys themselves are wrong, as opposed to keys the bucket policy does not let in.
+_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"}
+
+
+class StorageRefused(RefusedError):
+    """The S3 server refused the request (HTTP 403, AccessDenied, wrong keys): permanent, so the retry schedule
+    does not retry it (it is no UnreachableError) and it exits 7. Names the bucket, the key prefix and the
+    setting to check."""
+
+
+def refusal(operation: str, bucket: str, key: str | None, endpoint: str, code: str) -> StorageRefused:
+    """The refusal of ``operation`` on ``bucket``/``key``: which place, and which setting to check."""
+    prefix = key.rsplit("/", 1)[0] + "/" if key and "/" in key else ""
+    place = f"s3://{bucket}/{prefix}"
+    if code in _CREDENTIALS:
+        check = (
+            "check the S3 keys: s3_access_key / s3_secret_key (CSA_S3_ACCESS_KEY, CSA_S3_SECRET_KEY) or the "
+            "Prefect block named by aws_credentials_block"
+        )
+    else:
+        check = (
+            f"check that the S3 identity (s3_access_key, CSA_S3_ACCESS_KEY, or the role) may {operation} in "
+            f"{place} under the bucket policy, and the bucket and prefix settings (CSA_STAGING_BUCKET, "
+            "CSA_ARCHIVE_BUCKET, CSA_PUBLICATION_BUCKET and their _PREFIX)"
+        )
+    return StorageRefused(
+        f"S3 {operation} on {place} at {endpoint} was refused ({code or 'HTTP 403'}); not retried: {check}"
+    )
 
 
 def make_client(settings: S3Settings, *, max_attempts: int | None = None, endpoint_url: str | None = None) -> S3Client:
@@ -97,10 +124,8 @@ def s3_errors(client: S3Client, operation: str, bucket: str, key: str | None = N
             raise UnreachableError(f"{where} failed after retries: {code or 'error'} (HTTP {status})") from None
         if code == "NoSuchBucket":
             raise ConfigError(f"{where}: bucket {bucket!r} does not exist") from None
-        if code in _CREDENTIALS:
-            raise ConfigError(
-                f"{where} was refused ({code}): check s3_access_key / s3_secret_key and the bucket policy"
-            ) from None
+        if status == 403 or code in _CREDENTIALS or code in {"AccessDenied", "403"}:
+            raise refusal(operation, bucket, key, endpoint_of(client), code) from None
         raise ToolError(f"{where} failed: {code or 'error'} (HTTP {status})") from None
     except (BotoConnectionError, HTTPClientError) as exc:
         raise UnreachableError(f"{where}: S3 unreachable after retries ({type(exc).__name__})") from None

@@ -7,14 +7,16 @@ Keys: ``{prefix}/{provider-slug}/{period-slug}/{report-id}/{artefact}`` in every
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
-from csa_report.errors import InputError, TamperedError
+from csa_report.errors import InputError, IntegrityViolation, TamperedError
 from csa_report.period import Period
 from csa_report.storage.client import s3_errors
 from csa_report.storage.objects import S3Store, StoredObject
@@ -75,6 +77,47 @@ class ReportRef:
         if not _NAME.match(name):
             raise InputError(f"artefact name {name!r} is not a plain file name")
         return f"{self.folder(prefix)}/{name}"
+
+
+class ForeignArtefact(IntegrityViolation):
+    """A file in the output folder is not the one this run rendered (exit 5): another run of the same provider
+    and period wrote into the folder, or someone changed it. Named; nothing was staged."""
+
+
+def rendered_artefacts(paths: Mapping[str, Path], report_id: str, manifest: str = "manifest.json") -> dict[str, bytes]:
+    """The bytes to stage, read once into memory and checked before anything is written: the manifest is the
+    one of ``report_id`` (its SHA-256 begins with it) and every other file has the SHA-256 that manifest lists,
+    and no file is missing or extra. A foreign or stale file raises ForeignArtefact naming it, so a crossed run
+    never puts a byte into the staging area."""
+    files = {name: Path(path).read_bytes() for name, path in sorted(paths.items())}
+    if manifest not in files:
+        raise ForeignArtefact(f"no {manifest} among the rendered files of report {report_id}; nothing was staged")
+    manifest_sha = hashlib.sha256(files[manifest]).hexdigest()
+    if not manifest_sha.startswith(report_id):
+        raise ForeignArtefact(
+            f"{paths[manifest]} is not the manifest of report {report_id} (its SHA-256 is {manifest_sha[:16]}…): "
+            "another run wrote into the same folder, or it was changed; nothing was staged. Give each run its "
+            "own --out folder and run again"
+        )
+    try:
+        listed = {name: str(entry["sha256"]) for name, entry in json.loads(files[manifest])["artefacts"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ForeignArtefact(f"{paths[manifest]} lists no artefacts with their SHA-256; nothing was staged") from None
+    others = sorted(set(files) - {manifest})
+    if others != sorted(listed):
+        raise ForeignArtefact(
+            f"the files of report {report_id} ({', '.join(others)}) are not the ones its manifest lists "
+            f"({', '.join(sorted(listed))}); nothing was staged"
+        )
+    for name in others:
+        actual = hashlib.sha256(files[name]).hexdigest()
+        if actual != listed[name]:
+            raise ForeignArtefact(
+                f"{paths[name]} is not the {name} of report {report_id} (SHA-256 {actual[:16]}…, the manifest "
+                f"lists {listed[name][:16]}…): another run wrote into the same folder, or it was changed; "
+                "nothing was staged. Give each run its own --out folder and run again"
+            )
+    return files
 
 
 def stage(

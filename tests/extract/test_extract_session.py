@@ -10,6 +10,7 @@ from csa_report.db import make_engine
 from csa_report.errors import ConfigError
 from csa_report.extract import extract_indicators
 from csa_report.extract.session import Tuning, apply_session, run_statements
+from csa_report.settings import load_settings
 from tests.fixtures import handcount as fx
 
 
@@ -88,17 +89,17 @@ def test_sqlite_ignores_connections_and_gives_the_same_numbers(new_sqlite_url: s
     assert four.to_csv() == one.to_csv()
 
 
-def test_tuning_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tuning_of_the_loaded_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CSA_EXTRACT_JIT", "CSA_EXTRACT_PARALLEL_WORKERS", "CSA_EXTRACT_CONNECTIONS", "CSA_CONFIG"):
         monkeypatch.delenv(name, raising=False)
-    assert Tuning.from_settings() == Tuning(jit=False, parallel_workers=0, connections=1)
+    assert Tuning.of(load_settings().source) == Tuning(jit=False, parallel_workers=0, connections=1)
     monkeypatch.setenv("CSA_EXTRACT_JIT", "true")
     monkeypatch.setenv("CSA_EXTRACT_PARALLEL_WORKERS", "2")
     monkeypatch.setenv("CSA_EXTRACT_CONNECTIONS", "3")
-    assert Tuning.from_settings() == Tuning(jit=True, parallel_workers=2, connections=3)
+    assert Tuning.of(load_settings().source) == Tuning(jit=True, parallel_workers=2, connections=3)
     monkeypatch.setenv("CSA_EXTRACT_CONNECTIONS", "0")
     with pytest.raises(ConfigError, match="CSA_EXTRACT_CONNECTIONS"):
-        Tuning.from_settings()
+        Tuning.of(load_settings().source)
 
 
 def test_tuning_of_the_run_s_source_settings() -> None:

@@ -83,5 +83,5 @@ def test_publish_copies_html_and_pdf(settings: Settings, report: FakeReport) -> 
     assert publish(store, staged, bucket=settings.publication_bucket, prefix=settings.publication_prefix) == pub
     html = next(o for o in pub.objects if o.name == "report.html")
     assert store.read_verified(html) == report.artefacts["report.html"]
-    with pytest.raises(urllib.error.HTTPError):  # not public on this server without a bucket policy
-        urllib.request.urlopen(pub.url, timeout=10)
+    with urllib.request.urlopen(pub.url, timeout=10) as answer:  # the publication bucket is public
+        assert answer.status == 200 and answer.read() == report.artefacts["report.html"]

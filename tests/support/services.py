@@ -113,7 +113,7 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
     Tests share it; each keeps to its own prefixes. Its stop is checked: no process of it may survive."""
     data_dir = tmp_path_factory.mktemp("seaweed")
     try:
-        server = SeaweedServer(data_dir)
+        server = SeaweedServer(data_dir, public_buckets=[PUBLIC])  # the publication bucket: anyone may read it
         endpoint = server.start()
     except CsaReportError as exc:  # ToolError: no `weed`; UnreachableError: it never answered
         service_missing(f"SeaweedFS ({exc})")
