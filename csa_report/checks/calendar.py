@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.deadline import deadline_for
+from csa_report.policies.history import document_name, spans
+from csa_report.policies.loader import HISTORY, load_document
+from csa_report.policies.models import DOCUMENTS, PolicyDocument
 from csa_report.reference import questions_of_period
+from csa_report.reference.naming import segments
 
 
 @rule(
@@ -12,11 +18,13 @@ from csa_report.reference import questions_of_period
     "review",
     "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(vii); Implementing Reg. (EU) "
     "2024/2916 Annex (the report describes the reporting period)",
-    "every policy document quoted was in force when the period began",
+    "every policy document quoted was in force when the period began, or changed with the legal regime",
     "policies",
 )
 def policy_1(ctx: CheckContext) -> Violation | None:
-    late = [d for d in ctx.policies.documents() if d.effective_from > ctx.period.start]
+    late = [
+        d for d in ctx.policies.documents() if d.effective_from > ctx.period.start and not _changed_with_regime(ctx, d)
+    ]
     if not late:
         return None
     names = ", ".join(f"{d.path.name or d.kind} (from {d.effective_from.isoformat()})" for d in late)
@@ -70,3 +78,23 @@ def _deadline_reading(ctx: CheckContext, confirmed: bool) -> str:
             + " on which provider.md legal_positions states no position"
         )
     return f"; position of {answer.by} ({answer.date.isoformat()}) on the deadline: {' '.join(answer.answer.split())}"
+
+
+def _changed_with_regime(ctx: CheckContext, doc: PolicyDocument) -> bool:
+    """The version took effect on the first day of a legal regime of the period and the version before it (in
+    the folder's history) covers the days before: the report then states each version for its days (sections
+    2, 3, 7, 8 and 9), so the change has a regime reason and is no POLICY-1 finding."""
+    boundaries = {s.first for s in segments(ctx.period.start, ctx.period.end)}
+    if doc.effective_from not in boundaries:
+        return False
+    name = document_name(doc)
+    kind, model = DOCUMENTS[name]
+    history = ctx.policies.folder / HISTORY / Path(name).stem
+    if not history.is_dir():
+        return False
+    older = [
+        v for v in (load_document(p, kind, model) for p in sorted(history.glob("*.md"))) if v.version != doc.version
+    ]
+    return any(
+        first <= ctx.period.start for _v, first, _until in spans(name, older) if _v.effective_from < doc.effective_from
+    )

@@ -151,6 +151,10 @@ class Recipient(StrictModel):
     type: RecipientType
     country: CountryCode
     grounds: tuple[TransferGround, ...] = ()
+    #: What the recipient receives data for, as section 3 states it beside the ground.
+    purpose: Text | None = None
+    #: The provider's internal note (why it is listed, what the checks must stop); never printed in a report.
+    note: Text | None = None
     #: Art. 7: the day the provider notified the Commission of this organisation (public-interest ones).
     notified_to_commission: Day | None = None
     #: The recipient itself is certified under the EU-US Data Privacy Framework (not the provider), and since when.

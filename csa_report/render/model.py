@@ -58,6 +58,8 @@ class Prose(_Model):
     version: str
     html: str
     markdown: str
+    #: The days of the period this version applied on, when the document changed during the period.
+    applied: str = ""
 
 
 class TableCell(_Model):

@@ -54,12 +54,25 @@ def test_policy_1_a_report_on_2025_quoting_2026_policies(example_policies) -> No
     assert f is not None and f.count == 5
 
 
-def test_policy_1_the_example_provider_document_of_2026_07_31_is_named_for_2026(example_policies) -> None:
-    # The example folder's current provider.md took effect with Regulation (EU) 2026/1881 (2026-07-31): a report
-    # on all of 2026 quotes it, and POLICY-1 says so; the other four documents date from 2025-01-01.
-    f = check("POLICY-1", None, example_policies, period="2026")
+def test_policy_1_a_version_that_changed_with_the_regime_is_no_finding(example_policies, tmp_path) -> None:
+    # The example's provider.md and retention.md 2026.2 took effect with Regulation (EU) 2026/1881 (2026-07-31),
+    # and their 2025.1 versions in history/ cover the days before: the report states each version for its days,
+    # so POLICY-1 holds for 2026 (a regime reason).
+    assert check("POLICY-1", None, example_policies, period="2026") is None
+    # One day later is no regime boundary: named.
+    moved = with_doc(example_policies, "retention", effective_from=date(2026, 8, 1))
+    f = check("POLICY-1", None, moved, period="2026")
     assert f is not None and f.count == 1
-    assert [d["file"] for d in f.evidence["documents"]] == ["provider.md"]
+    assert [d["file"] for d in f.evidence["documents"]] == ["retention.md"]
+    # On the boundary but without an earlier version in the folder's history: the days before are not described.
+    import shutil
+
+    folder = tmp_path / "pol"
+    shutil.copytree(example_policies.folder, folder)
+    shutil.rmtree(folder / "history" / "retention")
+    bare = example_policies.model_copy(update={"folder": folder})
+    f = check("POLICY-1", None, bare, period="2026")
+    assert f is not None and [d["file"] for d in f.evidence["documents"]] == ["retention.md"]
 
 
 def test_deadline_1_boundary() -> None:

@@ -65,3 +65,94 @@ def test_segment_tables_give_each_service_its_days_in_scope(context_2026: Report
         "Example Mail": [93, 0, 154, 247],
         "ALL": [93, 0, 154, 247],
     }
+
+
+PER_VERSION = (
+    "From 2026-01-01 to 2026-07-30 (211 days, retention.md version 2025.1): at most 180 days; purposes: redress. "
+    "From 2026-07-31 to 2026-12-31 (154 days, retention.md version 2026.2): at most 195 days; purposes: redress."
+)
+HOLD = (
+    "at most 365 days; purposes: report, block, hash, redress, law enforcement request; except: data named in a "
+    "preservation request of a law-enforcement or judicial authority (a legal hold) is kept until the authority "
+    "lifts the hold (legal basis: GDPR Article 6(1)(c) with Article 3(1)(h)(v) of the Regulation (answering lawful "
+    "requests of competent authorities), and the authority's preservation order)"
+)
+
+
+def _field(ctx: ReportContext, fid: str) -> str:
+    return next(f.cells[0].text for s in ctx.sections for g in s.groups for f in g.fields if f.id == fid)
+
+
+@pytest.fixture(scope="module")
+def rendered_2026(context_2026: ReportContext) -> tuple[str, str]:
+    from csa_report.render.env import make_environment, render_template
+    from csa_report.render.report import template_data
+
+    env = make_environment()
+    data = template_data(context_2026)
+    return render_template(env, "report.html.j2", data), render_template(env, "report.md.j2", data)
+
+
+def test_2026_section_8_states_each_retention_version_with_its_days(
+    context_2026: ReportContext, rendered_2026: tuple[str, str]
+) -> None:
+    assert _field(context_2026, "8.retention.complaint") == PER_VERSION
+    # the same statement in both versions is printed once, without versions
+    assert _field(context_2026, "8.retention.report_metadata") == (
+        "at most 365 days; purposes: report, law enforcement request"
+    )
+    html, md = rendered_2026
+    assert PER_VERSION in html and PER_VERSION in md
+    # the prose of each version, with the days it applied
+    for text in (html, md):
+        assert "retention.md (version 2025.1, applied from 2026-01-01 to 2026-07-30, 211 days of the period):" in text
+        assert "retention.md (version 2026.2, applied from 2026-07-31 to 2026-12-31, 154 days of the period):" in text
+
+
+def test_a_2025_report_quotes_one_version_without_days() -> None:
+    ctx = _context("2025")
+    assert _field(ctx, "8.retention.complaint") == "at most 180 days; purposes: redress"
+    assert [(p.version, p.applied) for s in ctx.sections if s.number == 8 for p in s.prose] == [("2025.1", "")]
+
+
+def test_section_8_agrees_with_the_policy_text(context_2026: ReportContext) -> None:
+    assert _field(context_2026, "8.retention.confirmed_content") == HOLD
+    assert _field(context_2026, "8.retention.not_abuse") == "erased immediately after review (within 24 hours)"
+
+
+def test_a_purpose_listed_for_not_abuse_is_never_printed(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "pol"
+    shutil.copytree(EXAMPLE, folder)
+    path = folder / "retention.md"
+    path.write_text(
+        path.read_text().replace(
+            "  - data: not_abuse\n    max_days: 0\n", "  - data: not_abuse\n    max_days: 2\n    purposes: [redress]\n"
+        ),
+        encoding="utf-8",
+    )
+    ctx = _context("2026", folder)
+    # only the current version (2026.2) changed: 2 days are 48 hours, and the purpose is printed in neither
+    assert _field(ctx, "8.retention.not_abuse") == (
+        "From 2026-01-01 to 2026-07-30 (211 days, retention.md version 2025.1): erased immediately after review "
+        "(within 24 hours). From 2026-07-31 to 2026-12-31 (154 days, retention.md version 2026.2): erased "
+        "immediately after review (within 48 hours)."
+    )
+
+
+def test_section_3_states_purpose_and_ground_and_no_internal_note(
+    context_2026: ReportContext, rendered_2026: tuple[str, str]
+) -> None:
+    ncmec = _field(context_2026, "3.ground.ncmec")
+    assert ncmec.startswith(
+        "NCMEC: purpose: reports of confirmed child sexual abuse under Article 3(1)(h)(i) of the Regulation, through "
+        "the CyberTipline, so that the case reaches the competent law-enforcement authorities; ground: Art. 46(2)(c)"
+    )
+    for text in rendered_2026:
+        assert "compliance check blocks" not in text
+        assert "2010/87" not in text
+        assert "Example Partner Hotline" not in text  # listed in transfers.md, received nothing
+        for r in POLICIES_2026.transfers.recipients:
+            if r.note:
+                assert " ".join(r.note.split())[:60] not in text

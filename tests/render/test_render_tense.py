@@ -77,10 +77,13 @@ def test_2026_section1_states_the_tense_once_in_html_and_markdown(
 
 def test_2026_only_sections_quoting_provider_md_carry_the_note(rendered_2026: tuple[ReportContext, str, str]) -> None:
     context, html, md = rendered_2026
-    # Every other example document took effect on 2025-01-01, before the period: no note names them.
-    assert all(note == NOTE for s in context.sections for note in s.tense)
-    with_note = [s.number for s in context.sections if s.tense]
+    # retention.md 2026.2 also took effect on 2026-07-31 (section 8 quotes it, and states each version for its
+    # days); every other example document took effect on 2025-01-01, before the period: no note names them.
+    retention = NOTE.replace("provider.md", "retention.md")
+    assert all(note in (NOTE, retention) for s in context.sections for note in s.tense)
+    with_note = [s.number for s in context.sections if NOTE in s.tense]
     assert 1 in with_note and 2 not in with_note and 8 not in with_note
+    assert [s.number for s in context.sections if retention in s.tense] == [8]
     assert html.count(NOTE) == md.count(NOTE) == len(with_note)
 
 

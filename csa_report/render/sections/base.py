@@ -53,6 +53,8 @@ class FieldBuilder:
         )
         self.index = {r.key: r for r in indicators.rows}
         self.extra: list[IndicatorRow] = []
+        #: Field id → index in ``extra`` of the row a policy field records (a per-version statement replaces it).
+        self.extra_of: dict[str, int] = {}
         #: The check findings (set by the context builder): section 1 states SCOPE-2's counts of the gap days.
         self.findings: tuple[Any, ...] = ()
         # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
@@ -85,6 +87,11 @@ class FieldBuilder:
             self._reason_in_measures.add("text_bytes_processed")
         if "metadata_processed" not in self.not_counted and not p.metadata_types:
             self.not_counted["metadata_processed"] = "no metadata about users is processed"
+
+    @property
+    def policies(self) -> PolicySet:
+        """The policies, read without recording a quotation."""
+        return self._policies
 
     def quote(self, doc: PolicyDocument) -> None:
         """Record that the section being built quotes ``doc`` (its builder read it through ``pol``)."""
@@ -203,6 +210,7 @@ class FieldBuilder:
             if isinstance(cell.value, bool)
             else ("days" if cell.unit == "days" else "count" if cell.unit == "count" else "text")
         )
+        self.extra_of[fid] = len(self.extra)
         self.extra.append(
             IndicatorRow(ALL, section, indicator, category, NO, "all", _raw(cell), unit, cell.note if cell.na else "")
         )

@@ -110,8 +110,9 @@ def section3(b: FieldBuilder) -> Section:
         elif not r.grounds:
             cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
         else:
+            purpose = " ".join(r.purpose.split()) if r.purpose else "not stated in transfers.md"
             cell = value_cell(
-                f"{r.name}: "
+                f"{r.name}: purpose: {purpose}; ground: "
                 + "; ".join(
                     f"Art. {g.article} GDPR — {' '.join(g.instrument.split())} ({ground_validity(b.ind.period, r, g)})"
                     for g in r.grounds
