@@ -68,8 +68,8 @@ class ToolError(CsaReportError):
 
 
 class RefusedError(CsaReportError):
-    """A server answered that it will not do this, ever (exit 7): an SMTP 5xx reply. Not an outage, so it is
-    never retried (not an UnreachableError); the message names the setting or policy field to fix."""
+    """A server answered that it will not do this, ever (exit 7): an SMTP 5xx reply, an S3 403. Not an outage, so
+    it is never retried (not an UnreachableError); the message names the setting or policy field to fix."""
 
     exit_code = 7
 
@@ -78,12 +78,6 @@ class IntegrityViolation(CsaReportError):
     """Stored bytes differ from what was signed or expected (exit 5)."""
 
     exit_code = 5
-
-
-class RefusedError(CsaReportError):
-    """A server refused the request permanently (exit 7): a configuration or permission problem, never retried."""
-
-    exit_code = 7
 
 
 # --- storage, delivery (issue 5) ---------------------------------------------------------------------------
