@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from csa_report.artefacts import REPORT_PDF
 from csa_report.errors import InputError, TamperedError
 from csa_report.period import Period
 from csa_report.storage.client import s3_errors
@@ -30,7 +31,7 @@ CONTENT_TYPES: Mapping[str, str] = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-PUBLIC_ARTEFACTS = ("report.html", "report.pdf")
+PUBLIC_ARTEFACTS = ("report.html", REPORT_PDF)
 _REPORT_ID = re.compile(r"^[0-9a-f]{16}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from csa_report.artefacts import REPORT_PDF
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN
 from csa_report.errors import DeliveryError, DeliveryUnknown, InputError, UnreachableError
@@ -87,7 +88,7 @@ def resend(audit: AuditLog, settings: Settings, store: S3Store, run_id: int, rec
         )
     correction = Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes else None
     if SEALED_NAME in contents:
-        contents = {**contents, "report.pdf": contents[SEALED_NAME]}
+        contents = {**contents, REPORT_PDF: contents[SEALED_NAME]}
     subject, body = message_text(ref, run.manifest_sha256, correction)
     key = (run.provider, run.period, run.report_id, row.recipient)
     if not audit.begin_resend(*key, owner=claim_owner(), at=utc_now()):
