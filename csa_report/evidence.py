@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csa_report.artefacts import MANIFEST, MANIFEST_SIG, SEALED_PDF
 from csa_report.audit import AuditLog, RunSummary
 from csa_report.audit.log import DeliveryEventRecord, FilingEntry
 from csa_report.errors import InputError, IntegrityViolation
@@ -185,14 +186,14 @@ def _copy_report(audit: AuditLog, store: S3Store, filing: FilingEntry, folder: P
         contents[obj.name] = store.read_verified(obj)  # a changed archive copy is exit 5, naming the key
         (folder / obj.name).write_bytes(contents[obj.name])
         objects.append(_object_entry(obj, store.head(obj.bucket, obj.key, obj.version_id)))
-    manifest = contents.get("manifest.json")
+    manifest = contents.get(MANIFEST)
     if manifest is None or hashlib.sha256(manifest).hexdigest() != filing.manifest_sha256:
         raise IntegrityViolation(f"the archived manifest.json of report {filing.report_id} is not the filed one")
     listed = json.loads(manifest)["artefacts"]
     sums = [f"{v['sha256']}  {name}" for name, v in sorted(listed.items())]
     sums.append(f"{filing.manifest_sha256}  manifest.json")
     (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", "utf-8")
-    signature = contents.get("manifest.json.sig")
+    signature = contents.get(MANIFEST_SIG)
     signer = None
     if signature is not None:
         key = signer_key(signature.decode("ascii"))
@@ -205,7 +206,7 @@ def _copy_report(audit: AuditLog, store: S3Store, filing: FilingEntry, folder: P
         "folder": folder.name,
         "objects": objects,
         "signature": signer,
-        "sealed": "report.sealed.pdf" in contents,
+        "sealed": SEALED_PDF in contents,
         "publication": [_object_entry(o, None) for o in audit.stored_objects(filing.report_id, "publication")],
     }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prefect import task
 
+from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.errors import InputError, TamperedError
 from csa_report.filing.guard import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.filing.sshsig import SIGNATURE_FILE
@@ -98,8 +99,8 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
     """The PAdES-sealed report.pdf, or None when no certificate is configured. The approved bytes are the
     rendered file, checked against the SHA-256 the signed manifest lists; a sealed copy already in the archive
     (an earlier run of this report) is reused, since a seal carries its own signing time and would differ."""
+    from csa_report.filing.manifest import manifest_hashes
     from csa_report.filing.seal import SEALED_NAME, check_prefix, load_signer, seal_pdf
-    from csa_report.filing.submit import manifest_hashes
 
     services = current()
     loaded = load_signer(services.settings.seal, utc_now())
@@ -108,11 +109,11 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
     data = Path(approved_pdf).read_bytes()
     by_name = {o.name: o for o in staged.objects}
     store = services.store
-    listed = manifest_hashes(store.read_verified(by_name["manifest.json"])).get("report.pdf")
+    listed = manifest_hashes(store.read_verified(by_name[MANIFEST])).get(REPORT_PDF)
     if listed is None or hashlib.sha256(data).hexdigest() != listed:
         raise TamperedError(f"{approved_pdf} is not the report.pdf the signed manifest lists; not sealed")
     settings = services.settings.s3
-    key = archive_key(by_name["report.pdf"], settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
+    key = archive_key(by_name[REPORT_PDF], settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
     existing = store.head(settings.archive_bucket, key)
     if existing is not None:
         sealed = store.read_verified(existing)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from prefect import task
 
+from csa_report.artefacts import MANIFEST
 from csa_report.period import Period
 from csa_report.render import RenderResult
 from csa_report.services import current
@@ -41,7 +42,7 @@ def stage_artefacts(rendered: RenderResult, provider: str, period: str) -> Stage
     artefacts = rendered_artefacts(rendered.paths, rendered.report_id)
     objects = stage(store, artefacts, bucket=settings.staging_bucket, prefix=settings.staging_prefix, ref=ref)
     return StagedReport(
-        provider, str(Period.parse(period)), rendered.report_id, rendered.sha256["manifest.json"], tuple(objects)
+        provider, str(Period.parse(period)), rendered.report_id, rendered.sha256[MANIFEST], tuple(objects)
     )
 
 

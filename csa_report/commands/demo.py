@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from csa_report.artefacts import MANIFEST
 from csa_report.commands.render import AllowIncompleteOpt, flow_option, refuse_incomplete
 from csa_report.local.processes import dying_with_this_process
 from csa_report.period import Period
@@ -336,7 +337,7 @@ def run_and_wait(out: Path) -> Any:
                 )
             if runs:
                 run_id = runs[0].id
-                manifest = (out / "report" / "manifest.json").read_bytes()
+                manifest = (out / "report" / MANIFEST).read_bytes()
                 import hashlib
 
                 sha = hashlib.sha256(manifest).hexdigest()

@@ -22,6 +22,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csa_report.artefacts import SEALED_PDF
 from csa_report.errors import ConfigError, TamperedError
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ __all__ = [
 
 SEAL_FIELD = "csa-report-seal"
 #: The sealed PDF's name in the archive (report.pdf stays the approved bytes the manifest lists).
-SEALED_NAME = "report.sealed.pdf"
+SEALED_NAME = SEALED_PDF
 UNSEALED = (
     "unsealed: no certificate is configured (CSA_SEAL_PKCS12 or CSA_SEAL_PKCS11_*); the approved PDF is "
     "sent as rendered"

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from csa_report.artefacts import MANIFEST, MANIFEST_SIG
 from csa_report.errors import ConfigError, InputError, ToolError
 
 __all__ = [
@@ -45,7 +46,7 @@ NAMESPACE = "csa-report"
 #: The namespace of a signed rejection (``ssh-keygen -Y sign -n csa-report-reject``).
 REJECT_NAMESPACE = "csa-report-reject"
 #: Stored beside manifest.json in staging and the archive.
-SIGNATURE_FILE = "manifest.json.sig"
+SIGNATURE_FILE = MANIFEST_SIG
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 KEY_TYPES = (
@@ -152,7 +153,7 @@ def sign(data: bytes, key: Path, namespace: str = NAMESPACE) -> str:
             f"refuses it: chmod 600 {key}"
         )
     with tempfile.TemporaryDirectory(prefix="csa-sign-") as tmp:
-        target = Path(tmp) / "manifest.json"
+        target = Path(tmp) / MANIFEST
         target.write_bytes(data)
         done = subprocess.run(
             [_ssh_keygen(), "-q", "-Y", "sign", "-n", namespace, "-f", str(key), str(target)],
@@ -210,7 +211,7 @@ def verify(
         lines = [f'{_principal(i)} namespaces="{both}" {key}' for i, (key, _) in enumerate(names)]
         lines += [f'preparer-{i} namespaces="{both}" {key}' for i, key in enumerate(prep)]
         signers.write_text("\n".join(lines) + "\n", "ascii")
-        sig = Path(tmp) / "manifest.json.sig"
+        sig = Path(tmp) / MANIFEST_SIG
         sig.write_text(armoured, "ascii")
         found = _run([_ssh_keygen(), "-Y", "find-principals", "-s", str(sig), "-f", str(signers)])
         principals = found.stdout.decode("ascii", "replace").split() if found.returncode == 0 else []

@@ -18,28 +18,25 @@ without duplicates:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from csa_report.artefacts import REPORT_PDF
 from csa_report.audit.log import AuditLog, FindingRecord
 from csa_report.errors import DeliveryError, InputError, TamperedError
 from csa_report.filing.guard import Correction
 from csa_report.filing.mail.message import Composer
 from csa_report.filing.mail.report import deliver_report, plain_message, unique_recipients
 from csa_report.filing.mail.transport import Delivered, Transport, transport_for
+from csa_report.filing.manifest import MANIFEST, check_listing, manifest_hashes
 from csa_report.period import utc_now
 from csa_report.settings import Settings
 from csa_report.storage.objects import S3Store, StoredObject
 from csa_report.storage.report import Publication, ReportRef, archive, archive_key, publish, verify_staged
 
 log = logging.getLogger(__name__)
-
-MANIFEST = "manifest.json"
-ARTEFACT_SECTIONS = ("artefacts", "artifacts", "files")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def submit_report(
     audit.record_objects(ref.report_id, "archive", archived, clock())
     audit.set_run_status(run_id, "archived", clock())
 
-    files = {**contents, **({"report.pdf": sealed_pdf} if sealed_pdf is not None else {})}
+    files = {**contents, **({REPORT_PDF: sealed_pdf} if sealed_pdf is not None else {})}
     if letter is not None:
         files.update(_signature(store, audit, ref))
     sent, skipped, failed = deliver_report(
@@ -154,13 +151,13 @@ def _archive_sealed(
     signed manifest lists for report.pdf (an incremental update appends; it never rewrites)."""
     from csa_report.filing.seal import SEALED_NAME, check_prefix
 
-    approved = contents["report.pdf"]
+    approved = contents[REPORT_PDF]
     check_prefix(
         sealed,
-        manifest_hashes(contents[MANIFEST]).get("report.pdf", hashlib.sha256(approved).hexdigest()),
+        manifest_hashes(contents[MANIFEST]).get(REPORT_PDF, hashlib.sha256(approved).hexdigest()),
         len(approved),
     )
-    pdf = next(o for o in staged if o.name == "report.pdf")
+    pdf = next(o for o in staged if o.name == REPORT_PDF)
     key = archive_key(pdf, settings.archive_prefix).rsplit("/", 1)[0] + "/" + SEALED_NAME
     return store.put_create_only(settings.archive_bucket, key, sealed, "application/pdf")
 
@@ -200,48 +197,5 @@ def verify_signed(store: S3Store, staged: Sequence[StoredObject], manifest_sha25
     if not listed:
         log.warning("%s lists no artefact hashes; artefacts verified against their staged records only", MANIFEST)
         return contents
-    for name, data in sorted(contents.items()):
-        if name == MANIFEST:
-            continue
-        expected = listed.get(name)
-        if expected is None:
-            raise TamperedError(f"{by_name[name].uri} is not listed in the signed manifest")
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise TamperedError(f"{by_name[name].uri} does not match the SHA-256 the signed manifest lists")
-    missing = sorted(set(listed) - set(contents))
-    if missing:
-        raise TamperedError(f"artefacts listed in the signed manifest were not staged: {', '.join(missing)}")
+    check_listing(contents, listed, {name: obj.uri for name, obj in by_name.items()})
     return contents
-
-
-def manifest_hashes(manifest: bytes) -> dict[str, str]:
-    """Artefact name → SHA-256 from the manifest's top-level ``artefacts`` (or ``artifacts`` / ``files``)
-    section, listed as ``{name: {"sha256": …}}`` or as ``[{"name"|"file"|"path": …, "sha256": …}]``. Other
-    sections (e.g. the policy documents' hashes) are provenance, not artefacts, and are not read."""
-    try:
-        doc = json.loads(manifest)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise TamperedError(f"the signed {MANIFEST} is not valid JSON") from None
-    if not isinstance(doc, dict):
-        return {}
-    section = next((doc[k] for k in ARTEFACT_SECTIONS if k in doc), None)
-    found: dict[str, str] = {}
-    for name, sha in _entries(section):
-        found[name.rsplit("/", 1)[-1]] = sha.lower()
-    return found
-
-
-def _entries(section: Any) -> Iterator[tuple[str, str]]:
-    if isinstance(section, dict):
-        for key, value in section.items():
-            if isinstance(value, dict) and isinstance(value.get("sha256"), str):
-                yield str(key), value["sha256"]
-            elif isinstance(value, str) and len(value) == 64:
-                yield str(key), value
-    elif isinstance(section, list):
-        for item in section:
-            if not isinstance(item, dict) or not isinstance(item.get("sha256"), str):
-                continue
-            name = next((item[k] for k in ("name", "file", "filename", "path") if isinstance(item.get(k), str)), None)
-            if name is not None:
-                yield name, item["sha256"]

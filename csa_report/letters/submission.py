@@ -26,6 +26,7 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Final
 
+from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.errors import InputError
 from csa_report.filing.mail.message import Attachment, build_message, message_id
 from csa_report.filing.sshsig import NAMESPACE, SIGNATURE_FILE
@@ -37,16 +38,16 @@ from csa_report.render.env import make_environment, render_template
 
 #: What is attached, in this order, with its content type and what the body says it is.
 ATTACHMENTS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("report.pdf", "application/pdf", "the report (PDF)"),
+    (REPORT_PDF, "application/pdf", "the report (PDF)"),
     ("report.json", "application/json", "the report's figures, machine-readable (JSON)"),
     ("report.csv", "text/csv", "the report's figures as a table (CSV)"),
-    ("manifest.json", "application/json", "the manifest: the SHA-256 of every file of the report"),
+    (MANIFEST, "application/json", "the manifest: the SHA-256 of every file of the report"),
     (SIGNATURE_FILE, "text/plain", "the approver's SSH signature over manifest.json"),
 )
 #: How the message is serialised (``msg.as_bytes()``): SMTP line endings, headers never folded.
 UNFOLDED: Final = policy.SMTP.clone(max_line_length=998)
 #: Always attached; the signature only when the sign-off was signed.
-REQUIRED: Final = ("report.pdf", "report.json", "report.csv", "manifest.json")
+REQUIRED: Final = (REPORT_PDF, "report.json", "report.csv", MANIFEST)
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def _template_data(
             {
                 "name": a.filename,
                 "what": "the report (PDF), with the provider's electronic seal"
-                if sealed and a.filename == "report.pdf"
+                if sealed and a.filename == REPORT_PDF
                 else described[a.filename],
                 "sha256": hashlib.sha256(a.data).hexdigest(),
             }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.errors import ConfigError
 from csa_report.indicators import Indicators, dumps_stable
 from csa_report.invisible import visible, visible_markdown
@@ -22,8 +23,7 @@ from csa_report.render.env import make_environment, render_template
 from csa_report.render.model import ReportContext
 from csa_report.render.pdf_limit import render_pdf_bounded
 
-ARTEFACTS: Final = ("report.html", "report.pdf", "report.md", "report.json", "report.csv")
-MANIFEST: Final = "manifest.json"
+ARTEFACTS: Final = ("report.html", REPORT_PDF, "report.md", "report.json", "report.csv")
 MANIFEST_SCHEMA: Final = "csa-report/manifest/1"
 
 
@@ -175,7 +175,7 @@ def render_report(
         "report.json": json_text.encode("utf-8"),
         "report.csv": visible(report_csv(context)).encode("utf-8"),
     }
-    files["report.pdf"] = render_pdf_bounded(
+    files[REPORT_PDF] = render_pdf_bounded(
         html,
         attachment=files["report.json"],
         attachment_name="report.json",

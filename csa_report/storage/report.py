@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from csa_report.artefacts import REPORT_PDF
 from csa_report.errors import InputError, IntegrityViolation, TamperedError
 from csa_report.period import Period
 from csa_report.storage.client import s3_errors
@@ -32,7 +33,7 @@ CONTENT_TYPES: Mapping[str, str] = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-PUBLIC_ARTEFACTS = ("report.html", "report.pdf")
+PUBLIC_ARTEFACTS = ("report.html", REPORT_PDF)
 _REPORT_ID = re.compile(r"^[0-9a-f]{16}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

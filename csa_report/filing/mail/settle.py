@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from csa_report.artefacts import REPORT_PDF
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED
 from csa_report.errors import InputError
@@ -118,7 +119,7 @@ def resend(
         )
     correction = Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes else None
     if SEALED_NAME in contents:
-        contents = {**contents, "report.pdf": contents[SEALED_NAME]}
+        contents = {**contents, REPORT_PDF: contents[SEALED_NAME]}
     subject, body = message_text(ref, run.manifest_sha256, correction)
     if not audit.begin_resend(
         run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
