@@ -14,6 +14,7 @@ from csa_report.errors import InputError, TamperedError
 from csa_report.filing.guard import AlreadyFiled, Correction, FilingRecord, check_not_filed, claim_filing, mark_filed
 from csa_report.filing.sshsig import SIGNATURE_FILE
 from csa_report.period import utc_now
+from csa_report.policies.models import PolicySet
 from csa_report.services import current
 from csa_report.storage.report import archive_key, verify_staged
 from csa_report.tasks.audit import audit_log
@@ -121,3 +122,9 @@ def seal_report(staged: StagedReport, approved_pdf: str, reason: str) -> bytes |
         return sealed
     signer, _info = loaded
     return seal_pdf(data, signer, reason=reason, location=None)
+
+
+def recipients_of(policies: PolicySet) -> list[tuple[str, str]]:
+    """(role, address) of the report's addressees: the supervisory authority and the Commission."""
+    p = policies.provider
+    return [("supervisory_authority", p.supervisory_authority.email), ("commission", p.commission_email)]

@@ -2,9 +2,10 @@
 
 From a deployment the flow *suspends* (the process exits; on resume Prefect runs the flow again from the top and
 the already answered suspensions replay their stored answers); without one it *pauses* (the process waits). The
-form, its rules and the description are the library's (csa_report/filing/approval.py, no Prefect there); here the form
-becomes a Prefect ``RunInput`` (:class:`SignOffInput`) and :func:`request_signoff` asks, evaluates and asks again
-after a refused answer, recording each refusal once through a callback, up to ``max_refusals`` times.
+form and its rules are the library's (csa_report/filing/approval.py), what the reviewer is shown too
+(csa_report/filing/review.py); here the form becomes a Prefect ``RunInput`` (:class:`SignOffInput`), the structured
+:class:`~csa_report.filing.review.Review` is stored beside it, and :func:`request_signoff` asks, judges and asks
+again after a refused answer, recording each refusal once through a callback, up to ``max_refusals`` times.
 """
 
 from __future__ import annotations
@@ -17,22 +18,24 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 import pydantic
 from prefect import task
 from prefect.context import FlowRunContext, TaskRunContext
-from prefect.exceptions import FlowPauseTimeout
+from prefect.exceptions import FlowPauseTimeout, MissingContextError
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from prefect.logging import get_run_logger
 from pydantic import Field
 
-from csa_report.errors import ConfigError, SignOffRefused, SignOffTimeout
+from csa_report.errors import ConfigError, InputError, SignOffRefused, SignOffTimeout
 from csa_report.filing.approval import (
-    Decision,
     Refusal,
     SignatureCheck,
     SignedSignOff,
     SignOff,
-    evaluate,
-    evaluate_signed,
+    Verdict,
+    judge,
+    judge_signed,
 )
+from csa_report.filing.review import Review, review_key
+from csa_report.settings import SignoffSettings
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRunInput
@@ -43,9 +46,12 @@ __all__ = [
     "SignOffInput",
     "SignedSignOffInput",
     "record_refusal",
+    "refuse_up_front_approval_in_deployment",
     "request_signoff",
     "running_from_deployment",
+    "save_review",
     "signoff_key",
+    "signoff_timeout",
     "stored_answer",
     "wait_for_signoff",
 ]
@@ -94,6 +100,15 @@ def signoff_key(attempt: int) -> str:
     return f"signoff-{attempt}"
 
 
+def _in_deployment() -> bool:
+    ctx = FlowRunContext.get()
+    if ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id is not None:
+        return True
+    from prefect.runtime import deployment
+
+    return deployment.id is not None
+
+
 def running_from_deployment() -> bool:
     """True when the current flow run belongs to a deployment and may therefore suspend (its process exits
     and a runner or worker starts it again on resume). Subflows cannot suspend, so they count as ad hoc."""
@@ -102,11 +117,54 @@ def running_from_deployment() -> bool:
         raise RuntimeError("sign-off can only be requested inside a flow run")
     if ctx.flow_run.parent_task_run_id is not None:
         return False
-    if ctx.flow_run.deployment_id is not None:
-        return True
-    from prefect.runtime import deployment
+    return _in_deployment()
 
-    return deployment.id is not None
+
+def refuse_up_front_approval_in_deployment(approve_as: str | None, approve_key: str | None) -> None:
+    """``approve_key`` is for ``csa-report run --approve-as … --key`` and the demo, which run the flow in their own
+    process. A deployment run is started by whoever can use the UI or API, so a key path there would let anyone
+    sign as someone else with a key file that happens to be on the worker: refused. ``approve_as`` alone stays
+    allowed (an unsigned installation's automatic sign-off, recorded as such): it gives nobody more than the
+    typed form already does, and with keys it is refused anyway for want of a signature."""
+    if approve_key is not None and _in_deployment():
+        raise InputError(
+            "approve_key cannot be given to a deployment run: a signed sign-off of a deployment run "
+            "is given in the Prefect UI's form or with `csa-report approve RUN --key KEY`"
+        )
+
+
+def signoff_timeout(settings: SignoffSettings) -> int:
+    """The time-out of one sign-off request, capped to the review links' lifetime (at most 7 days, the limit of
+    S3 presigned URLs): the links in the form are issued when it is shown and must not expire before it."""
+    timeout = min(settings.signoff_timeout_s, settings.review_link_seconds)
+    if timeout < settings.signoff_timeout_s:
+        try:
+            logger: Any = get_run_logger()
+        except MissingContextError:  # called outside a run (tests, tools)
+            logger = logging.getLogger(__name__)
+        logger.info(
+            "sign-off time-out %d s capped to the review-link lifetime %d s (CSA_REVIEW_LINK_SECONDS), "
+            "so the links never expire before the form does",
+            settings.signoff_timeout_s,
+            timeout,
+        )
+    return timeout
+
+
+def save_review(pause_key: str, review: Review) -> None:
+    """Store ``review`` beside the form of request ``pause_key`` (``suspended-signoff-1``), replacing the copy
+    of an earlier showing of the same request (a Retry asks again under the same key)."""
+    import httpx
+    from prefect.input.actions import create_flow_run_input, delete_flow_run_input
+
+    key, value = review_key(pause_key), review.model_dump(mode="json", by_alias=True)
+    try:
+        create_flow_run_input(key=key, value=value)
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code != 409:
+            raise
+        delete_flow_run_input(key=key)
+        create_flow_run_input(key=key, value=value)
 
 
 def wait_for_signoff(
@@ -210,10 +268,12 @@ def request_signoff(
     max_refusals: int = DEFAULT_MAX_REFUSALS,
     poll_interval_s: int = DEFAULT_POLL_INTERVAL_S,
     signature_check: SignatureCheck | None = None,
-) -> Decision:
-    """The sign-off step of the flow: ask, :func:`evaluate`, and ask again after a refused answer.
+    review: Review | None = None,
+) -> Verdict:
+    """The sign-off step of the flow: ask, :func:`judge`, and ask again after a refused answer.
 
-    Returns the accepted :class:`Decision` (``.approved`` or ``.rejected``). Raises :class:`SignOffRefused`
+    ``review`` is stored beside each showing of the form, with the reasons refused so far. Returns the accepted
+    :class:`Verdict` (``.approved`` or ``.rejected``). Raises :class:`SignOffRefused`
     after ``max_refusals`` refused answers and :class:`SignOffTimeout` when a pause times out.
     ``deployment=None`` detects it (:func:`running_from_deployment`). Must be called from the flow body, not a
     task. Everything before it must be persisted tasks: after a suspension the flow runs again from the top.
@@ -243,6 +303,8 @@ def request_signoff(
             )
             if on_request is not None:
                 on_request(key)
+            if review is not None:
+                save_review(f"{state}-{key}", review.model_copy(update={"refused": tuple(reasons)}))
             answer = wait_for_signoff(
                 text,
                 timeout_s,
@@ -252,26 +314,26 @@ def request_signoff(
                 signed=signature_check is not None,
             )
         if signature_check is not None:
-            decision = evaluate_signed(answer, signature_check, manifest_sha256=manifest_sha256)
+            verdict = judge_signed(answer, signature_check, manifest_sha256=manifest_sha256)
         else:
-            decision = evaluate(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
-        if decision.accepted:
-            logger.info("sign-off %s: %s", key, decision.reason)
-            return decision
-        # decision.answer: a refused signed answer names the key's owner (or none), never the typed name.
+            verdict = judge(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
+        if verdict.accepted:
+            logger.info("sign-off %s: %s", key, verdict.reason)
+            return verdict
+        # verdict.answer: a refused signed answer names the key's owner (or none), never the typed name.
         refusal = Refusal(
             attempt=attempt,
             key=key,
-            reviewer=decision.answer.reviewer,
+            reviewer=verdict.answer.reviewer,
             decision=answer.decision,
             manifest_sha256=answer.manifest_sha256,
             comment=answer.comment,
-            reason=decision.reason,
+            reason=verdict.reason,
             input_id=_input_id(f"{state}-{key}-response"),
             signature=getattr(answer, "signature", None),
         )
         record_refusal(refusal, on_refusal)
-        reasons.append(f"{key}: {decision.reason}")
+        reasons.append(f"{key}: {verdict.reason}")
     raise SignOffRefused(
         f"{max_refusals} sign-off answer(s) refused, last: {reasons[-1].split(': ', 1)[1]}; nothing was submitted"
     )

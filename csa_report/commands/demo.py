@@ -194,7 +194,7 @@ def register(app: typer.Typer) -> None:
                 bind_ephemeral_server_to_parent,
                 keep_tracebacks_off_the_terminal,
             )
-            from csa_report.flows.annual_report import annual_report
+            from csa_report.flows.annual_report import AnnualReportResult, annual_report
 
             # As `run` does: Prefect's tracebacks stay in the run logs, and its ephemeral API dies with the demo.
             keep_tracebacks_off_the_terminal()
@@ -210,14 +210,14 @@ def register(app: typer.Typer) -> None:
                     approve_key=str(demo_key(out)),
                     **_incomplete,
                 )
-            if not isinstance(result, dict) or "submission" not in result:
+            if not isinstance(result, AnnualReportResult):
                 console.print(f"the report was not submitted: {result}")
                 if wait:
                     keep_ui_up()
                 return
-        console.print(key_figures_table(result["indicators"]))
-        submission = result["submission"]
-        console.print(f"report {result['report_id']} (manifest sha256 {result['manifest_sha256']})")
+        console.print(key_figures_table(result.indicators))
+        submission = result.submission
+        console.print(f"report {result.report_id} (manifest sha256 {result.manifest_sha256})")
         console.print(f"artefacts: {out / 'report'}")
         for d in submission.sent:
             console.print(f"delivered to {d.recipient} via {d.channel}: {d.detail}")

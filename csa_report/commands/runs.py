@@ -93,10 +93,10 @@ def register(app: typer.Typer) -> None:
                 )
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
-        submission = result["submission"]
+        submission = result.submission
         console.print(
-            f"report {result['report_id']} for {result['period']}: rendered to "
-            f"{result['rendered'].out_dir}, archived {len(submission.archived)} objects"
+            f"report {result.report_id} for {result.period}: rendered to "
+            f"{result.rendered.out_dir}, archived {len(submission.archived)} objects"
         )
         for d in submission.sent:
             console.print(f"delivered to {d.recipient} via {d.channel}")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.objects import FlowRun
 
+    from csa_report.filing.review import Review
+
 console = Console(highlight=False, soft_wrap=True)
 
 RunArg = Annotated[str, typer.Argument(metavar="RUN", help="Flow-run id or name (e.g. precise-shark)")]
@@ -131,41 +133,33 @@ def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
     return dict(keyset)
 
 
-def manifest_in_description(text: str) -> tuple[bytes, str] | None:
-    """The manifest block of a signed form's description and the SHA-256 the description states, or None. The
-    block's fence may be longer than three backticks (it is, when the manifest holds ```): it ends at a line
-    holding the same fence alone."""
-    import re
+def review_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str]) -> Review | None:
+    """The structured copy of the waiting request (csa_report/filing/review.py), or None when the run stored
+    none (a form that is not csa-report's)."""
+    import pydantic
 
-    block = re.search(r"^(`{3,})json\n(.*?)^\1$", text, re.S | re.M)
-    shas = re.findall(r"```\n([0-9a-f]{64})\n```", text)
-    if block is None or not shas:
+    from csa_report.filing.review import Review, review_key
+
+    try:
+        value = json.loads(client.read_flow_run_input(fr.id, review_key(keyset["response"].removesuffix("-response"))))
+        return Review.model_validate(value)
+    except (pydantic.ValidationError, ValueError, TypeError):
         return None
-    return block.group(2).encode("utf-8"), shas[0]
+    except Exception:
+        return None
 
 
 def signed_manifest_of(
     client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str], reviewed_sha256: str | None = None
 ) -> bytes:
-    """The manifest the waiting form asks to sign: the ```json block of its description, checked against the
-    SHA-256 the description states, so that what is signed is what the flow will verify; and against
-    ``reviewed_sha256`` (``--sha256``) when given, so that nothing is signed but the manifest the reviewer read."""
-    import hashlib
+    """The manifest the waiting request asks to sign, from its structured :class:`Review`, checked against the
+    SHA-256 it states, so that what is signed is what the flow will verify; and against ``reviewed_sha256``
+    (``--sha256``) when given, so that nothing is signed but the manifest the reviewer read."""
+    from csa_report.filing.review import Review, reviewed_manifest
 
-    try:
-        text = str(json.loads(client.read_flow_run_input(fr.id, keyset["description"])))
-    except Exception:  # no description: not a signed sign-off form
-        text = ""
-    found = manifest_in_description(text)
-    if found is None:
-        raise InputError(
-            f"flow run {fr.name} does not ask for a signed sign-off (its approvers have no SSH keys); "
-            "answer with --reviewer NAME --sha256 HASH"
-        )
-    data, stated = found
-    if hashlib.sha256(data).hexdigest() != stated:
-        raise InputError(f"flow run {fr.name}: the manifest shown does not match its stated SHA-256; not signed")
-    check_reviewed(stated, reviewed_sha256, str(fr.name))
+    review = review_of(client, fr, keyset) or Review(report_id="", manifest_sha256="0" * 64)
+    data = reviewed_manifest(review, str(fr.name))
+    check_reviewed(review.manifest_sha256, reviewed_sha256, str(fr.name))
     return data
 
 
@@ -242,7 +236,7 @@ def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
             if state is not None:
                 keyset = state.state_details.run_input_keyset or {}
                 if state.is_paused() and keyset and not keyset["response"].startswith(delivered.key + "-"):
-                    reason = _last_refusal(client, delivered.run_id, keyset["description"])
+                    reason = _last_refusal(client, delivered.run_id, dict(keyset))
                     raise InputError(f"the flow refused the answer ({reason}) and waits again for a sign-off")
                 # "Completed", or "Rejected" (a Cancelled-type state) when the reviewer rejected the report
                 if state.is_completed() or (state.is_cancelled() and state.name == "Rejected"):
@@ -274,14 +268,10 @@ def failed_run_error(message: str) -> CsaReportError:
     return ToolError(message + "; fix the cause and retry the run from the Prefect UI")
 
 
-def _last_refusal(client: SyncPrefectClient, run_id: UUID, key: str) -> str:
-    """The newest reason in the ``Previous answers were refused`` note of the form's description."""
-    try:
-        text = json.loads(client.read_flow_run_input(run_id, key))
-    except Exception:  # the reason is a courtesy; the run's logs have it too
-        return "see the run's logs"
-    reasons = [line[4:] for line in str(text).splitlines() if line.startswith("> - ")]
-    return reasons[-1] if reasons else "see the run's logs"
+def _last_refusal(client: SyncPrefectClient, run_id: UUID, keyset: dict[str, str]) -> str:
+    """The newest refusal reason the waiting request's :class:`Review` carries."""
+    review = review_of(client, client.read_flow_run(run_id), keyset)
+    return review.refused[-1] if review and review.refused else "see the run's logs"
 
 
 def _ui_link(run_id: UUID) -> str:

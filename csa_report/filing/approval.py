@@ -1,44 +1,57 @@
 """Human sign-off (workflow.md step 5): the form, its rules and the description shown above it. No Prefect here.
 
-The flow stops and shows a form (:class:`SignOff`) with a markdown description (:func:`describe_for_reviewer`);
+The flow stops and shows a form (:class:`SignOff`) with a description (csa_report/filing/review.py);
 the stopping, waiting and asking again live in the task layer (csa_report/tasks/signoff.py), which turns the
 form into a Prefect ``RunInput``.
 
 Every constraint of the form is part of its JSON schema, so the Prefect server refuses malformed answers
 (empty reviewer, malformed hash, unknown decision) and the run keeps waiting. The rules the schema cannot
-express (allow-list, four-eyes, hash of the staged manifest) are checked by :func:`evaluate` in the flow; a
+express (allow-list, four-eyes, hash of the staged manifest) are checked by :func:`judge` in the flow; a
 refused answer is recorded as a :class:`Refusal` and the flow asks again under a new key (``signoff-2``, …).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import pydantic
 from pydantic import ConfigDict, Field
 
-from csa_report.filing.sshsig import NAMESPACE, REJECT_NAMESPACE, SignatureRefused, Verified, namespace_of, verify
-from csa_report.policies.models import person_key
+from csa_report.audit import SignoffRecord
+from csa_report.errors import InputError
+from csa_report.filing.sshsig import (
+    NAMESPACE,
+    REJECT_NAMESPACE,
+    SignatureRefused,
+    Verified,
+    namespace_of,
+    sign,
+    verify,
+)
+from csa_report.policies.models import PolicySet, person_key
 
 __all__ = [
     "REVIEWER_PATTERN",
     "SHA256_PATTERN",
     "UNVERIFIED_SIGNER",
-    "Decision",
     "Refusal",
     "SignOff",
     "SignatureCheck",
     "SignedSignOff",
-    "describe_for_reviewer",
-    "evaluate",
-    "evaluate_signed",
+    "Verdict",
+    "command_line_approval",
     "explain_refusal",
+    "judge",
+    "judge_signed",
+    "signature_check",
 ]
 
 #: At least two visible characters on one line; spaces or tabs around the name are allowed (a pasted name often
-#: carries them) and ignored by :func:`evaluate` (JSON-schema regex, understood by the server and the UI).
+#: carries them) and ignored by :func:`judge` (JSON-schema regex, understood by the server and the UI).
 REVIEWER_PATTERN = r"^[ \t]*\S.*\S[ \t]*$"
 #: 64 hex digits in either case (Windows tools print upper case), spaces or tabs around them allowed; compared
 #: lower-cased.
@@ -102,7 +115,7 @@ class SignedSignOff(SignOff):
 
 
 @dataclass(frozen=True)
-class Decision:
+class Verdict:
     """What the flow makes of one answer: ``accepted`` answers end the sign-off (approve or reject);
     refused ones are recorded and asked again."""
 
@@ -160,25 +173,25 @@ def explain_refusal(reason: str) -> str:
 UNVERIFIED_SIGNER = "(unverified signature)"
 
 
-def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manifest_sha256: str) -> Decision:
+def judge(answer: SignOff, *, approvers: Iterable[str], preparer: str, manifest_sha256: str) -> Verdict:
     """Apply the rules the form cannot: the reviewer is an approver, is not the preparer (names compared
     trimmed and case-insensitively) and confirms the hash of the staged manifest. Same rules for both decisions:
     a rejection is an official act too."""
     reviewer = person_key(answer.reviewer)
     allowed = {person_key(a) for a in approvers if a.strip()}
     if not allowed:
-        return Decision(False, "no approvers are configured for this provider", answer)
+        return Verdict(False, "no approvers are configured for this provider", answer)
     if reviewer not in allowed:
-        return Decision(False, f"reviewer {answer.reviewer!r} is not among the provider's approvers", answer)
+        return Verdict(False, f"reviewer {answer.reviewer!r} is not among the provider's approvers", answer)
     if reviewer == person_key(preparer):
-        return Decision(
+        return Verdict(
             False,
             f"reviewer {answer.reviewer!r} prepared this report; the four-eyes rule needs another approver",
             answer,
         )
     expected = manifest_sha256.strip().lower()
     if answer.manifest_sha256.strip().lower() != expected:
-        return Decision(
+        return Verdict(
             False,
             f"manifest SHA-256 {answer.manifest_sha256[:12]}… does not match the staged "
             f"manifest {expected[:12]}…; review the current version",
@@ -190,7 +203,7 @@ def evaluate(answer: SignOff, *, approvers: Iterable[str], preparer: str, manife
         update={"reviewer": canonical, "manifest_sha256": expected, "comment": answer.comment.strip()}
     )
     verb = "approved" if answer.decision == "approve" else "rejected"
-    return Decision(True, f"{verb} by {canonical}", answer)
+    return Verdict(True, f"{verb} by {canonical}", answer)
 
 
 @dataclass(frozen=True)
@@ -206,7 +219,7 @@ class SignatureCheck:
     preparer: str = ""
 
 
-def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str) -> Decision:
+def judge_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str) -> Verdict:
     """A signed answer: accepted when its signature verifies over the manifest with an approver's key, in the
     namespace of the answer's decision (an approval's signature never stands for a rejection, nor the reverse).
     The answer is rewritten with the key owner's canonical name and the manifest's hash, whatever was typed; a
@@ -221,9 +234,9 @@ def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: 
             namespace=namespace_of(answer.decision),
         )
     except SignatureRefused as exc:
-        return Decision(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
+        return Verdict(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
     if check.preparer.strip() and person_key(found.signer) == person_key(check.preparer):
-        return Decision(
+        return Verdict(
             False,
             f"the signature was made with the key of {found.signer}, who prepared this report; "
             "the four-eyes rule needs another approver",
@@ -233,73 +246,86 @@ def evaluate_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: 
         decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256, comment=answer.comment
     )
     verb = "approved" if answer.decision == "approve" else "rejected"
-    return Decision(True, f"{verb} by {found.signer} (SSH key {found.fingerprint})", canonical, found)
+    return Verdict(True, f"{verb} by {found.signer} (SSH key {found.fingerprint})", canonical, found)
 
 
-# --- the description shown above the form ------------------------------------------------------------------
+# --- the rule applied to a policy set, and the up-front approval ------------------------
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+def signature_check(policies: PolicySet, manifest: bytes) -> SignatureCheck | None:
+    """What a signed sign-off of ``manifest`` is verified against, or None when the approvers have no keys."""
+    p = policies.provider
+    keys = p.approver_keys()
+    return SignatureCheck(manifest, keys, p.preparer_keys(), p.preparer) if keys else None
 
 
-def _url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
-def describe_for_reviewer(
-    *,
-    title: str,
+def command_line_approval(
+    reviewer: str,
+    policies: PolicySet,
+    report_id: str,
     manifest_sha256: str,
-    key_figures: Sequence[tuple[str, str]] | Mapping[str, str] = (),
-    findings: Sequence[str] = (),
-    links: Mapping[str, str] | Sequence[tuple[str, str]] = (),
-    preparer: str | None = None,
-    approvers: Sequence[str] = (),
-    links_expire: str | None = None,
-    deadline: str | None = None,
-) -> str:
-    """The markdown shown above the sign-off form. Plain inputs only: ``key_figures`` as (label, value) pairs,
-    ``findings`` as one line each, ``links`` as (file name, presigned URL), ``deadline`` as one line (DEADLINE-1,
-    see csa_report.deadline)."""
-    lines = [f"## Sign-off: {title}", ""]
-    if deadline:
-        lines += [f"**Deadline (Art. 3(1)(g)(vii)):** {_cell(deadline)}", ""]
-    figures = list(key_figures.items()) if isinstance(key_figures, Mapping) else list(key_figures)
-    if figures:
-        lines += ["| Key figure | Value |", "|---|---:|"]
-        lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in figures]
-        lines.append("")
-    if findings:
-        lines += [f"**Findings ({len(findings)}):**", ""]
-        lines += [f"- {_cell(f)}" for f in findings]
-    else:
-        lines.append("No findings.")
-    lines.append("")
-    pairs = list(links.items()) if isinstance(links, Mapping) else list(links)
-    if pairs:
-        expiry = f" (links valid until {links_expire})" if links_expire else ""
-        lines += [
-            f"**Review the staged files{expiry}:** "
-            + " · ".join(f"[{_cell(name)}]({_url(url)})" for name, url in pairs),
-            "",
-        ]
-    lines += [
-        "**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum manifest.json`) must be:",
-        "",
-        "```",
-        manifest_sha256,
-        "```",
-        "",
-        f"(in groups: {' '.join(manifest_sha256[i : i + 16] for i in range(0, len(manifest_sha256), 16))})",
-        "",
-    ]
-    who = []
-    if approvers:
-        who.append("approvers: " + ", ".join(approvers))
-    if preparer:
-        who.append(f"prepared by {preparer}, who cannot sign off")
-    if who:
-        text = "; ".join(who)
-        lines += [text[0].upper() + text[1:] + ".", ""]
-    return "\n".join(lines)
+    run_id: int,
+    decided_at: datetime,
+    manifest: bytes = b"",
+    approve_key: str | None = None,
+) -> SignoffRecord:
+    """An approval given up front (``--approve-as``, the demo's ``demo-reviewer``), held to the same rules as a
+    form: the reviewer must be an approver and must not be the preparer. Recorded as automatic. When the
+    approvers have keys it must be signed too (``approve_key``), and the key must be the reviewer's."""
+    p = policies.provider
+    check = signature_check(policies, manifest)
+    if check is not None:
+        if not approve_key:
+            raise InputError(
+                f"--approve-as {reviewer!r}: provider.md lists the approvers' SSH keys, so an approval "
+                "must be signed: give --key with the reviewer's private key"
+            )
+        found = verify(
+            manifest,
+            sign(manifest, Path(approve_key)),
+            approvers=check.approver_keys,
+            preparer_keys=check.preparer_keys,
+        )
+        if person_key(found.signer) != person_key(reviewer):
+            raise InputError(f"--approve-as {reviewer!r}: the key given belongs to {found.signer}")
+        if person_key(found.signer) == person_key(p.preparer):
+            raise InputError(f"--approve-as {reviewer!r}: the preparer cannot sign off their own report (four eyes)")
+        return SignoffRecord(
+            report_id=report_id,
+            decision="approve",
+            reviewer=found.signer,
+            manifest_sha256=manifest_sha256,
+            decided_at=decided_at,
+            comment="approved up front on the command line (--approve-as, signed)",
+            automatic=True,
+            run_id=run_id,
+            signature=found.signature,
+            key_fingerprint=found.fingerprint,
+        )
+    # The same rule as the typed form (judge): case and spaces do not matter; recorded as provider.md lists it.
+    verdict = judge(
+        # Not validated as a form answer: a malformed name is refused by the rule below with its own message.
+        SignOff.model_construct(decision="approve", reviewer=reviewer, manifest_sha256=manifest_sha256, comment=""),
+        approvers=p.approvers,
+        preparer=p.preparer,
+        manifest_sha256=manifest_sha256,
+    )
+    if not verdict.accepted:
+        raise InputError(f"--approve-as {reviewer!r}: {_up_front_reason(verdict, p.approvers)}")
+    return SignoffRecord(
+        report_id=report_id,
+        decision="approve",
+        reviewer=verdict.answer.reviewer,
+        manifest_sha256=manifest_sha256,
+        decided_at=decided_at,
+        comment="approved up front on the command line (--approve-as)",
+        automatic=True,
+        run_id=run_id,
+    )
+
+
+def _up_front_reason(verdict: Verdict, approvers: Iterable[str]) -> str:
+    """The command line's wording of a refused up-front approval (kept as it was before the rule was shared)."""
+    if "prepared this report" in verdict.reason:
+        return "the preparer cannot sign off their own report (four eyes)"
+    return f"not among the approvers of provider.md ({', '.join(approvers)})"

@@ -110,7 +110,7 @@ def test_planted_secrets_appear_nowhere(
     result = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
 
     # The secrets were really used: S3 accepted the signature, the SMTP server the password.
-    assert len(result["submission"].archived) == 6
+    assert len(result.submission.archived) == 6
     assert len(handler.messages) == 2
     assert auth.attempts and all(ok for _mechanism, ok in auth.attempts)
 

@@ -97,7 +97,7 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
 def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from csa_report.flows.annual_report import annual_report
+    from csa_report.flows.annual_report import AnnualReportResult, annual_report
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     handler = smtp
@@ -130,7 +130,7 @@ def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_ser
         },
     )
     result = flow.result()
-    assert isinstance(result, dict) and result["manifest_sha256"] == sha
+    assert isinstance(result, AnnualReportResult) and result.manifest_sha256 == sha
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     signoffs = [s for r in audit.status() for s in r.signoffs]
     assert [(s.reviewer, s.decision, s.automatic, bool(s.refused_reason)) for s in signoffs] == [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from csa_report.flows.annual_report import signoff_timeout
 from csa_report.settings import Settings
+from csa_report.tasks.signoff import signoff_timeout
 
 
 def test_the_default_14_days_are_capped_to_the_7_day_links():

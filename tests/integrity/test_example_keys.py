@@ -11,8 +11,8 @@ import pytest
 
 from csa_report.commands.demo import demo_key, demo_policies
 from csa_report.errors import InputError
+from csa_report.filing.approval import command_line_approval
 from csa_report.filing.sshsig import SignatureRefused, sign, verify
-from csa_report.flows.annual_report import command_line_approval
 from csa_report.policies import load_policies
 from tests.integrity.keys import ssh_keygen_verify
 from tests.support.example_policies import (

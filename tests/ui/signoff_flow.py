@@ -13,7 +13,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from csa_report.filing.approval import Refusal, describe_for_reviewer
+from csa_report.filing.approval import Refusal
+from csa_report.filing.review import describe_for_reviewer
 from csa_report.tasks.signoff import request_signoff
 
 PREPARER = "pat preparer"

@@ -1,4 +1,4 @@
-"""The sign-off rules without a server: evaluate(), the form's JSON schema (what the Prefect server validates
+"""The sign-off rules without a server: judge(), the form's JSON schema (what the Prefect server validates
 against: the library's form as the task layer's RunInput), the reviewer description and the error codes."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.input import RunInput
 
 from csa_report.errors import CsaReportError, SignOffMissing, SignOffRefused, SignOffTimeout
-from csa_report.filing.approval import SignedSignOff, SignOff, describe_for_reviewer, evaluate
+from csa_report.filing.approval import SignedSignOff, SignOff, judge
+from csa_report.filing.review import describe_for_reviewer
 from csa_report.tasks.signoff import SignedSignOffInput, SignOffInput
 
 SHA = "a" * 64
@@ -24,7 +25,7 @@ def answer(**kw: str) -> SignOff:
 
 
 def decide(a: SignOff, sha: str = SHA):
-    return evaluate(a, approvers=APPROVERS, preparer="Pat Preparer", manifest_sha256=sha)
+    return judge(a, approvers=APPROVERS, preparer="Pat Preparer", manifest_sha256=sha)
 
 
 def schema_of(cls: type[RunInput]) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def test_upper_case_hash_and_sloppy_name_are_accepted_and_recorded_canonically()
 
 
 def test_no_approvers_refuses_everybody():
-    d = evaluate(answer(), approvers=["", "  "], preparer="x", manifest_sha256=SHA)
+    d = judge(answer(), approvers=["", "  "], preparer="x", manifest_sha256=SHA)
     assert not d.accepted and "no approvers" in d.reason
 
 

@@ -11,7 +11,7 @@ import csa_report.period as period_mod
 from csa_report.audit import AuditLog
 from csa_report.cli import main
 from csa_report.deadline import deadline_for
-from csa_report.filing.approval import describe_for_reviewer
+from csa_report.filing.review import describe_for_reviewer
 from csa_report.period import Period
 
 

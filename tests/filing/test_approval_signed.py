@@ -9,17 +9,17 @@ import json
 
 import pytest
 
-from csa_report.commands.signoff import check_reviewed, manifest_in_description
+from csa_report.commands.signoff import check_reviewed
 from csa_report.errors import InputError
 from csa_report.filing.approval import (
     UNVERIFIED_SIGNER,
     SignatureCheck,
     SignedSignOff,
-    describe_for_reviewer,
-    evaluate_signed,
+    judge_signed,
 )
+from csa_report.filing.review import Review, describe_for_reviewer, fence_for, reviewed_manifest, signing_instructions
 from csa_report.filing.sshsig import REJECT_NAMESPACE, sign
-from csa_report.flows.annual_report import fence_for, refuse_up_front_approval_in_deployment, signing_instructions
+from csa_report.tasks.signoff import refuse_up_front_approval_in_deployment
 from tests.integrity.keys import Key, make_key
 
 MANIFEST = b'{"artefacts": {}, "schema": "csa-report/manifest/1"}\n'
@@ -48,9 +48,9 @@ def answer(decision: str, signature: str, reviewer: str = "Dara Kelly") -> Signe
 
 def test_a_rejection_signature_cannot_be_replayed_as_an_approval(keys: dict[str, Key]) -> None:
     rejection = sign(MANIFEST, keys["dara"].private, REJECT_NAMESPACE)
-    rejected = evaluate_signed(answer("reject", rejection), check(keys), manifest_sha256=SHA)
+    rejected = judge_signed(answer("reject", rejection), check(keys), manifest_sha256=SHA)
     assert rejected.rejected and rejected.answer.reviewer == "Dara Kelly"
-    replayed = evaluate_signed(answer("approve", rejection), check(keys), manifest_sha256=SHA)
+    replayed = judge_signed(answer("approve", rejection), check(keys), manifest_sha256=SHA)
     assert not replayed.accepted
     assert replayed.reason == "this is a rejection signature; an approval is signed with -n csa-report"
     assert replayed.answer.reviewer == "Dara Kelly"
@@ -58,8 +58,8 @@ def test_a_rejection_signature_cannot_be_replayed_as_an_approval(keys: dict[str,
 
 def test_an_approval_signature_does_not_reject(keys: dict[str, Key]) -> None:
     approval = sign(MANIFEST, keys["dara"].private)
-    assert evaluate_signed(answer("approve", approval), check(keys), manifest_sha256=SHA).approved
-    refused = evaluate_signed(answer("reject", approval), check(keys), manifest_sha256=SHA)
+    assert judge_signed(answer("approve", approval), check(keys), manifest_sha256=SHA).approved
+    refused = judge_signed(answer("reject", approval), check(keys), manifest_sha256=SHA)
     assert not refused.accepted
     assert refused.reason == "this is an approval signature; a rejection is signed with -n csa-report-reject"
 
@@ -68,7 +68,7 @@ def test_an_approval_signature_does_not_reject(keys: dict[str, Key]) -> None:
 def test_the_preparer_is_refused_by_name_even_without_a_key_of_her_own(keys: dict[str, Key], listed: str) -> None:
     # The policy loader refuses this configuration; the sign-off does not rely on it.
     keyed = check(keys, approver_keys={"Dara Kelly": keys["dara"].public, listed: keys["aoife"].public})
-    decision = evaluate_signed(
+    decision = judge_signed(
         answer("approve", sign(MANIFEST, keys["aoife"].private), "Dara Kelly"), keyed, manifest_sha256=SHA
     )
     assert not decision.accepted and "who prepared this report" in decision.reason
@@ -76,11 +76,11 @@ def test_the_preparer_is_refused_by_name_even_without_a_key_of_her_own(keys: dic
 
 
 def test_a_refused_signed_answer_never_carries_the_typed_name(keys: dict[str, Key]) -> None:
-    stranger = evaluate_signed(
+    stranger = judge_signed(
         answer("approve", sign(MANIFEST, keys["stranger"].private), "Dara Kelly"), check(keys), manifest_sha256=SHA
     )
     assert not stranger.accepted and stranger.answer.reviewer == UNVERIFIED_SIGNER
-    other_bytes = evaluate_signed(
+    other_bytes = judge_signed(
         answer("approve", sign(MANIFEST + b" ", keys["dara"].private), "Somebody Else"),
         check(keys),
         manifest_sha256=SHA,
@@ -93,9 +93,20 @@ def test_the_manifest_block_survives_backticks_in_the_manifest() -> None:
     sha = hashlib.sha256(manifest).hexdigest()
     assert fence_for(manifest.decode()) == "`" * 5 and fence_for("plain") == "```"
     text = describe_for_reviewer(title="t", manifest_sha256=sha) + signing_instructions(manifest, ["Dara Kelly"])
-    assert manifest_in_description(text) == (manifest, sha)
-    # The stored description is what `csa-report approve --key` reads back through JSON.
-    assert manifest_in_description(json.loads(json.dumps(text))) == (manifest, sha)
+    assert f"`````json\n{manifest.decode()}`````\n" in text
+    # The stored Review is what `csa-report approve --key` reads back through JSON (not the Markdown above).
+    stored = json.loads(
+        json.dumps(
+            Review(report_id="r", manifest_sha256=sha, manifest=manifest.decode()).model_dump(
+                mode="json", by_alias=True
+            )
+        )
+    )
+    assert reviewed_manifest(Review.model_validate(stored), "run") == manifest
+    with pytest.raises(InputError, match="does not match its stated SHA-256"):
+        reviewed_manifest(Review(report_id="r", manifest_sha256="0" * 64, manifest=manifest.decode()), "run")
+    with pytest.raises(InputError, match="does not ask for a signed sign-off"):
+        reviewed_manifest(Review(report_id="r", manifest_sha256=sha), "run")
 
 
 def test_the_description_says_who_can_sign() -> None:

@@ -1,0 +1,229 @@
+"""The sign-off step as the flow runs it (workflow.md step 5): the approval given up front, or the reviewer asked
+in the Prefect UI, each refused answer recorded, the accepted one recorded once. The rule is the library's
+(csa_report/filing/approval.py), the request's content too (csa_report/filing/review.py); the asking and waiting
+are csa_report/tasks/signoff.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from prefect import get_run_logger
+from prefect.client.schemas.objects import State
+from prefect.runtime import flow_run
+from prefect.states import Cancelled
+
+from csa_report.artefacts import MANIFEST, MANIFEST_SIG
+from csa_report.audit import SignoffRecord
+from csa_report.checks import CheckResult
+from csa_report.deadline import deadline_for
+from csa_report.errors import SignOffMissing, SignOffTimeout
+from csa_report.filing.approval import Refusal, command_line_approval, signature_check
+from csa_report.filing.notify import SignoffRequest
+from csa_report.filing.review import Review, describe_for_reviewer, signing_instructions
+from csa_report.filing.sshsig import NAMESPACE
+from csa_report.indicators import Indicators
+from csa_report.period import Period, format_instant, utc_now
+from csa_report.policies.models import PolicySet
+from csa_report.render.model import HUMAN_SIGNOFF
+from csa_report.services import current
+from csa_report.settings import SignoffSettings
+from csa_report.summary import key_figures
+from csa_report.tasks.audit import audit_log, first_seen_at, prior_approval, record_signoff, set_run_status
+from csa_report.tasks.context import automatic_signoff
+from csa_report.tasks.links import run_url, ui_base
+from csa_report.tasks.notify import notify_approvers
+from csa_report.tasks.orientation import run_name
+from csa_report.tasks.retry import retry_options
+from csa_report.tasks.signoff import request_signoff, signoff_timeout
+from csa_report.tasks.stage import StagedReport, links_for
+
+__all__ = ["SIGNED_SIGNOFF", "UNSIGNED_SIGNOFF", "approval_of", "human_signoff", "rejected", "signoff_mode_of"]
+
+#: Manifest/annex wording of the two human sign-off modes (docs/workflow.md, step 5).
+SIGNED_SIGNOFF = (
+    f"signed: a listed approver other than the preparer signs {MANIFEST} with their OpenSSH key "
+    f"(ssh-keygen -Y sign -n {NAMESPACE}); the signature is archived beside it as {MANIFEST_SIG}"
+)
+UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
+
+
+def signoff_mode_of(policies: PolicySet, approve_as: str | None) -> str:
+    """How this report is signed off, in the manifest's and the annex's words."""
+    if approve_as:
+        return automatic_signoff(approve_as) + ("; SSH-signed" if policies.provider.approver_keys() else "")
+    return SIGNED_SIGNOFF if policies.provider.approver_keys() else UNSIGNED_SIGNOFF
+
+
+def human_signoff(
+    policies: PolicySet,
+    staged: StagedReport,
+    indicators: Indicators,
+    result: CheckResult,
+    run_id: int,
+    settings: SignoffSettings,
+    manifest: bytes = b"",
+) -> SignoffRecord:
+    """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
+    recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
+    are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
+    p = policies.provider
+    retries = retry_options(current().settings.retries.task_retry_delays_s)
+    timeout_s = signoff_timeout(settings)
+    findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
+    check = signature_check(policies, manifest)
+
+    def describe() -> str:
+        expire = utc_now() + timedelta(seconds=settings.review_link_seconds)
+        text = describe_for_reviewer(
+            title=f"{p.provider}, {staged.period}, report {staged.report_id}",
+            manifest_sha256=staged.manifest_sha256,
+            key_figures=key_figures(indicators),
+            findings=findings,
+            links=links_for(staged),
+            preparer=p.preparer,
+            approvers=p.approvers,
+            links_expire=format_instant(expire),
+            deadline=deadline_for(result.period).describe(utc_now()),
+        )
+        if check is None:
+            return text
+        signers = [a for a in p.approvers if a in check.approver_keys]
+        without_key = [a for a in p.approvers if a not in check.approver_keys]
+        return text + signing_instructions(manifest, signers, without_key)
+
+    def notify(key: str) -> None:
+        now = utc_now()
+        fr_id = str(flow_run.get_id() or "")
+        notify_approvers.with_options(**retries)(
+            SignoffRequest(
+                provider=p.provider,
+                period=staged.period,
+                report_id=staged.report_id,
+                manifest_sha256=staged.manifest_sha256,
+                flow_run_id=fr_id,
+                flow_run_name=run_name(p.provider, Period.parse(staged.period)),
+                key=key,
+                run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
+                links=tuple(sorted(links_for(staged).items())),
+                links_expire=now + timedelta(seconds=settings.review_link_seconds),
+                deadline=now + timedelta(seconds=timeout_s),
+                approvers=tuple(p.approvers),
+                requested_at=now,
+            )
+        )
+
+    def on_refusal(refusal: Refusal) -> None:
+        audit_log().record_signoff(
+            SignoffRecord(
+                report_id=staged.report_id,
+                decision=refusal.decision,  # type: ignore[arg-type]
+                reviewer=refusal.reviewer,
+                manifest_sha256=refusal.manifest_sha256,
+                decided_at=utc_now(),
+                comment=refusal.comment or None,
+                refused_reason=refusal.reason,
+                run_id=run_id,
+                signature=refusal.signature,
+            )
+        )
+
+    verdict = request_signoff(
+        describe,
+        approvers=p.approvers,
+        preparer=p.preparer,
+        manifest_sha256=staged.manifest_sha256,
+        on_refusal=on_refusal,
+        on_request=notify,
+        timeout_s=timeout_s,
+        poll_interval_s=settings.signoff_poll_s,
+        signature_check=check,
+        review=Review(
+            report_id=staged.report_id,
+            manifest_sha256=staged.manifest_sha256,
+            manifest=manifest.decode("utf-8") if check is not None else None,
+        ),
+    )
+    # The time of the decision as first seen: a resumed or retried run replays the same answer and must record
+    # (and date its e-mails) the same instant, so the audit row and the submission stay exactly-once.
+    decided_at = first_seen_at(f"signoff-{staged.report_id}-{verdict.answer.decision}-{verdict.answer.reviewer}")
+    record = SignoffRecord(
+        report_id=staged.report_id,
+        decision=verdict.answer.decision,
+        reviewer=verdict.answer.reviewer,
+        manifest_sha256=verdict.answer.manifest_sha256,
+        decided_at=decided_at,
+        comment=verdict.answer.comment or None,
+        run_id=run_id,
+        signature=verdict.verified.signature if verdict.verified else None,
+        key_fingerprint=verdict.verified.fingerprint if verdict.verified else None,
+    )
+    record_signoff.with_options(**retries)(record)
+    return record
+
+
+def approval_of(
+    policies: PolicySet,
+    staged: StagedReport,
+    indicators: Indicators,
+    result: CheckResult,
+    run_id: int,
+    settings: SignoffSettings,
+    manifest: bytes,
+    as_of: datetime,
+    approve_as: str | None,
+    approve_key: str | None,
+) -> SignoffRecord:
+    """The sign-off of the staged report: one already recorded for it, the one given up front
+    (``--approve-as``), or the reviewer's answer in the Prefect UI. A missing one is recorded on the run and
+    re-raised: the run fails, the staged copy stays."""
+    retries = retry_options(current().settings.retries.task_retry_delays_s)
+    approval = prior_approval.with_options(**retries)(staged.report_id, staged.manifest_sha256)
+    if approval is not None:
+        get_run_logger().info(
+            "report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer
+        )
+        return approval
+    if approve_as is not None:
+        approval = command_line_approval(
+            approve_as,
+            policies,
+            staged.report_id,
+            staged.manifest_sha256,
+            run_id,
+            decided_at=as_of,
+            manifest=manifest,
+            approve_key=approve_key,
+        )
+        record_signoff.with_options(**retries)(approval)
+        return approval
+    try:
+        return human_signoff(policies, staged, indicators, result, run_id, settings, manifest)
+    except SignOffMissing as exc:
+        status = "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused"
+        set_run_status.with_options(**retries)(run_id, status)
+        raise
+
+
+def rejected(staged: StagedReport, approval: SignoffRecord, run_id: int) -> State:
+    """The end of a rejected run, recorded: a Cancelled-type state named Rejected. The UI shows it apart from
+    Completed (grey, not a green check), nothing was submitted, and Retry stays available; Completed with a
+    name would look like success."""
+    set_run_status.with_options(**retry_options(current().settings.retries.task_retry_delays_s))(run_id, "rejected")
+    get_run_logger().warning(
+        "report %s rejected by %s: %s; the staged copy is kept",
+        staged.report_id,
+        approval.reviewer,
+        approval.comment or "no reason given",
+    )
+    return Cancelled(
+        name="Rejected",
+        message=f"rejected by {approval.reviewer}",
+        data={
+            "period": staged.period,
+            "report_id": staged.report_id,
+            "decision": "reject",
+            "reviewer": approval.reviewer,
+            "comment": approval.comment,
+        },
+    )
