@@ -207,7 +207,7 @@ def plaus_3(ctx: CheckContext) -> Violation | None:
         f"more content restored after complaint in the period than automated flags found not to be abuse (B of "
         f"section 6) for the same category and technology: {listed}; a restored item was wrongly flagged, so the "
         "error rate may be understated",
-        sum(int(f["restored"]) - int(f["not_abuse"]) for f in found),
+        sum(int(str(f["restored"])) - int(str(f["not_abuse"])) for f in found),
         {"by_category_technology": found},
     )
 
