@@ -128,9 +128,7 @@ def test_missing_nested_field_points_at_its_parent(folder: Path) -> None:
 
 def test_unknown_field(folder: Path) -> None:
     _edit(folder, "transfers.md", "    type: law_enforcement\n", "    type: law_enforcement\n    notes: 1\n")
-    assert _error(folder) == (
-        f"{folder}/transfers.md:36: recipients[2].notes: unknown field (did you mean 'note'?)"
-    )
+    assert _error(folder) == (f"{folder}/transfers.md:36: recipients[2].notes: unknown field (did you mean 'note'?)")
 
 
 def test_misspelt_field_is_named_with_a_suggestion(folder: Path) -> None:
