@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from csa_report.checks import CheckResult, Waiver, evaluate, load_waivers
+from csa_report.checks.registry import PreviousFigures
 from csa_report.errors import InputError
 from csa_report.extract import Tuning, extract_indicators
 from csa_report.indicators import Indicators
@@ -34,6 +35,7 @@ __all__ = [
     "check_report",
     "compared_report",
     "extract",
+    "previous_figures",
     "publication_date_of",
     "refuse_incomplete_period",
     "render_artefacts",
@@ -90,17 +92,38 @@ def run_checks(
     waivers: Sequence[Waiver] = (),
     *,
     indicators: Indicators | None = None,
+    previous: PreviousFigures | None = None,
 ) -> CheckResult:
-    """Every rule on the source database, the policy documents and the indicators (extracted when not given)."""
+    """Every rule on the source database, the policy documents and the indicators (extracted when not given).
+    ``previous``: the previous period's filed figures (:func:`previous_figures`) for the year-on-year rule."""
     if indicators is None:
         indicators = extract(db_url, period, as_of)
-    return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators)
+    return evaluate(db_url, period, as_of, policies, waivers, indicators=indicators, previous=previous)
 
 
-def check_report(inputs: ReportInputs, indicators: Indicators) -> CheckResult:
+def check_report(inputs: ReportInputs, indicators: Indicators, previous: PreviousFigures | None = None) -> CheckResult:
     return run_checks(
-        inputs.source_db, inputs.period, inputs.as_of, inputs.policies, inputs.waivers, indicators=indicators
+        inputs.source_db,
+        inputs.period,
+        inputs.as_of,
+        inputs.policies,
+        inputs.waivers,
+        indicators=indicators,
+        previous=previous,
     )
+
+
+def previous_figures(audit: AuditSettings, s3: S3Settings, provider: str, period: Period) -> PreviousFigures | None:
+    """The figures of the previous period's latest filing (PLAUS-2 compares with them), from the audit trail and
+    the archive; None when there is none on record, creating nothing. A correction is checked against the
+    previous period too: the year-on-year comparison is between periods, not between versions of one report."""
+    from csa_report.storage.previous import compared_filing
+
+    found = compared_filing(audit, s3, provider, period, None)
+    if found is None:
+        return None
+    report_id, _, values = found
+    return PreviousFigures(report_id, values)
 
 
 def segment_indicators(db_url: str, indicators: Indicators) -> tuple[Indicators, ...]:

@@ -28,7 +28,7 @@ from csa_report.filing.seal import describe_seal, load_signer, seal_configured
 from csa_report.filing.submit import SubmissionResult
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
-from csa_report.pipeline import ReportInputs, publication_date_of, report_inputs
+from csa_report.pipeline import ReportInputs, previous_figures, publication_date_of, report_inputs
 from csa_report.render.report import RenderResult
 from csa_report.services import Services, bound, current
 from csa_report.settings import Settings, load_settings
@@ -46,7 +46,7 @@ from csa_report.tasks.render import render
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.signoff import refuse_up_front_approval_in_deployment
 from csa_report.tasks.stage import links_for, stage_report
-from csa_report.tasks.submit import submit
+from csa_report.tasks.submit import signer_of, submission_letter, submit
 
 # The S3 and SMTP credentials may be Prefect blocks the settings name: let the library read them (a deployed run
 # starts here, not in the CLI).
@@ -110,7 +110,8 @@ def _produce(
     indicators = step(extract)(db_url, str(p), at, inputs.tuning)
     # check and render read the source DB and write local files only: retried with the same schedule, since a
     # source database that is briefly unreachable raises UnreachableError there too.
-    result = step(check)(db_url, str(p), at, policy_set, inputs.waivers, indicators)
+    previous = previous_figures(settings.audit, settings.s3, provider, p)
+    result = step(check)(db_url, str(p), at, policy_set, inputs.waivers, indicators, previous)
     raise_for_errors(result)
     stop = blocking(result)
     if stop:
@@ -146,6 +147,8 @@ def _produce(
         return Failed(
             name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection", message=str(guard), data=guard
         )
+    recipients = recipients_of(policy_set)
+    letter = submission_letter(policy_set, p, rendered.report_id, correction, [a for _, a in recipients])
     staged = step(stage_report)(rendered, provider, str(p))
     run_id = step(record_run)(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     step(record_findings)(run_id, result)
@@ -161,7 +164,6 @@ def _produce(
         return rejected(staged, approval, run_id)
     step(set_run_status)(run_id, "approved")
 
-    recipients = recipients_of(policy_set)
     # The guard itself: the audit DB's unique constraint gives the period's filing slot to one report only.
     step(claim_period)(provider, str(p), staged.report_id, staged.manifest_sha256, correction, run_id)
     # Archived only once the slot is this report's (definitions.md §26: the loser stops before archiving). A
@@ -174,7 +176,14 @@ def _produce(
         f"transparency report {staged.report_id} approved by {approval.reviewer}",
     )
     submission = step(submit)(
-        staged, run_id, recipients, message_date=approval.decided_at, correction=correction, sealed_pdf=sealed
+        staged,
+        run_id,
+        recipients,
+        message_date=approval.decided_at,
+        correction=correction,
+        sealed_pdf=sealed,
+        letter=letter,
+        signer=signer_of(policy_set, approval.reviewer, approval.signature),
     )
     step(filed)(provider, str(p), staged.report_id)
     delivery_receipts(staged, submission, recipients)

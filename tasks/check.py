@@ -15,6 +15,7 @@ from datetime import datetime
 from prefect import task
 
 from csa_report.checks import CheckResult, Finding, Waiver, blocking
+from csa_report.checks.registry import PreviousFigures
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant
 from csa_report.pipeline import run_checks
@@ -58,10 +59,13 @@ def check(
     policies: PolicySet,
     waivers: Sequence[Waiver] = (),
     indicators: Indicators | None = None,
+    previous: PreviousFigures | None = None,
 ) -> CheckResult:
     """Prefect task: run the checks and publish the findings as a markdown artifact (key
-    ``{provider}-{period}-findings``)."""
-    result = run_checks(db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators)
+    ``{provider}-{period}-findings``). ``previous``: the previous period's filed figures (PLAUS-2)."""
+    result = run_checks(
+        db_url, Period.parse(period), as_of, policies, waivers, indicators=indicators, previous=previous
+    )
     from csa_report.tasks.artifacts import artifact_key, publish_artifact  # stable key per report, updated in place
 
     publish_artifact(

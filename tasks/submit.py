@@ -11,10 +11,43 @@ from prefect import task
 
 from csa_report.filing.guard import Correction
 from csa_report.filing.submit import SubmissionResult, submit_report
-from csa_report.letters.submission import LetterFacts, Signer, letter_composer
+from csa_report.letters.instruments import instruments_from_reference
+from csa_report.letters.sender import check_sender
+from csa_report.letters.submission import (
+    CorrectionNote,
+    LetterFacts,
+    Signer,
+    letter_composer,
+    letter_facts,
+    validate_letter_inputs,
+)
+from csa_report.period import Period
+from csa_report.policies import PolicySet
 from csa_report.services import current
 from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
+
+
+def submission_letter(
+    policy_set: PolicySet, period: Period, report_id: str, correction: Correction | None, recipients: Sequence[str]
+) -> LetterFacts:
+    """The formal letter's facts, checked before anything is staged: a sender an authority cannot answer, or a
+    provider, contact or DPO that cannot go into a header, stops the run here (exit 2), never after the WORM
+    archive. Without an SMTP server (the outbox: nothing leaves the machine) the demo's sender is allowed."""
+    settings = current().settings
+    sender = check_sender(settings, demo=settings.smtp_host is None)
+    note = CorrectionNote(correction.supersedes, correction.reason) if correction is not None else None
+    facts = letter_facts(
+        policy_set.provider, period, report_id, instruments=instruments_from_reference(period), correction=note
+    )
+    validate_letter_inputs(facts, sender=sender, recipients=recipients)
+    return facts
+
+
+def signer_of(policy_set: PolicySet, reviewer: str, signature: str | None) -> Signer | None:
+    """Who signed manifest.json, with the key provider.md lists for them (None for a typed sign-off)."""
+    key = policy_set.provider.approver_keys().get(reviewer)
+    return Signer(reviewer, key) if signature and key else None
 
 
 @task(name="submit", persist_result=True, **retry_options())

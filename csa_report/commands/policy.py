@@ -60,7 +60,10 @@ def register(app: typer.Typer) -> None:
         inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
         warn_if_incomplete(inputs.period, inputs.as_of)
         indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
-        result = pipeline.check_report(inputs, indicators)
+        previous = pipeline.previous_figures(
+            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+        )
+        result = pipeline.check_report(inputs, indicators, previous)
         target = out if out is not None else Path()
         target.mkdir(parents=True, exist_ok=True)
         findings_path = target / "findings.json"

@@ -101,17 +101,20 @@ def register(app: typer.Typer) -> None:
         usable_out_dir(out)
         inputs = pipeline.report_inputs(settings.source, the_period, instant)
         indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
-        result = pipeline.check_report(inputs, indicators)
+        previous = pipeline.previous_figures(
+            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+        )
+        result = pipeline.check_report(inputs, indicators, previous)
         if result.errors:
             console.print(findings_table(result))
             for e in result.errors:
                 console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
             raise typer.Exit(result.exit_code)
-        previous = pipeline.compared_report(
+        compared = pipeline.compared_report(
             settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
         )
         context = pipeline.report_context(
-            inputs.source_db, indicators, inputs.policies, result, published, previous=previous
+            inputs.source_db, indicators, inputs.policies, result, published, previous=compared
         )
         rendered = pipeline.render_artefacts(context, out, settings.source.templates, settings.source.render_timeout_s)
         if result.findings:

@@ -28,6 +28,7 @@ def flow_env(tmp_path: Path, s3: S3Endpoint, smtp_port: int, **extra: str) -> di
             "CSA_POLICIES": str(EXAMPLE_POLICIES),
             "CSA_OUTPUT_DIR": str(tmp_path / "work"),
             "CSA_SMTP_HOST": "127.0.0.1",
+            "CSA_SMTP_FROM": "transparency@example-communications.ie",
             "CSA_SMTP_PORT": str(smtp_port),
             "CSA_SMTP_TLS": "none",
             "CSA_OBJECT_LOCK_DAYS": "1",

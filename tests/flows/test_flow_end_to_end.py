@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import hashlib
 import json
 from datetime import datetime
 
@@ -32,11 +33,21 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
     assert report_id == first["manifest_sha256"][:16]
     manifest = json.loads(first["rendered"].paths["manifest.json"].read_bytes())
     assert manifest["inputs"]["signoff"].startswith("automatic: approved up front as Dara Kelly")
-    # One message each to the authority and the Commission, with the PDF and JSON attached.
+    # One formal letter each to the authority and the Commission, with the report's files and their hashes.
     new = handler.messages[before:]
     assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     msg = email.message_from_bytes(new[0].data)
-    assert sorted(part.get_filename() for part in msg.walk() if part.get_filename()) == ["report.json", "report.pdf"]
+    assert msg["Subject"] == (
+        "Report under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 "
+        "— Example Communications Ireland Ltd — 2025"
+    )
+    assert msg["From"] == "transparency@example-communications.ie"
+    files = {part.get_filename(): part.get_payload(decode=True) for part in msg.walk() if part.get_filename()}
+    assert sorted(files) == ["manifest.json", "report.csv", "report.json", "report.pdf"]
+    body = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    for name, data in files.items():
+        assert hashlib.sha256(data).hexdigest() in body, name
+    assert "csa-report" not in body
     assert msg["Message-ID"].startswith(f"<{report_id}.")
     # Archived: six objects, each under COMPLIANCE retention.
     archived = first["submission"].archived

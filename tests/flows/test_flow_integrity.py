@@ -172,11 +172,13 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert len(mails) == 2
     for msg in mails:
         assert " ".join(str(msg["Subject"]).split()) == (
-            f"Corrected transparency report {PROVIDER} {PERIOD} (report "
-            f"{corrected['report_id']}, supersedes {report_id})"
+            "Corrected report under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation "
+            f"(EU) 2024/1307 — {PROVIDER} — 2025"
         )
         body = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
-        assert f"it supersedes report {report_id}" in body.decode() and why in body.decode()
+        text = " ".join(body.decode().split())
+        assert f"It supersedes report {report_id}" in text and " ".join(why.split()) in text
+        assert msg["In-Reply-To"] is not None and msg["In-Reply-To"].startswith(f"<{report_id}.")
     assert [(f.seq, f.report_id, f.supersedes, f.reason, f.status) for f in filings(audit, PROVIDER, PERIOD)] == [
         (0, report_id, None, None, "submitted"),
         (1, corrected["report_id"], report_id, why, "submitted"),

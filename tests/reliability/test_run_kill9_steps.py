@@ -104,6 +104,7 @@ def environment(s3: S3Endpoint, source: str, home: Path, audit_db: str, smtp_por
             "CSA_AUDIT_DB": audit_db,
             "CSA_POLICIES": str(EXAMPLE_POLICIES),
             "CSA_SMTP_HOST": "127.0.0.1",
+            "CSA_SMTP_FROM": "transparency@example-communications.ie",
             "CSA_SMTP_PORT": str(smtp_port),
             "CSA_SMTP_TLS": "none",
             "CSA_OBJECT_LOCK_DAYS": "1",

@@ -86,6 +86,7 @@ def stack(prefect_server, seaweed: S3Endpoint, tmp_path_factory: pytest.TempPath
                 "CSA_POLICIES": str(POLICIES),
                 "CSA_OUTPUT_DIR": str(workdir / "work"),
                 "CSA_SMTP_HOST": "127.0.0.1",
+                "CSA_SMTP_FROM": "transparency@example-communications.ie",
                 "CSA_SMTP_PORT": str(smtp.port),
                 "CSA_SMTP_TLS": "none",
                 "CSA_OBJECT_LOCK_DAYS": "1",
