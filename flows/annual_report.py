@@ -217,6 +217,7 @@ def annual_report(
     note = resume_note()
     if note:
         logger.info(note)
+    label: tuple[str, str] | None = None
     try:
         refuse_up_front_approval_in_deployment(approve_as, approve_key)
         # Read once for the whole run and passed down (steps reach them through the run's Services).
@@ -227,6 +228,7 @@ def annual_report(
         inputs = report_inputs(settings.source, p, at)
         provider = inputs.policies.provider.provider
         label_run(provider, p)
+        label = (provider, str(p))
         logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
         # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
         # and one audit log.
@@ -242,5 +244,5 @@ def annual_report(
             )
     except Exception as exc:
         # The run's Failed message is built from this error: make it name the step, cause and setting.
-        explain_failure(exc)
+        explain_failure(exc, label)
         raise

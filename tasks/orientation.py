@@ -14,7 +14,17 @@ from uuid import UUID
 
 from prefect.runtime import flow_run
 
-from csa_report.errors import BlockingFindings, ConfigError, PolicyError, SignOffMissing, StorageConflict
+from csa_report.errors import (
+    BlockingFindings,
+    ConfigError,
+    PolicyError,
+    RefusedError,
+    SignOffMissing,
+    StorageConflict,
+    ToolError,
+    UnreachableError,
+)
+from csa_report.local.retry_hint import retry_message
 from csa_report.period import Period
 from csa_report.storage import slugify
 
@@ -190,7 +200,29 @@ def step_in_traceback(exc: BaseException) -> str | None:
     return step
 
 
-def explain_failure(exc: BaseException) -> None:
+#: Failures a Retry of the same run can get past (once the server is back or the setting is fixed): the steps
+#: before keep their results. Bad input, blocking findings, tampering and a missing sign-off need a new run.
+RETRYABLE_IN_PLACE = (UnreachableError, RefusedError, ToolError)
+
+
+def _what_to_do(label: tuple[str, str], run_id: str, step: str, text: str) -> None:
+    """The retry advice as a markdown artifact on the run page (the state message is easy to miss in a long log)."""
+    from csa_report.local.retry_hint import retry_markdown
+    from csa_report.tasks.artifacts import artifact_key, publish_artifact
+    from csa_report.tasks.links import run_url
+
+    try:
+        publish_artifact(
+            artifact_key(label[0], label[1], "what-to-do"),
+            "markdown",
+            retry_markdown(run_id, step, text, run_url(run_id)),
+            f"Step {step} failed: how to retry this run",
+        )
+    except Exception:  # the advice is a courtesy; the run's own failure is what must surface
+        log.warning("could not publish the what-to-do artifact of run %s", run_id)
+
+
+def explain_failure(exc: BaseException, label: tuple[str, str] | None = None) -> None:
     """Rewrite the error's message in place to ``step X failed: cause; check CSA_…`` (the flow run's Failed
     message is built from it). The error keeps its type, so exit codes stay what they were."""
     if getattr(exc, "_csa_explained", False) or len(exc.args) > 1:
@@ -207,7 +239,13 @@ def explain_failure(exc: BaseException) -> None:
             step = None
     cause = str(exc) or type(exc).__name__
     hint = setting_hint(exc)
-    text = f"step {step or step_of(exc)} failed: {cause}" + (f"; check {hint}" if hint else "")
+    blamed = step or step_of(exc)
+    text = f"step {blamed} failed: {cause}" + (f"; check {hint}" if hint else "")
+    if run_id and isinstance(exc, RETRYABLE_IN_PLACE):
+        # A new run would start over and ask for the sign-off again: the way out is a Retry of this one.
+        text = retry_message(run_id, blamed, text)
+        if label is not None:
+            _what_to_do(label, run_id, blamed, text)
     try:
         exc.args = (text,)
         exc._csa_explained = True  # type: ignore[attr-defined]

@@ -34,16 +34,20 @@ def explained(which: str) -> None:
 def test_the_failed_state_names_step_cause_and_setting(prefect_server):
     state = explained("submit", return_state=True)
     assert state.is_failed()
+    run_id = str(state.state_details.flow_run_id)
     assert state.message == (
         "Flow run encountered an exception: UnreachableError: step submit failed: SMTP server "
         "127.0.0.1:9 unreachable (ConnectionRefusedError); check CSA_SMTP_HOST and "
-        "CSA_SMTP_PORT"
+        "CSA_SMTP_PORT. Retry this run from the Prefect UI (⋮ → Retry) or "
+        f"`prefect flow-run retry {run_id}`; only step submit re-runs (the steps before it are kept, nothing is "
+        "sent twice)."
     )
     state = explained("stage", return_state=True)
-    assert state.message.endswith(
+    assert (
         "step stage failed: stage: S3 unreachable after retries (EndpointConnectionError)"
-        "; check CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY and CSA_S3_SECRET_KEY"
+        "; check CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY and CSA_S3_SECRET_KEY. Retry this run" in state.message
     )
+    assert state.message.endswith("only step stage re-runs (the steps before it are kept, nothing is sent twice).")
 
 
 def test_hints_and_errors_raised_by_the_flow_body():

@@ -134,7 +134,7 @@ def test_an_expired_ground_of_a_recipient_that_received_reports_is_never_valid()
     )
     text = _field(ctx, "3.ground.example_partner_hotline").cells[0].text
     assert text == (
-        "Example Partner Hotline: purpose: not stated in transfers.md; ground: Art. 46(2)(c) GDPR — Standard "
+        "Example Partner Hotline: purpose: not stated by the provider; ground: Art. 46(2)(c) GDPR — Standard "
         "contractual clauses, Decision "
         "2010/87/EU (expired on 2022-12-27: not a valid ground for transfers in this period)"
     )

@@ -110,7 +110,7 @@ def section3(b: FieldBuilder) -> Section:
         elif not r.grounds:
             cell = na_cell(f"no ground listed for {r.name} in transfers.md (see the findings in the annex)")
         else:
-            purpose = " ".join(r.purpose.split()) if r.purpose else "not stated in transfers.md"
+            purpose = " ".join(r.purpose.split()) if r.purpose else "not stated by the provider"
             cell = value_cell(
                 f"{r.name}: purpose: {purpose}; ground: "
                 + "; ".join(
