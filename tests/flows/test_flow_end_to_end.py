@@ -27,11 +27,11 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
     first = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
 
     direct = extract_indicators(url, Period.parse("2025"), datetime(2026, 1, 15))
-    assert first["indicators"].to_csv() == direct.to_csv()
-    assert first["findings"].blocking == []
-    report_id = first["report_id"]
-    assert report_id == first["manifest_sha256"][:16]
-    manifest = json.loads(first["rendered"].paths["manifest.json"].read_bytes())
+    assert first.indicators.to_csv() == direct.to_csv()
+    assert first.findings.blocking == []
+    report_id = first.report_id
+    assert report_id == first.manifest_sha256[:16]
+    manifest = json.loads(first.rendered.paths["manifest.json"].read_bytes())
     assert manifest["inputs"]["signoff"].startswith("automatic: approved up front as Dara Kelly")
     # One formal letter each to the authority and the Commission, with the report's files and their hashes.
     new = handler.messages[before:]
@@ -50,7 +50,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
     assert "csa-report" not in body
     assert msg["Message-ID"].startswith(f"<{report_id}.")
     # Archived: six objects, each under COMPLIANCE retention.
-    archived = first["submission"].archived
+    archived = first.submission.archived
     assert sorted(o.name for o in archived) == [
         "manifest.json",
         "report.csv",
@@ -65,9 +65,9 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
         assert head["ObjectLockMode"] == "COMPLIANCE"
 
     second = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
-    assert second["report_id"] == report_id  # same inputs, same bytes, same report
+    assert second.report_id == report_id  # same inputs, same bytes, same report
     assert len(handler.messages) == before + 2  # nothing delivered twice
-    assert sorted(second["submission"].skipped) == sorted([AUTHORITY, COMMISSION])
+    assert sorted(second.submission.skipped) == sorted([AUTHORITY, COMMISSION])
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     sent = [d for d in audit.deliveries(report_id) if d.status == "sent"]
     assert sorted(d.recipient for d in sent) == sorted([AUTHORITY, COMMISSION])

@@ -74,15 +74,15 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     first = annual_report(
         period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
     )
-    report_id = first["report_id"]
-    manifest_bytes = first["rendered"].paths["manifest.json"].read_bytes()
+    report_id = first.report_id
+    manifest_bytes = first.rendered.paths["manifest.json"].read_bytes()
     manifest = json.loads(manifest_bytes)
     assert "SSH-signed" in manifest["inputs"]["signoff"]
     assert "PDF sealed: after approval" in manifest["inputs"]["signoff"]
     assert "correction" not in manifest
     # The annex tells a recipient how to check both signatures.
-    md = first["rendered"].paths["report.md"].read_text()
-    html = first["rendered"].paths["report.html"].read_text()
+    md = first.rendered.paths["report.md"].read_text()
+    html = first.rendered.paths["report.html"].read_text()
     assert "- How to verify: The approval is an SSH signature over manifest.json" in md
     assert "<dt>How to verify</dt><dd>The approval is an SSH signature over manifest.json" in html
     assert "ssh-keygen -Y verify -f allowed_signers -I NAME -n csa-report -s manifest.json.sig" in html
@@ -95,7 +95,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert approval.signature is not None
     assert ssh_keygen_verify(tmp_path, manifest_bytes, approval.signature, "dara", keys["Dara Kelly"].public) == 0
     client = seaweed.client()
-    archived = {o.name: o for o in first["submission"].archived}
+    archived = {o.name: o for o in first.submission.archived}
     assert set(archived) >= {"manifest.json", "report.pdf", "report.sealed.pdf"}
     prefix = signed_env["CSA_ARCHIVE_PREFIX"]
     sig_key = f"{prefix}/{archived['report.pdf'].key.split('/', 1)[1].rsplit('/', 1)[0]}/manifest.json.sig"
@@ -106,7 +106,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     # The delivered PDF is sealed: it begins with the approved bytes and validates as PAdES against the CA.
     new = handler.messages[before:]
     assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
-    approved_pdf = first["rendered"].paths["report.pdf"].read_bytes()
+    approved_pdf = first.rendered.paths["report.pdf"].read_bytes()
     assert hashlib.sha256(approved_pdf).hexdigest() == manifest["artefacts"]["report.pdf"]["sha256"]
     delivered = attachment(email.message_from_bytes(new[0].data), "report.pdf")
     assert delivered[: len(approved_pdf)] == approved_pdf and len(delivered) > len(approved_pdf)
@@ -123,7 +123,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     again = annual_report(
         period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
     )
-    assert again["report_id"] == report_id and len(handler.messages) == before + 2
+    assert again.report_id == report_id and len(handler.messages) == before + 2
 
     # Another report of the filed period stops before staging (exit 2), recorded in the audit DB.
     with pytest.raises(AlreadyFiled, match=f"already filed as report {report_id}") as err:
@@ -160,12 +160,12 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
         reason=why,
     )
     text = f"Correction of report {report_id} because {why}."
-    cmanifest = json.loads(corrected["rendered"].paths["manifest.json"].read_bytes())
+    cmanifest = json.loads(corrected.rendered.paths["manifest.json"].read_bytes())
     assert cmanifest["correction"] == text
-    md = corrected["rendered"].paths["report.md"].read_text()
+    md = corrected.rendered.paths["report.md"].read_text()
     assert f"**{text}**" in md and f"- Supersedes: {text}" in md
-    assert f"<strong>{text}</strong>" in corrected["rendered"].paths["report.html"].read_text()
-    cjson = json.loads(corrected["rendered"].paths["report.json"].read_bytes())
+    assert f"<strong>{text}</strong>" in corrected.rendered.paths["report.html"].read_text()
+    cjson = json.loads(corrected.rendered.paths["report.json"].read_bytes())
     assert (cjson["report"]["supersedes"], cjson["report"]["reason"]) == (report_id, why)
     assert f"Compared with the filing it corrects, report {report_id}" in md
     mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2 :]]
@@ -181,7 +181,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
         assert msg["In-Reply-To"] is not None and msg["In-Reply-To"].startswith(f"<{report_id}.")
     assert [(f.seq, f.report_id, f.supersedes, f.reason, f.status) for f in filings(audit, PROVIDER, PERIOD)] == [
         (0, report_id, None, None, "submitted"),
-        (1, corrected["report_id"], report_id, why, "submitted"),
+        (1, corrected.report_id, report_id, why, "submitted"),
     ]
 
 
