@@ -6,6 +6,7 @@ import email
 import hashlib
 import json
 from datetime import datetime
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
     new = handler.messages[before:]
     assert sorted(r for m in new for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     msg = email.message_from_bytes(new[0].data)
-    assert msg["Subject"] == (
+    assert str(make_header(decode_header(msg["Subject"]))) == (
         "Report under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 "
         "— Example Communications Ireland Ltd — 2025"
     )

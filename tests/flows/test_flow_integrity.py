@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import hashlib
 import json
+from email.header import decode_header, make_header
 from email.message import Message
 from io import BytesIO
 from pathlib import Path
@@ -171,7 +172,7 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     mails = [email.message_from_bytes(m.data) for m in handler.messages[before + 2 :]]
     assert len(mails) == 2
     for msg in mails:
-        assert " ".join(str(msg["Subject"]).split()) == (
+        assert " ".join(str(make_header(decode_header(msg["Subject"]))).split()) == (
             "Corrected report under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation "
             f"(EU) 2024/1307 — {PROVIDER} — 2025"
         )
