@@ -202,7 +202,9 @@ class SparkSource:
 
 
 def _translated(exc: Exception, what: str) -> Exception:
-    condition = str(_safe(exc, "getCondition") or _safe(exc, "getErrorClass") or "")
+    # getErrorClass only where getCondition does not exist: Spark 4 warns (FutureWarning) on every call of it.
+    named = _safe(exc, "getCondition") if hasattr(exc, "getCondition") else _safe(exc, "getErrorClass")
+    condition = str(named or "")
     status = _safe(exc, "getGrpcStatusCode")
     status_name = str(getattr(status, "name", "") or "")
     message = _first_line(exc)
