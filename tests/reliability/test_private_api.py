@@ -26,7 +26,9 @@ from csa_report.local import private_api
 from csa_report.local.seaweed import local_s3
 from csa_report.period import Period
 from csa_report.seed import seed
-from tests.reliability.test_run_kill9_steps import APPROVER, environment, smtp_server
+from tests.reliability.test_run_kill9_steps import APPROVER, environment
+from tests.support.services import smtp_controller
+from tests.support.storage import CollectingHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +96,8 @@ def test_a_forged_resume_is_refused_and_approve_files_the_report(tmp_path: Path)
     source = f"sqlite:///{tmp_path / 'source.db'}"
     seed(source, Period.parse("2025"), scale=200, seed=5)
     home = tmp_path / "prefect"
-    with local_s3(tmp_path / "s3", lock_days=1) as s3, smtp_server() as (port, handler):
+    with local_s3(tmp_path / "s3", lock_days=1) as s3, smtp_controller(handler := CollectingHandler()) as controller:
+        port = controller.port
         env = environment(s3, source, home, f"sqlite:///{tmp_path / 'audit.db'}", port, "auth")
         env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "240"
         out = tmp_path / "out"
