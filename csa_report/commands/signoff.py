@@ -271,7 +271,29 @@ def failed_run_error(message: str) -> CsaReportError:
 def _last_refusal(client: SyncPrefectClient, run_id: UUID, keyset: dict[str, str]) -> str:
     """The newest refusal reason the waiting request's :class:`Review` carries."""
     review = review_of(client, client.read_flow_run(run_id), keyset)
-    return review.refused[-1] if review and review.refused else "see the run's logs"
+    if review and review.refused:
+        return review.refused[-1]
+    # A flow that stores no structured review (not csa-report's own form) still logs each refusal it records.
+    return _logged_refusal(client, run_id) or "see the run's logs"
+
+
+def _logged_refusal(client: SyncPrefectClient, run_id: UUID) -> str | None:
+    """The newest "sign-off answer KEY refused: REASON" line of the run's logs, as "KEY: REASON"."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    try:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), sort=LogSort.TIMESTAMP_DESC, limit=200
+        )
+    except Exception:  # the reason is a courtesy: the refusal itself was already established from the run's state
+        return None
+    prefix = "sign-off answer "
+    for log in logs:
+        if log.message.startswith(prefix) and " refused: " in log.message:
+            key, reason = log.message.removeprefix(prefix).split(" refused: ", 1)
+            return f"{key}: {reason}"
+    return None
 
 
 def _ui_link(run_id: UUID) -> str:

@@ -16,6 +16,7 @@ TREES = ("csa_report", "tasks", "flows")
 ENTRY_POINTS = {
     "csa_report/cli.py",
     "csa_report/commands/audit_trail.py",
+    "csa_report/commands/data.py",
     "csa_report/commands/demo.py",
     "csa_report/commands/policy.py",
     "csa_report/commands/render.py",

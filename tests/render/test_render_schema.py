@@ -42,5 +42,9 @@ def test_report_csv_shape_and_policy_rows(rendered: RenderResult) -> None:
     na = by[("7", "training", "solicitation", "ALL")]
     assert na["value"] == "" and na["note"]
     assert by[("8", "retention_max_days_confirmed_content", "-", "ALL")]["value"] == "365"
-    assert by[("3", "transfer_ground_ncmec", "-", "ALL")]["value"].startswith("NCMEC: Art. 46(2)(c) GDPR")
+    # The fixture's NCMEC entry states no purpose: the row says so rather than leaving it out.
+    assert by[("3", "transfer_ground_ncmec", "-", "ALL")]["value"] == (
+        "NCMEC: purpose: not stated by the provider; ground: Art. 46(2)(c) GDPR — SCC 2021/914 module 1, signed "
+        "2022-11-15 (valid throughout the period)"
+    )
     assert by[("9", "ncmec", "-", "Example Mail")]["value"] == "yes"
