@@ -282,18 +282,25 @@ def _logged_refusal(client: SyncPrefectClient, run_id: UUID) -> str | None:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
-    try:
-        logs = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), sort=LogSort.TIMESTAMP_DESC, limit=200
-        )
-    except Exception:  # the reason is a courtesy: the refusal itself was already established from the run's state
-        return None
     prefix = "sign-off answer "
-    for log in logs:
-        if log.message.startswith(prefix) and " refused: " in log.message:
-            key, reason = log.message.removeprefix(prefix).split(" refused: ", 1)
-            return f"{key}: {reason}"
-    return None
+    # The worker ships its logs in batches (every couple of seconds): the line may trail the paused state.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])),
+                sort=LogSort.TIMESTAMP_DESC,
+                limit=200,
+            )
+        except Exception:  # the reason is a courtesy: the refusal itself was established from the run's state
+            return None
+        for log in logs:
+            if log.message.startswith(prefix) and " refused: " in log.message:
+                key, reason = log.message.removeprefix(prefix).split(" refused: ", 1)
+                return f"{key}: {reason}"
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(1)
 
 
 def _ui_link(run_id: UUID) -> str:
