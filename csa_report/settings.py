@@ -76,6 +76,7 @@ class SmtpSettings(_Part):
     smtp_user: str | None
     smtp_password: SecretStr | None
     smtp_tls: str
+    smtp_ca_file: Path | None
     smtp_from: str
     outbox: Path
     smtp_password_block: str | None
@@ -163,6 +164,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$")
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that vouch for the SMTP server's TLS certificate "
+        "(a relay with an internal CA); default: the system's trusted authorities",
+    )
     smtp_from: str = Field(
         "transparency-report@example.org",
         description="Sender address of the report e-mails, the provider's own: required outside the demo, which "

@@ -62,9 +62,9 @@ DEFAULT_POLL_INTERVAL_S = 10
 R = TypeVar("R", bound=RunInput)
 
 
-class SignOffInput(SignOff, RunInput):
-    """The library's :class:`SignOff` form as a Prefect ``RunInput``: what the pause stores as the schema the
-    server validates answers against, and what the UI renders."""
+class _FormInput(RunInput):
+    """A sign-off form as a Prefect ``RunInput``: what the pause stores as the schema the server validates
+    answers against, and what the UI renders."""
 
     @classmethod
     def with_initial_data(cls: type[R], description: str | None = None, **kwargs: Any) -> type[R]:
@@ -85,8 +85,13 @@ class SignOffInput(SignOff, RunInput):
         return model
 
 
-class SignedSignOffInput(SignedSignOff, SignOffInput):
-    """The library's :class:`SignedSignOff` form (SSH signature instead of the typed hash) as a ``RunInput``."""
+class SignOffInput(SignOff, _FormInput):
+    """The library's :class:`SignOff` form (typed name and hash) as a ``RunInput``."""
+
+
+class SignedSignOffInput(SignedSignOff, _FormInput):
+    """The library's :class:`SignedSignOff` form (an SSH signature instead of the typed name and hash) as a
+    ``RunInput``."""
 
 
 def _copy_field(original: pydantic.fields.FieldInfo, default: Any) -> pydantic.fields.FieldInfo:
@@ -176,7 +181,7 @@ def wait_for_signoff(
     poll_interval_s: int = DEFAULT_POLL_INTERVAL_S,
     initial_decision: Literal["approve", "reject"] | None = None,
     signed: bool = False,
-) -> SignOff:
+) -> SignOff | SignedSignOff:
     """Ask once: suspend (``deployment=True``) or pause, and return the answer the server validated.
 
     ``timeout_s=None`` means the settings' ``signoff_timeout_s`` (14 days by default). A pause that times out
@@ -188,7 +193,7 @@ def wait_for_signoff(
 
         timeout_s = current().settings.signoff.signoff_timeout_s
     initial: dict[str, Any] = {"decision": initial_decision} if initial_decision else {}
-    form_type: type[SignOffInput] = SignedSignOffInput if signed else SignOffInput
+    form_type: type[SignOffInput] | type[SignedSignOffInput] = SignedSignOffInput if signed else SignOffInput
     form = form_type.with_initial_data(description=description, **initial)
     try:
         if deployment:
@@ -236,7 +241,7 @@ def _input_id(key: str) -> str | None:
     return str(found[0].id) if found else None
 
 
-def stored_answer(prefix: str, key: str, *, signed: bool = False) -> SignOff | None:
+def stored_answer(prefix: str, key: str, *, signed: bool = False) -> SignOff | SignedSignOff | None:
     """The answer already given to request ``key`` of the current flow run (``prefix`` is ``suspended`` or
     ``paused``), or None. A resumed or retried run finds its earlier answers here instead of suspending again,
     so it neither logs nor notifies those requests a second time."""
@@ -313,20 +318,22 @@ def request_signoff(
                 poll_interval_s=poll_interval_s,
                 signed=signature_check is not None,
             )
-        if signature_check is not None:
+        if isinstance(answer, SignedSignOff):
+            assert signature_check is not None  # the signed form is only ever shown with a check
             verdict = judge_signed(answer, signature_check, manifest_sha256=manifest_sha256)
         else:
             verdict = judge(answer, approvers=approvers, preparer=preparer, manifest_sha256=manifest_sha256)
         if verdict.accepted:
             logger.info("sign-off %s: %s", key, verdict.reason)
             return verdict
-        # verdict.answer: a refused signed answer names the key's owner (or none), never the typed name.
+        # verdict.answer: a refused signed answer names the key's owner (or none) and the manifest it was checked
+        # against; a typed one what was typed.
         refusal = Refusal(
             attempt=attempt,
             key=key,
             reviewer=verdict.answer.reviewer,
             decision=answer.decision,
-            manifest_sha256=answer.manifest_sha256,
+            manifest_sha256=verdict.answer.manifest_sha256,
             comment=answer.comment,
             reason=verdict.reason,
             input_id=_input_id(f"{state}-{key}-response"),

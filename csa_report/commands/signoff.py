@@ -128,7 +128,8 @@ def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
     except Exception:  # a missing or unreadable schema means it is not our form
         schema = {}
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    if not {"decision", "reviewer", "manifest_sha256"} <= set(props):
+    typed, signed = {"decision", "reviewer", "manifest_sha256"}, {"decision", "signature"}
+    if not (typed <= set(props) or signed <= set(props)):
         raise InputError(f"{label} waits for an input that is not a sign-off form")
     return dict(keyset)
 

@@ -84,24 +84,17 @@ class SignOff(pydantic.BaseModel):
     comment: str = Field("", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
 
 
-class SignedSignOff(SignOff):
+class SignedSignOff(pydantic.BaseModel):
     """The sign-off form when the approvers have OpenSSH keys: the armoured SSH signature over manifest.json
-    replaces the typed hash, and the approver is whoever owns the key that verifies it, so the name and hash
-    fields are filled in by the flow and hidden behind their defaults."""
+    replaces the typed name and hash. The approver is whoever owns the key that verifies it and the signature
+    covers the manifest's exact bytes, so the form asks for neither (no ignored field to fill in)."""
 
-    reviewer: str = Field(
-        "(from the signing key)",
-        min_length=2,
-        max_length=200,
-        pattern=REVIEWER_PATTERN,
-        description="Ignored: the approver recorded is the owner of the key that made the signature.",
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"] = Field(
+        description="approve: submit this exact report to the authorities. reject: stop; the staged copy is kept."
     )
-    manifest_sha256: str = Field(
-        "0" * 64,
-        pattern=SHA256_PATTERN,
-        title="Manifest SHA-256",
-        description="Ignored: the signature covers the manifest's exact bytes.",
-    )
+    comment: str = Field("", max_length=4000, description="Why you approve or reject; recorded in the audit trail.")
     signature: str = Field(
         min_length=40,
         max_length=20000,
@@ -219,12 +212,18 @@ class SignatureCheck:
     preparer: str = ""
 
 
-def judge_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str) -> Verdict:
+def judge_signed(answer: SignedSignOff, check: SignatureCheck, *, manifest_sha256: str) -> Verdict:
     """A signed answer: accepted when its signature verifies over the manifest with an approver's key, in the
     namespace of the answer's decision (an approval's signature never stands for a rejection, nor the reverse).
     The answer is rewritten with the key owner's canonical name and the manifest's hash, whatever was typed; a
     refused answer carries the key owner's name when the key is known, else :data:`UNVERIFIED_SIGNER`."""
-    text = getattr(answer, "signature", "")
+    text = answer.signature
+
+    def as_recorded(signer: str) -> SignOff:
+        return SignOff(
+            decision=answer.decision, reviewer=signer, manifest_sha256=manifest_sha256, comment=answer.comment
+        )
+
     try:
         found = verify(
             check.manifest,
@@ -234,17 +233,15 @@ def judge_signed(answer: SignOff, check: SignatureCheck, *, manifest_sha256: str
             namespace=namespace_of(answer.decision),
         )
     except SignatureRefused as exc:
-        return Verdict(False, str(exc), answer.model_copy(update={"reviewer": exc.signer or UNVERIFIED_SIGNER}))
+        return Verdict(False, str(exc), as_recorded(exc.signer or UNVERIFIED_SIGNER))
     if check.preparer.strip() and person_key(found.signer) == person_key(check.preparer):
         return Verdict(
             False,
             f"the signature was made with the key of {found.signer}, who prepared this report; "
             "the four-eyes rule needs another approver",
-            answer.model_copy(update={"reviewer": found.signer}),
+            as_recorded(found.signer),
         )
-    canonical = SignOff(
-        decision=answer.decision, reviewer=found.signer, manifest_sha256=manifest_sha256, comment=answer.comment
-    )
+    canonical = as_recorded(found.signer)
     verb = "approved" if answer.decision == "approve" else "rejected"
     return Verdict(True, f"{verb} by {found.signer} (SSH key {found.fingerprint})", canonical, found)
 

@@ -24,6 +24,7 @@ SUBSTITUTIONS = (
     ("/srv/ops", "$OPS"),
     ("4200", "$PORT"),
     ("8333", "$S3PORT"),
+    ("2525", "$SMTPPORT"),
     ("<run-id>", "$RUN_ID"),
     ("vagabond-cuckoo", "$RUN2"),
 )
@@ -97,14 +98,17 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     bin_dir = Path(sys.executable).parent
     if not (REPO / ".venv" / "bin" / "activate").exists():
         service_missing(f"the project's virtualenv at {REPO / '.venv'} (make install)")
-    for tool in ("curl", "sha256sum", "setsid"):
+    for tool in ("curl", "sha256sum", "setsid", "openssl"):
         if shutil.which(tool) is None:
             service_missing(f"the command {tool}")
     port, s3port = _free_port_pair()
+    from tests.support.storage import free_port
+
+    smtpport = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "PREFECT_"))}
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
     proc = subprocess.run(
-        ["bash", str(SCRIPT), str(tmp_path / "ops"), str(port), str(s3port)],
+        ["bash", str(SCRIPT), str(tmp_path / "ops"), str(port), str(s3port), str(smtpport)],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # docs/operators.md, run as written: every command of its `bash` blocks appears below (test_operators_doc.py
 # checks that), with the walkthrough's paths and ports as variables:
-#   /srv/csa-report → $REPO   /srv/ops → $OPS   4200 → $PORT   8333 → $S3PORT
+#   /srv/csa-report → $REPO   /srv/ops → $OPS   4200 → $PORT   8333 → $S3PORT   2525 → $SMTPPORT
 # and the doc's placeholders: <run-id> → $RUN_ID, vagabond-cuckoo → $RUN2.
 #
-#   tests/docs/walkthrough.sh OPS_DIR [PORT] [S3PORT]
+#   tests/docs/walkthrough.sh OPS_DIR [PORT] [S3PORT] [SMTPPORT]
 #
-# Starts a Prefect server (its API closed by an auth string), the local S3 and a process worker (each in its own process group, stopped on exit),
+# Starts a Prefect server (its API closed by an auth string), the local S3, an SMTP server with STARTTLS and a
+# self-signed certificate, and a process worker (each in its own process group, stopped on exit),
 # deploys, runs the report for 2025, signs its manifest with the published example key of Dara Kelly and
 # approves it from the shell, runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
@@ -14,6 +15,7 @@ REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
 PORT="${2:-4200}"
 S3PORT="${3:-8333}"
+SMTPPORT="${4:-2525}"
 export PREFECT_HOME="$OPS/prefect-home" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 export PREFECT_SERVER_API_PORT="$PORT" PREFECT_CLI_COLORS=false COLUMNS=200
 export PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED=false   # no yearly run created ahead while we test
@@ -69,13 +71,20 @@ install -m 600 $REPO/policies/example-keys/dara-kelly $OPS/dara-kelly.key   # th
 setsid python infra/local_s3.py $OPS/s3 --port $S3PORT >"$OPS/s3.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the local S3" test -s "$OPS/s3/s3.env"
+mkdir -p $OPS/smtp
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=walkthrough relay" -addext "subjectAltName=IP:127.0.0.1" -keyout $OPS/smtp/key.pem -out $OPS/smtp/cert.pem 2>"$OPS/openssl.log"
+setsid python -m aiosmtpd -n -l 127.0.0.1:$SMTPPORT --tlscert $OPS/smtp/cert.pem --tlskey $OPS/smtp/key.pem -c aiosmtpd.handlers.Mailbox $OPS/mail >"$OPS/smtp.log" 2>&1 &
+pids+=($!)
+smtp_up() { python -c "import smtplib, sys; smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=2).quit()" "$SMTPPORT" 2>/dev/null; }
+wait_for 30 "the SMTP server" smtp_up
 source $OPS/s3/s3.env                              # CSA_S3_ENDPOINT, CSA_S3_ACCESS_KEY, CSA_S3_SECRET_KEY
 test "$CSA_S3_ENDPOINT" = "http://127.0.0.1:$S3PORT"
 export CSA_REPORT_HOME=$REPO                 # the pull step changes into this folder for each run
 export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
        CSA_POLICIES=$REPO/policies/example \
        CSA_AUDIT_DB=sqlite:///$OPS/audit.db \
-       CSA_OUTBOX=$OPS/outbox \
+       CSA_SMTP_HOST=127.0.0.1 CSA_SMTP_PORT=$SMTPPORT CSA_SMTP_TLS=starttls \
+       CSA_SMTP_CA_FILE=$OPS/smtp/cert.pem \
        CSA_SMTP_FROM=transparency@example-communications.ie \
        CSA_OUTPUT_DIR=$OPS/reports \
        CSA_OBJECT_LOCK_DAYS=1 \
@@ -98,7 +107,8 @@ prefect flow-run ls --state-type PAUSED      # only the runs waiting for sign-of
 prefect flow-run ls | grep -q "annual-report-2025-example-communications"
 prefect flow-run logs $RUN_ID               # the id (the names of runs of one report repeat)
 csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
-ls "$OPS/outbox" | grep -- "-signoff-1-dara-kelly-example-ie.eml"
+signoff_mail() { grep -l "^X-RcptTo: dara.kelly@example.ie" "$OPS"/mail/new/* 2>/dev/null | xargs -r grep -l "^Subject: Sign-off needed"; }
+wait_for 30 "the sign-off request e-mail (over STARTTLS)" signoff_mail
 
 step "6. sign the manifest, approve from the shell"
 MANIFEST=$(ls "$OPS"/reports/*/2025-01-01_2025-12-31/manifest.json)
@@ -109,6 +119,9 @@ echo "dara.kelly@example.ie namespaces=\"csa-report\" $(cut -d' ' -f1,2 $REPO/po
 ssh-keygen -Y verify -f "$OPS/allowed_signers" -I dara.kelly@example.ie -n csa-report -s "$OPS/approval.sig" < "$MANIFEST"
 csa-report approve $RUN_ID --key $OPS/dara-kelly.key --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
 grep -q "ended Completed" "$OPS/approve.log"
+# The report went to the authority and the Commission through the STARTTLS relay, once each.
+test "$(grep -l '^X-RcptTo: supervisory-authority@example.org' "$OPS"/mail/new/* | wc -l)" = 1
+test "$(grep -l '^X-RcptTo: commission-csa@example.org' "$OPS"/mail/new/* | wc -l)" = 1
 
 step "7. reject"
 prefect deployment run annual_report/yearly --param period='"2024-07-01/2024-12-31"' --param as_of=2025-01-15T00:00:00Z | tee "$OPS/run2.log"

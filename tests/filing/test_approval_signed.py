@@ -42,8 +42,8 @@ def check(keys: dict[str, Key], **kw: object) -> SignatureCheck:
     return SignatureCheck(MANIFEST, **args)  # type: ignore[arg-type]
 
 
-def answer(decision: str, signature: str, reviewer: str = "Dara Kelly") -> SignedSignOff:
-    return SignedSignOff(decision=decision, signature=signature, reviewer=reviewer)  # type: ignore[arg-type]
+def answer(decision: str, signature: str) -> SignedSignOff:
+    return SignedSignOff(decision=decision, signature=signature)  # type: ignore[arg-type]
 
 
 def test_a_rejection_signature_cannot_be_replayed_as_an_approval(keys: dict[str, Key]) -> None:
@@ -68,24 +68,24 @@ def test_an_approval_signature_does_not_reject(keys: dict[str, Key]) -> None:
 def test_the_preparer_is_refused_by_name_even_without_a_key_of_her_own(keys: dict[str, Key], listed: str) -> None:
     # The policy loader refuses this configuration; the sign-off does not rely on it.
     keyed = check(keys, approver_keys={"Dara Kelly": keys["dara"].public, listed: keys["aoife"].public})
-    decision = judge_signed(
-        answer("approve", sign(MANIFEST, keys["aoife"].private), "Dara Kelly"), keyed, manifest_sha256=SHA
-    )
+    decision = judge_signed(answer("approve", sign(MANIFEST, keys["aoife"].private)), keyed, manifest_sha256=SHA)
     assert not decision.accepted and "who prepared this report" in decision.reason
     assert decision.answer.reviewer == listed
 
 
-def test_a_refused_signed_answer_never_carries_the_typed_name(keys: dict[str, Key]) -> None:
+def test_a_refused_signed_answer_names_the_key_owner_or_none(keys: dict[str, Key]) -> None:
     stranger = judge_signed(
-        answer("approve", sign(MANIFEST, keys["stranger"].private), "Dara Kelly"), check(keys), manifest_sha256=SHA
+        answer("approve", sign(MANIFEST, keys["stranger"].private)), check(keys), manifest_sha256=SHA
     )
     assert not stranger.accepted and stranger.answer.reviewer == UNVERIFIED_SIGNER
     other_bytes = judge_signed(
-        answer("approve", sign(MANIFEST + b" ", keys["dara"].private), "Somebody Else"),
+        answer("approve", sign(MANIFEST + b" ", keys["dara"].private)),
         check(keys),
         manifest_sha256=SHA,
     )
     assert not other_bytes.accepted and other_bytes.answer.reviewer == "Dara Kelly"
+    # Recorded against the manifest the signature was checked against, as the typed form records its hash.
+    assert stranger.answer.manifest_sha256 == other_bytes.answer.manifest_sha256 == SHA
 
 
 def test_the_manifest_block_survives_backticks_in_the_manifest() -> None:

@@ -212,11 +212,12 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
         ("a rejection replayed", rejection, "this is a rejection signature; an approval is signed with -n csa-report"),
     ]  # (a stranger's key and a signature over other bytes are refused the same way: tests/integrity/
     # test_sshsig.py; the flow asks at most three times)
-    assert stranger.public  # a key the flow does not know: the refusal must not record the typed name
+    assert stranger.public  # a key the flow does not know
+    # The signed form has no name field: an answer that types one is malformed, refused by the server itself.
+    with pytest.raises(RuntimeError, match="'reviewer' was unexpected"):
+        resume_flow_run(run_id, run_input={"decision": "approve", "signature": answers[0][1], "reviewer": "Typed Name"})
     for _who, signature, _reason in answers:
-        resume_flow_run(
-            run_id, run_input={"decision": "approve", "signature": signature, "comment": _who, "reviewer": "Typed Name"}
-        )
+        resume_flow_run(run_id, run_input={"decision": "approve", "signature": signature, "comment": _who})
         run_id, key = flow.wait_paused(not_key=key)
     # `approve --key --sha256` with the hash of another manifest signs nothing and answers nothing (exit 2).
     from csa_report.commands.signoff import answer_signoff
@@ -227,9 +228,7 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     assert flow.wait_paused(timeout=5) == (run_id, key)  # still waiting for the same request
     # The reviewer types nothing but the signature (and a pasted block may arrive with its lines joined).
     good = " ".join(sign(manifest, keys["demo-reviewer"].private).splitlines())
-    resume_flow_run(
-        run_id, run_input={"decision": "approve", "signature": good, "reviewer": "Dara Kelly", "comment": "checked"}
-    )
+    resume_flow_run(run_id, run_input={"decision": "approve", "signature": good, "comment": "checked"})
     flow.result()
     assert sorted(r for m in handler.messages[before:] for r in m.recipients) == sorted([AUTHORITY, COMMISSION])
     audit = AuditLog.open(signed_env["CSA_AUDIT_DB"])
@@ -238,10 +237,10 @@ def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_
     assert [s.comment for s in refused] == [a[0] for a in answers]
     for s, (_, signature, reason) in zip(refused, answers, strict=True):
         assert reason in (s.refused_reason or "") and s.signature == signature
-    # Recorded under the key's owner, never the typed name.
+    # Recorded under the key's owner.
     assert [s.reviewer for s in refused] == ["Aoife Byrne", "demo-reviewer"]
     [accepted] = [s for s in signoffs if not s.refused_reason]
-    # Recorded under the key owner's canonical name, whatever was typed.
+    # Recorded under the key owner's canonical name.
     assert (accepted.reviewer, accepted.key_fingerprint) == ("demo-reviewer", keys["demo-reviewer"].fingerprint)
     assert ssh_keygen_verify(tmp_path, manifest, accepted.signature or "", "r", keys["demo-reviewer"].public) == 0
 

@@ -613,7 +613,8 @@ def signature_field(dialog):  # type: ignore[no-untyped-def]
 
 
 def comment_field(dialog):  # type: ignore[no-untyped-def]
-    return dialog.locator("textarea").nth(2)
+    """The comment box: the signed form asks for the decision, the comment and the signature, nothing else."""
+    return dialog.locator("textarea").first
 
 
 def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, chromium_path, tmp_path):

@@ -40,6 +40,9 @@ REFUSED_CHECK: dict[str, str] = {
     "rcpt": "the recipient's address in the policies (provider.md: the supervisory authority's and the "
     "Commission's e-mail) or CSA_SIGNOFF_NOTIFY",
     "data": "the server's limits for this message (size, attachments) and CSA_SMTP_FROM",
+    # 530 to MAIL FROM: the server wants STARTTLS (RFC 3207) or a login (RFC 4954) first, not another sender.
+    "mail-530": "CSA_SMTP_TLS (starttls or ssl) and CSA_SMTP_USER / CSA_SMTP_PASSWORD (the server wants TLS or a "
+    "login before it takes mail)",
 }
 Stage = Literal["connecting", "data-sent", "accepted"]
 
@@ -175,6 +178,15 @@ class DeliveryProgress:
             self._on_accepted(reply)
 
 
+def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """Verification always on (name and chain); only whom to trust is configurable."""
+    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(f"CSA_SMTP_CA_FILE {cafile}: not a readable PEM file of certificates ({exc})") from None
+
+
 def _send_smtp(
     settings: SmtpSettings, recipient: str, msg: EmailMessage, progress: DeliveryProgress | None = None
 ) -> Delivered:
@@ -185,14 +197,15 @@ def _send_smtp(
     timeout = settings.smtp_timeout_s
     smtp: smtplib.SMTP | None = None
     step = "connect"
+    tls = _tls_context(settings) if settings.smtp_tls != "none" else None  # a bad CA file: before connecting
     try:
         if settings.smtp_tls == "ssl":
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls)
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
         smtp.ehlo_or_helo_if_needed()
         if settings.smtp_tls == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=tls)
             smtp.ehlo()
         if settings.smtp_user:
             password = smtp_password(settings)  # the setting, or the Prefect Secret block it names
@@ -226,9 +239,15 @@ def _send_smtp(
                 recipient,
                 f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)} to "
                 + ("MAIL FROM" if step == "mail" else "the message"),
-                REFUSED_CHECK[step],
+                REFUSED_CHECK["mail-530" if (step, exc.smtp_code) == ("mail", 530) else step],
             ) from None
         raise DeliveryError(f"{where} did not take the message for {recipient}: {exc.smtp_code}") from None
+    except ssl.SSLCertVerificationError as exc:
+        # Not an outage: retrying cannot make an untrusted certificate trusted; the setting must change.
+        raise DeliveryError(
+            f"{where}: its TLS certificate is not trusted ({exc.verify_message}); check CSA_SMTP_HOST (the name "
+            "must match the certificate) and CSA_SMTP_CA_FILE (the authorities that vouch for it)"
+        ) from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         if progress.stage == "data-sent":
             raise DeliveryUnknown(
