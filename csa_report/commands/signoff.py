@@ -305,10 +305,9 @@ def _logged_refusal(client: SyncPrefectClient, run_id: UUID) -> str | None:
 
 
 def _ui_link(run_id: UUID) -> str:
-    from prefect.settings import PREFECT_UI_URL
+    from csa_report.tasks.links import run_url
 
-    ui = PREFECT_UI_URL.value()
-    return f"{ui}/runs/flow-run/{run_id}" if ui else str(run_id)
+    return run_url(run_id) or str(run_id)
 
 
 def _run(

@@ -44,6 +44,7 @@ source .venv/bin/activate
 
 step "1. the Prefect server"
 export PREFECT_API_URL=http://127.0.0.1:$PORT/api      # every prefect and csa-report command below uses it
+export PREFECT_UI_URL=http://127.0.0.1:$PORT/v2        # every printed link opens the current UI (see below)
 mkdir -p $OPS
 (umask 077 && python -c 'import secrets; print("csa:" + secrets.token_urlsafe(18))' > $OPS/prefect-auth)
 test "$(stat -c %a "$OPS/prefect-auth")" = 600
@@ -89,7 +90,7 @@ export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
        CSA_OUTPUT_DIR=$OPS/reports \
        CSA_OBJECT_LOCK_DAYS=1 \
        CSA_SIGNOFF_NOTIFY='["dara.kelly@example.ie"]'
-export PREFECT_API_URL=http://127.0.0.1:$PORT/api
+export PREFECT_API_URL=http://127.0.0.1:$PORT/api PREFECT_UI_URL=http://127.0.0.1:$PORT/v2
 export PREFECT_API_AUTH_STRING=$(cat $OPS/prefect-auth)        # the worker and its runs send it too
 setsid prefect worker start --pool csa-reports >"$OPS/worker.log" 2>&1 &
 pids+=($!)
@@ -98,6 +99,7 @@ step "4. ad-hoc runs"
 prefect deployment run annual_report/yearly --params '{"period": "2025", "as_of": "2026-01-15T00:00:00Z"}' | tee "$OPS/run1.log"
 RUN_ID=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run1.log" | head -1 | cut -d' ' -f2)
 test -n "$RUN_ID"
+grep -q "/v2/runs/flow-run/$RUN_ID" "$OPS/run1.log"   # Prefect's own link opens the V2 run page
 paused() { prefect flow-run ls --state-type PAUSED | grep -q "$1"; }
 wait_for 300 "run $RUN_ID to wait for sign-off" paused "${RUN_ID:0:8}"
 
@@ -119,6 +121,7 @@ echo "dara.kelly@example.ie namespaces=\"csa-report\" $(cut -d' ' -f1,2 $REPO/po
 ssh-keygen -Y verify -f "$OPS/allowed_signers" -I dara.kelly@example.ie -n csa-report -s "$OPS/approval.sig" < "$MANIFEST"
 csa-report approve $RUN_ID --key $OPS/dara-kelly.key --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
 grep -q "ended Completed" "$OPS/approve.log"
+grep -q "127.0.0.1:$PORT/v2/runs/flow-run/$RUN_ID" "$OPS/approve.log"   # and so does csa-report's
 # The report went to the authority and the Commission through the STARTTLS relay, once each.
 test "$(grep -l '^X-RcptTo: supervisory-authority@example.org' "$OPS"/mail/new/* | wc -l)" = 1
 test "$(grep -l '^X-RcptTo: commission-csa@example.org' "$OPS"/mail/new/* | wc -l)" = 1
