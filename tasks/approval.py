@@ -239,9 +239,7 @@ def approval_of(
         record_signoff.with_options(**retries)(approval)
         return approval
     try:
-        return human_signoff(
-            policies, staged, indicators, result, run_id, settings, manifest, summary, correction
-        )
+        return human_signoff(policies, staged, indicators, result, run_id, settings, manifest, summary, correction)
     except SignOffMissing as exc:
         status = "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused"
         set_run_status.with_options(**retries)(run_id, status)

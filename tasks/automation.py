@@ -1,7 +1,8 @@
 """The chat notification of a run waiting for sign-off: a Prefect automation that fires on the event the flow
 emits when it asks for a sign-off (csa_report.letters.signoff.CHAT_EVENT, sent by csa_report/tasks/notify.py)
 and sends through Prefect's own notification blocks (a generic webhook, Slack, Microsoft Teams). Its message
-carries the report id, the manifest's SHA-256 and the deadline from the event's payload, and the run's link. Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
+carries the report id, the manifest's SHA-256 and the deadline from the event's payload, and the run's link.
+Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
 
     python -m csa_report.tasks.automation --webhook-url URL [--slack-url URL] [--teams-url URL]
 
