@@ -53,3 +53,73 @@ def test_the_letter_goes_with_its_five_files_hashed_as_the_body_says(
         assert hashlib.sha256(raw).hexdigest() in body
     assert len(smtp.to(COMMISSION)) == 1
     assert audit.first_claimed_at(ref.provider, ref.period, ref.report_id, AUTHORITY) == NOW
+
+
+def _parsed(data: bytes) -> tuple[EmailMessage, str, dict[str, bytes]]:
+    msg = message_from_bytes(data, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    part = msg.get_body(("plain",))
+    assert part is not None
+    files = {}
+    for att in msg.iter_attachments():
+        content = att.get_content()
+        files[str(att.get_filename())] = content if isinstance(content, bytes) else content.encode()
+    return msg, str(part.get_content()), files
+
+
+def test_the_operators_resend_is_the_flows_letter_with_the_same_message_id(
+    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+) -> None:
+    """`csa-report delivery resend` of a refused delivery sends the formal letter the run sent to the other
+    recipient (same subject and body, the archived files attached), with this delivery's Message-ID and the Date
+    of its first claim, not the plain message."""
+    from csa_report.errors import RefusedError
+    from csa_report.filing.mail import settle
+    from csa_report.letters.resend import resend_letter
+    from csa_report.letters.submission import compose_letter
+    from csa_report.storage import S3Store
+
+    run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
+    ref = report.ref
+    facts = letter_facts(
+        load_policies(EXAMPLE).provider, ref.period, ref.report_id, instruments=instruments_from_reference(ref.period)
+    )
+    smtp.refuse.add(COMMISSION)
+    try:
+        submit(settings, report, audit, run_id, letter=letter_composer(facts, sender=SENDER))
+    except RefusedError:
+        pass
+    else:
+        raise AssertionError("the refused delivery did not stop the submission")
+    smtp.refuse.clear()
+    assert smtp.to(COMMISSION) == []
+
+    configured = settings.model_copy(update={"policies": EXAMPLE, "smtp_from": SENDER})
+    done = settle.resend(
+        audit, configured, S3Store.from_settings(configured), run_id, COMMISSION, letter=resend_letter(configured)
+    )
+    assert done.status == "sent" and done.message_id == message_id(ref.report_id, COMMISSION)
+    [first] = smtp.to(AUTHORITY)
+    [again] = smtp.to(COMMISSION)
+    flow_msg, flow_body, flow_files = _parsed(first.data)
+    msg, body, files = _parsed(again.data)
+    assert (
+        str(msg["Subject"])
+        == str(flow_msg["Subject"])
+        == (
+            "Report under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 "
+            "— Example Communications Ireland Ltd — 2025"
+        )
+    )
+    assert body == flow_body
+    # The letter as written from the facts alone, with the report's own files: the body that went out.
+    expected = compose_letter(facts, {n: report.artefacts[n] for n in files})
+    assert body.replace("\r\n", "\n") == expected.body
+    assert str(msg["Message-ID"]).strip() == message_id(ref.report_id, COMMISSION)
+    assert parsedate_to_datetime(str(msg["Date"])) == NOW.replace(tzinfo=UTC)  # the first claim, kept
+    assert sorted(files) == ["manifest.json", "report.csv", "report.json", "report.pdf"]
+    assert files == flow_files == {n: report.artefacts[n] for n in files}
+    assert {d.recipient: (d.status, d.attempts) for d in audit.status()[0].deliveries} == {
+        AUTHORITY: ("sent", 1),
+        COMMISSION: ("sent", 2),
+    }
