@@ -21,7 +21,7 @@ from csa_report.settings import Settings, require
 class ResendLetter:
     """The letter of one archived report, built on demand from the policy folder (``CSA_POLICIES``)."""
 
-    def __init__(self, policies: Path, sender: str) -> None:
+    def __init__(self, policies: Path | None, sender: str) -> None:
         self.policies = policies
         self.sender = sender
 
@@ -36,7 +36,10 @@ class ResendLetter:
         sealed: bool,
     ) -> Composer:
         p = Period.parse(period)
-        provider = load_policies(self.policies, p).provider
+        # Required only here, once the delivery is known to need its letter: a command refused for another
+        # reason (a delivery still in flight) says that reason, not a missing setting.
+        folder = Path(require(self.policies, "policies"))
+        provider = load_policies(folder, p).provider
         key = provider.approver_keys().get(reviewer)
         signer = Signer(reviewer, key) if signature and key else None
         note = CorrectionNote(*correction) if correction is not None else None
@@ -46,4 +49,4 @@ class ResendLetter:
 
 def resend_letter(settings: Settings) -> ResendLetter:
     """The letter builder of this installation: its policy folder and its sender (``CSA_SMTP_FROM``)."""
-    return ResendLetter(Path(require(settings.source.policies, "policies")), settings.smtp_from)
+    return ResendLetter(settings.source.policies, settings.smtp_from)
