@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import pytest
+
 from csa_report.audit import AuditLog
 from csa_report.filing.mail.message import message_id
 from csa_report.letters.instruments import instruments_from_reference
@@ -68,16 +70,19 @@ def _parsed(data: bytes) -> tuple[EmailMessage, str, dict[str, bytes]]:
 
 
 def test_the_operators_resend_is_the_flows_letter_with_the_same_message_id(
-    settings: Settings, report: FakeReport, audit: AuditLog, smtp: CollectingHandler
+    settings: Settings,
+    report: FakeReport,
+    audit: AuditLog,
+    smtp: CollectingHandler,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`csa-report delivery resend` of a refused delivery sends the formal letter the run sent to the other
     recipient (same subject and body, the archived files attached), with this delivery's Message-ID and the Date
     of its first claim, not the plain message."""
+    from csa_report.cli import main
     from csa_report.errors import RefusedError
-    from csa_report.filing.mail import settle
-    from csa_report.letters.resend import resend_letter
     from csa_report.letters.submission import compose_letter
-    from csa_report.storage import S3Store
 
     run_id, _ = stage_report(settings, report, audit, approved_by="Ann Approver")
     ref = report.ref
@@ -85,20 +90,27 @@ def test_the_operators_resend_is_the_flows_letter_with_the_same_message_id(
         load_policies(EXAMPLE).provider, ref.period, ref.report_id, instruments=instruments_from_reference(ref.period)
     )
     smtp.refuse.add(COMMISSION)
-    try:
+    with pytest.raises(RefusedError):
         submit(settings, report, audit, run_id, letter=letter_composer(facts, sender=SENDER))
-    except RefusedError:
-        pass
-    else:
-        raise AssertionError("the refused delivery did not stop the submission")
     smtp.refuse.clear()
     assert smtp.to(COMMISSION) == []
 
-    configured = settings.model_copy(update={"policies": EXAMPLE, "smtp_from": SENDER})
-    done = settle.resend(
-        audit, configured, S3Store.from_settings(configured), run_id, COMMISSION, letter=resend_letter(configured)
+    # The operator's command, with the installation's settings in its environment.
+    fields = ("s3_endpoint", "s3_access_key", "s3_secret_key", "staging_bucket", "staging_prefix", "archive_bucket")
+    fields += ("archive_prefix", "smtp_host", "smtp_port", "smtp_tls", "audit_db")
+    for name in fields:
+        value = getattr(settings, name)
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        monkeypatch.setenv(f"CSA_{name.upper()}", str(value))
+    monkeypatch.setenv("CSA_POLICIES", str(EXAMPLE))
+    monkeypatch.setenv("CSA_SMTP_FROM", SENDER)
+    assert main(["delivery", "resend", str(run_id), COMMISSION]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"report {ref.report_id} sent again to {COMMISSION} with Message-ID {message_id(ref.report_id, COMMISSION)}"
+        in out
     )
-    assert done.status == "sent" and done.message_id == message_id(ref.report_id, COMMISSION)
     [first] = smtp.to(AUTHORITY)
     [again] = smtp.to(COMMISSION)
     flow_msg, flow_body, flow_files = _parsed(first.data)
