@@ -148,7 +148,13 @@ class Settings(BaseSettings):
     publication_base_url: str | None = Field(None, description="Public URL the publication prefix is served at")
     object_lock_days: int = Field(3650, ge=1, description="COMPLIANCE retention of archived objects, in days")
     sse: str | None = Field("AES256", description="Server-side encryption for uploads, or None")
-    review_link_seconds: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    review_link_seconds: int = Field(
+        7 * 24 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long the sign-off's presigned review links work, in seconds (S3 allows 7 days); never "
+        "longer than the sign-off time-out, and the e-mail says how long",
+    )
     kms_key_id: str | None = Field(
         None, description="KMS key (id or ARN) for the buckets' default encryption (`storage init`); None = AES256"
     )

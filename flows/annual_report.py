@@ -33,6 +33,7 @@ from csa_report.render.report import RenderResult
 from csa_report.services import Services, bound, current
 from csa_report.settings import Settings, load_settings
 from csa_report.storage import slugify
+from csa_report.summary import report_summary, summary_text
 from csa_report.tasks.approval import approval_of, rejected, signoff_mode_of
 from csa_report.tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
 from csa_report.tasks.audit import record_findings, record_run, set_run_status
@@ -156,8 +157,21 @@ def _produce(
 
     manifest = read_manifest(rendered.paths[MANIFEST], staged.manifest_sha256)
     review_artifacts(staged, indicators, links_for(staged))
+    # The summary the report opens with, as text: the approvers are e-mailed and shown the very same.
+    summary = summary_text(report_summary(ctx))
     approval = approval_of(
-        policy_set, staged, indicators, result, run_id, settings.signoff, manifest, at, approve_as, approve_key
+        policy_set,
+        staged,
+        indicators,
+        result,
+        run_id,
+        settings.signoff,
+        manifest,
+        at,
+        approve_as,
+        approve_key,
+        summary=summary,
+        correction=correction,
     )
     signoff_artifact(staged, approval)
     if approval.decision == "reject":

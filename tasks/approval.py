@@ -19,10 +19,13 @@ from csa_report.checks import CheckResult
 from csa_report.deadline import deadline_for
 from csa_report.errors import SignOffMissing, SignOffTimeout
 from csa_report.filing.approval import Refusal, command_line_approval, signature_check
-from csa_report.filing.notify import SignoffRequest
+from csa_report.filing.guard import Correction
+from csa_report.filing.notify import Kind
 from csa_report.filing.review import Review, describe_for_reviewer, signing_instructions
 from csa_report.filing.sshsig import NAMESPACE
 from csa_report.indicators import Indicators
+from csa_report.letters.signoff import RefusedAnswer, SignoffNotice, review_link_lifetime
+from csa_report.letters.submission import CorrectionNote
 from csa_report.period import Period, format_instant, utc_now
 from csa_report.policies.models import PolicySet
 from csa_report.render.model import HUMAN_SIGNOFF
@@ -32,10 +35,10 @@ from csa_report.summary import key_figures
 from csa_report.tasks.audit import audit_log, first_seen_at, prior_approval, record_signoff, set_run_status
 from csa_report.tasks.context import automatic_signoff
 from csa_report.tasks.links import run_url, ui_base
-from csa_report.tasks.notify import notify_approvers
+from csa_report.tasks.notify import emit_chat_event, mail_of, notify_approvers
 from csa_report.tasks.orientation import run_name
 from csa_report.tasks.retry import retry_options
-from csa_report.tasks.signoff import request_signoff, signoff_timeout
+from csa_report.tasks.signoff import DEFAULT_MAX_REFUSALS, request_signoff, signoff_key, signoff_timeout
 from csa_report.tasks.stage import StagedReport, links_for
 
 __all__ = ["SIGNED_SIGNOFF", "UNSIGNED_SIGNOFF", "approval_of", "human_signoff", "rejected", "signoff_mode_of"]
@@ -63,6 +66,8 @@ def human_signoff(
     run_id: int,
     settings: SignoffSettings,
     manifest: bytes = b"",
+    summary: str = "",
+    correction: Correction | None = None,
 ) -> SignoffRecord:
     """Ask a reviewer in the Prefect UI (suspend from a deployment, pause otherwise); refused answers are
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
@@ -73,18 +78,23 @@ def human_signoff(
     findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
     check = signature_check(policies, manifest)
 
+    links_s = review_link_lifetime(settings.review_link_seconds, timeout_s)
+    summary_lines = tuple(summary.splitlines())
+
     def describe() -> str:
-        expire = utc_now() + timedelta(seconds=settings.review_link_seconds)
+        expire = utc_now() + timedelta(seconds=links_s)
         text = describe_for_reviewer(
             title=f"{p.provider}, {staged.period}, report {staged.report_id}",
             manifest_sha256=staged.manifest_sha256,
             key_figures=key_figures(indicators),
             findings=findings,
-            links=links_for(staged),
+            links=links_for(staged, links_s),
             preparer=p.preparer,
             approvers=p.approvers,
             links_expire=format_instant(expire),
             deadline=deadline_for(result.period).describe(utc_now()),
+            summary=summary_lines,
+            signed=check is not None,
         )
         if check is None:
             return text
@@ -92,26 +102,40 @@ def human_signoff(
         without_key = [a for a in p.approvers if a not in check.approver_keys]
         return text + signing_instructions(manifest, signers, without_key)
 
-    def notify(key: str) -> None:
-        now = utc_now()
+    def notice(key: str, now: datetime, refused: RefusedAnswer | None = None, last: bool = False) -> SignoffNotice:
         fr_id = str(flow_run.get_id() or "")
-        notify_approvers.with_options(**retries)(
-            SignoffRequest(
-                provider=p.provider,
-                period=staged.period,
-                report_id=staged.report_id,
-                manifest_sha256=staged.manifest_sha256,
-                flow_run_id=fr_id,
-                flow_run_name=run_name(p.provider, Period.parse(staged.period)),
-                key=key,
-                run_url=run_url(fr_id, ui_base(settings.ui_url)) if fr_id else None,
-                links=tuple(sorted(links_for(staged).items())),
-                links_expire=now + timedelta(seconds=settings.review_link_seconds),
-                deadline=now + timedelta(seconds=timeout_s),
-                approvers=tuple(p.approvers),
-                requested_at=now,
-            )
+        return SignoffNotice(
+            provider=p.provider,
+            period=staged.period,
+            report_id=staged.report_id,
+            manifest_sha256=staged.manifest_sha256,
+            run_name=run_name(p.provider, Period.parse(staged.period)),
+            run_url=(run_url(fr_id, ui_base(settings.ui_url)) if fr_id else "") or fr_id,
+            request_key=key,
+            approvers=tuple(p.approvers),
+            signers=tuple(a for a in p.approvers if check is not None and a in check.approver_keys),
+            summary=summary_lines,
+            links=() if last else tuple(sorted(links_for(staged, links_s).items())),
+            links_valid_s=links_s,
+            links_expire=now + timedelta(seconds=links_s),
+            deadline=now + timedelta(seconds=timeout_s),
+            correction=CorrectionNote(correction.supersedes, correction.reason) if correction is not None else None,
+            refused=refused,
+            last=last,
         )
+
+    def send(n: SignoffNotice, key: str, kind: Kind, now: datetime) -> None:
+        fr_id = str(flow_run.get_id() or "")
+        notify_approvers.with_options(**retries)(mail_of(n, key=key, flow_run_id=fr_id, kind=kind, at=now))
+        emit_chat_event(n, fr_id)
+
+    def notify(key: str) -> None:
+        # After a refused answer the refusal notice (below) already asked again, with fresh links: one e-mail
+        # per refused answer, not a second, identical request.
+        if key != signoff_key(1):
+            return
+        now = utc_now()
+        send(notice(key, now), key, "request", now)
 
     def on_refusal(refusal: Refusal) -> None:
         audit_log().record_signoff(
@@ -127,6 +151,20 @@ def human_signoff(
                 signature=refusal.signature,
             )
         )
+        refused = RefusedAnswer.of(
+            reviewer=refusal.reviewer,
+            decision=refusal.decision,
+            manifest_sha256=refusal.manifest_sha256,
+            reason=refusal.reason,
+            preparer=p.preparer,
+            approvers=p.approvers,
+            staged_sha256=staged.manifest_sha256,
+        )
+        now = utc_now()
+        # Sent once under the refused answer's key; it names the next request, its links and its deadline.
+        last = refusal.attempt >= DEFAULT_MAX_REFUSALS
+        n = notice(refusal.key if last else signoff_key(refusal.attempt + 1), now, refused, last)
+        send(n, refusal.key, "refusal", now)
 
     verdict = request_signoff(
         describe,
@@ -138,6 +176,7 @@ def human_signoff(
         timeout_s=timeout_s,
         poll_interval_s=settings.signoff_poll_s,
         signature_check=check,
+        max_refusals=DEFAULT_MAX_REFUSALS,
         review=Review(
             report_id=staged.report_id,
             manifest_sha256=staged.manifest_sha256,
@@ -173,6 +212,8 @@ def approval_of(
     as_of: datetime,
     approve_as: str | None,
     approve_key: str | None,
+    summary: str = "",
+    correction: Correction | None = None,
 ) -> SignoffRecord:
     """The sign-off of the staged report: one already recorded for it, the one given up front
     (``--approve-as``), or the reviewer's answer in the Prefect UI. A missing one is recorded on the run and
@@ -198,7 +239,7 @@ def approval_of(
         record_signoff.with_options(**retries)(approval)
         return approval
     try:
-        return human_signoff(policies, staged, indicators, result, run_id, settings, manifest)
+        return human_signoff(policies, staged, indicators, result, run_id, settings, manifest, summary, correction)
     except SignOffMissing as exc:
         status = "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused"
         set_run_status.with_options(**retries)(run_id, status)

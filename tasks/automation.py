@@ -1,6 +1,8 @@
-"""The chat notification of a run waiting for sign-off: a Prefect automation that fires on the flow run's
-Suspended or Paused state and sends through Prefect's own notification blocks (a generic webhook, Slack,
-Microsoft Teams). Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
+"""The chat notification of a run waiting for sign-off: a Prefect automation that fires on the event the flow
+emits when it asks for a sign-off (csa_report.letters.signoff.CHAT_EVENT, sent by csa_report/tasks/notify.py)
+and sends through Prefect's own notification blocks (a generic webhook, Slack, Microsoft Teams). Its message
+carries the report id, the manifest's SHA-256 and the deadline from the event's payload, and the run's link.
+Created by the deployment step of ``infra/prefect.yaml`` (``prefect deploy``), or by hand:
 
     python -m csa_report.tasks.automation --webhook-url URL [--slack-url URL] [--teams-url URL]
 
@@ -17,16 +19,15 @@ import logging
 import sys
 from typing import Any, cast
 
+from csa_report.letters.signoff import CHAT_BODY, CHAT_EVENT, CHAT_SUBJECT
+
 log = logging.getLogger(__name__)
 
 AUTOMATION_NAME = "csa-report: run waiting for sign-off"
 BLOCK_NAMES = {"webhook": "csa-signoff-webhook", "slack": "csa-signoff-slack", "teams": "csa-signoff-teams"}
-SUBJECT = "Sign-off needed: {{ flow_run.name }}"
-#: Jinja, rendered by the Prefect server with the flow run of the event (its ui_url filter gives the link).
-BODY = (
-    "Flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }} and waits for a sign-off. "
-    "Open it, choose Resume and fill in the form: {{ flow_run|ui_url }}"
-)
+#: Jinja, rendered by the Prefect server with the event (its payload) and its flow run (ui_url gives the link).
+SUBJECT = CHAT_SUBJECT
+BODY = CHAT_BODY
 
 
 def _given(value: str | None) -> str | None:
@@ -83,7 +84,7 @@ def ensure_signoff_automation(
         block_id = block.save(BLOCK_NAMES[kind], overwrite=True)
         actions.append(SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY))
     trigger = EventTrigger(
-        expect={"prefect.flow-run.Suspended", "prefect.flow-run.Paused"},
+        expect={CHAT_EVENT},
         match={"prefect.resource.id": "prefect.flow-run.*"},
         match_related={"prefect.resource.role": "flow", "prefect.resource.name": flow_name},
         posture=Posture.Reactive,

@@ -51,7 +51,8 @@ def stage_report(rendered: RenderResult, provider: str, period: str) -> StagedRe
     return stage_artefacts(rendered, provider, period)
 
 
-def links_for(staged: StagedReport) -> dict[str, str]:
-    """Fresh time-limited review links (computed locally by signing; never persisted, never logged)."""
+def links_for(staged: StagedReport, seconds: int | None = None) -> dict[str, str]:
+    """Fresh time-limited review links (computed locally by signing; never persisted, never logged), valid for
+    ``seconds`` (the sign-off passes its capped lifetime) or ``CSA_REVIEW_LINK_SECONDS``."""
     services = current()
-    return review_links(services.store, staged.objects, services.settings.s3.review_link_seconds)
+    return review_links(services.store, staged.objects, seconds or services.settings.s3.review_link_seconds)

@@ -149,13 +149,21 @@ def register_operator_actions(app: typer.Typer) -> None:
         recipient: Annotated[str, typer.Argument(help="Recipient address")],
         audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
     ) -> None:
-        """Send a delivery of unknown outcome again: the same message, with the same Message-ID."""
+        """Send a delivery of unknown outcome again: the same formal letter, with the same Message-ID."""
         from csa_report.filing.mail import settle as delivery_ops
+        from csa_report.letters.resend import resend_letter
         from csa_report.services import Services
         from csa_report.settings import load_settings
 
         services = Services.start(load_settings(audit_db=audit_db))
-        done = delivery_ops.resend(services.audit, services.settings, services.store, run_id, recipient)
+        done = delivery_ops.resend(
+            services.audit,
+            services.settings,
+            services.store,
+            run_id,
+            recipient,
+            letter=resend_letter(services.settings),
+        )
         console.print(
             f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "
             f"{done.message_id}; {_hint(done.all_done, run_id)}"

@@ -73,6 +73,11 @@ def _cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
 
 
+def _plain(text: str) -> str:
+    """A line shown as written: every Markdown and HTML character escaped (the summary quotes provider.md)."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~&])", r"\\\1", " ".join(text.split()))
+
+
 def _url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
@@ -88,13 +93,20 @@ def describe_for_reviewer(
     approvers: Sequence[str] = (),
     links_expire: str | None = None,
     deadline: str | None = None,
+    summary: Sequence[str] = (),
+    signed: bool = False,
 ) -> str:
     """The markdown shown above the sign-off form. Plain inputs only: ``key_figures`` as (label, value) pairs,
     ``findings`` as one line each, ``links`` as (file name, presigned URL), ``deadline`` as one line (DEADLINE-1,
-    see csa_report.deadline)."""
+    see csa_report.deadline), ``summary`` as the plain-text lines of the report's summary page (the render step's
+    ``summary_text``, the same the approvers are e-mailed), ``signed`` when the form takes a signature instead of
+    the typed hash."""
     lines = [f"## Sign-off: {title}", ""]
     if deadline:
         lines += [f"**Deadline (Art. 3(1)(g)(vii)):** {_cell(deadline)}", ""]
+    if summary:
+        quoted = [f"> {_plain(s)}" if s.strip() else ">" for s in "\n".join(summary).strip("\n").splitlines()]
+        lines += ["**What the authority will read first (the report's summary):**", "", *quoted, ""]
     figures = list(key_figures.items()) if isinstance(key_figures, Mapping) else list(key_figures)
     if figures:
         lines += ["| Key figure | Value |", "|---|---:|"]
@@ -114,8 +126,13 @@ def describe_for_reviewer(
             + " · ".join(f"[{_cell(name)}]({_url(url)})" for name, url in pairs),
             "",
         ]
+    confirm = (
+        f"**The manifest you sign.** Its SHA-256 (`sha256sum {MANIFEST}`) is:"
+        if signed
+        else f"**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum {MANIFEST}`) must be:"
+    )
     lines += [
-        f"**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum {MANIFEST}`) must be:",
+        confirm,
         "",
         "```",
         manifest_sha256,

@@ -102,6 +102,8 @@ class SignoffNotice:
     #: The figures that changed against the corrected filing, as plain-text lines.
     changed: tuple[str, ...] = ()
     refused: RefusedAnswer | None = None
+    #: The refused answer was the last one this run takes: it fails, nothing is asked again.
+    last: bool = False
 
 
 def review_link_lifetime(review_link_seconds: int, signoff_timeout_s: int) -> int:
@@ -121,6 +123,8 @@ def duration_text(seconds: int) -> str:
 
 def subject_of(n: SignoffNotice) -> str:
     what = f"{clean_line(n.provider)}, {clean_line(n.period)} (report {clean_line(n.report_id)})"
+    if n.refused is not None and n.last:
+        return f"Sign-off refused, nothing is submitted: {what}"
     if n.refused is not None:
         return f"Sign-off still needed, an answer was refused: {what}"
     if n.correction is not None:
@@ -131,6 +135,15 @@ def subject_of(n: SignoffNotice) -> str:
 def signoff_message(n: SignoffNotice) -> tuple[str, str]:
     """Subject and plain-text body of the notification."""
     lines: list[str] = []
+    if n.refused is not None and n.last:
+        lines += [
+            n.refused.sentence(),
+            f"That was the last answer run {clean_line(n.run_name)} takes: it fails and nothing is submitted. "
+            "Start a new run of the period to ask for the sign-off again.",
+            "",
+            f"Approvers: {', '.join(clean_line(a) for a in n.approvers)}. Request: {clean_line(n.request_key)}.",
+        ]
+        return subject_of(n), "\n".join(lines) + "\n"
     if n.refused is not None:
         lines += [n.refused.sentence(), "The report still waits for the sign-off of an approver.", ""]
     lines.append(
@@ -145,7 +158,8 @@ def signoff_message(n: SignoffNotice) -> tuple[str, str]:
     lines += [
         "",
         "What the authority will read first (the report's summary):",
-        *[f"  {clean_line(s)}" for s in n.summary],
+        # The summary's blank lines stay blank: they part its paragraphs as on the report's first page.
+        *[f"  {clean_line(s)}" if s.strip() else "" for s in n.summary],
     ]
     lines += [
         "",

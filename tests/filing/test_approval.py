@@ -214,3 +214,29 @@ def test_a_server_refusal_is_explained_in_words():
     assert "description" in schema_of(SignOff)["properties"]["manifest_sha256"]
     assert "upper or lower case" in schema_of(SignOff)["properties"]["manifest_sha256"]["description"]
     assert "Case and spaces" in schema_of(SignOff)["properties"]["reviewer"]["description"]
+
+
+def test_the_form_quotes_the_reports_summary_as_written() -> None:
+    summary = (
+        "Example Communications Ireland Ltd: transparency report 2025",
+        "",
+        "- Reports sent concerning EU users — known CSAM: 1,204 [section 4]",
+        "Contact point: Niamh Walsh <csa@example.ie> *not bold*",
+    )
+    md = describe_for_reviewer(title="t", manifest_sha256=SHA, summary=summary)
+    assert (
+        "**What the authority will read first (the report's summary):**\n\n"
+        "> Example Communications Ireland Ltd: transparency report 2025\n"
+        ">\n"
+        "> - Reports sent concerning EU users — known CSAM: 1,204 \\[section 4\\]\n"
+        "> Contact point: Niamh Walsh \\<csa@example.ie\\> \\*not bold\\*\n\n" in md
+    )
+    assert "summary" not in describe_for_reviewer(title="t", manifest_sha256=SHA)
+
+
+def test_a_signed_form_asks_for_no_typed_hash() -> None:
+    typed = describe_for_reviewer(title="t", manifest_sha256=SHA)
+    signed = describe_for_reviewer(title="t", manifest_sha256=SHA, signed=True)
+    assert "**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum manifest.json`) must be:" in typed
+    assert "Confirm" not in signed and "must be" not in signed
+    assert f"**The manifest you sign.** Its SHA-256 (`sha256sum manifest.json`) is:\n\n```\n{SHA}\n```" in signed

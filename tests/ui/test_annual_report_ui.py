@@ -286,10 +286,10 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         )
         body = mail.get_content()  # type: ignore[attr-defined]
         assert f"{prefect_server.url}/v2/runs/flow-run/{run_id}" in body and "Deadline: " in body
-        # … and the chat automation called the webhook with the run's name.
-        call = stack.webhook.wait_for(RUN_NAME)
-        assert "waits for a sign-off" in json.dumps(call)
+        # … and the chat automation called the webhook with the report id, the manifest's hash and the deadline.
         sha = staged_sha(stack, run_id)
+        call = json.dumps(stack.webhook.wait_for(f"manifest.json SHA-256: {sha}"))
+        assert f"Report {sha[:16]} of Example Communications Ireland Ltd" in call and "Deadline: " in call
         # Forgiving validation: the hash in upper case (Windows tools), the name in another case with spaces.
         approve_in_ui(
             prefect_server,

@@ -60,7 +60,7 @@ def test_prefect_yaml_deploys_and_schedules_the_yearly_run(prefect_server):
         ]
         assert len(automations) == 1, automations  # deploying again updates it, never adds a second
         trigger = automations[0]["trigger"]
-        assert set(trigger["expect"]) == {"prefect.flow-run.Suspended", "prefect.flow-run.Paused"}
+        assert set(trigger["expect"]) == {"csa-report.signoff.requested"}
         assert trigger["match_related"] == {"prefect.resource.role": "flow", "prefect.resource.name": "annual_report"}
         [action] = automations[0]["actions"]
         assert action["type"] == "send-notification"

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
 from functools import partial
+from typing import Protocol
 
 from csa_report.artefacts import REPORT_PDF
 from csa_report.audit.log import AuditLog, DeliverySummary, RunSummary
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED
 from csa_report.errors import InputError
+from csa_report.filing.guard import Correction
 from csa_report.filing.mail.ledgers import ReportLedger
 from csa_report.filing.mail.machine import claim_owner, owner_alive, send_claimed
-from csa_report.filing.mail.message import Attachment, build_message, message_id
+from csa_report.filing.mail.message import Attachment, Composer, build_message, message_id
 from csa_report.filing.mail.report import ATTACHMENTS, message_text
 from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
 from csa_report.period import Period, utc_now
@@ -24,6 +28,21 @@ from csa_report.storage.objects import S3Store
 from csa_report.storage.report import ReportRef, verify_staged
 
 log = logging.getLogger(__name__)
+
+
+class LetterFor(Protocol):
+    """Builds the formal letter of an archived report (csa_report.letters.resend): what the flow sent."""
+
+    def __call__(
+        self,
+        *,
+        period: str,
+        report_id: str,
+        correction: tuple[str, str] | None,
+        reviewer: str,
+        signature: str | None,
+        sealed: bool,
+    ) -> Composer: ...
 
 
 @dataclass(frozen=True)
@@ -91,7 +110,10 @@ def resend(
     run_id: int,
     recipient: str,
     transport: Transport | None = None,
+    letter: LetterFor | None = None,
 ) -> Settled:
+    """Send the delivery again, as the run built it: the formal letter when ``letter`` is given (what the flow
+    sends), else the plain message; same Message-ID, same Date, the archived and verified bytes attached."""
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
     # The approval the run's message was dated with: the first valid one of exactly this report version.
@@ -106,7 +128,7 @@ def resend(
     ref = ReportRef(run.provider, Period.parse(run.period), run.report_id)
     # The same message as the run built: a correction says so, and the sealed PDF (when the run sealed one) goes
     # out under the approved file's name.
-    from csa_report.filing.guard import Correction, filings
+    from csa_report.filing.guard import filings
     from csa_report.filing.seal import SEALED_NAME
 
     period_filings = filings(audit, run.provider, run.period)
@@ -118,23 +140,38 @@ def resend(
             "its correction (settle it with `csa-report delivery confirm` if it arrived)"
         )
     correction = Correction(filed.supersedes, filed.reason or "") if filed is not None and filed.supersedes else None
-    if SEALED_NAME in contents:
+    sealed = SEALED_NAME in contents
+    if sealed:
         contents = {**contents, REPORT_PDF: contents[SEALED_NAME]}
-    subject, body = message_text(ref, run.manifest_sha256, correction)
+    # Built before the delivery is claimed again: a letter that cannot be written leaves the delivery as it was.
+    if letter is not None:
+        compose = letter(
+            period=run.period,
+            report_id=run.report_id,
+            correction=(correction.supersedes, correction.reason) if correction is not None else None,
+            reviewer=approval.reviewer,
+            signature=approval.signature,
+            sealed=sealed,
+        )
+        # Dated as the flow dated it: the moment this delivery was first claimed (kept across resends).
+        sent_at = audit.first_claimed_at(run.provider, run.period, run.report_id, row.recipient)
+        msg = compose(row.recipient, contents, sent_at or approval.decided_at)
+    else:
+        msg = _plain(
+            run.report_id,
+            settings.smtp_from,
+            row.recipient,
+            ref,
+            run.manifest_sha256,
+            correction,
+            contents,
+            approval.decided_at,
+        )
     if not audit.begin_resend(
         run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
     ):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
     transport = transport or transport_for(settings.smtp)
-    msg = build_message(
-        report_id=run.report_id,
-        sender=settings.smtp_from,
-        recipient=row.recipient,
-        subject=subject,
-        body=body,
-        attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
-        date=approval.decided_at,
-    )
     ledger = ReportLedger(audit, run.provider, run.period, run.report_id, transport.channel)
     done = send_claimed(
         ledger,
@@ -146,6 +183,28 @@ def resend(
     if done.error is not None:
         raise done.error
     return _settled(audit, run, row.recipient, "sent")
+
+
+def _plain(
+    report_id: str,
+    sender: str,
+    recipient: str,
+    ref: ReportRef,
+    manifest_sha256: str,
+    correction: Correction | None,
+    contents: dict[str, bytes],
+    date: datetime,
+) -> EmailMessage:
+    subject, body = message_text(ref, manifest_sha256, correction)
+    return build_message(
+        report_id=report_id,
+        sender=sender,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
+        date=date,
+    )
 
 
 def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> Settled:
