@@ -158,6 +158,8 @@ def demo_settings(out: Path, endpoint: Any) -> dict[str, Any]:
         "seal_pkcs12": demo_seal(out),
         "seal_pkcs12_password": DEMO_SEAL_PASSWORD,
         "smtp_host": None,
+        # The one place the demo marker is set: the published example keys of policies/example may sign here.
+        "demo": True,
     }
 
 
