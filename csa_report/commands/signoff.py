@@ -8,9 +8,10 @@ checks it against the form's schema, then the flow checks the approver list, the
 it or a y/N confirmation at a terminal (csa_report/commands/signoff_review.py).
 
 Exit codes: 0 the answer was delivered (with ``--wait``: and accepted); 2 no such run, the run is not waiting
-for a sign-off, ``approve --key`` without a matching ``--sha256`` or a confirmation, the server refused the answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect
-API is unreachable; 4 (``--wait``) the run failed after the answer for another reason (retry it once fixed);
-6 the sign-off can no longer be given (timed out), or (``--wait``) the run ended without a valid sign-off.
+for a sign-off, ``approve --key`` without a matching ``--sha256`` or a confirmation, the server refused the
+answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect API is unreachable; 4 (``--wait``) the
+run failed after the answer for another reason (retry it once fixed); 6 the sign-off can no longer be given
+(timed out), or (``--wait``) the run ended without a valid sign-off.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def test_a_terminal_asks_and_only_yes_signs() -> None:
     asked: list[str] = []
     confirm_signing(REVIEW, "precise-shark", None, lambda q: asked.append(q) or True)
     assert asked == [f"Sign manifest {SHA} of report r1?"]
-    with pytest.raises(InputError, match="^not confirmed: nothing was signed and flow run precise-shark still"):
+    with pytest.raises(InputError, match=r"^not confirmed: nothing was signed and flow run precise-shark still"):
         confirm_signing(REVIEW, "precise-shark", None, lambda _q: False)
 
 

@@ -14,8 +14,8 @@ from csa_report.period import Period, parse_as_of
 from csa_report.pipeline import extract
 from csa_report.seed import seed
 from csa_report.summary import key_figures
-from tests.flows.flow_helpers import FlowInBackground
 from tests.flows import test_flow_integrity as integrity
+from tests.flows.flow_helpers import FlowInBackground
 
 #: The signed-sign-off fixtures of the flow tests: generated keys for every person, keyed example policies.
 keys = integrity.keys

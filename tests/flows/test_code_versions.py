@@ -52,10 +52,8 @@ def test_the_same_version_logs_one_line_and_no_artifact(prefect_server, tmp_path
     assert state.result() is None
     logs, artifacts = _logs_and_artifacts(state.state_details.flow_run_id)
     assert [m for lvl, m in logs if lvl >= 30] == []
-    assert (
-        20,
-        f"csa-report installed {version('csa-report')}; checkout {home}: version {version('csa-report')}, commit {head}",
-    ) in logs
+    same = version("csa-report")
+    assert (20, f"csa-report installed {same}; checkout {home}: version {same}, commit {head}") in logs
     assert MISMATCH_ARTIFACT not in artifacts
 
 
