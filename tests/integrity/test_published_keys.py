@@ -92,3 +92,24 @@ def test_run_with_the_example_folder_stops_at_policy_load_with_exit_2(tmp_path: 
     assert f"signing key of Dara Kelly ({DARA}) is one of the example keys published" in proc.stderr
     # Stopped before the source was read or anything rendered, let alone staged or recorded.
     assert not (tmp_path / "never-read.db").exists() and not out.exists() and not (tmp_path / "audit.db").exists()
+
+
+def test_check_on_the_example_folder_warns_and_still_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csa_report.cli import main
+    from csa_report.period import Period
+    from csa_report.seed import seed
+
+    monkeypatch.setenv("COLUMNS", "400")
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=3)
+    args = ["check", "--db", url, "--policies", str(EXAMPLE_POLICIES), "--period", "2025"]
+    code = main([*args, "--as-of", "2026-01-15T00:00:00Z", "--out", str(tmp_path / "out")])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0, out  # the checks ran and passed: a warning, not exit 2
+    assert (tmp_path / "out" / "findings.json").is_file()
+    # The version of provider.md in force on the period's last day is named: for 2025, the one kept in history/.
+    in_force = EXAMPLE_POLICIES / "history" / "provider" / "2025.1.md"
+    assert f"warning: {in_force}: signing key of Dara Kelly ({DARA}) is one of the example keys" in out
+    assert "`csa-report run` refuses it (exit 2) outside the demo" in out
