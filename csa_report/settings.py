@@ -235,6 +235,13 @@ class Settings(BaseSettings):
     seal_pkcs11_key_label: str | None = Field(None, description="PKCS#11 key (and certificate) label of the seal")
     seal_pkcs11_pin: SecretStr | None = Field(None, description="PKCS#11 user PIN of the seal's token")
 
+    demo: bool = Field(
+        False,
+        description="Set by `csa-report demo` only (settings.overriding): the published example keys may sign. "
+        "Not read from the environment or the config file (CSA_DEMO there is refused), so that an installation "
+        "cannot switch it on by copying the demo's settings",
+    )
+
     def _part(self, part: type[P]) -> P:
         # Already validated as part of Settings: construct without validating again.
         return cast(P, part.model_construct(**{name: getattr(self, name) for name in part.model_fields}))
@@ -276,11 +283,30 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _NotDemo(env_settings, "CSA_DEMO")]
         config_file = os.environ.get("CSA_CONFIG")
         if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file))
+            sources.append(_NotDemo(toml, f"demo in {config_file}"))
         return tuple(sources)
+
+
+class _NotDemo(PydanticBaseSettingsSource):
+    """The environment or the config file, refusing to set ``demo``: only ``csa-report demo`` marks its own
+    settings (through :func:`overriding`), so a copied CSA_DEMO cannot let the published example keys sign."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource, name: str) -> None:
+        super().__init__(inner.settings_cls)
+        self._inner, self._name = inner, name
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        values = self._inner()
+        if "demo" in values:
+            raise ConfigError(f"{self._name} cannot be set: only `csa-report demo` runs as the demo")
+        return values
 
 
 _OVERRIDES: dict[str, Any] = {}

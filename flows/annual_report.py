@@ -29,6 +29,7 @@ from csa_report.filing.submit import SubmissionResult
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
 from csa_report.pipeline import ReportInputs, previous_figures, publication_date_of, report_inputs
+from csa_report.policies.published_keys import refuse_published_keys
 from csa_report.render.report import RenderResult
 from csa_report.services import Services, bound, current
 from csa_report.settings import Settings, load_settings
@@ -48,6 +49,7 @@ from csa_report.tasks.retry import retry_options
 from csa_report.tasks.signoff import refuse_up_front_approval_in_deployment
 from csa_report.tasks.stage import links_for, stage_report
 from csa_report.tasks.submit import signer_of, submission_letter, submit
+from csa_report.tasks.versions import log_code_versions
 
 # The S3 and SMTP credentials may be Prefect blocks the settings name: let the library read them (a deployed run
 # starts here, not in the CLI).
@@ -148,6 +150,7 @@ def _produce(
         return Failed(
             name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection", message=str(guard), data=guard
         )
+    refuse_published_keys(policy_set, demo=settings.demo)  # again just before staging: nothing staged with them
     recipients = recipients_of(policy_set)
     letter = submission_letter(policy_set, p, rendered.report_id, correction, [a for _, a in recipients])
     staged = step(stage_report)(rendered, provider, str(p))
@@ -231,6 +234,7 @@ def annual_report(
     note = resume_note()
     if note:
         logger.info(note)
+    log_code_versions()
     label: tuple[str, str] | None = None
     try:
         refuse_up_front_approval_in_deployment(approve_as, approve_key)
@@ -240,6 +244,7 @@ def annual_report(
         p = resolve_period(period, at)
         correction = correction_of(supersedes, reason)
         inputs = report_inputs(settings.source, p, at)
+        refuse_published_keys(inputs.policies, demo=settings.demo)
         provider = inputs.policies.provider.provider
         label_run(provider, p)
         label = (provider, str(p))

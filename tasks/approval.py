@@ -181,6 +181,7 @@ def human_signoff(
             report_id=staged.report_id,
             manifest_sha256=staged.manifest_sha256,
             manifest=manifest.decode("utf-8") if check is not None else None,
+            key_figures=tuple(key_figures(indicators)),
         ),
     )
     # The time of the decision as first seen: a resumed or retried run replays the same answer and must record

@@ -60,14 +60,14 @@ def test_demo_wait_uses_its_own_home_links_the_current_ui_and_stays_up(tmp_path)
         cmd = wait_for_line(
             lines,
             r"PREFECT_API_URL=(\S+) PREFECT_API_AUTH_STRING='(\S+)' csa-report approve "
-            r"(\S+) --key (\S+)",
+            r"(\S+) --key (\S+) --sha256 ([0-9a-f]{64})",
             proc,
             30,
         )
-        api, auth, run_id, key = cmd.group(1), cmd.group(2), cmd.group(3), cmd.group(4)
+        api, auth, run_id, key, sha = cmd.group(1), cmd.group(2), cmd.group(3), cmd.group(4), cmd.group(5)
         assert api == f"{ui.group(1)}/api" and run_id == ui.group(2)
         approve = subprocess.run(
-            [str(CLI), "approve", run_id, "--key", key],
+            [str(CLI), "approve", run_id, "--key", key, "--sha256", sha],
             env={
                 **env,
                 "PREFECT_API_URL": api,

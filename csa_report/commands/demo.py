@@ -158,6 +158,8 @@ def demo_settings(out: Path, endpoint: Any) -> dict[str, Any]:
         "seal_pkcs12": demo_seal(out),
         "seal_pkcs12_password": DEMO_SEAL_PASSWORD,
         "smtp_host": None,
+        # The one place the demo marker is set: the published example keys of policies/example may sign here.
+        "demo": True,
     }
 
 
@@ -353,7 +355,7 @@ def run_and_wait(out: Path) -> Any:
                 auth = os.environ.get("PREFECT_API_AUTH_STRING", "")
                 console.print(f"The API is closed to strangers: the UI asks once for the string {auth}")
                 env = f"PREFECT_API_URL={api} PREFECT_API_AUTH_STRING='{auth}'"
-                console.print(f"  {env} csa-report approve {run_id} --key {key}")
+                console.print(f"  {env} csa-report approve {run_id} --key {key} --sha256 {sha}")
                 console.print(f"  {env} csa-report reject {run_id} --key {key} --comment 'why'")
                 console.print("Waiting … (Ctrl-C to stop; the staged copy stays)")
                 shown = True

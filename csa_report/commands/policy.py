@@ -8,14 +8,27 @@ could not run (query error).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from csa_report.period import Period
 
+if TYPE_CHECKING:
+    from csa_report.policies.provider_doc import ProviderDoc
+
 console = Console(highlight=False, soft_wrap=True)
+
+
+def warn_if_published_keys(provider: ProviderDoc) -> None:
+    """``check`` signs nothing, so a published example key is a warning here (the docs check the example folder);
+    ``run`` refuses it outside the demo (csa_report/policies/published_keys.py)."""
+    from csa_report.policies.published_keys import published_key_message
+
+    message = published_key_message(provider)
+    if message is not None:
+        console.print(f"[yellow]warning:[/] {message}; `csa-report run` refuses it (exit 2) outside the demo")
 
 
 def register(app: typer.Typer) -> None:
@@ -59,6 +72,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
         warn_if_incomplete(inputs.period, inputs.as_of)
+        warn_if_published_keys(inputs.policies.provider)
         indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
         previous = pipeline.previous_figures(
             settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period

@@ -4,10 +4,14 @@ Prefect UI (workflow.md step 5).
 RUN is a flow-run id or name. The answer goes to the Prefect API named by ``PREFECT_API_URL``; the server
 checks it against the form's schema, then the flow checks the approver list, the four-eyes rule and the hash.
 
+``approve --key`` prints the request's key figures and manifest SHA-256 and signs only with ``--sha256`` matching
+it or a y/N confirmation at a terminal (csa_report/commands/signoff_review.py).
+
 Exit codes: 0 the answer was delivered (with ``--wait``: and accepted); 2 no such run, the run is not waiting
-for a sign-off, the server refused the answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect
-API is unreachable; 4 (``--wait``) the run failed after the answer for another reason (retry it once fixed);
-6 the sign-off can no longer be given (timed out), or (``--wait``) the run ended without a valid sign-off.
+for a sign-off, ``approve --key`` without a matching ``--sha256`` or a confirmation, the server refused the
+answer (malformed), or (``--wait``) the flow refused it; 3 the Prefect API is unreachable; 4 (``--wait``) the
+run failed after the answer for another reason (retry it once fixed); 6 the sign-off can no longer be given
+(timed out), or (``--wait``) the run ended without a valid sign-off.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
+from csa_report.commands.signoff_review import Confirm, manifest_to_sign, review_of
+from csa_report.commands.signoff_review import check_reviewed as check_reviewed  # re-exported
 from csa_report.errors import ConfigError, CsaReportError, InputError, SignOffMissing, ToolError, UnreachableError
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.objects import FlowRun
-
-    from csa_report.filing.review import Review
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -41,7 +45,8 @@ ShaOpt = Annotated[
     typer.Option(
         "--sha256",
         help="SHA-256 of the manifest.json you reviewed (64 hex digits). Typed sign-off: the answer; with "
-        "--key: checked against the manifest the run shows before anything is signed",
+        "--key: approve signs only when it matches the manifest the run shows (without it: a y/N question at a "
+        "terminal, exit 2 elsewhere); reject checks it when given",
     ),
 ]
 KeyOpt = Annotated[
@@ -134,48 +139,6 @@ def _signoff_keyset(client: SyncPrefectClient, fr: FlowRun) -> dict[str, str]:
     return dict(keyset)
 
 
-def review_of(client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str]) -> Review | None:
-    """The structured copy of the waiting request (csa_report/filing/review.py), or None when the run stored
-    none (a form that is not csa-report's)."""
-    import pydantic
-
-    from csa_report.filing.review import Review, review_key
-
-    try:
-        value = json.loads(client.read_flow_run_input(fr.id, review_key(keyset["response"].removesuffix("-response"))))
-        return Review.model_validate(value)
-    except (pydantic.ValidationError, ValueError, TypeError):
-        return None
-    except Exception:
-        return None
-
-
-def signed_manifest_of(
-    client: SyncPrefectClient, fr: FlowRun, keyset: dict[str, str], reviewed_sha256: str | None = None
-) -> bytes:
-    """The manifest the waiting request asks to sign, from its structured :class:`Review`, checked against the
-    SHA-256 it states, so that what is signed is what the flow will verify; and against ``reviewed_sha256``
-    (``--sha256``) when given, so that nothing is signed but the manifest the reviewer read."""
-    from csa_report.filing.review import Review, reviewed_manifest
-
-    review = review_of(client, fr, keyset) or Review(report_id="", manifest_sha256="0" * 64)
-    data = reviewed_manifest(review, str(fr.name))
-    check_reviewed(review.manifest_sha256, reviewed_sha256, str(fr.name))
-    return data
-
-
-def check_reviewed(shown_sha256: str, reviewed_sha256: str | None, run_name: str) -> None:
-    """``--sha256`` given with ``--key``: the manifest the run shows must be the one reviewed (compared
-    case-insensitively, spaces around it ignored), or nothing is signed."""
-    if reviewed_sha256 is None:
-        return
-    if reviewed_sha256.strip().lower() != shown_sha256.strip().lower():
-        raise InputError(
-            f"--sha256 {reviewed_sha256.strip()[:12]}… is not the manifest flow run {run_name} waits "
-            f"for ({shown_sha256[:12]}…); review the current version; nothing was signed"
-        )
-
-
 def answer_signoff(
     run: str,
     decision: Literal["approve", "reject"],
@@ -183,8 +146,11 @@ def answer_signoff(
     sha256: str | None,
     comment: str = "",
     key: Path | None = None,
+    confirm: Confirm | None = None,
 ) -> Delivered:
-    """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form."""
+    """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form. With
+    ``key``, the request's key figures and manifest hash are printed first, and an approval is signed only when
+    ``sha256`` matches that hash or ``confirm`` (a terminal's y/N) says yes (csa_report/commands/signoff_review.py)."""
     import httpx
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import StateType
@@ -205,7 +171,15 @@ def answer_signoff(
             if key is not None:
                 from csa_report.filing.sshsig import namespace_of, sign
 
-                answer["signature"] = sign(signed_manifest_of(client, fr, keyset, sha256), key, namespace_of(decision))
+                data = manifest_to_sign(
+                    review_of(client, fr, keyset),
+                    str(fr.name),
+                    sha256,
+                    approving=decision == "approve",
+                    confirm=confirm,
+                    show=lambda line: console.print(line, markup=False),
+                )
+                answer["signature"] = sign(data, key, namespace_of(decision))
             result = client.resume_flow_run(fr.id, run_input=answer)
     except httpx.HTTPStatusError as exc:
         raise http_status_error(api, exc) from None
@@ -319,7 +293,11 @@ def _run(
     wait: int,
     key: Path | None = None,
 ) -> None:
-    delivered = answer_signoff(run, decision, reviewer, sha256, comment, key)
+    import sys
+
+    # An approval without --sha256 asks at a terminal; in a script (stdin not a terminal) it refuses instead.
+    confirm = (lambda q: typer.confirm(q, default=False)) if key is not None and sys.stdin.isatty() else None
+    delivered = answer_signoff(run, decision, reviewer, sha256, comment, key, confirm)
     who = f"the holder of {key}" if key is not None else reviewer
     console.print(
         f"{decision} by {who} delivered to flow run {delivered.run_name} ({delivered.key}); the flow "

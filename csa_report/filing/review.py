@@ -48,6 +48,8 @@ class Review(pydantic.BaseModel):
     manifest: str | None = None
     #: The reasons of the answers refused so far, oldest first ("signoff-1: …").
     refused: tuple[str, ...] = ()
+    #: (label, value as printed) of the report's key figures, all services: what ``approve`` shows before it signs.
+    key_figures: tuple[tuple[str, str], ...] = ()
 
 
 def review_key(pause_key: str) -> str:

@@ -8,8 +8,9 @@
 #
 # Starts a Prefect server (its API closed by an auth string), the local S3, an SMTP server with STARTTLS and a
 # self-signed certificate, and a process worker (each in its own process group, stopped on exit),
-# deploys, runs the report for 2025, signs its manifest with the published example key of Dara Kelly and
-# approves it from the shell, runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
+# deploys, runs the report for 2025 with a copy of the example policies in which Dara Kelly has a key of her own
+# (the published example keys are refused outside the demo), signs its manifest and approves it from the shell,
+# runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
@@ -68,7 +69,10 @@ prefect deployment ls
 step "3. source, local S3, worker"
 mkdir -p $OPS
 csa-report seed --db sqlite:///$OPS/source.db --period 2025
-install -m 600 $REPO/policies/example-keys/dara-kelly $OPS/dara-kelly.key   # the example approver's key
+ssh-keygen -q -t ed25519 -N '' -C dara.kelly@example.ie -f $OPS/dara-kelly.key   # Dara Kelly's own key
+cp -r $REPO/policies/example $OPS/policies    # the example policies, to give Dara her own key
+sed -i "s|^    key: .* dara.kelly@example.ie$|    key: $(cut -d' ' -f1,2 $OPS/dara-kelly.key.pub)|" $OPS/policies/provider.md $OPS/policies/history/provider/2025.1.md
+if grep -q "$(cut -d' ' -f2 $REPO/policies/example-keys/dara-kelly.pub)" $OPS/policies/provider.md; then exit 1; fi   # the published key is gone
 setsid python infra/local_s3.py $OPS/s3 --port $S3PORT >"$OPS/s3.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the local S3" test -s "$OPS/s3/s3.env"
@@ -82,7 +86,7 @@ source $OPS/s3/s3.env                              # CSA_S3_ENDPOINT, CSA_S3_ACC
 test "$CSA_S3_ENDPOINT" = "http://127.0.0.1:$S3PORT"
 export CSA_REPORT_HOME=$REPO                 # the pull step changes into this folder for each run
 export CSA_SOURCE_DB=sqlite:///$OPS/source.db \
-       CSA_POLICIES=$REPO/policies/example \
+       CSA_POLICIES=$OPS/policies \
        CSA_AUDIT_DB=sqlite:///$OPS/audit.db \
        CSA_SMTP_HOST=127.0.0.1 CSA_SMTP_PORT=$SMTPPORT CSA_SMTP_TLS=starttls \
        CSA_SMTP_CA_FILE=$OPS/smtp/cert.pem \
@@ -116,10 +120,11 @@ step "6. sign the manifest, approve from the shell"
 MANIFEST=$(ls "$OPS"/reports/*/2025-01-01_2025-12-31/manifest.json)
 (cd "$(dirname "$MANIFEST")" && csa-report sign --manifest manifest.json --key $OPS/dara-kelly.key > $OPS/approval.sig)
 grep -q -- "-----BEGIN SSH SIGNATURE-----" "$OPS/approval.sig"
-# What a recipient runs later: OpenSSH alone accepts the signature for the published example key.
-echo "dara.kelly@example.ie namespaces=\"csa-report\" $(cut -d' ' -f1,2 $REPO/policies/example-keys/dara-kelly.pub)" > "$OPS/allowed_signers"
+# What a recipient runs later: OpenSSH alone accepts the signature for Dara's public key.
+echo "dara.kelly@example.ie namespaces=\"csa-report\" $(cut -d' ' -f1,2 $OPS/dara-kelly.key.pub)" > "$OPS/allowed_signers"
 ssh-keygen -Y verify -f "$OPS/allowed_signers" -I dara.kelly@example.ie -n csa-report -s "$OPS/approval.sig" < "$MANIFEST"
-csa-report approve $RUN_ID --key $OPS/dara-kelly.key --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
+csa-report approve $RUN_ID --key $OPS/dara-kelly.key --sha256 $(sha256sum "$MANIFEST" | cut -d' ' -f1) --comment "figures checked" --wait 300 | tee "$OPS/approve.log"
+grep -q "manifest SHA-256 $(sha256sum "$MANIFEST" | cut -d' ' -f1)" "$OPS/approve.log"   # shown before signing
 grep -q "ended Completed" "$OPS/approve.log"
 grep -q "127.0.0.1:$PORT/v2/runs/flow-run/$RUN_ID" "$OPS/approve.log"   # and so does csa-report's
 # The report went to the authority and the Commission through the STARTTLS relay, once each.
