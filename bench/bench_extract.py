@@ -86,7 +86,7 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
         path = workdir / f"bench_{scale}.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    if backend in ("duckdb", "parquet", "parquet-s3", "spark"):
+    if backend in ("duckdb", "parquet", "parquet-s3"):
         path = workdir / f"bench_{scale}.duckdb"
         path.unlink(missing_ok=True)
         return f"duckdb:///{path}"
@@ -98,9 +98,7 @@ def fresh_db(backend: str, scale: int, workdir: Path) -> str:
 
 
 def drop_db(backend: str, url: str) -> None:
-    if url.startswith("sc://"):
-        return  # the local Spark's catalog is in memory: it goes with the server (stopped by the caller)
-    if backend in ("sqlite", "duckdb", "parquet", "parquet-s3", "spark"):
+    if backend in ("sqlite", "duckdb", "parquet", "parquet-s3"):
         Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
         return
     name = url.rsplit("/", 1)[1]
@@ -154,24 +152,6 @@ def to_parquet_s3(url: str, workdir: Path, scale: int) -> tuple[str, float, obje
     return views_url, time.perf_counter() - t, server
 
 
-def to_spark(url: str, workdir: Path, scale: int) -> tuple[str, float, object]:
-    """As ``to_parquet``, then a local Spark Connect server (csa_report.local.spark) with tables over the files.
-    Returns the Spark URL, the seconds of export and tables (not the server's start), and the server (stopped
-    by the caller)."""
-    from csa_report.lake import export_parquet
-    from csa_report.local.spark import LocalSparkServer
-    from csa_report.spark.tables import create_parquet_tables
-
-    folder = workdir / f"parquet_{scale}"
-    shutil.rmtree(folder, ignore_errors=True)
-    server = LocalSparkServer(workdir / f"spark_{scale}")
-    spark_url = f"{server.start()}/;database=bench_{scale}"
-    t = time.perf_counter()
-    export_parquet(url, folder)
-    create_parquet_tables(spark_url, folder)
-    return spark_url, time.perf_counter() - t, server
-
-
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -221,8 +201,7 @@ def main() -> None:
         "--backends",
         default="postgresql,sqlite,duckdb,parquet",
         help="any of postgresql, sqlite, duckdb, parquet (views over a local folder), parquet-s3 (views over the "
-        "same files on a local SeaweedFS, read through s3fs), spark (tables over the same files in a local Spark "
-        "Connect server; not in the default: it needs Java and the extra spark)",
+        "same files on a local SeaweedFS, read through s3fs)",
     )
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (median shown)")
     ap.add_argument("--pandas-scale", type=int, default=1_000_000)
@@ -259,9 +238,6 @@ def main() -> None:
             if backend == "parquet-s3":
                 measured_url, export_s, store = to_parquet_s3(url, args.workdir, scale)
                 load_note += f" + Parquet export, upload to SeaweedFS and views {export_s:.1f} s"
-            if backend == "spark":
-                measured_url, export_s, store = to_spark(url, args.workdir, scale)
-                load_note += f" + Parquet export and Spark tables {export_s:.1f} s"
             r = alternate(["fair", "extract", "floor"], measured_url, scale, args.rounds)
             fair, ext, naive = r["fair"], r["extract"], r["floor"]
             pandas = run("pandas", measured_url, scale) if scale == args.pandas_scale else None

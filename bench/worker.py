@@ -132,24 +132,10 @@ def seed(url: str, scale: int) -> dict[str, Any]:
     return {"seconds": seconds, "rows": rows}
 
 
-def _is_spark(url: str) -> bool:
-    return url.startswith("sc://")
-
-
 def _warm_up(url: str) -> None:
     """Import the dialect and driver (SQLAlchemy does it on the first engine) before anything is timed: a
-    one-off cost of the process, not of reading the data. Spark has no engine: its client is imported here."""
-    if _is_spark(url):
-        import pyspark.sql.connect.session  # noqa: F401
-
-        return
+    one-off cost of the process, not of reading the data."""
     make_engine(url, read_only=True).dispose()
-
-
-def _for_backend(url: str, sql: str) -> str:
-    """A floor statement in the backend's SQL: Spark has no ``AS MATERIALIZED`` (it plans a CTE used several
-    times once per use; the floor stays the same statement otherwise)."""
-    return sql.replace(" AS MATERIALIZED (", " AS (") if _is_spark(url) else sql
 
 
 def extract(url: str, _scale: int) -> dict[str, Any]:
@@ -188,7 +174,7 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
             apply_session(conn, tuning)
             for table, sql in queries.items():
                 t = time.perf_counter()
-                conn.execute(text(_for_backend(url, sql)), {k: v for k, v in params.items() if f":{k}" in sql}).all()
+                conn.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql}).all()
                 per_table[table] = time.perf_counter() - t
     return {"seconds": time.perf_counter() - start, "per_table": per_table}
 
