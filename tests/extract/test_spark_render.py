@@ -1,5 +1,6 @@
 """``csa-report render`` with a Spark Connect source: exit 0, and the same report.json as from PostgreSQL holding
-the same seeded rows (the fields that describe the source aside)."""
+the same seeded rows (the fields that describe the source aside). The seeded databases are the session's
+``seeded_pair`` (tests/extract/conftest.py), shared with test_spark_seeded.py: render only reads its source."""
 
 from __future__ import annotations
 
@@ -10,16 +11,10 @@ from typing import Any
 import pytest
 
 from csa_report.cli import main
-from csa_report.period import Period
-from csa_report.seed import seed
 from tests.checks.check_helpers import EXAMPLE
-from tests.support.spark import load_into_spark
+from tests.support.spark import SeededPair
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
-
-
-def _fill(url: str) -> None:
-    seed(url, Period.parse("2025"), scale=300, seed=3)
 
 
 def _render(db: str, out: Path) -> tuple[int, dict[str, Any]]:
@@ -28,11 +23,9 @@ def _render(db: str, out: Path) -> tuple[int, dict[str, Any]]:
     return code, json.loads((out / "report.json").read_text("utf-8"))
 
 
-def test_render_from_spark_equals_render_from_postgresql(new_pg_url: str, new_spark_url: str, tmp_path: Path) -> None:
-    _fill(new_pg_url)
-    load_into_spark(new_spark_url, tmp_path / "spark", _fill)
-    pg_code, pg = _render(new_pg_url, tmp_path / "pg-out")
-    spark_code, spark = _render(new_spark_url, tmp_path / "spark-out")
+def test_render_from_spark_equals_render_from_postgresql(seeded_pair: SeededPair, tmp_path: Path) -> None:
+    pg_code, pg = _render(seeded_pair.pg_url, tmp_path / "pg-out")
+    spark_code, spark = _render(seeded_pair.spark_url, tmp_path / "spark-out")
     assert (spark_code, pg_code) == (0, 0)
     assert spark == pg
     text = json.dumps(pg, ensure_ascii=False)

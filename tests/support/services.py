@@ -67,9 +67,9 @@ def pg_admin_dsn() -> str:
     return PG_ADMIN_DSN
 
 
-@pytest.fixture
-def new_pg_url(pg_admin_dsn: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def pg_database(pg_admin_dsn: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (its URL), dropped on exit."""
     name = f"csa_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -79,6 +79,13 @@ def new_pg_url(pg_admin_dsn: str) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def new_pg_url(pg_admin_dsn: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    with pg_database(pg_admin_dsn) as url:
+        yield url
 
 
 @pytest.fixture
@@ -162,9 +169,14 @@ def new_spark_url(spark_server: str) -> Iterator[str]:
     database is created by whatever loads it (tests/support/spark.py)."""
     from csa_report.spark.tables import drop_database
 
-    url = f"{spark_server}/;database=csa_t_{uuid.uuid4().hex[:12]}"
+    url = spark_database_url(spark_server)
     yield url
     drop_database(url)
+
+
+def spark_database_url(spark_server: str) -> str:
+    """The URL of a database of the session's Spark with a new name of its own (not created yet)."""
+    return f"{spark_server}/;database=csa_t_{uuid.uuid4().hex[:12]}"
 
 
 # -- SMTP ------------------------------------------------------------------------------------------------------
