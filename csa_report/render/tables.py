@@ -8,7 +8,7 @@ This module turns the builders' groups into those tables, without changing what 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from csa_report.render.model import (
@@ -195,12 +195,20 @@ def _segment_cells(
         TableCell(
             text=short(c),
             css=_css(c),
-            secondary=(short(all_values[i]) if all_values[i].na else all_values[i].text)
-            if all_values is not None and _secondary(c, all_values[i])
-            else "",
+            secondary=_segment_secondary(c, all_values[i], short) if all_values is not None else "",
         )
         for i, c in enumerate(values)
     )
+
+
+def _segment_secondary(eu: Cell, every: Cell, short: Callable[[Cell], str]) -> str:
+    """The all-regions figure beside a segment's EU figure: as in the form's tables, the unit said once
+    ("5.7 days (6.2)"), so the figure fits its narrow column; an N/A names its note."""
+    if not _secondary(eu, every):
+        return ""
+    if every.na:
+        return short(every)
+    return every.text if eu.na else _secondary(eu, every)
 
 
 def _mark(index: int) -> str:
