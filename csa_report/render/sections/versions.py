@@ -154,7 +154,7 @@ def _one_prose(quoted: Sequence[tuple[VersionSpan, Prose]]) -> list[Prose]:
                         "version": first.doc.version,
                         "html": to_html(merged),
                         "markdown": to_markdown(merged),
-                        "applied": f"{applied}; where the versions differ, each one's wording is marked with it",
+                        "applied": f"{applied}; where the versions differ, the wording of each is marked with its version",
                     }
                 )
             ]
