@@ -234,6 +234,15 @@ class FindingEntry(_Model):
     waived: bool = False
 
 
+class NotAppliedEntry(_Model):
+    """A rule whose question does not arise for this report (csa_report.checks.findings.NotApplied)."""
+
+    rule: str
+    reference: str
+    #: "not applicable: no previous filed report"
+    text: str
+
+
 class WaiverEntry(_Model):
     rule: str
     reason: str
@@ -389,3 +398,5 @@ class ReportContext(_Model):
     segment_tables: tuple[Table, ...] = ()
     #: The summary printed first (render/summary.py); the same object serves the sign-off e-mail and the UI.
     summary: ReportSummary | None = None
+    #: The rules that did not apply to this report, listed in the annex after the findings.
+    not_applicable: tuple[NotAppliedEntry, ...] = ()

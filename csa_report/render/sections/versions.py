@@ -25,6 +25,8 @@ from csa_report.render.model import Group, Prose, Section
 from csa_report.render.prose import to_html, to_markdown
 from csa_report.render.prose_versions import merge_versions
 
+#: How the merged prose of several versions says that what differs is marked (render/prose_versions.py).
+MARKED: Final = "where the versions differ, the wording of each is marked with its version"
 #: The sections whose statements follow the policy versions (the others are figures, or section 1's own note).
 STATEMENT_SECTIONS: Final = (2, 3, 7, 8, 9)
 
@@ -154,7 +156,7 @@ def _one_prose(quoted: Sequence[tuple[VersionSpan, Prose]]) -> list[Prose]:
                         "version": first.doc.version,
                         "html": to_html(merged),
                         "markdown": to_markdown(merged),
-                        "applied": f"{applied}; where the versions differ, the wording of each is marked with its version",
+                        "applied": f"{applied}; {MARKED}",
                     }
                 )
             ]
