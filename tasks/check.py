@@ -40,11 +40,10 @@ def findings_markdown(result: CheckResult) -> str:
     if result.errors:
         lines += ["## Rules that could not run", ""]
         lines += [f"- **{e.rule}** ({e.kind} error): {_cell(e.message)}" for e in result.errors]
-        lines.append("")
     if result.not_applicable:
-        lines += ["## Rules that do not apply", ""]
+        lines += ["", "## Rules that do not apply", ""] if result.errors else ["## Rules that do not apply", ""]
         lines += [f"- **{n.rule}**: {_cell(n.text)}" for n in result.not_applicable]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
