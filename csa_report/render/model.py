@@ -235,11 +235,10 @@ class FindingEntry(_Model):
 
 
 class NotAppliedEntry(_Model):
-    """A rule whose question does not arise for this report (csa_report.checks.findings.NotApplied)."""
+    """A rule that does not apply to this report (checks.findings.NotApplied); ``text`` says why."""
 
     rule: str
     reference: str
-    #: "not applicable: no previous filed report"
     text: str
 
 
@@ -398,5 +397,4 @@ class ReportContext(_Model):
     segment_tables: tuple[Table, ...] = ()
     #: The summary printed first (render/summary.py); the same object serves the sign-off e-mail and the UI.
     summary: ReportSummary | None = None
-    #: The rules that did not apply to this report, listed in the annex after the findings.
     not_applicable: tuple[NotAppliedEntry, ...] = ()
