@@ -161,6 +161,7 @@ def report_context(
         policies,
         findings=result.findings,
         waivers=result.waivers,
+        not_applicable=result.not_applicable,
         regimes=regimes(),
         series=series,
         publication_date=publication_date,

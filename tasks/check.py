@@ -25,7 +25,8 @@ __all__ = ["blocking", "check", "findings_markdown", "run_checks"]
 
 
 def findings_markdown(result: CheckResult) -> str:
-    """The artifact's text: blocking findings first, then the rest, then rules that could not run."""
+    """The artifact's text: blocking findings first, then the rest, then rules that could not run, then rules
+    that do not apply."""
     lines = [f"# Compliance checks, {result.period}", "", f"As of {format_instant(result.as_of)}.", ""]
     stop = blocking(result)
     if stop:
@@ -39,6 +40,9 @@ def findings_markdown(result: CheckResult) -> str:
     if result.errors:
         lines += ["## Rules that could not run", ""]
         lines += [f"- **{e.rule}** ({e.kind} error): {_cell(e.message)}" for e in result.errors]
+    if result.not_applicable:
+        lines += ["", "## Rules that do not apply", ""] if result.errors else ["## Rules that do not apply", ""]
+        lines += [f"- **{n.rule}**: {_cell(n.text)}" for n in result.not_applicable]
     return "\n".join(lines) + "\n"
 
 

@@ -63,6 +63,23 @@ class Finding:
         return obj
 
 
+@dataclass(frozen=True)
+class NotApplied:
+    """A rule whose question does not arise for this report (PLAUS-2 without a previous filed report): not a
+    pass and not a finding; findings.json, the terminal, the Prefect artifact and the annex list it with why."""
+
+    rule: str
+    reason: str
+    reference: str
+
+    @property
+    def text(self) -> str:
+        return f"not applicable: {self.reason}"
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {"rule": self.rule, "reason": self.reason, "reference": self.reference}
+
+
 ErrorKind = Literal["data", "tool"]
 
 
@@ -117,6 +134,7 @@ class CheckResult:
     waivers: tuple[WaiverUse, ...] = ()
     rules: tuple[str, ...] = ()
     policies: tuple[Mapping[str, str], ...] = ()
+    not_applicable: tuple[NotApplied, ...] = ()
 
     @classmethod
     def build(
@@ -129,6 +147,7 @@ class CheckResult:
         waivers: Sequence[WaiverUse] = (),
         rules: Sequence[str] = (),
         policies: Sequence[Mapping[str, str]] = (),
+        not_applicable: Sequence[NotApplied] = (),
     ) -> CheckResult:
         return cls(
             period,
@@ -138,6 +157,7 @@ class CheckResult:
             tuple(sorted(waivers, key=lambda w: (w.rule, w.waived_by, w.reason))),
             tuple(rules),
             tuple(policies),
+            tuple(sorted(not_applicable, key=lambda n: n.rule)),
         )
 
     @property
@@ -168,6 +188,7 @@ class CheckResult:
             "findings": [f.to_json_obj() for f in self.findings],
             "errors": [e.to_json_obj() for e in self.errors],
             "waivers": [w.to_json_obj() for w in self.waivers],
+            "not_applicable": [n.to_json_obj() for n in self.not_applicable],
         }
 
     def to_json(self) -> str:

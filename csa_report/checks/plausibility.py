@@ -3,29 +3,28 @@
 Thresholds come from measures.md ``plausibility`` (defaults in csa_report.policies.plausibility). Each finding
 names the aggregates it compared, never a row. PLAUS-1, 3 and 4 read the source (aggregate SQL, the same on
 SQLite, PostgreSQL and DuckDB); PLAUS-2 reads the indicators and the previous filed report's figures, and does
-not apply (it holds, and logs that it did not compare) when no previous report is known.
+not apply when no previous report is known (listed as not applicable, neither a pass nor a finding).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import case, false, func, literal, or_, select
 
-from csa_report.checks.registry import CheckContext, Violation, rule
+from csa_report.checks.registry import CheckContext, DoesNotApply, Violation, rule
 from csa_report.policies.models import PolicySet
 from csa_report.reference.naming import segments
 from csa_report.source_schema import Complaint, ContentAction, Detection, ProcessingVolume
-
-log = logging.getLogger(__name__)
 
 D = Detection.__table__
 PV = ProcessingVolume.__table__
 CA = ContentAction.__table__
 C = Complaint.__table__
 SECONDS_PER_DAY: Final = 86400
+#: Why PLAUS-2 does not apply to a report whose previous period has no filed report on record.
+NO_PREVIOUS_REPORT: Final = "no previous filed report"
 #: The sections whose figures PLAUS-2 compares year on year (volumes; cases identified).
 COMPARED_SECTIONS: Final = (1, 4)
 MAX_LISTED: Final = 10
@@ -104,10 +103,9 @@ def plaus_1(ctx: CheckContext) -> Violation | None:
     "no section 1 or 4 figure changed by more than the threshold against the previous filed report",
     "indicators",
 )
-def plaus_2(ctx: CheckContext) -> Violation | None:
+def plaus_2(ctx: CheckContext) -> Violation | DoesNotApply | None:
     if ctx.previous is None:
-        log.info("PLAUS-2 does not apply: no previous filed report is known to compare with")
-        return None
+        return DoesNotApply(NO_PREVIOUS_REPORT)
     p = ctx.policies.measures.plausibility
     changed: list[dict[str, Any]] = []
     for r in ctx.data.rows:

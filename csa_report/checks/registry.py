@@ -1,7 +1,8 @@
 """The rules of policies.md §3: id, severity, legal reference, the tables a rule reads, and its function.
 
-A rule function gets a :class:`CheckContext` and returns a :class:`Violation` (the rule does not hold) or None
-(it holds). Severity and reference live here, once, so a finding cannot disagree with the rule table.
+A rule function gets a :class:`CheckContext` and returns a :class:`Violation` (the rule does not hold), None
+(it holds) or :class:`DoesNotApply` (its question does not arise for this report). Severity and reference
+live here, once, so a finding cannot disagree with the rule table.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Final, Literal
 
 from sqlalchemy.engine import Connection
 
-from csa_report.checks.findings import Finding, Severity
+from csa_report.checks.findings import Finding, NotApplied, Severity
 from csa_report.errors import ToolError
 from csa_report.indicators import Indicators
 from csa_report.period import Period
@@ -29,6 +30,14 @@ class Violation:
     message: str
     count: int
     evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DoesNotApply:
+    """What a rule returns when its question does not arise for this report (PLAUS-2 without a previous filed
+    report): neither a pass nor a finding, listed apart with ``reason``."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class CheckContext:
         return self.indicators
 
 
-RuleFn = Callable[[CheckContext], Violation | None]
+RuleFn = Callable[[CheckContext], Violation | DoesNotApply | None]
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,14 @@ class Rule:
     fn: RuleFn
     #: table -> columns the rule reads (checked before it runs; missing ones are a DataError).
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def outcome(self, v: Violation | DoesNotApply | None) -> Finding | NotApplied | None:
+        """The rule function's result as the check run records it."""
+        if v is None:
+            return None
+        if isinstance(v, DoesNotApply):
+            return NotApplied(rule=self.id, reason=v.reason, reference=self.reference)
+        return self.finding(v)
 
     def finding(self, v: Violation) -> Finding:
         return Finding(

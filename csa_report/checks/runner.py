@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from csa_report.checks.findings import CheckFailure, CheckResult, Finding
+from csa_report.checks.findings import CheckFailure, CheckResult, Finding, NotApplied
 from csa_report.checks.registry import CheckContext, PreviousFigures, Rule, all_rules
 from csa_report.checks.waivers import Waiver, apply_waivers
 from csa_report.db import read_only_source, require_tables
@@ -45,11 +45,14 @@ def evaluate(
     ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators, previous=previous)
     findings: list[Finding] = []
     errors: list[CheckFailure] = []
+    not_applied: list[NotApplied] = []
     for r in rules:
         if r.needs == "policies" or (r.needs == "indicators" and indicators is not None):
-            v = r.fn(ctx)
-            if v is not None:
-                findings.append(r.finding(v))
+            v = r.outcome(r.fn(ctx))
+            if isinstance(v, NotApplied):
+                not_applied.append(v)
+            elif v is not None:
+                findings.append(v)
         elif r.needs == "indicators":
             errors.append(CheckFailure(r.id, "tool", f"check {r.id} could not run: no indicators were extracted"))
     data_rules = [r for r in rules if r.needs == "data"]
@@ -60,11 +63,20 @@ def evaluate(
                 outcome = _run_data_rule(r, replace(ctx, conn=conn), conn)
                 if isinstance(outcome, CheckFailure):
                     errors.append(outcome)
+                elif isinstance(outcome, NotApplied):
+                    not_applied.append(outcome)
                 elif outcome is not None:
                     findings.append(outcome)
     applied, uses = apply_waivers(findings, waivers, as_of)
     return CheckResult.build(
-        period, as_of, applied, errors=errors, waivers=uses, rules=[r.id for r in rules], policies=policies.provenance()
+        period,
+        as_of,
+        applied,
+        errors=errors,
+        waivers=uses,
+        rules=[r.id for r in rules],
+        policies=policies.provenance(),
+        not_applicable=not_applied,
     )
 
 
@@ -77,26 +89,25 @@ def run_rule(
     *,
     indicators: Indicators | None = None,
     previous: PreviousFigures | None = None,
-) -> Finding | CheckFailure | None:
-    """One rule on its own (tests, debugging): its finding, the reason it could not run, or None if it holds."""
+) -> Finding | CheckFailure | NotApplied | None:
+    """One rule on its own (tests, debugging): its finding, the reason it could not run, why it does not
+    apply, or None if it holds."""
     r = next((x for x in all_rules() if x.id == rule_id), None)
     if r is None:
         raise ValueError(f"unknown rule {rule_id}")
     ctx = CheckContext(period=period, as_of=as_of, policies=policies, indicators=indicators, previous=previous)
     if r.needs != "data":
-        v = r.fn(ctx)
-        return r.finding(v) if v is not None else None
+        return r.outcome(r.fn(ctx))
     if db_url is None:
         raise ValueError(f"rule {rule_id} reads the database: give db_url")
     with read_only_source(db_url) as conn:
         return _run_data_rule(r, replace(ctx, conn=conn), conn)
 
 
-def _run_data_rule(r: Rule, ctx: CheckContext, conn: Connection) -> Finding | CheckFailure | None:
+def _run_data_rule(r: Rule, ctx: CheckContext, conn: Connection) -> Finding | CheckFailure | NotApplied | None:
     try:
         require_tables(conn, dict(r.tables))
-        v = r.fn(ctx)
-        return r.finding(v) if v is not None else None
+        return r.outcome(r.fn(ctx))
     except DataError as exc:
         return CheckFailure(r.id, "data", f"check {r.id} could not run: {exc}")
     except OperationalError as exc:

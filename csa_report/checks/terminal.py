@@ -21,7 +21,9 @@ def findings_table(result: CheckResult) -> RenderableType:
     title = f"Compliance checks, {result.period} (as of {format_instant(result.as_of)})"
     parts: list[RenderableType] = []
     if not result.findings and not result.errors:
-        parts.append(Text(f"{title}: all {len(result.rules)} rules hold", style="bold green"))
+        held = len(result.rules) - len(result.not_applicable)
+        parts.append(Text(f"{title}: all {held} rules that apply hold", style="bold green"))
+        parts.extend(_not_applied(result))
         return Group(*parts)
     table = Table(title=title, show_lines=False)
     table.add_column("Severity")
@@ -43,12 +45,24 @@ def findings_table(result: CheckResult) -> RenderableType:
         for e in result.errors:
             errors.add_row(e.rule, e.kind, e.message)
         parts.append(errors)
+    parts.extend(_not_applied(result))
     summary = result.summary()
-    held = len(result.rules) - len({f.rule for f in result.findings}) - len({e.rule for e in result.errors})
+    held = (
+        len(result.rules)
+        - len({f.rule for f in result.findings})
+        - len({e.rule for e in result.errors})
+        - len(result.not_applicable)
+    )
     parts.append(
         Text(
             f"{summary['blocking']} blocking, {summary['review']} for review, {summary['warning']} "
             f"warning(s), {summary['errors']} rule(s) could not run; {held} rule(s) hold"
+            + (f", {len(result.not_applicable)} do(es) not apply" if result.not_applicable else "")
         )
     )
     return Group(*parts)
+
+
+def _not_applied(result: CheckResult) -> list[RenderableType]:
+    """The rules whose question does not arise for this report, one line each (neither a pass nor a finding)."""
+    return [Text(f"{n.rule}: {n.text}", style="dim") for n in result.not_applicable]

@@ -15,6 +15,7 @@ from csa_report.render.model import (
     ChartPoint,
     FindingEntry,
     InstrumentInForce,
+    NotAppliedEntry,
     WaiverEntry,
 )
 from csa_report.render.series import MonthPoint
@@ -38,6 +39,17 @@ class FindingLike(Protocol):
     def count(self) -> int: ...
     @property
     def reference(self) -> str: ...
+
+
+class NotAppliedLike(Protocol):
+    """What the report needs of a rule that did not apply (csa_report.checks.findings.NotApplied)."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 class ServiceLike(Protocol):
@@ -153,6 +165,13 @@ def finding_entries(findings: Sequence[FindingLike]) -> tuple[FindingEntry, ...]
             ),
             key=lambda f: (f.rule not in FIRST_RULES, SEVERITY_ORDER.get(f.severity, 9), f.rule, f.message),
         )
+    )
+
+
+def not_applied_entries(rules: Sequence[NotAppliedLike]) -> tuple[NotAppliedEntry, ...]:
+    """The rules that did not apply, in rule order."""
+    return tuple(
+        sorted((NotAppliedEntry(rule=r.rule, reference=r.reference, text=r.text) for r in rules), key=lambda r: r.rule)
     )
 
 

@@ -18,10 +18,12 @@ from csa_report.policies.models import PolicySet
 from csa_report.reference import Regime
 from csa_report.render.annex import (
     FindingLike,
+    NotAppliedLike,
     WaiverLike,
     build_chart,
     chart_marks,
     finding_entries,
+    not_applied_entries,
     waiver_entries,
 )
 from csa_report.render.cells import format_value, na_cell, row_cell, slug, text_or_na, value_cell
@@ -49,6 +51,7 @@ def build_context(
     *,
     findings: Sequence[FindingLike] = (),
     waivers: Sequence[WaiverLike] = (),
+    not_applicable: Sequence[NotAppliedLike] = (),
     regimes: Sequence[Regime],
     series: Sequence[MonthPoint],
     publication_date: date,
@@ -121,6 +124,7 @@ def build_context(
         segment_rows=per_segment.rows,
         segment_tables=segment_tables(per_segment.groups, per_segment.columns, header.columns),
         summary=summary,
+        not_applicable=not_applied_entries(not_applicable),
     )
 
 
@@ -134,6 +138,7 @@ def as_of_datetime(context: ReportContext) -> datetime:
 __all__ = [
     "SECTION_TITLES",
     "FindingLike",
+    "NotAppliedLike",
     "WaiverLike",
     "as_of_datetime",
     "build_context",

@@ -234,6 +234,14 @@ class FindingEntry(_Model):
     waived: bool = False
 
 
+class NotAppliedEntry(_Model):
+    """A rule that does not apply to this report (checks.findings.NotApplied); ``text`` says why."""
+
+    rule: str
+    reference: str
+    text: str
+
+
 class WaiverEntry(_Model):
     rule: str
     reason: str
@@ -389,3 +397,4 @@ class ReportContext(_Model):
     segment_tables: tuple[Table, ...] = ()
     #: The summary printed first (render/summary.py); the same object serves the sign-off e-mail and the UI.
     summary: ReportSummary | None = None
+    not_applicable: tuple[NotAppliedEntry, ...] = ()

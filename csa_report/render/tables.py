@@ -8,7 +8,7 @@ This module turns the builders' groups into those tables, without changing what 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from csa_report.render.model import (
@@ -128,10 +128,8 @@ def segment_tables(
     """One table per section and service (and the total): a row per field, a column per regime segment and the
     whole period; the all-regions figure in the same cell as the EU figure. Fields that are the same N/A in every
     segment and service are listed once per section, in a last table."""
-    heads = tuple(
-        f"{c.dates} ({'whole period' if i == len(seg_columns) - 1 else f'segment {i + 1}'})"
-        for i, c in enumerate(seg_columns)
-    )
+    # The dates alone head a segment's column (the annex lists the segments by their dates just before).
+    heads = (*(c.dates for c in seg_columns[:-1]), "Whole period")
     by_section: dict[str, list[SegmentGroup]] = {}
     for g in groups:
         by_section.setdefault(g.id.split(".")[1], []).append(g)
@@ -197,12 +195,20 @@ def _segment_cells(
         TableCell(
             text=short(c),
             css=_css(c),
-            secondary=(short(all_values[i]) if all_values[i].na else all_values[i].text)
-            if all_values is not None and _secondary(c, all_values[i])
-            else "",
+            secondary=_segment_secondary(c, all_values[i], short) if all_values is not None else "",
         )
         for i, c in enumerate(values)
     )
+
+
+def _segment_secondary(eu: Cell, every: Cell, short: Callable[[Cell], str]) -> str:
+    """The all-regions figure beside a segment's EU figure: as in the form's tables, the unit said once
+    ("5.7 days (6.2)"), so the figure fits its narrow column; an N/A names its note."""
+    if not _secondary(eu, every):
+        return ""
+    if every.na:
+        return short(every)
+    return every.text if eu.na else _secondary(eu, every)
 
 
 def _mark(index: int) -> str:
@@ -221,19 +227,26 @@ def _short(title: str) -> str:
     return rest if head.isdigit() and rest else title
 
 
+def _optional(f: SegmentField) -> str:
+    return f"{f.label} (optional)" if f.optional else f.label
+
+
 def _constant_table(number: str, fields: Sequence[tuple[SegmentGroup, SegmentField]]) -> Table:
+    """A row per reason, naming every field it applies to (a reason shared by many fields is printed once)."""
+    by_reason: dict[str, dict[str, list[SegmentField]]] = {}
+    for g, f in fields:
+        by_reason.setdefault(f.na, {}).setdefault(_short(g.title), []).append(f)
     return Table(
         id=f"segments.{number}.na",
         caption=f"Section {number}: fields not applicable in every segment and for every service",
-        first="Field",
+        first="Fields",
         columns=("In every segment and for every service",),
         rows=tuple(
             TableRow(
-                id=f"{f.id}.na",
-                label=f"{_short(g.title)}: {f.label}",
-                optional=f.optional,
-                cells=(TableCell(text=f.na, css="na"),),
+                id=f"{next(iter(groups.values()))[0].id}.na",
+                label="; ".join(f"{title}: " + ", ".join(map(_optional, fs)) for title, fs in groups.items()),
+                cells=(TableCell(text=na, css="na"),),
             )
-            for g, f in fields
+            for na, groups in by_reason.items()
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from csa_report.checks import run_rule
+from csa_report.checks import NotApplied, run_rule
 from csa_report.checks.registry import PreviousFigures
 from csa_report.indicators import ALL, NO, IndicatorRow, Indicators
 from csa_report.period import Period
@@ -100,7 +100,14 @@ def _plaus_2(example_policies, rows, previous):
 
 
 def test_plaus_2_does_not_apply_without_a_previous_report(example_policies) -> None:
-    assert _plaus_2(example_policies, [_row("images_processed", 1_000_000)], None) is None
+    # neither a pass (None) nor a finding: listed as not applicable, with why
+    outcome = _plaus_2(example_policies, [_row("images_processed", 1_000_000)], None)
+    assert outcome == NotApplied(
+        "PLAUS-2",
+        "no previous filed report",
+        "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(i) and (ii) (volumes and cases, year on year)",
+    )
+    assert outcome.text == "not applicable: no previous filed report"
 
 
 def test_plaus_2_fifty_percent_holds_and_one_more_does_not(example_policies) -> None:

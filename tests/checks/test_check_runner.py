@@ -208,3 +208,32 @@ def test_every_rule_is_registered_once() -> None:
 def test_waivers_need_dates(tmp_path: Path) -> None:
     [w] = load_waivers(_waivers(tmp_path, "- rule: RET-1\n  reason: r\n  waived_by: w\n  expires: 2027-01-01\n"))
     assert w.expires == date(2027, 1, 1)
+
+
+def test_a_rule_that_does_not_apply_is_listed_apart_not_counted_as_holding() -> None:
+    from rich.console import Console
+
+    from csa_report.checks import NotApplied
+    from csa_report.checks.terminal import findings_table
+
+    na = NotApplied("PLAUS-2", "no previous filed report", "Art. 3(1)(g)(i) and (ii)")
+    result = CheckResult.build(
+        PERIOD, AS_OF, [_finding("XFER-1")], rules=["XFER-1", "RET-1", "PLAUS-2"], not_applicable=[na]
+    )
+    assert json.loads(result.to_json())["not_applicable"] == [
+        {"rule": "PLAUS-2", "reason": "no previous filed report", "reference": "Art. 3(1)(g)(i) and (ii)"}
+    ]
+    assert result.summary() == {"blocking": 1, "review": 0, "warning": 0, "errors": 0}
+    console = Console(record=True, width=200)
+    console.print(findings_table(result))
+    out = console.export_text()
+    assert "PLAUS-2: not applicable: no previous filed report" in out
+    # three rules: XFER-1 found, PLAUS-2 does not apply, so one (RET-1) holds
+    assert "0 rule(s) could not run; 1 rule(s) hold, 1 do(es) not apply" in out
+    clean = CheckResult.build(PERIOD, AS_OF, [], rules=["RET-1", "PLAUS-2"], not_applicable=[na])
+    console = Console(record=True, width=200)
+    console.print(findings_table(clean))
+    assert console.export_text().startswith(
+        "Compliance checks, 2026-01-01/2026-12-31 (as of 2027-01-31T00:00:00Z): all 1 rules that apply hold\n"
+        "PLAUS-2: not applicable: no previous filed report"
+    )

@@ -79,6 +79,14 @@ def test_clean_seed_with_example_policies_has_no_finding(clean_url: str, tmp_pat
     assert findings["summary"] == {"blocking": 0, "review": 0, "warning": 0, "errors": 0}
     assert (tmp_path / "out" / "indicators.csv").is_file() and (tmp_path / "out" / "indicators.json").is_file()
     assert len(findings["policies"]) == 5
+    # no filed report of 2025 is on record for `csa-report check`: PLAUS-2 is listed apart, neither held nor found
+    assert findings["not_applicable"] == [
+        {
+            "rule": "PLAUS-2",
+            "reason": "no previous filed report",
+            "reference": "Reg. (EU) 2021/1232 and 2026/1881 Art. 3(1)(g)(i) and (ii) (volumes and cases, year on year)",
+        }
+    ]
 
 
 def test_findings_json_is_byte_identical_between_runs(clean_url: str, tmp_path: Path) -> None:

@@ -103,10 +103,25 @@ def test_2026_section_8_states_each_retention_version_with_its_days(
     )
     html, md = rendered_2026
     assert PER_VERSION in html and PER_VERSION in md
-    # the prose of each version, with the days it applied
+    # the prose once, with the days each version applied; only the sentence that changed is given per version
     for text in (html, md):
-        assert "retention.md (version 2025.1, applied from 2026-01-01 to 2026-07-30, 211 days of the period):" in text
-        assert "retention.md (version 2026.2, applied from 2026-07-31 to 2026-12-31, 154 days of the period):" in text
+        assert (
+            "retention.md (version 2025.1, applied from 2026-01-01 to 2026-07-30, 211 days of the period; version "
+            "2026.2, applied from 2026-07-31 to 2026-12-31, 154 days of the period; where the versions differ, the "
+            "wording of each is marked with its version):"
+        ) in text
+        assert text.count("Non-content data about our reports is kept for twelve months.") == 1
+        assert text.count("is erased within one day of that decision.") == 1
+    assert (
+        "*Version 2025.1 (2026-01-01 to 2026-07-30):* Data about complaints is kept for 180 days after the complaint "
+        "is decided. *Version 2026.2 (2026-07-31 to 2026-12-31):* Data about complaints is kept for 195 days after "
+        "the complaint is decided (from 31 July 2026,"
+    ) in md
+    assert (
+        "<em>Version 2025.1 (2026-01-01 to 2026-07-30):</em> Data about complaints is kept for 180 days after the "
+        "complaint is decided. <em>Version 2026.2 (2026-07-31 to 2026-12-31):</em> Data about complaints is kept "
+        "for 195 days"
+    ) in html
 
 
 def test_a_2025_report_quotes_one_version_without_days() -> None:

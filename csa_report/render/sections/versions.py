@@ -22,7 +22,11 @@ from csa_report.policies.loader import HISTORY, load_document
 from csa_report.policies.models import DOCUMENTS, PolicyDocument, PolicySet
 from csa_report.render.cells import value_cell
 from csa_report.render.model import Group, Prose, Section
+from csa_report.render.prose import to_html, to_markdown
+from csa_report.render.prose_versions import merge_versions
 
+#: How the merged prose of several versions says that what differs is marked (render/prose_versions.py).
+MARKED: Final = "where the versions differ, the wording of each is marked with its version"
 #: The sections whose statements follow the policy versions (the others are figures, or section 1's own note).
 STATEMENT_SECTIONS: Final = (2, 3, 7, 8, 9)
 
@@ -128,15 +132,39 @@ def _prose(section: Section, versions: Sequence[VersionSpan], built: Sequence[Se
         if p.source != name:
             out.append(p)
             continue
-        seen: dict[str, Prose] = {}
-        for v, s in zip(versions, built, strict=True):
-            mine = next((q for q in s.prose if q.source == name), None)
-            if mine is None:
-                continue
-            if mine.markdown in seen:
-                first = seen[mine.markdown]
-                seen[mine.markdown] = first.model_copy(update={"applied": f"{first.applied}; {v.applied()}"})
-            else:
-                seen[mine.markdown] = mine.model_copy(update={"version": v.doc.version, "applied": v.applied()})
-        out.extend(seen.values())
+        quoted = [
+            (v, mine)
+            for v, s in zip(versions, built, strict=True)
+            if (mine := next((q for q in s.prose if q.source == name), None)) is not None
+        ]
+        out.extend(_one_prose(quoted))
     return tuple(out)
+
+
+def _one_prose(quoted: Sequence[tuple[VersionSpan, Prose]]) -> list[Prose]:
+    """The versions' prose as one text, what differs marked with its version (render/prose_versions.py); each
+    version's text apart, with its days, where the versions' paragraphs do not line up."""
+    if len({q.markdown for _, q in quoted}) > 1:
+        labels = [f"Version {v.doc.version} ({v.first.isoformat()} to {v.last.isoformat()})" for v, _ in quoted]
+        merged = merge_versions(labels, [v.doc.body for v, _ in quoted])
+        if merged is not None:
+            first, prose = quoted[0]
+            applied = "; ".join([first.applied(), *(f"version {v.doc.version}, {v.applied()}" for v, _ in quoted[1:])])
+            return [
+                prose.model_copy(
+                    update={
+                        "version": first.doc.version,
+                        "html": to_html(merged),
+                        "markdown": to_markdown(merged),
+                        "applied": f"{applied}; {MARKED}",
+                    }
+                )
+            ]
+    seen: dict[str, Prose] = {}
+    for v, mine in quoted:
+        if mine.markdown in seen:
+            first_seen = seen[mine.markdown]
+            seen[mine.markdown] = first_seen.model_copy(update={"applied": f"{first_seen.applied}; {v.applied()}"})
+        else:
+            seen[mine.markdown] = mine.model_copy(update={"version": v.doc.version, "applied": v.applied()})
+    return list(seen.values())
