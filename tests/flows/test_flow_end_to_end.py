@@ -237,3 +237,56 @@ def test_unanswered_signoff_times_out_and_is_recorded(prefect_server, env, smtp,
     assert len(handler.messages) == before
     runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
     assert [r.status for r in runs] == ["signoff-timeout"]
+
+
+def test_a_rejection_ends_the_run_rejected_with_one_log_line_and_no_traceback(
+    prefect_server, env, smtp, tmp_path, monkeypatch
+):
+    """The caller of the flow gets CancelledRun (what `csa-report run` turns into its exit-6 message), not the
+    TypeError Prefect raised for a Cancelled state carrying a dict; the run's logs hold no ERROR and no traceback,
+    and say it once."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.exceptions import CancelledRun
+    from prefect.flow_runs import resume_flow_run
+    from prefect.logging.handlers import APILogWorker
+
+    from csa_report.flows.annual_report import annual_report
+
+    monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
+    before = len(smtp.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=8)
+    flow = FlowInBackground(
+        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    )
+    run_id, _key = flow.wait_paused()
+    audit = AuditLog.open(env["CSA_AUDIT_DB"])
+    [staged] = [r for r in audit.status() if r.status == "staged"]
+    sha = staged.manifest_sha256
+    assert sha is not None
+    resume_flow_run(
+        run_id,
+        run_input={"decision": "reject", "reviewer": "Dara Kelly", "manifest_sha256": sha, "comment": "figures off"},
+    )
+    flow.thread.join(180)
+    assert not flow.thread.is_alive()
+    error = flow.outcome.get("error")
+    assert isinstance(error, CancelledRun) and str(error) == "rejected by Dara Kelly", repr(error)
+    assert len(smtp.messages) == before  # nothing sent
+    [run] = [r for r in audit.status() if r.run_id == staged.run_id]
+    assert run.status == "rejected"
+
+    APILogWorker.drain_all(timeout=10)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    assert state is not None and (state.type.value, state.name, state.message) == (
+        "CANCELLED",
+        "Rejected",
+        "rejected by Dara Kelly",
+    )
+    assert [m.message for m in logs if m.level >= 40] == []  # no ERROR
+    assert not any("Traceback" in m.message or "TypeError" in m.message for m in logs)
+    said = [m.message for m in logs if " rejected by " in m.message and m.level == 30]
+    assert said == [f"report {sha[:16]} rejected by Dara Kelly: figures off; the staged copy is kept"]
