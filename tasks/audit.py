@@ -72,9 +72,7 @@ def prior_approval(report_id: str, manifest_sha256: str, filing_run_id: int | No
     retry does not ask (or record) twice. Another run's approval is never reused: that run asked, not this one."""
     me = flow_run.get_id()
     # Outside a flow run there is no "this run": "" matches no recorded run, so nothing is reused.
-    return audit_log().approval_for(
-        report_id, manifest_sha256, flow_run_id=str(me) if me else "", run_id=filing_run_id
-    )
+    return audit_log().approval_for(report_id, manifest_sha256, flow_run_id=str(me) if me else "", run_id=filing_run_id)
 
 
 def _first_seen_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
