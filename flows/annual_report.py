@@ -143,7 +143,8 @@ def _produce(
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = step(render)(ctx, target, settings.templates)
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
-    # its correction (the same report again is a re-run and goes on; its deliveries stay once-only).
+    # its correction, whatever the bytes. Only the flow run that filed it (a Retry, a resume) goes on with a
+    # completed filing, and a re-run of the same report finishes an unfinished one (deliveries stay once-only).
     guard = step(period_guard)(provider, str(p), at, rendered.report_id, rendered.sha256[MANIFEST], correction)
     if isinstance(guard, InputError):
         logger.warning("%s", guard)
@@ -173,6 +174,7 @@ def _produce(
         at,
         approve_as,
         approve_key,
+        guard,
         summary=summary,
         correction=correction,
     )

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from prefect import get_run_logger
 from prefect.client.schemas.objects import State
+from prefect.exceptions import CancelledRun
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
 from csa_report.artefacts import MANIFEST, MANIFEST_SIG
 from csa_report.audit import SignoffRecord
+from csa_report.audit.records import FilingRecord
 from csa_report.checks import CheckResult
 from csa_report.deadline import deadline_for
 from csa_report.errors import SignOffMissing, SignOffTimeout
@@ -213,18 +215,30 @@ def approval_of(
     as_of: datetime,
     approve_as: str | None,
     approve_key: str | None,
+    filing: FilingRecord | None = None,
     summary: str = "",
     correction: Correction | None = None,
 ) -> SignoffRecord:
-    """The sign-off of the staged report: one already recorded for it, the one given up front
-    (``--approve-as``), or the reviewer's answer in the Prefect UI. A missing one is recorded on the run and
-    re-raised: the run fails, the staged copy stays."""
+    """The sign-off of the staged report: one this flow run recorded already (a Retry, a resume), the one of the
+    unfinished ``filing`` this run finishes, the one given up front (``--approve-as``), or the reviewer's answer
+    in the Prefect UI. A missing one is recorded on the run and re-raised: the run fails, the staged copy stays."""
     retries = retry_options(current().settings.retries.task_retry_delays_s)
-    approval = prior_approval.with_options(**retries)(staged.report_id, staged.manifest_sha256)
+    unfinished = filing.run_id if filing is not None and not filing.complete else None
+    approval = prior_approval.with_options(**retries)(staged.report_id, staged.manifest_sha256, unfinished)
     if approval is not None:
-        get_run_logger().info(
-            "report %s was already approved by %s: not asking again", staged.report_id, approval.reviewer
-        )
+        if approval.run_id == run_id:
+            get_run_logger().info(
+                "report %s was already approved by %s in this run: not asking again",
+                staged.report_id,
+                approval.reviewer,
+            )
+        else:
+            get_run_logger().info(
+                "finishing the unfinished filing of report %s claimed by audit run %s (approved there by %s)",
+                staged.report_id,
+                approval.run_id,
+                approval.reviewer,
+            )
         return approval
     if approve_as is not None:
         approval = command_line_approval(
@@ -258,14 +272,7 @@ def rejected(staged: StagedReport, approval: SignoffRecord, run_id: int) -> Stat
         approval.reviewer,
         approval.comment or "no reason given",
     )
-    return Cancelled(
-        name="Rejected",
-        message=f"rejected by {approval.reviewer}",
-        data={
-            "period": staged.period,
-            "report_id": staged.report_id,
-            "decision": "reject",
-            "reviewer": approval.reviewer,
-            "comment": approval.comment,
-        },
-    )
+    message = f"rejected by {approval.reviewer}"
+    # The data is the exception a caller of the flow gets (prefect.exceptions.CancelledRun, as `csa-report run`
+    # expects): anything else (a dict) makes Prefect fail to resolve the state and log a TypeError traceback.
+    return Cancelled(name="Rejected", message=message, data=CancelledRun(message))

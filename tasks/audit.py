@@ -66,9 +66,13 @@ def set_run_status(run_id: int, status: str) -> None:
 
 
 @task(name="prior-approval", **retry_options())
-def prior_approval(report_id: str, manifest_sha256: str) -> SignoffRecord | None:
-    """An approval already recorded for exactly this report version, so a re-run does not ask (or record) twice."""
-    return audit_log().approval_for(report_id, manifest_sha256)
+def prior_approval(report_id: str, manifest_sha256: str, filing_run_id: int | None) -> SignoffRecord | None:
+    """An approval already recorded for exactly this report version by this flow run (a Retry, a resumed
+    execution), or by the run whose unfinished filing ``filing_run_id`` this run finishes after a crash; so a
+    retry does not ask (or record) twice. Another run's approval is never reused: that run asked, not this one."""
+    me = flow_run.get_id()
+    # Outside a flow run there is no "this run": "" matches no recorded run, so nothing is reused.
+    return audit_log().approval_for(report_id, manifest_sha256, flow_run_id=str(me) if me else "", run_id=filing_run_id)
 
 
 def _first_seen_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from prefect import task
+from prefect.runtime import flow_run
 
 from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.errors import InputError, TamperedError
@@ -22,6 +23,13 @@ from csa_report.tasks.retry import retry_options
 from csa_report.tasks.stage import StagedReport
 
 
+def this_flow_run() -> str | None:
+    """The identity a filing records for the run that claimed it: the Prefect flow run id (the same for a Retry
+    and a resumed execution of that run; a plain ``csa-report run`` has one from its ephemeral API too)."""
+    found = flow_run.get_id()
+    return str(found) if found else None
+
+
 @task(name="period-guard", **retry_options())
 def period_guard(
     provider: str, period: str, as_of: datetime, report_id: str, manifest_sha256: str, correction: Correction | None
@@ -31,8 +39,9 @@ def period_guard(
     The reason is returned, not raised, so the flow can end Failed with it as the UI-visible message without
     an engine traceback for what is a user's mistake. An ``already-filed`` stop is recorded as a run."""
     audit = audit_log()
+    me = this_flow_run()
     try:
-        return check_not_filed(audit, provider, period, report_id, correction)
+        return check_not_filed(audit, provider, period, report_id, correction, me)
     except AlreadyFiled as exc:
         audit.record_run(
             provider=provider,
@@ -42,6 +51,7 @@ def period_guard(
             at=utc_now(),
             report_id=report_id,
             manifest_sha256=manifest_sha256,
+            flow_run_id=me,
         )
         return exc
     except InputError as exc:
@@ -64,6 +74,7 @@ def claim_period(
             correction=correction,
             run_id=run_id,
             at=utc_now(),
+            flow_run_id=this_flow_run(),
         )
     except AlreadyFiled:
         audit.set_run_status(run_id, "already-filed", utc_now())

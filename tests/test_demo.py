@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 CLI = Path(sys.executable).with_name("csa-report")
+AUTHORITY = "supervisory-authority@example.org"
+COMMISSION = "commission-csa@example.org"
 ARTEFACTS = ["manifest.json", "report.csv", "report.html", "report.json", "report.md", "report.pdf"]
 
 
@@ -40,11 +43,20 @@ def test_demo_runs_everything_once_and_repeats_nothing(tmp_path):
     report = digests(out / "report")
     mails = digests(out / "outbox")
 
+    report_id = re.search(r"report ([0-9a-f]{16}) \(manifest sha256", first)
+    assert report_id is not None
+    rid = report_id.group(1)
+
+    # Again in the same folder: the period is filed, so the run stops before staging (a run never claims what
+    # it did not do); the demo says so, shows that filing, and exits 0.
     second = run_demo(out)
     assert "not seeding again" in second
-    assert second.count("by an earlier run: not sent again") == 2 and "delivered to" not in second.replace(
-        "already delivered to", ""
-    )
+    assert f"period 2025 is already filed in {out}: nothing was staged, signed or sent again" in second
+    filed = re.search(rf"Example Communications Ireland Ltd: report {rid} \(filed (\S+)Z, submitted\)", second)
+    assert filed is not None, second[-3000:]
+    assert second.count(f"{AUTHORITY} (supervisory_authority): sent via outbox") == 1
+    assert second.count(f"{COMMISSION} (commission): sent via outbox") == 1
+    assert "delivered to" not in second and "archived" not in second
     assert digests(out / "report") == report  # same inputs, same bytes
     assert digests(out / "outbox") == mails  # nothing delivered twice
     leftover = subprocess.run(["pgrep", "-f", f"-dir={out}"], capture_output=True, text=True, check=False)

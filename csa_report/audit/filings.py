@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
-from csa_report.audit.models import Filing
+from csa_report.audit.models import Filing, ReportRun
 from csa_report.audit.records import FilingRecord
 from csa_report.audit.store import AuditStore
 
@@ -17,10 +17,13 @@ class Filings(AuditStore):
     def filings(self, provider: str, period: str) -> list[FilingRecord]:
         """The filings of a period, first filing first."""
         with self._tx() as conn:
-            rows = conn.scalars(
-                select(Filing).where(Filing.provider == provider, Filing.period == period).order_by(Filing.seq)
+            rows = conn.execute(
+                select(Filing, ReportRun.flow_run_id)
+                .outerjoin(ReportRun, ReportRun.id == Filing.run_id)
+                .where(Filing.provider == provider, Filing.period == period)
+                .order_by(Filing.seq)
             ).all()
-            return [_record(r) for r in rows]
+            return [_record(r, flow_run_id) for r, flow_run_id in rows]
 
     def insert_filing(self, record: FilingRecord, *, run_id: int | None, at: datetime) -> bool:
         """Take the slot ``record.seq`` of the period; False when another report holds it already (the unique
@@ -55,7 +58,7 @@ class Filings(AuditStore):
             )
 
 
-def _record(r: Filing) -> FilingRecord:
+def _record(r: Filing, flow_run_id: str | None) -> FilingRecord:
     return FilingRecord(
         provider=r.provider,
         period=r.period,
@@ -65,4 +68,7 @@ def _record(r: Filing) -> FilingRecord:
         supersedes=r.supersedes,
         reason=r.reason,
         status=r.status,
+        run_id=r.run_id,
+        flow_run_id=flow_run_id,
+        filed_at=r.created_at,
     )

@@ -104,6 +104,16 @@ class FilingRecord:
     supersedes: str | None
     reason: str | None
     status: str
+    #: The audit run that claimed it and that run's Prefect flow run: only that flow run (a retry, a resumed
+    #: execution) goes on with a completed filing; every other run of the period stops as already filed.
+    run_id: int | None = None
+    flow_run_id: str | None = None
+    filed_at: datetime | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every delivery went out (status ``submitted``); a ``submitting`` filing may still be finished."""
+        return self.status == "submitted"
 
 
 @dataclass(frozen=True)

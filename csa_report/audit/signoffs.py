@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 
-from csa_report.audit.models import Signoff
+from csa_report.audit.models import ReportRun, Signoff
 from csa_report.audit.records import Decision, SignoffRecord
 from csa_report.audit.store import AuditStore
 
@@ -46,20 +46,27 @@ class Signoffs(AuditStore):
         )
         return signoff_id
 
-    def approval_for(self, report_id: str, sha256: str) -> SignoffRecord | None:
-        """The first valid approval (not refused by the rules) of exactly this report version, or None."""
+    def approval_for(
+        self, report_id: str, sha256: str, *, flow_run_id: str | None = None, run_id: int | None = None
+    ) -> SignoffRecord | None:
+        """The first valid approval (not refused by the rules) of exactly this report version, or None. With
+        ``flow_run_id`` or ``run_id``: only one given in a run of that Prefect flow run or in that audit run (an
+        approval belongs to the run that asked for it; see csa_report/filing/guard.py)."""
+        query = select(Signoff).where(
+            Signoff.report_id == report_id,  # ix_signoffs_report_id
+            Signoff.manifest_sha256 == sha256,
+            Signoff.decision == "approve",
+            or_(Signoff.refused_reason.is_(None), Signoff.refused_reason == ""),
+        )
+        scope: list[ColumnElement[bool]] = []
+        if flow_run_id is not None:
+            scope.append(Signoff.run_id.in_(select(ReportRun.id).where(ReportRun.flow_run_id == flow_run_id)))
+        if run_id is not None:
+            scope.append(Signoff.run_id == run_id)
+        if scope:
+            query = query.where(or_(*scope))
         with self._tx() as conn:
-            row = conn.scalars(
-                select(Signoff)
-                .where(
-                    Signoff.report_id == report_id,  # ix_signoffs_report_id
-                    Signoff.manifest_sha256 == sha256,
-                    Signoff.decision == "approve",
-                    or_(Signoff.refused_reason.is_(None), Signoff.refused_reason == ""),
-                )
-                .order_by(Signoff.decided_at, Signoff.id)
-                .limit(1)
-            ).first()
+            row = conn.scalars(query.order_by(Signoff.decided_at, Signoff.id).limit(1)).first()
         return None if row is None else signoff_record(row)
 
 

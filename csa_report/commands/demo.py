@@ -3,7 +3,8 @@
 It seeds a SQLite source in ``DIR/source.db`` (once), starts a local S3-compatible store (SeaweedFS with Object
 Lock) on ``DIR/s3``, uses a SQLite audit DB and an e-mail outbox, and runs the ``annual_report`` flow on Prefect's
 ephemeral API. Sign-off is given by ``demo-reviewer`` and recorded as automatic. Running it again in the same
-folder repeats nothing already done and says so.
+folder repeats nothing already done: the period is filed, so the run stops before staging (as any run of a
+filed period does), and the demo shows that filing and exits 0.
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ def register(app: typer.Typer) -> None:
                 bind_ephemeral_server_to_parent,
                 keep_tracebacks_off_the_terminal,
             )
+            from csa_report.filing.guard import AlreadyFiled
             from csa_report.flows.annual_report import AnnualReportResult, annual_report
 
             # As `run` does: Prefect's tracebacks stay in the run logs, and its ephemeral API dies with the demo.
@@ -204,14 +206,20 @@ def register(app: typer.Typer) -> None:
             if wait:
                 result = run_and_wait(out)
             else:
-                result = annual_report(
-                    period=DEMO_PERIOD,
-                    as_of=DEMO_AS_OF,
-                    out_dir=str(out / "report"),
-                    approve_as=DEMO_REVIEWER,
-                    approve_key=str(demo_key(out)),
-                    **_incomplete,
-                )
+                try:
+                    result = annual_report(
+                        period=DEMO_PERIOD,
+                        as_of=DEMO_AS_OF,
+                        out_dir=str(out / "report"),
+                        approve_as=DEMO_REVIEWER,
+                        approve_key=str(demo_key(out)),
+                        **_incomplete,
+                    )
+                except AlreadyFiled:
+                    # The demo again in its folder: a convenience, not an error (exit 0); the run itself ended
+                    # AlreadyFiled and staged, signed and sent nothing.
+                    show_filing(out)
+                    return
             if not isinstance(result, AnnualReportResult):
                 console.print(f"the report was not submitted: {result}")
                 if wait:
@@ -231,6 +239,23 @@ def register(app: typer.Typer) -> None:
         console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")
         if wait:
             keep_ui_up()
+
+
+def show_filing(out: Path) -> None:
+    """The demo period's filing, from the demo's audit DB: report id, when filed, status, its deliveries."""
+    from csa_report.audit import AuditLog
+    from csa_report.filing.guard import describe_filing, filings
+
+    audit = AuditLog.open(f"sqlite:///{(out / 'audit.db').resolve()}", migrate=False)
+    period = str(Period.parse(DEMO_PERIOD))
+    providers = sorted({r.provider for r in audit.status(period)})
+    console.print(f"period {DEMO_PERIOD} is already filed in {out}: nothing was staged, signed or sent again")
+    for provider in providers:
+        for f in filings(audit, provider, period):
+            console.print(f"{provider}: {describe_filing(f)}")
+            for d in audit.deliveries(f.report_id):
+                console.print(f"  {d.recipient} ({d.role or d.channel}): {d.status} via {d.channel}")
+    console.print(f"audit trail: {out / 'audit.db'} (csa-report status --audit-db sqlite:///{out / 'audit.db'})")
 
 
 #: The flow's allow_incomplete_period argument, when the flow takes it (see commands.render.flow_option).

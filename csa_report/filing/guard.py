@@ -7,8 +7,11 @@ the first filing and n + 1 for the correction of filing n, and (provider, period
 - the claim before archiving (:func:`claim_filing`) is the guard itself: an INSERT that the unique constraint
   lets exactly one of two concurrent runs win (two first filings race for seq 0, two corrections of the same
   filing for the same n + 1). The loser stops before anything is archived or sent;
-- the same report id again (a re-run, a retry, a resumed run) finds its own row and goes on; its deliveries are
-  once-only by their own constraint.
+- a run never claims what it did not do: a *completed* filing (every delivery out) is continued only by the
+  flow run that claimed it (a Retry of that run, or its resumed execution); every other run of the period,
+  whatever its bytes, stops as :class:`AlreadyFiled`. A filing still ``submitting`` (a run killed or stopped
+  mid-delivery) is finished by whichever run produces the same report again, since the deliveries are once-only
+  by their own constraint and the operator's ``delivery confirm``/``resend`` then a re-run is how it completes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime
 from csa_report.audit.log import AuditLog
 from csa_report.audit.records import FilingRecord
 from csa_report.errors import InputError
+from csa_report.period import format_instant
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,7 @@ __all__ = [
     "check_not_filed",
     "claim_filing",
     "correction_of",
+    "describe_filing",
     "filings",
     "mark_filed",
 ]
@@ -73,10 +78,29 @@ def filings(audit: AuditLog, provider: str, period: str) -> list[FilingRecord]:
     return audit.filings(provider, period)
 
 
+def describe_filing(f: FilingRecord) -> str:
+    """``report R (filed 2026-01-15T00:00:00Z, submitted)``: the filing as the messages name it."""
+    when = f"filed {format_instant(f.filed_at)}, " if f.filed_at is not None else ""
+    return f"report {f.report_id} ({when}{f.status})"
+
+
+def _filed(provider: str, period: str, latest: FilingRecord) -> AlreadyFiled:
+    return AlreadyFiled(
+        f"{provider}, period {period}: already filed as {describe_filing(latest)}; nothing is staged or sent "
+        f"again. To file a correction, run again with --supersedes {latest.report_id} --reason TEXT"
+    )
+
+
 def _next_seq(
-    existing: list[FilingRecord], provider: str, period: str, report_id: str, correction: Correction | None
+    existing: list[FilingRecord],
+    provider: str,
+    period: str,
+    report_id: str,
+    correction: Correction | None,
+    flow_run_id: str | None,
 ) -> int | FilingRecord:
-    """The seq this report would file under, or its own filing when it was filed before (a re-run)."""
+    """The seq this report would file under, or its own filing when this run may go on with it: the flow run
+    that claimed it (retry, resume), or any run while the filing is unfinished (a re-run after a crash)."""
     latest = existing[-1] if existing else None
     for f in existing:
         if f.report_id == report_id:
@@ -86,15 +110,14 @@ def _next_seq(
                     f"{provider}, period {period}: report {report_id} was superseded by report {latest.report_id}; "
                     "nothing of it is staged or sent again"
                 )
+            if f.complete and (flow_run_id is None or f.flow_run_id != flow_run_id):
+                # Same bytes, another run: going on would reuse that run's approval and claim its receipts.
+                raise _filed(provider, period, f)
             return f
     if correction is None:
         if latest is None:
             return 0
-        raise AlreadyFiled(
-            f"{provider}, period {period}: already filed as report {latest.report_id} ({latest.status}); nothing "
-            f"is staged or sent again. To file a correction, run again with --supersedes {latest.report_id} "
-            "--reason TEXT"
-        )
+        raise _filed(provider, period, latest)
     known = {f.report_id: f for f in existing}
     target = known.get(correction.supersedes)
     if target is None:
@@ -113,12 +136,18 @@ def _next_seq(
 
 
 def check_not_filed(
-    audit: AuditLog, provider: str, period: str, report_id: str, correction: Correction | None
+    audit: AuditLog,
+    provider: str,
+    period: str,
+    report_id: str,
+    correction: Correction | None,
+    flow_run_id: str | None = None,
 ) -> FilingRecord | None:
     """Before staging: raise :class:`AlreadyFiled` (exit 2) when the period is filed and this run is not a
-    correction of its latest filing, :class:`InputError` when the correction names an unknown or superseded
-    report. Returns the run's own filing when this very report was filed before."""
-    found = _next_seq(filings(audit, provider, period), provider, period, report_id, correction)
+    correction of its latest filing (nor the flow run that filed it, nor a re-run finishing an unfinished
+    filing of the same report), :class:`InputError` when the correction names an unknown or superseded
+    report. Returns the filing this run goes on with, if any."""
+    found = _next_seq(filings(audit, provider, period), provider, period, report_id, correction, flow_run_id)
     return found if isinstance(found, FilingRecord) else None
 
 
@@ -132,11 +161,12 @@ def claim_filing(
     correction: Correction | None,
     run_id: int | None,
     at: datetime,
+    flow_run_id: str | None = None,
 ) -> FilingRecord:
     """Before archiving: take the period's next filing slot for this report, or find it taken by this report
     already. Raises :class:`AlreadyFiled` when another report holds it (e.g. a concurrent run won the race)."""
     existing = filings(audit, provider, period)
-    found = _next_seq(existing, provider, period, report_id, correction)
+    found = _next_seq(existing, provider, period, report_id, correction, flow_run_id)
     if isinstance(found, FilingRecord):
         return found
     claim = FilingRecord(
@@ -148,6 +178,9 @@ def claim_filing(
         correction.supersedes if correction else None,
         correction.reason if correction else None,
         "submitting",
+        run_id,
+        flow_run_id,
+        at,
     )
     if not audit.insert_filing(claim, run_id=run_id, at=at):
         now = filings(audit, provider, period)

@@ -103,6 +103,46 @@ def test_same_report_again_is_its_own_filing(new_db_url: str) -> None:
     assert check_not_filed(audit, P, PERIOD, A, None) is not None
 
 
+def test_a_completed_filing_goes_on_only_in_the_flow_run_that_filed_it(new_db_url: str) -> None:
+    """Same bytes are not the same run: once every delivery went out, only the claiming flow run (a Retry, a
+    resume) continues the filing; before that, a re-run of the same report finishes it (after a crash)."""
+    audit = AuditLog.open(new_db_url)
+    run_id = audit.record_run(
+        provider=P, period=PERIOD, as_of=AT, status="approved", at=AT, report_id=A, flow_run_id="flow-run-1"
+    )
+    claim_filing(
+        audit,
+        provider=P,
+        period=PERIOD,
+        report_id=A,
+        manifest_sha256=A * 4,
+        correction=None,
+        run_id=run_id,
+        at=AT,
+        flow_run_id="flow-run-1",
+    )
+    # Unfinished (submitting): the claiming run, and a re-run of the same report, both finish it.
+    for who in ("flow-run-1", "flow-run-2"):
+        mine = check_not_filed(audit, P, PERIOD, A, None, who)
+        assert mine is not None and (mine.seq, mine.status, mine.run_id, mine.flow_run_id) == (
+            0,
+            "submitting",
+            run_id,
+            "flow-run-1",
+        )
+    filing.mark_filed(audit, P, PERIOD, A, datetime(2026, 1, 20, 9, 5, 0))
+    done = check_not_filed(audit, P, PERIOD, A, None, "flow-run-1")
+    assert done is not None and (done.status, done.filed_at) == ("submitted", AT)
+    for other in ("flow-run-2", None):
+        with pytest.raises(AlreadyFiled) as err:
+            check_not_filed(audit, P, PERIOD, A, None, other)
+        assert str(err.value) == (
+            f"{P}, period {PERIOD}: already filed as report {A} (filed 2026-01-20T09:00:00Z, submitted); nothing "
+            f"is staged or sent again. To file a correction, run again with --supersedes {A} --reason TEXT"
+        )
+        assert err.value.exit_code == 2
+
+
 def test_filed_period_without_correction_is_exit_2(new_db_url: str) -> None:
     audit = AuditLog.open(new_db_url)
     claim(audit, A)

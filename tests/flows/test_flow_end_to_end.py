@@ -5,20 +5,33 @@ from __future__ import annotations
 import email
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from email.header import decode_header, make_header
+from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from csa_report.audit import AuditLog
 from csa_report.errors import BlockingFindings, InputError
 from csa_report.extract import extract_indicators
-from csa_report.period import Period
+from csa_report.filing.guard import filings
+from csa_report.period import Period, format_instant
 from csa_report.seed import seed
 from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
 
+CLI = Path(sys.executable).with_name("csa-report")
+PROVIDER = "Example Communications Ireland Ltd"
+PERIOD = "2025-01-01/2025-12-31"
+KEY = "example-communications-ireland-ltd-2025"
 
-def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaweed, smtp, tmp_path):
+
+def test_flow_submits_once_and_another_run_of_the_filed_period_stops_already_filed(
+    prefect_server, env, seaweed, smtp, tmp_path
+):
     from csa_report.flows.annual_report import annual_report
 
     handler = smtp
@@ -65,16 +78,73 @@ def test_flow_submits_once_and_a_rerun_repeats_nothing(prefect_server, env, seaw
         head = client.head_object(Bucket=o.bucket, Key=o.key, VersionId=o.version_id)
         assert head["ObjectLockMode"] == "COMPLIANCE"
 
-    second = annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly")
-    assert second.report_id == report_id  # same inputs, same bytes, same report
-    assert len(handler.messages) == before + 2  # nothing delivered twice
-    assert sorted(second.submission.skipped) == sorted([AUTHORITY, COMMISSION])
+    # The same period again, identical inputs: the same bytes, but another run. It stops before staging as
+    # AlreadyFiled, sends nothing, reuses no approval and publishes no sign-off or receipts of its own.
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
+    [filing] = filings(audit, PROVIDER, PERIOD)
+    assert (filing.report_id, filing.status, filing.seq) == (report_id, "submitted", 0)
+    [first_run] = [r for r in audit.status() if r.status == "submitted"]
+    assert filing.flow_run_id == first_run.flow_run_id is not None
+    second = annual_report(
+        period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", return_state=True
+    )
+    assert filing.filed_at is not None
+    assert (second.type.value, second.name) == ("FAILED", "AlreadyFiled")
+    assert second.message == (
+        f"{PROVIDER}, period {PERIOD}: already filed as report {report_id} (filed "
+        f"{format_instant(filing.filed_at)}, submitted); nothing is staged or sent again. To file a correction, "
+        f"run again with --supersedes {report_id} --reason TEXT"
+    )
+    assert len(handler.messages) == before + 2  # nothing delivered twice
+    second_id = str(second.state_details.flow_run_id)
+    blocked = [r for r in audit.status() if r.status == "already-filed"]
+    assert [(r.report_id, r.flow_run_id, r.signoffs) for r in blocked] == [(report_id, second_id, ())]
+    assert run_artifacts(second_id) == {f"{KEY}-findings"}  # what it checked; nothing staged, signed or sent
+    assert {f"{KEY}-signoff", f"{KEY}-delivery-receipts"} <= run_artifacts(str(first_run.flow_run_id))
     sent = [d for d in audit.deliveries(report_id) if d.status == "sent"]
     assert sorted(d.recipient for d in sent) == sorted([AUTHORITY, COMMISSION])
     assert all(d.attempts == 1 for d in sent)
     approvals = [s for r in audit.status() for s in r.signoffs if s.report_id == report_id]
     assert [(s.reviewer, s.automatic) for s in approvals] == [("Dara Kelly", True)]  # recorded once, as such
+
+    # `csa-report run` of the filed period: exit 2, the one line naming the filing, nothing sent.
+    cli = subprocess.run(
+        [
+            str(CLI),
+            "run",
+            "--period",
+            "2025",
+            "--as-of",
+            "2026-01-15T00:00:00Z",
+            "--db",
+            url,
+            "--approve-as",
+            "Dara Kelly",
+        ],
+        env={**os.environ, **prefect_server.env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    said = " ".join((cli.stdout + cli.stderr).split())
+    assert cli.returncode == 2, said[-3000:]
+    assert f"already filed as report {report_id}" in said and f"--supersedes {report_id}" in said
+    assert "Traceback" not in said
+    assert len(handler.messages) == before + 2
+    assert [r.report_id for r in audit.status() if r.status == "already-filed"] == [report_id, report_id]
+
+
+def run_artifacts(flow_run_id: str) -> set[str]:
+    """The keys of the artifacts a flow run published."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
+        )
+    return {a.key for a in found if a.key}
 
 
 def test_blocking_finding_stops_before_staging(prefect_server, env, seaweed, smtp, tmp_path):
@@ -167,3 +237,56 @@ def test_unanswered_signoff_times_out_and_is_recorded(prefect_server, env, smtp,
     assert len(handler.messages) == before
     runs = AuditLog.open(env["CSA_AUDIT_DB"]).status()
     assert [r.status for r in runs] == ["signoff-timeout"]
+
+
+def test_a_rejection_ends_the_run_rejected_with_one_log_line_and_no_traceback(
+    prefect_server, env, smtp, tmp_path, monkeypatch
+):
+    """The caller of the flow gets CancelledRun (what `csa-report run` turns into its exit-6 message), not the
+    TypeError Prefect raised for a Cancelled state carrying a dict; the run's logs hold no ERROR and no traceback,
+    and say it once."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.exceptions import CancelledRun
+    from prefect.flow_runs import resume_flow_run
+    from prefect.logging.handlers import APILogWorker
+
+    from csa_report.flows.annual_report import annual_report
+
+    monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
+    before = len(smtp.messages)
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=8)
+    flow = FlowInBackground(
+        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    )
+    run_id, _key = flow.wait_paused()
+    audit = AuditLog.open(env["CSA_AUDIT_DB"])
+    [staged] = [r for r in audit.status() if r.status == "staged"]
+    sha = staged.manifest_sha256
+    assert sha is not None
+    resume_flow_run(
+        run_id,
+        run_input={"decision": "reject", "reviewer": "Dara Kelly", "manifest_sha256": sha, "comment": "figures off"},
+    )
+    flow.thread.join(180)
+    assert not flow.thread.is_alive()
+    error = flow.outcome.get("error")
+    assert isinstance(error, CancelledRun) and str(error) == "rejected by Dara Kelly", repr(error)
+    assert len(smtp.messages) == before  # nothing sent
+    [run] = [r for r in audit.status() if r.run_id == staged.run_id]
+    assert run.status == "rejected"
+
+    APILogWorker.drain_all(timeout=10)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    assert state is not None and (state.type.value, state.name, state.message) == (
+        "CANCELLED",
+        "Rejected",
+        "rejected by Dara Kelly",
+    )
+    assert [m.message for m in logs if m.level >= 40] == []  # no ERROR
+    assert not any("Traceback" in m.message or "TypeError" in m.message for m in logs)
+    said = [m.message for m in logs if " rejected by " in m.message and m.level == 30]
+    assert said == [f"report {sha[:16]} rejected by Dara Kelly: figures off; the staged copy is kept"]

@@ -120,11 +120,12 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
     assert status.intact and status.valid and status.trusted
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
 
-    # A re-run of the same report repeats nothing (the archived seal is reused, nothing is sent again).
-    again = annual_report(
-        period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
-    )
-    assert again.report_id == report_id and len(handler.messages) == before + 2
+    # The same report again in another run: the period is filed, so it stops before staging (nothing sent).
+    with pytest.raises(AlreadyFiled, match=f"already filed as report {report_id} "):
+        annual_report(
+            period="2025", as_of="2026-01-15T00:00:00Z", source_db=url, approve_as="Dara Kelly", approve_key=dara
+        )
+    assert len(handler.messages) == before + 2
 
     # Another report of the filed period stops before staging (exit 2), recorded in the audit DB.
     with pytest.raises(AlreadyFiled, match=f"already filed as report {report_id}") as err:
@@ -133,8 +134,8 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
         )
     assert err.value.exit_code == 2
     assert len(handler.messages) == before + 2
-    blocked = [r for r in audit.status() if r.status == "already-filed"]
-    assert len(blocked) == 1 and blocked[0].report_id != report_id
+    blocked = [r for r in audit.status() if r.status == "already-filed" and r.report_id != report_id]
+    assert len(blocked) == 1
     listed = client.list_objects_v2(Bucket="csa-staging", Prefix=signed_env["CSA_STAGING_PREFIX"])
     assert not any(blocked[0].report_id in o["Key"] for o in listed.get("Contents", []))  # nothing staged
 

@@ -175,6 +175,34 @@ def test_approval_for_finds_the_valid_approval_of_exactly_that_version(new_db_ur
     assert log.approval_for("fedcba9876543210", "a" * 64) is None
 
 
+def test_approval_for_a_flow_run_finds_only_the_approvals_given_in_it(new_db_url: str) -> None:
+    """An approval belongs to the run that asked: another flow run of the same bytes does not see it, except
+    through the audit run named explicitly (the one whose unfinished filing it finishes)."""
+    log = AuditLog.open(new_db_url)
+
+    def run_of(flow_run_id: str) -> int:
+        return log.record_run(
+            provider=P,
+            period=PERIOD,
+            as_of=T0,
+            status="staged",
+            at=T0,
+            report_id=RID,
+            manifest_sha256="a" * 64,
+            flow_run_id=flow_run_id,
+        )
+
+    first, second = run_of("flow-1"), run_of("flow-2")
+    log.record_signoff(SignoffRecord(RID, "approve", "Dara Kelly", "a" * 64, T0, run_id=first))
+    mine = log.approval_for(RID, "a" * 64, flow_run_id="flow-1")
+    assert mine is not None and (mine.reviewer, mine.run_id) == ("Dara Kelly", first)
+    assert log.approval_for(RID, "a" * 64, flow_run_id="flow-2") is None
+    assert log.approval_for(RID, "a" * 64, flow_run_id="") is None  # outside any flow run: nothing reused
+    via_filing = log.approval_for(RID, "a" * 64, flow_run_id="flow-2", run_id=first)
+    assert via_filing is not None and via_filing.run_id == first
+    assert log.approval_for(RID, "a" * 64, flow_run_id="flow-2", run_id=second) is None
+
+
 def test_run_reads_one_run_as_status_does(new_db_url: str) -> None:
     log = AuditLog.open(new_db_url)
     run = log.record_run(
