@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Executable
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from csa_report.db import with_retries
@@ -30,6 +31,17 @@ class AuditStore:
                 yield session
         finally:
             conn.close()
+
+    def _insert_once(self, *statements: Executable) -> bool:
+        """Run ``statements`` in one transaction; False when a unique constraint refuses them (the row exists:
+        another claimer won), so exactly one caller ever inserts a claim."""
+        try:
+            with self._tx() as conn:
+                for statement in statements:
+                    conn.execute(statement)
+        except DbIntegrityError:
+            return False
+        return True
 
 
 def period_text(value: Period | str) -> str:

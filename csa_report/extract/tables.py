@@ -13,62 +13,25 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, case, cast, literal, null
 from sqlalchemy.sql.elements import ColumnElement
 
+from csa_report.source_schema import COLUMNS
+
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
 _md = MetaData()
 
 
-def _table(name: str, *cols: str) -> Table:
-    return Table(name, _md, *(Column(c) for c in cols))
+def _table(name: str, *, omit: tuple[str, ...] = ()) -> Table:
+    return Table(name, _md, *(Column(c) for c in COLUMNS[name] if c not in omit))
 
 
-PV = _table("processing_volumes", "id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes")
-DET = _table(
-    "detections",
-    "id",
-    "service",
-    "technology",
-    "category",
-    "data_type",
-    "file_type",
-    "user_region",
-    "account_ref",
-    "flagged_at",
-    "automated",
-    "reviewed_at",
-    "verdict",
-    "erased_at",
-    "hold_ref",
-)
-REP = _table("reports", "id", "service", "recipient", "category", "sent_at", "human_confirmed_at")
-RI = _table("report_items", "report_id", "detection_id")
-RA = _table("report_accounts", "report_id", "account_ref", "role", "user_region")
-CA = _table("content_actions", "id", "service", "detection_id", "removed_at", "restored_at")
-AA = _table(
-    "account_actions",
-    "id",
-    "service",
-    "account_ref",
-    "category",
-    "user_region",
-    "action",
-    "taken_at",
-    "user_notified_at",
-    "restored_at",
-)
-CMP = _table(
-    "complaints",
-    "id",
-    "service",
-    "subject",
-    "content_action_id",
-    "account_action_id",
-    "channel",
-    "lodged_at",
-    "decided_at",
-    "outcome",
-    "complied_at",
-    "reason",
-)
+PV = _table("processing_volumes")
+DET = _table("detections")
+REP = _table("reports")
+RI = _table("report_items")
+RA = _table("report_accounts")
+# Extraction never reads content_actions.user_notified_at, so a provider's view need not carry it.
+CA = _table("content_actions", omit=("user_notified_at",))
+AA = _table("account_actions")
+CMP = _table("complaints")
 
 #: The columns extraction reads, per table: checked before any query runs so that a missing one is
 #: reported by name rather than as a database error.
