@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
+from csa_report.audit.filings import filing_record
 from csa_report.audit.models import Filing
+from csa_report.audit.records import FilingRecord
 from csa_report.audit.store import AuditStore, period_text
 from csa_report.db import with_retries
 from csa_report.errors import ConfigError
@@ -18,17 +20,9 @@ from csa_report.period import Period
 
 
 @dataclass(frozen=True)
-class FilingEntry:
-    """One report filed for a period: ``seq`` 0 the first filing, n + 1 the correction of filing n."""
+class FilingEntry(FilingRecord):
+    """A filing with what the evidence pack adds: the run that filed it and when its row was written."""
 
-    provider: str
-    period: str
-    seq: int
-    report_id: str
-    manifest_sha256: str
-    supersedes: str | None
-    reason: str | None
-    status: str
     run_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -50,19 +44,7 @@ class Evidence(AuditStore):
                 select(Filing).where(Filing.period == period_text(period)).order_by(Filing.provider, Filing.seq)
             ).all()
             return [
-                FilingEntry(
-                    provider=r.provider,
-                    period=r.period,
-                    seq=int(r.seq),
-                    report_id=r.report_id,
-                    manifest_sha256=r.manifest_sha256,
-                    supersedes=r.supersedes,
-                    reason=r.reason,
-                    status=r.status,
-                    run_id=r.run_id,
-                    created_at=r.created_at,
-                    updated_at=r.updated_at,
-                )
+                FilingEntry(**vars(filing_record(r)), run_id=r.run_id, created_at=r.created_at, updated_at=r.updated_at)
                 for r in rows
             ]
 
