@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, MetaData, Table, Text, case, cast, literal, null
+from sqlalchemy import BigInteger, Column, MetaData, Select, Table, Text, case, cast, literal, null, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from csa_report.source_schema import COLUMNS
@@ -58,6 +58,21 @@ def shape(
         *n,
     ]
     return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
+
+
+def grouped(
+    kind: str,
+    *,
+    service: Any = None,
+    category: Any = None,
+    keys: Sequence[Any] = (),
+    nums: Sequence[Any] = (),
+    also: Sequence[Any] = (),
+) -> Select[Any]:
+    """A ``shape`` select grouped by its service, category and keys (the ones given), then ``also`` (a grouping
+    column that stands among the numbers, e.g. an in-period flag)."""
+    by = [c for c in (service, category) if c is not None]
+    return select(*shape(kind, service=service, category=category, keys=keys, nums=nums)).group_by(*by, *keys, *also)
 
 
 def when(cond: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
