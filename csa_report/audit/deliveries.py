@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, insert, or_, select, update
 
 from csa_report.audit.models import Delivery, DeliveryEvent
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED, Claim, DeliveryEventRecord, DeliverySummary
-from csa_report.audit.store import AuditStore, period_text, rowcount
+from csa_report.audit.store import AuditStore, period_text, record_of, rowcount
 from csa_report.period import Period
 
 log = logging.getLogger(__name__)
@@ -295,13 +295,4 @@ def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:
 
 
 def delivery_summary(r: Delivery) -> DeliverySummary:
-    return DeliverySummary(
-        recipient=r.recipient,
-        role=r.role,
-        channel=r.channel,
-        status=r.status,
-        attempts=int(r.attempts),
-        message_id=r.message_id,
-        detail=r.detail,
-        updated_at=r.updated_at,
-    )
+    return record_of(DeliverySummary, r, attempts=int(r.attempts))

@@ -10,10 +10,9 @@ from pathlib import Path
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from csa_report.audit.filings import filing_record
 from csa_report.audit.models import Filing
 from csa_report.audit.records import FilingRecord
-from csa_report.audit.store import AuditStore, period_text
+from csa_report.audit.store import AuditStore, period_text, record_of
 from csa_report.db import with_retries
 from csa_report.errors import ConfigError
 from csa_report.period import Period
@@ -43,10 +42,7 @@ class Evidence(AuditStore):
             rows = conn.scalars(
                 select(Filing).where(Filing.period == period_text(period)).order_by(Filing.provider, Filing.seq)
             ).all()
-            return [
-                FilingEntry(**vars(filing_record(r)), run_id=r.run_id, created_at=r.created_at, updated_at=r.updated_at)
-                for r in rows
-            ]
+            return [record_of(FilingEntry, r, seq=int(r.seq)) for r in rows]
 
 
 def require_existing(raw_url: str) -> None:

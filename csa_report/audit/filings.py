@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from csa_report.audit.models import Filing
 from csa_report.audit.records import FilingRecord
-from csa_report.audit.store import AuditStore
+from csa_report.audit.store import AuditStore, record_of
 
 
 class Filings(AuditStore):
@@ -39,13 +39,4 @@ class Filings(AuditStore):
 
 
 def filing_record(r: Filing) -> FilingRecord:
-    return FilingRecord(
-        provider=r.provider,
-        period=r.period,
-        seq=int(r.seq),
-        report_id=r.report_id,
-        manifest_sha256=r.manifest_sha256,
-        supersedes=r.supersedes,
-        reason=r.reason,
-        status=r.status,
-    )
+    return record_of(FilingRecord, r, seq=int(r.seq))
