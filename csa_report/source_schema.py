@@ -169,3 +169,9 @@ TABLE_ORDER: Final = (
     "account_actions",
     "complaints",
 )
+
+#: Column names of every table in declaration order (the order the seeder emits rows in and the loaders
+#: name in their INSERT/COPY statements).
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    name: tuple(c.name for c in Base.metadata.tables[name].columns) for name in TABLE_ORDER
+}

@@ -15,11 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from csa_report.audit.models import Delivery, DeliveryEvent
 from csa_report.audit.records import DELIVERED, OUTCOME_OPEN, REFUSED, Claim, DeliveryEventRecord, DeliverySummary
-from csa_report.audit.store import AuditStore, period_text, rowcount
+from csa_report.audit.store import AuditStore, period_text, record_of, rowcount
 from csa_report.period import Period
 
 log = logging.getLogger(__name__)
@@ -43,25 +42,19 @@ class Deliveries(AuditStore):
         process died (outcome unknown) from one still in progress."""
         key = _delivery_key(provider, period, report_id, recipient)
         claimed_by = f"claimed by {owner}" if owner else "claimed"
-        try:
-            with self._tx() as conn:
-                conn.execute(
-                    insert(Delivery).values(
-                        **key,
-                        role=role,
-                        channel=channel,
-                        status="pending",
-                        attempts=1,
-                        detail=claimed_by,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
-                conn.execute(_insert_event(key, "claimed", claimed_by, at))
+        first = insert(Delivery).values(
+            **key,
+            role=role,
+            channel=channel,
+            status="pending",
+            attempts=1,
+            detail=claimed_by,
+            created_at=at,
+            updated_at=at,
+        )
+        if self._insert_once(first, _insert_event(key, "claimed", claimed_by, at)):
             log.info("audit delivery claimed: report=%s recipient=%s (first attempt)", report_id, recipient)
             return Claim("claimed")
-        except DbIntegrityError:
-            pass
         with self._tx() as conn:
             won = rowcount(
                 conn.execute(
@@ -123,14 +116,14 @@ class Deliveries(AuditStore):
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
     ) -> None:
         """The outcome of a claimed delivery is unknown; only an operator's confirm or resend moves it on."""
-        self._finish(
-            _delivery_key(provider, period, report_id, recipient),
-            {"status": "unknown", "detail": detail, "updated_at": at},
-            "unknown",
-            detail,
-            at,
-        )
-        log.warning("audit delivery outcome unknown: report=%s recipient=%s (%s)", report_id, recipient, detail)
+        key = _delivery_key(provider, period, report_id, recipient)
+        self._end_pending(key, "unknown", detail, at, logging.WARNING, "audit delivery outcome unknown")
+
+    def mark_failed(
+        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
+    ) -> None:
+        key = _delivery_key(provider, period, report_id, recipient)
+        self._end_pending(key, "failed", detail, at, logging.INFO, "audit delivery failed")
 
     def confirm_delivery(
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, evidence: str, at: datetime
@@ -225,18 +218,6 @@ class Deliveries(AuditStore):
         )
         log.info("audit delivery sent: report=%s recipient=%s message_id=%s", report_id, recipient, message_id)
 
-    def mark_failed(
-        self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
-    ) -> None:
-        self._finish(
-            _delivery_key(provider, period, report_id, recipient),
-            {"status": "failed", "detail": detail, "updated_at": at},
-            "failed",
-            detail,
-            at,
-        )
-        log.info("audit delivery failed: report=%s recipient=%s (%s)", report_id, recipient, detail)
-
     def release_delivery(
         self, provider: str, period: Period | str, report_id: str, recipient: str, *, detail: str, at: datetime
     ) -> bool:
@@ -271,6 +252,11 @@ class Deliveries(AuditStore):
             if done == 1:
                 conn.execute(_insert_event(key, event, detail, at))
         return done == 1
+
+    def _end_pending(self, key: dict[str, str], status: str, detail: str, at: datetime, level: int, what: str) -> None:
+        """A pending delivery ends in ``status`` (the event of the same name), with ``detail``; logged as ``what``."""
+        self._finish(key, {"status": status, "detail": detail, "updated_at": at}, status, detail, at)
+        log.log(level, "%s: report=%s recipient=%s (%s)", what, key["report_id"], key["recipient"], detail)
 
     def deliveries(self, report_id: str) -> list[DeliverySummary]:
         with self._tx() as conn:
@@ -309,13 +295,4 @@ def _delivery_where(key: dict[str, str]) -> list[ColumnElement[bool]]:
 
 
 def delivery_summary(r: Delivery) -> DeliverySummary:
-    return DeliverySummary(
-        recipient=r.recipient,
-        role=r.role,
-        channel=r.channel,
-        status=r.status,
-        attempts=int(r.attempts),
-        message_id=r.message_id,
-        detail=r.detail,
-        updated_at=r.updated_at,
-    )
+    return record_of(DeliverySummary, r, attempts=int(r.attempts))

@@ -11,25 +11,18 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
 from csa_report.audit.models import Filing
-from csa_report.audit.store import AuditStore, period_text
+from csa_report.audit.records import FilingRecord
+from csa_report.audit.store import AuditStore, period_text, record_of
 from csa_report.db import with_retries
 from csa_report.errors import ConfigError
 from csa_report.period import Period
 
 
-@dataclass(frozen=True)
-class FilingEntry:
-    """One report filed for a period: ``seq`` 0 the first filing, n + 1 the correction of filing n."""
+@dataclass(frozen=True, kw_only=True)
+class FilingEntry(FilingRecord):
+    """A filing with what the evidence pack adds: when its row was written (``run_id``, the run that filed it,
+    is the record's own)."""
 
-    provider: str
-    period: str
-    seq: int
-    report_id: str
-    manifest_sha256: str
-    supersedes: str | None
-    reason: str | None
-    status: str
-    run_id: int | None
     created_at: datetime
     updated_at: datetime
 
@@ -49,22 +42,7 @@ class Evidence(AuditStore):
             rows = conn.scalars(
                 select(Filing).where(Filing.period == period_text(period)).order_by(Filing.provider, Filing.seq)
             ).all()
-            return [
-                FilingEntry(
-                    provider=r.provider,
-                    period=r.period,
-                    seq=int(r.seq),
-                    report_id=r.report_id,
-                    manifest_sha256=r.manifest_sha256,
-                    supersedes=r.supersedes,
-                    reason=r.reason,
-                    status=r.status,
-                    run_id=r.run_id,
-                    created_at=r.created_at,
-                    updated_at=r.updated_at,
-                )
-                for r in rows
-            ]
+            return [record_of(FilingEntry, r, seq=int(r.seq), flow_run_id=None, filed_at=r.created_at) for r in rows]
 
 
 def require_existing(raw_url: str) -> None:

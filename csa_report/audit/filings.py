@@ -3,14 +3,14 @@ constraint on (provider, period, seq) is the one-filing-per-period guard (csa_re
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from csa_report.audit.models import Filing, ReportRun
 from csa_report.audit.records import FilingRecord
-from csa_report.audit.store import AuditStore
+from csa_report.audit.store import AuditStore, record_of
 
 
 class Filings(AuditStore):
@@ -23,31 +23,14 @@ class Filings(AuditStore):
                 .where(Filing.provider == provider, Filing.period == period)
                 .order_by(Filing.seq)
             ).all()
-            return [_record(r, flow_run_id) for r, flow_run_id in rows]
+            return [filing_record(r, flow_run_id) for r, flow_run_id in rows]
 
     def insert_filing(self, record: FilingRecord, *, run_id: int | None, at: datetime) -> bool:
         """Take the slot ``record.seq`` of the period; False when another report holds it already (the unique
         constraint lets one of any number of concurrent claimers win)."""
-        try:
-            with self._tx() as conn:
-                conn.execute(
-                    insert(Filing).values(
-                        provider=record.provider,
-                        period=record.period,
-                        seq=record.seq,
-                        report_id=record.report_id,
-                        manifest_sha256=record.manifest_sha256,
-                        supersedes=record.supersedes,
-                        reason=record.reason,
-                        status=record.status,
-                        run_id=run_id,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
-        except DbIntegrityError:
-            return False
-        return True
+        # Only FilingRecord's own fields: a subclass (FilingEntry) carries columns this insert sets itself.
+        columns = {f.name: getattr(record, f.name) for f in fields(FilingRecord)}
+        return self._insert_once(insert(Filing).values(**columns, run_id=run_id, created_at=at, updated_at=at))
 
     def set_filing_status(self, provider: str, period: str, report_id: str, status: str, at: datetime) -> None:
         with self._tx() as conn:
@@ -58,17 +41,5 @@ class Filings(AuditStore):
             )
 
 
-def _record(r: Filing, flow_run_id: str | None) -> FilingRecord:
-    return FilingRecord(
-        provider=r.provider,
-        period=r.period,
-        seq=int(r.seq),
-        report_id=r.report_id,
-        manifest_sha256=r.manifest_sha256,
-        supersedes=r.supersedes,
-        reason=r.reason,
-        status=r.status,
-        run_id=r.run_id,
-        flow_run_id=flow_run_id,
-        filed_at=r.created_at,
-    )
+def filing_record(r: Filing, flow_run_id: str | None = None) -> FilingRecord:
+    return record_of(FilingRecord, r, seq=int(r.seq), flow_run_id=flow_run_id, filed_at=r.created_at)

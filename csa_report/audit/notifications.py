@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, select, update
-from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from csa_report.audit.models import SignoffNotification
 from csa_report.audit.records import Claim, NotificationRecord
@@ -20,23 +19,18 @@ class Notifications(AuditStore):
         self, flow_run_id: str, request_key: str, recipient: str, *, report_id: str, channel: str, at: datetime
     ) -> Claim:
         """``claimed`` (a new row, or a failed one taken over) or ``done`` (sent, or being sent, before)."""
-        try:
-            with self._tx() as conn:
-                conn.execute(
-                    insert(SignoffNotification).values(
-                        flow_run_id=flow_run_id,
-                        request_key=request_key,
-                        report_id=report_id,
-                        recipient=recipient,
-                        channel=channel,
-                        status="pending",
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
+        first = insert(SignoffNotification).values(
+            flow_run_id=flow_run_id,
+            request_key=request_key,
+            report_id=report_id,
+            recipient=recipient,
+            channel=channel,
+            status="pending",
+            created_at=at,
+            updated_at=at,
+        )
+        if self._insert_once(first):
             return Claim("claimed")
-        except DbIntegrityError:
-            pass
         with self._tx() as conn:
             won = rowcount(
                 conn.execute(

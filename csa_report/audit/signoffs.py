@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, insert, or_, select
 
 from csa_report.audit.models import ReportRun, Signoff
 from csa_report.audit.records import Decision, SignoffRecord
-from csa_report.audit.store import AuditStore
+from csa_report.audit.store import AuditStore, record_of
 
 log = logging.getLogger(__name__)
 
@@ -71,19 +71,7 @@ class Signoffs(AuditStore):
 
 
 def signoff_record(s: Signoff) -> SignoffRecord:
-    return SignoffRecord(
-        report_id=s.report_id,
-        decision=_decision(s.decision),
-        reviewer=s.reviewer,
-        manifest_sha256=s.manifest_sha256,
-        decided_at=s.decided_at,
-        comment=s.comment,
-        automatic=bool(s.automatic),
-        refused_reason=s.refused_reason,
-        run_id=s.run_id,
-        signature=s.signature,
-        key_fingerprint=s.key_fingerprint,
-    )
+    return record_of(SignoffRecord, s, decision=_decision(s.decision), automatic=bool(s.automatic))
 
 
 def _decision(value: str) -> Decision:

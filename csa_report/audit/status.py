@@ -10,7 +10,7 @@ from csa_report.audit.findings import finding_record
 from csa_report.audit.models import Delivery, Finding, ReportRun, Signoff
 from csa_report.audit.records import RunSummary
 from csa_report.audit.signoffs import signoff_record
-from csa_report.audit.store import AuditStore, eq_or_null, period_text
+from csa_report.audit.store import AuditStore, eq_or_null, period_text, record_of
 from csa_report.period import Period
 
 
@@ -46,18 +46,10 @@ def _summary(conn: Session, run: ReportRun) -> RunSummary:
         )
         .order_by(Delivery.recipient)
     ).all()
-    return RunSummary(
+    return record_of(
+        RunSummary,
+        run,
         run_id=run.id,
-        provider=run.provider,
-        period=run.period,
-        as_of=run.as_of,
-        report_id=run.report_id,
-        manifest_sha256=run.manifest_sha256,
-        status=run.status,
-        flow_run_id=run.flow_run_id,
-        publication_url=run.publication_url,
-        created_at=run.created_at,
-        updated_at=run.updated_at,
         findings=tuple(finding_record(f) for f in findings),
         signoffs=tuple(signoff_record(s) for s in signoffs),
         deliveries=tuple(delivery_summary(d) for d in deliveries),

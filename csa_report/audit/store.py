@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Executable
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from csa_report.db import with_retries
 from csa_report.period import Period
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 class AuditStore:
@@ -31,6 +39,17 @@ class AuditStore:
         finally:
             conn.close()
 
+    def _insert_once(self, *statements: Executable) -> bool:
+        """Run ``statements`` in one transaction; False when a unique constraint refuses them (the row exists:
+        another claimer won), so exactly one caller ever inserts a claim."""
+        try:
+            with self._tx() as conn:
+                for statement in statements:
+                    conn.execute(statement)
+        except DbIntegrityError:
+            return False
+        return True
+
 
 def period_text(value: Period | str) -> str:
     return str(value)
@@ -45,3 +64,10 @@ def eq_or_null(
 
 def rowcount(result: object) -> int:
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def record_of(record_type: type[R], row: object, **converted: Any) -> R:
+    """The record ``record_type`` of an ORM row: each field the row's attribute of the same name, except those
+    given in ``converted`` (a value the row holds in another form)."""
+    values = {f.name: getattr(row, f.name) for f in fields(record_type) if f.name not in converted}
+    return record_type(**values, **converted)

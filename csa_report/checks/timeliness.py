@@ -134,13 +134,18 @@ def delay_1(ctx: CheckContext) -> Violation | None:
         }
         for cat, n, unrep, med, mx in rows
     ]
-    total = sum(int(c["count"]) for c in by_category)
-    return Violation(
-        f"{total} confirmed detection(s) were reported more than {max_hours} hour(s) after confirmation, or "
-        "are still unreported after that time",
-        total,
+    return _counted(
+        by_category,
+        f"confirmed detection(s) were reported more than {max_hours} hour(s) after confirmation, or are still "
+        "unreported after that time",
         {"max_hours": max_hours, "by_category": by_category},
     )
+
+
+def _counted(groups: list[dict[str, Any]], what: str, evidence: dict[str, Any]) -> Violation:
+    """The violation of late groups: their counts summed, the message "<total> <what>"."""
+    total = sum(int(g["count"]) for g in groups)
+    return Violation(f"{total} {what}", total, evidence)
 
 
 def _restored_at() -> Any:
@@ -192,11 +197,9 @@ def correct_1(ctx: CheckContext) -> Violation | None:
         {"channel": ch, "subject": sub, "count": int(n), "not_restored": int(nr or 0), "longest_hours": hours(mx)}
         for ch, sub, n, nr, mx in rows
     ]
-    total = sum(int(g["count"]) for g in groups)
-    return Violation(
-        f"{total} action(s) reversed on complaint were restored more than {limit} hour(s) after the decision, "
-        "or not at all",
-        total,
+    return _counted(
+        groups,
+        f"action(s) reversed on complaint were restored more than {limit} hour(s) after the decision, or not at all",
         {"restore_within_hours": limit, "by_channel": groups},
     )
 
@@ -236,10 +239,9 @@ def redress_1(ctx: CheckContext) -> Violation | None:
         {"subject": sub, "count": int(n), "undecided": int(u or 0), "longest_wait_days": days(mx)}
         for sub, n, u, mx in rows
     ]
-    total = sum(int(g["count"]) for g in groups)
-    return Violation(
-        f"{total} internal complaint(s) were decided more than {limit} day(s) after they were lodged, or are "
-        "still undecided after that time",
-        total,
+    return _counted(
+        groups,
+        f"internal complaint(s) were decided more than {limit} day(s) after they were lodged, or are still "
+        "undecided after that time",
         {"decide_within_days": limit, "by_subject": groups},
     )

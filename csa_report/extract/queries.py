@@ -19,9 +19,11 @@ across services (distinct counts cannot be summed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Table,
     and_,
     func,
     literal,
@@ -30,32 +32,35 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql.elements import ColumnElement
 
-from csa_report.extract.tables import AA, CA, CMP, DET, PV, RA, REP, shape, when
+from csa_report.extract.tables import AA, CA, CMP, DET, PV, RA, REP, grouped, shape, when
 from csa_report.source_schema import REGIONS, ROLES
 from csa_report.sql_dialect import PeriodParams, flag
 
 
+def _flagged(
+    alias: str, table: Table, keys: Sequence[str], in_period: ColumnElement[bool], after: Sequence[str] = ()
+) -> Subquery:
+    """``table``'s ``keys`` columns, ``in_p`` (1 for a row in the period) and the ``after`` columns, as subquery
+    ``alias``: the flag must be a column of its own to be grouped by."""
+    return select(*(table.c[k] for k in keys), flag(in_period).label("in_p"), *(table.c[a] for a in after)).subquery(
+        alias
+    )
+
+
 def processing_volumes(q: PeriodParams) -> Select[Any]:
     """Section 1: sums per service, data type, region and file type; ``k4`` tells in-period rows."""
-    inner = select(
-        PV.c.service,
-        PV.c.data_type,
-        PV.c.user_region,
-        PV.c.file_type,
-        flag(q.day_in_period(PV.c.day)).label("in_p"),
-        PV.c["items"],
-        PV.c.bytes,
-    ).subquery("pv")
-    return select(
-        *shape(
-            "pv",
-            service=inner.c.service,
-            keys=(inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p),
-            nums=(func.count(), func.sum(inner.c["items"]), func.sum(inner.c.bytes)),
-        )
-    ).group_by(inner.c.service, inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p)
+    inner = _flagged(
+        "pv", PV, ("service", "data_type", "user_region", "file_type"), q.day_in_period(PV.c.day), ("items", "bytes")
+    )
+    return grouped(
+        "pv",
+        service=inner.c.service,
+        keys=(inner.c.data_type, inner.c.user_region, inner.c.file_type, inner.c.in_p),
+        nums=(func.count(), func.sum(inner.c["items"]), func.sum(inner.c.bytes)),
+    )
 
 
 def detections(q: PeriodParams) -> Select[Any]:
@@ -83,41 +88,21 @@ def detections(q: PeriodParams) -> Select[Any]:
         acct.label("acct"),
         flag(q.by_as_of(d.reviewed_at)).label("rev"),
     ).subquery("d0")
+    by = [inner.c[k] for k in ("service", "category", "technology", "data_type", "user_region", "verdict", "a", "acct")]
     g = (
-        select(
-            inner.c.service,
-            inner.c.category,
-            inner.c.technology,
-            inner.c.data_type,
-            inner.c.user_region,
-            inner.c.verdict,
-            inner.c.a,
-            inner.c.acct,
-            func.count().label("n"),
-            func.sum(inner.c.rev).label("r"),
-        )
-        .group_by(
-            inner.c.service,
-            inner.c.category,
-            inner.c.technology,
-            inner.c.data_type,
-            inner.c.user_region,
-            inner.c.verdict,
-            inner.c.a,
-            inner.c.acct,
-        )
+        select(*by, func.count().label("n"), func.sum(inner.c.rev).label("r"))
+        .group_by(*by)
         .cte("g")
         .prefix_with("MATERIALIZED")
     )
-    enum_rows = select(
-        *shape(
-            "det",
-            service=g.c.service,
-            category=g.c.category,
-            keys=(g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict),
-            nums=(g.c.a, func.sum(g.c.n), func.sum(g.c.r)),
-        )
-    ).group_by(g.c.service, g.c.category, g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict, g.c.a)
+    enum_rows = grouped(
+        "det",
+        service=g.c.service,
+        category=g.c.category,
+        keys=(g.c.technology, g.c.data_type, g.c.user_region, g.c.verdict),
+        nums=(g.c.a, func.sum(g.c.n), func.sum(g.c.r)),
+        also=(g.c.a,),
+    )
     # Per account: reviewed at all, any not_abuse verdict, any confirmed verdict (verdicts only count once
     # reviewed by the as-of instant).
     reviewed = g.c.r > 0
@@ -165,13 +150,11 @@ def reports(q: PeriodParams) -> Select[Any]:
     report_accounts is a second read of that table, measured cheaper than folding it into ``reported``'s
     grouping by account (docs/benchmarks.md).
     """
-    inner = select(
-        REP.c.service, REP.c.category, REP.c.recipient, flag(q.in_period(REP.c.sent_at)).label("in_p")
-    ).subquery("r0")
+    inner = _flagged("r0", REP, ("service", "category", "recipient"), q.in_period(REP.c.sent_at))
     i = inner.c
-    rep_rows = select(
-        *shape("rep", service=i.service, category=i.category, keys=(i.recipient,), nums=(func.count(), i.in_p))
-    ).group_by(i.service, i.category, i.recipient, i.in_p)
+    rep_rows = grouped(
+        "rep", service=i.service, category=i.category, keys=(i.recipient,), nums=(func.count(), i.in_p), also=(i.in_p,)
+    )
     bad_role = or_(RA.c.role.is_(None), RA.c.role.not_in(ROLES))
     bad_region = or_(RA.c.user_region.is_(None), RA.c.user_region.not_in(REGIONS))
     acct_check = select(*shape("ra_check", nums=(func.count(), func.sum(flag(bad_role)), func.sum(flag(bad_region)))))
@@ -180,9 +163,7 @@ def reports(q: PeriodParams) -> Select[Any]:
 
 def report_account_values() -> Select[Any]:
     """Diagnosis only, when ``reports`` found values outside the enumerations of report_accounts."""
-    return select(*shape("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),))).group_by(
-        RA.c.role, RA.c.user_region
-    )
+    return grouped("ra_enum", keys=(RA.c.role, RA.c.user_region), nums=(func.count(),))
 
 
 def content_actions(q: PeriodParams) -> Select[Any]:
@@ -192,36 +173,25 @@ def content_actions(q: PeriodParams) -> Select[Any]:
     Only the period's removals are joined to their detections: the whole-table pass lists the services and needs
     no column of another table. A removal whose detection is missing has no category (definitions 10).
     """
-    services = select(*shape("ca_svc", service=CA.c.service, nums=(func.count(),))).group_by(CA.c.service)
+    services = grouped("ca_svc", service=CA.c.service, nums=(func.count(),))
     removals = (
-        select(
-            *shape("ca", service=CA.c.service, category=DET.c.category, keys=(DET.c.user_region,), nums=(func.count(),))
-        )
+        grouped("ca", service=CA.c.service, category=DET.c.category, keys=(DET.c.user_region,), nums=(func.count(),))
         .select_from(CA.join(DET, DET.c.id == CA.c.detection_id))
         .where(q.in_period(CA.c.removed_at))
-        .group_by(CA.c.service, DET.c.category, DET.c.user_region)
     )
     return union_all(services, removals)  # type: ignore[return-value]
 
 
 def account_actions(q: PeriodParams) -> Select[Any]:
     """Section 5: account actions per service, category, region and action."""
-    inner = select(
-        AA.c.service,
-        AA.c.category,
-        AA.c.user_region,
-        AA.c.action,
-        flag(q.in_period(AA.c.taken_at)).label("in_p"),
-    ).subquery("aa0")
-    return select(
-        *shape(
-            "aa",
-            service=inner.c.service,
-            category=inner.c.category,
-            keys=(inner.c.user_region, inner.c.action, inner.c.in_p),
-            nums=(func.count(),),
-        )
-    ).group_by(inner.c.service, inner.c.category, inner.c.user_region, inner.c.action, inner.c.in_p)
+    inner = _flagged("aa0", AA, ("service", "category", "user_region", "action"), q.in_period(AA.c.taken_at))
+    return grouped(
+        "aa",
+        service=inner.c.service,
+        category=inner.c.category,
+        keys=(inner.c.user_region, inner.c.action, inner.c.in_p),
+        nums=(func.count(),),
+    )
 
 
 def complaints(q: PeriodParams) -> Select[Any]:
@@ -236,9 +206,7 @@ def complaints(q: PeriodParams) -> Select[Any]:
     (Python drops complaints against restrictions: the form asks about suspensions).
     """
     c = CMP.c
-    every = select(
-        *shape("cmp", service=c.service, keys=(c.subject, c.channel, c.outcome), nums=(func.count(),))
-    ).group_by(c.service, c.subject, c.channel, c.outcome)
+    every = grouped("cmp", service=c.service, keys=(c.subject, c.channel, c.outcome), nums=(func.count(),))
     decided = q.by_as_of(c.decided_at)
     restored = decided & (c.outcome == "restored")
     complied = restored & q.by_as_of(c.complied_at)
@@ -266,22 +234,20 @@ def complaints(q: PeriodParams) -> Select[Any]:
         .subquery("c0")
     )
     i = inner.c
-    period = select(
-        *shape(
-            "cmp_p",
-            service=i.service,
-            category=i.category,
-            keys=(i.subject, i.channel, i.outcome, i.region, i.action),
-            nums=(
-                func.count(),
-                func.sum(i.dec),
-                func.sum(i.res),
-                func.coalesce(func.sum(i.dec_s), 0),
-                func.sum(i.comp),
-                func.coalesce(func.sum(i.comp_s), 0),
-            ),
-        )
-    ).group_by(i.service, i.category, i.subject, i.channel, i.outcome, i.region, i.action)
+    period = grouped(
+        "cmp_p",
+        service=i.service,
+        category=i.category,
+        keys=(i.subject, i.channel, i.outcome, i.region, i.action),
+        nums=(
+            func.count(),
+            func.sum(i.dec),
+            func.sum(i.res),
+            func.coalesce(func.sum(i.dec_s), 0),
+            func.sum(i.comp),
+            func.coalesce(func.sum(i.comp_s), 0),
+        ),
+    )
     return union_all(every, period)  # type: ignore[return-value]
 
 

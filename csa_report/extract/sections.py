@@ -207,28 +207,18 @@ def section5(
 def _complaint_rows(cmp: _Sums, s: str, subject: str, c: str, region: str) -> list[IndicatorRow]:
     rows: list[IndicatorRow] = []
     for channel in ("internal", "judicial"):
-        rows.append(
-            _row(
-                s,
-                5,
-                f"{subject}_complaints_{channel}",
-                cmp.get(s, subject, channel, c, region, "n"),
-                "count",
-                category=c,
-                region=region,
+        for indicator, total in (("complaints", "n"), ("restored", "restored")):
+            rows.append(
+                _row(
+                    s,
+                    5,
+                    f"{subject}_{indicator}_{channel}",
+                    cmp.get(s, subject, channel, c, region, total),
+                    "count",
+                    category=c,
+                    region=region,
+                )
             )
-        )
-        rows.append(
-            _row(
-                s,
-                5,
-                f"{subject}_restored_{channel}",
-                cmp.get(s, subject, channel, c, region, "restored"),
-                "count",
-                category=c,
-                region=region,
-            )
-        )
 
     def internal(name: str) -> int:
         return cmp.get(s, subject, "internal", c, region, name)

@@ -10,65 +10,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, MetaData, Table, Text, case, cast, literal, null
+from sqlalchemy import BigInteger, Column, MetaData, Select, Table, Text, case, cast, literal, null, select
 from sqlalchemy.sql.elements import ColumnElement
+
+from csa_report.source_schema import COLUMNS
 
 # Lightweight table handles: we only read, and a provider's views need not match our DDL types.
 _md = MetaData()
 
 
-def _table(name: str, *cols: str) -> Table:
-    return Table(name, _md, *(Column(c) for c in cols))
+def _table(name: str, *, omit: tuple[str, ...] = ()) -> Table:
+    return Table(name, _md, *(Column(c) for c in COLUMNS[name] if c not in omit))
 
 
-PV = _table("processing_volumes", "id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes")
-DET = _table(
-    "detections",
-    "id",
-    "service",
-    "technology",
-    "category",
-    "data_type",
-    "file_type",
-    "user_region",
-    "account_ref",
-    "flagged_at",
-    "automated",
-    "reviewed_at",
-    "verdict",
-    "erased_at",
-    "hold_ref",
-)
-REP = _table("reports", "id", "service", "recipient", "category", "sent_at", "human_confirmed_at")
-RI = _table("report_items", "report_id", "detection_id")
-RA = _table("report_accounts", "report_id", "account_ref", "role", "user_region")
-CA = _table("content_actions", "id", "service", "detection_id", "removed_at", "restored_at")
-AA = _table(
-    "account_actions",
-    "id",
-    "service",
-    "account_ref",
-    "category",
-    "user_region",
-    "action",
-    "taken_at",
-    "user_notified_at",
-    "restored_at",
-)
-CMP = _table(
-    "complaints",
-    "id",
-    "service",
-    "subject",
-    "content_action_id",
-    "account_action_id",
-    "channel",
-    "lodged_at",
-    "decided_at",
-    "outcome",
-    "complied_at",
-    "reason",
-)
+PV = _table("processing_volumes")
+DET = _table("detections")
+REP = _table("reports")
+RI = _table("report_items")
+RA = _table("report_accounts")
+# Extraction never reads content_actions.user_notified_at, so a provider's view need not carry it.
+CA = _table("content_actions", omit=("user_notified_at",))
+AA = _table("account_actions")
+CMP = _table("complaints")
 
 #: The columns extraction reads, per table: checked before any query runs so that a missing one is
 #: reported by name rather than as a database error.
@@ -95,6 +58,21 @@ def shape(
         *n,
     ]
     return [c.label(name) for c, name in zip(cols, SHAPE, strict=True)]
+
+
+def grouped(
+    kind: str,
+    *,
+    service: Any = None,
+    category: Any = None,
+    keys: Sequence[Any] = (),
+    nums: Sequence[Any] = (),
+    also: Sequence[Any] = (),
+) -> Select[Any]:
+    """A ``shape`` select grouped by its service, category and keys (the ones given), then ``also`` (a grouping
+    column that stands among the numbers, e.g. an in-period flag)."""
+    by = [c for c in (service, category) if c is not None]
+    return select(*shape(kind, service=service, category=category, keys=keys, nums=nums)).group_by(*by, *keys, *also)
 
 
 def when(cond: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:

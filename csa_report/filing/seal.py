@@ -26,6 +26,7 @@ from csa_report.artefacts import SEALED_PDF
 from csa_report.errors import ConfigError, TamperedError
 
 if TYPE_CHECKING:
+    from cryptography import x509
     from pyhanko.sign.signers import Signer
 
     from csa_report.settings import SealSettings
@@ -223,6 +224,26 @@ def check_prefix(sealed: bytes, approved_sha256: str, approved_size: int) -> Non
         )
 
 
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _key_usage(*allowed: str) -> x509.KeyUsage:
+    """The X.509 key usage allowing exactly ``allowed``."""
+    from cryptography import x509
+
+    return x509.KeyUsage(**{usage: usage in allowed for usage in _KEY_USAGES})
+
+
 def make_test_certificate(
     folder: Path, *, common_name: str, days: int = 30, password: str = "demo", now: datetime | None = None
 ) -> tuple[Path, bytes]:
@@ -248,17 +269,7 @@ def make_test_certificate(
         .not_valid_after(start + timedelta(days=days + 365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage("key_cert_sign", "crl_sign"),
             critical=True,
         )
         .sign(ca_key, hashes.SHA256())
@@ -273,17 +284,7 @@ def make_test_certificate(
         .not_valid_before(start)
         .not_valid_after(start + timedelta(days=days))
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage("digital_signature", "content_commitment"),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)

@@ -10,27 +10,26 @@ back. It is good for the demo and for tests of the S3 semantics.
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from csa_report.errors import ToolError, UnreachableError
+from csa_report.errors import ToolError
 from csa_report.local import processes
+from csa_report.local.child import ChildServer
 from csa_report.local.processes import group_alive
 
 __all__ = ["BucketSpec", "S3Endpoint", "SeaweedServer", "ensure_buckets", "free_port_pairs", "group_alive", "local_s3"]
@@ -45,8 +44,6 @@ GRPC_OFFSET = 10000
 _PORT_NAMES = ("s3", "master", "volume", "filer", "admin")
 _KEYS_FILE = "csa-s3-identity.json"
 _ACCESS_KEY = "csa-local"
-#: Servers started by this process, stopped at interpreter exit if their owner did not (e.g. an uncaught error).
-_RUNNING: set[SeaweedServer] = set()
 
 
 @dataclass(frozen=True)
@@ -135,25 +132,22 @@ def _identity(data_dir: Path, public_buckets: Sequence[str] = ()) -> tuple[str, 
     return _ACCESS_KEY, secret, path
 
 
-class _EarlyExit(Exception):
-    """weed exited during start-up."""
-
-
-class SeaweedServer:
+class SeaweedServer(ChildServer):
     """One ``weed mini`` process in its own process group."""
+
+    title = "SeaweedFS"
 
     def __init__(
         self, data_dir: Path, weed: Path | None = None, s3_port: int | None = None, public_buckets: Sequence[str] = ()
     ) -> None:
+        super().__init__()
         self.data_dir = data_dir.resolve()
         #: Buckets anyone may read (a publication bucket), fixed when the data dir's identity file is first made.
         self.public_buckets = tuple(public_buckets)
         #: A fixed S3 port (the walkthrough's: links and settings survive a restart); the others stay free ones.
         self.s3_port = s3_port
         self.weed = weed or find_weed()
-        self.process: subprocess.Popen[bytes] | None = None
         self.endpoint: S3Endpoint | None = None
-        self._log_file: IO[bytes] | None = None
 
     def command(self, ports: dict[str, int], config: Path) -> list[str]:
         args = [
@@ -177,17 +171,9 @@ class SeaweedServer:
     def start(self, timeout_s: float = 30.0, attempts: int = 3) -> S3Endpoint:
         """Start on fresh free ports and wait until S3 answers. A start-up exit (e.g. a port taken between
         choosing and binding it) is retried on other ports."""
-        if self.process is not None:
-            raise ToolError("SeaweedFS is already running")
+        self._refuse_running()
         (self.data_dir / "store").mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._start_once(timeout_s)
-            except _EarlyExit as exc:
-                if attempt == attempts:
-                    raise ToolError(str(exc)) from None
-                log.warning("%s; retrying on other ports", exc)
-        raise AssertionError("unreachable")
+        return self._with_retries(lambda: self._start_once(timeout_s), attempts, "retrying on other ports")
 
     def _start_once(self, timeout_s: float) -> S3Endpoint:
         access, secret, config = _identity(self.data_dir, self.public_buckets)
@@ -209,69 +195,47 @@ class SeaweedServer:
             ports = {"s3": self.s3_port, **dict(zip(_PORT_NAMES[1:], others, strict=False))}
         else:
             ports = dict(zip(_PORT_NAMES, free_port_pairs(len(_PORT_NAMES)), strict=True))
-        self._log_file = open(self.data_dir / "weed.log", "ab")  # closed in stop()
         started = time.monotonic()
-        self.process = processes.start_group(self.command(ports, config), log_file=self._log_file, cwd=self.data_dir)
-        _RUNNING.add(self)
+        process = self._launch(self.command(ports, config), self.data_dir / "weed.log", cwd=self.data_dir)
         endpoint = S3Endpoint(url=f"http://127.0.0.1:{ports['s3']}", access_key=access, secret_key=secret)
         try:
-            self._wait_ready(endpoint, timeout_s)
+            client = endpoint.client(max_attempts=0)
+            self._wait_ready(
+                lambda: _lists_buckets(client),
+                timeout_s,
+                0.1,
+                lambda last: f"SeaweedFS S3 at {endpoint.url} did not answer within {timeout_s:.0f} s ({last})",
+            )
         except BaseException:
             self.stop()
             raise
         self.endpoint = endpoint
         log.info(
             "SeaweedFS started: pid=%d s3=%s data=%s ready in %.2f s",
-            self.process.pid,
+            process.pid,
             endpoint.url,
             self.data_dir,
             time.monotonic() - started,
         )
         return endpoint
 
-    def _wait_ready(self, endpoint: S3Endpoint, timeout_s: float) -> None:
-        client = endpoint.client(max_attempts=0)
-        deadline = time.monotonic() + timeout_s
-        last = "no answer"
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise _EarlyExit(
-                    f"SeaweedFS exited with code {self.process.returncode} during start-up; "
-                    f"see {self.data_dir / 'weed.log'}"
-                )
-            try:
-                client.list_buckets()
-                return
-            except (BotoCoreError, ClientError) as exc:
-                last = type(exc).__name__
-            time.sleep(0.1)
-        raise UnreachableError(f"SeaweedFS S3 at {endpoint.url} did not answer within {timeout_s:.0f} s ({last})")
-
-    @property
-    def pgid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
-
     def stop(self, grace_s: float = 10.0) -> None:
         """SIGTERM to the whole process group, wait, then SIGKILL; idempotent."""
-        proc = self.process
+        started = time.monotonic()
+        proc = self._stop_child(grace_s)
         if proc is None:
             return
-        started = time.monotonic()
-        processes.stop_group(proc, grace_s)
-        self.process = None
         self.endpoint = None
-        _RUNNING.discard(self)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
         log.info("SeaweedFS stopped: pid=%d in %.2f s", proc.pid, time.monotonic() - started)
 
 
-@atexit.register
-def _stop_all() -> None:
-    for server in list(_RUNNING):
-        server.stop(grace_s=5.0)
+def _lists_buckets(client: S3Client) -> str | None:
+    """None when S3 answers ListBuckets, else the error's name."""
+    try:
+        client.list_buckets()
+    except (BotoCoreError, ClientError) as exc:
+        return type(exc).__name__
+    return None
 
 
 def ensure_buckets(client: S3Client, buckets: Sequence[BucketSpec]) -> None:

@@ -9,7 +9,6 @@ the given folder, so a stop leaves nothing behind elsewhere.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import shutil
@@ -18,16 +17,14 @@ import subprocess
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import IO
 
-from csa_report.errors import ToolError, UnreachableError
+from csa_report.errors import ToolError
 from csa_report.local import processes
+from csa_report.local.child import ChildServer
 
 log = logging.getLogger(__name__)
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-#: Servers started by this process, stopped at interpreter exit if their owner did not.
-_RUNNING: set[LocalSparkServer] = set()
 
 
 def spark_home() -> Path:
@@ -60,20 +57,17 @@ def _scala_version(home: Path) -> str:
     raise ToolError(f"pyspark at {home} has no spark-core jar")
 
 
-class _EarlyExit(Exception):
-    """The server exited during start-up."""
-
-
-class LocalSparkServer:
+class LocalSparkServer(ChildServer):
     """One local Spark Connect server (``local[cores]``, ``memory`` for the driver) in ``work_dir``."""
 
+    title = "the local Spark server"
+
     def __init__(self, work_dir: Path, *, cores: int = 2, memory: str = "768m") -> None:
+        super().__init__()
         self.work_dir = work_dir.resolve()
         self.cores = cores
         self.memory = memory
-        self.process: subprocess.Popen[bytes] | None = None
         self.url: str | None = None
-        self._log_file: IO[bytes] | None = None
 
     def submit_args(self, port: int) -> list[str]:
         """The arguments of ``spark-submit`` for the Connect server on ``port``."""
@@ -121,16 +115,8 @@ class LocalSparkServer:
 
     def start(self, timeout_s: float = 120.0, attempts: int = 2) -> str:
         """Start on a free loopback port and wait until it accepts connections; returns its ``sc://`` URL."""
-        if self.process is not None:
-            raise ToolError("the local Spark server is already running")
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._start_once(timeout_s)
-            except _EarlyExit as exc:
-                if attempt == attempts:
-                    raise ToolError(str(exc)) from None
-                log.warning("%s; retrying on another port", exc)
-        raise AssertionError("unreachable")
+        self._refuse_running()
+        return self._with_retries(lambda: self._start_once(timeout_s), attempts, "retrying on another port")
 
     def _start_once(self, timeout_s: float) -> str:
         java = find_java()
@@ -145,61 +131,37 @@ class LocalSparkServer:
         }
         started = time.monotonic()
         command = self.command(port, env)
-        self._log_file = open(self.work_dir / "spark.log", "ab")  # closed in stop()
-        self.process = processes.start_group(
-            command, log_file=self._log_file, env=env, cwd=self.work_dir, bind_to_parent=True
-        )
-        _RUNNING.add(self)
+        process = self._launch(command, self.work_dir / "spark.log", cwd=self.work_dir, env=env, bind_to_parent=True)
         try:
-            self._wait_ready(port, timeout_s)
+            self._wait_ready(
+                lambda: _accepts(port),
+                timeout_s,
+                0.25,
+                lambda _: f"the local Spark server on port {port} did not answer within {timeout_s:.0f} s",
+            )
         except BaseException:
             self.stop()
             raise
         self.url = f"sc://127.0.0.1:{port}"
         log.info(
             "local Spark Connect started: pid=%d %s ready in %.1f s",
-            self.process.pid,
+            process.pid,
             self.url,
             time.monotonic() - started,
         )
         return self.url
 
-    def _wait_ready(self, port: int, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise _EarlyExit(
-                    f"the local Spark server exited with code {self.process.returncode} during start-up; "
-                    f"see {self.work_dir / 'spark.log'}"
-                )
-            with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.settimeout(1.0)
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.25)
-        raise UnreachableError(f"the local Spark server on port {port} did not answer within {timeout_s:.0f} s")
-
-    @property
-    def pgid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
-
     def stop(self, grace_s: float = 15.0) -> None:
         """SIGTERM to the whole process group, wait, then SIGKILL; idempotent."""
-        proc = self.process
+        proc = self._stop_child(grace_s)
         if proc is None:
             return
-        processes.stop_group(proc, grace_s)
-        self.process = None
         self.url = None
-        _RUNNING.discard(self)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
         log.info("local Spark Connect stopped: pid=%d", proc.pid)
 
 
-@atexit.register
-def _stop_all() -> None:
-    for server in list(_RUNNING):
-        server.stop(grace_s=5.0)
+def _accepts(port: int) -> str | None:
+    """None when the server accepts connections on ``port``."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(1.0)
+        return None if sock.connect_ex(("127.0.0.1", port)) == 0 else "no answer"

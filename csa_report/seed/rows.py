@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final, TypeAlias
 
+from csa_report.source_schema import COLUMNS as SCHEMA_COLUMNS
 from csa_report.source_schema import TABLE_ORDER
 
 Value: TypeAlias = str | int | bool | None
@@ -16,53 +17,8 @@ Row: TypeAlias = tuple[Value, ...]
 #: Rows of one chunk, per table; always holds every table of ``TABLE_ORDER`` (possibly empty lists).
 Batch: TypeAlias = dict[str, list[Row]]
 
-COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "processing_volumes": ("id", "service", "day", "data_type", "file_type", "user_region", "items", "bytes"),
-    "detections": (
-        "id",
-        "service",
-        "technology",
-        "category",
-        "data_type",
-        "file_type",
-        "user_region",
-        "account_ref",
-        "flagged_at",
-        "automated",
-        "reviewed_at",
-        "verdict",
-        "erased_at",
-        "hold_ref",
-    ),
-    "reports": ("id", "service", "recipient", "category", "sent_at", "human_confirmed_at"),
-    "report_items": ("report_id", "detection_id"),
-    "report_accounts": ("report_id", "account_ref", "role", "user_region"),
-    "content_actions": ("id", "service", "detection_id", "removed_at", "restored_at", "user_notified_at"),
-    "account_actions": (
-        "id",
-        "service",
-        "account_ref",
-        "category",
-        "user_region",
-        "action",
-        "taken_at",
-        "user_notified_at",
-        "restored_at",
-    ),
-    "complaints": (
-        "id",
-        "service",
-        "subject",
-        "content_action_id",
-        "account_action_id",
-        "channel",
-        "lodged_at",
-        "decided_at",
-        "outcome",
-        "complied_at",
-        "reason",
-    ),
-}
+#: Column order per table: the source schema's declaration order.
+COLUMNS: Final[dict[str, tuple[str, ...]]] = SCHEMA_COLUMNS
 
 #: Columns holding instants (text ``YYYY-MM-DD HH:MM:SS`` in the rows).
 TIMESTAMP_COLUMNS: Final = frozenset(

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
 from csa_report.demo_provider import E2EE_FROM
-from csa_report.seed.activity import KNOWN, NEW, NOT_ABUSE, SOLICITATION, account_ref, account_region
+from csa_report.seed.activity import KNOWN, NEW, NOT_ABUSE, SOLICITATION
 from csa_report.seed.clock import DAY, HOUR, MINUTE, day_start
 from csa_report.seed.plan import GAP_FIRST, GAP_LAST, Plan, may_scan
 from csa_report.seed.violation_records import (
@@ -24,6 +25,7 @@ from csa_report.seed.violation_records import (
     removal,
     reported,
     service_for_reports,
+    suspension,
 )
 
 #: A recipient that ``policies/example/transfers.md`` does not list (trips XFER-1).
@@ -69,14 +71,20 @@ def _inject_human_confirmation(ctx: Context) -> None:
     reported(ctx, recipient="NCMEC", category=NEW, human=lambda _r, sent: sent + HOUR)
 
 
-def _inject_unknown_recipient(ctx: Context) -> None:
-    for _ in range(3):
-        reported(ctx, recipient=UNLISTED_RECIPIENT, category=KNOWN, human=lambda r, _s: r + MINUTE)
+def _reports_to(recipient: str) -> Callable[[Context], None]:
+    """Three otherwise lawful known_csam reports to ``recipient``: the breach is whom they go to."""
+
+    def inject(ctx: Context) -> None:
+        for _ in range(3):
+            reported(ctx, recipient=recipient, category=KNOWN, human=lambda r, _s: r + MINUTE)
+
+    return inject
 
 
-def _inject_no_transfer_ground(ctx: Context) -> None:
-    for _ in range(3):
-        reported(ctx, recipient=NO_GROUND_RECIPIENT, category=KNOWN, human=lambda r, _s: r + MINUTE)
+_inject_unknown_recipient = _reports_to(UNLISTED_RECIPIENT)
+_inject_no_transfer_ground = _reports_to(NO_GROUND_RECIPIENT)
+_inject_unnotified_organisation = _reports_to(UNNOTIFIED_RECIPIENT)
+_inject_provider_dpf = _reports_to(UNCERTIFIED_US_RECIPIENT)
 
 
 def _inject_audio(ctx: Context) -> None:
@@ -135,24 +143,9 @@ def _inject_gap_processing(ctx: Context) -> None:
 
 
 def _inject_unnotified(ctx: Context) -> None:
-    ts = ctx.activity.ts
     for _ in range(3):
         service, _did, number, sent = clean_report(ctx)
-        aid = ctx.sink.new_id("account_actions")
-        ctx.sink.add(
-            "account_actions",
-            (
-                aid,
-                service,
-                account_ref(number),
-                KNOWN,
-                account_region(number),
-                "suspend",
-                ts(sent + HOUR),
-                None,
-                None,
-            ),
-        )
+        suspension(ctx, service, number, sent + HOUR, notified=False)
 
 
 def _inject_unnotified_removal(ctx: Context) -> None:
@@ -216,25 +209,10 @@ def _inject_slow_restore(ctx: Context) -> None:
 
 def _inject_slow_complaint(ctx: Context) -> None:
     decide_days = 10  # retention.md redress.decide_within_days of the example policies
-    ts = ctx.activity.ts
     for day in early_days(ctx, 3):
         service, _did, number, sent = clean_report(ctx, day)
         taken = sent + HOUR
-        aid = ctx.sink.new_id("account_actions")
-        ctx.sink.add(
-            "account_actions",
-            (
-                aid,
-                service,
-                account_ref(number),
-                KNOWN,
-                account_region(number),
-                "suspend",
-                ts(taken),
-                ts(taken + MINUTE),
-                None,
-            ),
-        )
+        aid = suspension(ctx, service, number, taken, notified=True)
         lodged = taken + DAY
         complaint(
             ctx,
@@ -251,16 +229,6 @@ def _inject_undocumented_technology(ctx: Context) -> None:
     service = service_for_reports(ctx)
     for day in days_for(ctx, service, 3):
         detection(ctx, service, day + 10 * HOUR, category=NEW, verdict=None, technology=UNDOCUMENTED_TECHNOLOGY)
-
-
-def _inject_unnotified_organisation(ctx: Context) -> None:
-    for _ in range(3):
-        reported(ctx, recipient=UNNOTIFIED_RECIPIENT, category=KNOWN, human=lambda r, _s: r + MINUTE)
-
-
-def _inject_provider_dpf(ctx: Context) -> None:
-    for _ in range(3):
-        reported(ctx, recipient=UNCERTIFIED_US_RECIPIENT, category=KNOWN, human=lambda r, _s: r + MINUTE)
 
 
 def _needs_e2ee_day(plan: Plan) -> str | None:

@@ -160,6 +160,27 @@ def removal(
     return aid
 
 
+def suspension(ctx: Context, service: str, number: int, taken: int, *, notified: bool) -> int:
+    """A known_csam suspension of account ``number``, its user notified a minute later when ``notified``."""
+    ts = ctx.activity.ts
+    aid = ctx.sink.new_id("account_actions")
+    ctx.sink.add(
+        "account_actions",
+        (
+            aid,
+            service,
+            account_ref(number),
+            KNOWN,
+            account_region(number),
+            "suspend",
+            ts(taken),
+            ts(taken + MINUTE) if notified else None,
+            None,
+        ),
+    )
+    return aid
+
+
 def complaint(
     ctx: Context,
     service: str,
