@@ -28,8 +28,10 @@ class Filings(AuditStore):
     def insert_filing(self, record: FilingRecord, *, run_id: int | None, at: datetime) -> bool:
         """Take the slot ``record.seq`` of the period; False when another report holds it already (the unique
         constraint lets one of any number of concurrent claimers win)."""
-        # Only FilingRecord's own fields: a subclass (FilingEntry) carries columns this insert sets itself.
-        columns = {f.name: getattr(record, f.name) for f in fields(FilingRecord)}
+        # Only FilingRecord's own columns: the run and the times are set here; flow_run_id and filed_at are read
+        # through the run and created_at, not stored.
+        derived = {"run_id", "flow_run_id", "filed_at"}
+        columns = {f.name: getattr(record, f.name) for f in fields(FilingRecord) if f.name not in derived}
         return self._insert_once(insert(Filing).values(**columns, run_id=run_id, created_at=at, updated_at=at))
 
     def set_filing_status(self, provider: str, period: str, report_id: str, status: str, at: datetime) -> None:
