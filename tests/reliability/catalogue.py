@@ -61,6 +61,24 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "tests/filing/mail/test_refusals.py::test_permanent_refusal_is_one_attempt_exit_7_and_the_others_delivered",
     ),
     (
+        "SMTP relay with a certificate the worker does not trust (STARTTLS and SMTPS)",
+        "aiosmtpd with a self-signed certificate",
+        "the delivery fails naming `CSA_SMTP_HOST` and `CSA_SMTP_CA_FILE`; nothing is sent, never in plain text",
+        "tests/filing/mail/test_tls_modes.py::test_an_untrusted_certificate_names_the_settings_and_sends_nothing",
+    ),
+    (
+        "the same relay with `CSA_SMTP_CA_FILE` naming its certificate",
+        "aiosmtpd with a self-signed certificate",
+        "delivered over STARTTLS and over SMTPS",
+        "tests/filing/mail/test_tls_modes.py::test_tls_delivers_when_the_ca_file_vouches_for_the_server",
+    ),
+    (
+        "SMTP server that requires STARTTLS, `CSA_SMTP_TLS=none`",
+        "aiosmtpd with `require_starttls`",
+        "530: exit 7 naming `CSA_SMTP_TLS`, nothing sent",
+        "tests/filing/mail/test_tls_modes.py::test_plain_text_to_a_server_that_requires_starttls_is_refused_not_sent",
+    ),
+    (
         "`delivery confirm` / `resend` while a live run waits for a slow answer",
         "scripted SMTP server (slowdata)",
         "exit 2 naming the run that holds the claim; nothing changed; one copy each",
