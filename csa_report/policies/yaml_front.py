@@ -86,9 +86,14 @@ def parse_yaml(
         raise PolicyError(f"{path}:{line}: {what} is not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: {what} is not valid YAML: {' '.join(str(exc).split())}") from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        # PyYAML's constructors raise these for e.g. a date like 2025-13-40; find the scalar to name its line
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+        # PyYAML's constructors raise these for e.g. a date like 2025-13-40, or (AttributeError) an explicit
+        # ``!!timestamp`` tag on text that is no date at all; find the scalar to name its line
         where = _unreadable_scalar(front, offset)
+        if where is None and isinstance(exc, AttributeError):
+            raise PolicyError(
+                f"{path}: {what} holds a value tagged !!timestamp that is not a date; expected a date YYYY-MM-DD"
+            ) from None
         if where is None:
             raise PolicyError(f"{path}: {what} holds a value YAML cannot read: {exc}") from None
         line, field, value = where
@@ -112,7 +117,7 @@ def _unreadable_scalar(front: str, offset: int) -> tuple[int, str, str] | None:
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
             try:
                 yaml.safe_load(node.value)
-            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            except (ValueError, TypeError, OverflowError, AttributeError, yaml.YAMLError):
                 return node.start_mark.line + offset, field_name(where), node.value
         elif isinstance(node, yaml.MappingNode):
             stack += [(v, (*where, str(k.value))) for k, v in node.value if isinstance(k, yaml.ScalarNode)]

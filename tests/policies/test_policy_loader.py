@@ -155,6 +155,15 @@ def test_impossible_date(folder: Path) -> None:
     )
 
 
+def test_an_explicit_timestamp_tag_on_no_date_is_a_policy_error(folder: Path) -> None:
+    # PyYAML's timestamp constructor fails with an AttributeError on text that is no date at all.
+    _edit(folder, "provider.md", "effective_from: 2026-07-31", "effective_from: !!timestamp soon")
+    assert _error(folder) == (
+        f"{folder}/provider.md: front matter holds a value tagged !!timestamp that is not a date; expected a date "
+        "YYYY-MM-DD"
+    )
+
+
 def test_unknown_country_code(folder: Path) -> None:
     _edit(folder, "transfers.md", "country: CA", "country: XX")
     assert _error(folder) == (
