@@ -110,3 +110,18 @@ class FlowInBackground:
         assert not self.thread.is_alive(), f"{self.name} did not finish within {timeout:.0f} s"
         assert "error" not in self.outcome, self.outcome.get("error")
         return self.outcome["result"]
+
+
+def seeded_annual_report(tmp_path: Path, seed_value: int) -> tuple[str, FlowInBackground]:
+    """A 2025 source seeded with ``seed_value`` (scale 200) in ``tmp_path``, and the flow started on it in the
+    background (as of 2026-01-15): the source URL and the running flow."""
+    from csa_report.flows.annual_report import annual_report
+    from csa_report.period import Period
+    from csa_report.seed import seed
+
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    seed(url, Period.parse("2025"), scale=200, seed=seed_value)
+    flow = FlowInBackground(
+        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
+    )
+    return url, flow

@@ -21,7 +21,7 @@ from csa_report.extract import extract_indicators
 from csa_report.filing.guard import filings
 from csa_report.period import Period, format_instant
 from csa_report.seed import seed
-from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, seeded_annual_report
 
 CLI = Path(sys.executable).with_name("csa-report")
 PROVIDER = "Example Communications Ireland Ltd"
@@ -179,16 +179,12 @@ def test_preparer_cannot_approve(prefect_server, env, tmp_path):
 def test_human_signoff_refuses_the_preparer_then_accepts_an_approver(prefect_server, env, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from csa_report.flows.annual_report import AnnualReportResult, annual_report
+    from csa_report.flows.annual_report import AnnualReportResult
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     handler = smtp
     before = len(handler.messages)
-    url = f"sqlite:///{tmp_path / 'source.db'}"
-    seed(url, Period.parse("2025"), scale=200, seed=6)
-    flow = FlowInBackground(
-        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-    )
+    _url, flow = seeded_annual_report(tmp_path, 6)
     run_id, key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     staged = [r for r in audit.status() if r.status == "staged"]
@@ -251,15 +247,9 @@ def test_a_rejection_ends_the_run_rejected_with_one_log_line_and_no_traceback(
     from prefect.flow_runs import resume_flow_run
     from prefect.logging.handlers import APILogWorker
 
-    from csa_report.flows.annual_report import annual_report
-
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     before = len(smtp.messages)
-    url = f"sqlite:///{tmp_path / 'source.db'}"
-    seed(url, Period.parse("2025"), scale=200, seed=8)
-    flow = FlowInBackground(
-        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-    )
+    _url, flow = seeded_annual_report(tmp_path, 8)
     run_id, _key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     [staged] = [r for r in audit.status() if r.status == "staged"]

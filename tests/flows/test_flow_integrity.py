@@ -24,7 +24,7 @@ from csa_report.filing.seal import make_test_certificate
 from csa_report.filing.sshsig import REJECT_NAMESPACE, SIGNATURE_FILE, sign
 from csa_report.period import Period, utc_now
 from csa_report.seed import seed
-from tests.flows.flow_helpers import AUTHORITY, COMMISSION, FlowInBackground
+from tests.flows.flow_helpers import AUTHORITY, COMMISSION, seeded_annual_report
 from tests.integrity.keys import Key, keyed_policies, make_key, ssh_keygen_verify
 
 PROVIDER = "Example Communications Ireland Ltd"
@@ -190,18 +190,12 @@ def test_signed_sealed_filing_then_guard_then_correction(prefect_server, signed_
 def test_signed_signoff_in_the_form_refuses_then_accepts(prefect_server, signed_env, keys, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from csa_report.flows.annual_report import annual_report
-
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     monkeypatch.delenv("CSA_SEAL_PKCS12")  # unsealed: the manifest says so
     stranger = make_key(tmp_path / "keys", "stranger")
     handler = smtp
     before = len(handler.messages)
-    url = f"sqlite:///{tmp_path / 'source.db'}"
-    seed(url, Period.parse("2025"), scale=200, seed=12)
-    flow = FlowInBackground(
-        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-    )
+    _url, flow = seeded_annual_report(tmp_path, 12)
     run_id, key = flow.wait_paused(timeout=90)
     manifest_path = next((tmp_path / "work").rglob("manifest.json"))
     manifest = manifest_path.read_bytes()

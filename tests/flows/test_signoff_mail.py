@@ -16,8 +16,7 @@ from csa_report.extract import extract_indicators
 from csa_report.filing.notify import notifications
 from csa_report.indicators import ALL
 from csa_report.period import Period
-from csa_report.seed import seed
-from tests.flows.flow_helpers import FlowInBackground
+from tests.flows.flow_helpers import seeded_annual_report
 
 APPROVERS = "approvers@example-communications.ie"
 
@@ -30,17 +29,13 @@ def _mail(data: bytes) -> tuple[str, str]:
 def test_request_then_refusal_notice_then_approval(prefect_server, env, smtp, tmp_path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from csa_report.flows.annual_report import AnnualReportResult, annual_report
+    from csa_report.flows.annual_report import AnnualReportResult
 
     monkeypatch.setenv("CSA_SIGNOFF_POLL_S", "1")
     monkeypatch.setenv("CSA_SIGNOFF_NOTIFY", f'["{APPROVERS}"]')
     monkeypatch.setenv("CSA_SIGNOFF_TIMEOUT_S", str(2 * 86400))  # the links (7 days by default) live 2 days
     before = len(smtp.messages)
-    url = f"sqlite:///{tmp_path / 'source.db'}"
-    seed(url, Period.parse("2025"), scale=200, seed=6)
-    flow = FlowInBackground(
-        "annual_report", lambda: annual_report(period="2025", as_of="2026-01-15T00:00:00Z", source_db=url)
-    )
+    url, flow = seeded_annual_report(tmp_path, 6)
     run_id, key = flow.wait_paused()
     audit = AuditLog.open(env["CSA_AUDIT_DB"])
     [staged] = [r for r in audit.status() if r.status == "staged"]
