@@ -26,6 +26,7 @@ from pydantic import Field
 
 from csa_report.errors import ConfigError, InputError, SignOffRefused, SignOffTimeout
 from csa_report.filing.approval import (
+    REFUSAL_LOG,
     Refusal,
     SignatureCheck,
     SignedSignOff,
@@ -222,7 +223,7 @@ def _refusal_cache_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
 def record_refusal(refusal: Refusal, callback: Callable[[Refusal], None] | None) -> Refusal:
     """Record one refused answer exactly once: a resumed (re-run) flow replays the earlier answers, and this
     task is then ``Cached``, so the callback is not called again for the same stored answer."""
-    get_run_logger().warning("sign-off answer %s refused: %s", refusal.key, refusal.reason)
+    get_run_logger().warning(REFUSAL_LOG, refusal.key, refusal.reason)
     if callback is not None:
         callback(refusal)
     return refusal

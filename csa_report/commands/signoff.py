@@ -253,11 +253,12 @@ def _last_refusal(client: SyncPrefectClient, run_id: UUID, keyset: dict[str, str
 
 
 def _logged_refusal(client: SyncPrefectClient, run_id: UUID) -> str | None:
-    """The newest "sign-off answer KEY refused: REASON" line of the run's logs, as "KEY: REASON"."""
+    """The newest refusal the run logged (:data:`~csa_report.filing.approval.REFUSAL_LOG`), as "KEY: REASON"."""
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
-    prefix = "sign-off answer "
+    from csa_report.filing.approval import logged_refusal
+
     # The worker ships its logs in batches (every couple of seconds): the line may trail the paused state.
     deadline = time.monotonic() + 10
     while True:
@@ -270,9 +271,8 @@ def _logged_refusal(client: SyncPrefectClient, run_id: UUID) -> str | None:
         except Exception:  # the reason is a courtesy: the refusal itself was established from the run's state
             return None
         for log in logs:
-            if log.message.startswith(prefix) and " refused: " in log.message:
-                key, reason = log.message.removeprefix(prefix).split(" refused: ", 1)
-                return f"{key}: {reason}"
+            if found := logged_refusal(log.message):
+                return found
         if time.monotonic() > deadline:
             return None
         time.sleep(1)

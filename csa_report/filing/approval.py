@@ -35,6 +35,7 @@ from csa_report.filing.sshsig import (
 from csa_report.policies.models import PolicySet, person_key
 
 __all__ = [
+    "REFUSAL_LOG",
     "REVIEWER_PATTERN",
     "SHA256_PATTERN",
     "UNVERIFIED_SIGNER",
@@ -47,6 +48,7 @@ __all__ = [
     "explain_refusal",
     "judge",
     "judge_signed",
+    "logged_refusal",
     "signature_check",
 ]
 
@@ -125,6 +127,21 @@ class Verdict:
     @property
     def rejected(self) -> bool:
         return self.accepted and self.answer.decision == "reject"
+
+
+#: How the flow logs each refused answer; :func:`logged_refusal` reads it back (the CLI, for a form that stores
+#: no structured review).
+REFUSAL_LOG = "sign-off answer %s refused: %s"
+
+
+def logged_refusal(message: str) -> str | None:
+    """``"KEY: REASON"`` of a log line written with :data:`REFUSAL_LOG`, else None."""
+    head, _, tail = REFUSAL_LOG.partition("%s")
+    middle = tail.partition("%s")[0]
+    if not message.startswith(head) or middle not in message:
+        return None
+    key, reason = message.removeprefix(head).split(middle, 1)
+    return f"{key}: {reason}"
 
 
 @dataclass(frozen=True)

@@ -240,3 +240,11 @@ def test_a_signed_form_asks_for_no_typed_hash() -> None:
     assert "**Confirm the manifest you reviewed.** Its SHA-256 (`sha256sum manifest.json`) must be:" in typed
     assert "Confirm" not in signed and "must be" not in signed
     assert f"**The manifest you sign.** Its SHA-256 (`sha256sum manifest.json`) is:\n\n```\n{SHA}\n```" in signed
+
+
+def test_the_refusal_log_line_reads_back_as_key_and_reason() -> None:
+    from csa_report.filing.approval import REFUSAL_LOG, logged_refusal
+
+    line = REFUSAL_LOG % ("signoff-2", "reviewer 'Pat Preparer' prepared this report: refused: four eyes")
+    assert logged_refusal(line) == "signoff-2: reviewer 'Pat Preparer' prepared this report: refused: four eyes"
+    assert logged_refusal("sign-off requested (signoff-1, suspended)") is None
