@@ -40,10 +40,12 @@ REFUSED_CHECK: dict[str, str] = {
     "rcpt": "the recipient's address in the policies (provider.md: the supervisory authority's and the "
     "Commission's e-mail) or CSA_SIGNOFF_NOTIFY",
     "data": "the server's limits for this message (size, attachments) and CSA_SMTP_FROM",
-    # 530 to MAIL FROM: the server wants STARTTLS (RFC 3207) or a login (RFC 4954) first, not another sender.
-    "mail-530": "CSA_SMTP_TLS (starttls or ssl) and CSA_SMTP_USER / CSA_SMTP_PASSWORD (the server wants TLS or a "
-    "login before it takes mail)",
 }
+#: 530 to MAIL FROM: the server wants STARTTLS (RFC 3207) or a login (RFC 4954) first, not another sender.
+WANTS_TLS_OR_LOGIN = (
+    "CSA_SMTP_TLS (starttls or ssl) and CSA_SMTP_USER / CSA_SMTP_PASSWORD (the server wants TLS or a login "
+    "before it takes mail)"
+)
 Stage = Literal["connecting", "data-sent", "accepted"]
 
 
@@ -239,7 +241,7 @@ def _send_smtp(
                 recipient,
                 f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)} to "
                 + ("MAIL FROM" if step == "mail" else "the message"),
-                REFUSED_CHECK["mail-530" if (step, exc.smtp_code) == ("mail", 530) else step],
+                WANTS_TLS_OR_LOGIN if (step, exc.smtp_code) == ("mail", 530) else REFUSED_CHECK[step],
             ) from None
         raise DeliveryError(f"{where} did not take the message for {recipient}: {exc.smtp_code}") from None
     except ssl.SSLCertVerificationError as exc:
