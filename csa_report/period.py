@@ -115,20 +115,19 @@ def check_as_of(period: Period, as_of: datetime) -> None:
         )
 
 
-def incomplete_period(period: Period, as_of: datetime, now: datetime) -> str | None:
+def incomplete_period(period: Period, as_of: datetime, now: datetime, *, show_now: bool = True) -> str | None:
     """Why a report of ``period`` as of ``as_of``, made at ``now``, would not describe the whole period: an as-of
     before the period's end misses the rest of it, an as-of after now claims data that does not exist yet. None
-    when the period is complete. Pure (the caller passes the clock)."""
+    when the period is complete. Pure (the caller passes the clock). ``show_now=False`` leaves the clock out of
+    the text, for what is printed in an artefact (same inputs, same bytes)."""
     if as_of < period.end_before:
         return (
             f"as-of {format_instant(as_of)} is before the period {period} ends "
             f"({format_instant(period.end_before)}): the rest of the period is missing"
         )
     if as_of > now:
-        return (
-            f"as-of {format_instant(as_of)} is in the future (now {format_instant(now)}): "
-            "events up to it have not all happened"
-        )
+        clock = f" (now {format_instant(now)})" if show_now else ""
+        return f"as-of {format_instant(as_of)} is in the future{clock}: events up to it have not all happened"
     return None
 
 
@@ -147,7 +146,7 @@ def require_complete_period(period: Period, as_of: datetime, now: datetime, allo
 
 def provisional_note(period: Period, as_of: datetime, now: datetime) -> str | None:
     """The marker a report of an incomplete period carries in its manifest and on its first page."""
-    reason = incomplete_period(period, as_of, now)
+    reason = incomplete_period(period, as_of, now, show_now=False)
     if reason is None:
         return None
     return f"provisional report, not to be filed as the final report for {period}: {reason}"

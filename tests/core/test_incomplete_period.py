@@ -96,3 +96,14 @@ def test_render_warns_and_marks_the_report_provisional(tmp_path: Path, capsys: p
     complete = ["--db", db, "--period", "2025", "--policies", policies, "--as-of", "2026-01-08"]
     assert main(["render", *complete, "--out", str(tmp_path / "ok")]) in (0, 1)
     assert "provisional" not in json.loads((tmp_path / "ok" / "manifest.json").read_text("utf-8"))
+
+
+def test_the_provisional_note_carries_no_clock() -> None:
+    """Printed on the report's first page and in its manifest: the same inputs give the same bytes a second later."""
+    as_of = datetime(2026, 12, 7, 12, 0, 1)
+    note = provisional_note(P2025, as_of, NOW)
+    assert note == provisional_note(P2025, as_of, NOW.replace(hour=11))  # made an hour earlier
+    assert note == (
+        "provisional report, not to be filed as the final report for 2025-01-01/2025-12-31: "
+        "as-of 2026-12-07T12:00:01Z is in the future: events up to it have not all happened"
+    )
