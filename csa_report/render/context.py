@@ -41,6 +41,7 @@ from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_secti
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
+from csa_report.render.scanning import ScanDays
 from csa_report.render.summary import PreviousReport, build_summary, correction_sentence
 from csa_report.render.tables import section_tables, segment_tables
 
@@ -63,10 +64,13 @@ def build_context(
     verification: str | None = None,
     provisional: str | None = None,
     previous: PreviousReport | None = None,
+    scanning: Sequence[ScanDays] | None = None,
 ) -> ReportContext:
     """The one context object of a report. Pure: equal inputs give an equal context. ``supersedes`` and
     ``reason``: the filing this report corrects, and why. ``previous`` is the filed report the summary compares
-    with (the previous period's last filing, or the corrected filing), with its report.json values."""
+    with (the previous period's last filing, or the corrected filing), with its report.json values.
+    ``scanning``: the days each service was scanned per regime segment (render.scanning); None: not counted, so
+    the per-service scope statement gives only the days in scope."""
     correction = correction_sentence(supersedes, reason or "") if supersedes else None
     b = FieldBuilder(indicators, policies)
     period = indicators.period
@@ -79,8 +83,10 @@ def build_context(
         publication_date=publication_date,
         tool_version=tool_version,
         findings=findings,
+        scanning=scanning,
     )
     b.findings = tuple(findings)
+    b.scanning = tuple(scanning) if scanning is not None else None
     sections = build_sections(b)
     per_segment = segment_figures(sections, header.columns, instruments, segments, policies)
     sections = tuple(section_tables(s, header.columns) for s in sections)

@@ -12,8 +12,9 @@ from typing import Any
 
 from csa_report.policies.models import PolicySet
 from csa_report.reference import questions_of_period
-from csa_report.reference.naming import Segment, segments
+from csa_report.reference.naming import Segment, instrument_name, segments
 from csa_report.render.model import PositionEntry
+from csa_report.render.scanning import ScanDays
 
 GAP_RULE = "SCOPE-2"
 
@@ -138,46 +139,80 @@ def _gap_days(g: Segment) -> str:
     )
 
 
-def e2ee_statements(policies: PolicySet, services: Sequence[str], start: date, end: date) -> tuple[str, ...]:
-    """Per service, under each regime that excludes end-to-end encrypted communications: the days it was in
-    scope for scanning and the day from which it was excluded as end-to-end encrypted."""
-    excluding = [s for s in segments(start, end) if s.regime is not None and s.regime.excludes_e2ee]
-    if not excluding:
+def scope_statements(
+    policies: PolicySet,
+    services: Sequence[str],
+    start: date,
+    end: date,
+    scanning: Sequence[ScanDays] | None = None,
+) -> tuple[str, ...]:
+    """Per service, for a period that spans more than one regime or falls under one that excludes end-to-end
+    encrypted communications: under each regime, the days it was scanned (from ``scanning``, the data) and, where
+    the regime excludes end-to-end encryption, from which day it was excluded as encrypted. Without ``scanning``
+    (no source database) only the days in scope are stated, never days scanned."""
+    cut = segments(start, end)
+    if len(cut) < 2 and not any(s.regime is not None and s.regime.excludes_e2ee for s in cut):
         return ()
+    found = {(s.service, s.segment): s for s in scanning or ()}
     out = []
     for name in services:
         svc = policies.provider.service(name)
-        for seg in excluding:
-            assert seg.regime is not None
-            law = seg.regime.name
-            if svc is None:
-                out.append(f"{name}: not listed in provider.md, so its encryption under {law} is not stated.")
-                continue
-            e2ee_from = svc.e2ee_from if svc.e2ee else None
-            if e2ee_from is None or e2ee_from > seg.last:
-                later = (
-                    f"; it becomes end-to-end encrypted on {e2ee_from.isoformat()}, after this period"
-                    if e2ee_from is not None
-                    else ""
-                )
-                out.append(
-                    f"{name}: in scope of {law} from {seg.first.isoformat()} to {seg.last.isoformat()} "
-                    f"({seg.days} days); not end-to-end encrypted{later}."
-                )
-            elif e2ee_from <= seg.first:
-                out.append(
-                    f"{name}: end-to-end encrypted throughout {law} in this period ({seg.first.isoformat()} to "
-                    f"{seg.last.isoformat()}), so excluded from scanning on all {seg.days} days."
-                )
-            else:
-                last_scan = e2ee_from - timedelta(days=1)
-                scanned = (last_scan - seg.first).days + 1
-                out.append(
-                    f"{name}: in scope of {law} from {seg.first.isoformat()} to {last_scan.isoformat()} "
-                    f"({scanned} days); end-to-end encrypted from {e2ee_from.isoformat()}, and excluded from "
-                    f"scanning from that day to {seg.last.isoformat()} ({seg.days - scanned} days)."
-                )
+        parts = []
+        for seg in cut:
+            what = _scanned(policies, name, seg, found.get((name, seg.first)), scanning is not None)
+            if svc is None and seg.regime is not None and seg.regime.excludes_e2ee:
+                what += "; not listed in provider.md, so its encryption is not stated"
+            elif svc is not None and seg.regime is not None and seg.regime.excludes_e2ee:
+                what += _encrypted(svc.e2ee_from if svc.e2ee else None, seg)
+            parts.append(f"{_under(seg)} ({seg.first.isoformat()} to {seg.last.isoformat()}, {seg.days} days): {what}")
+        out.append(f"{name}: " + "; ".join(parts) + ".")
     return tuple(out)
+
+
+def _under(seg: Segment) -> str:
+    if seg.regime is None:
+        return "under no legal regime of the reference data"
+    if not seg.derogation:
+        return "with no derogation in force"
+    return f"under {instrument_name(seg.regime, seg.first)}"
+
+
+def _span(first: date, last: date) -> str:
+    n = (last - first).days + 1
+    return f"{first.isoformat()} to {last.isoformat()} ({_n(n, 'day', 'days')})"
+
+
+def _scanned(policies: PolicySet, service: str, seg: Segment, scan: ScanDays | None, counted: bool) -> str:
+    allowed = days_in_scope(policies, service, seg)
+    allowed_last = seg.first + timedelta(days=allowed - 1)
+    if not counted:
+        if not allowed:
+            return "not in scope for scanning"
+        return (
+            f"in scope for scanning from {seg.first.isoformat()} to {allowed_last.isoformat()} "
+            f"({_n(allowed, 'day', 'days')}; days scanned not counted)"
+        )
+    if scan is None or not scan.days:
+        return "not scanned"
+    if scan.days == allowed and scan.first == seg.first and scan.last == allowed_last:
+        return f"scanned on every day from {_span(seg.first, allowed_last)}"
+    text = f"scanned on {_n(scan.days, 'day', 'days')} between {scan.first.isoformat()} and {scan.last.isoformat()}"
+    if not seg.derogation:
+        return text + " although no derogation was in force"
+    return text + f" ({_n(allowed, 'day', 'days')} in scope)"
+
+
+def _encrypted(e2ee_from: date | None, seg: Segment) -> str:
+    if e2ee_from is None:
+        return "; not end-to-end encrypted"
+    if e2ee_from > seg.last:
+        return f"; not end-to-end encrypted in these days (end-to-end encrypted from {e2ee_from.isoformat()})"
+    if e2ee_from <= seg.first:
+        return f"; end-to-end encrypted, so excluded from scanning on all {seg.days} days"
+    return (
+        f"; end-to-end encrypted from {e2ee_from.isoformat()}, so excluded from scanning from "
+        f"{_span(e2ee_from, seg.last)}"
+    )
 
 
 def days_in_scope(policies: PolicySet, service: str, seg: Segment) -> int:

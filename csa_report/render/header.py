@@ -13,8 +13,9 @@ from csa_report.reference import Regime, country_names
 from csa_report.reference.naming import instrument_name, instruments_phrase, relation
 from csa_report.reference.naming import report_title as naming_title
 from csa_report.render.cells import lower_first
-from csa_report.render.disclosures import e2ee_statements, gap_statement, legal_positions
+from csa_report.render.disclosures import gap_statement, scope_statements, legal_positions
 from csa_report.render.model import Column, Header, InstrumentInForce
+from csa_report.render.scanning import ScanDays
 
 
 def instruments_in_force(regimes: Iterable[Regime], start: date, end: date) -> tuple[InstrumentInForce, ...]:
@@ -93,6 +94,7 @@ def build_header(
     publication_date: date,
     tool_version: str,
     findings: Sequence[Any] = (),
+    scanning: Sequence[ScanDays] | None = None,
 ) -> Header:
     period = indicators.period
     p = policies.provider
@@ -119,7 +121,7 @@ def build_header(
         tool_version=tool_version,
         instruments_phrase=instruments_phrase(period.start, period.end),
         positions=positions,
-        scope_statements=e2ee_statements(policies, indicators.services, period.start, period.end),
+        scope_statements=scope_statements(policies, indicators.services, period.start, period.end, scanning),
     )
 
 

@@ -19,6 +19,7 @@ from csa_report.period import Period
 from csa_report.policies.loader import load_policies
 from csa_report.reference import regimes
 from csa_report.render import RenderResult, ReportContext, build_context, render_report
+from csa_report.render.scanning import scanning_days_from_url
 from csa_report.render.series import monthly_series_from_url
 from csa_report.render.summary import report_summary, summary_text
 from csa_report.resources import example_policies_dir
@@ -109,6 +110,7 @@ def seeded_context(folder: Path, year: str, as_of: datetime) -> ReportContext:
         publication_date=date(as_of.year, 1, 20),
         tool_version="0.1.0",
         segments=segment_indicators(url, whole),
+        scanning=scanning_days_from_url(url, period),
     )
     return context
 

@@ -57,6 +57,8 @@ class FieldBuilder:
         self.extra_of: dict[str, int] = {}
         #: The check findings (set by the context builder): section 1 states SCOPE-2's counts of the gap days.
         self.findings: tuple[Any, ...] = ()
+        #: The days each service was scanned per regime segment (set by the context builder; None: not counted).
+        self.scanning: tuple[Any, ...] | None = None
         # Categories the provider does not scan for (measures.md not_applicable): their fields show N/A with
         # that reason, not a column of zeros — unless the data shows activity in the category, which is then
         # printed as it is (the report never hides data).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from csa_report.render.cells import na_cell, value_cell
-from csa_report.render.disclosures import e2ee_statements, gap_statement, legal_positions
+from csa_report.render.disclosures import gap_statement, scope_statements, legal_positions
 from csa_report.render.model import Cell, Field, Group, Section
 from csa_report.render.sections.base import SECTION_TITLES, FieldBuilder, processed_definition, prose_of
 from csa_report.vocabulary import REGIONS
@@ -116,9 +116,9 @@ def _by_region(b: FieldBuilder, fid: str, label: str, indicator: str, unit: str 
 
 
 def _regime_scope(b: FieldBuilder) -> tuple[Group, ...]:
-    """1.4: what happened on days without a derogation (SCOPE-2's counts, the provider's position) and, under a
-    regime excluding end-to-end encryption, on which days each service was scanned; nothing for a period under
-    one regime that excludes nothing."""
+    """1.4: what happened on days without a derogation (SCOPE-2's counts, the provider's position) and, per
+    service, on which days it was scanned under which regime and from when it was excluded as end-to-end
+    encrypted; nothing for a period under one regime that excludes nothing."""
     period = b.ind.period
     positions = legal_positions(b.pol, period.start, period.end)
     fields = []
@@ -133,12 +133,12 @@ def _regime_scope(b: FieldBuilder) -> tuple[Group, ...]:
                 indicator="gap_processing",
             )
         )
-    scope = e2ee_statements(b.pol, b.services, period.start, period.end)
+    scope = scope_statements(b.pol, b.services, period.start, period.end, b.scanning)
     if scope:
         fields.append(
             b.pol_field(
                 "1.4.e2ee",
-                "Scanning per service under a regime excluding end-to-end encrypted communications",
+                "Scanning per service and legal regime",
                 value_cell(" ".join(scope), "text"),
                 section=1,
                 indicator="e2ee_scope",
