@@ -181,7 +181,15 @@ def _legal_basis(header: Header) -> str:
         i = used[0]
         return f"This report is made under {ARTICLE} of {i.name}{duty}{form}."
     parts = [f"{i.name} (for {i.first_day} to {i.last_day})" for i in used]
-    return f"This report is made under {ARTICLE} of {_list(parts)}{duty.replace('requires', 'require')}{form}."
+    # "and of" repeats the preposition: the later act is not read as one more amendment of the earlier one
+    acts = ", of ".join(parts[:-1]) + ", and of " + parts[-1]
+    open_form = [i.name for i in used if not i.form_confirmed]
+    if form and open_form:
+        form += (
+            f" (for the days under {_list(open_form)} the form is an open legal question: see the provider's "
+            "position in the details of the report)"
+        )
+    return f"This report is made under {ARTICLE} of {acts}{duty.replace('requires', 'require')}{form}."
 
 
 def _regimes(header: Header) -> str:

@@ -126,3 +126,16 @@ def test_gap_statement_gives_every_processing_with_its_counts(
     assert gap_field.cells[0].text == context.header.gap_notice
     html, md = rendered
     assert "(unconfirmed)" not in html and "(unconfirmed)" not in md
+
+
+def test_legal_basis_names_2026_1881_as_an_act_of_its_own(context: ReportContext) -> None:
+    from csa_report.render.summary import report_summary
+
+    assert report_summary(context).legal_basis == (
+        "This report is made under Article 3(1)(g)(vii) of Regulation (EU) 2021/1232, as amended by Regulation (EU) "
+        "2024/1307 (for 2026-01-01 to 2026-04-03), and of Regulation (EU) 2026/1881 (for 2026-07-31 to 2026-12-31), "
+        "which require the provider to publish a report on its processing every year and to submit it to the "
+        "competent supervisory authority and to the European Commission, on the standard form in the Annex to "
+        "Implementing Regulation (EU) 2024/2916 (for the days under Regulation (EU) 2026/1881 the form is an open "
+        "legal question: see the provider's position in the details of the report)."
+    )
