@@ -139,3 +139,52 @@ def test_legal_basis_names_2026_1881_as_an_act_of_its_own(context: ReportContext
         "Implementing Regulation (EU) 2024/2916 (for the days under Regulation (EU) 2026/1881 the form is an open "
         "legal question: see the provider's position in the details of the report)."
     )
+
+
+def _policies_e2ee_from(tmp_path: Path, day: str) -> object:
+    import shutil
+
+    folder = tmp_path / "policies"
+    shutil.copytree(example_policies_dir(), folder)
+    provider = folder / "provider.md"
+    text = provider.read_text(encoding="utf-8")
+    assert "    e2ee_from: 2026-10-01\n" in text
+    provider.write_text(text.replace("    e2ee_from: 2026-10-01\n", f"    e2ee_from: {day}\n", 1), encoding="utf-8")
+    return load_policies(folder, Period.parse("2026"))
+
+
+def test_a_service_encrypted_from_september_scanned_off_its_days(tmp_path: Path) -> None:
+    """Hand-built: Example Chat turns end-to-end encrypted on 2026-09-15 (46 days in scope under 2026/1881:
+    31 July..14 September), yet the data show scanning on 50 days up to 2026-09-20 and on 2 gap days; Mail is
+    not scanned at all under 2021/1232. Each segment says what the data show against the days in scope."""
+    from csa_report.render.disclosures import scope_statements
+
+    policies = _policies_e2ee_from(tmp_path, "2026-09-15")
+    scanning = (
+        ScanDays("Example Chat", date(2026, 1, 1), 93, date(2026, 1, 1), date(2026, 4, 3)),
+        ScanDays("Example Chat", date(2026, 4, 4), 2, date(2026, 4, 4), date(2026, 4, 5)),
+        ScanDays("Example Chat", date(2026, 7, 31), 50, date(2026, 7, 31), date(2026, 9, 20)),
+        ScanDays("Example Mail", date(2026, 7, 31), 154, date(2026, 7, 31), date(2026, 12, 31)),
+    )
+    got = scope_statements(policies, ("Example Chat", "Example Mail"), date(2026, 1, 1), date(2026, 12, 31), scanning)
+    assert got == (
+        "Example Chat: under Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 (2026-01-01 to "
+        "2026-04-03, 93 days): scanned on every day from 2026-01-01 to 2026-04-03 (93 days); with no derogation in "
+        "force (2026-04-04 to 2026-07-30, 118 days): scanned on 2 days between 2026-04-04 and 2026-04-05 although "
+        "no derogation was in force; under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31, 154 days): scanned "
+        "on 50 days between 2026-07-31 and 2026-09-20 (46 days in scope); end-to-end encrypted from 2026-09-15, so "
+        "excluded from scanning from 2026-09-15 to 2026-12-31 (108 days).",
+        "Example Mail: under Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 (2026-01-01 to "
+        "2026-04-03, 93 days): not scanned; with no derogation in force (2026-04-04 to 2026-07-30, 118 days): not "
+        "scanned; under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31, 154 days): scanned on every day from "
+        "2026-07-31 to 2026-12-31 (154 days); not end-to-end encrypted.",
+    )
+    # without the data's days (no source database) only the days in scope are stated, never days scanned
+    (chat,) = scope_statements(policies, ("Example Chat",), date(2026, 7, 31), date(2026, 12, 31))
+    assert chat == (
+        "Example Chat: under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31, 154 days): in scope for scanning "
+        "from 2026-07-31 to 2026-09-14 (46 days; days scanned not counted); end-to-end encrypted from 2026-09-15, so "
+        "excluded from scanning from 2026-09-15 to 2026-12-31 (108 days)."
+    )
+    # a period under one regime that excludes nothing has no such statement
+    assert scope_statements(policies, ("Example Chat",), date(2025, 1, 1), date(2025, 12, 31), ()) == ()
