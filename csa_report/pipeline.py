@@ -24,7 +24,7 @@ from csa_report.policies.models import PolicySet
 from csa_report.reference import regimes
 from csa_report.render import RenderResult, ReportContext, build_context, render_report
 from csa_report.render.model import HUMAN_SIGNOFF
-from csa_report.render.scanning import scanning_days_from_url
+from csa_report.render.scanning import encryption_dates, scanning_days_from_url
 from csa_report.render.series import monthly_series_from_url
 from csa_report.render.summary import PreviousReport
 from csa_report.settings import AuditSettings, S3Settings, SourceSettings, require
@@ -168,7 +168,7 @@ def report_context(
         publication_date=publication_date,
         signoff=signoff,
         segments=segment_indicators(db_url, indicators),
-        scanning=scanning_days_from_url(db_url, indicators.period),
+        scanning=scanning_days_from_url(db_url, indicators.period, encryption_dates(policies)),
         supersedes=correction.supersedes if correction is not None else None,
         reason=correction.reason if correction is not None else None,
         verification=verification,

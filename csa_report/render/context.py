@@ -37,11 +37,11 @@ from csa_report.render.model import (
     Provenance,
     ReportContext,
 )
+from csa_report.render.scanning import ScanDays
 from csa_report.render.sections import SECTION_TITLES, FieldBuilder, build_sections
 from csa_report.render.sections.base import processed_definition
 from csa_report.render.segments import segment_figures
 from csa_report.render.series import MonthPoint
-from csa_report.render.scanning import ScanDays
 from csa_report.render.summary import PreviousReport, build_summary, correction_sentence
 from csa_report.render.tables import section_tables, segment_tables
 

@@ -199,7 +199,10 @@ def _scanned(policies: PolicySet, service: str, seg: Segment, scan: ScanDays | N
     text = f"scanned on {_n(scan.days, 'day', 'days')} between {scan.first.isoformat()} and {scan.last.isoformat()}"
     if not seg.derogation:
         return text + " although no derogation was in force"
-    return text + f" ({_n(allowed, 'day', 'days')} in scope)"
+    text += f" ({_n(allowed, 'day', 'days')} in scope)"
+    if scan.encrypted:
+        text += f", {scan.encrypted:,} of them on days it was end-to-end encrypted"
+    return text
 
 
 def _encrypted(e2ee_from: date | None, seg: Segment) -> str:

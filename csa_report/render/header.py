@@ -13,7 +13,7 @@ from csa_report.reference import Regime, country_names
 from csa_report.reference.naming import instrument_name, instruments_phrase, relation
 from csa_report.reference.naming import report_title as naming_title
 from csa_report.render.cells import lower_first
-from csa_report.render.disclosures import gap_statement, scope_statements, legal_positions
+from csa_report.render.disclosures import gap_statement, legal_positions, scope_statements
 from csa_report.render.model import Column, Header, InstrumentInForce
 from csa_report.render.scanning import ScanDays
 

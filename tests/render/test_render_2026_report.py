@@ -15,12 +15,16 @@ import pytest
 from csa_report.period import Period
 from csa_report.pipeline import extract, report_context, run_checks
 from csa_report.policies.loader import load_policies
+from csa_report.policies.models import PolicySet
 from csa_report.render import ReportContext
 from csa_report.render.env import make_environment, render_template
 from csa_report.render.report import template_data
 from csa_report.render.scanning import ScanDays, scanning_days
 from csa_report.resources import example_policies_dir
 from csa_report.seed import seed
+from tests.checks.check_helpers import Source, any_source
+
+__all__ = ["any_source"]  # the fixture, on SQLite, PostgreSQL and DuckDB
 
 AS_OF = datetime(2027, 1, 15)
 
@@ -92,7 +96,6 @@ def test_title_and_scanning_per_service(context: ReportContext, rendered: tuple[
     assert field.cells[0].text == f"{CHAT} {MAIL}"
 
 
-
 GAP = (
     "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force (2021/1232 expired, "
     "2026/1881 not yet in force). On those days: On Example Chat, no communications were scanned; 19 reports were "
@@ -141,7 +144,7 @@ def test_legal_basis_names_2026_1881_as_an_act_of_its_own(context: ReportContext
     )
 
 
-def _policies_e2ee_from(tmp_path: Path, day: str) -> object:
+def _policies_e2ee_from(tmp_path: Path, day: str) -> PolicySet:
     import shutil
 
     folder = tmp_path / "policies"
@@ -155,7 +158,8 @@ def _policies_e2ee_from(tmp_path: Path, day: str) -> object:
 
 def test_a_service_encrypted_from_september_scanned_off_its_days(tmp_path: Path) -> None:
     """Hand-built: Example Chat turns end-to-end encrypted on 2026-09-15 (46 days in scope under 2026/1881:
-    31 July..14 September), yet the data show scanning on 50 days up to 2026-09-20 and on 2 gap days; Mail is
+    31 July..14 September), yet the data show scanning on 50 days up to 2026-09-20 (6 of them from 15 September)
+    and on 2 gap days; Mail is
     not scanned at all under 2021/1232. Each segment says what the data show against the days in scope."""
     from csa_report.render.disclosures import scope_statements
 
@@ -163,7 +167,7 @@ def test_a_service_encrypted_from_september_scanned_off_its_days(tmp_path: Path)
     scanning = (
         ScanDays("Example Chat", date(2026, 1, 1), 93, date(2026, 1, 1), date(2026, 4, 3)),
         ScanDays("Example Chat", date(2026, 4, 4), 2, date(2026, 4, 4), date(2026, 4, 5)),
-        ScanDays("Example Chat", date(2026, 7, 31), 50, date(2026, 7, 31), date(2026, 9, 20)),
+        ScanDays("Example Chat", date(2026, 7, 31), 50, date(2026, 7, 31), date(2026, 9, 20), encrypted=6),
         ScanDays("Example Mail", date(2026, 7, 31), 154, date(2026, 7, 31), date(2026, 12, 31)),
     )
     got = scope_statements(policies, ("Example Chat", "Example Mail"), date(2026, 1, 1), date(2026, 12, 31), scanning)
@@ -172,8 +176,9 @@ def test_a_service_encrypted_from_september_scanned_off_its_days(tmp_path: Path)
         "2026-04-03, 93 days): scanned on every day from 2026-01-01 to 2026-04-03 (93 days); with no derogation in "
         "force (2026-04-04 to 2026-07-30, 118 days): scanned on 2 days between 2026-04-04 and 2026-04-05 although "
         "no derogation was in force; under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31, 154 days): scanned "
-        "on 50 days between 2026-07-31 and 2026-09-20 (46 days in scope); end-to-end encrypted from 2026-09-15, so "
-        "excluded from scanning from 2026-09-15 to 2026-12-31 (108 days).",
+        "on 50 days between 2026-07-31 and 2026-09-20 (46 days in scope), 6 of them on days it was end-to-end "
+        "encrypted; end-to-end encrypted from 2026-09-15, so excluded from scanning from 2026-09-15 to 2026-12-31 "
+        "(108 days).",
         "Example Mail: under Regulation (EU) 2021/1232, as amended by Regulation (EU) 2024/1307 (2026-01-01 to "
         "2026-04-03, 93 days): not scanned; with no derogation in force (2026-04-04 to 2026-07-30, 118 days): not "
         "scanned; under Regulation (EU) 2026/1881 (2026-07-31 to 2026-12-31, 154 days): scanned on every day from "
@@ -188,3 +193,31 @@ def test_a_service_encrypted_from_september_scanned_off_its_days(tmp_path: Path)
     )
     # a period under one regime that excludes nothing has no such statement
     assert scope_statements(policies, ("Example Chat",), date(2025, 1, 1), date(2025, 12, 31), ()) == ()
+
+
+def test_scanning_days_at_the_segment_and_encryption_boundaries(any_source: Source) -> None:
+    """Hand-built on each backend: Example Chat (encrypted from 2026-10-01) scanned on the last day of 2021/1232,
+    the first and last gap days, the first day of 2026/1881, its last day before encryption and two days after
+    (one of them in two rows); a row without items is no scanning; Mail scanned on 2026-12-31 only."""
+    s = any_source
+    chat = "Example Chat"
+    days = [date(2026, 4, 3), date(2026, 4, 4), date(2026, 7, 30), date(2026, 7, 31), date(2026, 9, 30)]
+    s.volumes(
+        *(s.volume(d, service=chat) for d in days),
+        s.volume(date(2026, 10, 1), service=chat),
+        s.volume(date(2026, 10, 1), service=chat, data_type="video"),
+        s.volume(date(2026, 12, 31), service=chat),
+        s.volume(date(2026, 8, 15), service=chat, items=0),
+        s.volume(date(2025, 12, 31), service=chat),
+        s.volume(date(2026, 12, 31)),
+    )
+    from csa_report.db import read_only_source
+
+    with read_only_source(s.url) as conn:
+        got = scanning_days(conn, Period.parse("2026"), {chat: date(2026, 10, 1)})
+    assert got == (
+        ScanDays(chat, date(2026, 1, 1), 1, date(2026, 4, 3), date(2026, 4, 3)),
+        ScanDays(chat, date(2026, 4, 4), 2, date(2026, 4, 4), date(2026, 7, 30)),
+        ScanDays(chat, date(2026, 7, 31), 4, date(2026, 7, 31), date(2026, 12, 31), encrypted=2),
+        ScanDays("Example Mail", date(2026, 7, 31), 1, date(2026, 12, 31), date(2026, 12, 31)),
+    )

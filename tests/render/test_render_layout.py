@@ -19,7 +19,7 @@ from csa_report.period import Period
 from csa_report.policies.loader import load_policies
 from csa_report.reference import regimes
 from csa_report.render import RenderResult, ReportContext, build_context, render_report
-from csa_report.render.scanning import scanning_days_from_url
+from csa_report.render.scanning import encryption_dates, scanning_days_from_url
 from csa_report.render.series import monthly_series_from_url
 from csa_report.render.summary import report_summary, summary_text
 from csa_report.resources import example_policies_dir
@@ -102,15 +102,16 @@ def seeded_context(folder: Path, year: str, as_of: datetime) -> ReportContext:
     period = Period.parse(year)
     seed(url, period, scale=3000, seed=int(year))
     whole = extract_indicators(url, period, as_of)
+    policies = load_policies(example_policies_dir(), period)
     context = build_context(
         whole,
-        load_policies(example_policies_dir(), period),
+        policies,
         regimes=regimes(),
         series=monthly_series_from_url(url, period, as_of),
         publication_date=date(as_of.year, 1, 20),
         tool_version="0.1.0",
         segments=segment_indicators(url, whole),
-        scanning=scanning_days_from_url(url, period),
+        scanning=scanning_days_from_url(url, period, encryption_dates(policies)),
     )
     return context
 

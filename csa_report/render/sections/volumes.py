@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from csa_report.render.cells import na_cell, value_cell
-from csa_report.render.disclosures import gap_statement, scope_statements, legal_positions
+from csa_report.render.disclosures import gap_statement, legal_positions, scope_statements
 from csa_report.render.model import Cell, Field, Group, Section
 from csa_report.render.sections.base import SECTION_TITLES, FieldBuilder, processed_definition, prose_of
 from csa_report.vocabulary import REGIONS
