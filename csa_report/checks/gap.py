@@ -156,11 +156,11 @@ def scope_2(ctx: CheckContext) -> Violation | None:
     span_text = ", ".join(f"{s.closed()[0]}..{s.closed()[1]}" for s in spans)
     countries = sorted({r["country"] or "not listed in transfers.md" for r in activity["recipients"]})
     return Violation(
-        f"processing on days with no derogation in force ({span_text}): {totals['scanned_items']} item(s) scanned "
-        f"({totals['volume_rows']} processing_volumes row(s)), {totals['automated_flags']} automated flag(s), "
-        f"{totals['reviews']} human review(s), {totals['reports_sent']} report(s) sent"
-        f"{' (to ' + ', '.join(countries) + ')' if countries else ''}, {totals['removals']} removal(s), "
-        f"{totals['account_actions']} account action(s), {totals['held_unerased']} detection(s) held un-erased; "
+        f"processing on days with no derogation in force ({span_text}): {totals['scanned_items']:,} item(s) scanned "
+        f"({totals['volume_rows']:,} processing_volumes row(s)), {totals['automated_flags']:,} automated flag(s), "
+        f"{totals['reviews']:,} human review(s), {totals['reports_sent']:,} report(s) sent"
+        f"{' (to ' + ', '.join(countries) + ')' if countries else ''}, {totals['removals']:,} removal(s), "
+        f"{totals['account_actions']:,} account action(s), {totals['held_unerased']:,} detection(s) held un-erased; "
         "a legal decision is needed",
         count,
         {"windows": windows(spans), "totals": totals, **activity},

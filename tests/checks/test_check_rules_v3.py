@@ -119,3 +119,14 @@ def test_scope_4_ignores_a_service_encrypted_before_2026_1881(source: Source, ex
     source.volumes(source.volume(date(2026, 7, 31), service="Example Chat"))
     assert check("SCOPE-4", source, policies) is None  # SCOPE-3 reads it
     assert check("SCOPE-3", source, policies) is not None
+
+
+def test_scope_2_message_groups_thousands(source: Source, example_policies) -> None:
+    s = source
+    s.volumes(s.volume(date(2026, 5, 30), items=250_000), s.volume(date(2026, 7, 11), items=1_250_000))
+    f = check("SCOPE-2", s, example_policies)
+    assert f is not None
+    assert f.message.startswith(
+        "processing on days with no derogation in force (2026-04-04..2026-07-30): 1,500,000 item(s) scanned (2 "
+        "processing_volumes row(s)), 0 automated flag(s)"
+    )
