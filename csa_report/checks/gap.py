@@ -18,7 +18,7 @@ from sqlalchemy import Select, false, func, or_, select
 from csa_report.checks.intervals import Span, no_derogation_spans
 from csa_report.checks.registry import CheckContext, Violation, rule
 from csa_report.source_schema import AccountAction, ContentAction, Detection, ProcessingVolume, Report
-from csa_report.sql_dialect import midnight
+from csa_report.sql_dialect import SqlDialect, midnight
 
 D = Detection.__table__
 PV = ProcessingVolume.__table__
@@ -107,8 +107,8 @@ def gap_activity(ctx: CheckContext, spans: list[Span]) -> dict[str, Any]:
             if n:
                 entry(service)[kind] = n
     recipients = []
-    for name, service, n in ctx.db.execute(
-        select(R.c.recipient, R.c.service, func.count())
+    for name, service, n, first, last in ctx.db.execute(
+        select(R.c.recipient, R.c.service, func.count(), func.min(q.ts(R.c.sent_at)), func.max(q.ts(R.c.sent_at)))
         .where(_in_spans(ctx, R.c.sent_at, spans))
         .group_by(R.c.recipient, R.c.service)
         .order_by(R.c.recipient, R.c.service)
@@ -120,9 +120,18 @@ def gap_activity(ctx: CheckContext, spans: list[Span]) -> dict[str, Any]:
                 "service": str(service),
                 "country": listed.country if listed is not None else None,
                 "reports": int(n),
+                # the days of the first and the last report (UTC), for the report's gap statement
+                "first_day": _day_of(first),
+                "last_day": _day_of(last),
             }
         )
     return {"by_service": [by_service[k] for k in sorted(by_service)], "recipients": recipients}
+
+
+def _day_of(value: Any) -> date:
+    instant = SqlDialect.instant(value)
+    assert instant is not None  # min/max over at least one row
+    return instant.date()
 
 
 def windows(spans: list[Span]) -> list[dict[str, date]]:

@@ -70,6 +70,14 @@ def _gap_evidence(findings: Sequence[Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _sent_days(recipient: Mapping[str, Any]) -> str:
+    first, last = recipient.get("first_day"), recipient.get("last_day")
+    if first is None or last is None:
+        return ""
+    first, last = str(first)[:10], str(last)[:10]
+    return f", on {first}" if first == last else f", from {first} to {last}"
+
+
 def _service_gap_sentence(entry: Mapping[str, Any], recipients: Sequence[Mapping[str, Any]]) -> str:
     service = entry["service"]
     done: list[str] = []
@@ -85,7 +93,7 @@ def _service_gap_sentence(entry: Mapping[str, Any], recipients: Sequence[Mapping
                     " ("
                     + "; ".join(
                         f"{_n(int(r['reports']), 'report', 'reports')} to {r['recipient']}, "
-                        f"{r['country'] or 'country not listed in transfers.md'}"
+                        f"{r['country'] or 'country not listed in transfers.md'}{_sent_days(r)}"
                         for r in to
                     )
                     + ")"

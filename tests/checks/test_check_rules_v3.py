@@ -13,14 +13,21 @@ GAP_FIRST = datetime(2026, 4, 4, 0, 0, 0)
 
 def test_scope_2_report_sent_at_the_gap_boundary(any_source: Source, example_policies) -> None:
     s = any_source  # SQLite, PostgreSQL and DuckDB
-    s.reports(s.report(GAP_LAST_BEFORE), s.report(GAP_FIRST))
+    s.reports(s.report(GAP_LAST_BEFORE), s.report(GAP_FIRST), s.report(datetime(2026, 7, 30, 23, 59, 59)))
     f = check("SCOPE-2", s, example_policies)
     assert f is not None
-    assert f.evidence["totals"]["reports_sent"] == 1 and f.count == 1
+    assert f.evidence["totals"]["reports_sent"] == 2 and f.count == 2
     assert f.evidence["recipients"] == [
-        {"recipient": "NCMEC", "service": "Example Mail", "country": "US", "reports": 1}
+        {
+            "recipient": "NCMEC",
+            "service": "Example Mail",
+            "country": "US",
+            "reports": 2,
+            "first_day": date(2026, 4, 4),
+            "last_day": date(2026, 7, 30),
+        }
     ]
-    assert "1 report(s) sent (to US)" in f.message
+    assert "2 report(s) sent (to US)" in f.message
 
 
 def test_scope_2_report_sent_before_the_gap_is_not_processing_in_it(any_source: Source, example_policies) -> None:

@@ -99,10 +99,11 @@ def test_title_and_scanning_per_service(context: ReportContext, rendered: tuple[
 GAP = (
     "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force (2021/1232 expired, "
     "2026/1881 not yet in force). On those days: On Example Chat, no communications were scanned; 19 reports were "
-    "sent (1 report to An Garda Síochána, IE; 18 reports to NCMEC, US), 9 items were removed, 4 account actions "
-    "were taken, 12 human reviews were completed and 686 detected items were still held un-erased. On Example "
-    "Mail, no communications were scanned; 3 reports were sent (3 reports to NCMEC, US), 1 item was removed, 2 "
-    "human reviews were completed and 191 detected items were still held un-erased. The findings in the annex "
+    "sent (1 report to An Garda Síochána, IE, on 2026-04-07; 18 reports to NCMEC, US, from 2026-04-04 to "
+    "2026-04-07), 9 items were removed, 4 account actions were taken, 12 human reviews were completed and 686 "
+    "detected items were still held un-erased. On Example Mail, no communications were scanned; 3 reports were "
+    "sent (3 reports to NCMEC, US, from 2026-04-04 to 2026-04-05), 1 item was removed, 2 human reviews were "
+    "completed and 191 detected items were still held un-erased. The findings in the annex "
     "list these counts for legal review. No derogation from Articles 5(1) and 6(1) of Directive 2002/58/EC was in "
     "force on these days. On what basis, if any, did the provider process communications data on them (scanning, "
     "automated flags, human review, reports, removals, account actions, keeping detected material)? Position of "
@@ -115,7 +116,8 @@ def test_gap_statement_gives_every_processing_with_its_counts(
     context: ReportContext, rendered: tuple[str, str]
 ) -> None:
     # counted by hand on the seeded data: reports with sent_at in 2026-04-04..2026-07-30 per service and
-    # recipient (Chat: NCMEC 18, An Garda Síochána 1; Mail: NCMEC 3), and SCOPE-2's totals (22 reports, 10
+    # recipient, with the first and last sent_at (Chat: NCMEC 18, 04-04..04-07, An Garda Síochána 1, 04-07; Mail:
+    # NCMEC 3, 04-04..04-05), and SCOPE-2's totals (22 reports, 10
     # removals, 4 account actions, 14 reviews, 877 detections held)
     assert context.header.gap_notice.startswith(GAP)
     assert context.header.gap_notice.endswith("Every such processing is counted in this report.")
