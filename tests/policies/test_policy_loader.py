@@ -86,7 +86,7 @@ def test_body_is_prose_never_a_template(folder: Path) -> None:
 def test_malformed_yaml(folder: Path) -> None:
     _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: [true")
     assert _error(folder) == (
-        f"{folder}/retention.md:29: front matter is not valid YAML: expected ',' or ']', but got ':'"
+        f"{folder}/retention.md:30: front matter is not valid YAML: expected ',' or ']', but got ':'"
     )
 
 
@@ -203,7 +203,7 @@ def test_unknown_gdpr_point(folder: Path) -> None:
 def test_boolean_must_be_a_boolean(folder: Path) -> None:
     _edit(folder, "retention.md", "  encryption_in_transit: true", "  encryption_in_transit: 1")
     assert _error(folder) == (
-        f"{folder}/retention.md:28: safeguards.encryption_in_transit: expected true or false, got 1"
+        f"{folder}/retention.md:29: safeguards.encryption_in_transit: expected true or false, got 1"
     )
 
 

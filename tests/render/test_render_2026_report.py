@@ -223,3 +223,14 @@ def test_scanning_days_at_the_segment_and_encryption_boundaries(any_source: Sour
         ScanDays(chat, date(2026, 7, 31), 4, date(2026, 7, 31), date(2026, 12, 31), encrypted=2),
         ScanDays("Example Mail", date(2026, 7, 31), 1, date(2026, 12, 31), date(2026, 12, 31)),
     )
+
+
+def test_safeguards_agree_with_the_legal_hold_exception(context: ReportContext) -> None:
+    # retention.md keeps data under a legal hold until the hold is lifted: the de-identification statement
+    # must not say every confirmed item becomes a hash after 12 months
+    field = next(f for s in context.sections for g in s.groups for f in g.fields if f.id == "8.safeguards.deid")
+    assert field.cells[0].text == (
+        "Confirmed material is kept only as a non-reconvertible hash once the 12-month period ends (material under a "
+        "legal hold once the hold is lifted); reviewers see content with account identifiers replaced by "
+        "pseudonyms; statistics are computed on aggregates only."
+    )
