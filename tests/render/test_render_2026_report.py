@@ -234,3 +234,17 @@ def test_safeguards_agree_with_the_legal_hold_exception(context: ReportContext) 
         "legal hold once the hold is lifted); reviewers see content with account identifiers replaced by "
         "pseudonyms; statistics are computed on aggregates only."
     )
+
+
+def test_a_ground_the_recipient_cannot_use_is_not_called_invalid_in_itself() -> None:
+    # the example's Example Child Safety Foundation is not DPF-certified: the provider's own certification is
+    # no ground for sending it data, although the DPF decision itself is in force
+    from csa_report.render.sections.grounds import ground_validity
+
+    period = Period.parse("2026")
+    recipient = load_policies(example_policies_dir(), period).transfers.recipient("Example Child Safety Foundation")
+    assert recipient is not None and recipient.dpf_certified is False
+    (ground,) = recipient.grounds
+    assert ground_validity(period, recipient, ground) == (
+        "not a valid ground for transfers to this recipient on any day of this period"
+    )

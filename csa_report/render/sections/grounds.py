@@ -169,7 +169,7 @@ def ground_validity(reporting: Period, recipient: Any, ground: Any) -> str:
         ends = [sp.last for sp in spans if sp.last is not None and sp.last < period.first]
         if ends:
             return f"expired on {max(ends).isoformat()}: not a valid ground for transfers in this period"
-        return "not valid on any day of this period"
+        return "not a valid ground for transfers to this recipient on any day of this period"
     if len(inside) == 1 and inside[0].first == period.first and inside[0].last == period.last:
         return "valid throughout the period"
     return "valid in this period only " + ", ".join(
