@@ -128,8 +128,10 @@ def gap_statement(
         )
     else:
         recipients = evidence.get("recipients", ())
-        parts.append("On those days:")
-        parts.extend(_service_gap_sentence(e, recipients) for e in evidence["by_service"])
+        sentences = [_service_gap_sentence(e, recipients) for e in evidence["by_service"]]
+        # Each sentence opens "On <service>, …"; the first one carries "On those days" into it.
+        sentences[0] = "On those days, o" + sentences[0][1:]
+        parts.extend(sentences)
         parts.append("The findings in the annex list these counts for legal review.")
     gap_positions = [p for p in positions if p.where == "section-1"]
     parts.extend(p.text for p in gap_positions)

@@ -98,7 +98,7 @@ def test_title_and_scanning_per_service(context: ReportContext, rendered: tuple[
 
 GAP = (
     "From 2026-04-04 to 2026-07-30 (118 days of this period) no derogation was in force (2021/1232 expired, "
-    "2026/1881 not yet in force). On those days: On Example Chat, no communications were scanned; 19 reports were "
+    "2026/1881 not yet in force). On those days, on Example Chat, no communications were scanned; 19 reports were "
     "sent (1 report to An Garda Síochána, IE, on 2026-04-07; 18 reports to NCMEC, US, from 2026-04-04 to "
     "2026-04-07), 9 items were removed, 4 account actions were taken, 12 human reviews were completed and 686 "
     "detected items were still held un-erased. On Example Mail, no communications were scanned; 3 reports were "
