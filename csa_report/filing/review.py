@@ -113,7 +113,7 @@ def describe_for_reviewer(
     if figures:
         # A list, not a table: Prefect's V1 dialog puts a table in a fixed box ~454 px wide that scrolls
         # sideways and hides the values; list items wrap within the dialog in both UIs.
-        lines += ["**Key figures (all services):**", ""]
+        lines += ["**Key figures:**", ""]
         lines += [f"- {_plain(label)}: **{_plain(value)}**" for label, value in figures]
         lines.append("")
     if findings:

@@ -187,7 +187,7 @@ def test_description_has_figures_findings_links_and_the_hash():
     )
     assert md.startswith("## Sign-off: Example Mail 2025")
     # A list (Prefect's V1 dialog would hide a table's values in a box that scrolls sideways), values in bold.
-    assert "**Key figures (all services):**\n\n- Reports \\| sent: **1 234**\n- Error rate: **0.12 %**\n" in md
+    assert "**Key figures:**\n\n- Reports \\| sent: **1 234**\n- Error rate: **0.12 %**\n" in md
     assert "| Key figure |" not in md
     assert "- warning R07: retention close to the limit" in md
     assert "[report.pdf](https://s3/x/report.pdf?X-Amz-Signature=a%28b%29)" in md
