@@ -26,6 +26,7 @@ SUBSTITUTIONS = (
     ("8333", "$S3PORT"),
     ("2525", "$SMTPPORT"),
     ("<run-id>", "$RUN_ID"),
+    ("<report-id>", "$REPORT_ID"),
     ("vagabond-cuckoo", "$RUN2"),
 )
 
@@ -120,3 +121,4 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     assert proc.stdout.rstrip().endswith("walkthrough ok"), log
     assert "annual-report-2025-example-communications" in proc.stdout
     assert "ended Completed" in proc.stdout and "ended Rejected" in proc.stdout
+    assert "README command blocks pass" in proc.stdout  # §9a–9b: AlreadyFiled, the correction, the evidence pack
