@@ -94,8 +94,9 @@ def _free_port_pair() -> tuple[int, int]:
 
 @pytest.mark.timeout(900)
 def test_the_walkthrough_runs_as_written(tmp_path):
-    """The whole of docs/operators.md §0–§7 in a shell: deploy, worker, run, sign with the example key and approve,
-    reject (signed). Several minutes on a small machine."""
+    """The whole of docs/operators.md §0–§9b in a shell: deploy, worker, run, sign with the example key and approve,
+    reject (signed), the filed period again (AlreadyFiled), a correction, status --json and the evidence pack.
+    Several minutes on a small machine (about eight on two busy cores)."""
     bin_dir = Path(sys.executable).parent
     if not (REPO / ".venv" / "bin" / "activate").exists():
         service_missing(f"the project's virtualenv at {REPO / '.venv'} (make install)")

@@ -10,7 +10,9 @@
 # self-signed certificate, and a process worker (each in its own process group, stopped on exit),
 # deploys, runs the report for 2025 with a copy of the example policies in which Dara Kelly has a key of her own
 # (the published example keys are refused outside the demo), signs its manifest and approves it from the shell,
-# runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
+# runs H2 2024 and rejects it (signed too), runs the filed 2025 again (AlreadyFiled), files and approves a correction
+# of it, and gives the auditor status --json and the evidence pack, whose README commands it runs. Prints
+# "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
