@@ -92,7 +92,7 @@ def _free_port_pair() -> tuple[int, int]:
     return a, b
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1500)
 def test_the_walkthrough_runs_as_written(tmp_path):
     """The whole of docs/operators.md §0–§9b in a shell: deploy, worker, run, sign with the example key and approve,
     reject (signed), the filed period again (AlreadyFiled), a correction, status --json and the evidence pack.
@@ -115,7 +115,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1400,  # about 8 min on two busy cores; headroom for a loaded machine
     )
     log = proc.stdout[-6000:] + proc.stderr[-4000:]
     assert proc.returncode == 0, log

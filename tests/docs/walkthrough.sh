@@ -102,6 +102,7 @@ setsid prefect worker start --pool csa-reports >"$OPS/worker.log" 2>&1 &
 pids+=($!)
 
 step "4. ad-hoc runs"
+RUN_DAY=$(date -u +%F)
 prefect deployment run annual_report/yearly --params '{"period": "2025", "as_of": "2026-01-15T00:00:00Z"}' | tee "$OPS/run1.log"
 RUN_ID=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run1.log" | head -1 | cut -d' ' -f2)
 test -n "$RUN_ID"
@@ -129,6 +130,12 @@ csa-report approve $RUN_ID --key $OPS/dara-kelly.key --sha256 $(sha256sum "$MANI
 grep -q "manifest SHA-256 $(sha256sum "$MANIFEST" | cut -d' ' -f1)" "$OPS/approve.log"   # shown before signing
 grep -q "ended Completed" "$OPS/approve.log"
 grep -q "127.0.0.1:$PORT/v2/runs/flow-run/$RUN_ID" "$OPS/approve.log"   # and so does csa-report's
+# Filed today: the report's publication date is the day of filing, not the as-of the run was given.
+python - "$(dirname "$MANIFEST")/report.json" "$RUN_DAY" "$(date -u +%F)" <<'PY'
+import json, sys
+date = json.load(open(sys.argv[1], encoding="utf-8"))["report"]["publication_date"]
+assert date in sys.argv[2:] and date != "2026-01-15", date
+PY
 # The report went to the authority and the Commission through the STARTTLS relay, once each.
 test "$(grep -l '^X-RcptTo: supervisory-authority@example.org' "$OPS"/mail/new/* | wc -l)" = 1
 test "$(grep -l '^X-RcptTo: commission-csa@example.org' "$OPS"/mail/new/* | wc -l)" = 1
