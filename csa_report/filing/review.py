@@ -111,8 +111,10 @@ def describe_for_reviewer(
         lines += ["**What the authority will read first (the report's summary):**", "", *quoted, ""]
     figures = list(key_figures.items()) if isinstance(key_figures, Mapping) else list(key_figures)
     if figures:
-        lines += ["| Key figure | Value |", "|---|---:|"]
-        lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in figures]
+        # A list, not a table: Prefect's V1 dialog puts a table in a fixed box ~454 px wide that scrolls
+        # sideways and hides the values; list items wrap within the dialog in both UIs.
+        lines += ["**Key figures:**", ""]
+        lines += [f"- {_plain(label)}: **{_plain(value)}**" for label, value in figures]
         lines.append("")
     if findings:
         lines += [f"**Findings ({len(findings)}):**", ""]

@@ -10,7 +10,9 @@
 # self-signed certificate, and a process worker (each in its own process group, stopped on exit),
 # deploys, runs the report for 2025 with a copy of the example policies in which Dara Kelly has a key of her own
 # (the published example keys are refused outside the demo), signs its manifest and approves it from the shell,
-# runs H2 2024 and rejects it (signed too). Prints "walkthrough ok" at the end; any failed command stops it (set -e).
+# runs H2 2024 and rejects it (signed too), runs the filed 2025 again (AlreadyFiled), files and approves a correction
+# of it, and gives the auditor status --json and the evidence pack, whose README commands it runs. Prints
+# "walkthrough ok" at the end; any failed command stops it (set -e).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 OPS="$(mkdir -p "$1" && cd "$1" && pwd)"
@@ -100,6 +102,7 @@ setsid prefect worker start --pool csa-reports >"$OPS/worker.log" 2>&1 &
 pids+=($!)
 
 step "4. ad-hoc runs"
+RUN_DAY=$(date -u +%F)
 prefect deployment run annual_report/yearly --params '{"period": "2025", "as_of": "2026-01-15T00:00:00Z"}' | tee "$OPS/run1.log"
 RUN_ID=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run1.log" | head -1 | cut -d' ' -f2)
 test -n "$RUN_ID"
@@ -127,6 +130,12 @@ csa-report approve $RUN_ID --key $OPS/dara-kelly.key --sha256 $(sha256sum "$MANI
 grep -q "manifest SHA-256 $(sha256sum "$MANIFEST" | cut -d' ' -f1)" "$OPS/approve.log"   # shown before signing
 grep -q "ended Completed" "$OPS/approve.log"
 grep -q "127.0.0.1:$PORT/v2/runs/flow-run/$RUN_ID" "$OPS/approve.log"   # and so does csa-report's
+# Filed today: the report's publication date is the day of filing, not the as-of the run was given.
+python - "$(dirname "$MANIFEST")/report.json" "$RUN_DAY" "$(date -u +%F)" <<'PY'
+import json, sys
+date = json.load(open(sys.argv[1], encoding="utf-8"))["report"]["publication_date"]
+assert date in sys.argv[2:] and date != "2026-01-15", date
+PY
 # The report went to the authority and the Commission through the STARTTLS relay, once each.
 test "$(grep -l '^X-RcptTo: supervisory-authority@example.org' "$OPS"/mail/new/* | wc -l)" = 1
 test "$(grep -l '^X-RcptTo: commission-csa@example.org' "$OPS"/mail/new/* | wc -l)" = 1
@@ -138,4 +147,80 @@ wait_for 300 "run $RUN2 to wait for sign-off" paused "${RUN2:0:8}"
 csa-report reject $RUN2 --key $OPS/dara-kelly.key --comment "H2 2024 is out of scope" --wait 90 | tee "$OPS/reject.log"
 grep -q "ended Rejected" "$OPS/reject.log"
 csa-report status --audit-db sqlite:///$OPS/audit.db      # runs, findings, sign-offs, deliveries
+
+step "9a. the filed period again, then a correction"
+REPORT_ID=$(sha256sum "$MANIFEST" | cut -c1-16)            # the report id is the manifest hash's first 16 digits
+FILED_ON=$(date -u +%F)
+mails_to() { grep -l "^X-RcptTo: $1" "$OPS"/mail/new/* | wc -l; }
+prefect deployment run annual_report/yearly --params '{"period": "2025", "as_of": "2026-01-15T00:00:00Z"}' | tee "$OPS/run3.log"
+RUN3=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run3.log" | head -1 | cut -d' ' -f2)
+ended() { prefect flow-run inspect "$1" | grep -q "$2"; }
+wait_for 300 "run $RUN3 to end AlreadyFiled" ended "$RUN3" "AlreadyFiled"
+prefect flow-run inspect "$RUN3" | grep -q "already filed as report $REPORT_ID"
+test "$(mails_to supervisory-authority@example.org)" = 1    # nothing sent again
+csa-report status --period 2025 --audit-db sqlite:///$OPS/audit.db | tee "$OPS/status3.log"      # already-filed; the report id
+grep -q "already-filed" "$OPS/status3.log"
+grep -q "report id $REPORT_ID" "$OPS/status3.log"
+prefect deployment run annual_report/yearly -p period='"2025"' -p as_of=2026-01-15T00:00:00Z -p supersedes=$REPORT_ID -p reason="two reports of Example Chat were counted twice" | tee "$OPS/run4.log"
+RUN4=$(grep -oE 'UUID: [0-9a-f-]{36}' "$OPS/run4.log" | head -1 | cut -d' ' -f2)
+wait_for 300 "correction run $RUN4 to wait for sign-off" paused "${RUN4:0:8}"
+mail_says() {  # mail_says RECIPIENT SUBJECT-START TEXT: a message to RECIPIENT, decoded, has both
+  python - "$OPS/mail/new" "$@" <<'PY'
+import email, email.policy, pathlib, sys
+folder, to, subject, text = sys.argv[1:]
+mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in pathlib.Path(folder).iterdir()]
+sys.exit(0 if any(m["X-RcptTo"] == to and str(m["Subject"]).startswith(subject) and text in " ".join(m.get_body(("plain",)).get_content().split()) for m in mails) else 1)
+PY
+}
+wait_for 30 "the sign-off request of the correction" mail_says dara.kelly@example.ie "Sign-off needed: correction of report $REPORT_ID" "correction of report $REPORT_ID because two reports of Example Chat were counted twice"
+SHA4=$(sha256sum "$MANIFEST" | cut -d' ' -f1)                # the staged correction's manifest, same folder
+test "${SHA4:0:16}" != "$REPORT_ID"
+csa-report approve $RUN4 --key $OPS/dara-kelly.key --sha256 $SHA4 --comment "correction checked" --wait 300 | tee "$OPS/approve4.log"
+grep -q "ended Completed" "$OPS/approve4.log"
+python - "$(dirname "$MANIFEST")/report.json" "$REPORT_ID" "$FILED_ON" "$(date -u +%F)" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))["report"]
+assert (report["supersedes"], report["reason"]) == (sys.argv[2], "two reports of Example Chat were counted twice"), report
+assert report["publication_date"] in sys.argv[3:], report["publication_date"]   # the day of filing, not the as-of
+PY
+test "$(mails_to supervisory-authority@example.org)" = 2    # the original and the correction, once each
+python - "$OPS/mail/new" <<'PY'
+import email, email.policy, pathlib, sys
+mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in pathlib.Path(sys.argv[1]).iterdir()]
+to_authority = [m for m in mails if m["X-RcptTo"] == "supervisory-authority@example.org"]
+[original] = [m for m in to_authority if m["In-Reply-To"] is None]
+[correction] = [m for m in to_authority if m["In-Reply-To"] is not None]
+assert correction["In-Reply-To"] == correction["References"] == original["Message-ID"], (correction, original)
+PY
+csa-report status --period 2025 --audit-db sqlite:///$OPS/audit.db | tee "$OPS/status4.log"
+grep -q "filing #1: correction of $REPORT_ID because two reports of Example Chat were counted twice" "$OPS/status4.log"
+grep -q "filing #0: first filing of the period; superseded by ${SHA4:0:16}" "$OPS/status4.log"
+grep -q "not published (no publication bucket set" "$OPS/status4.log"
+
+step "9b. for the auditor"
+mkdir -p "$OPS/elsewhere"
+if (cd "$OPS/elsewhere" && env -u CSA_AUDIT_DB csa-report status 2>"$OPS/elsewhere.err"); then exit 1; else test $? = 2; fi
+grep -q "no audit database at csa-audit.db" "$OPS/elsewhere.err"
+test -z "$(ls -A "$OPS/elsewhere")"                        # nothing created
+csa-report status --period 2025 --json --audit-db sqlite:///$OPS/audit.db > $OPS/status-2025.json
+csa-report evidence --period 2025 --out $OPS/evidence-2025 --audit-db sqlite:///$OPS/audit.db
+python - "$OPS/status-2025.json" "$OPS/evidence-2025" "$REPORT_ID" "${SHA4:0:16}" <<'PY'
+import json, pathlib, re, subprocess, sys
+runs = json.load(open(sys.argv[1], encoding="utf-8"))
+original, correction = sys.argv[3], sys.argv[4]
+outcomes = [(r["report_id"], r["outcome"]) for r in runs]
+assert outcomes.count((original, "submitted")) == 1 and outcomes.count((correction, "submitted")) == 1, outcomes
+assert (original, "already-filed") in outcomes, outcomes
+fix = next(r for r in runs if r["report_id"] == correction)
+assert fix["filing"]["supersedes"] == original and fix["filing"]["kind"] == "correction", fix["filing"]
+assert fix["publication_url"] is None and {d["attempts_this_run"] for d in fix["deliveries"]} == {1}, fix
+pack = pathlib.Path(sys.argv[2])
+chain = json.loads((pack / "evidence.json").read_text(encoding="utf-8"))["filings"]
+assert [(f["report_id"], f["supersedes"]) for f in chain] == [(original, None), (correction, original)], chain
+blocks = re.findall(r"^```sh\n(.*?)^```$", (pack / "README.md").read_text(encoding="utf-8"), re.M | re.S)
+assert len(blocks) >= 2, blocks  # the files, the approvals' signatures (no seal in the walkthrough)
+for block in blocks:
+    subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=pack, check=True)
+print(f"evidence pack: {len(blocks)} README command blocks pass")
+PY
 echo "walkthrough ok"

@@ -186,11 +186,18 @@ def test_description_has_figures_findings_links_and_the_hash():
         links_expire="2026-12-02T12:00:00Z",
     )
     assert md.startswith("## Sign-off: Example Mail 2025")
-    assert "| Reports \\| sent | 1 234 |" in md
+    # A list (Prefect's V1 dialog would hide a table's values in a box that scrolls sideways), values in bold.
+    assert "**Key figures:**\n\n- Reports \\| sent: **1 234**\n- Error rate: **0.12 %**\n" in md
+    assert "| Key figure |" not in md
     assert "- warning R07: retention close to the limit" in md
     assert "[report.pdf](https://s3/x/report.pdf?X-Amz-Signature=a%28b%29)" in md
     assert f"```\n{SHA}\n```" in md and "2026-12-02T12:00:00Z" in md
     assert "Approvers: Alice Approver, Bob Reviewer; prepared by Pat Preparer, who cannot sign off." in md
+
+
+def test_a_figure_cannot_break_out_of_its_list_item():
+    md = describe_for_reviewer(title="t", manifest_sha256=SHA, key_figures=[("Rate *A*", "1 **2\n- x")])
+    assert "- Rate \\*A\\*: **1 \\*\\*2 - x**\n" in md
 
 
 def test_description_without_findings_says_so():

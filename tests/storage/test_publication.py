@@ -3,6 +3,7 @@ publication bucket anyone may read (tests/support/services.py) and whose staging
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 
@@ -13,7 +14,7 @@ from csa_report.cli import main
 from csa_report.settings import Settings
 from csa_report.storage import S3Store
 from tests.support.storage import PUBLIC, CollectingHandler, FakeReport
-from tests.support.submission import stage_report, submit
+from tests.support.submission import AUTHORITY, COMMISSION, stage_report, submit
 
 
 def _keys(settings: Settings, bucket: str, prefix: str) -> list[str]:
@@ -43,6 +44,15 @@ def test_no_publication_bucket_no_public_copy(
     out = capsys.readouterr().out
     assert "not published (no publication bucket set: publication_bucket, CSA_PUBLICATION_BUCKET)" in out
     assert "published at" not in out
+    # The same, for a program: `status --json` has the run, its deliveries and no publication URL.
+    assert main(["status", "--json", "--audit-db", own.audit_db]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert (entry["outcome"], entry["report_id"], entry["publication_url"]) == ("submitted", report.ref.report_id, None)
+    assert entry["run_id"] == run_id
+    assert sorted((d["recipient"], d["status"], d["attempts_this_run"]) for d in entry["deliveries"]) == [
+        (COMMISSION, "sent", 1),
+        (AUTHORITY, "sent", 1),
+    ]
 
 
 def test_configured_publication_answers_200(

@@ -31,6 +31,7 @@ from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.services import PrefectServer, SmtpController, start_smtp
 from tests.support.storage import CollectingHandler
 from tests.ui.conftest import CHROMIUM_ARGS, REPO
+from tests.ui.form_layout import FormView, figures_overflow, form_views
 from tests.ui.ui_helpers import (
     final,
     open_ui,
@@ -164,6 +165,30 @@ def staged_sha(stack: Stack, flow_run_id: str) -> str:
     return str(runs[0].manifest_sha256)
 
 
+def review_figures(api, run_id: str) -> list[str]:
+    """The key figures of the waiting request as "label: value", from its structured copy (the Review input)."""
+    value = read_input(api, run_id, "suspended-signoff-1-review")
+    review = json.loads(value) if isinstance(value, str) else value
+    return [f"{label}: {figure}" for label, figure in review["key_figures"]]
+
+
+def check_form_in_both_uis(views: dict[str, FormView], figures: list[str], labels: list[str]) -> None:
+    """At 1280 px, V2 and V1 show every key figure within the dialog (no box scrolling sideways), only the fields
+    the installation uses, none pre-filled, and the button docs/operators.md §6 names."""
+    assert sorted(views) == ["v1", "v2"]
+    for ui, view in views.items():
+        assert figures_overflow(view) == [], (ui, view.shot)
+        assert [item for item, _right in view.figures["items"]] == figures, ui
+        assert view.labels == labels, ui
+        assert set(view.filled) == {""}, (ui, view.filled)
+        assert "0" * 64 not in view.text and "from the signing key" not in view.text, ui
+        assert view.shot.stat().st_size > 10_000, view.shot
+    assert "Resume" in views["v2"].buttons and "Submit" not in views["v2"].buttons, views["v2"].buttons
+    assert "Submit" in views["v1"].buttons and "Resume" not in views["v1"].buttons, views["v1"].buttons
+    doc = (REPO / "docs" / "operators.md").read_text(encoding="utf-8")
+    assert "Click **Resume** (in the V1 dialog the same button reads **Submit**)." in doc
+
+
 def approve_in_ui(
     server: PrefectServer,
     flow_run_id: str,
@@ -290,6 +315,10 @@ def test_ui_signoff_of_the_real_flow_submits_once(prefect_server, stack, chromiu
         sha = staged_sha(stack, run_id)
         call = json.dumps(stack.webhook.wait_for(f"manifest.json SHA-256: {sha}"))
         assert f"Report {sha[:16]} of Example Communications Ireland Ltd" in call and "Deadline: " in call
+        views = form_views(prefect_server, run_id, chromium_path, SHOTS, "annual-report-typed-form")
+        check_form_in_both_uis(
+            views, review_figures(api, run_id), ["Decision", "Reviewer", "Manifest SHA-256", "Comment (Optional)"]
+        )
         # Forgiving validation: the hash in upper case (Windows tools), the name in another case with spaces.
         approve_in_ui(
             prefect_server,
@@ -649,6 +678,9 @@ def test_ui_signed_signoff_pastes_a_real_ssh_signature(prefect_server, stack, ch
     SHOTS.mkdir(parents=True, exist_ok=True)
     with prefect_server.client() as api:
         wait_run(api, run_id, waiting_for("signoff-1"), timeout=180, what="suspended for sign-off")
+        # The signed form asks for no name and no hash: neither field is shown, nor pre-filled, in either UI.
+        views = form_views(prefect_server, run_id, chromium_path, SHOTS, "annual-report-signed-form")
+        check_form_in_both_uis(views, review_figures(api, run_id), ["Decision", "Comment (Optional)", "SSH signature"])
         sha = staged_sha(stack, run_id)
         manifest_path = next(out_dir.rglob("manifest.json"))
         manifest = manifest_path.read_bytes()
