@@ -14,14 +14,14 @@ from csa_report.render.summary import report_summary, summary_text
 
 #: (label, indicator, selectors) — selectors are IndicatorRow fields (category, region).
 KEY_FIGURES: Final[tuple[tuple[str, str, dict[str, str]], ...]] = (
-    ("Reports sent (known CSAM)", "reports", {"category": "known_csam"}),
-    ("Reports sent (new CSAM)", "reports", {"category": "new_csam"}),
-    ("Reports sent (solicitation)", "reports", {"category": "solicitation"}),
-    ("Items removed (known CSAM)", "content_removed", {"category": "known_csam"}),
+    ("Reports sent, known CSAM (all regions)", "reports", {"category": "known_csam"}),
+    ("Reports sent, new CSAM (all regions)", "reports", {"category": "new_csam"}),
+    ("Reports sent, solicitation (all regions)", "reports", {"category": "solicitation"}),
+    ("Items removed, known CSAM (all regions)", "content_removed", {"category": "known_csam"}),
     ("Accounts suspended, known CSAM (all regions)", "accounts_suspended", {"category": "known_csam"}),
-    ("Flagged, known CSAM (A1)", "flagged", {"category": "known_csam"}),
+    ("Items flagged, known CSAM (A1, all regions)", "flagged", {"category": "known_csam"}),
     ("Error rate, known CSAM (B1/A1 %)", "error_rate", {"category": "known_csam"}),
-    ("Flagged, new CSAM (A2)", "flagged", {"category": "new_csam"}),
+    ("Items flagged, new CSAM (A2, all regions)", "flagged", {"category": "new_csam"}),
     ("Error rate, new CSAM (B2/A2 %)", "error_rate", {"category": "new_csam"}),
     ("Flagged EU accounts, solicitation (A3)", "flagged", {"category": "solicitation", "region": "eu"}),
     ("Error rate, solicitation (B3/A3 %)", "error_rate", {"category": "solicitation", "region": "eu"}),

@@ -215,7 +215,7 @@ def approve_in_ui(
             select.wait_for()
             dialog.get_by_text(sha).first.wait_for()  # the description shows the hash to confirm
             text = dialog.inner_text()
-            assert "Reports sent (known CSAM)" in text and "Example Communications Ireland Ltd" in text
+            assert "Reports sent, known CSAM (all regions)" in text and "Example Communications Ireland Ltd" in text
             assert "links valid until" in text  # the expiry is printed beside the review links
             assert "upper or lower case" in text  # the form says what it accepts
             select.click()
