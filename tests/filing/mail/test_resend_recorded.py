@@ -74,7 +74,14 @@ def _change_policies(policies: Path) -> None:
 
 def _operator_env(monkeypatch: pytest.MonkeyPatch, settings: Settings, policies: Path) -> None:
     """The operator's command, with the installation's settings in its environment (another sender by now)."""
-    fields: tuple[str, ...] = ("s3_endpoint", "s3_access_key", "s3_secret_key", "staging_bucket", "staging_prefix", "archive_bucket")
+    fields: tuple[str, ...] = (
+        "s3_endpoint",
+        "s3_access_key",
+        "s3_secret_key",
+        "staging_bucket",
+        "staging_prefix",
+        "archive_bucket",
+    )
     fields += ("archive_prefix", "smtp_host", "smtp_port", "smtp_tls", "audit_db")
     for name in fields:
         value = getattr(settings, name)
