@@ -41,7 +41,7 @@ def sent_message_of(msg: EmailMessage) -> SentMessage:
         body=body,
         attachments=tuple(attachments),
         boundary=msg.get_boundary() if msg.is_multipart() else None,
-        max_line_length=int(length) if length else 78,
+        max_line_length=int(length) if length else 0,  # 0: the policy folds no line (None there)
     )
 
 
@@ -65,7 +65,7 @@ def message_from(record: SentMessage, contents: Mapping[str, bytes]) -> EmailMes
     if record.boundary is not None and msg.is_multipart():
         msg.set_boundary(record.boundary)
     # Serialised as first composed: the letter's headers unfolded (998 a line), the plain message's folded.
-    msg.policy = policy.SMTP.clone(max_line_length=record.max_line_length)
+    msg.policy = policy.SMTP.clone(max_line_length=record.max_line_length or None)
     return msg
 
 

@@ -196,3 +196,28 @@ def test_a_delivery_without_a_recorded_message_is_resent_only_when_told_to_rebui
     assert str(msg["Subject"]) == SUBJECT
     assert audit.sent_message(ref.provider, ref.period, ref.report_id, COMMISSION) is not None
     assert again.data != original
+
+
+def test_a_recorded_message_is_not_built_with_another_file_than_it_was_composed_with() -> None:
+    """The record keeps each attachment's SHA-256: an archived file that differs stops the build (exit 5)."""
+    from csa_report.errors import IntegrityViolation
+    from csa_report.filing.mail.recorded import message_from, sent_message_of
+    from tests.support.storage import make_report
+
+    report = make_report("recorded")
+    ref = report.ref
+    provider = load_policies(EXAMPLE, ref.period).provider
+    facts = letter_facts(provider, ref.period, ref.report_id, instruments=instruments_from_reference(ref.period))
+    composed = letter_composer(facts, sender=SENDER)(COMMISSION, report.artefacts, NOW)
+    record = sent_message_of(composed)
+    assert [name for name, _, _ in record.attachments] == ["report.pdf", "report.json", "report.csv", "manifest.json"]
+    assert "Date" in dict(record.headers) and "Content-Type" not in dict(record.headers)
+    rebuilt = message_from(record, report.artefacts)
+    assert _parsed(rebuilt.as_bytes())[1:] == _parsed(composed.as_bytes())[1:]  # same body, same files
+    assert message_from(record, report.artefacts).as_bytes() == rebuilt.as_bytes()  # deterministic
+    changed = {**report.artefacts, "report.csv": b"indicator,value\nnonce,other\n"}
+    with pytest.raises(
+        IntegrityViolation, match=r"^report\.csv: the archived file \(SHA-256 [0-9a-f]{64}\) is not the one"
+    ) as exc:
+        message_from(record, changed)
+    assert exc.value.exit_code == 5
