@@ -33,9 +33,10 @@ def submission_letter(
 ) -> LetterFacts:
     """The formal letter's facts, checked before anything is staged: a sender an authority cannot answer, or a
     provider, contact or DPO that cannot go into a header, stops the run here (exit 2), never after the WORM
-    archive. Without an SMTP server (the outbox: nothing leaves the machine) the demo's sender is allowed."""
+    archive. Only `csa-report demo` (``settings.demo``) may keep the demo's sender: a run that writes its e-mails to
+    the outbox needs the provider's own too, since whoever forwards them sends them as the provider's submission."""
     settings = current().settings
-    sender = check_sender(settings, demo=settings.smtp_host is None)
+    sender = check_sender(settings, demo=settings.demo)
     note = CorrectionNote(correction.supersedes, correction.reason) if correction is not None else None
     facts = letter_facts(
         policy_set.provider, period, report_id, instruments=instruments_from_reference(period), correction=note

@@ -1,9 +1,10 @@
 """The audit trail the flow writes and ``csa-report status`` reads: ``AuditLog``, one facade over its parts.
 
 runs.py (report runs), findings.py (check findings), signoffs.py (sign-off decisions, the approval of a report
-version), deliveries.py (claimed-before-sent deliveries), notifications.py (the sign-off request e-mails,
-claimed the same way), filings.py (one filing per period), objects.py (stored objects) and status.py (runs with
-everything recorded about them). Timestamps are passed in; nothing here reads a clock.
+version), deliveries.py (claimed-before-sent deliveries), messages.py (each delivery's message as first
+composed), notifications.py (the sign-off request e-mails, claimed the same way), filings.py (one filing per
+period), objects.py (stored objects) and status.py (runs with everything recorded about them). Timestamps are
+passed in; nothing here reads a clock.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from csa_report.audit.deliveries import Deliveries
 from csa_report.audit.evidence import Evidence, FilingEntry
 from csa_report.audit.filings import Filings
 from csa_report.audit.findings import Findings
+from csa_report.audit.messages import Messages
 from csa_report.audit.notifications import Notifications
 from csa_report.audit.objects import Objects
 from csa_report.audit.records import (
@@ -25,6 +27,7 @@ from csa_report.audit.records import (
     Location,
     NotificationRecord,
     RunSummary,
+    SentMessage,
     SignoffRecord,
 )
 from csa_report.audit.runs import Runs
@@ -33,7 +36,7 @@ from csa_report.audit.status import Status
 from csa_report.db import describe, make_engine, normalise_url
 
 
-class AuditLog(Runs, Findings, Signoffs, Deliveries, Notifications, Filings, Objects, Status, Evidence):
+class AuditLog(Runs, Findings, Signoffs, Deliveries, Messages, Notifications, Filings, Objects, Status, Evidence):
     """All writes and reads of the audit database."""
 
     @classmethod
@@ -59,5 +62,6 @@ __all__ = [
     "Location",
     "NotificationRecord",
     "RunSummary",
+    "SentMessage",
     "SignoffRecord",
 ]

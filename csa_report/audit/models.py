@@ -1,4 +1,4 @@
-"""Audit database models: report runs, findings, sign-offs, deliveries and stored objects.
+"""Audit database models: report runs, findings, sign-offs, deliveries (and their messages) and stored objects.
 
 Nothing here holds personal data of users; reviewer names are the only personal data, by design. All
 instants are naive UTC and passed in by the caller (no clock in this module).
@@ -119,6 +119,29 @@ class DeliveryEvent(AuditBase):
     event: Mapped[str] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeliveryMessage(AuditBase):
+    """The message of one delivery as first composed (migration audit_0005): its headers, body and the
+    attachments' names and hashes, so every later attempt and an operator's resend sends that message, not one
+    rebuilt from today's policies. One row per delivery, written once."""
+
+    __tablename__ = "delivery_messages"
+    __table_args__ = (
+        UniqueConstraint("provider", "period", "report_id", "recipient", name="uq_delivery_messages_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(Text)
+    report_id: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text)  # JSON: [[name, value], ...]
+    body: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[str] = mapped_column(Text)  # JSON: [[file name, content type, sha256], ...]
+    boundary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    max_line_length: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class StorageObject(AuditBase):

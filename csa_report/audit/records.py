@@ -123,3 +123,17 @@ class NotificationRecord:
     request_key: str
     recipient: str
     status: str
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A delivery's message as it was first composed, without the attachments' bytes (they are archived):
+    enough to build the very same message again for a retry or an operator's resend, whatever the policies or
+    the templates say by then. ``headers`` are the message's own headers in order (no MIME or content headers;
+    ``Date`` as composed); ``attachments`` are (file name, content type, SHA-256) in order."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: str
+    attachments: tuple[tuple[str, str, str], ...]
+    boundary: str | None
+    max_line_length: int

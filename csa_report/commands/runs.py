@@ -148,8 +148,16 @@ def register_operator_actions(app: typer.Typer) -> None:
         run_id: Annotated[int, typer.Argument(metavar="RUN", help="Run id (csa-report status)")],
         recipient: Annotated[str, typer.Argument(help="Recipient address")],
         audit_db: Annotated[str | None, typer.Option("--audit-db", help="Audit DB URL (CSA_AUDIT_DB)")] = None,
+        rebuild: Annotated[
+            bool,
+            typer.Option(
+                "--rebuild",
+                help="Only for a delivery made before messages were recorded: write the letter again from today's "
+                "policies (CSA_POLICIES)",
+            ),
+        ] = False,
     ) -> None:
-        """Send a delivery of unknown outcome again: the same formal letter, with the same Message-ID."""
+        """Send a delivery of unknown outcome again: the message recorded when it was first sent, same Message-ID."""
         from csa_report.filing.mail import settle as delivery_ops
         from csa_report.letters.resend import resend_letter
         from csa_report.services import Services
@@ -163,6 +171,7 @@ def register_operator_actions(app: typer.Typer) -> None:
             run_id,
             recipient,
             letter=resend_letter(services.settings),
+            rebuild=rebuild,
         )
         console.print(
             f"report {done.run.report_id} sent again to {done.recipient} with Message-ID "

@@ -1,9 +1,11 @@
-"""The formal letter again, for the operator's ``csa-report delivery resend``: the same facts the flow's
-``submit`` step wrote it from (provider.md of the report's period, the period's instruments in the reference
-data, the correction and the approver's signature on record), so the resend is the same message to the
-receiving system: same subject, body, attachments and Message-ID, dated the moment the delivery was first
-claimed. The filing code (csa_report/filing/mail/settle.py) calls what :func:`resend_letter` returns; it never
-imports the letters, which render templates.
+"""The formal letter written again, for ``csa-report delivery resend --rebuild`` only: a delivery made before the
+audit DB recorded each delivery's message (migration audit_0005) has no record to send again, so its letter is
+written from the policy folder of today (``CSA_POLICIES``: provider.md of the report's period), the period's
+instruments in the reference data, the correction and the approver's signature on record, dated the moment the
+delivery was first claimed. It differs from the original wherever provider.md has changed since; a recorded
+delivery is always resent from its record (csa_report/filing/mail/recorded.py). The filing code
+(csa_report/filing/mail/settle.py) calls what :func:`resend_letter` returns; it never imports the letters, which
+render templates.
 """
 
 from __future__ import annotations

@@ -70,3 +70,44 @@ def test_a_provider_address_passes() -> None:
     assert sender_address("transparency-report@example-provider.eu", demo=False) == (
         "transparency-report@example-provider.eu"
     )
+
+
+def _run_start(settings: Settings) -> str:
+    """The sender a run's start accepts (tasks/submit.py submission_letter, before anything is staged)."""
+    from csa_report.period import Period
+    from csa_report.policies import load_policies
+    from csa_report.resources import example_policies_dir
+    from csa_report.services import Services, bound
+    from csa_report.tasks.submit import submission_letter
+
+    period = Period.parse("2025")
+    with bound(Services(settings)):
+        facts = submission_letter(
+            load_policies(example_policies_dir(), period), period, "0123456789abcdef", None, ["dsc@authority.eu"]
+        )
+    return facts.provider
+
+
+@pytest.mark.parametrize("smtp_host", [None, "smtp.provider.eu"], ids=["outbox", "smtp"])
+def test_a_run_that_is_not_the_demo_needs_the_setting_even_when_it_writes_the_outbox(
+    monkeypatch: pytest.MonkeyPatch, smtp_host: str | None
+) -> None:
+    """The outbox's .eml files are forwarded as the provider's submission: only `csa-report demo` keeps the demo
+    sender, whether or not an SMTP server is set."""
+    monkeypatch.delenv("CSA_SMTP_FROM", raising=False)
+    monkeypatch.delenv("CSA_CONFIG", raising=False)
+    with pytest.raises(ConfigError, match=r"^setting CSA_SMTP_FROM is required") as exc:
+        _run_start(load_settings(smtp_host=smtp_host))
+    assert exc.value.exit_code == 2
+    localhost = Settings(smtp_host=smtp_host, smtp_from="csa-report@localhost")
+    with pytest.raises(ConfigError, match=r"^setting CSA_SMTP_FROM: 'csa-report@localhost' is on localhost"):
+        _run_start(localhost)
+
+
+def test_the_demo_run_keeps_the_demo_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    from csa_report.settings import overriding
+
+    monkeypatch.delenv("CSA_SMTP_FROM", raising=False)
+    monkeypatch.delenv("CSA_CONFIG", raising=False)
+    with overriding(demo=True, smtp_host=None):
+        assert _run_start(load_settings()) == "Example Communications Ireland Ltd"

@@ -85,6 +85,19 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "tests/filing/mail/test_refusals.py::test_a_claim_held_by_a_live_run_is_not_touched",
     ),
     (
+        "provider.md (contact point, DPO) and `CSA_SMTP_FROM` changed between the submission and `delivery resend`",
+        "aiosmtpd keeping a copy it answered 554 to; SQLite and PostgreSQL audit DB",
+        "the recorded letter again: same subject, body, attachments, Message-ID and bytes",
+        "tests/filing/mail/test_resend_recorded.py::test_a_resend_after_provider_md_changed_sends_the_original_letter",
+    ),
+    (
+        "`delivery resend` of a delivery made before messages were recorded (audit DB without its row)",
+        "audit DB row deleted; aiosmtpd",
+        "exit 2 naming `--rebuild`, nothing sent, delivery unchanged; `--rebuild` writes it from today's policies",
+        "tests/filing/mail/test_resend_recorded.py::test_a_delivery_without_a_recorded_message_is_resent_only_when_"
+        "told_to_rebuild_it",
+    ),
+    (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",

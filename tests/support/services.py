@@ -230,8 +230,10 @@ def smtp(smtp_server: SmtpService) -> Iterator[CollectingHandler]:
     with handler.lock:
         handler.messages.clear()
     handler.refuse.clear()
+    handler.refuse_data.clear()
     yield handler
     handler.refuse.clear()
+    handler.refuse_data.clear()
 
 
 # -- Prefect ---------------------------------------------------------------------------------------------------

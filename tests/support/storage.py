@@ -39,10 +39,13 @@ class Received:
 
 @dataclass
 class CollectingHandler:
-    """aiosmtpd handler: keeps every message; answers 550 for addresses in ``refuse``."""
+    """aiosmtpd handler: keeps every message; answers 550 to RCPT for addresses in ``refuse``, and 554 after DATA
+    to a message for an address in ``refuse_data`` (kept all the same: the copy a receiving system holds although
+    the sender was told it was refused for good)."""
 
     messages: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    refuse_data: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
@@ -54,6 +57,8 @@ class CollectingHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        if any(r.lower() in self.refuse_data for r in envelope.rcpt_tos):
+            return "554 5.7.1 message refused by policy"
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:

@@ -17,6 +17,7 @@ from csa_report.filing.guard import Correction
 from csa_report.filing.mail.ledgers import ReportLedger
 from csa_report.filing.mail.machine import claim_owner, deliver_once
 from csa_report.filing.mail.message import Attachment, Composer, build_message, message_id
+from csa_report.filing.mail.recorded import recorded_message
 from csa_report.filing.mail.transport import Delivered, DeliveryProgress, Outgoing, Transport
 from csa_report.period import format_instant
 from csa_report.settings import SmtpSettings
@@ -128,9 +129,12 @@ def deliver_report(
     for role, address in unique:
 
         def send(progress: DeliveryProgress, address: str = address) -> Delivered:
-            # Dated the moment the delivery was first claimed: every attempt of it is the same message.
+            # Dated the moment the delivery was first claimed, and built from the message recorded by its first
+            # attempt: every attempt of it is the same message.
             sent_at = audit.first_claimed_at(ref.provider, ref.period, ref.report_id, address) or clock()
-            msg = compose(address, files, sent_at)
+            key = (ref.provider, str(ref.period), ref.report_id, address)
+            msg = recorded_message(audit, key, compose, files, sent_at, at=clock())
+            assert msg is not None  # composed now when nothing was recorded
             return transport.send(Outgoing(ref.report_id, address, msg), progress)
 
         done = deliver_once(

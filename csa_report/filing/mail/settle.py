@@ -1,14 +1,14 @@
 """The operator's two ways to settle a delivery whose outcome is unknown (audit state ``unknown``, run state
 ``delivery-unknown``): ``confirm`` it with evidence that it arrived (a reply from the authority), or ``resend`` it.
-A resend builds the very same message (same Message-ID, Date and bytes) from the archived, verified artefacts, so
-a receiver that got the first copy can de-duplicate. Both are recorded in the audit DB's delivery history."""
+A resend sends the very same message (same Message-ID, Date and bytes): the one the delivery's first attempt
+recorded in the audit DB, with the archived, verified artefacts, so a receiver that got the first copy can
+de-duplicate, and policies changed since cannot change the letter. Both are recorded in the audit DB's delivery
+history."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
 from functools import partial
 from typing import Protocol
 
@@ -19,8 +19,9 @@ from csa_report.errors import InputError
 from csa_report.filing.guard import Correction
 from csa_report.filing.mail.ledgers import ReportLedger
 from csa_report.filing.mail.machine import claim_owner, owner_alive, send_claimed
-from csa_report.filing.mail.message import Attachment, Composer, build_message, message_id
-from csa_report.filing.mail.report import ATTACHMENTS, message_text
+from csa_report.filing.mail.message import Composer, message_id
+from csa_report.filing.mail.recorded import recorded_message
+from csa_report.filing.mail.report import ATTACHMENTS, plain_message
 from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
 from csa_report.period import Period, utc_now
 from csa_report.settings import Settings
@@ -111,9 +112,13 @@ def resend(
     recipient: str,
     transport: Transport | None = None,
     letter: LetterFor | None = None,
+    *,
+    rebuild: bool = False,
 ) -> Settled:
-    """Send the delivery again, as the run built it: the formal letter when ``letter`` is given (what the flow
-    sends), else the plain message; same Message-ID, same Date, the archived and verified bytes attached."""
+    """Send the delivery again, exactly as the run sent it: the message recorded by its first attempt (same
+    subject, body, Message-ID and Date), the archived and verified bytes attached. A delivery made before messages
+    were recorded has no record: InputError, unless ``rebuild``, which writes it again (the formal letter from
+    today's policies when ``letter`` is given, else the plain message) and records that."""
     run, row = find(audit, run_id, recipient)
     assert run.report_id is not None
     # The approval the run's message was dated with: the first valid one of exactly this report version.
@@ -143,30 +148,34 @@ def resend(
     sealed = SEALED_NAME in contents
     if sealed:
         contents = {**contents, REPORT_PDF: contents[SEALED_NAME]}
-    # Built before the delivery is claimed again: a letter that cannot be written leaves the delivery as it was.
-    if letter is not None:
-        compose = letter(
-            period=run.period,
-            report_id=run.report_id,
-            correction=(correction.supersedes, correction.reason) if correction is not None else None,
-            reviewer=approval.reviewer,
-            signature=approval.signature,
-            sealed=sealed,
-        )
+    # Built before the delivery is claimed again: a message that cannot be built leaves the delivery as it was.
+    key = (run.provider, run.period, run.report_id, row.recipient)
+    msg = recorded_message(audit, key, None, contents, utc_now(), at=utc_now())
+    if msg is None:
+        if not rebuild:
+            raise InputError(
+                f"run {run_id}: the audit database holds no record of the message sent to {row.recipient} (a "
+                "delivery made before csa-report recorded its messages); nothing sent. Either `csa-report delivery "
+                f"resend {run_id} {row.recipient} --rebuild` to write it again from today's policies (CSA_POLICIES; "
+                "it differs from the original where provider.md has changed since), or `csa-report delivery "
+                "confirm` if it arrived"
+            )
         # Dated as the flow dated it: the moment this delivery was first claimed (kept across resends).
         sent_at = audit.first_claimed_at(run.provider, run.period, run.report_id, row.recipient)
-        msg = compose(row.recipient, contents, sent_at or approval.decided_at)
-    else:
-        msg = _plain(
-            run.report_id,
-            settings.smtp_from,
-            row.recipient,
-            ref,
-            run.manifest_sha256,
-            correction,
-            contents,
-            approval.decided_at,
+        compose = (
+            letter(
+                period=run.period,
+                report_id=run.report_id,
+                correction=(correction.supersedes, correction.reason) if correction is not None else None,
+                reviewer=approval.reviewer,
+                signature=approval.signature,
+                sealed=sealed,
+            )
+            if letter is not None
+            else plain_message(ref, settings.smtp_from, run.manifest_sha256, approval.decided_at, correction)
         )
+        msg = recorded_message(audit, key, compose, contents, sent_at or approval.decided_at, at=utc_now())
+        assert msg is not None
     if not audit.begin_resend(
         run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
     ):
@@ -183,28 +192,6 @@ def resend(
     if done.error is not None:
         raise done.error
     return _settled(audit, run, row.recipient, "sent")
-
-
-def _plain(
-    report_id: str,
-    sender: str,
-    recipient: str,
-    ref: ReportRef,
-    manifest_sha256: str,
-    correction: Correction | None,
-    contents: dict[str, bytes],
-    date: datetime,
-) -> EmailMessage:
-    subject, body = message_text(ref, manifest_sha256, correction)
-    return build_message(
-        report_id=report_id,
-        sender=sender,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
-        date=date,
-    )
 
 
 def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> Settled:
