@@ -85,6 +85,13 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "tests/filing/mail/test_refusals.py::test_a_claim_held_by_a_live_run_is_not_touched",
     ),
     (
+        "two `delivery resend`s of one delivery at once: the later one decided on a read taken before the other "
+        "claimed it",
+        "scripted SMTP server (slowdata); the later operator's S3 reads delayed by the fault proxy",
+        "the later one is refused (`changed meanwhile`), nothing changed by it; one copy",
+        "tests/filing/mail/test_concurrent_settle.py::test_a_resend_decided_on_a_stale_read_never_sends_a_second_copy",
+    ),
+    (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
