@@ -92,6 +92,13 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "tests/filing/mail/test_concurrent_settle.py::test_a_resend_decided_on_a_stale_read_never_sends_a_second_copy",
     ),
     (
+        "an as-of before the period's end for `run` and for a deployment's run (the flow's `as_of`)",
+        "the flow called with `as_of` 2025-06-30, without and with `allow_incomplete_period`",
+        "exit 2 without; with it the report is rendered provisional and nothing is staged, archived, sent or "
+        "filed; the run with a complete as-of then files once",
+        "tests/flows/test_provisional_run.py::test_a_provisional_run_files_nothing_and_the_real_run_then_files_once",
+    ),
+    (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
