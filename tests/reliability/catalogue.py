@@ -99,6 +99,18 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "tests/flows/test_provisional_run.py::test_a_provisional_run_files_nothing_and_the_real_run_then_files_once",
     ),
     (
+        "both deliveries of unknown outcome, or both refused for good",
+        "scripted SMTP server (reset-before-reply, rcpt550 for every address)",
+        "the stop message names `delivery confirm` / `delivery resend` for every recipient, not the first only",
+        "tests/filing/mail/test_settle_messages.py::test_every_unknown_delivery_gets_its_own_commands",
+    ),
+    (
+        "another run of the period (another as-of) files it after this run passed the guard and was staged",
+        "the audit DB's filing of the other report between guard and claim (SQLite and PostgreSQL)",
+        "exit 2 at the claim, nothing archived or sent; the message says the report stays staged",
+        "tests/filing/test_guard.py::test_a_run_that_loses_the_period_after_staging_says_its_report_stays_staged",
+    ),
+    (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",
