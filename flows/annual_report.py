@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 from prefect import Task, flow, get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
 from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.checks import CheckResult, raise_for_errors
@@ -28,7 +28,13 @@ from csa_report.filing.seal import describe_seal, load_signer, seal_configured
 from csa_report.filing.submit import SubmissionResult
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant, parse_as_of, utc_now
-from csa_report.pipeline import ReportInputs, previous_figures, publication_date_of, report_inputs
+from csa_report.pipeline import (
+    ReportInputs,
+    previous_figures,
+    publication_date_of,
+    refuse_incomplete_period,
+    report_inputs,
+)
 from csa_report.policies.published_keys import refuse_published_keys
 from csa_report.render.report import RenderResult
 from csa_report.services import Services, bound, current
@@ -96,6 +102,28 @@ class AnnualReportResult:
     submission: SubmissionResult
 
 
+@dataclass(frozen=True)
+class ProvisionalResult:
+    """What a run of an incomplete period (``allow_incomplete_period``) returns: the report rendered and marked
+    provisional, and nothing staged, signed, claimed, archived or sent. Filing it would take the period's one
+    filing slot with a report of part of the period, and the real report would then be refused as a second
+    filing."""
+
+    period: str
+    as_of: str
+    report_id: str
+    rendered: RenderResult
+    provisional: str
+
+
+def _provisional(rendered: RenderResult) -> str | None:
+    """The provisional text the rendered manifest carries (render wrote it from the run's period and as-of)."""
+    import json
+
+    text = json.loads(rendered.paths[MANIFEST].read_text("utf-8")).get("provisional")
+    return str(text) if text else None
+
+
 def _produce(
     *,
     settings: Settings,
@@ -105,7 +133,7 @@ def _produce(
     out_dir: str | None,
     approve_as: str | None,
     approve_key: str | None,
-) -> AnnualReportResult | State:
+) -> AnnualReportResult | ProvisionalResult | State:
     """extract → check → context → render → stage → sign-off → submit, on the run's bound Services."""
     logger = get_run_logger()
     db_url, p, at, policy_set = inputs.source_db, inputs.period, inputs.as_of, inputs.policies
@@ -142,6 +170,18 @@ def _produce(
     )
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = step(render)(ctx, target, settings.templates)
+    provisional = _provisional(rendered)
+    if provisional:
+        # Stopped before the period guard: a provisional report never takes the period's filing slot.
+        note = (
+            f"report {rendered.report_id} rendered to {rendered.out_dir}: {provisional}; nothing staged, signed or sent"
+        )
+        logger.warning("%s", note)
+        return Completed(
+            name="Provisional",
+            message=note,
+            data=ProvisionalResult(str(p), format_instant(at), rendered.report_id, rendered, provisional),
+        )
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
     # its correction, whatever the bytes. Only the flow run that filed it (a Retry, a resume) goes on with a
     # completed filing, and a re-run of the same report finishes an unfinished one (deliveries stay once-only).
@@ -224,12 +264,15 @@ def annual_report(
     approve_key: str | None = None,
     supersedes: str | None = None,
     reason: str | None = None,
-) -> AnnualReportResult | State:
+    allow_incomplete_period: bool = False,
+) -> AnnualReportResult | ProvisionalResult | State:
     """Produce, check, render, stage and (once signed off) submit the report of ``period`` as of ``as_of``.
 
     Database URL, policy folder and storage come from the settings (``CSA_*``) unless given, so that credentials
     need not appear among the run's parameters in the UI. A period that was filed is filed again only as a
-    correction: ``supersedes`` (the report id of its latest filing) and ``reason``.
+    correction: ``supersedes`` (the report id of its latest filing) and ``reason``. An as-of before the period's
+    end or in the future is refused (exit 2) unless ``allow_incomplete_period``: then the report is rendered as
+    provisional and the run stops there, filing nothing.
     """
     # The first line of a resumed or retried run says where it picks up (the UI opens the logs at the top).
     logger = get_run_logger()
@@ -244,6 +287,8 @@ def annual_report(
         settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
         at = parse_as_of(as_of) if as_of else run_started_at()
         p = resolve_period(period, at)
+        # Here, not only in the CLI: a deployment's run (a custom as_of in the UI) is held to the same rule.
+        refuse_incomplete_period(p, at, allow_incomplete_period)
         correction = correction_of(supersedes, reason)
         inputs = report_inputs(settings.source, p, at)
         refuse_published_keys(inputs.policies, demo=settings.demo)

@@ -126,10 +126,18 @@ class Deliveries(AuditStore):
         self._end_pending(key, "failed", detail, at, logging.INFO, "audit delivery failed")
 
     def confirm_delivery(
-        self, provider: str, period: Period | str, report_id: str, recipient: str, *, evidence: str, at: datetime
+        self,
+        provider: str,
+        period: Period | str,
+        report_id: str,
+        recipient: str,
+        *,
+        evidence: str,
+        at: datetime,
+        read: DeliverySummary | None = None,
     ) -> bool:
         """Operator action: a delivery of unknown outcome did arrive (``evidence``, e.g. the authority's reply).
-        True if the row was unknown or pending and is now 'confirmed'."""
+        True if the row was unknown or pending (with ``read``: still exactly as read) and is now 'confirmed'."""
         detail = f"confirmed by the operator: {evidence}"
         return self._finish(
             _delivery_key(provider, period, report_id, recipient),
@@ -138,6 +146,7 @@ class Deliveries(AuditStore):
             detail,
             at,
             from_status=OUTCOME_OPEN,
+            unchanged_since=read,
         )
 
     def begin_resend(
@@ -150,9 +159,12 @@ class Deliveries(AuditStore):
         owner: str,
         at: datetime,
         refused: bool = False,
+        read: DeliverySummary | None = None,
     ) -> bool:
         """Operator action: claim a delivery of unknown outcome (or, with ``refused``, one the server refused for
-        good, after the cause was fixed) for sending again (same Message-ID)."""
+        good, after the cause was fixed) for sending again (same Message-ID). With ``read`` (what the operator's
+        command decided on), only a row still exactly as read: a claim taken meanwhile, by a run or another
+        operator, is never taken over."""
         detail = f"resend by the operator, claimed by {owner}"
         values = {"status": "pending", "attempts": Delivery.attempts + 1, "detail": detail, "updated_at": at}
         return self._finish(
@@ -162,6 +174,7 @@ class Deliveries(AuditStore):
             detail,
             at,
             from_status=(*OUTCOME_OPEN, "failed") if refused else OUTCOME_OPEN,
+            unchanged_since=read,
         )
 
     def first_claimed_at(self, provider: str, period: Period | str, report_id: str, recipient: str) -> datetime | None:
@@ -241,14 +254,22 @@ class Deliveries(AuditStore):
         detail: str | None,
         at: datetime,
         from_status: tuple[str, ...] = ("pending",),
+        unchanged_since: DeliverySummary | None = None,
     ) -> bool:
-        """Move the row on (only from ``from_status``: one winner) and log the event; True if it moved."""
+        """Move the row on (only from ``from_status``, and with ``unchanged_since`` only while status, attempts
+        and detail are still those read: one winner) and log the event; True if it moved."""
+        where = [*_delivery_where(key), Delivery.status.in_(from_status)]
+        if unchanged_since is not None:
+            # Every claim, resend and outcome changes the detail or the attempts, so equal means untouched.
+            where += [
+                Delivery.status == unchanged_since.status,
+                Delivery.attempts == unchanged_since.attempts,
+                Delivery.detail.is_(None)
+                if unchanged_since.detail is None
+                else Delivery.detail == unchanged_since.detail,
+            ]
         with self._tx() as conn:
-            done = rowcount(
-                conn.execute(
-                    update(Delivery).where(*_delivery_where(key), Delivery.status.in_(from_status)).values(**values)
-                )
-            )
+            done = rowcount(conn.execute(update(Delivery).where(*where).values(**values)))
             if done == 1:
                 conn.execute(_insert_event(key, event, detail, at))
         return done == 1

@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         )
         from csa_report.errors import SignOffMissing
         from csa_report.filing.guard import correction_of
-        from csa_report.flows.annual_report import annual_report
+        from csa_report.flows.annual_report import ProvisionalResult, annual_report
 
         correction_of(supersedes, reason)  # a malformed correction fails here, before Prefect starts a run
         refuse_incomplete(period, as_of, allow_incomplete_period)  # likewise an as-of before the period's end
@@ -93,6 +93,13 @@ def register(app: typer.Typer) -> None:
                 )
         except CancelledRun as exc:  # the run ended Rejected (a Cancelled-type state): nothing was submitted
             raise SignOffMissing(f"the report was rejected at sign-off ({exc}); nothing was submitted") from None
+        if isinstance(result, ProvisionalResult):
+            console.print(
+                f"report {result.report_id} for {result.period} as of {result.as_of}: rendered to "
+                f"{result.rendered.out_dir} as a {result.provisional}; nothing was staged, signed or sent. Run "
+                "again with an as-of after the period's end (and not in the future) to file the report"
+            )
+            return
         submission = result.submission
         console.print(
             f"report {result.report_id} for {result.period}: rendered to "

@@ -84,10 +84,17 @@ def describe_filing(f: FilingRecord) -> str:
     return f"report {f.report_id} ({when}{f.status})"
 
 
-def _filed(provider: str, period: str, latest: FilingRecord) -> AlreadyFiled:
+def _not_done(report_id: str, staged: bool) -> str:
+    """What this run leaves: before staging nothing; at the claim (after staging) a staged copy, never archived."""
+    if staged:
+        return f"report {report_id} stays staged for reference only and is not archived or sent"
+    return "nothing is staged or sent again"
+
+
+def _filed(provider: str, period: str, latest: FilingRecord, report_id: str, staged: bool) -> AlreadyFiled:
     return AlreadyFiled(
-        f"{provider}, period {period}: already filed as {describe_filing(latest)}; nothing is staged or sent "
-        f"again. To file a correction, run again with --supersedes {latest.report_id} --reason TEXT"
+        f"{provider}, period {period}: already filed as {describe_filing(latest)}; {_not_done(report_id, staged)}"
+        f". To file a correction, run again with --supersedes {latest.report_id} --reason TEXT"
     )
 
 
@@ -98,6 +105,7 @@ def _next_seq(
     report_id: str,
     correction: Correction | None,
     flow_run_id: str | None,
+    staged: bool = False,
 ) -> int | FilingRecord:
     """The seq this report would file under, or its own filing when this run may go on with it: the flow run
     that claimed it (retry, resume), or any run while the filing is unfinished (a re-run after a crash)."""
@@ -108,16 +116,16 @@ def _next_seq(
                 # A re-run or retry of a superseded report would complete its deliveries after the correction.
                 raise AlreadyFiled(
                     f"{provider}, period {period}: report {report_id} was superseded by report {latest.report_id}; "
-                    "nothing of it is staged or sent again"
+                    + (f"{_not_done(report_id, staged)} again" if staged else "nothing of it is staged or sent again")
                 )
             if f.complete and (flow_run_id is None or f.flow_run_id != flow_run_id):
                 # Same bytes, another run: going on would reuse that run's approval and claim its receipts.
-                raise _filed(provider, period, f)
+                raise _filed(provider, period, f, report_id, staged)
             return f
     if correction is None:
         if latest is None:
             return 0
-        raise _filed(provider, period, latest)
+        raise _filed(provider, period, latest, report_id, staged)
     known = {f.report_id: f for f in existing}
     target = known.get(correction.supersedes)
     if target is None:
@@ -166,7 +174,7 @@ def claim_filing(
     """Before archiving: take the period's next filing slot for this report, or find it taken by this report
     already. Raises :class:`AlreadyFiled` when another report holds it (e.g. a concurrent run won the race)."""
     existing = filings(audit, provider, period)
-    found = _next_seq(existing, provider, period, report_id, correction, flow_run_id)
+    found = _next_seq(existing, provider, period, report_id, correction, flow_run_id, staged=True)
     if isinstance(found, FilingRecord):
         return found
     claim = FilingRecord(
@@ -193,7 +201,7 @@ def claim_filing(
         )
         raise AlreadyFiled(
             f"{provider}, period {period}: report {winner.report_id if winner else '?'} was filed by a concurrent "
-            f"run first; report {report_id} is not archived or sent. To file it anyway, run again as a correction "
+            f"run first; {_not_done(report_id, staged=True)}. To file it anyway, run again as a correction "
             f"(--supersedes {winner.report_id if winner else 'REPORT_ID'} --reason TEXT)"
         )
     log.info(

@@ -30,7 +30,7 @@ class Contact(StrictModel):
     """The contact point for the report: named in its summary and in the submission e-mail, which the
     authority answers."""
 
-    name: Text
+    name: Name
     role: Text
     email: Email
 
@@ -38,7 +38,7 @@ class Contact(StrictModel):
 class Dpo(StrictModel):
     """The provider's data protection officer (GDPR Art. 37), named in the submission e-mail."""
 
-    name: Text
+    name: Name
     email: Email
 
 
@@ -73,7 +73,7 @@ class LegalPosition(StrictModel):
     """The provider's answer to one open question of the reference data, who took the position and when."""
 
     answer: Text
-    by: Text
+    by: Name
     date: Day
 
 

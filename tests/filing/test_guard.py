@@ -77,7 +77,10 @@ def test_two_concurrent_first_filings_one_wins(new_db_url: str, monkeypatch: pyt
     assert seen[:2] == [0, 0]  # the race happened: both saw an unfiled period
     assert len(won) == 1 and len(lost) == 1
     loser = B if won == [A] else A
-    assert f"report {won[0]} was filed by a concurrent run first; report {loser} is not archived" in lost[0]
+    assert (
+        f"report {won[0]} was filed by a concurrent run first; report {loser} stays staged for reference only "
+        "and is not archived" in lost[0]
+    )
     assert [(f.seq, f.report_id, f.supersedes) for f in filings(audit, P, PERIOD)] == [(0, won[0], None)]
 
 
@@ -193,3 +196,24 @@ def test_correction_text() -> None:
     c = correction_of(A.upper(), "  the  number of   appeals was wrong ")
     assert c == Correction(A, "the number of appeals was wrong")
     assert c.describe() == f"corrected version, supersedes report {A}, because: the number of appeals was wrong"
+
+
+@pytest.mark.parametrize("url", ["sqlite", "postgresql"])
+def test_a_run_that_loses_the_period_after_staging_says_its_report_stays_staged(
+    url: str, request: pytest.FixtureRequest
+) -> None:
+    """Found by the round-3 replay: two runs of one period with different as-of both passed the guard before
+    staging; the one that lost the claim afterwards said "nothing is staged" although its report was staged."""
+    audit = AuditLog.open(str(request.getfixturevalue({"sqlite": "new_sqlite_url", "postgresql": "new_pg_url"}[url])))
+    assert check_not_filed(audit, P, PERIOD, B, None) is None  # B passes the guard, then is staged
+    claim(audit, A)  # meanwhile A files the period
+    with pytest.raises(AlreadyFiled) as lost:
+        claim(audit, B)
+    assert str(lost.value) == (
+        f"{P}, period {PERIOD}: already filed as report {A} (filed 2026-01-20T09:00:00Z, submitting); "
+        f"report {B} stays staged for reference only and is not archived or sent. To file a correction, run "
+        f"again with --supersedes {A} --reason TEXT"
+    )
+    with pytest.raises(AlreadyFiled) as before:  # the guard before staging still says nothing is staged
+        check_not_filed(audit, P, PERIOD, C, None)
+    assert "; nothing is staged or sent again. To file a correction" in str(before.value)

@@ -169,3 +169,27 @@ def test_a_person_spelled_with_other_spacing_is_refused_as_a_name(folder: Path, 
     _edit(folder, "provider.md", "  - demo-reviewer\n", f"  - {spelling!r}\n".replace("'", '"'))
     message = _error(folder)
     assert message.startswith(f"{folder / 'provider.md'}:27: approvers[1]: {names.escaped(spelling)} "), message
+
+
+# People named in provider.md beside the approvers (found by the round-3 replay: these were free text, so a
+# contact name with CR/LF or a bidi override loaded and `check` said "all hold"; `run` refused it only after render).
+PEOPLE = [
+    ("  name: Niamh Walsh", "contact.name", "Niamh Walsh"),
+    ("  name: Ciarán Murphy", "dpo.name", "Ciarán Murphy"),
+]
+
+
+@pytest.mark.parametrize(("needle", "field", "person"), PEOPLE, ids=[f for _, f, _ in PEOPLE])
+@pytest.mark.parametrize("ch", ["\r\n", "\u202e", "\u200b"], ids=["CRLF", "U+202E", "U+200B"])
+def test_people_named_in_provider_md_are_names_at_load(
+    folder: Path, needle: str, field: str, person: str, ch: str
+) -> None:
+    first, _, last = person.partition(" ")
+    hostile = f"{first}{ch}{last}"
+    yaml_text = hostile.encode("unicode_escape").decode().replace("\\xe1", "\\u00e1")
+    indent = needle[: len(needle) - len(needle.lstrip())]
+    _edit(folder, "provider.md", needle, f'{indent}name: "{yaml_text}"')
+    line = _line(folder, "provider.md", f'name: "{yaml_text}"')
+    why = "a control character (U+000D)" if ch == "\r\n" else "an invisible formatting character"
+    message = _error(folder)
+    assert message.startswith(f"{folder / 'provider.md'}:{line}: {field}: {names.escaped(hostile)} holds {why}")

@@ -98,6 +98,32 @@ FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "told_to_rebuild_it",
     ),
     (
+        "two `delivery resend`s of one delivery at once: the later one decided on a read taken before the other "
+        "claimed it",
+        "scripted SMTP server (slowdata); the later operator's S3 reads delayed by the fault proxy",
+        "the later one is refused (`changed meanwhile`), nothing changed by it; one copy",
+        "tests/filing/mail/test_concurrent_settle.py::test_a_resend_decided_on_a_stale_read_never_sends_a_second_copy",
+    ),
+    (
+        "an as-of before the period's end for `run` and for a deployment's run (the flow's `as_of`)",
+        "the flow called with `as_of` 2025-06-30, without and with `allow_incomplete_period`",
+        "exit 2 without; with it the report is rendered provisional and nothing is staged, archived, sent or "
+        "filed; the run with a complete as-of then files once",
+        "tests/flows/test_provisional_run.py::test_a_provisional_run_files_nothing_and_the_real_run_then_files_once",
+    ),
+    (
+        "both deliveries of unknown outcome, or both refused for good",
+        "scripted SMTP server (reset-before-reply, rcpt550 for every address)",
+        "the stop message names `delivery confirm` / `delivery resend` for every recipient, not the first only",
+        "tests/filing/mail/test_settle_messages.py::test_every_unknown_delivery_gets_its_own_commands",
+    ),
+    (
+        "another run of the period (another as-of) files it after this run passed the guard and was staged",
+        "the audit DB's filing of the other report between guard and claim (SQLite and PostgreSQL)",
+        "exit 2 at the claim, nothing archived or sent; the message says the report stays staged",
+        "tests/filing/test_guard.py::test_a_run_that_loses_the_period_after_staging_says_its_report_stays_staged",
+    ),
+    (
         "claim left by a process that died",
         "audit DB row of a dead pid",
         "exit 3, `delivery-unknown`, the two commands named, nothing submitted; a re-run never settles it alone",

@@ -69,12 +69,16 @@ def raise_unknown(
 ) -> NoReturn:
     """Stop the run as ``delivery-unknown`` with the two commands that settle each such delivery."""
     audit.set_run_status(run_id, "delivery-unknown", clock())
-    first = recipients[0]
+    # Every recipient's commands: each unknown delivery is settled on its own (naming only the first left the
+    # others' commands for the operator to guess).
+    commands = "; ".join(
+        f"for {r}: `csa-report delivery confirm {run_id} {r} --evidence TEXT` if it arrived, or "
+        f"`csa-report delivery resend {run_id} {r}` to send it again with the same Message-ID"
+        for r in recipients
+    )
     raise DeliveryUnknown(
         f"report {ref.report_id}: the outcome of the delivery to {', '.join(recipients)} is unknown (claimed, no "
-        f"answer recorded); nothing was marked submitted. Ask the recipient, then either `csa-report delivery "
-        f"confirm {run_id} {first} --evidence TEXT` if it arrived, or `csa-report delivery resend {run_id} "
-        f"{first}` to send it again with the same Message-ID"
+        f"answer recorded); nothing was marked submitted. Ask the recipient, then {commands}"
     )
 
 
@@ -183,8 +187,8 @@ def deliver_report(
 def _refused_text(ref: ReportRef, run_id: int, refused: Sequence[tuple[str, str]], total: int) -> str:
     """Says what the server answered, what to fix, and that nothing will retry it on its own."""
     lines = "; ".join(why for _, why in refused)
-    first = refused[0][0]
+    commands = ", ".join(f"`csa-report delivery resend {run_id} {r}`" for r, _ in refused)
     return (
         f"report {ref.report_id}: {len(refused)} of {total} deliveries refused for good and not retried "
-        f"(the others were made): {lines}. Fix what it names, then `csa-report delivery resend {run_id} {first}`"
+        f"(the others were made): {lines}. Fix what it names, then {commands}"
     )

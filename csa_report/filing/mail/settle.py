@@ -97,7 +97,13 @@ def confirm(audit: AuditLog, run_id: int, recipient: str, evidence: str) -> Sett
             f"not arrive. Fix what it names, then `csa-report delivery resend {run_id} {row.recipient}`"
         )
     if not audit.confirm_delivery(
-        run.provider, run.period, run.report_id, row.recipient, evidence=" ".join(evidence.split()), at=utc_now()
+        run.provider,
+        run.period,
+        run.report_id,
+        row.recipient,
+        evidence=" ".join(evidence.split()),
+        at=utc_now(),
+        read=row,
     ):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
     log.info("delivery to %s of report %s confirmed by the operator", row.recipient, run.report_id)
@@ -177,7 +183,14 @@ def resend(
         msg = recorded_message(audit, key, compose, contents, sent_at or approval.decided_at, at=utc_now())
         assert msg is not None
     if not audit.begin_resend(
-        run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
+        run.provider,
+        run.period,
+        run.report_id,
+        row.recipient,
+        owner=claim_owner(),
+        at=utc_now(),
+        refused=refused(row),
+        read=row,
     ):
         raise InputError(f"run {run_id}: the delivery to {row.recipient} changed meanwhile; see `csa-report status`")
     transport = transport or transport_for(settings.smtp)
