@@ -2,22 +2,18 @@
 
 Reproducibility: no clock (metadata and attachment dates come from the as-of instant), a stable file identifier
 derived from the content hash (``pdf_identifier``), one font family (DejaVu Sans, shipped by Debian's
-fonts-dejavu-core) forced for print, and a URL fetcher that fetches nothing (the HTML is self-contained; a
-policy or template must not make the renderer reach the network or the file system).
+fonts-dejavu-core) forced for print and subset by HarfBuzz (``check_subsetter``), and a URL fetcher that
+fetches nothing (the HTML is self-contained; a policy or template must not make the renderer reach the network
+or the file system).
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import io
 import logging
-import os
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -49,26 +45,21 @@ def check_fonts() -> None:
         )
 
 
-_EPOCH_LOCK: Final = threading.Lock()
+@cache
+def check_subsetter() -> None:
+    """Fail clearly when WeasyPrint cannot subset fonts with HarfBuzz (libharfbuzz-subset 4.1 or later).
 
-
-@contextmanager
-def source_date_epoch(instant: datetime) -> Iterator[None]:
-    """Pin the clock fontTools reads when it saves a font subset (the font's head.modified) to ``instant``.
-
-    Without HarfBuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps the current time into the
-    embedded font unless SOURCE_DATE_EPOCH is set; the variable is restored afterwards.
+    Its fallback, fontTools, gives other font bytes and stamps the current time into each embedded font unless
+    SOURCE_DATE_EPOCH is set, which would mean writing the process's environment: the PDF is made with
+    HarfBuzz only, whose subset carries no clock, so equal inputs give equal bytes on every installation.
     """
-    with _EPOCH_LOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(instant.timetuple()))
-        try:
-            yield
-        finally:
-            if previous is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = previous
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+        raise ConfigError(
+            "the PDF needs HarfBuzz's subset library 4.1 or later for reproducible output (Debian/Ubuntu: "
+            "apt-get install libharfbuzz-subset0)"
+        )
 
 
 def _dedupe_associated_files(document: Any, pdf: Any) -> None:
@@ -107,6 +98,7 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
         def fetch(self, url: str, *args: Any, **kwargs: Any) -> Any:
             return _no_fetch(url)
 
+    check_subsetter()
     fetcher = NoFetch()
     stamp = as_of.replace(tzinfo=None, microsecond=0)
     json_attachment = Attachment(
@@ -124,16 +116,15 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
     wp_logger.setLevel(logging.ERROR)
     try:
         document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
-        with source_date_epoch(stamp):
-            pdf: bytes = document.write_pdf(
-                stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
-                attachments=[json_attachment],
-                pdf_variant=PDF_VARIANT,
-                pdf_identifier=pdf_identifier(html, attachment),
-                custom_metadata=False,
-                pdf_tags=True,  # a tagged (structured) PDF: headings, tables and reading order for screen readers
-                finisher=_dedupe_associated_files,
-            )
+        pdf: bytes = document.write_pdf(
+            stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
+            attachments=[json_attachment],
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=pdf_identifier(html, attachment),
+            custom_metadata=False,
+            pdf_tags=True,  # a tagged (structured) PDF: headings, tables and reading order for screen readers
+            finisher=_dedupe_associated_files,
+        )
     finally:
         wp_logger.setLevel(level)
     return pdf

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final
 
 from csa_report.errors import CsaReportError, ToolError
-from csa_report.render.pdf import check_fonts, render_pdf
+from csa_report.render.pdf import check_fonts, check_subsetter, render_pdf
 
 #: The default of the ``render_timeout_s`` setting (CSA_RENDER_TIMEOUT_S): far above a normal report's layout.
 DEFAULT_RENDER_TIMEOUT_S: Final = 300.0
@@ -31,6 +31,7 @@ def render_pdf_bounded(
     """:func:`csa_report.render.pdf.render_pdf` in a child process killed after ``timeout_s`` (ToolError)."""
     limit = DEFAULT_RENDER_TIMEOUT_S if timeout_s is None else timeout_s
     check_fonts()  # a ConfigError from here, with its own message, not from the child
+    check_subsetter()
     if not hasattr(os, "fork"):  # pragma: no cover - POSIX only
         return render_pdf(html, attachment=attachment, attachment_name=attachment_name, as_of=as_of)
     read_end, write_end = os.pipe()
