@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
 from functools import partial
 from typing import Protocol
 
@@ -19,8 +17,8 @@ from csa_report.errors import InputError
 from csa_report.filing.guard import Correction
 from csa_report.filing.mail.ledgers import ReportLedger
 from csa_report.filing.mail.machine import claim_owner, owner_alive, send_claimed
-from csa_report.filing.mail.message import Attachment, Composer, build_message, message_id
-from csa_report.filing.mail.report import ATTACHMENTS, message_text
+from csa_report.filing.mail.message import Composer, message_id
+from csa_report.filing.mail.report import ATTACHMENTS, plain_message
 from csa_report.filing.mail.transport import Outgoing, Transport, transport_for
 from csa_report.period import Period, utc_now
 from csa_report.settings import Settings
@@ -157,16 +155,9 @@ def resend(
         sent_at = audit.first_claimed_at(run.provider, run.period, run.report_id, row.recipient)
         msg = compose(row.recipient, contents, sent_at or approval.decided_at)
     else:
-        msg = _plain(
-            run.report_id,
-            settings.smtp_from,
-            row.recipient,
-            ref,
-            run.manifest_sha256,
-            correction,
-            contents,
-            approval.decided_at,
-        )
+        # The plain message the flow sends without a letter, composed by the same code.
+        plain = plain_message(ref, settings.smtp_from, run.manifest_sha256, approval.decided_at, correction)
+        msg = plain(row.recipient, contents, approval.decided_at)
     if not audit.begin_resend(
         run.provider, run.period, run.report_id, row.recipient, owner=claim_owner(), at=utc_now(), refused=refused(row)
     ):
@@ -183,28 +174,6 @@ def resend(
     if done.error is not None:
         raise done.error
     return _settled(audit, run, row.recipient, "sent")
-
-
-def _plain(
-    report_id: str,
-    sender: str,
-    recipient: str,
-    ref: ReportRef,
-    manifest_sha256: str,
-    correction: Correction | None,
-    contents: dict[str, bytes],
-    date: datetime,
-) -> EmailMessage:
-    subject, body = message_text(ref, manifest_sha256, correction)
-    return build_message(
-        report_id=report_id,
-        sender=sender,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        attachments=[Attachment(n, t, contents[n]) for n, t in ATTACHMENTS],
-        date=date,
-    )
 
 
 def _settled(audit: AuditLog, run: RunSummary, recipient: str, status: str) -> Settled:
