@@ -2,9 +2,9 @@
 :func:`csa_report.pipeline.run_checks`, which extracts the indicators (unless given) and runs every rule of
 policies.md §3.
 
-The flow stops before staging when :func:`blocking` returns anything, or when a rule could not run
-(:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key ``findings``) listing
-the blocking findings, so the operator sees them in the Prefect UI.
+The flow stops before staging (:func:`stop_if_blocked`) when :func:`blocking` returns anything, or when a rule
+could not run (:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key
+``findings``) listing the blocking findings, so the operator sees them in the Prefect UI.
 """
 
 from __future__ import annotations
