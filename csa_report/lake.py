@@ -13,12 +13,16 @@ The views hold the folder's absolute path or the ``s3://`` URL; the Parquet file
 extraction, never copied. On S3 DuckDB reads through an fsspec file system (s3fs, the optional extra ``lake``)
 registered on each connection: DuckDB's own ``httpfs`` extension would be downloaded at run time, so automatic
 extension installs are switched off. The store's endpoint and region (no secret) are kept in the DuckDB file in
-``csa_report_object_store``; the credentials come from the settings or boto3's chain when a connection opens.
+``csa_report_object_store``; the credentials come from the S3 settings the entry point bound
+(:func:`object_store_settings`) or boto3's chain when a connection opens.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,14 +252,37 @@ def _apply(raw_url: str, statements: list[str], store: ObjectStore | None, s3: S
         engine.dispose()
 
 
+_BOUND_S3: ContextVar[S3Settings | None] = ContextVar("csa_report_lake_s3", default=None)
+
+
+@contextmanager
+def object_store_settings(s3: S3Settings) -> Iterator[S3Settings]:
+    """For the duration, DuckDB views over Parquet on S3 are read with ``s3`` (credentials, retries). Bound by
+    the entry point that read the settings (the ``extract``, ``check`` and ``render`` commands, the flow), since
+    a source is opened by its URL alone, deep in extraction, checks and render; Prefect copies it into tasks."""
+    token = _BOUND_S3.set(s3)
+    try:
+        yield s3
+    finally:
+        _BOUND_S3.reset(token)
+
+
+def _bound_s3(store: ObjectStore) -> S3Settings:
+    s3 = _BOUND_S3.get()
+    if s3 is None:
+        raise ConfigError(
+            f"the source database holds views over Parquet on {store.location.url}, but no S3 settings were "
+            "handed to this read (a program calling csa-report's library binds them with "
+            "csa_report.lake.object_store_settings(settings.s3))"
+        )
+    return s3
+
+
 def register_store(dbapi_conn: Any, store: ObjectStore, s3: S3Settings | None = None) -> None:
     """Register an s3fs file system for ``store`` on a DuckDB connection, after checking that the store answers
-    (exit 3 after botocore's retries when it does not) and still holds every table (exit 2 naming one)."""
-    if s3 is None:
-        from csa_report.settings import load_settings
-
-        # Read here, as the extraction's tuning is: the extraction opens its source by its URL alone.
-        s3 = load_settings().s3
+    (exit 3 after botocore's retries when it does not) and still holds every table (exit 2 naming one).
+    ``s3``: the settings to read it with; by default those bound with :func:`object_store_settings`."""
+    s3 = s3 if s3 is not None else _bound_s3(store)
     fs = s3_filesystem(store, s3)
     keys = list_objects(fs, store.location, s3.s3_max_attempts)
     for table in TABLE_ORDER:

@@ -106,6 +106,14 @@ def parse_as_of(text: str) -> datetime:
     return parsed
 
 
+def resolve_period(period: str | None, as_of: datetime) -> Period:
+    """``None`` or ``previous-year`` (the scheduled January run) means the calendar year before the as-of date."""
+    if period in (None, "", "previous-year"):
+        year = as_of.year - 1
+        return Period(date(year, 1, 1), date(year, 12, 31))
+    return Period.parse(period)
+
+
 def check_as_of(period: Period, as_of: datetime) -> None:
     """An as-of instant before the period starts cannot describe it."""
     if as_of < period.start_at:

@@ -10,7 +10,7 @@ from csa_report.indicators import ALL, IndicatorRow, Indicators
 
 # The report's summary (its first page), for the sign-off notification and the Prefect UI: call
 # ``report_summary(context)`` on the report's context, then ``summary_text(...)`` for plain text.
-from csa_report.render.summary import report_summary, summary_text
+from csa_report.render.summary import change, report_summary, summary_text
 
 #: (label, indicator, selectors) — selectors are IndicatorRow fields (category, region).
 KEY_FIGURES: Final[tuple[tuple[str, str, dict[str, str]], ...]] = (
@@ -43,4 +43,4 @@ def key_figures(ind: Indicators, service: str = ALL) -> list[tuple[str, str]]:
     return [(label, key_figure(ind, indicator, service, sel)) for label, indicator, sel in KEY_FIGURES]
 
 
-__all__ = ["KEY_FIGURES", "key_figure", "key_figures", "key_row", "report_summary", "summary_text"]
+__all__ = ["KEY_FIGURES", "change", "key_figure", "key_figures", "key_row", "report_summary", "summary_text"]

@@ -3,125 +3,57 @@
 Each step is a task an operator can see and retry in the Prefect UI. Everything before sign-off is pure and
 persisted (a retry or a resumed suspension reuses it); everything after happens exactly once. The flow body
 itself has no side effects of its own, because Prefect runs it again from the top when a suspended run resumes:
-every write happens inside an idempotent task.
+every write happens inside an idempotent task. What is not orientation lives in the tasks it names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
-from prefect import Task, flow, get_run_logger
+from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
-from prefect.runtime import flow_run
-from prefect.states import Completed, Failed
 
 from csa_report.artefacts import MANIFEST, REPORT_PDF
-from csa_report.checks import CheckResult, raise_for_errors
-from csa_report.errors import BlockingFindings, InputError
-from csa_report.filing.guard import AlreadyFiled, Correction, correction_of
+from csa_report.errors import InputError
+from csa_report.filing.guard import Correction, correction_of
 from csa_report.filing.manifest import read_manifest
-from csa_report.filing.review import verification_text
-from csa_report.filing.seal import describe_seal, load_signer, seal_configured
-from csa_report.filing.submit import SubmissionResult
-from csa_report.indicators import Indicators
-from csa_report.period import Period, format_instant, parse_as_of, utc_now
-from csa_report.pipeline import (
-    ReportInputs,
-    previous_figures,
-    publication_date_of,
-    refuse_incomplete_period,
-    report_inputs,
-)
+from csa_report.lake import object_store_settings
+from csa_report.period import format_instant
+from csa_report.pipeline import ReportInputs, previous_figures, publication_date_of
 from csa_report.policies.published_keys import refuse_published_keys
-from csa_report.render.report import RenderResult
-from csa_report.services import Services, bound, current
+from csa_report.services import Services, bound
 from csa_report.settings import Settings, load_settings
 from csa_report.storage import slugify
-from csa_report.summary import report_summary, summary_text
-from csa_report.tasks.approval import approval_of, rejected, signoff_mode_of
-from csa_report.tasks.artifacts import artifact_key, delivery_receipts, review_artifacts, signoff_artifact
+from csa_report.tasks.approval import approval_of, rejected, signoff_wording
+from csa_report.tasks.artifacts import delivery_receipts, review_artifacts, signoff_artifact
 from csa_report.tasks.audit import record_findings, record_run, set_run_status
-from csa_report.tasks.check import blocking, check
+from csa_report.tasks.check import check, stop_if_blocked
 from csa_report.tasks.context import context
 from csa_report.tasks.credentials import install as install_credential_blocks
 from csa_report.tasks.extract import extract
-from csa_report.tasks.filing import claim_period, filed, period_guard, recipients_of, seal_report, store_signature
-from csa_report.tasks.orientation import explain_failure, label_run, resume_note
+from csa_report.tasks.filing import (
+    claim_period,
+    filed,
+    period_guard,
+    recipients_of,
+    refused_filing,
+    seal_report,
+    store_signature,
+)
+from csa_report.tasks.orientation import explain_failure, label_run
+from csa_report.tasks.outcome import AnnualReportResult, ProvisionalResult, provisional_stop
 from csa_report.tasks.render import render
-from csa_report.tasks.retry import retry_options
+from csa_report.tasks.retry import step
 from csa_report.tasks.signoff import refuse_up_front_approval_in_deployment
 from csa_report.tasks.stage import links_for, stage_report
+from csa_report.tasks.start import log_first_lines, run_inputs, run_started_at
 from csa_report.tasks.submit import signer_of, submission_letter, submit
-from csa_report.tasks.versions import log_code_versions
+
+__all__ = ["AnnualReportResult", "ProvisionalResult", "annual_report"]
 
 # The S3 and SMTP credentials may be Prefect blocks the settings name: let the library read them (a deployed run
 # starts here, not in the CLI).
 install_credential_blocks()
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def step(task: Task[P, R]) -> Task[P, R]:
-    """``task`` with the run's retry schedule (``CSA_TASK_RETRY_DELAYS_S``, the one source of retry delays)."""
-    return task.with_options(**retry_options(current().settings.retries.task_retry_delays_s))
-
-
-def run_started_at() -> datetime:
-    """The as-of instant of a run that was given none: its scheduled start, which stays the same when Prefect
-    runs the flow body again after a suspension or a retry (``utc_now()`` would not, and every resume would
-    then compute, render and ask about a different report)."""
-    scheduled: datetime | None = flow_run.scheduled_start_time
-    if scheduled is None:
-        return utc_now()
-    return scheduled.astimezone(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def resolve_period(period: str | None, as_of: datetime) -> Period:
-    """``None`` or ``previous-year`` (the scheduled January run) means the calendar year before the as-of date."""
-    if period in (None, "", "previous-year"):
-        year = as_of.year - 1
-        return Period(date(year, 1, 1), date(year, 12, 31))
-    return Period.parse(period)
-
-
-@dataclass(frozen=True)
-class AnnualReportResult:
-    """What a submitted run returns (the CLI and the demo read it; Prefect persists it)."""
-
-    period: str
-    as_of: str
-    indicators: Indicators
-    findings: CheckResult
-    rendered: RenderResult
-    report_id: str
-    manifest_sha256: str
-    submission: SubmissionResult
-
-
-@dataclass(frozen=True)
-class ProvisionalResult:
-    """What a run of an incomplete period (``allow_incomplete_period``) returns: the report rendered and marked
-    provisional, and nothing staged, signed, claimed, archived or sent. Filing it would take the period's one
-    filing slot with a report of part of the period, and the real report would then be refused as a second
-    filing."""
-
-    period: str
-    as_of: str
-    report_id: str
-    rendered: RenderResult
-    provisional: str
-
-
-def _provisional(rendered: RenderResult) -> str | None:
-    """The provisional text the rendered manifest carries (render wrote it from the run's period and as-of)."""
-    import json
-
-    text = json.loads(rendered.paths[MANIFEST].read_text("utf-8")).get("provisional")
-    return str(text) if text else None
 
 
 def _produce(
@@ -135,7 +67,6 @@ def _produce(
     approve_key: str | None,
 ) -> AnnualReportResult | ProvisionalResult | State:
     """extract → check → context → render → stage → sign-off → submit, on the run's bound Services."""
-    logger = get_run_logger()
     db_url, p, at, policy_set = inputs.source_db, inputs.period, inputs.as_of, inputs.policies
     provider = policy_set.provider.provider
     indicators = step(extract)(db_url, str(p), at, inputs.tuning)
@@ -143,66 +74,34 @@ def _produce(
     # source database that is briefly unreachable raises UnreachableError there too.
     previous = previous_figures(settings.audit, settings.s3, provider, p)
     result = step(check)(db_url, str(p), at, policy_set, inputs.waivers, indicators, previous)
-    raise_for_errors(result)
-    stop = blocking(result)
-    if stop:
-        run_id = step(record_run)(provider, str(p), at, "blocked")
-        step(record_findings)(run_id, result)
-        rules = ", ".join(sorted({f.rule for f in stop}))
-        raise BlockingFindings(
-            f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
-            f"see the '{artifact_key(provider, p, 'findings')}' artifact"
-        )
+    stop_if_blocked(result, provider, p, at)
 
     pub_date = publication_date_of(publication_date, run_started_at().date())
-    # A seal certificate that expired or does not match its key stops the run now (exit 2), not after sign-off.
-    load_signer(settings.seal, utc_now())
-    signoff_mode = f"{signoff_mode_of(policy_set, approve_as)}; PDF {describe_seal(settings.seal)}"
-    ctx = step(context)(
-        db_url,
-        indicators,
-        policy_set,
-        result,
-        pub_date,
-        signoff_mode,
-        correction,
-        verification_text(provider, bool(policy_set.provider.approver_keys()), seal_configured(settings.seal)),
-    )
+    signoff_mode, verification = signoff_wording(policy_set, approve_as, settings.seal)
+    ctx = step(context)(db_url, indicators, policy_set, result, pub_date, signoff_mode, correction, verification)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = step(render)(ctx, target, settings.templates)
-    provisional = _provisional(rendered)
-    if provisional:
-        # Stopped before the period guard: a provisional report never takes the period's filing slot.
-        note = (
-            f"report {rendered.report_id} rendered to {rendered.out_dir}: {provisional}; nothing staged, signed or sent"
-        )
-        logger.warning("%s", note)
-        return Completed(
-            name="Provisional",
-            message=note,
-            data=ProvisionalResult(str(p), format_instant(at), rendered.report_id, rendered, provisional),
-        )
+    provisional = provisional_stop(rendered, p, at)
+    if provisional is not None:
+        return provisional
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not
     # its correction, whatever the bytes. Only the flow run that filed it (a Retry, a resume) goes on with a
     # completed filing, and a re-run of the same report finishes an unfinished one (deliveries stay once-only).
     guard = step(period_guard)(provider, str(p), at, rendered.report_id, rendered.sha256[MANIFEST], correction)
     if isinstance(guard, InputError):
-        logger.warning("%s", guard)
-        return Failed(
-            name="AlreadyFiled" if isinstance(guard, AlreadyFiled) else "BadCorrection", message=str(guard), data=guard
-        )
+        return refused_filing(guard)
     refuse_published_keys(policy_set, demo=settings.demo)  # again just before staging: nothing staged with them
     recipients = recipients_of(policy_set)
     letter = submission_letter(policy_set, p, rendered.report_id, correction, [a for _, a in recipients])
     staged = step(stage_report)(rendered, provider, str(p))
     run_id = step(record_run)(provider, str(p), at, "staged", staged.report_id, staged.manifest_sha256)
     step(record_findings)(run_id, result)
-    logger.info("report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256)
+    get_run_logger().info(
+        "report %s staged for sign-off (manifest sha256 %s)", staged.report_id, staged.manifest_sha256
+    )
 
     manifest = read_manifest(rendered.paths[MANIFEST], staged.manifest_sha256)
     review_artifacts(staged, indicators, links_for(staged))
-    # The summary the report opens with, as text: the approvers are e-mailed and shown the very same.
-    summary = summary_text(report_summary(ctx))
     approval = approval_of(
         policy_set,
         staged,
@@ -215,7 +114,7 @@ def _produce(
         approve_as,
         approve_key,
         guard,
-        summary=summary,
+        context=ctx,
         correction=correction,
     )
     signoff_artifact(staged, approval)
@@ -229,11 +128,8 @@ def _produce(
     # resumed or retried run finds its own claim and stores again: create-only, identical bytes are success.
     if approval.signature:
         step(store_signature)(staged, approval.signature)
-    sealed = step(seal_report)(
-        staged,
-        str(rendered.paths[REPORT_PDF]),
-        f"transparency report {staged.report_id} approved by {approval.reviewer}",
-    )
+    reason = f"transparency report {staged.report_id} approved by {approval.reviewer}"
+    sealed = step(seal_report)(staged, str(rendered.paths[REPORT_PDF]), reason)
     submission = step(submit)(
         staged,
         run_id,
@@ -274,31 +170,21 @@ def annual_report(
     end or in the future is refused (exit 2) unless ``allow_incomplete_period``: then the report is rendered as
     provisional and the run stops there, filing nothing.
     """
-    # The first line of a resumed or retried run says where it picks up (the UI opens the logs at the top).
-    logger = get_run_logger()
-    note = resume_note()
-    if note:
-        logger.info(note)
-    log_code_versions()
+    log_first_lines()
     label: tuple[str, str] | None = None
     try:
         refuse_up_front_approval_in_deployment(approve_as, approve_key)
         # Read once for the whole run and passed down (steps reach them through the run's Services).
         settings = load_settings(source_db=source_db, policies=policies, waivers=waivers)
-        at = parse_as_of(as_of) if as_of else run_started_at()
-        p = resolve_period(period, at)
-        # Here, not only in the CLI: a deployment's run (a custom as_of in the UI) is held to the same rule.
-        refuse_incomplete_period(p, at, allow_incomplete_period)
         correction = correction_of(supersedes, reason)
-        inputs = report_inputs(settings.source, p, at)
-        refuse_published_keys(inputs.policies, demo=settings.demo)
-        provider = inputs.policies.provider.provider
+        inputs = run_inputs(settings, period, as_of, allow_incomplete_period)
+        provider, p = inputs.policies.provider.provider, inputs.period
         label_run(provider, p)
         label = (provider, str(p))
-        logger.info("annual report of %s for %s as of %s", provider, p, format_instant(at))
+        get_run_logger().info("annual report of %s for %s as of %s", provider, p, format_instant(inputs.as_of))
         # The run's resources, built once: the audit database is migrated here and every step shares one S3 store
-        # and one audit log.
-        with bound(Services.start(settings)):
+        # and one audit log; a source of DuckDB views over Parquet on S3 reads it with the run's S3 settings.
+        with bound(Services.start(settings)), object_store_settings(settings.s3):
             return _produce(
                 settings=settings,
                 inputs=inputs,

@@ -23,27 +23,35 @@ from csa_report.errors import SignOffMissing, SignOffTimeout
 from csa_report.filing.approval import Refusal, command_line_approval, signature_check
 from csa_report.filing.guard import Correction
 from csa_report.filing.notify import Kind
-from csa_report.filing.review import Review, describe_for_reviewer, signing_instructions
+from csa_report.filing.review import Review, describe_for_reviewer, signing_instructions, verification_text
+from csa_report.filing.seal import describe_seal, load_signer, seal_configured
 from csa_report.filing.sshsig import NAMESPACE
 from csa_report.indicators import Indicators
 from csa_report.letters.signoff import RefusedAnswer, SignoffNotice, review_link_lifetime
 from csa_report.letters.submission import CorrectionNote
 from csa_report.period import Period, format_instant, utc_now
 from csa_report.policies.models import PolicySet
-from csa_report.render.model import HUMAN_SIGNOFF
-from csa_report.services import current
-from csa_report.settings import SignoffSettings
-from csa_report.summary import key_figures
+from csa_report.render.model import HUMAN_SIGNOFF, ReportContext
+from csa_report.settings import SealSettings, SignoffSettings
+from csa_report.summary import key_figures, report_summary, summary_text
 from csa_report.tasks.audit import audit_log, first_seen_at, prior_approval, record_signoff, set_run_status
 from csa_report.tasks.context import automatic_signoff
 from csa_report.tasks.links import run_url, ui_base
 from csa_report.tasks.notify import emit_chat_event, mail_of, notify_approvers
 from csa_report.tasks.orientation import run_name
-from csa_report.tasks.retry import retry_options
+from csa_report.tasks.retry import step
 from csa_report.tasks.signoff import DEFAULT_MAX_REFUSALS, request_signoff, signoff_key, signoff_timeout
 from csa_report.tasks.stage import StagedReport, links_for
 
-__all__ = ["SIGNED_SIGNOFF", "UNSIGNED_SIGNOFF", "approval_of", "human_signoff", "rejected", "signoff_mode_of"]
+__all__ = [
+    "SIGNED_SIGNOFF",
+    "UNSIGNED_SIGNOFF",
+    "approval_of",
+    "human_signoff",
+    "rejected",
+    "signoff_mode_of",
+    "signoff_wording",
+]
 
 #: Manifest/annex wording of the two human sign-off modes (docs/workflow.md, step 5).
 SIGNED_SIGNOFF = (
@@ -51,6 +59,15 @@ SIGNED_SIGNOFF = (
     f"(ssh-keygen -Y sign -n {NAMESPACE}); the signature is archived beside it as {MANIFEST_SIG}"
 )
 UNSIGNED_SIGNOFF = f"unsigned sign-off (the approvers have no keys in provider.md): {HUMAN_SIGNOFF}"
+
+
+def signoff_wording(policies: PolicySet, approve_as: str | None, seal: SealSettings) -> tuple[str, str | None]:
+    """The sign-off mode the manifest and annex print, and the annex's note on how to verify the report. A seal
+    certificate that expired or does not match its key stops the run here (exit 2), not after sign-off."""
+    load_signer(seal, utc_now())
+    provider = policies.provider
+    mode = f"{signoff_mode_of(policies, approve_as)}; PDF {describe_seal(seal)}"
+    return mode, verification_text(provider.provider, bool(provider.approver_keys()), seal_configured(seal))
 
 
 def signoff_mode_of(policies: PolicySet, approve_as: str | None) -> str:
@@ -75,7 +92,6 @@ def human_signoff(
     recorded and asked again. Runs in the flow body: on resume it replays the stored answer. The approvers
     are e-mailed once per request; the review links are issued afresh whenever the form is shown."""
     p = policies.provider
-    retries = retry_options(current().settings.retries.task_retry_delays_s)
     timeout_s = signoff_timeout(settings)
     findings = [f"{f.severity} {f.rule}: {f.message} ({f.count})" for f in result.findings]
     check = signature_check(policies, manifest)
@@ -128,7 +144,7 @@ def human_signoff(
 
     def send(n: SignoffNotice, key: str, kind: Kind, now: datetime) -> None:
         fr_id = str(flow_run.get_id() or "")
-        notify_approvers.with_options(**retries)(mail_of(n, key=key, flow_run_id=fr_id, kind=kind, at=now))
+        step(notify_approvers)(mail_of(n, key=key, flow_run_id=fr_id, kind=kind, at=now))
         emit_chat_event(n, fr_id)
 
     def notify(key: str) -> None:
@@ -200,7 +216,7 @@ def human_signoff(
         signature=verdict.verified.signature if verdict.verified else None,
         key_fingerprint=verdict.verified.fingerprint if verdict.verified else None,
     )
-    record_signoff.with_options(**retries)(record)
+    step(record_signoff)(record)
     return record
 
 
@@ -216,15 +232,15 @@ def approval_of(
     approve_as: str | None,
     approve_key: str | None,
     filing: FilingRecord | None = None,
-    summary: str = "",
+    context: ReportContext | None = None,
     correction: Correction | None = None,
 ) -> SignoffRecord:
     """The sign-off of the staged report: one this flow run recorded already (a Retry, a resume), the one of the
     unfinished ``filing`` this run finishes, the one given up front (``--approve-as``), or the reviewer's answer
-    in the Prefect UI. A missing one is recorded on the run and re-raised: the run fails, the staged copy stays."""
-    retries = retry_options(current().settings.retries.task_retry_delays_s)
+    in the Prefect UI, shown the summary the report opens with (``context``'s, as the approvers are e-mailed it).
+    A missing one is recorded on the run and re-raised: the run fails, the staged copy stays."""
     unfinished = filing.run_id if filing is not None and not filing.complete else None
-    approval = prior_approval.with_options(**retries)(staged.report_id, staged.manifest_sha256, unfinished)
+    approval = step(prior_approval)(staged.report_id, staged.manifest_sha256, unfinished)
     if approval is not None:
         if approval.run_id == run_id:
             get_run_logger().info(
@@ -251,13 +267,14 @@ def approval_of(
             manifest=manifest,
             approve_key=approve_key,
         )
-        record_signoff.with_options(**retries)(approval)
+        step(record_signoff)(approval)
         return approval
     try:
+        summary = summary_text(report_summary(context)) if context is not None else ""
         return human_signoff(policies, staged, indicators, result, run_id, settings, manifest, summary, correction)
     except SignOffMissing as exc:
         status = "signoff-timeout" if isinstance(exc, SignOffTimeout) else "signoff-refused"
-        set_run_status.with_options(**retries)(run_id, status)
+        step(set_run_status)(run_id, status)
         raise
 
 
@@ -265,7 +282,7 @@ def rejected(staged: StagedReport, approval: SignoffRecord, run_id: int) -> Stat
     """The end of a rejected run, recorded: a Cancelled-type state named Rejected. The UI shows it apart from
     Completed (grey, not a green check), nothing was submitted, and Retry stays available; Completed with a
     name would look like success."""
-    set_run_status.with_options(**retry_options(current().settings.retries.task_retry_delays_s))(run_id, "rejected")
+    step(set_run_status)(run_id, "rejected")
     get_run_logger().warning(
         "report %s rejected by %s: %s; the staged copy is kept",
         staged.report_id,

@@ -25,7 +25,7 @@ from csa_report.period import Period, format_instant
 from csa_report.services import current
 from csa_report.storage import slugify
 from csa_report.storage.previous import Key, previous_period, previous_values
-from csa_report.summary import KEY_FIGURES, key_figure, key_row
+from csa_report.summary import KEY_FIGURES, change, key_figure, key_row
 from csa_report.tasks.stage import StagedReport
 
 log = logging.getLogger(__name__)
@@ -72,25 +72,6 @@ def publish_artifact(key: str, kind: str, data: str | list[dict[str, str]], desc
         create_markdown_artifact(key=key, markdown=data, description=description)
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "").replace("\u202f", "").replace(" ", "").rstrip("%"))
-    except ValueError:
-        return None
-
-
-def change(current: str, previous: str) -> str:
-    """``+12``, ``-3``, ``+1.25`` (percentage points for rates), ``0``; ``–`` when either is not a number."""
-    a, b = _number(current), _number(previous)
-    if a is None or b is None:
-        return "–"
-    delta = a - b
-    if delta == 0:
-        return "0"
-    text = f"{delta:+.2f}" if (a % 1 or b % 1 or "." in current or "." in previous) else f"{delta:+.0f}"
-    return text
-
-
 def key_figures_markdown(ind: Indicators, previous: tuple[str, dict[Key, str]] | None, report_id: str) -> str:
     """The key figures on one page: every service, all services, and (when known) the previous submitted
     report's value and the change; otherwise a sentence saying there is none."""
@@ -113,7 +94,7 @@ def key_figures_markdown(ind: Indicators, previous: tuple[str, dict[Key, str]] |
         if previous is not None:
             r = key_row(ind, indicator, ALL, selectors)
             before = previous[1].get((ALL, r.indicator, r.category, r.technology, r.region), "–")
-            cells += [before, change(cells[-1], before)]
+            cells += [before, change(cells[-1], before, percent=r.unit == "percent") or "–"]
         lines.append("| " + " | ".join([label, *cells]).replace("\n", " ") + " |")
     return "\n".join(lines) + "\n"
 

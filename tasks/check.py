@@ -2,9 +2,9 @@
 :func:`csa_report.pipeline.run_checks`, which extracts the indicators (unless given) and runs every rule of
 policies.md §3.
 
-The flow stops before staging when :func:`blocking` returns anything, or when a rule could not run
-(:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key ``findings``) listing
-the blocking findings, so the operator sees them in the Prefect UI.
+The flow stops before staging (:func:`stop_if_blocked`) when :func:`blocking` returns anything, or when a rule
+could not run (:func:`csa_report.checks.raise_for_errors`). The task publishes a markdown artifact (key
+``findings``) listing the blocking findings, so the operator sees them in the Prefect UI.
 """
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ from datetime import datetime
 
 from prefect import task
 
-from csa_report.checks import CheckResult, Finding, Waiver, blocking
+from csa_report.checks import CheckResult, Finding, Waiver, blocking, raise_for_errors
 from csa_report.checks.registry import PreviousFigures
+from csa_report.errors import BlockingFindings
 from csa_report.indicators import Indicators
 from csa_report.period import Period, format_instant
 from csa_report.pipeline import run_checks
 from csa_report.policies.models import PolicySet
+from csa_report.tasks.audit import record_findings, record_run
+from csa_report.tasks.retry import step
 
-__all__ = ["blocking", "check", "findings_markdown", "run_checks"]
+__all__ = ["blocking", "check", "findings_markdown", "run_checks", "stop_if_blocked"]
 
 
 def findings_markdown(result: CheckResult) -> str:
@@ -79,3 +82,21 @@ def check(
         f"Compliance findings for {period}",
     )
     return result
+
+
+def stop_if_blocked(result: CheckResult, provider: str, period: Period, as_of: datetime) -> None:
+    """Stop the run before anything is staged: a rule that could not run (exit 4), or blocking findings (exit 1),
+    recorded in the audit trail as a ``blocked`` run with its findings."""
+    raise_for_errors(result)
+    stop = blocking(result)
+    if not stop:
+        return
+    run_id = step(record_run)(provider, str(period), as_of, "blocked")
+    step(record_findings)(run_id, result)
+    from csa_report.tasks.artifacts import artifact_key
+
+    rules = ", ".join(sorted({f.rule for f in stop}))
+    raise BlockingFindings(
+        f"{len(stop)} blocking finding(s) ({rules}): the report cannot go to sign-off; "
+        f"see the '{artifact_key(provider, period, 'findings')}' artifact"
+    )

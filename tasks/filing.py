@@ -7,8 +7,10 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from csa_report.artefacts import MANIFEST, REPORT_PDF
 from csa_report.errors import InputError, TamperedError
@@ -56,6 +58,14 @@ def period_guard(
         return exc
     except InputError as exc:
         return exc
+
+
+def refused_filing(reason: InputError) -> State:
+    """The end of a run the period guard stopped: Failed, named for why (the period was filed, or the correction
+    names the wrong report), with the reason as the message the UI shows and no engine traceback."""
+    get_run_logger().warning("%s", reason)
+    name = "AlreadyFiled" if isinstance(reason, AlreadyFiled) else "BadCorrection"
+    return Failed(name=name, message=str(reason), data=reason)
 
 
 @task(name="claim-filing", **retry_options())

@@ -6,10 +6,16 @@ is every task's schedule at import time, and the flow re-applies the run's value
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from prefect import Task
 
 from csa_report.errors import UnreachableError
+from csa_report.services import current
 from csa_report.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: The schedule a task gets when nothing else is said: the setting's default (one source for the numbers).
 DEFAULT_DELAYS_S: tuple[int, ...] = Settings.model_fields["task_retry_delays_s"].default
@@ -29,3 +35,8 @@ def transient_only(task: Any, task_run: Any, state: Any) -> bool:
 def retry_options(delays_s: tuple[int, ...] = DEFAULT_DELAYS_S) -> dict[str, Any]:
     """``Task.with_options`` arguments: one retry per delay, transient failures only."""
     return {"retries": len(delays_s), "retry_delay_seconds": list(delays_s), "retry_condition_fn": transient_only}
+
+
+def step(task: Task[P, R]) -> Task[P, R]:
+    """``task`` with the current run's schedule (its ``task_retry_delays_s``, bound with its Services)."""
+    return task.with_options(**retry_options(current().settings.retries.task_retry_delays_s))

@@ -17,8 +17,9 @@ import pytest
 from csa_report.cli import main
 from csa_report.errors import ConfigError
 from csa_report.extract import extract_indicators
-from csa_report.lake import STORE_TABLE, StoreLocation, export_parquet, parse_store_url
+from csa_report.lake import STORE_TABLE, StoreLocation, export_parquet, object_store_settings, parse_store_url
 from csa_report.local.seaweed import BucketSpec, S3Endpoint, ensure_buckets
+from csa_report.settings import load_settings
 from tests.fixtures import handcount as fx
 from tests.fixtures.handcount_expected import EXPECTED, EXPECTED_ROW_COUNT
 
@@ -84,7 +85,12 @@ def test_handcount_on_s3_gives_the_local_indicators(
     assert main(["db", "parquet-views", "--db", views, "--folder", f"s3://{BUCKET}/{prefix}"]) == 0
     assert f"8 views over s3://{BUCKET}/{prefix}" in capsys.readouterr().out
 
-    on_s3 = extract_indicators(views, fx.PERIOD, fx.AS_OF)
+    # A library caller hands the S3 settings to the read, as the CLI and the flow do.
+    with object_store_settings(load_settings().s3):
+        on_s3 = extract_indicators(views, fx.PERIOD, fx.AS_OF)
+    # Without them the read is refused (exit 2) naming the store: the library reads no settings of its own.
+    with pytest.raises(ConfigError, match=rf"views over Parquet on s3://{BUCKET}/{prefix}, but no S3 settings"):
+        extract_indicators(views, fx.PERIOD, fx.AS_OF)
     fx.load(new_sqlite_url)
     on_sqlite = extract_indicators(new_sqlite_url, fx.PERIOD, fx.AS_OF)
     in_duckdb = extract_indicators(f"duckdb:///{source}", fx.PERIOD, fx.AS_OF)

@@ -131,12 +131,15 @@ def register(app: typer.Typer) -> None:
         """Compute every indicator of the standard form and write indicators.csv and indicators.json."""
         from csa_report import pipeline
         from csa_report.commands.render import warn_if_incomplete
+        from csa_report.lake import object_store_settings
         from csa_report.outdir import usable_out_dir
+        from csa_report.settings import load_settings
 
         the_period, instant = Period.parse(period), resolve_as_of(as_of)
         warn_if_incomplete(the_period, instant)
         usable_out_dir(out)
-        ind = pipeline.extract(db, the_period, instant)
+        with object_store_settings(load_settings().s3):  # for a DuckDB file of views over Parquet on S3
+            ind = pipeline.extract(db, the_period, instant)
         csv_path, json_path = write_indicators(ind, out)
         console.print(key_figures_table(ind))
         console.print(f"wrote {csv_path} and {json_path} ({len(ind.rows)} rows)")

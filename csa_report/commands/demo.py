@@ -49,12 +49,10 @@ def prepare_environment(out: Path, *, wait: bool = False) -> None:
         from csa_report.local.prefect_server import start_server
 
         with dying_with_this_process():
-            start_server(out / "prefect")
-    # The ephemeral API gets 20 s to start by default; a busy machine (CI, a shared box) needs longer.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+            os.environ.update(start_server(out / "prefect"))  # Prefect in this process is its client
     # Prefect's 20 s for its ephemeral API is too short on a busy machine (a first start migrates its database).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 

@@ -67,17 +67,19 @@ def register(app: typer.Typer) -> None:
         from csa_report.commands.data import resolve_as_of, write_indicators
         from csa_report.commands.render import warn_if_incomplete
         from csa_report.errors import BlockingFindings
+        from csa_report.lake import object_store_settings
         from csa_report.settings import load_settings
 
         settings = load_settings(source_db=db, policies=policies, waivers=waivers)
         inputs = pipeline.report_inputs(settings.source, Period.parse(period), resolve_as_of(as_of))
         warn_if_incomplete(inputs.period, inputs.as_of)
         warn_if_published_keys(inputs.policies.provider)
-        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
-        previous = pipeline.previous_figures(
-            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
-        )
-        result = pipeline.check_report(inputs, indicators, previous)
+        with object_store_settings(settings.s3):  # for a DuckDB file of views over Parquet on S3
+            indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
+            previous = pipeline.previous_figures(
+                settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+            )
+            result = pipeline.check_report(inputs, indicators, previous)
         target = out if out is not None else Path()
         target.mkdir(parents=True, exist_ok=True)
         findings_path = target / "findings.json"

@@ -90,6 +90,7 @@ def register(app: typer.Typer) -> None:
         from csa_report import pipeline
         from csa_report.checks.terminal import findings_table
         from csa_report.commands.data import resolve_as_of
+        from csa_report.lake import object_store_settings
         from csa_report.outdir import usable_out_dir
         from csa_report.settings import load_settings
 
@@ -100,23 +101,26 @@ def register(app: typer.Typer) -> None:
         published = pipeline.publication_date_of(publication_date, utc_now().date())
         usable_out_dir(out)
         inputs = pipeline.report_inputs(settings.source, the_period, instant)
-        indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
-        previous = pipeline.previous_figures(
-            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
-        )
-        result = pipeline.check_report(inputs, indicators, previous)
-        if result.errors:
-            console.print(findings_table(result))
-            for e in result.errors:
-                console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
-            raise typer.Exit(result.exit_code)
-        compared = pipeline.compared_report(
-            settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
-        )
-        context = pipeline.report_context(
-            inputs.source_db, indicators, inputs.policies, result, published, previous=compared
-        )
-        rendered = pipeline.render_artefacts(context, out, settings.source.templates, settings.source.render_timeout_s)
+        with object_store_settings(settings.s3):  # for a DuckDB file of views over Parquet on S3
+            indicators = pipeline.extract(inputs.source_db, inputs.period, inputs.as_of, inputs.tuning)
+            previous = pipeline.previous_figures(
+                settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+            )
+            result = pipeline.check_report(inputs, indicators, previous)
+            if result.errors:
+                console.print(findings_table(result))
+                for e in result.errors:
+                    console.print(f"[bold red]check {e.rule} could not run:[/] {e.message}")
+                raise typer.Exit(result.exit_code)
+            compared = pipeline.compared_report(
+                settings.audit, settings.s3, inputs.policies.provider.provider, inputs.period
+            )
+            context = pipeline.report_context(
+                inputs.source_db, indicators, inputs.policies, result, published, previous=compared
+            )
+            rendered = pipeline.render_artefacts(
+                context, out, settings.source.templates, settings.source.render_timeout_s
+            )
         if result.findings:
             console.print(findings_table(result))
         for name, path in sorted(rendered.paths.items()):

@@ -69,7 +69,9 @@ WaitOpt = Annotated[
 
 
 @dataclass(frozen=True)
-class Delivered:
+class AnswerDelivered:
+    """A sign-off answer handed to the paused flow run (not a delivered e-mail: filing.mail.transport.Delivered)."""
+
     run_id: UUID
     run_name: str
     key: str
@@ -147,7 +149,7 @@ def answer_signoff(
     comment: str = "",
     key: Path | None = None,
     confirm: Confirm | None = None,
-) -> Delivered:
+) -> AnswerDelivered:
     """Deliver one answer to the waiting sign-off of ``run``. The server validates it against the form. With
     ``key``, the request's key figures and manifest hash are printed first, and an approval is signed only when
     ``sha256`` matches that hash or ``confirm`` (a terminal's y/N) says yes (csa_report/commands/signoff_review.py)."""
@@ -197,10 +199,10 @@ def answer_signoff(
         reason = getattr(result.details, "reason", None) or result.status.value
         raise InputError(f"the Prefect server did not resume flow run {fr.name}: {reason}")
     pause_key = keyset["response"].removesuffix("-response")
-    return Delivered(run_id=fr.id, run_name=str(fr.name), key=pause_key)
+    return AnswerDelivered(run_id=fr.id, run_name=str(fr.name), key=pause_key)
 
 
-def wait_for_verdict(delivered: Delivered, seconds: int) -> str:
+def wait_for_verdict(delivered: AnswerDelivered, seconds: int) -> str:
     """Follow the run after an answer: ``Completed``, waiting again (refused), or failed."""
     from prefect.client.orchestration import get_client
 

@@ -19,14 +19,14 @@ from csa_report.errors import UnreachableError
 from csa_report.local.processes import free_port, start_group, stop_group
 
 
-def start_server(home: Path, timeout_s: float = 90.0) -> str:
-    """Start a Prefect server for this process and return its API URL; it is stopped when the process exits.
-    Must run before ``prefect`` is imported, since Prefect reads its settings at import. The API is closed to
-    strangers: it requires the basic-auth string set here as ``PREFECT_API_AUTH_STRING`` for our clients."""
+def start_server(home: Path, timeout_s: float = 90.0) -> dict[str, str]:
+    """Start a Prefect server for this process, stopped when the process exits, and return what a client of it
+    needs (PREFECT_API_URL, PREFECT_HOME, PREFECT_API_AUTH_STRING): the API is closed to strangers, it requires
+    that basic-auth string. The entry point configures its in-process Prefect with them, before importing it
+    (Prefect reads its settings at import); nothing here writes the environment."""
     api, auth, stop = start_private_server(home, timeout_s)
     atexit.register(stop)
-    os.environ.update({"PREFECT_API_URL": api, "PREFECT_HOME": str(home.resolve()), "PREFECT_API_AUTH_STRING": auth})
-    return api
+    return {"PREFECT_API_URL": api, "PREFECT_HOME": str(home.resolve()), "PREFECT_API_AUTH_STRING": auth}
 
 
 def start_private_server(home: Path, timeout_s: float = 90.0) -> tuple[str, str, Callable[[], None]]:

@@ -2,8 +2,9 @@
 
 Reproducibility: no clock (metadata and attachment dates come from the as-of instant), a stable file identifier
 derived from the content hash (``pdf_identifier``), one font family (DejaVu Sans, shipped by Debian's
-fonts-dejavu-core) forced for print, and a URL fetcher that fetches nothing (the HTML is self-contained; a
-policy or template must not make the renderer reach the network or the file system).
+fonts-dejavu-core) forced for print, its subset's clock pinned where fontTools makes it (``pinned_font_clock``),
+and a URL fetcher that fetches nothing (the HTML is self-contained; a policy or template must not make the
+renderer reach the network or the file system).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import calendar
 import hashlib
 import io
 import logging
-import os
 import shutil
 import subprocess
 import threading
@@ -49,26 +49,38 @@ def check_fonts() -> None:
         )
 
 
-_EPOCH_LOCK: Final = threading.Lock()
+@cache
+def harfbuzz_subsets() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (libharfbuzz-subset 4.1 or later), whose subset carries no
+    clock. Without it WeasyPrint falls back to fontTools (:func:`pinned_font_clock`)."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+_FONT_CLOCK_LOCK: Final = threading.Lock()
 
 
 @contextmanager
-def source_date_epoch(instant: datetime) -> Iterator[None]:
-    """Pin the clock fontTools reads when it saves a font subset (the font's head.modified) to ``instant``.
+def pinned_font_clock(instant: datetime) -> Iterator[None]:
+    """fontTools stamps the current time into each font subset it saves (``head.modified``). Its only other
+    source is SOURCE_DATE_EPOCH, which would mean writing the process's environment; so, for the layout only, the
+    clock its ``head`` table reads gives ``instant``. Same inputs, same bytes on a machine without
+    libharfbuzz-subset too (other font bytes than HarfBuzz's, so its PDF differs from one made with HarfBuzz)."""
+    if harfbuzz_subsets():
+        yield
+        return
+    from fontTools.misc.timeTools import timestampSinceEpoch
+    from fontTools.ttLib.tables import _h_e_a_d
 
-    Without HarfBuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps the current time into the
-    embedded font unless SOURCE_DATE_EPOCH is set; the variable is restored afterwards.
-    """
-    with _EPOCH_LOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(instant.timetuple()))
+    stamp = timestampSinceEpoch(calendar.timegm(instant.timetuple()))
+    with _FONT_CLOCK_LOCK:
+        clock = _h_e_a_d.timestampNow
+        _h_e_a_d.timestampNow = lambda: stamp
         try:
             yield
         finally:
-            if previous is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = previous
+            _h_e_a_d.timestampNow = clock
 
 
 def _dedupe_associated_files(document: Any, pdf: Any) -> None:
@@ -124,7 +136,7 @@ def render_pdf(html: str, *, attachment: bytes, attachment_name: str, as_of: dat
     wp_logger.setLevel(logging.ERROR)
     try:
         document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
-        with source_date_epoch(stamp):
+        with pinned_font_clock(stamp):
             pdf: bytes = document.write_pdf(
                 stylesheets=[CSS(string=PRINT_CSS, url_fetcher=fetcher)],
                 attachments=[json_attachment],

@@ -112,20 +112,21 @@ def _total(field: Field) -> Cell:
 
 
 def _number(text: str) -> float | None:
-    cleaned = text.replace(",", "").replace("%", "").replace("days", "").strip()
+    cleaned = text.replace(",", "").replace("\u202f", "").replace("%", "").replace("days", "").replace(" ", "")
     try:
         return float(cleaned)
     except ValueError:
         return None
 
 
-def change(current: str, previous: str) -> str:
-    """'+12', '-3', '+1.25 points' for a rate; '' when either is not a number."""
+def change(current: str, previous: str, *, percent: bool = False) -> str:
+    """'+12', '-3', '+1.25 percentage points' for a rate (``percent``, or a value printed with %); '' when either
+    is not a number. The one wording of a change: the summary page and the key-figures artifact use it."""
     a, b = _number(current), _number(previous)
     if a is None or b is None:
         return ""
     delta = a - b
-    if "%" in current:
+    if percent or "%" in current:
         return "no change" if delta == 0 else f"{delta:+.2f} percentage points"
     return "no change" if delta == 0 else f"{delta:+,.0f}"
 

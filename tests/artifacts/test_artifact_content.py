@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from csa_report.audit import SignoffRecord
-from csa_report.tasks.artifacts import artifact_key, change, signoff_markdown
+from csa_report.summary import change
+from csa_report.tasks.artifacts import artifact_key, signoff_markdown
 from csa_report.tasks.stage import StagedReport
 
 STAGED = StagedReport(
@@ -28,11 +29,14 @@ def test_keys_are_stable_per_report_and_prefect_safe():
 
 
 def test_change_against_the_previous_report():
+    """The artifact words a change as the report's summary page does (csa_report.summary.change)."""
     assert change("1,250", "1,000") == "+250"
     assert change("900", "1,000") == "-100"
-    assert change("12.50", "10.25") == "+2.25"
-    assert change("7", "7") == "0"
-    assert change("n/a", "3") == "–" and change("3", "–") == "–"
+    assert change("21,000", "1,000") == "+20,000"
+    assert change("12.50", "10.25", percent=True) == "+2.25 percentage points"
+    assert change("12.50 %", "12.50 %") == "no change"
+    assert change("7", "7") == "no change"
+    assert change("n/a", "3") == "" and change("3", "–") == ""
 
 
 def test_signoff_card_shows_decision_reviewer_time_comment():

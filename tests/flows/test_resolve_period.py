@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from csa_report.flows.annual_report import resolve_period
+from csa_report.period import resolve_period
 
 
 def test_previous_year_is_the_default_period():
