@@ -28,6 +28,10 @@ from csa_report.sql_dialect import PeriodParams
 
 #: Services are a bitmask in one BIGINT when counting distinct items and accounts (csa_report.extract.queries).
 MAX_MASK_SERVICES: Final = 62
+#: The services' names together, in characters: each report table has a column (or a row) per service, and the
+#: PDF layout grows faster than linearly with their width (60 names of 120 characters ran past the 300 s render
+#: limit; 62 short names or 16 of 120 characters lay out in well under a minute).
+MAX_SERVICE_NAME_CHARS: Final = 2000
 
 
 def compute_indicators(conn: Connection, period: Period, as_of: datetime, tuning: Tuning | None = None) -> Indicators:
@@ -115,4 +119,11 @@ def _within_service_limit(results: dict[str, list[Group]]) -> None:
             f"the source data names {len(services)} services in the period; one report covers at most "
             f"{MAX_MASK_SERVICES} (docs/data-contract.md, Limits): report the services in groups, e.g. through "
             "views that each show some of them"
+        )
+    chars = sum(len(s) for s in services)
+    if chars > MAX_SERVICE_NAME_CHARS:
+        raise DataError(
+            f"the names of the {len(services)} services in the period hold {chars:,} characters together; one "
+            f"report's tables hold at most {MAX_SERVICE_NAME_CHARS:,} (docs/data-contract.md, Limits): shorten the "
+            "names in the source data (and in provider.md), or report the services in groups"
         )

@@ -68,15 +68,15 @@ def test_render_command_past_the_limit_exits_4(
     assert not (tmp_path / "o" / "manifest.json").exists()
 
 
-def _source_with_services(tmp_path: Path, count: int) -> str:
-    url = f"sqlite:///{tmp_path / f'services-{count}.db'}"
+def _source_with_services(tmp_path: Path, count: int, width: int = 10) -> str:
+    url = f"sqlite:///{tmp_path / f'services-{count}-{width}.db'}"
     assert main(["db", "upgrade", "--db", url]) == 0
     engine = sa.create_engine(url)
     table = sa.Table("processing_volumes", sa.MetaData(), autoload_with=engine)
     rows = [
         {
             "id": i + 1,
-            "service": f"Service {i:02d}",
+            "service": f"Service {i:02d}".ljust(width - 1, "x") + "y" if width > 10 else f"Service {i:02d}",
             "day": datetime(2025, 3, 1).date(),
             "data_type": "image",
             "file_type": None,
@@ -104,3 +104,18 @@ def test_more_than_62_services_is_a_data_error_naming_the_limit(
     ok = _source_with_services(tmp_path, 62)
     assert main(["extract", "--db", ok, "--period", "2025", "--as-of", "2026-01-08", "--out", str(tmp_path / "k")]) == 0
     assert os.path.exists(tmp_path / "k" / "indicators.json")
+
+
+def test_services_whose_names_hold_more_than_2000_characters_are_a_data_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 17 names of 120 characters: 2,040 > 2,000 (the PDF layout of 60 such names ran past 300 s).
+    url = _source_with_services(tmp_path, 17, width=120)
+    capsys.readouterr()
+    args = ["extract", "--db", url, "--period", "2025", "--as-of", "2026-01-08", "--out", str(tmp_path / "o")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the names of the 17 services in the period hold 2,040 characters together" in err
+    assert "at most 2,000" in err and "Traceback" not in err
+    ok = _source_with_services(tmp_path, 16, width=120)  # 1,920 characters
+    assert main(["extract", "--db", ok, "--period", "2025", "--as-of", "2026-01-08", "--out", str(tmp_path / "k")]) == 0
