@@ -81,6 +81,29 @@ def close_ephemeral_api(env: MutableMapping[str, str]) -> str | None:
     return secret
 
 
+def private_database(env: Mapping[str, str]) -> Path | None:
+    """The ephemeral API's SQLite database (``$PREFECT_HOME/prefect.db``, Prefect's default) readable by this user
+    only: it holds each run's sign-off form, review links included, and Prefect creates it with the umask (0644),
+    so another local user could read the links the auth string keeps from them. Created empty with 0600 before
+    Prefect opens it (SQLite gives its -wal and -shm files the database's mode), or narrowed to 0600. Nothing
+    when a configured server is used or the database is elsewhere (its owner's business)."""
+    if configured_api(env) or any(
+        env.get(k) for k in ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
+    ):
+        return None
+    home = prefect_home(env).expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = home / "prefect.db"
+        os.close(os.open(db, os.O_CREAT | os.O_RDWR, 0o600))
+        for path in (db, home / "prefect.db-wal", home / "prefect.db-shm"):
+            if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+                path.chmod(0o600)
+    except OSError:
+        return None  # Prefect reports an unusable PREFECT_HOME itself, with its own message
+    return db
+
+
 def write_record(env: Mapping[str, str], api_url: str) -> Path | None:
     """Record the ephemeral API this process started (after it got its port), readable by this user only."""
     auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
@@ -181,6 +204,7 @@ def prepare_for(argv: list[str], env: MutableMapping[str, str]) -> None:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command in STARTS_API:
         close_ephemeral_api(env)
+        private_database(env)
     elif command in FINDS_API:
         rest = argv[argv.index(command) + 1 :]
         run = rest[0] if command != "status" and rest and not rest[0].startswith("-") else None

@@ -52,3 +52,29 @@ def test_resume_without_credentials_is_refused(tmp_path: Path) -> None:
         assert get(f"{api}/flow_runs/{uuid.uuid4()}", auth) == 404
     finally:
         stop()
+
+
+def test_the_ephemeral_database_is_readable_by_its_user_only(tmp_path: Path) -> None:
+    # A PREFECT_HOME that others may list (0755), a database Prefect left 0644: both end 0600, data kept.
+    import stat as _stat
+
+    from csa_report.local.private_api import private_database
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    (home / "prefect.db").write_bytes(b"SQLite format 3\x00")
+    (home / "prefect.db").chmod(0o644)
+    (home / "prefect.db-wal").write_bytes(b"")
+    (home / "prefect.db-wal").chmod(0o644)
+    assert private_database({"PREFECT_HOME": str(home)}) == home / "prefect.db"
+    assert _stat.S_IMODE((home / "prefect.db").stat().st_mode) == 0o600
+    assert _stat.S_IMODE((home / "prefect.db-wal").stat().st_mode) == 0o600
+    assert (home / "prefect.db").read_bytes() == b"SQLite format 3\x00"
+    fresh = tmp_path / "fresh"
+    assert private_database({"PREFECT_HOME": str(fresh)}) == fresh / "prefect.db"
+    assert _stat.S_IMODE((fresh / "prefect.db").stat().st_mode) == 0o600
+    assert _stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    # A configured server or database is left alone.
+    other = tmp_path / "other"
+    assert private_database({"PREFECT_HOME": str(other), "PREFECT_API_URL": "http://127.0.0.1:4200/api"}) is None
+    assert not other.exists()
