@@ -200,3 +200,56 @@ def test_naive_floor_counts_the_periods_rows(floor_url: str) -> None:
     rows = floor_rows(floor_url, worker.FLOOR_SPARK if worker.is_spark(floor_url) else worker.FLOOR)
     assert rows["reports"] == [(sum(expected(4, "reports", c) for c in (K, N, S)),)]
     assert rows["content_actions"] == [(sum(expected(5, "content_removed", c) for c in (K, N)),)]
+
+
+def test_targets_count_the_spark_driver_and_show_the_cli_ratio() -> None:
+    from bench.bench_extract import Measure, Rounds, targets
+
+    def rounds(seconds: float, client: float, server: float | None = None) -> Rounds:
+        return Rounds([Measure(seconds, client + (server or 0.0), {}, client, server)])
+
+    measured = {
+        ("postgresql", 10_000_000): {
+            "fair": rounds(100, 70),
+            "extract": rounds(120, 70),
+            "cli": rounds(130, 90),
+            "floor": rounds(5, 60),
+        },
+        ("spark", 1_000_000): {"fair": rounds(50, 170, 1200), "extract": rounds(60, 170, 1300), "floor": rounds(5, 1)},
+    }
+    assert measured[("spark", 1_000_000)]["extract"].memory() == "1470 MB (170 client + 1300 Spark driver)"
+    assert targets(measured) == [
+        "- PostgreSQL, 10,000,000 detections: extraction ÷ fair floor **1.20** (target ≤ 1.25 at 10 M: met)",
+        "- PostgreSQL, 10,000,000 detections: CLI extraction ÷ fair floor **1.30** (target ≤ 1.25 at 10 M: not met)",
+        "- Peak memory of the extraction on postgresql (the extracting process): **70 MB** at most "
+        "(target < 300 MB: met)",
+        "- Peak memory of the extraction on spark (client and Spark driver together): **1470 MB** at most "
+        "(target < 300 MB: not met)",
+    ]
+
+
+def test_a_servers_peak_is_reset_before_a_measurement() -> None:
+    """The Spark server's figure is the peak between reset and reading, not its lifetime's: a process that
+    once held 200 MB and gave it back reads far less after the reset."""
+    import subprocess
+    import sys
+
+    from bench.stores import reset_peak, status_mb
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "b = bytearray(200 * 2**20); del b; print('ok', flush=True); input()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ok\n"
+        before = status_mb(child.pid, "VmHWM")
+        assert before is not None and before >= 200
+        assert reset_peak(child.pid) is True
+        after = status_mb(child.pid, "VmHWM")
+        assert after is not None and after < 100
+    finally:
+        child.kill()
+        child.wait()
+    assert status_mb(child.pid, "VmHWM") is None  # gone
