@@ -1,6 +1,6 @@
 """One benchmark measurement in its own process, so the parent can read its peak RSS with ``wait4``.
 
-``python -m bench.worker {seed,extract,floor,fair,explain,pandas} URL SCALE`` prints one JSON line with the
+``python -m bench.worker {seed,extract,floor,fair,explain,pandas,cli} URL SCALE`` prints one JSON line with the
 seconds measured.
 """
 
@@ -10,8 +10,9 @@ import json
 import re
 import sys
 import time
+import warnings
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import text
 
@@ -49,6 +50,22 @@ FLOOR = {
 # reports, each one hashed set of report ids (one grouping per report id fed by the item and account joins
 # through GROUPING SETS took 8.5 s against 6.4 s on PostgreSQL at 1 M detections: not the least work). Plain
 # comparisons on the raw timestamp columns, bound parameters.
+_REPORTS_OF_PERIOD = "(SELECT id, category FROM reports WHERE sent_at >= :t0 AND sent_at < :t1) "
+_REPORTS_ITEMS_ACCOUNTS = (
+    "SELECT 'rep', category, NULL, NULL, count(*) FROM rp GROUP BY category "
+    "UNION ALL SELECT 'items', category, data_type, user_region, count(*) FROM ("
+    " SELECT rp.category, d.data_type, d.user_region, ri.detection_id FROM report_items ri"
+    " JOIN rp ON rp.id = ri.report_id JOIN detections d ON d.id = ri.detection_id"
+    " GROUP BY rp.category, d.data_type, d.user_region, ri.detection_id) i"
+    " GROUP BY category, data_type, user_region "
+    "UNION ALL SELECT 'accts', category, role, NULL, count(*) FROM ("
+    " SELECT rp.category, ra.role, ra.account_ref FROM report_accounts ra JOIN rp ON rp.id = ra.report_id"
+    " WHERE ra.user_region = 'eu' GROUP BY rp.category, ra.role, ra.account_ref) a GROUP BY category, role "
+    "UNION ALL SELECT 'rep_eu', category, NULL, NULL, count(*) FROM rp"
+    " WHERE id IN (SELECT report_id FROM report_accounts WHERE user_region = 'eu')"
+    " OR id IN (SELECT ri.report_id FROM report_items ri JOIN detections d ON d.id = ri.detection_id"
+    " WHERE d.user_region = 'eu') GROUP BY category"
+)
 FAIR_FLOOR = {
     "processing_volumes": (
         "SELECT data_type, user_region, count(*), sum(items), sum(bytes) FROM processing_volumes "
@@ -63,22 +80,7 @@ FAIR_FLOOR = {
         "   WHERE flagged_at >= :t0 AND flagged_at < :t1 AND automated) d0"
         " GROUP BY category, technology, acct) g GROUP BY category, technology"
     ),
-    "reports_items_accounts": (
-        "WITH rp AS MATERIALIZED (SELECT id, category FROM reports WHERE sent_at >= :t0 AND sent_at < :t1) "
-        "SELECT 'rep', category, NULL, NULL, count(*) FROM rp GROUP BY category "
-        "UNION ALL SELECT 'items', category, data_type, user_region, count(*) FROM ("
-        " SELECT rp.category, d.data_type, d.user_region, ri.detection_id FROM report_items ri"
-        " JOIN rp ON rp.id = ri.report_id JOIN detections d ON d.id = ri.detection_id"
-        " GROUP BY rp.category, d.data_type, d.user_region, ri.detection_id) i"
-        " GROUP BY category, data_type, user_region "
-        "UNION ALL SELECT 'accts', category, role, NULL, count(*) FROM ("
-        " SELECT rp.category, ra.role, ra.account_ref FROM report_accounts ra JOIN rp ON rp.id = ra.report_id"
-        " WHERE ra.user_region = 'eu' GROUP BY rp.category, ra.role, ra.account_ref) a GROUP BY category, role "
-        "UNION ALL SELECT 'rep_eu', category, NULL, NULL, count(*) FROM rp"
-        " WHERE id IN (SELECT report_id FROM report_accounts WHERE user_region = 'eu')"
-        " OR id IN (SELECT ri.report_id FROM report_items ri JOIN detections d ON d.id = ri.detection_id"
-        " WHERE d.user_region = 'eu') GROUP BY category"
-    ),
+    "reports_items_accounts": "WITH rp AS MATERIALIZED " + _REPORTS_OF_PERIOD + _REPORTS_ITEMS_ACCOUNTS,
     "content_actions": (
         "SELECT d.category, d.user_region, count(*) FROM content_actions ca JOIN detections d"
         " ON d.id = ca.detection_id "
@@ -108,6 +110,21 @@ FAIR_FLOOR = {
 }
 
 
+# The floors in Spark SQL. Spark has no ``MATERIALIZED`` hint: the period's reports are a plain CTE, which Spark
+# inlines into each of its four uses; its identical scans and shuffles of them are planned once and reused
+# (ReuseExchange), which is what the hint asks of PostgreSQL. The rest is the same text (Spark's grammar takes
+# it, named parameters included), so the floors ask Spark for the same work as the other backends.
+FAIR_FLOOR_SPARK = {
+    **FAIR_FLOOR,
+    "reports_items_accounts": "WITH rp AS " + _REPORTS_OF_PERIOD + _REPORTS_ITEMS_ACCOUNTS,
+}
+FLOOR_SPARK = dict(FLOOR)
+
+
+def is_spark(url: str) -> bool:
+    return url.startswith("sc://")
+
+
 def _params(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # SQLite keeps instants as text; the seed and SQLAlchemy write 'YYYY-MM-DD HH:MM:SS.ffffff', so bounds in
@@ -134,7 +151,11 @@ def seed(url: str, scale: int) -> dict[str, Any]:
 
 def _warm_up(url: str) -> None:
     """Import the dialect and driver (SQLAlchemy does it on the first engine) before anything is timed: a
-    one-off cost of the process, not of reading the data."""
+    one-off cost of the process, not of reading the data. Spark has no engine: its client is imported."""
+    if is_spark(url):
+        import pyspark.sql.connect.session  # noqa: F401
+
+        return
     make_engine(url, read_only=True).dispose()
 
 
@@ -167,6 +188,15 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
     params = _params(url)
     per_table: dict[str, float] = {}
     with read_only_source(url) as conn:
+        if is_spark(url):
+            # The extraction's own Spark session (csa_report.sources.spark: UTC, ANSI mode); the Connection-shaped
+            # glue takes only SQLAlchemy statements, so the floor's text goes to the session's statement runner.
+            source = cast(Any, conn).source
+            for table, sql in queries.items():
+                t = time.perf_counter()
+                source.run_sql(sql, {k: v for k, v in params.items() if f":{k}" in sql})
+                per_table[table] = time.perf_counter() - t
+            return {"seconds": time.perf_counter() - start, "per_table": per_table}
         isolation = isolation_level(conn)
         if isolation:
             conn.execution_options(isolation_level=isolation)
@@ -180,11 +210,34 @@ def _floor(url: str, queries: dict[str, str]) -> dict[str, Any]:
 
 
 def floor(url: str, _scale: int) -> dict[str, Any]:
-    return _floor(url, FLOOR)
+    return _floor(url, FLOOR_SPARK if is_spark(url) else FLOOR)
 
 
 def fair_floor(url: str, _scale: int) -> dict[str, Any]:
-    return _floor(url, FAIR_FLOOR)
+    return _floor(url, FAIR_FLOOR_SPARK if is_spark(url) else FAIR_FLOOR)
+
+
+def cli(url: str, _scale: int) -> dict[str, Any]:
+    """``csa-report extract`` as an operator runs it: a new process, its start-up and imports included, timed
+    from spawn to exit. Its peak memory is its rusage ``ru_maxrss`` (the process is gone before its VmHWM could
+    be read), which cannot be below this worker's resident size at the spawn (reported as ``spawned_by_mb``)."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("csa-report")
+    with tempfile.TemporaryDirectory(prefix="csa-bench-cli-") as out:
+        argv = [str(exe), "extract", "--db", url, "--period", "2025", "--as-of", AS_OF.isoformat(), "--out", out]
+        spawned_by = peak_rss_mb()
+        t = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"csa-report extract failed with exit code {os.waitstatus_to_exitcode(status)}")
+        rows = sum(1 for _ in open(Path(out) / "indicators.csv", encoding="utf-8")) - 1
+    return {"seconds": seconds, "rows": rows, "cli_rss_mb": usage.ru_maxrss / 1024, "spawned_by_mb": spawned_by}
 
 
 #: Plan nodes worth showing from EXPLAIN ANALYZE: what is scanned, joined, grouped, and where time goes.
@@ -391,6 +444,8 @@ def pandas_indicators(url: str, _scale: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    # pyspark warns about the pandas version at import and on every session; it is handed no pandas frame.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     kind, url, scale = sys.argv[1], sys.argv[2], int(sys.argv[3])
     result = {
         "seed": seed,
@@ -399,8 +454,10 @@ def main() -> None:
         "fair": fair_floor,
         "explain": explain,
         "pandas": pandas_indicators,
+        "cli": cli,
     }[kind](url, scale)
-    result["peak_rss_mb"] = peak_rss_mb()
+    # The CLI's process is the one measured there, not this worker that waited for it.
+    result["peak_rss_mb"] = result.pop("cli_rss_mb", None) or peak_rss_mb()
     print(json.dumps(result))
 
 
