@@ -13,7 +13,6 @@ from sqlalchemy import text
 
 from bench import worker
 from csa_report.cli import main
-from csa_report.db import read_only_source
 from csa_report.lake import export_parquet
 from csa_report.local.seaweed import BucketSpec, S3Endpoint, ensure_buckets
 from tests.fixtures import handcount as fx
@@ -118,7 +117,7 @@ def floor_rows(url: str, queries: dict[str, str]) -> dict[str, list[tuple[Any, .
     through the extraction's Spark Connect session)."""
     params = worker._params(url)
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    with read_only_source(url) as conn:
+    with worker.source(url) as conn:
         for name, sql in queries.items():
             bound = {k: v for k, v in params.items() if f":{k}" in sql}
             if worker.is_spark(url):

@@ -46,6 +46,7 @@ def run(fault: str, source: str, tmp_path: Path, **settings: str) -> tuple[int, 
             "CSA_SOURCE_DB": source,
             "CSA_AUDIT_DB": f"sqlite:///{tmp_path / 'audit.db'}",
             "CSA_POLICIES": str(unsigned_example()),
+            "CSA_SMTP_FROM": "transparency@example-communications.ie",  # every run but the demo names its sender
             "CSA_ERROR_LOG_DIR": str(logs),
             "CSA_S3_ACCESS_KEY": "test",
             "CSA_S3_SECRET_KEY": "test-secret",

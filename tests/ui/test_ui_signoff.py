@@ -84,7 +84,7 @@ def test_ui_resume_form_approves_and_submits_once(prefect_server, served, runs, 
                 # the description rendered above the form: figures, findings, link and the hash to confirm
                 text = dialog.inner_text()
                 assert "Sign-off: demo report 2025" in text and demo_sha() in text
-                assert "Reports sent, known CSAM (all regions)" in text and "warning R07" in text
+                assert "Reports sent (known CSAM)" in text and "warning R07" in text
                 assert dialog.get_by_role("link", name="report.pdf").count() == 1
                 select.click()
                 page.get_by_role("option", name="approve").click()
