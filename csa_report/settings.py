@@ -43,6 +43,7 @@ class SourceSettings(_Part):
     extract_jit: bool
     extract_parallel_workers: int
     extract_connections: int
+    extract_duckdb_memory_mb: int | None
 
 
 class S3Settings(_Part):
@@ -226,6 +227,13 @@ class Settings(BaseSettings):
     )
     extract_connections: int = Field(
         1, ge=1, le=8, description="Read-only connections sharing one snapshot for the extraction (PostgreSQL)"
+    )
+    extract_duckdb_memory_mb: int | None = Field(
+        None,
+        ge=64,
+        le=1_048_576,
+        description="DuckDB memory_limit of the extraction, in MiB (larger work spills to the temporary folder); "
+        "default: DuckDB's own, 80 % of RAM",
     )
 
     seal_pkcs12: Path | None = Field(None, description="PKCS#12 file (certificate + key) that seals the PDF (PAdES)")

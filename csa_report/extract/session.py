@@ -45,6 +45,9 @@ class Tuning:
     parallel_workers: int = 0
     #: Read-only connections the independent statements are spread over (PostgreSQL only); 1 = sequential.
     connections: int = 1
+    #: DuckDB's ``memory_limit`` for the extraction (MiB); None = DuckDB's default (80 % of RAM). Hash aggregates
+    #: past it spill to the temporary folder: same figures, less memory, somewhat slower (docs/benchmarks.md).
+    duckdb_memory_mb: int | None = None
 
     @classmethod
     def of(cls, source: SourceSettings) -> Tuning:
@@ -53,6 +56,7 @@ class Tuning:
             jit=source.extract_jit,
             parallel_workers=source.extract_parallel_workers,
             connections=source.extract_connections,
+            duckdb_memory_mb=source.extract_duckdb_memory_mb,
         )
 
 

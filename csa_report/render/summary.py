@@ -163,6 +163,10 @@ def _comparison(previous: PreviousReport | None, changes: Sequence[str]) -> str:
 
 
 def _list(names: Sequence[str]) -> str:
+    """The names as "A, B and C"; each quoted when one of them holds " and " or a comma, so that no name reads as two
+    (a service may be called "Chat and Mail")."""
+    if len(names) > 1 and any(" and " in n or "," in n for n in names):
+        names = [f"“{n}”" for n in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -32,6 +32,9 @@ class SessionTuning(Protocol):
     @property
     def parallel_workers(self) -> int: ...
 
+    @property
+    def duckdb_memory_mb(self) -> int | None: ...
+
 
 class Loader(Protocol):
     """Writes generated chunks into an empty reporting schema (csa_report.seed.load); ``finish`` commits."""

@@ -170,3 +170,40 @@ def test_a_petabyte_count_in_one_row_is_summed_exactly(new_duckdb_url: str) -> N
     }
     assert got[("Alpha Chat", "eu")] == 1_416_421_429_700_903
     assert got[("ALL", "eu")] == 1_416_421_429_700_903 + 450_000
+
+
+def test_a_memory_limit_is_set_in_the_extraction_and_gives_the_same_figures(
+    seeded_duckdb: str, new_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csa_report.extract.session import Tuning
+    from csa_report.sources.duckdb import DuckdbBackend
+
+    seen: list[str] = []
+    original = DuckdbBackend.apply_session
+
+    def spy(self: DuckdbBackend, conn: object, tuning: Tuning) -> None:
+        original(self, conn, tuning)  # type: ignore[arg-type]
+        seen.append(str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(DuckdbBackend, "apply_session", spy)
+    seed(new_sqlite_url, PERIOD, scale=300, seed=5)
+    limited = extract_indicators(seeded_duckdb, PERIOD, AS_OF, Tuning(duckdb_memory_mb=128))
+    assert seen == ["128.0 MiB"]  # DuckDB reports the limit it took
+    assert limited.to_csv() == extract_indicators(new_sqlite_url, PERIOD, AS_OF).to_csv()
+
+
+def test_running_out_of_memory_names_the_setting_not_an_outage() -> None:
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from csa_report.extract.session import Tuning
+    from csa_report.extract.source import _raise_if_out_of_memory
+
+    oom = OperationalError("SELECT …", {}, Exception("Out of Memory Error: failed to pin block of size 256.0 KiB"))
+    with pytest.raises(ConfigError) as err:
+        _raise_if_out_of_memory(oom, make_url("duckdb:////srv/lake/views.duckdb"), Tuning(duckdb_memory_mb=64))
+    assert err.value.exit_code == 2
+    assert "ran out of memory during the extraction (Out of Memory Error: failed to pin block" in str(err.value)
+    assert "the memory limit is 64 MiB: raise CSA_EXTRACT_DUCKDB_MEMORY_MB, or unset it" in str(err.value)
+    other = OperationalError("SELECT …", {}, Exception("IO Error: could not read file"))
+    _raise_if_out_of_memory(other, make_url("duckdb:////srv/lake/views.duckdb"), Tuning())  # not ours: no raise
