@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 from csa_report.errors import (
     BlockingFindings,
     ConfigError,
+    DeliveryRefused,
     PolicyError,
     RefusedError,
     SignOffMissing,
@@ -205,6 +206,12 @@ def step_in_traceback(exc: BaseException) -> str | None:
 RETRYABLE_IN_PLACE = (UnreachableError, RefusedError, ToolError)
 
 
+def retry_in_place(exc: BaseException) -> bool:
+    """Whether the way out is a Retry of this run. Not for a mail server's permanent refusal: the delivery is
+    ``failed`` for good and a Retry would not send it again; its message names the fix and `delivery resend`."""
+    return isinstance(exc, RETRYABLE_IN_PLACE) and not isinstance(exc, DeliveryRefused)
+
+
 def _what_to_do(label: tuple[str, str], run_id: str, step: str, text: str) -> None:
     """The retry advice as a markdown artifact on the run page (the state message is easy to miss in a long log)."""
     from csa_report.local.retry_hint import retry_markdown
@@ -241,7 +248,7 @@ def explain_failure(exc: BaseException, label: tuple[str, str] | None = None) ->
     hint = setting_hint(exc)
     blamed = step or step_of(exc)
     text = f"step {blamed} failed: {cause}" + (f"; check {hint}" if hint else "")
-    if run_id and isinstance(exc, RETRYABLE_IN_PLACE):
+    if run_id and retry_in_place(exc):
         # A new run would start over and ask for the sign-off again: the way out is a Retry of this one.
         text = retry_message(run_id, blamed, text)
         if label is not None:

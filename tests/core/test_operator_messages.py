@@ -55,3 +55,15 @@ def test_different_version_is_a_warning(tmp_path: Path) -> None:
     assert warning is not None
     assert f"the checkout {home} (CSA_REPORT_HOME) is 9.9.9 (commit {head})" in warning
     assert f"`pip install {home}`" in warning
+
+
+def test_a_permanent_mail_refusal_is_not_sent_to_a_retry_but_an_outage_is() -> None:
+    # A 550 leaves that delivery failed for good (a Retry would not send it again); its message names the fix and
+    # `delivery resend`. An unreachable server or an S3 403 is fixed in the settings, then the same run retried.
+    from csa_report.errors import DeliveryRefused, RefusedError, UnreachableError
+    from csa_report.tasks.orientation import retry_in_place
+
+    assert retry_in_place(DeliveryRefused("dpa@example.org", "550 5.1.1 no such user", "transfers.md")) is False
+    assert retry_in_place(UnreachableError("SMTP server 127.0.0.1:9 unreachable")) is True
+    assert retry_in_place(RefusedError("S3 refused: SignatureDoesNotMatch")) is True
+    assert retry_in_place(ValueError("bug")) is False
