@@ -81,7 +81,7 @@ def _produce(
     ctx = step(context)(db_url, indicators, policy_set, result, pub_date, signoff_mode, correction, verification)
     target = Path(out_dir) if out_dir else settings.output_dir / slugify(provider) / p.slug
     rendered = step(render)(ctx, target, settings.templates)
-    provisional = provisional_stop(rendered, p, at)
+    provisional = provisional_stop(rendered, ctx.provenance.provisional, p, at)
     if provisional is not None:
         return provisional
     # One filing per period: stop here, before anything is staged, when the period was filed and this is not

@@ -3,7 +3,6 @@ persists it (a typed object, not a dict read by string keys)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +10,6 @@ from prefect import get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.states import Completed
 
-from csa_report.artefacts import MANIFEST
 from csa_report.checks import CheckResult
 from csa_report.filing.submit import SubmissionResult
 from csa_report.indicators import Indicators
@@ -47,14 +45,13 @@ class ProvisionalResult:
     provisional: str
 
 
-def provisional_stop(rendered: RenderResult, period: Period, as_of: datetime) -> State | None:
-    """The run's end when render marked its report provisional (the manifest carries the marker render wrote
-    from the run's period and as-of), before the period guard: a provisional report never takes the period's
-    filing slot. None for a report of the whole period."""
-    text = json.loads(rendered.paths[MANIFEST].read_text("utf-8")).get("provisional")
-    if not text:
+def provisional_stop(rendered: RenderResult, provisional: str | None, period: Period, as_of: datetime) -> State | None:
+    """The run's end when its report is provisional (``provisional``: the context's marker, which render printed
+    on the first page and in the manifest), before the period guard: a provisional report never takes the
+    period's filing slot. None for a report of the whole period."""
+    if not provisional:
         return None
-    note = f"report {rendered.report_id} rendered to {rendered.out_dir}: {text}; nothing staged, signed or sent"
+    note = f"report {rendered.report_id} rendered to {rendered.out_dir}: {provisional}; nothing staged, signed or sent"
     get_run_logger().warning("%s", note)
-    data = ProvisionalResult(str(period), format_instant(as_of), rendered.report_id, rendered, str(text))
+    data = ProvisionalResult(str(period), format_instant(as_of), rendered.report_id, rendered, provisional)
     return Completed(name="Provisional", message=note, data=data)
